@@ -7,6 +7,7 @@ recomputes the digest of the sources so a test can tell when artifacts are stale
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 from pathlib import Path
@@ -72,11 +73,12 @@ def sources_digest() -> str:
     return digest.hexdigest()
 
 
-def compile_sources() -> dict[str, Any]:
-    """Run the compiler over every source and return solc's standard-JSON output."""
+def compile_sources(only: str | None = None) -> dict[str, Any]:
+    """Run the compiler over every source (or those whose path contains ``only``)."""
     sources = {
         str(path.relative_to(REPO_ROOT)): {"content": path.read_text(encoding="utf-8")}
         for path in source_files()
+        if only is None or only in str(path.relative_to(REPO_ROOT))
     }
     standard_input = {"language": "Solidity", "sources": sources, "settings": _settings()}
     try:
@@ -91,12 +93,17 @@ def compile_sources() -> dict[str, Any]:
     return output
 
 
-def build_artifacts(out_dir: Path = ARTIFACTS_DIR) -> list[str]:
-    """Compile and write one JSON artifact per product contract plus a manifest."""
-    output = compile_sources()
+def build_artifacts(out_dir: Path = ARTIFACTS_DIR, only: str | None = None) -> list[str]:
+    """Compile and write one JSON artifact per product contract plus a manifest.
+
+    With ``only`` (a path fragment), compile just the matching sources and their imports
+    and rewrite just their artifacts, leaving the manifest alone: a quick edit loop.
+    """
+    output = compile_sources(only)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.glob("*.json"):
-        stale.unlink()
+    if only is None:
+        for stale in out_dir.glob("*.json"):
+            stale.unlink()
     written: list[str] = []
     for source_name, contracts in sorted(output.get("contracts", {}).items()):
         if not source_name.startswith("contracts/"):
@@ -117,6 +124,8 @@ def build_artifacts(out_dir: Path = ARTIFACTS_DIR) -> list[str]:
             }
             (out_dir / f"{name}.json").write_text(json.dumps(artifact, indent=1) + "\n")
             written.append(name)
+    if only is not None:
+        return written
     manifest = {
         "compiler": SOLC_VERSION,
         "settings": _settings(),
@@ -133,7 +142,10 @@ def build_artifacts(out_dir: Path = ARTIFACTS_DIR) -> list[str]:
 
 
 def main() -> None:
-    names = build_artifacts()
+    parser = argparse.ArgumentParser(description="compile the ledger's contracts")
+    parser.add_argument("--only", help="compile only sources whose path contains this")
+    args = parser.parse_args()
+    names = build_artifacts(only=args.only)
     print(f"compiled {len(names)} contracts into {ARTIFACTS_DIR.relative_to(REPO_ROOT)}")
 
 
