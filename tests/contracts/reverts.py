@@ -1,0 +1,104 @@
+"""Decode Solidity custom-error reverts into (name, args) and assert on them.
+
+Generic: works for any contract ABI. ``expect_revert(fn, abi, "ErrorName", *args)``
+calls ``fn`` (a transaction or an ``eth_call``) and fails unless it reverts with that
+custom error and exactly those arguments (``...`` as an argument matches anything).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from eth_abi import decode
+from eth_utils import function_abi_to_4byte_selector, to_bytes
+from web3.exceptions import ContractLogicError
+
+AbiEntry = dict[str, Any]
+
+
+def _type_string(param: AbiEntry) -> str:
+    """The canonical ABI type of one parameter (tuples expanded)."""
+    kind: str = param["type"]
+    if kind.startswith("tuple"):
+        inner = ",".join(_type_string(c) for c in param["components"])
+        return f"({inner}){kind[len('tuple'):]}"
+    return kind
+
+
+def error_selectors(abi: Iterable[AbiEntry]) -> dict[bytes, AbiEntry]:
+    """Map 4-byte selector -> error ABI entry for every custom error in ``abi``."""
+    return {
+        function_abi_to_4byte_selector(entry): entry
+        for entry in abi
+        if entry.get("type") == "error"
+    }
+
+
+def revert_data(exc: BaseException) -> bytes:
+    """The raw revert data carried by a web3 exception (empty when there is none)."""
+    data: Any = getattr(exc, "data", None)
+    if isinstance(data, dict):
+        data = data.get("data")
+    if data is None and exc.args:
+        candidates = [a for a in exc.args if isinstance(a, str) and a.startswith("0x")]
+        data = candidates[-1] if candidates else None
+    if data is None:
+        return b""
+    if isinstance(data, bytes):
+        return data
+    return to_bytes(hexstr=str(data))
+
+
+def decode_custom_error(exc: BaseException, abi: Iterable[AbiEntry]) -> tuple[str, tuple[Any, ...]]:
+    """Return ``(error name, decoded args)`` for a custom-error revert.
+
+    Raises ``ValueError`` when the revert is not one of the ABI's custom errors.
+    """
+    data = revert_data(exc)
+    if len(data) < 4:
+        raise ValueError(f"revert without custom-error data: {exc!r}")
+    entry = error_selectors(abi).get(data[:4])
+    if entry is None:
+        raise ValueError(f"unknown error selector 0x{data[:4].hex()} in {exc!r}")
+    types = [_type_string(p) for p in entry["inputs"]]
+    return entry["name"], tuple(decode(types, data[4:]))
+
+
+def _matches(expected: Sequence[Any], actual: Sequence[Any]) -> bool:
+    if len(expected) != len(actual):
+        return False
+    for want, got in zip(expected, actual, strict=True):
+        if want is ...:
+            continue
+        if isinstance(want, str) and isinstance(got, str):
+            if want.lower() != got.lower():
+                return False
+        elif isinstance(want, bytes | bytearray) and isinstance(got, bytes):
+            if bytes(want) != got:
+                return False
+        elif isinstance(want, tuple | list) and isinstance(got, tuple | list):
+            if not _matches(want, got):
+                return False
+        elif want != got:
+            return False
+    return True
+
+
+def expect_revert(
+    call: Callable[[], Any], abi: Iterable[AbiEntry], name: str, *args: Any
+) -> tuple[Any, ...]:
+    """Run ``call``; assert it reverts with custom error ``name`` and ``args``.
+
+    Enum arguments may be passed as ints (or IntEnum members). Returns the decoded args.
+    """
+    try:
+        call()
+    except ContractLogicError as exc:
+        got_name, got_args = decode_custom_error(exc, abi)
+    else:
+        raise AssertionError(f"expected revert {name}{args}, but the call succeeded")
+    assert got_name == name, f"expected {name}{args}, got {got_name}{got_args}"
+    if args:
+        assert _matches(args, got_args), f"expected {name}{args}, got {got_name}{got_args}"
+    return got_args
