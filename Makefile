@@ -1,0 +1,50 @@
+# The data asset ledger. `make run` and `make test` install whatever is missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: run test check-deep contracts lint bench clean deps node-deps py-deps gas
+
+deps: py-deps node-deps
+
+py-deps: $(PY_STAMP)
+$(PY_STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+node-deps: $(NODE_STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+## Start the local node, deploy once and serve the gateway on 127.0.0.1:8000.
+run: deps
+	$(BIN)/ledger run
+
+## The whole suite (contracts, chain layer, gateway, local node).
+test: deps
+	$(BIN)/pytest -q -m "not deep"
+
+## Slow suites: long fuzzing, fault injection, browser.
+check-deep: deps
+	HYPOTHESIS_PROFILE=deep $(BIN)/pytest -q -m deep; rc=$$?; test $$rc -eq 0 -o $$rc -eq 5
+
+## Rebuild chain/artifacts from contracts/ (commit the result).
+contracts: deps
+	$(BIN)/python -m chain.compiler
+
+lint: deps
+	$(BIN)/ruff check chain api tests bench scripts
+	$(BIN)/mypy --strict chain api
+
+bench: deps
+	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	-$(BIN)/ledger node stop 2>/dev/null
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""The data asset ledger's HTTP gateway (FastAPI)."""

@@ -1,0 +1,57 @@
+"""Settings for the ledger, read from the environment with the prefix ``LEDGER_``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from chain.paths import DEFAULT_VAR_DIR, LOCALNODE_TOML
+
+ChainMode = Literal["memory", "local", "rpc"]
+
+
+class LedgerSettings(BaseSettings):
+    """Every knob of the chain layer and the gateway; defaults run locally."""
+
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
+
+    chain: ChainMode = "local"
+    rpc_url: str | None = None
+    chain_id: int | None = None
+    poa: bool = False
+    localnode_config: Path = LOCALNODE_TOML
+    var_dir: Path = DEFAULT_VAR_DIR
+    database_url: str | None = None
+    confirmations: int = 0
+    host: str = "127.0.0.1"
+    port: int = 8000
+    bootstrap_token: SecretStr | None = None
+    keystore_passphrase: SecretStr | None = None
+    keystore_passphrase_file: Path | None = None
+    settlement_token: str | None = None
+    redeploy: bool = False
+    max_in_flight_per_account: int = 256
+    receipt_timeout_seconds: float = 120.0
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.var_dir / 'ledger.db'}"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.var_dir / "keys"
+
+    @property
+    def deployments_dir(self) -> Path:
+        return self.var_dir / "deployments"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> LedgerSettings:
+    return LedgerSettings()
