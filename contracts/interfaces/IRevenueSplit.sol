@@ -140,7 +140,7 @@ interface IRevenueSplit {
     /// @notice A reference argument was zero.
     error EmptyReference();
     /// @notice A payment with this id (same asset, payer and reference) exists already.
-    error DuplicatePayment(bytes32 paymentId, bytes32 reference);
+    error DuplicatePayment(bytes32 paymentId, bytes32 externalRef);
     /// @notice No payment with this id.
     error UnknownPayment(bytes32 paymentId);
     /// @notice Only off-chain payments are remitted by confirmation.
