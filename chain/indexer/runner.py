@@ -1,0 +1,112 @@
+"""Run the indexer: a background thread for the gateway, or a loop for ``indexer run``."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+from web3 import Web3
+
+from chain.artifacts import load
+from chain.deploy import Deployment
+from chain.indexer.core import Indexer
+from chain.indexer.decoder import ContractSpec
+
+log = logging.getLogger(__name__)
+
+FOLLOWED_CONTRACTS = ("AssetRegistry", "RevenueSplit")
+
+
+def deployment_specs(
+    deployment: Deployment, names: Sequence[str] = FOLLOWED_CONTRACTS
+) -> list[ContractSpec]:
+    """The contracts of a deployment the indexer follows, with their artifacts' ABIs."""
+    return [
+        ContractSpec(name=name, address=deployment.address(name), abi=load(name).abi)
+        for name in names
+        if name in deployment.contracts
+    ]
+
+
+def indexer_for_deployment(
+    w3: Web3,
+    factory: sessionmaker[Session],
+    deployment: Deployment,
+    *,
+    confirmations: int = 0,
+    batch_size: int = 500,
+) -> Indexer:
+    """An indexer over both ledger contracts from the deployment block."""
+    return Indexer(
+        w3,
+        factory,
+        deployment_specs(deployment),
+        start_block=deployment.deployment_block,
+        chain_id=deployment.chain_id,
+        batch_size=batch_size,
+        confirmations=confirmations,
+    )
+
+
+class IndexerRunner:
+    """Steps the indexer in a background thread until ``stop()``.
+
+    Sleeps ``poll_interval`` when caught up; on errors (node down, database busy) it
+    records the error in the indexer's status and backs off, never giving up.
+    """
+
+    def __init__(
+        self, indexer: Indexer, poll_interval: float = 1.0, max_backoff: float = 30.0
+    ) -> None:
+        self.indexer = indexer
+        self.poll_interval = poll_interval
+        self.max_backoff = max_backoff
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.run, name="ledger-indexer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def run(self) -> None:
+        """The loop (blocks): step, sleep when idle, back off on errors."""
+        backoff = self.poll_interval
+        while not self._stop.is_set():
+            try:
+                result = self.indexer.step()
+            except Exception as exc:  # the loop must survive any transient failure
+                message = f"{type(exc).__name__}: {exc}"
+                with self.indexer.stats.lock:
+                    self.indexer.stats.last_error = message
+                log.warning("indexer step failed: %s", message)
+                self._stop.wait(backoff)
+                backoff = min(self.max_backoff, backoff * 2 if backoff > 0 else 0.5)
+                continue
+            backoff = self.poll_interval
+            with self.indexer.stats.lock:
+                self.indexer.stats.last_error = None
+            if result.idle:
+                self._stop.wait(self.poll_interval)
+
+    def status(self) -> dict[str, Any]:
+        status = self.indexer.status()
+        status["running"] = self.running
+        status["checked_at"] = time.time()
+        return status
