@@ -7,12 +7,12 @@ custom error and exactly those arguments (``...`` as an argument matches anythin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import ast
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from eth_abi import decode
 from eth_utils import function_abi_to_4byte_selector, to_bytes
-from web3.exceptions import ContractLogicError
 
 AbiEntry = dict[str, Any]
 
@@ -22,7 +22,7 @@ def _type_string(param: AbiEntry) -> str:
     kind: str = param["type"]
     if kind.startswith("tuple"):
         inner = ",".join(_type_string(c) for c in param["components"])
-        return f"({inner}){kind[len('tuple'):]}"
+        return f"({inner}){kind[len('tuple') :]}"
     return kind
 
 
@@ -35,19 +35,42 @@ def error_selectors(abi: Iterable[AbiEntry]) -> dict[bytes, AbiEntry]:
     }
 
 
+def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
 def revert_data(exc: BaseException) -> bytes:
-    """The raw revert data carried by a web3 exception (empty when there is none)."""
-    data: Any = getattr(exc, "data", None)
-    if isinstance(data, dict):
-        data = data.get("data")
-    if data is None and exc.args:
-        candidates = [a for a in exc.args if isinstance(a, str) and a.startswith("0x")]
-        data = candidates[-1] if candidates else None
-    if data is None:
-        return b""
-    if isinstance(data, bytes):
-        return data
-    return to_bytes(hexstr=str(data))
+    """The raw revert data carried by an exception (empty when there is none).
+
+    Understands web3's ``ContractLogicError.data`` (hex string or dict) and eth-tester's
+    ``TransactionFailed`` (raw bytes, possibly wrapped as ``"execution reverted: b'...'"``),
+    following the exception chain.
+    """
+    for err in _exception_chain(exc):
+        data: Any = getattr(err, "data", None)
+        if isinstance(data, dict):
+            data = data.get("data")
+        if isinstance(data, bytes) and data:
+            return data
+        if isinstance(data, str) and data.startswith("0x") and len(data) > 2:
+            return to_bytes(hexstr=data)
+        for arg in err.args:
+            if isinstance(arg, bytes) and len(arg) >= 4:
+                return arg
+            if isinstance(arg, str):
+                if arg.startswith("0x") and len(arg) >= 10:
+                    return to_bytes(hexstr=arg)
+                marker = arg.find("b'") if "b'" in arg else arg.find('b"')
+                if marker >= 0:
+                    value = ast.literal_eval(arg[marker:])
+                    if isinstance(value, bytes) and len(value) >= 4:
+                        return value
+    return b""
 
 
 def decode_custom_error(exc: BaseException, abi: Iterable[AbiEntry]) -> tuple[str, tuple[Any, ...]]:
@@ -94,7 +117,9 @@ def expect_revert(
     """
     try:
         call()
-    except ContractLogicError as exc:
+    except Exception as exc:  # web3 and eth-tester raise different types
+        if not revert_data(exc):
+            raise
         got_name, got_args = decode_custom_error(exc, abi)
     else:
         raise AssertionError(f"expected revert {name}{args}, but the call succeeded")
