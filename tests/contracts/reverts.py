@@ -51,7 +51,8 @@ def revert_data(exc: BaseException) -> bytes:
     ``TransactionFailed`` (raw bytes, possibly wrapped as ``"execution reverted: b'...'"``),
     following the exception chain.
     """
-    for err in _exception_chain(exc):
+    chain = list(_exception_chain(exc))
+    for err in chain:  # raw bytes first: exact, no parsing
         data: Any = getattr(err, "data", None)
         if isinstance(data, dict):
             data = data.get("data")
@@ -62,14 +63,20 @@ def revert_data(exc: BaseException) -> bytes:
         for arg in err.args:
             if isinstance(arg, bytes) and len(arg) >= 4:
                 return arg
-            if isinstance(arg, str):
-                if arg.startswith("0x") and len(arg) >= 10:
-                    return to_bytes(hexstr=arg)
-                marker = arg.find("b'") if "b'" in arg else arg.find('b"')
-                if marker >= 0:
-                    value = ast.literal_eval(arg[marker:])
-                    if isinstance(value, bytes) and len(value) >= 4:
-                        return value
+    for err in chain:  # then messages such as "execution reverted: b'...'" or "0x..."
+        for arg in err.args:
+            if not isinstance(arg, str):
+                continue
+            text = arg.removeprefix("execution reverted: ").strip()
+            if text.startswith("0x") and len(text) >= 10:
+                return to_bytes(hexstr=text)
+            if text.startswith(("b'", 'b"')):
+                try:
+                    value = ast.literal_eval(text)
+                except (SyntaxError, ValueError):
+                    continue
+                if isinstance(value, bytes) and len(value) >= 4:
+                    return value
     return b""
 
 
