@@ -111,7 +111,9 @@ class Ledger:
 
         return Web3.keccak(encode(["uint8", "uint32", "bytes32"], [kind, city, name_hash]))
 
-    def register_and_value(self, name: str, value_fen: int = 123_456_789) -> bytes:
+    def register_and_value(
+        self, name: str, value_fen: int = 123_456_789, registrar: LocalAccount | None = None
+    ) -> bytes:
         """Register a resource, value it and pass compliance: the notice window opens."""
         fns = self.registry.functions
         receipt = self.send(
@@ -119,8 +121,13 @@ class Ledger:
         )
         (event,) = self.registry.events.ResourceRegistered().process_receipt(receipt)
         asset_id = bytes(event["args"]["assetId"])
-        self.send(self.registrar, fns.recordValuation(asset_id, value_fen, 1, h(f"val:{name}")))
-        self.send(self.registrar, fns.recordCompliance(asset_id, True, h(f"cmp:{name}")))
+        self.send(
+            registrar or self.registrar,
+            fns.recordValuation(asset_id, value_fen, 1, h(f"val:{name}")),
+        )
+        self.send(
+            registrar or self.registrar, fns.recordCompliance(asset_id, True, h(f"cmp:{name}"))
+        )
         return asset_id
 
     def issue(self, asset_id: bytes, signer: LocalAccount | None = None) -> bytes:

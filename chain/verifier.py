@@ -1,0 +1,455 @@
+"""Verify a portable certificate document with nothing but an RPC endpoint and the registry.
+
+No gateway, no database: every fact comes from the document itself and from views of the
+AssetRegistry contract on the chain the caller connects to. The verdict lists every check
+with a stable code, whether it passed, and a sentence saying why::
+
+    format               the document parses as data-asset-certificate/v1
+    types                the EIP-712 types are exactly the certificate schema
+    domain               domain name and version are the registry's EIP-712 domain
+    chain_id             the domain's chain id is the connected chain's (no replay)
+    verifying_contract   the domain's contract is the registry given (no replay)
+    certificate_exists   the certificate id is on chain
+    field_mismatch       one per signed field that differs from the chain (names it)
+    fields               all signed fields equal the on-chain certificate
+    signature_canonical  65 bytes, v in {27, 28}, low s (malleated signatures rejected)
+    signature            the signature recovers to the document's signer (eth-account)
+    contract_signature   the registry's verifyCertificateSignature agrees
+    signer_registrar     the signer is a signing account of the issuing registrar that
+                         was valid at the issue time (current or former key)
+    status               Active; otherwise Revoked (reason code), Expired, Superseded by
+    recognised           recognition by the verifying org (only when one is named)
+
+``valid`` is true exactly when every listed check passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from eth_account import Account
+from pydantic import BaseModel, ConfigDict
+from web3 import Web3
+from web3.contract import Contract
+
+from chain import documents
+from chain.documents import (
+    CERTIFICATE_STATUSES,
+    SECP256K1_N,
+    CertificateDocument,
+    DocumentError,
+)
+
+_ZERO32 = "0x" + "00" * 32
+
+
+class VerificationUnavailable(RuntimeError):
+    """The chain could not be asked (no node, or no registry at the address)."""
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    ok: bool
+    detail: str
+    field: str | None = None
+
+
+class Verdict(BaseModel):
+    """The outcome of verifying one document, with every reason."""
+
+    valid: bool
+    status: str
+    reasons: list[Reason]
+    certificate_id: str | None = None
+    issuer: str | None = None
+    holder: str | None = None
+    asset_id: str | None = None
+    signer: str | None = None
+    recovered_signer: str | None = None
+    signer_key: str | None = None  # "current" | "former" | None
+    valid_until: int | None = None
+    revocation_reason: int | None = None
+    replaced_by: str | None = None
+    chain_id: int | None = None
+    registry: str | None = None
+    recognised_by: list[str] = []
+    checked_recognisers: list[str] = []
+
+    def failed(self) -> list[Reason]:
+        return [r for r in self.reasons if not r.ok]
+
+    def codes(self, ok: bool | None = None) -> set[str]:
+        return {r.code for r in self.reasons if ok is None or r.ok == ok}
+
+    def sentences(self) -> list[str]:
+        """The verdict as human-readable sentences (first line is the conclusion)."""
+        cid = self.certificate_id or "(unknown id)"
+        head = (
+            f"VALID: certificate {cid} is authentic and {self.status.lower()}."
+            if self.valid
+            else f"INVALID: certificate {cid} did not pass verification (status {self.status})."
+        )
+        lines = [head]
+        for reason in self.reasons:
+            lines.append(f"  [{'ok' if reason.ok else 'FAIL'}] {reason.code}: {reason.detail}")
+        if self.checked_recognisers:
+            names = ", ".join(self.recognised_by) if self.recognised_by else "none of them"
+            lines.append(
+                f"Recognised by {names} (checked {len(self.checked_recognisers)} organisations)."
+            )
+        return lines
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
+def _org_hex(org: bytes | str) -> str:
+    if isinstance(org, bytes | bytearray):
+        if len(org) != 32:
+            raise ValueError(f"an org id is 32 bytes, got {len(org)}")
+        return _hex(bytes(org))
+    text = org.lower()
+    if not (text.startswith("0x") and len(text) == 66):
+        raise ValueError(f"an org id is 0x and 64 hex digits, got {org!r}")
+    int(text, 16)
+    return text
+
+
+def _signature_parts(signature: str) -> tuple[int, int, int]:
+    raw = bytes.fromhex(signature[2:])
+    return int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), raw[64]
+
+
+def _check_signature_shape(signature: str) -> Reason:
+    r, s, v = _signature_parts(signature)
+    if v not in (27, 28):
+        return Reason(code="signature_canonical", ok=False, detail=f"v is {v}, expected 27 or 28")
+    if not (0 < r < SECP256K1_N) or s == 0:
+        return Reason(code="signature_canonical", ok=False, detail="r or s is out of range")
+    if s > SECP256K1_N // 2:
+        return Reason(
+            code="signature_canonical",
+            ok=False,
+            detail="the signature has a high s value (a malleated signature); "
+            "only canonical low-s signatures are accepted",
+        )
+    return Reason(code="signature_canonical", ok=True, detail="canonical low-s signature")
+
+
+def _recover(doc: CertificateDocument) -> str | None:
+    """The signer eth-account recovers (high s accepted here; the shape check rejects it)."""
+    r, s, v = _signature_parts(doc.signature)
+    try:
+        return str(Account._recover_hash(documents.digest(doc.typed_data()), vrs=(v, r, s)))
+    except Exception:  # any failure means no signer can be recovered
+        return None
+
+
+def verify_document(
+    w3: Web3,
+    registry_address: str,
+    document: CertificateDocument | Mapping[str, Any] | str | bytes,
+    by_org_id: bytes | str | None = None,
+    recognisers: Iterable[bytes | str] = (),
+) -> Verdict:
+    """Verify ``document`` against the registry at ``registry_address`` on ``w3``'s chain.
+
+    ``by_org_id``: the verifying organisation; when given, the certificate must be
+    recognised by it (its issuer, an individual recognition, or an active agreement).
+    ``recognisers``: organisations to report recognition for (does not affect validity).
+    Raises :class:`VerificationUnavailable` when the chain or the registry cannot be read.
+    """
+    reasons: list[Reason] = []
+    try:
+        doc = documents.parse_document(document)
+    except DocumentError as exc:
+        return Verdict(
+            valid=False,
+            status="Unknown",
+            reasons=[Reason(code="format", ok=False, detail=str(exc))],
+        )
+    reasons.append(Reason(code="format", ok=True, detail=f"well-formed {documents.FORMAT}"))
+    verdict = Verdict(
+        valid=False,
+        status="Unknown",
+        reasons=reasons,
+        certificate_id=doc.certificate_id,
+        signer=doc.signer,
+    )
+    reasons = verdict.reasons  # the verdict's own list (pydantic copies on construction)
+
+    registry, chain_id, domain = _connect(w3, registry_address)
+    verdict.chain_id = chain_id
+    verdict.registry = str(registry.address)
+
+    # -- the typed data is the certificate schema under this registry's domain
+    if doc.types_match():
+        reasons.append(
+            Reason(code="types", ok=True, detail="EIP-712 types are the certificate schema")
+        )
+    else:
+        reasons.append(
+            Reason(
+                code="types", ok=False, detail="the EIP-712 types are not the certificate schema"
+            )
+        )
+    if (doc.domain.name, doc.domain.version) == (domain.name, domain.version):
+        reasons.append(
+            Reason(
+                code="domain", ok=True, detail=f"domain {domain.name!r} version {domain.version!r}"
+            )
+        )
+    else:
+        reasons.append(
+            Reason(
+                code="domain",
+                ok=False,
+                detail=f"domain {doc.domain.name!r} version {doc.domain.version!r} is not the "
+                f"registry's {domain.name!r} version {domain.version!r}",
+            )
+        )
+    if doc.domain.chainId == chain_id:
+        reasons.append(Reason(code="chain_id", ok=True, detail=f"signed for chain {chain_id}"))
+    else:
+        reasons.append(
+            Reason(
+                code="chain_id",
+                ok=False,
+                detail=f"signed for chain {doc.domain.chainId}, but the registry is on chain "
+                f"{chain_id} (a replay from another chain)",
+            )
+        )
+    if doc.domain.verifyingContract == registry.address:
+        reasons.append(
+            Reason(
+                code="verifying_contract", ok=True, detail=f"signed for registry {registry.address}"
+            )
+        )
+    else:
+        reasons.append(
+            Reason(
+                code="verifying_contract",
+                ok=False,
+                detail=f"signed for contract {doc.domain.verifyingContract}, not the registry "
+                f"{registry.address} (a replay from another contract)",
+            )
+        )
+
+    # -- the signature
+    shape = _check_signature_shape(doc.signature)
+    reasons.append(shape)
+    recovered = _recover(doc)
+    verdict.recovered_signer = recovered
+    if recovered is not None and recovered == doc.signer:
+        reasons.append(Reason(code="signature", ok=True, detail=f"signed by {recovered}"))
+    elif recovered is None:
+        reasons.append(Reason(code="signature", ok=False, detail="no signer can be recovered"))
+    else:
+        reasons.append(
+            Reason(
+                code="signature",
+                ok=False,
+                detail=f"the signature recovers to {recovered}, not the stated signer {doc.signer}",
+            )
+        )
+
+    # -- the certificate on chain
+    cid = bytes.fromhex(doc.certificate_id[2:])
+    cert = documents.call_struct(registry, "certificate", cid)
+    if int(cert["issuedAt"]) == 0:
+        reasons.append(
+            Reason(
+                code="certificate_exists",
+                ok=False,
+                detail=f"no certificate {doc.certificate_id} in registry {registry.address}",
+            )
+        )
+        return _finish(verdict)
+    reasons.append(Reason(code="certificate_exists", ok=True, detail="the certificate is on chain"))
+    onchain = documents.chain_message(registry, cid)
+    verdict.issuer = onchain.registrarOrgId
+    verdict.holder = onchain.holderOrgId
+    verdict.asset_id = onchain.assetId
+    verdict.valid_until = int(cert["validUntil"])
+    mismatched = False
+    for name, _type in documents.CERTIFICATE_FIELDS:
+        ours, theirs = getattr(doc.message, name), getattr(onchain, name)
+        if ours != theirs:
+            mismatched = True
+            reasons.append(
+                Reason(
+                    code="field_mismatch",
+                    ok=False,
+                    field=name,
+                    detail=f"{name} in the document is {ours}, on chain it is {theirs}",
+                )
+            )
+    if not mismatched:
+        reasons.append(
+            Reason(
+                code="fields", ok=True, detail="every signed field equals the on-chain certificate"
+            )
+        )
+
+    # -- the registry's own check of the signature (digest from chain state, low s, key window)
+    try:
+        ok, contract_signer = registry.functions.verifyCertificateSignature(
+            doc.message.as_tuple(), bytes.fromhex(doc.signature[2:])
+        ).call()
+    except Exception as exc:  # a revert is a failed check, not an outage
+        ok, contract_signer = False, None
+        detail = f"the registry rejected the signature: {exc}"
+    else:
+        detail = (
+            "the registry confirms the signature and the signer's key"
+            if ok
+            else "the registry does not accept this signature for this certificate"
+        )
+    reasons.append(Reason(code="contract_signature", ok=bool(ok), detail=detail))
+    same_digest = not mismatched and {"types", "domain", "chain_id", "verifying_contract"} <= {
+        r.code for r in reasons if r.ok
+    }
+    if same_digest and ok and contract_signer != recovered:
+        # Both sides hash the same typed data here, so they must recover the same signer.
+        reasons.append(
+            Reason(
+                code="signature_cross_check",
+                ok=False,
+                detail=f"the registry recovers {contract_signer}, eth-account {recovered}",
+            )
+        )
+
+    # -- the signer is the issuing registrar's key, valid at issue time
+    reasons.append(_signer_reason(w3, registry, doc.signer, onchain, verdict))
+
+    # -- status
+    reasons.append(_status_reason(registry, cid, cert, verdict))
+
+    # -- recognition
+    if by_org_id is not None:
+        by_hex = _org_hex(by_org_id)
+        recognised = bool(registry.functions.isRecognised(cid, bytes.fromhex(by_hex[2:])).call())
+        reasons.append(
+            Reason(
+                code="recognised",
+                ok=recognised,
+                detail=f"recognised by {by_hex}"
+                if recognised
+                else f"not recognised by {by_hex} (no recognition and no active agreement)",
+            )
+        )
+    for org in recognisers:
+        org_hex = _org_hex(org)
+        verdict.checked_recognisers.append(org_hex)
+        if registry.functions.isRecognised(cid, bytes.fromhex(org_hex[2:])).call():
+            verdict.recognised_by.append(org_hex)
+    return _finish(verdict)
+
+
+def _finish(verdict: Verdict) -> Verdict:
+    verdict.valid = all(r.ok for r in verdict.reasons)
+    return verdict
+
+
+def _connect(w3: Web3, registry_address: str) -> tuple[Contract, int, documents.Eip712Domain]:
+    if not Web3.is_address(registry_address):
+        raise VerificationUnavailable(f"{registry_address!r} is not an address")
+    try:
+        chain_id = int(w3.eth.chain_id)
+        address = Web3.to_checksum_address(registry_address)
+        if not w3.eth.get_code(address):
+            raise VerificationUnavailable(f"there is no contract at {address} on chain {chain_id}")
+        registry = documents.registry_contract(w3, address)
+        domain = documents.chain_domain(registry)
+    except VerificationUnavailable:
+        raise
+    except Exception as exc:  # transport or decoding failures
+        raise VerificationUnavailable(f"cannot read the registry: {exc}") from exc
+    if domain.verifyingContract != address or domain.chainId != chain_id:
+        raise VerificationUnavailable(f"the contract at {address} is not a certificate registry")
+    return registry, chain_id, domain
+
+
+def _signer_reason(
+    w3: Web3,
+    registry: Contract,
+    signer: str,
+    onchain: documents.CertificateMessage,
+    verdict: Verdict,
+) -> Reason:
+    acc = documents.call_struct(registry, "signingAccount", signer)
+    org = _hex(acc["orgId"])
+    valid_from, valid_until = int(acc["validFrom"]), int(acc["validUntil"])
+    issued = onchain.issuedAt
+    if org == _ZERO32:
+        return Reason(
+            code="signer_registrar",
+            ok=False,
+            detail=f"{signer} is not a signing account of any organisation",
+        )
+    if org != onchain.registrarOrgId:
+        return Reason(
+            code="signer_registrar",
+            ok=False,
+            detail=f"{signer} signs for organisation {org}, not the issuing registrar "
+            f"{onchain.registrarOrgId}",
+        )
+    if not (valid_from <= issued and (valid_until == 0 or issued < valid_until)):
+        until = "open-ended" if valid_until == 0 else documents.format_date(valid_until)
+        return Reason(
+            code="signer_registrar",
+            ok=False,
+            detail=f"{signer} is a key of the issuing registrar, but it was not valid when the "
+            f"certificate was issued on {documents.format_date(issued)} (valid "
+            f"{documents.format_date(valid_from)} to {until})",
+        )
+    now = int(w3.eth.get_block("latest")["timestamp"])
+    current = valid_from <= now and (valid_until == 0 or now < valid_until)
+    verdict.signer_key = "current" if current else "former"
+    if current:
+        return Reason(
+            code="signer_registrar",
+            ok=True,
+            detail=f"{signer} is a current signing key of the issuing registrar",
+        )
+    return Reason(
+        code="signer_registrar",
+        ok=True,
+        detail=f"{signer} is a former key of the issuing registrar (rotated out on "
+        f"{documents.format_date(valid_until)}), valid when the certificate was issued",
+    )
+
+
+def _status_reason(
+    registry: Contract, cid: bytes, cert: Mapping[str, Any], verdict: Verdict
+) -> Reason:
+    status = CERTIFICATE_STATUSES[int(registry.functions.certificateStatus(cid).call())]
+    verdict.status = status
+    if status == "Active":
+        return Reason(
+            code="status",
+            ok=True,
+            detail=f"active, valid until {documents.format_date(int(cert['validUntil']))}",
+        )
+    if status == "Revoked":
+        verdict.revocation_reason = int(cert["revocationReason"])
+        return Reason(
+            code="status",
+            ok=False,
+            detail=f"revoked on {documents.format_date(int(cert['revokedAt']))} with reason "
+            f"code {int(cert['revocationReason'])}",
+        )
+    if status == "Expired":
+        return Reason(
+            code="status",
+            ok=False,
+            detail=f"expired on {documents.format_date(int(cert['validUntil']))}",
+        )
+    if status == "Superseded":
+        verdict.replaced_by = _hex(cert["replacedBy"])
+        return Reason(code="status", ok=False, detail=f"superseded by {verdict.replaced_by}")
+    return Reason(code="status", ok=False, detail=f"status {status}")
