@@ -1,21 +1,65 @@
-"""The running ledger: settings, chain connection, key custody and the deployment."""
+"""The running ledger: settings, chain, key custody, deployment, database and write path.
+
+``LedgerRuntime.start(settings)`` connects, unlocks the admin key, deploys (or finds) the
+contracts, migrates the database and builds the :class:`TxPipeline` and
+:class:`AccountStore`. The gateway's lifespan then calls :meth:`LedgerRuntime.open`
+(consortium org, bootstrap admin, reconcile, receipt tracker) and :meth:`close`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import importlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 from web3.contract import Contract
 
+from chain.accounts import AccountStore, Organisation, org_key_name
 from chain.artifacts import load
 from chain.clients import ChainHandle, connect
+from chain.db import Base, make_engine, session_factory
 from chain.deploy import Deployment, ensure_deployed
-from chain.keys import KeyStore
+from chain.errors import KeystoreUnavailable, NotFound
+from chain.keys import KeyStore, KeystoreError
 from chain.settings import LedgerSettings
+from chain.txpipe import Operation, ReceiptTracker, TxPipeline
 
 ADMIN_KEY = "consortium-admin"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+log = logging.getLogger("ledger.runtime")
+
+
+def migrate_database(engine: Engine) -> None:
+    """``alembic upgrade head`` on this engine, then create tables no revision has yet
+    (models added since the last revision; write a revision for them)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    _import_models()
+    Base.metadata.create_all(engine)
+
+
+def _import_models() -> None:
+    """Import every model module so ``Base.metadata`` knows all tables."""
+    for name in ("chain.accounts", "chain.txpipe.models"):
+        importlib.import_module(name)
+    for name in ("chain.indexer.models", "chain.store"):  # when those packages exist
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
 
 @dataclass
@@ -25,42 +69,167 @@ class LedgerRuntime:
     keystore: KeyStore
     admin: LocalAccount
     deployment: Deployment
+    engine: Engine
+    sessions: sessionmaker[Session]
+    txpipe: TxPipeline
+    accounts: AccountStore
+    tracker: ReceiptTracker
+    opened: bool = field(default=False)
 
     @classmethod
-    def start(cls, settings: LedgerSettings) -> LedgerRuntime:
-        """Connect, unlock the admin key and make sure the contracts are deployed."""
+    def start(cls, settings: LedgerSettings, *, deploy: bool = True) -> LedgerRuntime:
+        """Connect, unlock the admin key, make sure the contracts are deployed (unless
+        ``deploy`` is False) and prepare the database."""
         handle = connect(settings)
         keystore = KeyStore.from_settings(settings)
         admin = keystore.get_or_create(ADMIN_KEY)
-        folder = None if settings.chain == "memory" else settings.deployments_dir
-        deployment = ensure_deployed(
+        if deploy:
+            folder = None if settings.chain == "memory" else settings.deployments_dir
+            deployment = ensure_deployed(
+                handle,
+                admin,
+                folder,
+                redeploy=settings.redeploy,
+                settlement_token=settings.settlement_token,
+            )
+        else:
+            deployment = Deployment(handle.chain_id, admin.address, "", time.time(), {})
+        return cls.assemble(settings, handle, keystore, admin, deployment)
+
+    @classmethod
+    def assemble(
+        cls,
+        settings: LedgerSettings,
+        handle: ChainHandle,
+        keystore: KeyStore,
+        admin: LocalAccount,
+        deployment: Deployment,
+        *,
+        tracker_interval: float = 0.5,
+    ) -> LedgerRuntime:
+        """Build the runtime around an existing chain connection (tests, tools)."""
+        engine = make_engine(settings.resolved_database_url)
+        migrate_database(engine)
+        sessions = session_factory(engine)
+        txpipe = TxPipeline(
             handle,
-            admin,
-            folder,
-            redeploy=settings.redeploy,
-            settlement_token=settings.settlement_token,
+            sessions,
+            max_in_flight_per_account=settings.max_in_flight_per_account,
+            confirmations=settings.confirmations,
         )
-        return cls(settings, handle, keystore, admin, deployment)
+        return cls(
+            settings=settings,
+            handle=handle,
+            keystore=keystore,
+            admin=admin,
+            deployment=deployment,
+            engine=engine,
+            sessions=sessions,
+            txpipe=txpipe,
+            accounts=AccountStore(sessions),
+            tracker=ReceiptTracker(txpipe, interval=tracker_interval),
+        )
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def open(self, *, print_bootstrap_key: bool = True) -> str | None:
+        """Consortium org, bootstrap admin, reconcile the outbox, start the tracker.
+
+        Returns the bootstrap admin key when one was generated on this call.
+        """
+        self.accounts.ensure_consortium(ADMIN_KEY, self.admin.address)
+        token = self.settings.bootstrap_token
+        secret_file = self.settings.var_dir / "secrets" / "bootstrap-admin-key"
+        generated = self.accounts.bootstrap_admin(
+            token.get_secret_value() if token is not None else None, secret_file
+        )
+        if generated is not None and print_bootstrap_key:
+            print(  # the one time this key is shown (it is also in the 0600 file)
+                f"bootstrap admin API key (shown once, also in {secret_file}):\n{generated}",
+                flush=True,
+            )
+        try:
+            self.txpipe.reconcile()
+        except Exception:  # the tracker keeps trying; a slow chain must not block start
+            log.exception("reconciling the outbox failed; the receipt tracker will retry")
+        self.tracker.start()
+        self.opened = True
+        return generated
+
+    def close(self) -> None:
+        self.tracker.stop()
+        self.opened = False
+
+    # -- chain access -----------------------------------------------------------------
 
     @property
     def w3(self) -> Web3:
         return self.handle.w3
 
     def contract(self, name: str) -> Contract:
+        if name not in self.deployment.contracts:
+            raise NotFound(f"contract {name} is not deployed on chain {self.handle.chain_id}")
         address = Web3.to_checksum_address(self.deployment.address(name))
         return self.w3.eth.contract(address=address, abi=load(name).abi)
 
+    def signer_for_org(self, org_id: str) -> LocalAccount:
+        """The unlocked signing account of an organisation known to this gateway."""
+        org = self.accounts.get_org(org_id)
+        try:
+            return self.keystore.load(org.key_name)
+        except KeystoreError as exc:
+            raise KeystoreUnavailable(
+                f"the signing key of organisation {org.org_id} cannot be unlocked"
+            ) from exc
+
+    def provision_org(self, org_id: str, name: str, kind: str, city_code: int) -> Organisation:
+        """Create an organisation's signing key (encrypted keystore) and its gateway row."""
+        key_name = org_key_name(org_id)
+        try:
+            account = self.keystore.get_or_create(key_name)
+        except KeystoreError as exc:
+            raise KeystoreUnavailable(f"cannot create a signing key for {org_id}") from exc
+        self.handle.fund(account.address)
+        return self.accounts.create_org(org_id, name, kind, city_code, key_name, account.address)
+
+    def submit(
+        self,
+        org_id: str,
+        contract_name: str,
+        function: str,
+        args: list[Any],
+        *,
+        caller: str,
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
+    ) -> Operation:
+        """Write to a deployed contract as an organisation (the service layer's shortcut)."""
+        contract = self.contract(contract_name)
+        return self.txpipe.submit(
+            self.signer_for_org(org_id),
+            contract_name,
+            contract.address,
+            contract.abi,
+            function,
+            args,
+            caller=caller,
+            org_id=org_id,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+        )
+
     def chain_info(self) -> dict[str, Any]:
         head = self.w3.eth.get_block("latest")
+        contracts = self.deployment.contracts
         return {
             "chain_id": self.handle.chain_id,
             "mode": self.handle.mode,
             "head_block": int(head["number"]),
             "head_hash": "0x" + bytes(head["hash"]).hex() if head.get("hash") else None,
-            "deployment_block": self.deployment.deployment_block,
+            "deployment_block": self.deployment.deployment_block if contracts else None,
             "contracts": {
                 name: {"address": c.address, "block": c.block, "tx": c.tx}
-                for name, c in self.deployment.contracts.items()
+                for name, c in contracts.items()
             },
             "admin": self.deployment.admin,
             "artifact_digest": self.deployment.artifact_digest,

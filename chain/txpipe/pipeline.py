@@ -87,6 +87,15 @@ def _is_transport_error(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionError | TimeoutError | OSError)
 
 
+def _cache_chain_id(handle: ChainHandle) -> None:
+    """Let web3 answer eth_chainId from its cache: its validation middleware asks for
+    it before every eth_call / eth_estimateGas, doubling the round trips of a write."""
+    provider: Any = handle.w3.provider
+    if handle.tester is None and hasattr(provider, "cache_allowed_requests"):
+        provider.cacheable_requests = {"eth_chainId"}
+        provider.cache_allowed_requests = True
+
+
 @dataclass(frozen=True)
 class PipelineStats:
     """Operation counts by state (for /metrics)."""
@@ -124,6 +133,7 @@ class TxPipeline:
         self._abis: dict[str, list[AbiEntry]] = {}
         self._decoders: dict[str, EventDecoder] = {}
         self._last_checked: dict[str, float] = {}
+        _cache_chain_id(handle)
         # eth-tester runs in this process and is not thread-safe: serialise its calls.
         self._chain_lock: contextlib.AbstractContextManager[Any] = (
             threading.RLock() if handle.tester is not None else contextlib.nullcontext()

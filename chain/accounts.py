@@ -1,0 +1,348 @@
+"""Gateway accounts: organisations (with their signing key) and users with API keys.
+
+API keys look like ``dal_<prefix>_<secret>``; they are shown once and stored as an
+argon2 hash next to the public ``prefix`` used to find the row. Verified keys are cached
+in memory (by the key's sha256) for ``cache_seconds`` so a request does not pay argon2.
+Roles: ``admin`` (manages users of its organisation; the consortium org's admin manages
+every organisation), ``writer`` (writes for its organisation), ``reader``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import BigInteger, DateTime, ForeignKey, String, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from web3 import Web3
+
+from chain.db import Base
+from chain.errors import Conflict, NotFound, ValidationFailed
+
+log = logging.getLogger("ledger.accounts")
+
+ROLES = ("admin", "writer", "reader")
+#: organisation kinds (DESIGN.md 5) plus the consortium that runs the deployment
+ORG_KINDS = (
+    "consortium",
+    "registrar",
+    "holder",
+    "competent_dept",
+    "data_administration",
+    "finance_dept",
+    "operator",
+    "merchant",
+    "exchange",
+    "bank",
+    "auditor",
+)
+CONSORTIUM = "consortium"
+#: the consortium organisation's id: keccak256("data-asset-ledger:consortium")
+CONSORTIUM_ORG_ID = "0x" + Web3.keccak(text="data-asset-ledger:consortium").hex().removeprefix("0x")
+KEY_PREFIX = "dal"
+_KEY = re.compile(r"^dal_([a-z0-9]{8})_([A-Za-z0-9_-]{20,})$")
+_ORG_ID = re.compile(r"^0x[0-9a-f]{64}$")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Organisation(Base):
+    """An organisation known to this gateway and the keystore name of its signer."""
+
+    __tablename__ = "organisations"
+
+    org_id: Mapped[str] = mapped_column(String(66), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    city_code: Mapped[int] = mapped_column(BigInteger)
+    key_name: Mapped[str] = mapped_column(String(80))
+    signer_address: Mapped[str] = mapped_column(String(42))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(Base):
+    """A person or script acting for one organisation with one role."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.org_id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    key_prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the authenticated user and its organisation."""
+
+    user_id: str
+    user_name: str
+    org_id: str
+    org_name: str
+    org_kind: str
+    city_code: int
+    role: str
+
+    @property
+    def is_consortium_admin(self) -> bool:
+        return self.role == "admin" and self.org_kind == CONSORTIUM
+
+    def can_write(self) -> bool:
+        return self.role in ("admin", "writer")
+
+
+def normalise_org_id(org_id: str) -> str:
+    value = org_id.strip().lower()
+    if not value.startswith("0x"):
+        value = "0x" + value
+    if not _ORG_ID.match(value):
+        raise ValidationFailed(
+            f"organisation id {org_id!r} is not a 0x-prefixed 32-byte hex string",
+            errors=[
+                {"loc": ["org_id"], "msg": "expected 0x + 64 hex digits", "type": "value_error"}
+            ],
+        )
+    return value
+
+
+def key_prefix_of(api_key: str) -> str:
+    """The lookup prefix of a key; keys not in the dal_ format (a bootstrap token chosen
+    by the operator) are found by a hash of the whole key instead."""
+    match = _KEY.match(api_key)
+    if match:
+        return match.group(1)
+    return "h" + hashlib.sha256(api_key.encode()).hexdigest()[:15]
+
+
+def new_api_key() -> str:
+    return f"{KEY_PREFIX}_{secrets.token_hex(4)}_{secrets.token_urlsafe(32)}"
+
+
+def org_key_name(org_id: str) -> str:
+    """The keystore name of an organisation's signing account."""
+    return f"org-{normalise_org_id(org_id)[2:18]}"
+
+
+class AccountStore:
+    """Organisations and users in the gateway database, with API-key verification."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        cache_seconds: float = 60.0,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.cache_seconds = cache_seconds
+        self._hasher = hasher or PasswordHasher()
+        self._cache: dict[str, tuple[float, Principal]] = {}
+        self._cache_lock = threading.Lock()
+
+    # -- organisations -----------------------------------------------------------------
+
+    def create_org(
+        self,
+        org_id: str,
+        name: str,
+        kind: str,
+        city_code: int,
+        key_name: str,
+        signer_address: str,
+    ) -> Organisation:
+        if kind not in ORG_KINDS:
+            raise ValidationFailed(
+                f"unknown organisation kind {kind!r}; one of {', '.join(ORG_KINDS)}"
+            )
+        if not 0 <= city_code < 2**32:
+            raise ValidationFailed(f"city code {city_code} is not a uint32")
+        org = Organisation(
+            org_id=normalise_org_id(org_id),
+            name=name,
+            kind=kind,
+            city_code=city_code,
+            key_name=key_name,
+            signer_address=Web3.to_checksum_address(signer_address),
+        )
+        try:
+            with self.sessions() as session, session.begin():
+                session.add(org)
+        except IntegrityError as exc:
+            raise Conflict(f"organisation {org.org_id} exists already") from exc
+        return org
+
+    def get_org(self, org_id: str) -> Organisation:
+        with self.sessions() as session:
+            org = session.get(Organisation, normalise_org_id(org_id))
+        if org is None:
+            raise NotFound(f"no organisation {org_id}")
+        return org
+
+    def find_org(self, org_id: str) -> Organisation | None:
+        with self.sessions() as session:
+            return session.get(Organisation, normalise_org_id(org_id))
+
+    def list_orgs(self) -> list[Organisation]:
+        with self.sessions() as session:
+            return list(session.scalars(select(Organisation).order_by(Organisation.created_at)))
+
+    def set_signer(self, org_id: str, key_name: str, signer_address: str) -> None:
+        """Point an organisation at a new signing key (key rotation)."""
+        with self.sessions() as session, session.begin():
+            session.execute(
+                update(Organisation)
+                .where(Organisation.org_id == normalise_org_id(org_id))
+                .values(key_name=key_name, signer_address=Web3.to_checksum_address(signer_address))
+            )
+
+    # -- users -------------------------------------------------------------------------
+
+    def create_user(
+        self, org_id: str, name: str, role: str, *, api_key: str | None = None
+    ) -> tuple[User, str]:
+        """Create a user; returns it with its API key (the only time the key is seen)."""
+        if role not in ROLES:
+            raise ValidationFailed(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+        org = self.get_org(org_id)
+        key = api_key or new_api_key()
+        user = User(
+            id=str(uuid.uuid4()),
+            org_id=org.org_id,
+            name=name,
+            role=role,
+            key_prefix=key_prefix_of(key),
+            key_hash=self._hasher.hash(key),
+        )
+        try:
+            with self.sessions() as session, session.begin():
+                session.add(user)
+        except IntegrityError as exc:  # a prefix collision (1 in 4 billion): try again
+            if api_key is not None:
+                raise Conflict("that API key is in use") from exc
+            return self.create_user(org_id, name, role)
+        return user, key
+
+    def get_user(self, user_id: str) -> User:
+        with self.sessions() as session:
+            user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"no user {user_id}")
+        return user
+
+    def list_users(self, org_id: str) -> list[User]:
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(User)
+                    .where(User.org_id == normalise_org_id(org_id))
+                    .order_by(User.created_at)
+                )
+            )
+
+    def revoke_user(self, user_id: str) -> None:
+        with self.sessions() as session, session.begin():
+            user = session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"no user {user_id}")
+            user.revoked_at = utcnow()
+        with self._cache_lock:
+            for digest in [d for d, (_, p) in self._cache.items() if p.user_id == user_id]:
+                del self._cache[digest]
+
+    def count_users(self) -> int:
+        with self.sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(User)) or 0)
+
+    # -- authentication ---------------------------------------------------------------
+
+    def authenticate(self, api_key: str) -> Principal | None:
+        """The principal of a valid, unrevoked key; None otherwise."""
+        if not api_key or len(api_key) > 512:
+            return None
+        digest = hashlib.sha256(api_key.encode()).hexdigest()
+        now = time.monotonic()
+        with self._cache_lock:
+            cached = self._cache.get(digest)
+        if cached is not None and now - cached[0] < self.cache_seconds:
+            return cached[1]
+        with self.sessions() as session:
+            row = session.execute(
+                select(User, Organisation)
+                .join(Organisation, Organisation.org_id == User.org_id)
+                .where(User.key_prefix == key_prefix_of(api_key))
+            ).first()
+        if row is None:
+            return None
+        user, org = row
+        if user.revoked_at is not None:
+            return None
+        try:
+            self._hasher.verify(user.key_hash, api_key)
+        except (VerificationError, InvalidHashError):
+            return None
+        principal = Principal(
+            user_id=user.id,
+            user_name=user.name,
+            org_id=org.org_id,
+            org_name=org.name,
+            org_kind=org.kind,
+            city_code=int(org.city_code),
+            role=user.role,
+        )
+        with self._cache_lock:
+            self._cache[digest] = (now, principal)
+        return principal
+
+    # -- first start --------------------------------------------------------------------
+
+    def ensure_consortium(self, key_name: str, signer_address: str) -> Organisation:
+        """The consortium organisation (signing with the deployment admin key)."""
+        existing = self.find_org(CONSORTIUM_ORG_ID)
+        if existing is not None:
+            return existing
+        try:
+            return self.create_org(
+                CONSORTIUM_ORG_ID, "Consortium", CONSORTIUM, 0, key_name, signer_address
+            )
+        except Conflict:
+            return self.get_org(CONSORTIUM_ORG_ID)
+
+    def bootstrap_admin(self, token: str | None, secret_file: Path) -> str | None:
+        """With no users yet, create the consortium's admin user.
+
+        Its key is ``token`` when given; otherwise a new key is generated, written to
+        ``secret_file`` (mode 0600) and returned so the caller prints it once. Returns
+        None when users exist already or the key came from ``token``.
+        """
+        if self.count_users() > 0:
+            return None
+        generated = token is None
+        key = token if token is not None else new_api_key()
+        self.create_user(CONSORTIUM_ORG_ID, "bootstrap admin", "admin", api_key=key)
+        if not generated:
+            log.info("bootstrap admin created with the key from LEDGER_BOOTSTRAP_TOKEN")
+            return None
+        secret_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key + "\n")
+        os.chmod(secret_file, 0o600)
+        return key
