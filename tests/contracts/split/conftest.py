@@ -22,7 +22,7 @@ settings.register_profile(
     "split", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
-    "deep", max_examples=5_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "deep", max_examples=3_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 if os.environ.get("HYPOTHESIS_PROFILE"):
     settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])

@@ -233,7 +233,9 @@ def test_set_schedule_by_inactive_finance_reverts(env: SplitEnv) -> None:
 
 def test_set_schedule_unknown_or_disposed_asset_reverts(env: SplitEnv) -> None:
     fns = env.split.functions
-    revert(env, fns.setSchedule(ASSET_UNKNOWN, [0], [1]), env.finance, "UnknownAsset", ASSET_UNKNOWN)
+    revert(
+        env, fns.setSchedule(ASSET_UNKNOWN, [0], [1]), env.finance, "UnknownAsset", ASSET_UNKNOWN
+    )
     revert(
         env, fns.setSchedule(ASSET_DISPOSED, [0], [1]), env.finance, "AssetDisposed", ASSET_DISPOSED
     )
@@ -324,12 +326,8 @@ def test_pay_by_non_payer_reverts(env: SplitEnv) -> None:
     fn = env.split.functions.pay(ASSET, 100, ref("x"))
     revert(env, fn, env.holder, "NotPayer", env.holder, HOLDER_ORG, 2)
     revert(env, fn, env.finance, "NotPayer", env.finance, FIN_ORG, 5)
-    revert(
-        env, fn, env.merchant_inactive, "NotPayer", env.merchant_inactive, MER_INACTIVE_ORG, 7
-    )
+    revert(env, fn, env.merchant_inactive, "NotPayer", env.merchant_inactive, MER_INACTIVE_ORG, 7)
     revert(env, fn, env.payout, "NotPayer", env.payout, ZERO32, 0)
-
-
 
 
 def test_pay_asset_state_reverts(env: SplitEnv) -> None:
@@ -352,7 +350,11 @@ def test_pay_amount_and_reference_reverts(env: SplitEnv) -> None:
     m = env.merchant
     revert(env, fns.pay(ASSET, 0, ref("x")), m, "ZeroAmount")
     revert(
-        env, fns.pay(ASSET, UINT128_MAX + 1, ref("x")), m, "AmountTooLarge", UINT128_MAX + 1,
+        env,
+        fns.pay(ASSET, UINT128_MAX + 1, ref("x")),
+        m,
+        "AmountTooLarge",
+        UINT128_MAX + 1,
         UINT128_MAX,
     )
     revert(env, fns.pay(ASSET, 100, ZERO32), m, "EmptyReference")
@@ -378,9 +380,7 @@ def test_pay_without_accounts_reverts(env: SplitEnv) -> None:
         env.directory.functions.setPaymentContext(ASSET, context(operator=OP2_ORG)), env.deployer
     )
     revert(env, fns.pay(ASSET, 100, ref("x")), env.merchant, "NoPayoutAccount", OP2_ORG)
-    env.tx(
-        env.directory.functions.setPaymentContext(ASSET, context(city=SHENZHEN)), env.deployer
-    )
+    env.tx(env.directory.functions.setPaymentContext(ASSET, context(city=SHENZHEN)), env.deployer)
     revert(env, fns.pay(ASSET, 100, ref("x")), env.merchant, "NoTreasuryAccount", SHENZHEN)
 
 
@@ -468,11 +468,17 @@ def test_offchain_payment_reverts(env: SplitEnv) -> None:
     revert(env, fns.recordOffchainPayment(ASSET, 0, ref("b")), op, "ZeroAmount")
     revert(env, fns.recordOffchainPayment(ASSET, 100, ZERO32), op, "EmptyReference")
     revert(
-        env, fns.recordOffchainPayment(ASSET_PENDING, 1, ref("b")), op, "PaidUseNotApproved",
+        env,
+        fns.recordOffchainPayment(ASSET_PENDING, 1, ref("b")),
+        op,
+        "PaidUseNotApproved",
         ASSET_PENDING,
     )
     revert(
-        env, fns.recordOffchainPayment(ASSET_DISPOSED, 1, ref("b")), op, "AssetDisposed",
+        env,
+        fns.recordOffchainPayment(ASSET_DISPOSED, 1, ref("b")),
+        op,
+        "AssetDisposed",
         ASSET_DISPOSED,
     )
     revert(env, fns.recordOffchainPayment(ASSET_NEW, 1, ref("b")), op, "NoSchedule", ASSET_NEW)
@@ -485,11 +491,13 @@ def test_offchain_payment_reverts(env: SplitEnv) -> None:
         offchain_id(env, ASSET, OP_ORG, ref("b")),
         ref("b"),
     )
-    env.tx(
-        env.directory.functions.setAccountOrg(op, OP_ORG, 6, QINGDAO, False), env.deployer
-    )
+    env.tx(env.directory.functions.setAccountOrg(op, OP_ORG, 6, QINGDAO, False), env.deployer)
     revert(
-        env, fns.recordOffchainPayment(ASSET, 100, ref("c")), op, "NotAuthorisedOperator", op,
+        env,
+        fns.recordOffchainPayment(ASSET, 100, ref("c")),
+        op,
+        "NotAuthorisedOperator",
+        op,
         OP_ORG,
     )
 
@@ -504,19 +512,25 @@ def test_confirm_remittance_reverts(env: SplitEnv) -> None:
     revert(env, fns.confirmRemittance(unknown, ref("r")), fin, "UnknownPayment", unknown)
     revert(env, fns.confirmRemittance(onchain, ref("r")), fin, "NotOffchainPayment", onchain)
     revert(
-        env, fns.confirmRemittance(pid, ref("r")), env.finance2, "NotFinanceDepartment",
-        env.finance2, QINGDAO,
+        env,
+        fns.confirmRemittance(pid, ref("r")),
+        env.finance2,
+        "NotFinanceDepartment",
+        env.finance2,
+        QINGDAO,
     )
     revert(
-        env, fns.confirmRemittance(pid, ref("r")), env.operator, "NotFinanceDepartment",
-        env.operator, QINGDAO,
+        env,
+        fns.confirmRemittance(pid, ref("r")),
+        env.operator,
+        "NotFinanceDepartment",
+        env.operator,
+        QINGDAO,
     )
     revert(env, fns.confirmRemittance(pid, ZERO32), fin, "EmptyReference")
     env.tx(fns.confirmRemittance(pid, ref("r")), fin)
     revert(env, fns.confirmRemittance(pid, ref("r2")), fin, "AlreadyRemitted", pid, ref("r"))
-    expect_revert(
-        lambda: fns.payment(unknown).call(), env.errors_abi, "UnknownPayment", unknown
-    )
+    expect_revert(lambda: fns.payment(unknown).call(), env.errors_abi, "UnknownPayment", unknown)
 
 
 # ------------------------------------------------------------------ conservation
@@ -607,6 +621,3 @@ def test_split_math_holds_for_huge_amounts(split_env: SplitEnv) -> None:
     bps = [1, 5_000, 10_000]
     for amount in (2**128, 2**128 + 1, 2**200, top):
         assert list(fns.quote(bounds, bps, amount).call()) == list(model_split(bounds, bps, amount))
-
-
-
