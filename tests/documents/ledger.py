@@ -10,6 +10,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
+from web3.logs import DISCARD
 
 from chain import artifacts
 from chain.clients import ChainHandle
@@ -119,7 +120,9 @@ class Ledger:
         receipt = self.send(
             self.holder, fns.registerResource(h(f"cat:{name}"), h(f"meta:{name}"), 101)
         )
-        (event,) = self.registry.events.ResourceRegistered().process_receipt(receipt)
+        (event,) = self.registry.events.ResourceRegistered().process_receipt(
+            receipt, errors=DISCARD
+        )
         asset_id = bytes(event["args"]["assetId"])
         self.send(
             registrar or self.registrar,
@@ -134,7 +137,7 @@ class Ledger:
         receipt = self.send(
             signer or self.registrar, self.registry.functions.issueCertificate(asset_id)
         )
-        (event,) = self.registry.events.CertificateIssued().process_receipt(receipt)
+        (event,) = self.registry.events.CertificateIssued().process_receipt(receipt, errors=DISCARD)
         return bytes(event["args"]["certificateId"])
 
     def certify(self, name: str, value_fen: int = 123_456_789) -> bytes:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from web3.logs import DISCARD
 
 from chain import documents
 from chain.documents import SECP256K1_N, CertificateDocument
@@ -254,9 +255,8 @@ def test_verify_rotated_key_valid_for_earlier_certificate_not_for_later(issued: 
     stale = _verify(issued, _doc(issued, later, key=ledger.registrar))
     assert not stale.valid
     assert stale.codes(ok=False) == {"signer_registrar", "contract_signature"}
-    assert "not valid when the certificate was issued" in stale.failed()[-1].detail or any(
-        "not valid when" in r.detail for r in stale.failed()
-    )
+    signer_reason = next(r for r in stale.failed() if r.code == "signer_registrar")
+    assert "not valid when the certificate was issued" in signer_reason.detail
 
     fresh = _verify(issued, _doc(issued, later, key=new_key))
     assert fresh.valid, fresh.sentences()
@@ -327,3 +327,32 @@ def test_verify_unknown_certificate(issued: Issued) -> None:
     assert not verdict.valid
     assert verdict.status == "Unknown"
     assert "certificate_exists" in verdict.codes(ok=False)
+
+
+@pytest.mark.usefixtures("evm_snapshot")
+def test_verify_superseded_certificate_names_the_successor(issued: Issued) -> None:
+    ledger = issued.ledger
+    doc = _doc(issued)
+    receipt = ledger.send(
+        ledger.registrar,
+        ledger.registry.functions.amendCertificate(issued.certificate_id, 1, b"\x66" * 32),
+    )
+    (event,) = ledger.registry.events.CertificateIssued().process_receipt(receipt, errors=DISCARD)
+    successor = "0x" + bytes(event["args"]["certificateId"]).hex()
+    verdict = _verify(issued, doc)
+    assert not verdict.valid
+    assert verdict.status == "Superseded"
+    assert verdict.replaced_by == successor
+    assert verdict.codes(ok=False) == {"status"}
+    assert successor in verdict.failed()[0].detail
+    new = _verify(issued, _doc(issued, bytes.fromhex(successor[2:])))
+    assert new.valid, new.sentences()
+    assert new.status == "Active"
+
+
+def test_verdict_sentences_start_with_the_conclusion(issued: Issued) -> None:
+    verdict = _verify(issued, _doc(issued), recognisers=[issued.ledger.registrar_org])
+    lines = verdict.sentences()
+    assert lines[0].startswith("VALID: certificate 0x")
+    assert all(line.startswith("  [ok] ") for line in lines[1:-1])
+    assert lines[-1].startswith("Recognised by 0x")

@@ -96,20 +96,14 @@ def test_cli_valid_document_exits_0_with_sentences(anvil_cert: AnvilCert) -> Non
     assert "current signing key of the issuing registrar" in result.stdout
 
 
-def test_cli_forged_document_exits_1_with_json_reasons(anvil_cert: AnvilCert) -> None:
+def test_cli_forged_document_exits_1_with_json_reasons(
+    anvil_cert: AnvilCert, capsys: pytest.CaptureFixture[str]
+) -> None:
     partner = "0x" + anvil_cert.ledger.partner_org.hex()
-    result = _run(
-        "--rpc-url",
-        anvil_cert.url,
-        "--registry",
-        anvil_cert.ledger.address,
-        str(anvil_cert.forged),
-        "--json",
-        "--by",
-        partner,
-    )
-    assert result.returncode == 1, result.stdout + result.stderr
-    verdict = json.loads(result.stdout)
+    args = ["--rpc-url", anvil_cert.url, "--registry", anvil_cert.ledger.address,
+            str(anvil_cert.forged), "--json", "--by", partner]  # fmt: skip
+    assert main(args) == 1
+    verdict = json.loads(capsys.readouterr().out)
     assert verdict["valid"] is False
     failed = {r["code"] for r in verdict["reasons"] if not r["ok"]}
     assert failed == {"signer_registrar", "contract_signature"}
@@ -117,7 +111,28 @@ def test_cli_forged_document_exits_1_with_json_reasons(anvil_cert: AnvilCert) ->
     assert verdict["recognised_by"] == []
 
 
-def test_cli_revoked_certificate_exits_1(anvil_cert: AnvilCert) -> None:
+@pytest.mark.deep
+def test_cli_forged_document_subprocess_exits_1(anvil_cert: AnvilCert) -> None:
+    result = _run("--rpc-url", anvil_cert.url, "--registry", anvil_cert.ledger.address,
+                  str(anvil_cert.forged))  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.startswith("INVALID: certificate 0x")
+    assert "[FAIL] signer_registrar" in result.stdout
+
+
+def test_cli_recognition_required_by_partner(
+    anvil_cert: AnvilCert, capsys: pytest.CaptureFixture[str]
+) -> None:
+    partner = "0x" + anvil_cert.ledger.partner_org.hex()
+    args = ["--rpc-url", anvil_cert.url, "--registry", anvil_cert.ledger.address,
+            str(anvil_cert.document), "--by", partner, "--require-recognition"]  # fmt: skip
+    assert main(args) == 1
+    assert "[FAIL] recognised: not recognised by" in capsys.readouterr().out
+
+
+def test_cli_revoked_certificate_exits_1(
+    anvil_cert: AnvilCert, capsys: pytest.CaptureFixture[str]
+) -> None:
     ledger = anvil_cert.ledger
     w3 = ledger.w3
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
@@ -126,12 +141,11 @@ def test_cli_revoked_certificate_exits_1(anvil_cert: AnvilCert) -> None:
             ledger.registrar,
             ledger.registry.functions.revokeCertificate(anvil_cert.certificate_id, 3),
         )
-        result = _run(
-            "--rpc-url", anvil_cert.url, "--registry", ledger.address, str(anvil_cert.document)
-        )
-        assert result.returncode == 1
-        assert "INVALID" in result.stdout
-        assert "revoked on" in result.stdout and "reason code 3" in result.stdout
+        args = ["--rpc-url", anvil_cert.url, "--registry", ledger.address, str(anvil_cert.document)]
+        assert main(args) == 1
+        out = capsys.readouterr().out
+        assert out.startswith("INVALID")
+        assert "revoked on" in out and "reason code 3" in out
     finally:
         w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
 
