@@ -144,7 +144,7 @@ def _recover(doc: CertificateDocument) -> str | None:
     """The signer eth-account recovers (high s accepted here; the shape check rejects it)."""
     r, s, v = _signature_parts(doc.signature)
     try:
-        return str(Account._recover_hash(documents.digest(doc.typed_data()), vrs=(v, r, s)))
+        return str(Account.recover_message(documents.signable(doc.typed_data()), vrs=(v, r, s)))
     except Exception:  # any failure means no signer can be recovered
         return None
 

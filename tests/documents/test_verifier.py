@@ -356,3 +356,12 @@ def test_verdict_sentences_start_with_the_conclusion(issued: Issued) -> None:
     assert lines[0].startswith("VALID: certificate 0x")
     assert all(line.startswith("  [ok] ") for line in lines[1:-1])
     assert lines[-1].startswith("Recognised by 0x")
+
+
+def test_verify_other_types_schema_is_rejected(issued: Issued) -> None:
+    doc = _doc(issued)
+    data = doc.to_json_dict()
+    data["types"]["Certificate"][6]["type"] = "uint256"  # issuedAt widened
+    verdict = _verify(issued, _resign(doc, data, issued.ledger.registrar))
+    assert not verdict.valid
+    assert {"types", "contract_signature"} <= verdict.codes(ok=False)
