@@ -1,0 +1,147 @@
+"""How a route performs a write and answers: ``202`` + operation, or ``200`` when mined.
+
+A write route::
+
+    @router.post("/v1/things", status_code=202, responses=WRITE_RESPONSES)
+    def create_thing(body: ThingIn, user: WriterUser, runtime: RuntimeDep,
+                     write: WriteOpts, request: Request) -> JSONResponse:
+        op = service.create_thing(runtime, user, body,
+                                  idempotency_key=write.idempotency_key,
+                                  request_hash=write.request_hash(request, body))
+        return write_response(runtime.txpipe, op, wait=write.wait)
+
+``?wait=true`` waits up to ``wait_timeout`` seconds (default 30, at most the receipt
+timeout) for the receipt and answers ``200`` with the mined operation (events decoded);
+still in flight after that -> ``202``; reverted, dropped or failed -> problem+json
+(``code`` the contract's error name when it can be replayed) with the operation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from api.errors import problem
+from chain.errors import revert_status
+from chain.txpipe import MINED, TERMINAL, Operation, TxPipeline, request_hash
+
+DEFAULT_WAIT_SECONDS = 30.0
+
+
+class ContractRef(BaseModel):
+    name: str
+    address: str
+
+
+class OperationError(BaseModel):
+    code: str
+    detail: str | None = None
+
+
+class OperationEvent(BaseModel):
+    event: str
+    args: dict[str, Any]
+    address: str
+    log_index: int
+
+
+class OperationOut(BaseModel):
+    """A contract write journaled by the gateway and its progress on chain."""
+
+    id: str = Field(examples=["6f1c1f0e-8a5c-4d0e-9a57-3f3f0f5a2b11"])
+    state: str = Field(
+        description="pending | sent | mined | reverted | failed | dropped", examples=["mined"]
+    )
+    org_id: str | None
+    contract: ContractRef
+    function: str = Field(examples=["registerAsset"])
+    args: list[Any]
+    signer: str
+    nonce: int
+    chain_id: int
+    tx_hash: str
+    block_number: int | None
+    block_hash: str | None
+    gas_used: int | None
+    events: list[OperationEvent]
+    error: OperationError | None
+    created_at: str | None
+    updated_at: str | None
+
+
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": OperationOut, "description": "Mined (with `?wait=true`)"},
+    202: {
+        "model": OperationOut,
+        "description": "Accepted and journaled; follow `Location: /v1/operations/{id}`",
+    },
+    409: {"description": "Idempotency-Key reused with another body, or an illegal state"},
+    422: {"description": "Invalid input, or the contract refused the call (code = error name)"},
+    429: {"description": "Too many transactions in flight for the signing account"},
+    503: {"description": "The chain does not answer"},
+}
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    wait: bool
+    wait_timeout: float
+    idempotency_key: str | None
+
+    def request_hash(self, request: Request, body: Any = None) -> str:
+        """Hash of method, path and body: the same key with another of these is a 409."""
+        payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
+        return request_hash({"method": request.method, "path": request.url.path, "body": payload})
+
+
+def write_options(
+    wait: Annotated[
+        bool, Query(description="Wait for the receipt and answer 200 with the result")
+    ] = False,
+    wait_timeout: Annotated[
+        float, Query(gt=0, le=120, description="Seconds to wait with wait=true")
+    ] = DEFAULT_WAIT_SECONDS,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=200,
+            description="Same key and body -> the same operation; another body -> 409",
+        ),
+    ] = None,
+) -> WriteOptions:
+    return WriteOptions(wait=wait, wait_timeout=wait_timeout, idempotency_key=idempotency_key)
+
+
+WriteOpts = Annotated[WriteOptions, Depends(write_options)]
+
+
+def operation_location(op: Operation) -> str:
+    return f"/v1/operations/{op.id}"
+
+
+def write_response(
+    pipeline: TxPipeline, op: Operation, *, wait: bool, timeout: float = DEFAULT_WAIT_SECONDS
+) -> JSONResponse:
+    """``202`` + Location + operation; with ``wait`` the mined result (``200``)."""
+    headers = {"Location": operation_location(op)}
+    if wait and op.state not in TERMINAL:
+        op = pipeline.wait(op.id, timeout)
+    if not wait or op.state not in TERMINAL:
+        return JSONResponse(status_code=202, content=op.to_public(), headers=headers)
+    if op.state == MINED:
+        return JSONResponse(status_code=200, content=op.to_public(), headers=headers)
+    code = op.error_code or f"operation-{op.state}"
+    return problem(
+        revert_status(code) if op.state == "reverted" else 409,
+        code,
+        f"The transaction was {op.state}",
+        op.error_detail or f"operation {op.id} ended {op.state}",
+        instance=operation_location(op),
+        headers=headers,
+        operation=op.to_public(),
+    )
