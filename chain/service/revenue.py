@@ -1,0 +1,831 @@
+"""Revenue split use cases: schedules, quotes, payments, remittance, accounts and balances.
+
+One function per workflow; the routes in ``api/routes/revenue.py`` and the CLI call the
+same functions. Writes validate the input, check the caller's organisation kind and city
+(so a wrong caller gets a clear 403 before anything is signed), then submit one contract
+call through the runtime's write path and return the journaled :class:`Operation`. Reads
+that prove something (schedules, payments, outstanding remittance, balances) come from
+the chain.
+
+Money is in fen (the settlement token has 2 decimals: 1 unit = 1 fen). References
+(a merchant's payment reference, a bank reference, a remittance reference) go on chain
+as 32 bytes: a ``0x`` + 64 hex value is used as it is, any other text is hashed with
+keccak256 so no readable bank detail is stored on chain.
+
+Token payments are two transactions when the merchant's allowance is short: ``approve``
+on the token for exactly the amount, waited for until mined (``pay`` is simulated with
+``eth_call`` before it is signed, and that simulation needs the allowance), then ``pay``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi.abi import encode
+from sqlalchemy import select
+from web3 import Web3
+from web3.contract import Contract
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
+
+from chain import splitmath
+from chain.accounts import Principal, normalise_org_id
+from chain.errors import (
+    ChainUnavailable,
+    ContractRevert,
+    IllegalTransition,
+    NotAuthorised,
+    NotFound,
+    OperationFailed,
+    ValidationFailed,
+    register_revert_status,
+    revert_from_exception,
+)
+from chain.runtime import LedgerRuntime
+from chain.txpipe import MINED, TERMINAL, Operation
+
+SPLIT = "RevenueSplit"
+REGISTRY = "AssetRegistry"
+TEST_TOKEN = "LedgerTestToken"
+MAX_AMOUNT = 2**128  # amounts are < 2**128 (the contract stores uint128)
+APPROVE_TIMEOUT = 60.0
+FAUCET_MODES = ("memory", "local")
+ZERO32 = "0x" + "00" * 32
+PAY_TAG = bytes(Web3.keccak(text="RevenueSplit.pay"))
+OFFCHAIN_TAG = bytes(Web3.keccak(text="RevenueSplit.offchain"))
+
+FINANCE = "finance_dept"
+OPERATOR = "operator"
+MERCHANT = "merchant"
+PAYER_KINDS = (MERCHANT, OPERATOR)
+SETTLEMENT_NAMES = {0: "none", 1: "onchain", 2: "offchain"}
+
+# HTTP statuses of RevenueSplit's custom errors that their names do not tell.
+for _name, _status in {
+    "NotFinanceDepartment": 403,
+    "NotOperator": 403,
+    "NotAuthorisedOperator": 403,
+    "NotPayer": 403,
+    "PaidUseNotApproved": 409,
+    "NoSchedule": 409,
+    "NoTreasuryAccount": 409,
+    "NoPayoutAccount": 409,
+    "NotOffchainPayment": 409,
+    "ERC20InsufficientBalance": 422,
+    "ERC20InsufficientAllowance": 422,
+    "NotMinter": 403,
+}.items():
+    register_revert_status(_name, _status)
+
+
+# ---------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Bracket:
+    lower_bound: int
+    upper_bound: int | None
+    operator_bps: int
+    part: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    amount: int
+    operator_share: int
+    treasury_share: int
+    brackets: list[Bracket]
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleVersion:
+    version: int
+    effective_block: int
+    finance_org_id: str
+    lower_bounds: list[int]
+    operator_bps: list[int]
+
+
+@dataclass(frozen=True)
+class Payment:
+    payment_id: str
+    asset_id: str
+    payer: str
+    payer_org_id: str
+    operator_org_id: str
+    settlement: str
+    schedule_version: int
+    block_number: int
+    amount: int
+    operator_share: int
+    treasury_share: int
+    remitted: bool
+    external_ref: str
+    remittance_ref: str | None
+
+
+@dataclass(frozen=True)
+class PaymentSubmission:
+    """A journaled payment: its deterministic id, the write and the approval before it."""
+
+    payment_id: str
+    operation: Operation
+    approval: Operation | None
+
+
+@dataclass(frozen=True)
+class AssetRevenue:
+    asset_id: str
+    total_paid: int
+    operator_total: int
+    treasury_total: int
+    outstanding_remittance: int
+
+
+@dataclass(frozen=True)
+class OperatorRemittance:
+    operator_org_id: str
+    outstanding_remittance: int
+    payout_account: str | None
+
+
+@dataclass(frozen=True)
+class Balance:
+    org_id: str
+    account: str
+    token: str
+    balance: int
+    allowance_to_split: int
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def bytes32(value: str, field: str) -> bytes:
+    """A ``0x`` + 64 hex id as bytes (ValidationFailed naming ``field`` otherwise)."""
+    text = value.strip()
+    if len(text) != 66 or not text.startswith("0x"):
+        raise _invalid(field, f"{field} must be 0x followed by 64 hex digits", value)
+    try:
+        return bytes.fromhex(text[2:])
+    except ValueError:
+        raise _invalid(field, f"{field} must be 0x followed by 64 hex digits", value) from None
+
+
+def reference(value: str, field: str) -> bytes:
+    """A reference as 32 bytes: 0x + 64 hex as is, other text hashed (keccak256)."""
+    text = value.strip()
+    if not text or len(text) > 200:
+        raise _invalid(field, f"{field} must be 1 to 200 characters", value)
+    if len(text) == 66 and text.startswith("0x"):
+        raw = bytes32(text, field)
+    else:
+        raw = bytes(Web3.keccak(text=text))
+    if raw == b"\0" * 32:
+        raise _invalid(field, f"{field} must not be zero", value)
+    return raw
+
+
+def hex32(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
+def check_amount(amount: int, field: str = "amount", *, positive: bool = False) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise _invalid(field, f"{field} must be an integer number of fen", amount)
+    low = 1 if positive else 0
+    if not low <= amount < MAX_AMOUNT:
+        raise _invalid(field, f"{field} must be >= {low} and < 2**128 fen, got {amount}", amount)
+    return amount
+
+
+def _invalid(field: str, message: str, value: Any) -> ValidationFailed:
+    return ValidationFailed(
+        message, errors=[{"loc": [field], "msg": message, "type": "value_error"}]
+    )
+
+
+def validate_schedule(lower_bounds: Sequence[int], operator_bps: Sequence[int]) -> None:
+    """Check a schedule by the contract's rules; ValidationFailed names rule and index."""
+    for i, bound in enumerate(lower_bounds):
+        check_amount(bound, f"lower_bounds[{i}]")
+    for i, rate in enumerate(operator_bps):
+        if isinstance(rate, bool) or not isinstance(rate, int) or not 0 <= rate <= 10_000:
+            raise _invalid(
+                f"operator_bps[{i}]", f"operator_bps[{i}] must be 0..10000, got {rate}", rate
+            )
+    try:
+        splitmath.validate(lower_bounds, operator_bps)
+    except splitmath.ScheduleError as exc:
+        raise _schedule_error(exc) from None
+
+
+_RULE_TEXT = {
+    "SplitLengthMismatch": "lower_bounds and operator_bps must have the same length",
+    "SplitScheduleEmpty": "a schedule needs at least one bracket",
+    "SplitTooManyBrackets": f"a schedule has at most {splitmath.MAX_BRACKETS} brackets",
+    "SplitFirstBoundNotZero": "the first lower bound must be 0",
+    "SplitBoundsNotIncreasing": "lower bounds must strictly increase",
+    "SplitRateAboveMax": "an operator share is at most 10000 basis points",
+    "SplitRateDecreasing": "operator shares must not decrease",
+}
+_INDEXED_FIELD = {
+    "SplitBoundsNotIncreasing": "lower_bounds",
+    "SplitRateAboveMax": "operator_bps",
+    "SplitRateDecreasing": "operator_bps",
+    "SplitFirstBoundNotZero": "lower_bounds",
+}
+
+
+def _schedule_error(exc: splitmath.ScheduleError) -> ValidationFailed:
+    rule = exc.rule
+    index: int | None = None
+    if rule in ("SplitBoundsNotIncreasing", "SplitRateAboveMax", "SplitRateDecreasing"):
+        index = exc.args_[0]
+    elif rule == "SplitFirstBoundNotZero":
+        index = 0
+    field = _INDEXED_FIELD.get(rule, "lower_bounds")
+    loc: list[Any] = [field] if index is None else [field, index]
+    where = "" if index is None else f" (bracket {index})"
+    message = f"{rule}: {_RULE_TEXT.get(rule, rule)}{where}"
+    return ValidationFailed(
+        message,
+        errors=[{"loc": loc, "msg": message, "type": rule}],
+        rule=rule,
+        index=index,
+        rule_args=list(exc.args_),
+    )
+
+
+@contextlib.contextmanager
+def _chain(runtime: LedgerRuntime) -> Iterator[None]:
+    """Serialise reads with the write path on the in-process chain (not thread-safe)."""
+    lock: contextlib.AbstractContextManager[Any] = getattr(
+        runtime.txpipe, "_chain_lock", contextlib.nullcontext()
+    )
+    with lock:
+        yield
+
+
+def _call(runtime: LedgerRuntime, contract: Contract, fn: str, *args: Any) -> Any:
+    """A view call; reverts become ContractRevert (error name), transport -> 503."""
+    try:
+        with _chain(runtime):
+            return getattr(contract.functions, fn)(*args).call()
+    except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
+        raise revert_from_exception(exc, [contract.abi]) from None
+    except (ConnectionError, OSError, TimeoutError) as exc:
+        raise ChainUnavailable(f"the chain does not answer: {type(exc).__name__}") from None
+
+
+def _split(runtime: LedgerRuntime) -> Contract:
+    return runtime.contract(SPLIT)
+
+
+def token_contract(runtime: LedgerRuntime) -> Contract:
+    """The settlement token (the test token's ABI covers ERC-20 and its mint)."""
+    from chain.artifacts import load
+
+    address = _call(runtime, _split(runtime), "settlementToken")
+    return runtime.w3.eth.contract(
+        address=Web3.to_checksum_address(address), abi=load(TEST_TOKEN).abi
+    )
+
+
+def _payment_context(runtime: LedgerRuntime, asset_id: bytes) -> tuple[Any, ...]:
+    """(exists, city, holderOrgId, operatorOrgId, paidUseApproved, disposed)."""
+    ctx = _call(runtime, runtime.contract(REGISTRY), "paymentContext", asset_id)
+    values = tuple(ctx.values()) if isinstance(ctx, dict) else tuple(ctx)
+    if not values[0]:
+        raise NotFound(f"no asset {hex32(asset_id)} on chain", code_name="UnknownAsset")
+    return values
+
+
+def _require_writer(user: Principal) -> None:
+    if not user.can_write():
+        raise NotAuthorised(f"role {user.role!r} may not write; needs admin or writer")
+
+
+def _require_kind(user: Principal, kinds: Sequence[str], action: str) -> None:
+    _require_writer(user)
+    if user.org_kind not in kinds:
+        raise NotAuthorised(
+            f"organisation {user.org_id} ({user.org_kind}) may not {action}; "
+            f"needs {' or '.join(kinds)}"
+        )
+
+
+def _require_finance_of(user: Principal, city: int, action: str) -> None:
+    _require_kind(user, (FINANCE,), action)
+    if int(user.city_code) != int(city):
+        raise NotAuthorised(
+            f"the finance department of city {user.city_code} may not {action} for city {city}"
+        )
+
+
+def _submit(
+    runtime: LedgerRuntime,
+    user: Principal,
+    contract: Contract,
+    contract_name: str,
+    function: str,
+    args: list[Any],
+    *,
+    idempotency_key: str | None,
+    request_hash: str | None,
+    extra_error_abis: Sequence[Any] = (),
+) -> Operation:
+    return runtime.txpipe.submit(
+        runtime.signer_for_org(user.org_id),
+        contract_name,
+        contract.address,
+        contract.abi,
+        function,
+        args,
+        caller=user.user_id,
+        org_id=user.org_id,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        extra_error_abis=extra_error_abis,
+    )
+
+
+def _existing_operation(runtime: LedgerRuntime, caller: str, key: str | None) -> Operation | None:
+    if key is None:
+        return None
+    with runtime.sessions() as session:
+        return session.scalars(
+            select(Operation).where(Operation.caller == caller, Operation.idempotency_key == key)
+        ).first()
+
+
+# ---------------------------------------------------------------------------- schedules
+
+
+def set_schedule(
+    runtime: LedgerRuntime,
+    user: Principal,
+    asset_id: str,
+    lower_bounds: Sequence[int],
+    operator_bps: Sequence[int],
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Operation:
+    """A new schedule version for an asset (finance dept of the asset's city)."""
+    asset = bytes32(asset_id, "asset_id")
+    validate_schedule(lower_bounds, operator_bps)
+    ctx = _payment_context(runtime, asset)
+    _require_finance_of(user, int(ctx[1]), "set the schedule of this asset")
+    return _submit(
+        runtime, user, _split(runtime), SPLIT, "setSchedule",
+        [asset, list(lower_bounds), list(operator_bps)],
+        idempotency_key=idempotency_key, request_hash=request_hash,
+    )  # fmt: skip
+
+
+def list_schedules(runtime: LedgerRuntime, asset_id: str) -> list[ScheduleVersion]:
+    """Every schedule version of an asset, oldest first (from the chain)."""
+    asset = bytes32(asset_id, "asset_id")
+    split = _split(runtime)
+    count = int(_call(runtime, split, "scheduleCount", asset))
+    return [
+        _schedule(_call(runtime, split, "scheduleVersion", asset, v)) for v in range(1, count + 1)
+    ]
+
+
+def _schedule(raw: Any) -> ScheduleVersion:
+    version, block, finance, bounds, bps = _fields(
+        raw, ("version", "effectiveBlock", "financeOrgId", "lowerBounds", "operatorBps")
+    )
+    return ScheduleVersion(
+        version=int(version),
+        effective_block=int(block),
+        finance_org_id=hex32(finance),
+        lower_bounds=[int(b) for b in bounds],
+        operator_bps=[int(r) for r in bps],
+    )
+
+
+def _fields(raw: Any, names: Sequence[str]) -> tuple[Any, ...]:
+    if isinstance(raw, dict):
+        return tuple(raw[n] for n in names)
+    return tuple(raw)
+
+
+# ---------------------------------------------------------------------------- quotes
+
+
+def quote(
+    runtime: LedgerRuntime, lower_bounds: Sequence[int], operator_bps: Sequence[int], amount: int
+) -> Quote:
+    """Split ``amount`` by a schedule: the shares come from the contract's pure ``quote``."""
+    check_amount(amount)
+    validate_schedule(lower_bounds, operator_bps)
+    operator, treasury = _call(
+        runtime, _split(runtime), "quote", list(lower_bounds), list(operator_bps), amount
+    )
+    return Quote(
+        amount=amount,
+        operator_share=int(operator),
+        treasury_share=int(treasury),
+        brackets=_brackets(lower_bounds, operator_bps, amount),
+    )
+
+
+def _brackets(
+    lower_bounds: Sequence[int], operator_bps: Sequence[int], amount: int
+) -> list[Bracket]:
+    parts = splitmath.bracket_parts(lower_bounds, amount)
+    return [
+        Bracket(
+            lower_bound=int(lower_bounds[i]),
+            upper_bound=int(lower_bounds[i + 1]) if i + 1 < len(lower_bounds) else None,
+            operator_bps=int(operator_bps[i]),
+            part=int(parts[i]),
+        )
+        for i in range(len(lower_bounds))
+    ]
+
+
+def preview(runtime: LedgerRuntime, asset_id: str, amount: int) -> Quote:
+    """Split ``amount`` by the asset's current schedule (the contract's ``preview``)."""
+    asset = bytes32(asset_id, "asset_id")
+    check_amount(amount)
+    split = _split(runtime)
+    operator, treasury, version = _call(runtime, split, "preview", asset, amount)
+    current = _schedule(_call(runtime, split, "currentSchedule", asset))
+    return Quote(
+        amount=amount,
+        operator_share=int(operator),
+        treasury_share=int(treasury),
+        brackets=_brackets(current.lower_bounds, current.operator_bps, amount),
+        version=int(version),
+    )
+
+
+# ---------------------------------------------------------------------------- accounts
+
+
+def set_treasury_account(
+    runtime: LedgerRuntime,
+    user: Principal,
+    city: int,
+    account: str,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Operation:
+    """The treasury account of a city (that city's finance department)."""
+    if not 0 < city < 2**32:
+        raise _invalid("city", f"city must be a uint32 division code, got {city}", city)
+    address = _address(account, "account")
+    _require_finance_of(user, city, "set the treasury account")
+    return _submit(
+        runtime, user, _split(runtime), SPLIT, "setTreasuryAccount", [city, address],
+        idempotency_key=idempotency_key, request_hash=request_hash,
+    )  # fmt: skip
+
+
+def set_payout_account(
+    runtime: LedgerRuntime,
+    user: Principal,
+    org_id: str,
+    account: str,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Operation:
+    """The payout account of the caller's operator organisation."""
+    target = normalise_org_id(org_id)
+    address = _address(account, "account")
+    _require_kind(user, (OPERATOR,), "set a payout account")
+    if user.org_id != target:
+        raise NotAuthorised(
+            f"organisation {user.org_id} may not set the payout account of {target}"
+        )
+    return _submit(
+        runtime, user, _split(runtime), SPLIT, "setPayoutAccount", [address],
+        idempotency_key=idempotency_key, request_hash=request_hash,
+    )  # fmt: skip
+
+
+def _address(value: str, field: str) -> str:
+    if not Web3.is_address(value):
+        raise _invalid(field, f"{field} must be a 0x-prefixed 20-byte address", value)
+    address = Web3.to_checksum_address(value)
+    if int(address, 16) == 0:
+        raise _invalid(field, f"{field} must not be the zero address", value)
+    return address
+
+
+def treasury_account(runtime: LedgerRuntime, city: int) -> str | None:
+    found = str(_call(runtime, _split(runtime), "treasuryAccount", city))
+    return None if int(found, 16) == 0 else Web3.to_checksum_address(found)
+
+
+def payout_account(runtime: LedgerRuntime, org_id: str) -> str | None:
+    operator = bytes32(normalise_org_id(org_id), "org_id")
+    found = str(_call(runtime, _split(runtime), "payoutAccount", operator))
+    return None if int(found, 16) == 0 else Web3.to_checksum_address(found)
+
+
+# ---------------------------------------------------------------------------- payments
+
+
+def payment_id_of(asset_id: bytes, payer: str, external_ref: bytes) -> str:
+    """The contract's id of a token payment (same asset, payer and reference -> same id)."""
+    payload = encode(
+        ["bytes32", "bytes32", "address", "bytes32"],
+        [PAY_TAG, asset_id, Web3.to_checksum_address(payer), external_ref],
+    )
+    return hex32(Web3.keccak(payload))
+
+
+def offchain_payment_id_of(asset_id: bytes, operator_org_id: bytes, bank_ref: bytes) -> str:
+    payload = encode(
+        ["bytes32", "bytes32", "bytes32", "bytes32"],
+        [OFFCHAIN_TAG, asset_id, operator_org_id, bank_ref],
+    )
+    return hex32(Web3.keccak(payload))
+
+
+def pay(
+    runtime: LedgerRuntime,
+    user: Principal,
+    asset_id: str,
+    amount: int,
+    external_ref: str,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+    approve_timeout: float = APPROVE_TIMEOUT,
+) -> PaymentSubmission:
+    """Pay for the use of an asset in the settlement token (merchant, or an operator
+    settling for a merchant); split and settled in the ``pay`` transaction.
+
+    Two steps when the payer's allowance to RevenueSplit is short: ``approve`` exactly
+    ``amount`` on the token and wait until it is mined, then ``pay`` (whose ``eth_call``
+    simulation needs the allowance). A retry with the same Idempotency-Key returns the
+    first payment's operation and approves nothing.
+    """
+    asset = bytes32(asset_id, "asset_id")
+    check_amount(amount, positive=True)
+    ref = reference(external_ref, "reference")
+    _require_kind(user, PAYER_KINDS, "pay for an asset")
+    signer = runtime.signer_for_org(user.org_id)
+    payment_id = payment_id_of(asset, signer.address, ref)
+    split = _split(runtime)
+    token = token_contract(runtime)
+    approval: Operation | None = None
+    if _existing_operation(runtime, user.user_id, idempotency_key) is None:
+        ctx = _payment_context(runtime, asset)
+        if ctx[5]:
+            raise ContractRevert("AssetDisposed", {"assetId": asset})
+        if not ctx[4]:
+            raise ContractRevert("PaidUseNotApproved", {"assetId": asset})
+        allowance = int(_call(runtime, token, "allowance", signer.address, split.address))
+        if allowance < amount:
+            balance = int(_call(runtime, token, "balanceOf", signer.address))
+            if balance < amount:
+                raise ContractRevert(
+                    "ERC20InsufficientBalance",
+                    {"sender": signer.address, "balance": balance, "needed": amount},
+                )
+            approval = _submit(
+                runtime, user, token, TEST_TOKEN, "approve", [split.address, amount],
+                idempotency_key=None if idempotency_key is None else f"{idempotency_key}:approve",
+                request_hash=request_hash,
+            )  # fmt: skip
+            approval = runtime.txpipe.wait(approval.id, approve_timeout)
+            if approval.state != MINED:
+                raise OperationFailed(
+                    f"approving {amount} fen to RevenueSplit ended {approval.state}; "
+                    "the payment was not sent",
+                    operation_id=approval.id,
+                )
+    op = _submit(
+        runtime, user, split, SPLIT, "pay", [asset, amount, ref],
+        idempotency_key=idempotency_key, request_hash=request_hash,
+        extra_error_abis=[token.abi],
+    )  # fmt: skip
+    return PaymentSubmission(payment_id=payment_id, operation=op, approval=approval)
+
+
+def record_offchain_payment(
+    runtime: LedgerRuntime,
+    user: Principal,
+    asset_id: str,
+    amount: int,
+    bank_ref: str,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> PaymentSubmission:
+    """Record a payment the asset's authorised operator received off chain (bank)."""
+    asset = bytes32(asset_id, "asset_id")
+    check_amount(amount, positive=True)
+    ref = reference(bank_ref, "bank_ref")
+    _require_kind(user, (OPERATOR,), "record an off-chain payment")
+    ctx = _payment_context(runtime, asset)
+    operator_org = bytes(ctx[3])
+    if operator_org != b"\0" * 32 and hex32(operator_org) != user.org_id:
+        raise NotAuthorised(
+            f"organisation {user.org_id} is not the authorised operator of asset {asset_id} "
+            f"({hex32(operator_org)})",
+            code_name="NotAuthorisedOperator",
+        )
+    op = _submit(
+        runtime, user, _split(runtime), SPLIT, "recordOffchainPayment", [asset, amount, ref],
+        idempotency_key=idempotency_key, request_hash=request_hash,
+    )  # fmt: skip
+    payment_id = offchain_payment_id_of(asset, bytes32(user.org_id, "org_id"), ref)
+    return PaymentSubmission(payment_id=payment_id, operation=op, approval=None)
+
+
+def confirm_remittance(
+    runtime: LedgerRuntime,
+    user: Principal,
+    payment_id: str,
+    remittance_ref: str,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Operation:
+    """Confirm an off-chain payment's treasury share reached the treasury (finance)."""
+    pid = bytes32(payment_id, "payment_id")
+    ref = reference(remittance_ref, "remittance_ref")
+    found = get_payment(runtime, payment_id)
+    if found.settlement != "offchain":
+        raise IllegalTransition(
+            f"payment {payment_id} was settled in tokens; only off-chain payments are "
+            "confirmed as remitted",
+            code_name="NotOffchainPayment",
+        )
+    ctx = _payment_context(runtime, bytes32(found.asset_id, "asset_id"))
+    _require_finance_of(user, int(ctx[1]), "confirm this remittance")
+    return _submit(
+        runtime, user, _split(runtime), SPLIT, "confirmRemittance", [pid, ref],
+        idempotency_key=idempotency_key, request_hash=request_hash,
+    )  # fmt: skip
+
+
+def get_payment(runtime: LedgerRuntime, payment_id: str) -> Payment:
+    """One payment record from the chain (404 when unknown)."""
+    pid = bytes32(payment_id, "payment_id")
+    try:
+        raw = _call(runtime, _split(runtime), "payment", pid)
+    except ContractRevert as exc:
+        if exc.name == "UnknownPayment":
+            raise NotFound(f"no payment {payment_id}", code_name="UnknownPayment") from None
+        raise
+    (asset, payer, version, block, settlement, remitted, amount, operator_share,
+     payer_org, operator_org, external_ref, remittance_ref) = _fields(raw, (
+        "assetId", "payer", "scheduleVersion", "blockNumber", "settlement", "remitted",
+        "amount", "operatorShare", "payerOrgId", "operatorOrgId", "externalRef",
+        "remittanceRef",
+    ))  # fmt: skip
+    return Payment(
+        payment_id=hex32(pid),
+        asset_id=hex32(asset),
+        payer=Web3.to_checksum_address(payer),
+        payer_org_id=hex32(payer_org),
+        operator_org_id=hex32(operator_org),
+        settlement=SETTLEMENT_NAMES.get(int(settlement), str(settlement)),
+        schedule_version=int(version),
+        block_number=int(block),
+        amount=int(amount),
+        operator_share=int(operator_share),
+        treasury_share=int(amount) - int(operator_share),
+        remitted=bool(remitted),
+        external_ref=hex32(external_ref),
+        remittance_ref=None if bytes(remittance_ref) == b"\0" * 32 else hex32(remittance_ref),
+    )
+
+
+def list_payments(runtime: LedgerRuntime, asset_id: str) -> list[Payment]:
+    """Every payment of an asset (PaymentSettled and OffchainPaymentRecorded events,
+    filtered by the indexed asset id), oldest first, with their current records."""
+    asset = bytes32(asset_id, "asset_id")
+    split = _split(runtime)
+    start = runtime.deployment.contracts[SPLIT].block if runtime.deployment.contracts else 0
+    found: list[tuple[int, int, str]] = []
+    for event in (split.events.PaymentSettled, split.events.OffchainPaymentRecorded):
+        with _chain(runtime):
+            logs = event.get_logs(from_block=start, argument_filters={"assetId": asset})
+        for log in logs:
+            found.append(
+                (int(log["blockNumber"]), int(log["logIndex"]), hex32(log["args"]["paymentId"]))
+            )
+    found.sort()
+    return [get_payment(runtime, pid) for _, _, pid in found]
+
+
+# ---------------------------------------------------------------------------- totals
+
+
+def asset_revenue(runtime: LedgerRuntime, asset_id: str) -> AssetRevenue:
+    """Totals of an asset and the treasury share not yet confirmed as remitted."""
+    asset = bytes32(asset_id, "asset_id")
+    split = _split(runtime)
+    total, operator, treasury = _fields(
+        _call(runtime, split, "assetTotals", asset),
+        ("totalPaid", "operatorTotal", "treasuryTotal"),
+    )
+    outstanding = int(_call(runtime, split, "outstandingRemittance", asset))
+    return AssetRevenue(
+        asset_id=hex32(asset),
+        total_paid=int(total),
+        operator_total=int(operator),
+        treasury_total=int(treasury),
+        outstanding_remittance=outstanding,
+    )
+
+
+def operator_remittance(runtime: LedgerRuntime, org_id: str) -> OperatorRemittance:
+    """The treasury share an operator recorded off chain and has not yet remitted."""
+    operator = normalise_org_id(org_id)
+    raw = bytes32(operator, "org_id")
+    outstanding = int(_call(runtime, _split(runtime), "outstandingRemittanceByOperator", raw))
+    return OperatorRemittance(
+        operator_org_id=operator,
+        outstanding_remittance=outstanding,
+        payout_account=payout_account(runtime, operator),
+    )
+
+
+def token_balance(runtime: LedgerRuntime, org_id: str) -> Balance:
+    """The settlement-token balance of an organisation's signing account (from chain)."""
+    org = runtime.accounts.get_org(org_id)
+    token = token_contract(runtime)
+    account = Web3.to_checksum_address(org.signer_address)
+    return Balance(
+        org_id=org.org_id,
+        account=account,
+        token=token.address,
+        balance=int(_call(runtime, token, "balanceOf", account)),
+        allowance_to_split=int(
+            _call(runtime, token, "allowance", account, _split(runtime).address)
+        ),
+    )
+
+
+def account_balance(runtime: LedgerRuntime, account: str) -> int:
+    """The settlement-token balance of any account (treasury, payout)."""
+    return int(_call(runtime, token_contract(runtime), "balanceOf", _address(account, "account")))
+
+
+# ---------------------------------------------------------------------------- faucet
+
+
+def faucet(
+    runtime: LedgerRuntime,
+    user: Principal,
+    org_id: str,
+    amount: int,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Operation:
+    """Mint test tokens to a merchant's signing account (consortium admin; ``memory`` and
+    ``local`` chains only, never ``rpc``)."""
+    check_amount(amount, positive=True)
+    if runtime.handle.mode not in FAUCET_MODES or TEST_TOKEN not in runtime.deployment.contracts:
+        raise NotFound(
+            f"the faucet exists only on memory and local chains with the test token "
+            f"(this chain: {runtime.handle.mode})"
+        )
+    if not user.is_consortium_admin:
+        raise NotAuthorised("only the consortium admin may mint test tokens")
+    org = runtime.accounts.get_org(org_id)
+    if org.kind not in PAYER_KINDS:
+        raise NotAuthorised(
+            f"test tokens go to merchants and operators, not to a {org.kind} organisation"
+        )
+    token = runtime.contract(TEST_TOKEN)
+    return runtime.txpipe.submit(
+        runtime.admin,
+        TEST_TOKEN,
+        token.address,
+        token.abi,
+        "mint",
+        [Web3.to_checksum_address(org.signer_address), amount],
+        caller=user.user_id,
+        org_id=user.org_id,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+    )
+
+
+def wait_mined(runtime: LedgerRuntime, op: Operation, timeout: float = 60.0) -> Operation:
+    """Wait for an operation (CLI use); OperationFailed when it did not succeed."""
+    done = op if op.state in TERMINAL else runtime.txpipe.wait(op.id, timeout)
+    if done.state != MINED:
+        raise OperationFailed(
+            f"operation {done.id} ended {done.state}: {done.error_code or ''}",
+            operation_id=done.id,
+        )
+    return done
