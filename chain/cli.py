@@ -5,6 +5,8 @@
     ledger node start|stop|restart|status
     ledger deploy [--redeploy] deploy (or find) the contracts and print the record
     ledger compile             rebuild chain/artifacts from contracts/
+    ledger verify --rpc-url URL --registry 0x... document.json
+                               verify a certificate with nothing but a node and the registry
 """
 
 from __future__ import annotations
@@ -101,7 +103,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from chain.verify_cli import main as verify_main
+
+    return verify_main(args.rest, prog="ledger verify")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["verify"]:  # the independent verifier keeps its own options
+        return cmd_verify(argparse.Namespace(rest=argv[1:]))
     parser = argparse.ArgumentParser(prog="ledger", description="data asset ledger")
     sub = parser.add_subparsers(dest="command", required=True)
     commands: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -119,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = sub.add_parser("run", help="local node + deploy + gateway")
     run.add_argument("--redeploy", action="store_true")
     commands["run"] = cmd_run
+    sub.add_parser("verify", help="verify a certificate document against the chain")
 
     args = parser.parse_args(argv)
     try:

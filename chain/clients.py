@@ -94,7 +94,8 @@ def send_signed(handle: ChainHandle, account: LocalAccount, tx: TxParams) -> Any
         **tx,
     }
     if "gas" not in full:
-        full["gas"] = int(w3.eth.estimate_gas({k: v for k, v in full.items() if k != "nonce"}) * 1.2)  # type: ignore[arg-type]
+        estimate_input = {k: v for k, v in full.items() if k != "nonce"}
+        full["gas"] = int(w3.eth.estimate_gas(estimate_input) * 1.2)  # type: ignore[arg-type]
     signed = account.sign_transaction(full)
     tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)

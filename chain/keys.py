@@ -14,7 +14,7 @@ import re
 import secrets
 from pathlib import Path
 
-import eth_keyfile
+from eth_keyfile.keyfile import create_keyfile_json, decode_keyfile_json
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
@@ -76,7 +76,7 @@ class KeyStore:
         if path.exists():
             raise KeystoreError(f"key {name!r} exists already")
         account: LocalAccount = Account.create()
-        keyfile = eth_keyfile.create_keyfile_json(
+        keyfile = create_keyfile_json(
             bytes(account.key), self._secret.encode(), kdf="scrypt", iterations=SCRYPT_N
         )
         _write_private(path, json.dumps(keyfile))
@@ -90,7 +90,8 @@ class KeyStore:
         if not path.exists():
             raise KeystoreError(f"no key named {name!r}")
         try:
-            key = eth_keyfile.decode_keyfile_json(json.loads(path.read_text()), self._secret.encode())
+            keyfile = json.loads(path.read_text())
+            key = decode_keyfile_json(keyfile, self._secret.encode())
         except ValueError as exc:
             raise KeystoreError(f"cannot decrypt key {name!r}: wrong passphrase") from exc
         account: LocalAccount = Account.from_key(key)

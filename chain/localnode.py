@@ -162,7 +162,7 @@ def start(config: LocalNodeConfig, timeout: float = 30.0) -> int:
         )
     config.state_file.parent.mkdir(parents=True, exist_ok=True)
     log = config.log_file.open("ab")
-    process = subprocess.Popen(  # noqa: S603 - fixed binary and arguments
+    process = subprocess.Popen(
         command(config), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     log.close()
