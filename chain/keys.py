@@ -14,9 +14,9 @@ import re
 import secrets
 from pathlib import Path
 
-from eth_keyfile.keyfile import create_keyfile_json, decode_keyfile_json
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_keyfile.keyfile import create_keyfile_json, decode_keyfile_json
 
 from chain.settings import LedgerSettings
 
