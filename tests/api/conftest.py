@@ -71,7 +71,7 @@ class Gateway:
     def auth(self, key: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {key}"}
 
-    def org(self, n: int, kind: str = "holder", city: int = 370200) -> str:
+    def org(self, n: int | str, kind: str = "holder", city: int = 370200) -> str:
         org_id = "0x" + Web3.keccak(text=f"org-{n}").hex().removeprefix("0x")
         if self.runtime.accounts.find_org(org_id) is None:
             self.runtime.provision_org(org_id, f"Org {n}", kind, city)
@@ -91,12 +91,23 @@ def settings_for(folder: Path, **extra: Any) -> LedgerSettings:
     )
 
 
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[Gateway]:
-    settings = settings_for(tmp_path, bootstrap_token=BOOTSTRAP)
+def _gateway(folder: Path) -> Iterator[Gateway]:
+    settings = settings_for(folder, bootstrap_token=BOOTSTRAP)
     runtime = LedgerRuntime.start(settings, deploy=False)
     probe = deploy_probe(runtime.handle)
     app = create_app(runtime=runtime)
     app.include_router(probe_router(probe))
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Gateway(app, client, runtime, probe, BOOTSTRAP)
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """One gateway per test module (tests use their own organisations and keys)."""
+    yield from _gateway(tmp_path_factory.mktemp("gateway"))
+
+
+@pytest.fixture
+def fresh_gateway(tmp_path: Path) -> Iterator[Gateway]:
+    """A gateway of its own (for tests that count everything)."""
+    yield from _gateway(tmp_path)

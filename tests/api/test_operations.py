@@ -3,9 +3,11 @@ operations visible to their organisation only, metrics and errors."""
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
 from web3 import Web3
 
 from chain.accounts import CONSORTIUM_ORG_ID
+from chain.txpipe import Operation
 from tests.api.conftest import Gateway
 
 
@@ -64,7 +66,8 @@ def test_operation_of_another_org_is_404_but_consortium_admin_sees_it(gateway: G
 
 
 def test_write_reverting_in_simulation_is_422_with_contract_error(gateway: Gateway) -> None:
-    key = gateway.user(gateway.org(1))
+    org = gateway.org("revert")
+    key = gateway.user(org)
     response = gateway.client.post(
         "/v1/test/probe", json={"key": _key(4), "value": 0}, headers=gateway.auth(key)
     )
@@ -75,7 +78,12 @@ def test_write_reverting_in_simulation_is_422_with_contract_error(gateway: Gatew
     assert body["type"] == "https://ledger.example/problems/ProbeRejected"
     assert body["contract_error"] == {"name": "ProbeRejected", "args": {"key": _key(4), "value": 0}}
     assert "value=0" in body["detail"]
-    assert gateway.runtime.txpipe.stats().by_state == {}
+    assert gateway.runtime.txpipe.in_flight(gateway.runtime.signer_for_org(org).address) == 0
+    with gateway.runtime.sessions() as session:
+        journaled = session.scalar(
+            select(func.count()).select_from(Operation).where(Operation.org_id == org)
+        )
+    assert journaled == 0
 
 
 def test_write_by_reader_is_403(gateway: Gateway) -> None:
@@ -105,13 +113,23 @@ def test_idempotent_retry_returns_same_operation_and_other_body_is_409(gateway: 
     assert other.status_code == 409
     body = other.json()
     assert body["code"] == "idempotency-conflict" and body["operation_id"] == first.json()["id"]
-    assert gateway.runtime.txpipe.stats().by_state == {"mined": 1}
+    with gateway.runtime.sessions() as session:
+        ops = list(session.scalars(select(Operation).where(Operation.idempotency_key == "retry-1")))
+    assert [op.state for op in ops] == ["mined"]
 
 
 def test_write_over_in_flight_limit_is_429_with_retry_after(gateway: Gateway) -> None:
     gateway.runtime.tracker.stop()  # nothing gets marked mined while we fill the queue
     gateway.runtime.txpipe.max_in_flight = 2
-    key = gateway.user(gateway.org(1))
+    try:
+        _fill_and_overflow(gateway)
+    finally:
+        gateway.runtime.txpipe.max_in_flight = 256
+        gateway.runtime.tracker.start()
+
+
+def _fill_and_overflow(gateway: Gateway) -> None:
+    key = gateway.user(gateway.org("backpressure"))
     for n in range(2):
         ok = gateway.client.post(
             "/v1/test/probe", json={"key": _key(10 + n), "value": 1}, headers=gateway.auth(key)
@@ -147,7 +165,8 @@ def test_unexpected_error_is_500_problem_without_details(gateway: Gateway) -> No
     assert "passwd" not in response.text and "Traceback" not in response.text
 
 
-def test_metrics_count_requests_and_operations(gateway: Gateway) -> None:
+def test_metrics_count_requests_and_operations(fresh_gateway: Gateway) -> None:
+    gateway = fresh_gateway
     key = gateway.user(gateway.org(1))
     gateway.client.post(
         "/v1/test/probe?wait=true", json={"key": _key(20), "value": 2}, headers=gateway.auth(key)
