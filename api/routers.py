@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.routes import revenue
+
 ROUTERS: list[APIRouter] = []
+ROUTERS.append(revenue.router)
