@@ -1,0 +1,133 @@
+"""Paid-use approval: the holder applies (scope document committed, operator named), the
+competent department and the data administration review, the finance department decides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, model_validator
+
+from chain.accounts import Principal
+from chain.commitments import commit
+from chain.errors import NotAuthorised, NotFound, ValidationFailed
+from chain.runtime import LedgerRuntime
+from chain.service import asset_documents as docs
+from chain.service.common import (
+    ZERO32,
+    Bytes32,
+    Created,
+    application_id_for,
+    b32,
+    chain_asset,
+    hex32,
+    require_kind,
+    struct,
+    submit,
+)
+from chain.txpipe import Operation
+
+
+class ApplicationCreate(BaseModel):
+    operator_org_id: Bytes32 = Field(description="The authorised operator of the asset's city")
+    scope: dict[str, Any] = Field(
+        examples=[{"purpose": "traffic forecasting products", "term_months": 24,
+                   "vault": "data vault, usable not visible"}],
+        description="Scope of use (committed salted on chain; kept by the gateway)",
+    )  # fmt: skip
+
+
+class DecisionIn(BaseModel):
+    approve: bool = Field(examples=[True])
+    reason_hash: Bytes32 | None = Field(
+        default=None, description="Commitment of the reasons; required when refusing"
+    )
+
+    @model_validator(mode="after")
+    def _reason_when_refused(self) -> DecisionIn:
+        if not self.approve and (self.reason_hash is None or int(self.reason_hash, 16) == 0):
+            raise ValueError("reason_hash is required when refusing")
+        return self
+
+
+def _application(runtime: LedgerRuntime, application_id: str) -> dict[str, Any]:
+    record = struct(runtime, "application", b32(application_id))
+    if int(record["appliedAt"]) == 0:
+        raise NotFound(f"no paid-use application {hex32(application_id)} on chain")
+    return record
+
+
+def apply_for_paid_use(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    asset_id: str,
+    body: ApplicationCreate,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Created:
+    require_kind(principal, "applying for paid use", "holder")
+    asset = chain_asset(runtime, asset_id)
+    if str(asset["holderOrgId"]) != principal.org_id:
+        raise NotAuthorised(
+            f"asset {hex32(asset_id)} is held by {asset['holderOrgId']}; only its holder applies"
+        )
+    if not body.scope:
+        raise ValidationFailed(
+            "the scope document is empty",
+            errors=[{"loc": ["body", "scope"], "msg": "must not be empty", "type": "value_error"}],
+        )
+    scope = commit(body.scope)
+    op = submit(
+        runtime, principal, "applyForPaidUse",
+        [b32(asset_id), scope.digest, b32(body.operator_org_id)],
+        idempotency_key=idempotency_key, request_hash=request_hash,
+    )  # fmt: skip
+    scope_hash = str(op.args[1]).lower()
+    app_id = application_id_for(principal.org_id, asset_id, scope_hash, int(asset["nonce"]))
+    if scope_hash == scope.digest_hex:
+        docs.save(runtime, docs.CommittedDocument(
+            digest=scope.digest_hex, purpose="paid-use-scope", subject_id=app_id,
+            org_id=principal.org_id, document=body.scope, salt=scope.salt_hex,
+        ))  # fmt: skip
+    return Created(op, app_id, "application")
+
+
+def review_paid_use(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    application_id: str,
+    body: DecisionIn,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Operation:
+    """The competent department or the data administration of the asset's city reviews."""
+    record = _application(runtime, application_id)
+    asset = chain_asset(runtime, str(record["assetId"]))
+    require_kind(principal, "reviewing a paid-use application", "competent_dept",
+                 "data_administration", city=int(asset["city"]))  # fmt: skip
+    return submit(
+        runtime, principal, "reviewPaidUse",
+        [b32(application_id), body.approve, b32(body.reason_hash or ZERO32)],
+        idempotency_key=idempotency_key, request_hash=request_hash,
+    )  # fmt: skip
+
+
+def decide_paid_use(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    application_id: str,
+    body: DecisionIn,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Operation:
+    """The finance department of the asset's city decides last, after both reviews."""
+    record = _application(runtime, application_id)
+    asset = chain_asset(runtime, str(record["assetId"]))
+    require_kind(principal, "deciding on paid use", "finance_dept", city=int(asset["city"]))
+    return submit(
+        runtime, principal, "decidePaidUse",
+        [b32(application_id), body.approve, b32(body.reason_hash or ZERO32)],
+        idempotency_key=idempotency_key, request_hash=request_hash,
+    )  # fmt: skip

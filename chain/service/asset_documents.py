@@ -1,0 +1,127 @@
+"""The gateway's own record of what it committed to on chain: documents and their salts.
+
+``asset_documents``: the catalogue code and metadata document a holder registered, with
+the salts of their commitments, so the holder can open a commitment later and the store
+can search catalogue codes. ``committed_documents``: other documents the gateway committed
+to (paid-use scopes, amended metadata). ``signed_certificates``: the portable certificate
+document, signed once by the issuing registrar while its key is valid.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chain.db import Base
+from chain.runtime import LedgerRuntime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class AssetDocument(Base):
+    """One registered (or batch-committed) resource and the openings of its hashes."""
+
+    __tablename__ = "asset_documents"
+
+    asset_id: Mapped[str] = mapped_column(String(66), primary_key=True)
+    holder_org_id: Mapped[str] = mapped_column(String(66), index=True)
+    catalogue_code: Mapped[str] = mapped_column(String(200), index=True)
+    domain_code: Mapped[int] = mapped_column(BigInteger)
+    metadata_doc: Mapped[Any] = mapped_column("metadata", JSON)
+    catalogue_hash: Mapped[str] = mapped_column(String(66))
+    catalogue_salt: Mapped[str] = mapped_column(String(66))
+    metadata_hash: Mapped[str] = mapped_column(String(66))
+    metadata_salt: Mapped[str] = mapped_column(String(66))
+    batch_id: Mapped[str | None] = mapped_column(String(66), index=True)
+    batch_index: Mapped[int | None] = mapped_column(Integer)
+    operation_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CommittedDocument(Base):
+    """A document the gateway committed to on chain (salted), by what it belongs to."""
+
+    __tablename__ = "committed_documents"
+
+    digest: Mapped[str] = mapped_column(String(66), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(66), index=True)
+    org_id: Mapped[str] = mapped_column(String(66))
+    document: Mapped[Any] = mapped_column(JSON)
+    salt: Mapped[str] = mapped_column(String(66))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SignedCertificate(Base):
+    """The signed EIP-712 certificate document (canonical JSON), signed once."""
+
+    __tablename__ = "signed_certificates"
+
+    certificate_id: Mapped[str] = mapped_column(String(66), primary_key=True)
+    registrar_org_id: Mapped[str] = mapped_column(String(66))
+    signer: Mapped[str] = mapped_column(String(42))
+    document: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+TABLES = [AssetDocument.__table__, CommittedDocument.__table__, SignedCertificate.__table__]
+_READY: set[int] = set()
+
+
+def ensure_tables(runtime: LedgerRuntime) -> None:
+    """Create these tables on the runtime's database if they are missing (once per engine)."""
+    key = id(runtime.engine)
+    if key in _READY:
+        return
+    Base.metadata.create_all(runtime.engine, tables=TABLES)  # type: ignore[arg-type]
+    _READY.add(key)
+
+
+def find_by_code(
+    runtime: LedgerRuntime, holder_org_id: str, catalogue_code: str, domain_code: int
+) -> AssetDocument | None:
+    ensure_tables(runtime)
+    with runtime.sessions() as session:
+        return session.scalars(
+            select(AssetDocument).where(
+                AssetDocument.holder_org_id == holder_org_id,
+                AssetDocument.catalogue_code == catalogue_code,
+                AssetDocument.domain_code == domain_code,
+            )
+        ).first()
+
+
+def get_asset_document(runtime: LedgerRuntime, asset_id: str) -> AssetDocument | None:
+    ensure_tables(runtime)
+    with runtime.sessions() as session:
+        return session.get(AssetDocument, asset_id)
+
+
+def batch_items(runtime: LedgerRuntime, batch_id: str) -> list[AssetDocument]:
+    ensure_tables(runtime)
+    with runtime.sessions() as session:
+        return list(
+            session.scalars(
+                select(AssetDocument)
+                .where(AssetDocument.batch_id == batch_id)
+                .order_by(AssetDocument.batch_index)
+            )
+        )
+
+
+def save(runtime: LedgerRuntime, *rows: Base) -> None:
+    ensure_tables(runtime)
+    with runtime.sessions() as session, session.begin():
+        for row in rows:
+            session.merge(row)
+
+
+def signed_certificate(runtime: LedgerRuntime, certificate_id: str) -> SignedCertificate | None:
+    ensure_tables(runtime)
+    with runtime.sessions() as session:
+        return session.get(SignedCertificate, certificate_id)

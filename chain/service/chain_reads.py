@@ -1,0 +1,160 @@
+"""Reads that prove something: straight from the registry's views, never from the store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from chain.runtime import LedgerRuntime
+from chain.service.approvals import _application
+from chain.service.common import (
+    APPLICATION_STATUSES,
+    ASSET_STATUSES,
+    CERTIFICATE_STATUSES,
+    COMPLIANCE_RESULTS,
+    FINANCING_KINDS,
+    FINANCING_STATUSES,
+    REGISTRATION_KINDS,
+    ZERO32,
+    b32,
+    chain_asset,
+    chain_certificate,
+    hex32,
+    struct,
+    view,
+)
+from chain.service.financing import _financing
+
+
+class ChainProof(BaseModel):
+    """Where the values were read: chain id, registry and block."""
+
+    chain_id: int
+    registry: str
+    block_number: int
+
+
+class PaymentContextOut(BaseModel):
+    exists: bool
+    city: int
+    holder_org_id: str
+    operator_org_id: str
+    paid_use_approved: bool
+    disposed: bool
+
+
+class AssetOnChain(BaseModel):
+    asset_id: str
+    status: str
+    compliance: str
+    record: dict[str, Any]
+    payment_context: PaymentContextOut
+    current_certificate_status: str | None
+    proof: ChainProof
+
+
+class CertificateStatusOut(BaseModel):
+    certificate_id: str
+    status: str
+    kind: str
+    asset_id: str
+    registrar_org_id: str
+    holder_org_id: str
+    issued_at: int
+    valid_until: int
+    revocation_reason: int
+    replaced_by: str | None
+    pledged: bool
+    by_org_id: str | None
+    recognised: bool
+    proof: ChainProof
+
+
+class RecordOut(BaseModel):
+    id: str
+    status: str
+    record: dict[str, Any]
+    proof: ChainProof
+
+
+def proof(runtime: LedgerRuntime) -> ChainProof:
+    return ChainProof(
+        chain_id=runtime.handle.chain_id,
+        registry=runtime.contract("AssetRegistry").address,
+        block_number=int(runtime.w3.eth.block_number),
+    )
+
+
+def payment_context(runtime: LedgerRuntime, asset_id: str) -> PaymentContextOut:
+    exists, city, holder, operator, approved, disposed = view(
+        runtime, "paymentContext", b32(asset_id)
+    )
+    return PaymentContextOut(
+        exists=bool(exists), city=int(city), holder_org_id=hex32(bytes(holder)),
+        operator_org_id=hex32(bytes(operator)), paid_use_approved=bool(approved),
+        disposed=bool(disposed),
+    )  # fmt: skip
+
+
+def asset_onchain(runtime: LedgerRuntime, asset_id: str) -> AssetOnChain:
+    record = chain_asset(runtime, asset_id)
+    current = str(record["currentCertificateId"])
+    cert_status = (
+        None
+        if current == ZERO32
+        else CERTIFICATE_STATUSES[int(view(runtime, "certificateStatus", b32(current)))]
+    )
+    return AssetOnChain(
+        asset_id=hex32(asset_id),
+        status=ASSET_STATUSES[int(record["status"])],
+        compliance=COMPLIANCE_RESULTS[int(record["compliance"])],
+        record={k: (str(v) if isinstance(v, int) and v >= 2**53 else v) for k, v in record.items()},
+        payment_context=payment_context(runtime, asset_id),
+        current_certificate_status=cert_status,
+        proof=proof(runtime),
+    )
+
+
+def certificate_status(
+    runtime: LedgerRuntime, certificate_id: str, by_org_id: str | None = None
+) -> CertificateStatusOut:
+    """``verify(certificateId, byOrgId)``: status, kind, validity, pledge and recognition."""
+    chain_certificate(runtime, certificate_id)
+    by = b32(by_org_id) if by_org_id else b32(ZERO32)
+    v = struct(runtime, "verify", b32(certificate_id), by)
+    replaced = str(v["replacedBy"])
+    return CertificateStatusOut(
+        certificate_id=hex32(certificate_id),
+        status=CERTIFICATE_STATUSES[int(v["status"])],
+        kind=REGISTRATION_KINDS[int(v["kind"])],
+        asset_id=str(v["assetId"]),
+        registrar_org_id=str(v["registrarOrgId"]),
+        holder_org_id=str(v["holderOrgId"]),
+        issued_at=int(chain_certificate(runtime, certificate_id)["issuedAt"]),
+        valid_until=int(v["validUntil"]),
+        revocation_reason=int(v["revocationReason"]),
+        replaced_by=None if replaced == ZERO32 else replaced,
+        pledged=bool(v["pledged"]),
+        by_org_id=hex32(by_org_id) if by_org_id else None,
+        recognised=bool(v["recognised"]),
+        proof=proof(runtime),
+    )
+
+
+def is_recognised(runtime: LedgerRuntime, certificate_id: str, org_id: str) -> bool:
+    return bool(view(runtime, "isRecognised", b32(certificate_id), b32(org_id)))
+
+
+def application_record(runtime: LedgerRuntime, application_id: str) -> RecordOut:
+    record = _application(runtime, application_id)
+    return RecordOut(id=hex32(application_id),
+                     status=APPLICATION_STATUSES[int(record["status"])],
+                     record=record, proof=proof(runtime))  # fmt: skip
+
+
+def financing_record(runtime: LedgerRuntime, financing_id: str) -> RecordOut:
+    record = _financing(runtime, financing_id)
+    record = {**record, "kindName": FINANCING_KINDS[int(record["kind"])]}
+    return RecordOut(id=hex32(financing_id), status=FINANCING_STATUSES[int(record["status"])],
+                     record=record, proof=proof(runtime))  # fmt: skip

@@ -1,0 +1,195 @@
+"""Financing and disposal: pledges (holder requests, bank confirms and releases), credit
+lines (bank), equity contribution (holder), disposal (holder requests, registrar confirms)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from chain.accounts import Principal
+from chain.errors import NotAuthorised, NotFound
+from chain.runtime import LedgerRuntime
+from chain.service.common import (
+    AmountFen,
+    Bytes32,
+    Created,
+    b32,
+    chain_asset,
+    financing_id_for,
+    hex32,
+    require_kind,
+    struct,
+    submit,
+)
+from chain.txpipe import Operation
+
+PLEDGE, CREDIT_LINE, EQUITY = 0, 1, 2
+
+
+class PledgeCreate(BaseModel):
+    bank_org_id: Bytes32 = Field(description="The lending bank of the asset's city")
+    amount_fen: AmountFen
+    contract_hash: Bytes32 = Field(description="Commitment of the pledge contract")
+
+
+class CreditLineCreate(BaseModel):
+    amount_fen: AmountFen = Field(examples=[6_000_000_000])
+    agreement_hash: Bytes32 = Field(description="Commitment of the credit agreement")
+
+
+class EquityCreate(BaseModel):
+    valuation_fen: AmountFen = Field(examples=[100_000_000])
+    investee_hash: Bytes32 = Field(description="Commitment of the investee company record")
+
+
+class DisposalIn(BaseModel):
+    reason_hash: Bytes32 = Field(description="Commitment of the disposal decision")
+
+
+class EmptyIn(BaseModel):
+    """No fields: the chain holds everything the step needs."""
+
+
+def _financing(runtime: LedgerRuntime, financing_id: str) -> dict[str, Any]:
+    record = struct(runtime, "financing", b32(financing_id))
+    if int(record["recordedAt"]) == 0:
+        raise NotFound(f"no financing record {hex32(financing_id)} on chain")
+    return record
+
+
+def _holder_of(runtime: LedgerRuntime, principal: Principal, asset_id: str,
+               action: str) -> dict[str, Any]:  # fmt: skip
+    require_kind(principal, action, "holder")
+    asset = chain_asset(runtime, asset_id)
+    if str(asset["holderOrgId"]) != principal.org_id:
+        raise NotAuthorised(
+            f"asset {hex32(asset_id)} is held by {asset['holderOrgId']}; {action} is done by "
+            "its holder"
+        )
+    return asset
+
+
+def request_pledge(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    asset_id: str,
+    body: PledgeCreate,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Created:
+    asset = _holder_of(runtime, principal, asset_id, "requesting a pledge")
+    op = submit(
+        runtime, principal, "requestPledge",
+        [b32(asset_id), b32(body.bank_org_id), body.amount_fen, b32(body.contract_hash)],
+        idempotency_key=idempotency_key, request_hash=request_hash,
+    )  # fmt: skip
+    fid = financing_id_for(asset_id, body.bank_org_id, PLEDGE, int(asset["nonce"]))
+    return Created(op, fid, "financing")
+
+
+def _bank_act(runtime: LedgerRuntime, principal: Principal, financing_id: str,
+              action: str) -> None:  # fmt: skip
+    record = _financing(runtime, financing_id)
+    asset = chain_asset(runtime, str(record["assetId"]))
+    require_kind(principal, action, "bank", city=int(asset["city"]))
+    if principal.org_id != str(record["counterpartyOrgId"]):
+        raise NotAuthorised(
+            f"{action} is done by the pledge's bank {record['counterpartyOrgId']}, "
+            f"not by {principal.org_id}"
+        )
+
+
+def confirm_pledge(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    financing_id: str,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Operation:
+    _bank_act(runtime, principal, financing_id, "confirming a pledge")
+    return submit(runtime, principal, "confirmPledge", [b32(financing_id)],
+                  idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
+
+
+def release_pledge(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    financing_id: str,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Operation:
+    _bank_act(runtime, principal, financing_id, "releasing a pledge")
+    return submit(runtime, principal, "releasePledge", [b32(financing_id)],
+                  idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
+
+
+def record_credit_line(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    asset_id: str,
+    body: CreditLineCreate,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Created:
+    asset = chain_asset(runtime, asset_id)
+    require_kind(principal, "recording a credit line", "bank", city=int(asset["city"]))
+    op = submit(
+        runtime, principal, "recordCreditLine",
+        [b32(asset_id), body.amount_fen, b32(body.agreement_hash)],
+        idempotency_key=idempotency_key, request_hash=request_hash,
+    )  # fmt: skip
+    fid = financing_id_for(asset_id, principal.org_id, CREDIT_LINE, int(asset["nonce"]))
+    return Created(op, fid, "financing")
+
+
+def record_equity_contribution(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    asset_id: str,
+    body: EquityCreate,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Created:
+    asset = _holder_of(runtime, principal, asset_id, "recording an equity contribution")
+    op = submit(
+        runtime, principal, "recordEquityContribution",
+        [b32(asset_id), body.valuation_fen, b32(body.investee_hash)],
+        idempotency_key=idempotency_key, request_hash=request_hash,
+    )  # fmt: skip
+    fid = financing_id_for(asset_id, principal.org_id, EQUITY, int(asset["nonce"]))
+    return Created(op, fid, "financing")
+
+
+def request_disposal(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    asset_id: str,
+    body: DisposalIn,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Operation:
+    _holder_of(runtime, principal, asset_id, "requesting disposal")
+    return submit(runtime, principal, "requestDisposal", [b32(asset_id), b32(body.reason_hash)],
+                  idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
+
+
+def confirm_disposal(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    asset_id: str,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Operation:
+    """The asset city's registrar confirms: current certificate revoked, record kept."""
+    asset = chain_asset(runtime, asset_id)
+    require_kind(principal, "confirming disposal", "registrar", city=int(asset["city"]))
+    return submit(runtime, principal, "confirmDisposal", [b32(asset_id)],
+                  idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
