@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import revenue
+from api.routes import agreements, applications, assets, certificates, financing, orgs, revenue
 
 ROUTERS: list[APIRouter] = []
 ROUTERS.append(revenue.router)
+ROUTERS.extend(
+    [
+        orgs.router,
+        assets.router,
+        certificates.router,
+        agreements.router,
+        applications.router,
+        financing.router,
+    ]
+)

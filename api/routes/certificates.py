@@ -1,0 +1,149 @@
+"""Certificate writes (revocation, renewal, amendment, recognition), the chain status view,
+the signed portable document, its PDF, and verification of a document by anyone."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.auth import CurrentUser, WriterUser
+from api.deps import RuntimeDep
+from api.routes.registry_common import CREATED_DESCRIPTION, CertId, answer, answer_created
+from api.writes import WRITE_RESPONSES, WriteOpts
+from chain.service import certificates as service
+from chain.service import chain_reads
+from chain.service.common import BYTES32_PATTERN
+from chain.verifier import Verdict
+
+router = APIRouter(tags=["certificates"])
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@router.post(
+    "/v1/certificates/{cert_id}/revocation", status_code=202, responses=WRITE_RESPONSES,
+    summary="Revoke the current certificate (issuing registrar)",
+)  # fmt: skip
+def revoke(
+    cert_id: CertId, body: service.RevocationIn, user: WriterUser, runtime: RuntimeDep,
+    write: WriteOpts, request: Request,
+) -> JSONResponse:  # fmt: skip
+    op = service.revoke_certificate(
+        runtime, user, cert_id, body, idempotency_key=write.idempotency_key,
+        request_hash=write.request_hash(request, body),
+    )  # fmt: skip
+    return answer(runtime, op, write)
+
+
+@router.post(
+    "/v1/certificates/{cert_id}/renewal", status_code=202, responses=WRITE_RESPONSES,
+    summary="Renew by one term (registrar of the asset's city)",
+)  # fmt: skip
+def renew(
+    cert_id: CertId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts, request: Request,
+    body: service.RenewalIn | None = None,
+) -> JSONResponse:  # fmt: skip
+    op = service.renew_certificate(
+        runtime, user, cert_id, body, idempotency_key=write.idempotency_key,
+        request_hash=write.request_hash(request, body),
+    )  # fmt: skip
+    return answer(runtime, op, write)
+
+
+@router.post(
+    "/v1/certificates/{cert_id}/amendment", status_code=202, responses=WRITE_RESPONSES,
+    summary="Change, correction or deregistration: a new certificate supersedes this one",
+    description=CREATED_DESCRIPTION,
+)  # fmt: skip
+def amend(
+    cert_id: CertId, body: service.AmendmentIn, user: WriterUser, runtime: RuntimeDep,
+    write: WriteOpts, request: Request,
+) -> JSONResponse:  # fmt: skip
+    created = service.amend_certificate(
+        runtime, user, cert_id, body, idempotency_key=write.idempotency_key,
+        request_hash=write.request_hash(request, body),
+    )  # fmt: skip
+    return answer_created(runtime, created, write, f"/v1/certificates/{created.resource_id}")
+
+
+@router.post(
+    "/v1/certificates/{cert_id}/recognitions", status_code=202, responses=WRITE_RESPONSES,
+    summary="Recognise the certificate (partner registrar or exchange)",
+)  # fmt: skip
+def recognise(
+    cert_id: CertId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts, request: Request
+) -> JSONResponse:
+    op = service.recognise(
+        runtime, user, cert_id, idempotency_key=write.idempotency_key,
+        request_hash=write.request_hash(request),
+    )  # fmt: skip
+    return answer(runtime, op, write)
+
+
+@router.delete(
+    "/v1/certificates/{cert_id}/recognitions", status_code=202, responses=WRITE_RESPONSES,
+    summary="Withdraw the caller's recognition (partner registrar or exchange)",
+)  # fmt: skip
+def withdraw_recognition(
+    cert_id: CertId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts, request: Request
+) -> JSONResponse:
+    op = service.withdraw_recognition(
+        runtime, user, cert_id, idempotency_key=write.idempotency_key,
+        request_hash=write.request_hash(request),
+    )  # fmt: skip
+    return answer(runtime, op, write)
+
+
+@router.get(
+    "/v1/certificates/{cert_id}/status", response_model=chain_reads.CertificateStatusOut,
+    summary="Status from the chain (verify): validity, pledge and recognition by an org",
+)  # fmt: skip
+def status(
+    cert_id: CertId,
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    by: Annotated[
+        str | None,
+        Query(pattern=BYTES32_PATTERN, description="Recognition by this org (default: caller)"),
+    ] = None,
+) -> chain_reads.CertificateStatusOut:
+    by_org = by or (user.org_id if user.org_kind != "consortium" else None)
+    return chain_reads.certificate_status(runtime, cert_id, by_org)
+
+
+@router.get(
+    "/v1/certificates/{cert_id}/document",
+    summary="The signed EIP-712 certificate document (signed once by the issuing registrar)",
+    responses={200: {"description": "data-asset-certificate/v1 JSON"}},
+)  # fmt: skip
+def document(
+    cert_id: CertId, user: CurrentUser, runtime: RuntimeDep, request: Request
+) -> dict[str, Any]:
+    return service.certificate_document(runtime, cert_id, _base_url(request)).to_json_dict()
+
+
+@router.get(
+    "/v1/certificates/{cert_id}/pdf",
+    summary="The printable certificate (PDF, with status at printing and a verification QR)",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)  # fmt: skip
+def pdf(cert_id: CertId, user: CurrentUser, runtime: RuntimeDep, request: Request) -> Response:
+    data = service.certificate_pdf(runtime, cert_id, _base_url(request))
+    return Response(
+        content=data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="certificate-{cert_id[2:14]}.pdf"'},
+    )
+
+
+@router.post(
+    "/v1/verify", response_model=Verdict,
+    summary="Verify a signed certificate document (anyone, no key): verdict with reasons",
+)  # fmt: skip
+def verify(body: service.VerifyIn, runtime: RuntimeDep) -> Verdict:
+    return service.verify_document(runtime, body)

@@ -1,0 +1,138 @@
+"""Financing (pledges, credit lines, equity contribution) and disposal."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from api.auth import CurrentUser, WriterUser
+from api.deps import RuntimeDep
+from api.routes.registry_common import (
+    CREATED_DESCRIPTION,
+    AssetId,
+    FinancingId,
+    answer,
+    answer_created,
+)
+from api.writes import WRITE_RESPONSES, WriteOpts
+from chain.service import chain_reads
+from chain.service import financing as service
+
+router = APIRouter(tags=["financing"])
+
+
+@router.post(
+    "/v1/assets/{asset_id}/pledges", status_code=202, responses=WRITE_RESPONSES,
+    summary="Request a pledge loan from a bank of the asset's city (holder)",
+    description=CREATED_DESCRIPTION,
+)  # fmt: skip
+def request_pledge(
+    asset_id: AssetId, body: service.PledgeCreate, user: WriterUser, runtime: RuntimeDep,
+    write: WriteOpts, request: Request,
+) -> JSONResponse:  # fmt: skip
+    created = service.request_pledge(
+        runtime, user, asset_id, body, idempotency_key=write.idempotency_key,
+        request_hash=write.request_hash(request, body),
+    )  # fmt: skip
+    return answer_created(runtime, created, write, f"/v1/pledges/{created.resource_id}")
+
+
+@router.post(
+    "/v1/pledges/{pledge_id}/confirmation", status_code=202, responses=WRITE_RESPONSES,
+    summary="Confirm the pledge: the asset is pledged (the bank)",
+)  # fmt: skip
+def confirm_pledge(
+    pledge_id: FinancingId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts,
+    request: Request,
+) -> JSONResponse:  # fmt: skip
+    op = service.confirm_pledge(
+        runtime, user, pledge_id, idempotency_key=write.idempotency_key,
+        request_hash=write.request_hash(request),
+    )  # fmt: skip
+    return answer(runtime, op, write)
+
+
+@router.post(
+    "/v1/pledges/{pledge_id}/release", status_code=202, responses=WRITE_RESPONSES,
+    summary="Release the pledge (the bank)",
+)  # fmt: skip
+def release_pledge(
+    pledge_id: FinancingId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts,
+    request: Request,
+) -> JSONResponse:  # fmt: skip
+    op = service.release_pledge(
+        runtime, user, pledge_id, idempotency_key=write.idempotency_key,
+        request_hash=write.request_hash(request),
+    )  # fmt: skip
+    return answer(runtime, op, write)
+
+
+@router.get(
+    "/v1/pledges/{pledge_id}/onchain", response_model=chain_reads.RecordOut,
+    summary="A financing record (pledge, credit line, equity) as the registry holds it",
+)  # fmt: skip
+def financing_onchain(
+    pledge_id: FinancingId, user: CurrentUser, runtime: RuntimeDep
+) -> chain_reads.RecordOut:
+    return chain_reads.financing_record(runtime, pledge_id)
+
+
+@router.post(
+    "/v1/assets/{asset_id}/credit-lines", status_code=202, responses=WRITE_RESPONSES,
+    summary="Record a credit line granted on the asset (a bank of the asset's city)",
+    description=CREATED_DESCRIPTION,
+)  # fmt: skip
+def credit_line(
+    asset_id: AssetId, body: service.CreditLineCreate, user: WriterUser, runtime: RuntimeDep,
+    write: WriteOpts, request: Request,
+) -> JSONResponse:  # fmt: skip
+    created = service.record_credit_line(
+        runtime, user, asset_id, body, idempotency_key=write.idempotency_key,
+        request_hash=write.request_hash(request, body),
+    )  # fmt: skip
+    return answer_created(runtime, created, write)
+
+
+@router.post(
+    "/v1/assets/{asset_id}/equity", status_code=202, responses=WRITE_RESPONSES,
+    summary="Record contributing the asset as equity at a valuation (holder)",
+    description=CREATED_DESCRIPTION,
+)  # fmt: skip
+def equity(
+    asset_id: AssetId, body: service.EquityCreate, user: WriterUser, runtime: RuntimeDep,
+    write: WriteOpts, request: Request,
+) -> JSONResponse:  # fmt: skip
+    created = service.record_equity_contribution(
+        runtime, user, asset_id, body, idempotency_key=write.idempotency_key,
+        request_hash=write.request_hash(request, body),
+    )  # fmt: skip
+    return answer_created(runtime, created, write)
+
+
+@router.post(
+    "/v1/assets/{asset_id}/disposal", status_code=202, responses=WRITE_RESPONSES,
+    summary="Request disposal (holder; not while pledged)",
+)  # fmt: skip
+def request_disposal(
+    asset_id: AssetId, body: service.DisposalIn, user: WriterUser, runtime: RuntimeDep,
+    write: WriteOpts, request: Request,
+) -> JSONResponse:  # fmt: skip
+    op = service.request_disposal(
+        runtime, user, asset_id, body, idempotency_key=write.idempotency_key,
+        request_hash=write.request_hash(request, body),
+    )  # fmt: skip
+    return answer(runtime, op, write)
+
+
+@router.post(
+    "/v1/assets/{asset_id}/disposal/confirmation", status_code=202, responses=WRITE_RESPONSES,
+    summary="Confirm disposal: certificate revoked, record kept (registrar)",
+)  # fmt: skip
+def confirm_disposal(
+    asset_id: AssetId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts, request: Request
+) -> JSONResponse:
+    op = service.confirm_disposal(
+        runtime, user, asset_id, idempotency_key=write.idempotency_key,
+        request_hash=write.request_hash(request),
+    )  # fmt: skip
+    return answer(runtime, op, write)

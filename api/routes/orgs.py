@@ -1,0 +1,63 @@
+"""Organisations: admission on chain, listing, and signing-key rotation."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from api.auth import CurrentUser, WriterUser
+from api.deps import RuntimeDep
+from api.routes.registry_common import CREATED_DESCRIPTION, OrgId, answer, answer_created
+from api.writes import WRITE_RESPONSES, WriteOpts
+from chain.service import orgs as service
+
+router = APIRouter(tags=["organisations"])
+
+
+@router.post(
+    "/v1/orgs", status_code=202, responses=WRITE_RESPONSES,
+    summary="Admit an organisation (registrar: consortium admin; others: the city's registrar)",
+    description=CREATED_DESCRIPTION,
+)  # fmt: skip
+def create_org(
+    body: service.OrgCreate, user: WriterUser, runtime: RuntimeDep, write: WriteOpts,
+    request: Request,
+) -> JSONResponse:  # fmt: skip
+    created = service.create_org(
+        runtime, user, body, idempotency_key=write.idempotency_key,
+        request_hash=write.request_hash(request, body),
+    )  # fmt: skip
+    return answer_created(runtime, created, write, f"/v1/orgs/{created.resource_id}")
+
+
+@router.get("/v1/orgs", response_model=list[service.OrgPublic], summary="Organisations (admins)")
+def list_orgs(user: CurrentUser, runtime: RuntimeDep) -> list[service.OrgPublic]:
+    return service.list_orgs(runtime, user)
+
+
+@router.get(
+    "/v1/orgs/{org_id}", response_model=service.OrgPublic,
+    summary="One organisation with its on-chain record",
+)  # fmt: skip
+def get_org(org_id: OrgId, user: CurrentUser, runtime: RuntimeDep) -> service.OrgPublic:
+    return service.get_org(runtime, user, org_id)
+
+
+@router.post(
+    "/v1/orgs/{org_id}/keys/rotation", status_code=202, responses=WRITE_RESPONSES,
+    summary="Rotate the signing key: add the new account on chain, end the old one's window",
+    description="Answers with the removal of the old account (mined after the addition).",
+)  # fmt: skip
+def rotate_key(
+    org_id: OrgId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts, request: Request
+) -> JSONResponse:
+    rotation = service.rotate_key(
+        runtime, user, org_id, idempotency_key=write.idempotency_key,
+        request_hash=write.request_hash(request),
+    )  # fmt: skip
+    if write.wait:
+        runtime.txpipe.wait(rotation.added.id, write.wait_timeout)
+    response = answer(runtime, rotation.removed, write)
+    response.headers["Ledger-New-Signer"] = rotation.new_signer
+    response.headers["Ledger-Added-Operation"] = f"/v1/operations/{rotation.added.id}"
+    return response
