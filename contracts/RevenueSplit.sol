@@ -330,8 +330,7 @@ contract RevenueSplit is IRevenueSplit {
         if (!ctx.paidUseApproved) revert PaidUseNotApproved(assetId);
     }
 
-    /// @dev Split by the current schedule: only the brackets that start below `amount`
-    /// are loaded, the others contribute nothing.
+    /// @dev Split by the current schedule (loaded into memory for SplitMath).
     function _split(bytes32 assetId, uint256 amount)
         private
         view
@@ -342,18 +341,7 @@ contract RevenueSplit is IRevenueSplit {
         if (count == 0) revert NoSchedule(assetId);
         Schedule storage s = versions[count - 1];
         version = uint32(count);
-        uint256[] storage bounds = s.lowerBounds;
-        uint256 n = bounds.length;
-        uint256 used = 1;
-        while (used < n && bounds[used] < amount) ++used;
-        uint256[] memory lowerBounds = new uint256[](used);
-        uint16[] memory operatorBps = new uint16[](used);
-        uint16[] storage rates = s.operatorBps;
-        for (uint256 i = 0; i < used; ++i) {
-            lowerBounds[i] = bounds[i];
-            operatorBps[i] = rates[i];
-        }
-        (operatorShare, treasuryShare) = SplitMath.split(lowerBounds, operatorBps, amount);
+        (operatorShare, treasuryShare) = SplitMath.split(s.lowerBounds, s.operatorBps, amount);
     }
 
     /// @dev Checks amount and uniqueness, splits, stores the record and the totals.

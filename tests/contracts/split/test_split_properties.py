@@ -40,7 +40,7 @@ def schedule_and_amounts(draw: st.DrawFn) -> tuple[Schedule, list[int]]:
         lambda b: st.sampled_from([max(b - 1, 0), b, min(b + 1, LIMIT)])
     )
     amount = st.one_of(near_bounds, st.integers(0, LIMIT), st.integers(0, 10**6))
-    return (bounds, bps), draw(st.lists(amount, min_size=1, max_size=6))
+    return (bounds, bps), draw(st.lists(amount, min_size=1, max_size=4))
 
 
 # Arbitrary (mostly invalid) schedules for the validation rules.
