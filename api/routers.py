@@ -18,3 +18,7 @@ ROUTERS.extend(
         financing.router,
     ]
 )
+
+from api.console import router as console_router  # noqa: E402
+
+ROUTERS.append(console_router)

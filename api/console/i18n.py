@@ -1,0 +1,489 @@
+"""Console strings in Chinese and English, and errors as sentences.
+
+The language comes from the ``lang`` query parameter (remembered in a cookie), else the
+``console_lang`` cookie, else Chinese. :func:`error_sentence` turns any
+:class:`~chain.errors.LedgerError` (contract reverts by their error name) into a sentence
+in the page's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from chain.errors import ContractRevert, LedgerError
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+LANG_COOKIE = "console_lang"
+
+STRINGS: dict[str, dict[str, str]] = {
+    "zh": {
+        "app_title": "公共数据资产登记账本",
+        "login": "登录",
+        "logout": "退出",
+        "login_title": "使用 API 密钥登录",
+        "login_help": "粘贴您所在单位为您签发的 API 密钥。密钥仅用于本次验证，不会保存在浏览器中。",
+        "api_key": "API 密钥",
+        "login_failed": "API 密钥无效或已被吊销，请检查后重试。",
+        "logged_out": "您已安全退出。",
+        "home": "首页",
+        "signed_in_as": "当前用户",
+        "org": "单位",
+        "kind": "单位类型",
+        "city": "城市代码",
+        "role": "角色",
+        "verify": "证书验证",
+        "nothing": "暂无记录。",
+        "missing_feature": "此功能的服务尚未上线：{what}。",
+        "asset": "资产",
+        "asset_id": "资产编号",
+        "status": "状态",
+        "value": "评估价值",
+        "compliance": "合规审查",
+        "catalogue_code": "目录编码",
+        "domain_code": "领域代码",
+        "title": "名称",
+        "categories": "类别数",
+        "items": "数据项数",
+        "register": "登记",
+        "register_asset": "登记数据资源",
+        "my_assets": "我的数据资产",
+        "apply_paid_use": "申请有偿使用",
+        "my_applications": "我的有偿使用申请",
+        "scope": "使用范围",
+        "apply": "提交申请",
+        "steps": "审批步骤",
+        "queue": "待办队列",
+        "to_value": "待价值评估",
+        "to_review": "待合规审查",
+        "in_notice": "公示中",
+        "to_certify": "待发证",
+        "notice_ends": "公示截止",
+        "value_yuan": "价值（元）",
+        "method_code": "评估方法代码",
+        "report_ref": "报告编号",
+        "record_valuation": "记录评估",
+        "passed": "通过",
+        "failed": "不通过",
+        "record_compliance": "记录审查结论",
+        "certify": "颁发登记证书",
+        "certificate": "证书",
+        "certificates": "证书",
+        "recognitions": "互认",
+        "agreements": "互认协议",
+        "recognise": "认可",
+        "finance_title": "财政部门工作台",
+        "approvals": "待审批的有偿使用申请",
+        "approve": "批准",
+        "schedules": "收益分配方案",
+        "set_schedule": "设定分配方案",
+        "lower_bounds": "各档下限（分，逗号分隔）",
+        "operator_bps": "运营机构分成（基点，逗号分隔）",
+        "quote_amount": "试算金额（分）",
+        "live_quote": "合约实时试算",
+        "operator_share": "运营机构分成",
+        "treasury_share": "国库（持有单位）分成",
+        "payments": "收款记录",
+        "outstanding": "待缴国库款项",
+        "amount": "金额",
+        "remitted": "已缴库",
+        "not_remitted": "未缴库",
+        "version": "版本",
+        "bank_title": "银行工作台",
+        "pledges": "质押",
+        "confirm": "确认",
+        "release": "解除",
+        "auditor_title": "审计监督",
+        "explorer": "浏览器",
+        "search": "搜索",
+        "search_help": "输入资产编号（0x 开头的 64 位十六进制）",
+        "history": "资产历史",
+        "block": "区块",
+        "tx_hash": "交易哈希",
+        "event": "事件",
+        "time": "时间",
+        "export": "导出",
+        "consistency": "一致性报告",
+        "verify_title": "数据资产登记证书验证",
+        "verify_help": "粘贴或上传签名的证书文件（JSON），或扫描证书上的二维码打开本页。",
+        "document": "证书文件（JSON）",
+        "upload": "上传文件",
+        "check": "验证",
+        "verdict_valid": "有效",
+        "verdict_invalid": "无效",
+        "verdict_head_valid": "证书 {cid} 有效：签名真实，链上状态为 {status}。",
+        "verdict_head_invalid": "证书 {cid} 未通过验证（状态：{status}）。",
+        "recognised_by": "已被以下机构认可：{names}。",
+        "no_document": "本网关没有证书 {cid} 的签名文件。",
+        "operation": "链上操作",
+        "op_pending": "操作 {op} 已提交，正在等待上链（当前状态：{state}）。本页会自动刷新。",
+        "op_mined": "操作 {op} 已上链，区块 {block}。",
+        "op_failed": "操作 {op} 未成功（{state}）：{reason}",
+        "continue": "继续",
+        "other_kind": "您的单位类型（{kind}）没有专属工作台。可用页面：",
+        "admin_hint": "联盟管理员请使用 API 管理单位与用户。",
+        "yes": "是",
+        "no": "否",
+        "lang_switch": "English",
+        "submit": "提交",
+    },
+    "en": {
+        "app_title": "Public Data Asset Ledger",
+        "login": "Log in",
+        "logout": "Log out",
+        "login_title": "Log in with your API key",
+        "login_help": "Paste the API key your organisation issued to you. It is checked once "
+        "and never stored in the browser.",
+        "api_key": "API key",
+        "login_failed": "The API key is not valid or was revoked; check it and try again.",
+        "logged_out": "You are logged out.",
+        "home": "Home",
+        "signed_in_as": "Signed in as",
+        "org": "Organisation",
+        "kind": "Kind",
+        "city": "City code",
+        "role": "Role",
+        "verify": "Verify a certificate",
+        "nothing": "Nothing here yet.",
+        "missing_feature": "The service for this is not available yet: {what}.",
+        "asset": "Asset",
+        "asset_id": "Asset id",
+        "status": "Status",
+        "value": "Value",
+        "compliance": "Compliance",
+        "catalogue_code": "Catalogue code",
+        "domain_code": "Domain code",
+        "title": "Title",
+        "categories": "Categories",
+        "items": "Items",
+        "register": "Register",
+        "register_asset": "Register a data resource",
+        "my_assets": "My data assets",
+        "apply_paid_use": "Apply for paid use",
+        "my_applications": "My paid-use applications",
+        "scope": "Scope of use",
+        "apply": "Apply",
+        "steps": "Approval steps",
+        "queue": "Queue",
+        "to_value": "To value",
+        "to_review": "Compliance review",
+        "in_notice": "In public notice",
+        "to_certify": "To certify",
+        "notice_ends": "Notice ends",
+        "value_yuan": "Value (yuan)",
+        "method_code": "Method code",
+        "report_ref": "Report reference",
+        "record_valuation": "Record valuation",
+        "passed": "Passed",
+        "failed": "Failed",
+        "record_compliance": "Record review",
+        "certify": "Issue certificate",
+        "certificate": "Certificate",
+        "certificates": "Certificates",
+        "recognitions": "Recognitions",
+        "agreements": "Agreements",
+        "recognise": "Recognise",
+        "finance_title": "Finance department",
+        "approvals": "Paid-use applications awaiting approval",
+        "approve": "Approve",
+        "schedules": "Revenue split schedules",
+        "set_schedule": "Set schedule",
+        "lower_bounds": "Bracket lower bounds (fen, comma separated)",
+        "operator_bps": "Operator share (basis points, comma separated)",
+        "quote_amount": "Amount to quote (fen)",
+        "live_quote": "Live quote by the contract",
+        "operator_share": "Operator share",
+        "treasury_share": "Treasury (holder) share",
+        "payments": "Payments",
+        "outstanding": "Outstanding remittances",
+        "amount": "Amount",
+        "remitted": "remitted",
+        "not_remitted": "not remitted",
+        "version": "Version",
+        "bank_title": "Bank",
+        "pledges": "Pledges",
+        "confirm": "Confirm",
+        "release": "Release",
+        "auditor_title": "Audit and supervision",
+        "explorer": "Explorer",
+        "search": "Search",
+        "search_help": "Enter an asset id (0x and 64 hex digits)",
+        "history": "Asset history",
+        "block": "Block",
+        "tx_hash": "Tx hash",
+        "event": "Event",
+        "time": "Time",
+        "export": "Export",
+        "consistency": "Consistency report",
+        "verify_title": "Verify a data asset registration certificate",
+        "verify_help": "Paste or upload a signed certificate document (JSON), or open this "
+        "page from the QR code on a certificate.",
+        "document": "Certificate document (JSON)",
+        "upload": "Upload a file",
+        "check": "Verify",
+        "verdict_valid": "valid",
+        "verdict_invalid": "invalid",
+        "verdict_head_valid": "Certificate {cid} is valid: the signature is authentic and "
+        "its status on chain is {status}.",
+        "verdict_head_invalid": "Certificate {cid} did not pass verification (status {status}).",
+        "recognised_by": "Recognised by {names}.",
+        "no_document": "This gateway has no signed document for certificate {cid}.",
+        "operation": "Operation on chain",
+        "op_pending": "Operation {op} was submitted and is waiting to be mined (now {state}). "
+        "This page refreshes itself.",
+        "op_mined": "Operation {op} was mined in block {block}.",
+        "op_failed": "Operation {op} did not succeed ({state}): {reason}",
+        "continue": "Continue",
+        "other_kind": "Your organisation kind ({kind}) has no workbench of its own. Pages:",
+        "admin_hint": "Consortium admins manage organisations and users through the API.",
+        "yes": "yes",
+        "no": "no",
+        "lang_switch": "中文",
+        "submit": "Submit",
+    },
+}
+
+#: Status names of assets, certificates and applications.
+STATUS_NAMES: dict[str, dict[str, str]] = {
+    "zh": {
+        "None": "无", "Registered": "已登记", "InNotice": "公示中", "Certified": "已发证",
+        "Disposed": "已处置", "Deregistered": "已注销", "Active": "有效", "Revoked": "已撤销",
+        "Expired": "已过期", "Superseded": "已被替换", "Unknown": "未知", "Passed": "通过",
+        "Failed": "不通过", "Applied": "已申请", "Approved": "已批准", "Rejected": "已驳回",
+        "Proposed": "已提议", "Withdrawn": "已撤回", "Requested": "已申请",
+        "Released": "已解除", "Recorded": "已记录",
+    },
+    "en": {
+        "None": "none", "Registered": "registered", "InNotice": "in public notice",
+        "Certified": "certified", "Disposed": "disposed", "Deregistered": "deregistered",
+        "Active": "active", "Revoked": "revoked", "Expired": "expired",
+        "Superseded": "superseded", "Unknown": "unknown", "Passed": "passed",
+        "Failed": "failed", "Applied": "applied", "Approved": "approved",
+        "Rejected": "rejected", "Proposed": "proposed", "Withdrawn": "withdrawn",
+        "Requested": "requested", "Released": "released", "Recorded": "recorded",
+    },
+}  # fmt: skip
+
+KIND_LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "holder": "行政事业单位", "registrar": "数据资产登记评价中心",
+        "competent_dept": "主管部门", "data_administration": "数据管理部门",
+        "finance_dept": "财政部门", "operator": "授权运营机构", "merchant": "数商",
+        "exchange": "数据交易所", "bank": "银行", "auditor": "审计监督",
+        "consortium": "联盟管理",
+    },
+    "en": {
+        "holder": "holder", "registrar": "registrar", "competent_dept": "competent department",
+        "data_administration": "data administration", "finance_dept": "finance department",
+        "operator": "authorised operator", "merchant": "data merchant", "exchange": "exchange",
+        "bank": "bank", "auditor": "auditor", "consortium": "consortium",
+    },
+}  # fmt: skip
+
+#: Verifier reason codes -> (sentence when ok, sentence when failed).
+REASONS: dict[str, dict[str, tuple[str, str]]] = {
+    "zh": {
+        "format": ("文件格式正确。", "文件不是有效的证书文件。"),
+        "types": ("签名结构与证书模式一致。", "签名结构不是证书模式。"),
+        "domain": ("签名域是本登记合约的域。", "签名域不是本登记合约的域。"),
+        "chain_id": ("签名属于本链，不是其他链上的重放。", "签名属于另一条链（疑似重放）。"),
+        "verifying_contract": ("签名指向本登记合约。", "签名指向另一个合约（疑似重放）。"),
+        "certificate_exists": ("证书编号在链上存在。", "链上没有这个证书编号。"),
+        "field_mismatch": ("签名字段与链上一致。", "有签名字段与链上记录不一致。"),
+        "fields": ("所有签名字段与链上证书一致。", "签名字段与链上证书不一致。"),
+        "signature_canonical": ("签名格式规范（低 s 值）。", "签名格式不规范。"),
+        "signature": ("签名有效，可恢复出文件所载签名人。", "签名无效，恢复出的签名人与文件不符。"),
+        "contract_signature": ("登记合约确认签名有效。", "登记合约不认可该签名。"),
+        "signer_registrar": (
+            "签名人是发证登记中心在发证时有效的签名账户（现用或曾用密钥）。",
+            "签名人不是发证登记中心的签名账户。",
+        ),
+        "status": ("链上状态为有效。", "证书在链上已不处于有效状态。"),
+        "recognised": ("证书已被验证方认可。", "证书未被验证方认可。"),
+    },
+    "en": {
+        "format": ("The document is well formed.", "The document is not a certificate document."),
+        "types": ("The signed types are the certificate schema.",
+                  "The signed types are not the certificate schema."),
+        "domain": ("The signing domain is this registry's.",
+                   "The signing domain is not this registry's."),
+        "chain_id": ("The signature is for this chain, not a replay from another.",
+                     "The signature is for another chain (a replay)."),
+        "verifying_contract": ("The signature names this registry contract.",
+                               "The signature names another contract (a replay)."),
+        "certificate_exists": ("The certificate id is on chain.",
+                               "There is no such certificate on chain."),
+        "field_mismatch": ("The signed field matches the chain.",
+                           "A signed field differs from the chain."),
+        "fields": ("Every signed field equals the certificate on chain.",
+                   "The signed fields differ from the certificate on chain."),
+        "signature_canonical": ("The signature is canonical (low s).",
+                                "The signature is not canonical."),
+        "signature": ("The signature is valid and recovers to the document's signer.",
+                      "The signature does not recover to the document's signer."),
+        "contract_signature": ("The registry contract confirms the signature.",
+                               "The registry contract rejects the signature."),
+        "signer_registrar": (
+            "The signer is a signing key of the issuing registrar valid at the issue time "
+            "(current or former key).",
+            "The signer is not a signing key of the issuing registrar.",
+        ),
+        "status": ("The certificate is active on chain.",
+                   "The certificate is no longer active on chain."),
+        "recognised": ("The verifying organisation recognises the certificate.",
+                       "The verifying organisation does not recognise the certificate."),
+    },
+}  # fmt: skip
+
+#: Error codes (gateway errors and contract error names) -> sentences.
+ERRORS: dict[str, dict[str, str]] = {
+    "zh": {
+        "not-authenticated": "需要登录：API 密钥无效或已被吊销。",
+        "not-authorised": "您的单位或角色无权执行此操作。",
+        "not-found": "没有找到所请求的记录。",
+        "illegal-transition": "该记录当前的状态不允许此操作。",
+        "conflict": "该记录已经存在或与现有记录冲突。",
+        "idempotency-conflict": "同一请求编号已用于另一内容的请求。",
+        "validation-failed": "输入有误，请检查各项填写。",
+        "backpressure": "当前待上链交易过多，请稍后再试。",
+        "chain-unavailable": "区块链节点暂时无法访问，请稍后再试。",
+        "keystore-unavailable": "本单位的签名密钥暂时无法使用，请联系管理员。",
+        "operation-failed": "链上操作失败。",
+        "IllegalTransition": "资产当前状态不允许此操作。",
+        "NoticeWindowOpen": "公示期尚未结束，公示期满后才能发证。",
+        "NoticeWindowClosed": "公示期已结束，不能再提出异议。",
+        "ObjectionsOpen": "仍有未处理的异议，处理完毕后才能发证。",
+        "OwnershipDisputed": "权属存在争议，暂不能登记。",
+        "AssetExists": "该数据资源已经登记过。",
+        "AssetDisposed": "该资产已处置。",
+        "AssetPledged": "该资产已质押，不能执行此操作。",
+        "UnknownAsset": "链上没有这个资产。",
+        "UnknownOrg": "链上没有这个单位。",
+        "NotHolder": "只有资产的持有单位可以执行此操作。",
+        "NotOrgOfKind": "您的单位类型不能执行此操作。",
+        "WrongCity": "此操作须由资产所在城市的机构执行。",
+        "ZeroValue": "评估价值必须大于零。",
+        "ZeroAmount": "金额必须大于零。",
+        "CertificateNotActive": "该证书已不处于有效状态。",
+        "NotCurrentCertificate": "这不是该资产的现行证书。",
+        "AlreadyRecognised": "该证书已被认可过。",
+        "SelfRecognition": "不能认可本单位签发的证书。",
+        "PaidUseNotApproved": "该资产的有偿使用尚未获批。",
+        "ReviewsIncomplete": "主管部门和数据管理部门的审核尚未全部完成。",
+        "AlreadyReviewed": "您的单位已审核过此申请。",
+        "NoSchedule": "该资产尚未设定收益分配方案。",
+        "NotFinanceDepartment": "只有资产所在城市的财政部门可以执行此操作。",
+        "SplitFirstBoundNotZero": "分配方案第一档的下限必须为 0。",
+        "SplitBoundsNotIncreasing": "分配方案各档下限必须严格递增。",
+        "SplitRateDecreasing": "运营机构分成比例不能随档位降低。",
+        "SplitRateAboveMax": "分成比例不能超过 10000 基点（100%）。",
+        "SplitLengthMismatch": "下限与分成比例的个数必须相同。",
+        "SplitScheduleEmpty": "分配方案至少需要一档。",
+        "SplitTooManyBrackets": "分配方案的档位过多。",
+        "AlreadyRemitted": "该笔款项已缴入国库。",
+        "DuplicatePayment": "该笔付款已记录过。",
+    },
+    "en": {
+        "not-authenticated": "You need to log in: the API key is not valid or was revoked.",
+        "not-authorised": "Your organisation or role may not do this.",
+        "not-found": "The record asked for was not found.",
+        "illegal-transition": "The record's current state does not allow this.",
+        "conflict": "The record exists already or conflicts with an existing one.",
+        "idempotency-conflict": "The same request key was used for another request.",
+        "validation-failed": "Some input is not valid; check the fields.",
+        "backpressure": "Too many transactions are waiting; try again shortly.",
+        "chain-unavailable": "The chain node cannot be reached; try again shortly.",
+        "keystore-unavailable": "Your organisation's signing key cannot be used; "
+        "ask an administrator.",
+        "operation-failed": "The operation on chain failed.",
+        "IllegalTransition": "The asset's current status does not allow this.",
+        "NoticeWindowOpen": "The public notice period has not ended; a certificate can be "
+        "issued once it has.",
+        "NoticeWindowClosed": "The public notice period has ended; objections are closed.",
+        "ObjectionsOpen": "Objections are still open; resolve them before certifying.",
+        "OwnershipDisputed": "The ownership is disputed; this cannot proceed.",
+        "AssetExists": "This data resource is registered already.",
+        "AssetDisposed": "This asset has been disposed of.",
+        "AssetPledged": "This asset is pledged; this cannot be done now.",
+        "UnknownAsset": "There is no such asset on chain.",
+        "UnknownOrg": "There is no such organisation on chain.",
+        "NotHolder": "Only the asset's holder may do this.",
+        "NotOrgOfKind": "Your kind of organisation may not do this.",
+        "WrongCity": "This is done by an organisation of the asset's city.",
+        "ZeroValue": "The value must be greater than zero.",
+        "ZeroAmount": "The amount must be greater than zero.",
+        "CertificateNotActive": "The certificate is no longer active.",
+        "NotCurrentCertificate": "This is not the asset's current certificate.",
+        "AlreadyRecognised": "The certificate is recognised already.",
+        "SelfRecognition": "An organisation cannot recognise its own certificates.",
+        "PaidUseNotApproved": "Paid use of this asset is not approved.",
+        "ReviewsIncomplete": "The competent department and the data administration have "
+        "not both reviewed it yet.",
+        "AlreadyReviewed": "Your organisation reviewed this application already.",
+        "NoSchedule": "The asset has no revenue split schedule yet.",
+        "NotFinanceDepartment": "Only the finance department of the asset's city may do this.",
+        "SplitFirstBoundNotZero": "The first bracket's lower bound must be 0.",
+        "SplitBoundsNotIncreasing": "The brackets' lower bounds must strictly increase.",
+        "SplitRateDecreasing": "The operator's share may not decrease from one bracket to "
+        "the next.",
+        "SplitRateAboveMax": "A share cannot exceed 10,000 basis points (100%).",
+        "SplitLengthMismatch": "There must be as many shares as lower bounds.",
+        "SplitScheduleEmpty": "A schedule needs at least one bracket.",
+        "SplitTooManyBrackets": "The schedule has too many brackets.",
+        "AlreadyRemitted": "This payment was remitted to the treasury already.",
+        "DuplicatePayment": "This payment is recorded already.",
+    },
+}
+
+
+def lang_of(request: Request) -> str:
+    """``?lang=`` first, then the cookie, else Chinese."""
+    for value in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if value in LANGS:
+            return value
+    return DEFAULT_LANG
+
+
+def t(lang: str, key: str, **values: Any) -> str:
+    table = STRINGS.get(lang, STRINGS[DEFAULT_LANG])
+    text = table.get(key) or STRINGS["en"].get(key) or key
+    return text.format(**values) if values else text
+
+
+def status_name(lang: str, status: str) -> str:
+    return STATUS_NAMES.get(lang, {}).get(status, status)
+
+
+def kind_label(lang: str, kind: str) -> str:
+    return KIND_LABELS.get(lang, {}).get(kind, kind.replace("_", " "))
+
+
+def reason_sentence(lang: str, code: str, ok: bool) -> str:
+    pair = REASONS.get(lang, REASONS["en"]).get(code)
+    if pair is None:
+        return code
+    return pair[0] if ok else pair[1]
+
+
+def code_sentence(lang: str, code: str) -> str | None:
+    return ERRORS.get(lang, ERRORS["en"]).get(code)
+
+
+def error_sentence(lang: str, exc: Exception) -> str:
+    """One sentence for the user; the gateway's detail follows in English when useful."""
+    if isinstance(exc, LedgerError):
+        code = exc.error_code
+        base = code_sentence(lang, code)
+        if base is None:
+            fallback = "operation-failed" if isinstance(exc, ContractRevert) else exc.code
+            base = code_sentence(lang, fallback) or code_sentence(lang, "operation-failed") or ""
+        detail = str(exc)
+        return f"{base} ({detail})" if detail and detail != base else base
+    return code_sentence(lang, "operation-failed") or "error"
+
+
+def operation_error_sentence(lang: str, code: str | None, detail: str | None) -> str:
+    base = code_sentence(lang, code or "") or code_sentence(lang, "operation-failed") or ""
+    return f"{base} ({detail})" if detail else base
