@@ -17,7 +17,7 @@ from pydantic import Field
 from web3 import Web3
 
 from chain.accounts import CONSORTIUM, Principal
-from chain.errors import NotAuthorised, NotFound, ValidationFailed
+from chain.errors import NotAuthorised, NotFound, ValidationFailed, register_revert_status
 from chain.runtime import LedgerRuntime
 from chain.txpipe import Operation
 
@@ -63,6 +63,25 @@ APPLICATION_STATUSES = ("None", "Applied", "Approved", "Rejected")
 AGREEMENT_STATUSES = ("None", "Proposed", "Active", "Withdrawn")
 FINANCING_KINDS = ("Pledge", "CreditLine", "EquityContribution")
 FINANCING_STATUSES = ("None", "Requested", "Active", "Released", "Recorded")
+
+
+#: HTTP status of registry errors whose names do not say it (others follow chain.errors)
+REVERT_STATUSES: dict[str, int] = {
+    **dict.fromkeys(
+        ("NotOrgOfKind", "KindNotAllowed", "NotOrgManager", "NotHolder", "NotCounterparty",
+         "NotConsortiumAdmin", "SelfRecognition", "AccountNotLive", "OrgInactive"),
+        403,
+    ),
+    **dict.fromkeys(
+        ("NoticeWindowOpen", "NoticeWindowClosed", "ObjectionsOpen", "ObjectionNotOpen",
+         "OwnershipDisputed", "NoDispute", "ReviewsIncomplete", "BatchComplete", "AccountInUse",
+         "NotRecognised", "NotCurrentCertificate", "CertificateNotActive", "AssetPledged",
+         "RegistrarExists", "OrgExists"),
+        409,
+    ),
+}
+for _name, _status in REVERT_STATUSES.items():
+    register_revert_status(_name, _status)
 
 
 @dataclass(frozen=True)
