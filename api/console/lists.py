@@ -8,6 +8,7 @@ current state of each record is read from the chain through the service layer.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from chain.service.common import (
     FINANCING_STATUSES,
     REGISTRY,
     ZERO32,
+    chain_asset,
 )
 
 _lock = threading.Lock()
@@ -67,8 +69,8 @@ class FinancingItem:
 def _plain(value: Any) -> Any:
     if isinstance(value, bytes | bytearray):
         return "0x" + bytes(value).hex()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
@@ -138,13 +140,18 @@ _ASSET_EVENTS = {
 
 def assets(runtime: LedgerRuntime, *, holder: str | None = None,
            city: int | None = None) -> list[AssetItem]:  # fmt: skip
-    """Assets (latest record each), newest first, optionally of one holder or city."""
+    """Assets (current on-chain record each), newest first, of one holder or city."""
     latest: dict[str, dict[str, Any]] = {}
     for event in registry_events(runtime):
         if event.name in _ASSET_EVENTS:
             latest[event.key] = event.record
     items = []
-    for asset_id, record in reversed(latest.items()):
+    for asset_id, logged in reversed(latest.items()):
+        if holder is not None and str(logged.get("holderOrgId")) != holder:
+            continue
+        if city is not None and int(logged.get("city", 0)) != city:
+            continue
+        record = chain_asset(runtime, asset_id)
         if holder is not None and str(record.get("holderOrgId")) != holder:
             continue
         if city is not None and int(record.get("city", 0)) != city:

@@ -1,0 +1,186 @@
+"""The console over HTTP (no browser): login and session cookie, a page per role, the
+asset walked to a certificate through forms, the verify page and errors as sentences."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from api.console import i18n
+from chain.errors import ContractRevert, NotAuthorised
+from chain.txpipe import MINED
+from tests.console.conftest import NOTICE, ConsoleWorld
+
+
+def _follow_operation(console: ConsoleWorld, client: TestClient, response: Response) -> str:
+    """A write answers 303 to its operation page; wait for the receipt, check the page."""
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    match = re.match(r"^/console/operations/([0-9a-f-]{36})\?next=(/console/\w+)$", location)
+    assert match, location
+    op = console.runtime.txpipe.wait(match.group(1), 30)
+    assert op.state == MINED, (op.error_code, op.error_detail)
+    page = client.get(location)
+    assert page.status_code == 200
+    assert f"操作 {op.id} 已上链" in page.text
+    assert 'http-equiv="refresh"' not in page.text
+    return match.group(2)
+
+
+def test_login_page_renders_chinese_by_default_and_english_on_request(
+    console: ConsoleWorld,
+) -> None:
+    client = console.browser()
+    zh = client.get("/console/login")
+    assert zh.status_code == 200 and "使用 API 密钥登录" in zh.text and 'lang="zh-CN"' in zh.text
+    en = client.get("/console/login?lang=en")
+    assert "Log in with your API key" in en.text
+    assert "console_lang=en" in en.headers["set-cookie"]
+    assert "Log in with your API key" in client.get("/console/login").text  # remembered
+
+
+def test_login_with_a_bad_key_is_refused_with_a_sentence(console: ConsoleWorld) -> None:
+    response = console.browser().post("/console/login", data={"api_key": "dal_nope0000_" + "x" * 30})
+    assert response.status_code == 401
+    assert "API 密钥无效或已被吊销" in response.text
+    assert "console_session" not in response.headers.get("set-cookie", "")
+
+
+def test_login_sets_a_signed_httponly_strict_cookie_without_the_key(console: ConsoleWorld) -> None:
+    client = console.browser()
+    key = console.cast.keys["holder"]
+    response = client.post("/console/login", data={"api_key": key})
+    assert response.status_code == 303 and response.headers["location"] == "/console"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("console_session=")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+    assert key not in cookie and key.split("_")[2] not in cookie
+    home = client.get("/console")
+    assert home.status_code == 303 and home.headers["location"] == "/console/holder"
+
+
+def test_pages_need_a_session_and_a_forged_cookie_is_refused(console: ConsoleWorld) -> None:
+    client = console.browser()
+    assert client.get("/console/holder").headers["location"] == "/console/login"
+    client.cookies.set("console_session", "eyJ1IjoieCJ9.forged")
+    assert client.get("/console/registrar").headers["location"] == "/console/login"
+
+
+def test_logout_ends_the_session_even_for_a_copied_cookie(console: ConsoleWorld) -> None:
+    client = console.login("auditor")
+    copied = client.cookies["console_session"]
+    response = client.post("/console/logout")
+    assert response.status_code == 303 and "console_session=\"\"" in response.headers["set-cookie"]
+    replay = console.browser()
+    replay.cookies.set("console_session", copied)
+    assert replay.get("/console/auditor").headers["location"] == "/console/login"
+    assert "您已安全退出" in client.get("/console/login?out=1").text
+
+
+def test_asset_walks_to_a_certificate_through_the_console(console: ConsoleWorld) -> None:
+    holder = console.login("holder")
+    page = holder.get("/console/holder")
+    assert page.status_code == 200 and "我的数据资产" in page.text and "登记数据资源" in page.text
+    response = holder.post("/console/holder/assets", data={
+        "catalogue_code": "370200-JT-2025-0001", "domain_code": "7",
+        "title": "城市交通分析数据资源集", "categories": "3", "items": "13"})  # fmt: skip
+    assert _follow_operation(console, holder, response) == "/console/holder"
+    listed = holder.get("/console/holder").text
+    (asset_id,) = re.findall(r'title="(0x[0-9a-f]{64})"', listed)
+    assert "已登记" in listed
+
+    # registering the same catalogue code again: a sentence, not a stack trace
+    again = holder.post("/console/holder/assets", data={
+        "catalogue_code": "370200-JT-2025-0001", "domain_code": "7"})  # fmt: skip
+    assert again.status_code == 409
+    assert "该记录已经存在或与现有记录冲突" in again.text and "Traceback" not in again.text
+
+    registrar = console.login("registrar")
+    queue = registrar.get("/console/registrar")
+    assert queue.status_code == 200 and "待价值评估" in queue.text and asset_id in queue.text
+    value = registrar.post(f"/console/registrar/assets/{asset_id}/valuation",
+                           data={"value_yuan": "1250000", "report_ref": "PG-2025-001"})
+    _follow_operation(console, registrar, value)
+    review = registrar.post(f"/console/registrar/assets/{asset_id}/compliance",
+                            data={"passed": "yes", "report_ref": "HG-2025-001"})
+    _follow_operation(console, registrar, review)
+    queue = registrar.get("/console/registrar").text
+    assert "公示中" in queue and "1,250,000.00" in queue
+
+    early = registrar.post(f"/console/registrar/assets/{asset_id}/certificate")
+    assert early.status_code in (409, 422)
+    assert "公示期尚未结束" in early.text
+
+    console.cast.advance(NOTICE + 1)
+    certify = registrar.post(f"/console/registrar/assets/{asset_id}/certificate")
+    _follow_operation(console, registrar, certify)
+    cert_ids = re.findall(r'/verify\?cert=(0x[0-9a-f]{64})', registrar.get("/console/registrar").text)
+    assert cert_ids
+
+    verify = console.browser().get(f"/verify?cert={cert_ids[0]}")
+    assert verify.status_code == 200
+    assert "有效" in verify.text and 'class="card verdict valid"' in verify.text
+    assert "签名有效，可恢复出文件所载签名人。" in verify.text
+    assert "签名人是发证登记中心在发证时有效的签名账户" in verify.text
+    en = console.browser().get(f"/verify?cert={cert_ids[0]}&lang=en")
+    assert "The signature is valid and recovers to the document&#39;s signer." in en.text
+
+    # the pasted document, tampered: invalid, with the failing reasons as sentences
+    document = json.loads(re.search(r"<textarea[^>]*>(.*?)</textarea>", verify.text, re.S)
+                          .group(1).replace("&#34;", '"').replace("&quot;", '"'))  # type: ignore[union-attr]
+    document["message"]["issuedAt"] = int(document["message"]["issuedAt"]) + 1
+    tampered = console.browser().post("/verify", data={"document": json.dumps(document)})
+    assert tampered.status_code == 200
+    assert 'class="card verdict invalid"' in tampered.text and "无效" in tampered.text
+    assert "有签名字段与链上记录不一致。" in tampered.text or "签名字段与链上证书不一致。" in tampered.text
+
+    auditor = console.login("auditor")
+    explorer = auditor.get(f"/console/auditor?q={asset_id}")
+    assert explorer.status_code == 200
+    for event in ("ResourceRegistered", "AssetValued", "ComplianceReviewed", "CertificateIssued"):
+        assert event in explorer.text
+    assert len(re.findall(r"0x[0-9a-f]{64}", explorer.text)) >= 5
+    assert "/v1/audit/export" in explorer.text and "一致性报告" in explorer.text
+
+
+def test_finance_and_bank_pages_render(console: ConsoleWorld) -> None:
+    finance = console.login("finance").get("/console/finance?lang=en")
+    assert finance.status_code == 200
+    assert "Paid-use applications awaiting approval" in finance.text
+    assert "data-quote" in finance.text and "Live quote by the contract" in finance.text
+    bank = console.login("bank").get("/console/bank")
+    assert bank.status_code == 200 and "质押" in bank.text
+
+
+def test_split_quote_used_by_the_finance_page_answers(console: ConsoleWorld) -> None:
+    body = {"lower_bounds": [0, 10_000_000, 50_000_000], "operator_bps": [2000, 3500, 5000],
+            "amount": 30_000_000}  # fmt: skip
+    response = console.client.post("/v1/split/quote", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["operator_share"] == 9_000_000
+
+
+def test_revoked_user_is_logged_out(console: ConsoleWorld) -> None:
+    org = console.cast.orgs["bank"]
+    user, key = console.runtime.accounts.create_user(org, "temporary", "writer")
+    client = console.browser()
+    assert client.post("/console/login", data={"api_key": key}).status_code == 303
+    assert client.get("/console/bank").status_code == 200
+    console.runtime.accounts.revoke_user(user.id)
+    assert client.get("/console/bank").headers["location"] == "/console/login"
+
+
+def test_errors_are_sentences_in_both_languages() -> None:
+    revert = ContractRevert("NoticeWindowOpen", {"assetId": "0x" + "00" * 32})
+    assert i18n.error_sentence("zh", revert).startswith("公示期尚未结束")
+    assert i18n.error_sentence("en", revert).startswith("The public notice period has not ended")
+    unknown = ContractRevert("SomethingNew")
+    assert i18n.error_sentence("en", unknown).startswith("The operation on chain failed.")
+    denied = NotAuthorised("registering a data resource is done by a holder")
+    assert i18n.error_sentence("zh", denied).startswith("您的单位或角色无权执行此操作。")
+    assert set(i18n.STRINGS["zh"]) == set(i18n.STRINGS["en"])
+    assert set(i18n.ERRORS["zh"]) == set(i18n.ERRORS["en"])
+    assert set(i18n.REASONS["zh"]) == set(i18n.REASONS["en"])
