@@ -35,7 +35,6 @@ from chain.accounts import Principal, normalise_org_id
 from chain.errors import (
     ChainUnavailable,
     ContractRevert,
-    IllegalTransition,
     NotAuthorised,
     NotFound,
     OperationFailed,
@@ -279,6 +278,10 @@ def _call(runtime: LedgerRuntime, contract: Contract, fn: str, *args: Any) -> An
         raise revert_from_exception(exc, [contract.abi]) from None
     except (ConnectionError, OSError, TimeoutError) as exc:
         raise ChainUnavailable(f"the chain does not answer: {type(exc).__name__}") from None
+    except Exception as exc:  # eth-tester raises its own TransactionFailed for reverts
+        if "revert" in str(exc).lower():
+            raise revert_from_exception(exc, [contract.abi]) from None
+        raise
 
 
 def _split(runtime: LedgerRuntime) -> Contract:
@@ -660,10 +663,11 @@ def confirm_remittance(
     ref = reference(remittance_ref, "remittance_ref")
     found = get_payment(runtime, payment_id)
     if found.settlement != "offchain":
-        raise IllegalTransition(
-            f"payment {payment_id} was settled in tokens; only off-chain payments are "
-            "confirmed as remitted",
-            code_name="NotOffchainPayment",
+        raise ContractRevert(
+            "NotOffchainPayment",
+            {"paymentId": pid},
+            detail=f"payment {payment_id} was settled in tokens and reached the treasury "
+            "in that transaction; only off-chain payments are confirmed as remitted",
         )
     ctx = _payment_context(runtime, bytes32(found.asset_id, "asset_id"))
     _require_finance_of(user, int(ctx[1]), "confirm this remittance")
