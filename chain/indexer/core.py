@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import requests
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -102,8 +103,10 @@ def _hex_str(value: Any) -> str:
 class Rpc:
     """Raw JSON-RPC calls (results left undecoded; falls back when batching is missing)."""
 
-    def __init__(self, w3: Web3) -> None:
+    def __init__(self, w3: Web3, timeout: float = 30.0) -> None:
         self.w3 = w3
+        self.timeout = timeout
+        self._http = requests.Session()
 
     def call(self, method: str, params: list[Any]) -> Any:
         response = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
@@ -112,21 +115,32 @@ class Rpc:
         return response["result"]
 
     def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
-        provider: Any = self.w3.provider
+        """One JSON-RPC batch over HTTP (one call at a time for in-process providers)."""
         if not calls:
             return []
-        if hasattr(provider, "make_batch_request") and hasattr(provider, "endpoint_uri"):
-            responses = provider.make_batch_request(list(calls))
-            if isinstance(responses, dict):  # a single error for the whole batch
-                raise IndexerError(f"batch request failed: {responses.get('error')}")
-            ordered = sorted(responses, key=lambda r: int(r["id"]))
-            out = []
-            for (method, _params), response in zip(calls, ordered, strict=True):
-                if response.get("error"):
-                    raise IndexerError(f"{method} failed: {response['error']}")
-                out.append(response["result"])
-            return out
-        return [self.call(method, params) for method, params in calls]
+        endpoint = getattr(self.w3.provider, "endpoint_uri", None)
+        if not endpoint:
+            return [self.call(method, params) for method, params in calls]
+        body = [
+            {"jsonrpc": "2.0", "id": i, "method": method, "params": params}
+            for i, (method, params) in enumerate(calls)
+        ]
+        try:
+            response = self._http.post(str(endpoint), json=body, timeout=self.timeout)
+            response.raise_for_status()
+            answers = response.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise IndexerError(f"batch request to {endpoint} failed: {exc}") from exc
+        if isinstance(answers, dict):  # one error for the whole batch
+            raise IndexerError(f"batch request failed: {answers.get('error')}")
+        by_id = {int(a["id"]): a for a in answers}
+        out = []
+        for i, (method, _params) in enumerate(calls):
+            answer = by_id.get(i)
+            if answer is None or answer.get("error"):
+                raise IndexerError(f"{method} failed: {answer and answer.get('error')}")
+            out.append(answer["result"])
+        return out
 
     def block_number(self) -> int:
         return _hex_int(self.call("eth_blockNumber", []))
@@ -297,6 +311,21 @@ class Indexer:
         headers: Mapping[int, Header],
         decoded: Sequence[DecodedLog],
     ) -> None:
+        try:
+            self._write_batch(number, tail_hash, target, headers, decoded)
+        except IntegrityError as exc:
+            if self.checkpoint() != (number, tail_hash):
+                raise ChainMoved("another indexer stored this batch") from exc
+            raise
+
+    def _write_batch(
+        self,
+        number: int,
+        tail_hash: str | None,
+        target: int,
+        headers: Mapping[int, Header],
+        decoded: Sequence[DecodedLog],
+    ) -> None:
         keep = {item.block_number for item in decoded} | {target}
         with self.factory() as session, session.begin():
             cp = self._checkpoint(session)
@@ -396,15 +425,21 @@ class Indexer:
 
     # ------------------------------------------------------------ driving
 
-    def sync(self, max_steps: int = 1_000_000) -> int:
+    def sync(self, max_steps: int = 1_000_000, max_retries: int = 20) -> int:
         """Step until caught up (idle); returns the events indexed."""
         total = 0
+        retries = 0
         for _ in range(max_steps):
             try:
                 result = self.step()
-            except (ChainMoved, IntegrityError) as exc:
+            except ChainMoved as exc:
+                retries += 1
+                if retries > max_retries:
+                    raise
                 log.info("retrying the batch: %s", exc)
+                time.sleep(0.05 * retries)
                 continue
+            retries = 0
             total += result.events
             if result.idle:
                 return total

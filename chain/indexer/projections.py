@@ -77,9 +77,11 @@ def handles(*names: str) -> Callable[[Handler], Handler]:
 
 
 def _position(row: Any, ctx: EventContext, created: bool) -> None:
+    """Stamp the row's position; a new row joins the session only now, complete."""
     if created:
         row.first_block = ctx.block_number
         row.first_log_index = ctx.log_index
+        ctx.session.add(row)
     row.updated_block = ctx.block_number
     row.updated_log_index = ctx.log_index
 
@@ -93,7 +95,6 @@ def _get_or_new(ctx: EventContext, model: Any, key: Any) -> tuple[Any, bool]:
         else:
             pk = model.__table__.primary_key.columns.values()[0].name
             row = model(**{pk: key})
-        ctx.session.add(row)
         return row, True
     return row, False
 
@@ -214,7 +215,7 @@ def on_certificate(ctx: EventContext) -> None:
 def on_recognition(ctx: EventContext) -> None:
     cert_id = ctx.args["certificateId"]
     org_id = ctx.args["actorOrgId"]
-    row, _created = _get_or_new(ctx, RecognitionRow, (cert_id, org_id))
+    row, created = _get_or_new(ctx, RecognitionRow, (cert_id, org_id))
     cert = ctx.session.get(CertificateRow, cert_id)
     recognised = ctx.event == "CertificateRecognised"
     if recognised:
@@ -224,9 +225,11 @@ def on_recognition(ctx: EventContext) -> None:
         row.withdrawn_block = ctx.block_number
         if row.recognised_block is None:
             row.recognised_block = ctx.block_number
-    if cert is not None and bool(row.active) != recognised:
+    if cert is not None and bool(row.active) != recognised:  # None (new) counts as False
         cert.recognitions = (cert.recognitions or 0) + (1 if recognised else -1)
     row.active = recognised
+    if created:
+        ctx.session.add(row)
 
 
 @handles("AgreementProposed", "AgreementAccepted", "AgreementWithdrawn")
