@@ -43,7 +43,8 @@ def test_login_page_renders_chinese_by_default_and_english_on_request(
 
 
 def test_login_with_a_bad_key_is_refused_with_a_sentence(console: ConsoleWorld) -> None:
-    response = console.browser().post("/console/login", data={"api_key": "dal_nope0000_" + "x" * 30})
+    bad = {"api_key": "dal_nope0000_" + "x" * 30}
+    response = console.browser().post("/console/login", data=bad)
     assert response.status_code == 401
     assert "API 密钥无效或已被吊销" in response.text
     assert "console_session" not in response.headers.get("set-cookie", "")
@@ -117,7 +118,8 @@ def test_asset_walks_to_a_certificate_through_the_console(console: ConsoleWorld)
     console.cast.advance(NOTICE + 1)
     certify = registrar.post(f"/console/registrar/assets/{asset_id}/certificate")
     _follow_operation(console, registrar, certify)
-    cert_ids = re.findall(r'/verify\?cert=(0x[0-9a-f]{64})', registrar.get("/console/registrar").text)
+    listed = registrar.get("/console/registrar").text
+    cert_ids = re.findall(r"/verify\?cert=(0x[0-9a-f]{64})", listed)
     assert cert_ids
 
     verify = console.browser().get(f"/verify?cert={cert_ids[0]}")
@@ -135,7 +137,7 @@ def test_asset_walks_to_a_certificate_through_the_console(console: ConsoleWorld)
     tampered = console.browser().post("/verify", data={"document": json.dumps(document)})
     assert tampered.status_code == 200
     assert 'class="card verdict invalid"' in tampered.text and "无效" in tampered.text
-    assert "有签名字段与链上记录不一致。" in tampered.text or "签名字段与链上证书不一致。" in tampered.text
+    assert "签名字段与链上" in tampered.text
 
     auditor = console.login("auditor")
     explorer = auditor.get(f"/console/auditor?q={asset_id}")

@@ -1,0 +1,150 @@
+"""The console in a real headless Chromium (Debian's ``/usr/bin/chromium`` driven by
+playwright): log in as the holder, register an asset; as the registrar value it, pass
+compliance, wait out the notice window, certify; verify the certificate; the auditor's
+timeline. Screenshots go to ``docs/screenshots/``."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from tests.console.conftest import NOTICE, Cast, admit_cast, build_app, start_runtime
+
+pytestmark = pytest.mark.deep
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+]  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Cast]]:
+    runtime = start_runtime(tmp_path_factory.mktemp("browser"))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(build_app(runtime), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert time.monotonic() < deadline, "the console did not start"
+        time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}", admit_cast(runtime)
+    finally:
+        server.should_exit = True
+        thread.join(15)
+
+
+def _wait_mined(page, base: str) -> None:  # type: ignore[no-untyped-def]
+    """The operation page refreshes itself until mined; then continue."""
+    page.wait_for_url(re.compile(r".*/console/operations/.*"))
+    page.wait_for_selector("p.ok", timeout=30_000)
+    page.click("a.button")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
+def test_console_walks_an_asset_to_a_verified_certificate(served: tuple[str, Cast]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, cast = served
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            holder = browser.new_context(viewport={"width": 1200, "height": 800})
+            page = holder.new_page()
+            page.goto(f"{base}/console/login")
+            assert "使用 API 密钥登录" in page.content()
+            page.screenshot(path=str(SHOTS / "login.png"), full_page=True)
+            page.fill("input[name=api_key]", cast.keys["holder"])
+            page.click("button.primary")
+            page.wait_for_url(f"{base}/console/holder")
+            page.fill("input[name=catalogue_code]", "370200-JT-2025-0001")
+            page.fill("input[name=title]", "城市交通分析数据资源集")
+            page.click("#register-form button")
+            _wait_mined(page, base)
+            page.wait_for_url(f"{base}/console/holder")
+            assert page.locator("tr.asset-row").count() == 1
+            assert "已登记" in page.content()
+            page.screenshot(path=str(SHOTS / "holder-assets.png"), full_page=True)
+            asset_id = page.locator("tr.asset-row td.mono").get_attribute("title")
+            assert asset_id and re.fullmatch(r"0x[0-9a-f]{64}", asset_id)
+            holder.close()
+
+            registrar = browser.new_context(viewport={"width": 1200, "height": 900})
+            page = registrar.new_page()
+            page.goto(f"{base}/console/login")
+            page.fill("input[name=api_key]", cast.keys["registrar"])
+            page.click("button.primary")
+            page.wait_for_url(f"{base}/console/registrar")
+            page.screenshot(path=str(SHOTS / "registrar-queue.png"), full_page=True)
+            page.fill("#to-value input[name=value_yuan]", "1250000")
+            page.fill("#to-value input[name=report_ref]", "PG-2025-001")
+            page.click("#to-value button")
+            _wait_mined(page, base)
+            page.fill("#to-review input[name=report_ref]", "HG-2025-001")
+            page.click("#to-review button")
+            _wait_mined(page, base)
+            page.click("#to-certify button")  # the notice window is still open
+            error = page.locator("p.error").inner_text()
+            assert "公示期尚未结束" in error
+            cast.advance(NOTICE + 1)
+            page.goto(f"{base}/console/registrar")
+            page.click("#to-certify button")
+            _wait_mined(page, base)
+            page.click("a[href^='/verify?cert=']")
+            page.wait_for_selector("#verdict")
+            verdict = page.locator("#verdict").inner_text()
+            assert "有效" in verdict and "签名有效" in verdict
+            assert "签名人是发证登记中心在发证时有效的签名账户" in verdict
+            page.screenshot(path=str(SHOTS / "verify-verdict.png"), full_page=True)
+            page.goto(page.url + "&lang=en")
+            assert "valid" in page.locator("#verdict .big").inner_text()
+            page.screenshot(path=str(SHOTS / "verify-verdict-en.png"), full_page=True)
+            registrar.close()
+
+            auditor = browser.new_context(viewport={"width": 1200, "height": 900})
+            page = auditor.new_page()
+            page.goto(f"{base}/console/login?lang=zh")
+            page.fill("input[name=api_key]", cast.keys["auditor"])
+            page.click("button.primary")
+            page.wait_for_url(f"{base}/console/auditor")
+            page.fill("input[name=q]", asset_id)
+            page.click("form.row-form button")
+            page.wait_for_selector("ol.timeline li")
+            timeline = page.locator("ol.timeline").inner_text()
+            for event in ("ResourceRegistered", "AssetValued", "ComplianceReviewed",
+                          "CertificateIssued"):  # fmt: skip
+                assert event in timeline
+            page.screenshot(path=str(SHOTS / "auditor-timeline.png"), full_page=True)
+
+            finance = browser.new_context(viewport={"width": 1200, "height": 900})
+            page = finance.new_page()
+            page.goto(f"{base}/console/login")
+            page.fill("input[name=api_key]", cast.keys["finance"])
+            page.click("button.primary")
+            page.wait_for_url(f"{base}/console/finance")
+            page.fill("form[data-quote] input[name=amount]", "30000000")
+            page.wait_for_function(
+                "document.querySelector('[data-operator]').textContent.includes('90,000')"
+            )
+            page.screenshot(path=str(SHOTS / "finance-quote.png"), full_page=True)
+        finally:
+            browser.close()
