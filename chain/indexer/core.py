@@ -20,6 +20,7 @@ the checkpoint to the fork point; the next steps re-apply the new branch.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -126,7 +127,10 @@ class Rpc:
             for i, (method, params) in enumerate(calls)
         ]
         try:
-            response = self._http.post(str(endpoint), json=body, timeout=self.timeout)
+            response = self._http.post(
+                str(endpoint), data=json.dumps(body), timeout=self.timeout,
+                headers={"Content-Type": "application/json"},
+            )
             response.raise_for_status()
             answers = response.json()
         except (requests.RequestException, ValueError) as exc:

@@ -1,0 +1,492 @@
+"""Typed reads of the indexed store: lists, search, history, audit, export, consistency.
+
+Lists use keyset pagination: ``cursor`` is the opaque position ``block.logindex.id`` of
+the last item returned, and every list orders by (block, log index, id), which never
+changes for a record once indexed, so pages are stable while the indexer appends.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+from web3 import Web3
+
+from chain.indexer.models import (
+    AssetRow,
+    CertificateRow,
+    Checkpoint,
+    IndexedBlock,
+    PaymentRow,
+    RawEvent,
+    RecognitionRow,
+)
+from chain.indexer.projections import CERTIFICATE_STATUS, ZERO
+
+MAX_LIMIT = 500
+ExportFormat = Literal["csv", "jsonl"]
+
+
+class BadCursor(ValueError):
+    """The cursor was not produced by this API."""
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def encode_cursor(block: int, log_index: int, key: str | int) -> str:
+    raw = f"{block}.{log_index}.{key}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        block, log_index, key = base64.urlsafe_b64decode(padded).decode().split(".", 2)
+        return int(block), int(log_index), key
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadCursor(f"invalid cursor {cursor!r}") from exc
+
+
+def _after(columns: Sequence[Any], cursor: str | None, key_is_int: bool = False) -> Any:
+    if cursor is None:
+        return None
+    block, log_index, key = decode_cursor(cursor)
+    b, li, k = columns
+    value: Any = int(key) if key_is_int else key
+    return or_(
+        b > block,
+        and_(b == block, li > log_index),
+        and_(b == block, li == log_index, k > value),
+    )
+
+
+def _limit(limit: int) -> int:
+    return max(1, min(MAX_LIMIT, limit))
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
+
+
+# ---------------------------------------------------------------- assets
+
+
+def asset_dict(row: AssetRow) -> dict[str, Any]:
+    data = _row(row)
+    data["value_fen"] = int(row.value_fen)
+    data["pledged"] = row.pledge_id != ZERO
+    return data
+
+
+def list_assets(
+    session: Session,
+    *,
+    holder: str | None = None,
+    city: int | None = None,
+    status: str | None = None,
+    operator: str | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    """Assets filtered by holder, city, status, operator and text in catalogue code/hash."""
+    stmt = select(AssetRow)
+    if holder:
+        stmt = stmt.where(AssetRow.holder_org_id == holder.lower())
+    if city is not None:
+        stmt = stmt.where(AssetRow.city == city)
+    if status:
+        stmt = stmt.where(AssetRow.status == status)
+    if operator:
+        stmt = stmt.where(AssetRow.operator_org_id == operator.lower())
+    if q:
+        stmt = stmt.where(_asset_text(q))
+    return _page(session, stmt, AssetRow, AssetRow.asset_id, cursor, limit, asset_dict)
+
+
+def _asset_text(q: str) -> ColumnElement[bool]:
+    text = q.strip().lower()
+    clauses: list[ColumnElement[bool]] = [
+        AssetRow.catalogue_hash.contains(text),
+        AssetRow.asset_id.contains(text),
+        AssetRow.metadata_hash.contains(text),
+    ]
+    if text.isdigit():
+        clauses.append(AssetRow.domain_code == int(text))
+    return or_(*clauses)
+
+
+def _page(
+    session: Session,
+    stmt: Select[Any],
+    model: Any,
+    key: Any,
+    cursor: str | None,
+    limit: int,
+    render: Any,
+) -> Page:
+    columns = (model.first_block, model.first_log_index, key)
+    condition = _after(columns, cursor)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    size = _limit(limit)
+    rows = list(session.scalars(stmt.order_by(*columns).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = encode_cursor(
+            last.first_block, last.first_log_index, getattr(last, key.key)
+        )
+    return Page([render(r) for r in rows], next_cursor)
+
+
+def get_asset(session: Session, asset_id: str) -> dict[str, Any] | None:
+    row = session.get(AssetRow, asset_id.lower())
+    if row is None:
+        return None
+    data = asset_dict(row)
+    data["certificates"] = list(
+        session.scalars(
+            select(CertificateRow.certificate_id)
+            .where(CertificateRow.asset_id == row.asset_id)
+            .order_by(CertificateRow.first_block, CertificateRow.first_log_index)
+        )
+    )
+    data["payment_totals"] = payment_totals(session, row.asset_id)
+    return data
+
+
+# ---------------------------------------------------------------- certificates
+
+
+def indexed_time(session: Session) -> int:
+    """The timestamp of the last indexed block (the store's "now" for expiry)."""
+    cp = session.scalar(select(Checkpoint).limit(1))
+    if cp is None or cp.block_hash is None:
+        return 0
+    block = session.get(IndexedBlock, cp.block_number)
+    return block.timestamp if block else 0
+
+
+def effective_status(row: CertificateRow, now: int) -> str:
+    if row.status == "active" and now and now >= row.valid_until:
+        return "expired"
+    return row.status
+
+
+def certificate_dict(row: CertificateRow, now: int) -> dict[str, Any]:
+    data = _row(row)
+    data["issuer_org_id"] = row.registrar_org_id
+    data["status"] = effective_status(row, now)
+    data["replaced_by"] = None if row.replaced_by == ZERO else row.replaced_by
+    return data
+
+
+def list_certificates(
+    session: Session,
+    *,
+    holder: str | None = None,
+    issuer: str | None = None,
+    city: int | None = None,
+    status: str | None = None,
+    recognised_by: str | None = None,
+    asset_id: str | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    """Certificates filtered by holder, issuer, city, status, recognising org and text."""
+    now = indexed_time(session)
+    stmt = select(CertificateRow)
+    if holder:
+        stmt = stmt.where(CertificateRow.holder_org_id == holder.lower())
+    if issuer:
+        stmt = stmt.where(CertificateRow.registrar_org_id == issuer.lower())
+    if city is not None:
+        stmt = stmt.where(CertificateRow.city == city)
+    if asset_id:
+        stmt = stmt.where(CertificateRow.asset_id == asset_id.lower())
+    if status == "expired":
+        stmt = stmt.where(CertificateRow.status == "active", CertificateRow.valid_until <= now)
+    elif status == "active":
+        stmt = stmt.where(CertificateRow.status == "active", CertificateRow.valid_until > now)
+    elif status:
+        stmt = stmt.where(CertificateRow.status == status)
+    if recognised_by:
+        stmt = stmt.where(
+            select(RecognitionRow.certificate_id)
+            .where(
+                RecognitionRow.certificate_id == CertificateRow.certificate_id,
+                RecognitionRow.org_id == recognised_by.lower(),
+                RecognitionRow.active.is_(True),
+            )
+            .exists()
+        )
+    if q:
+        text = q.strip().lower()
+        stmt = stmt.join(AssetRow, AssetRow.asset_id == CertificateRow.asset_id, isouter=True)
+        stmt = stmt.where(or_(CertificateRow.certificate_id.contains(text), _asset_text(text)))
+    return _page(
+        session, stmt, CertificateRow, CertificateRow.certificate_id, cursor, limit,
+        lambda r: certificate_dict(r, now),
+    )  # fmt: skip
+
+
+def get_certificate(session: Session, cert_id: str) -> dict[str, Any] | None:
+    row = session.get(CertificateRow, cert_id.lower())
+    if row is None:
+        return None
+    data = certificate_dict(row, indexed_time(session))
+    data["recognised_by"] = list(
+        session.scalars(
+            select(RecognitionRow.org_id)
+            .where(RecognitionRow.certificate_id == row.certificate_id, RecognitionRow.active)
+            .order_by(RecognitionRow.recognised_block, RecognitionRow.org_id)
+        )
+    )
+    return data
+
+
+# ---------------------------------------------------------------- events
+
+
+def event_dict(row: RawEvent) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "block_number": row.block_number,
+        "block_hash": row.block_hash,
+        "timestamp": row.timestamp,
+        "tx_hash": row.tx_hash,
+        "log_index": row.log_index,
+        "contract": row.contract,
+        "event": row.event,
+        "actor_org_id": row.actor_org_id,
+        "asset_id": row.asset_id,
+        "subject_id": row.subject_id,
+        "args": row.args,
+    }
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Audit filters: block range, time range, kinds (event names), organisation, asset."""
+
+    from_block: int | None = None
+    to_block: int | None = None
+    since: int | None = None
+    until: int | None = None
+    kinds: tuple[str, ...] = field(default_factory=tuple)
+    org: str | None = None
+    asset_id: str | None = None
+
+    def statement(self) -> Select[RawEvent]:
+        stmt = select(RawEvent)
+        if self.from_block is not None:
+            stmt = stmt.where(RawEvent.block_number >= self.from_block)
+        if self.to_block is not None:
+            stmt = stmt.where(RawEvent.block_number <= self.to_block)
+        if self.since is not None:
+            stmt = stmt.where(RawEvent.timestamp >= self.since)
+        if self.until is not None:
+            stmt = stmt.where(RawEvent.timestamp <= self.until)
+        if self.kinds:
+            stmt = stmt.where(RawEvent.event.in_(self.kinds))
+        if self.org:
+            stmt = stmt.where(RawEvent.actor_org_id == self.org.lower())
+        if self.asset_id:
+            stmt = stmt.where(RawEvent.asset_id == self.asset_id.lower())
+        return stmt
+
+
+_EVENT_ORDER = (RawEvent.block_number, RawEvent.log_index, RawEvent.id)
+
+
+def list_events(
+    session: Session, flt: EventFilter, cursor: str | None = None, limit: int = 100
+) -> Page:
+    stmt = flt.statement()
+    condition = _after(_EVENT_ORDER, cursor, key_is_int=True)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    size = _limit(limit)
+    rows = list(session.scalars(stmt.order_by(*_EVENT_ORDER).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    last = rows[-1] if rows else None
+    next_cursor = (
+        encode_cursor(last.block_number, last.log_index, last.id) if more and last else None
+    )
+    return Page([event_dict(r) for r in rows], next_cursor)
+
+
+def asset_history(
+    session: Session, asset_id: str, cursor: str | None = None, limit: int = 500
+) -> Page:
+    """Every event of the asset in chain order, with block, time, tx hash and actor."""
+    return list_events(session, EventFilter(asset_id=asset_id), cursor, limit)
+
+
+EXPORT_COLUMNS = (
+    "id", "block_number", "block_hash", "timestamp", "tx_hash", "log_index", "contract",
+    "event", "actor_org_id", "asset_id", "subject_id", "args",
+)  # fmt: skip
+
+
+def export_events(
+    factory: sessionmaker[Session], flt: EventFilter, fmt: ExportFormat, chunk: int = 1000
+) -> Iterator[str]:
+    """Stream matching events as CSV or JSON Lines, in bounded memory for any size.
+
+    Reads in keyset chunks (each its own short read, so a long download never holds a
+    transaction open on the store) and yields text pieces of about ``chunk`` rows.
+    """
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_COLUMNS)
+        yield buffer.getvalue()
+    cursor: str | None = None
+    while True:
+        with factory() as session:
+            page = list_events(session, flt, cursor, limit=MAX_LIMIT)
+        if fmt == "jsonl":
+            yield "".join(json.dumps(item, separators=(",", ":")) + "\n" for item in page.items)
+        else:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            for item in page.items:
+                row = [item[c] for c in EXPORT_COLUMNS]
+                row[-1] = json.dumps(item["args"], separators=(",", ":"))
+                writer.writerow(["" if v is None else v for v in row])
+            yield buffer.getvalue()
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+# ---------------------------------------------------------------- payments
+
+
+def payment_totals(session: Session, asset_id: str) -> dict[str, int]:
+    totals = {"total_paid": 0, "operator_total": 0, "treasury_total": 0, "outstanding": 0}
+    for p in session.scalars(select(PaymentRow).where(PaymentRow.asset_id == asset_id)):
+        totals["total_paid"] += int(p.amount)
+        totals["operator_total"] += int(p.operator_share)
+        totals["treasury_total"] += int(p.treasury_share)
+        if not p.remitted:
+            totals["outstanding"] += int(p.treasury_share)
+    return totals
+
+
+# ---------------------------------------------------------------- consistency
+
+
+@dataclass
+class ConsistencyReport:
+    block: int | None
+    checked: dict[str, int] = field(default_factory=dict)
+    differences: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def consistent(self) -> bool:
+        return not self.differences
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "block": self.block,
+            "consistent": self.consistent,
+            "checked": self.checked,
+            "differences": self.differences,
+        }
+
+
+def consistency_check(
+    session: Session, w3: Web3, registry: Any, revenue: Any | None, limit: int | None = None
+) -> ConsistencyReport:
+    """Compare the store with the chain at the last indexed block.
+
+    Checks every certificate's status (``certificateStatus``), every active recognition
+    (``isRecognised``) and the payment totals of every asset with payments
+    (``assetTotals``); each difference names the record, the field, store and chain.
+    """
+    cp = session.scalar(select(Checkpoint).limit(1))
+    if cp is None or cp.block_hash is None:
+        return ConsistencyReport(block=None)
+    block = cp.block_number
+    at = {"block_identifier": block}
+    now = indexed_time(session)
+    report = ConsistencyReport(block=block)
+    certs = session.scalars(select(CertificateRow).order_by(CertificateRow.certificate_id))
+    count = 0
+    for cert in certs:
+        chain_status = int(registry.functions.certificateStatus(cert.certificate_id).call(**at))
+        name = CERTIFICATE_STATUS[chain_status] if chain_status < len(CERTIFICATE_STATUS) else "?"
+        ours = effective_status(cert, now)
+        if name != ours:
+            report.differences.append(
+                {"kind": "certificate_status", "id": cert.certificate_id,
+                 "store": ours, "chain": name}
+            )  # fmt: skip
+        count += 1
+        if limit is not None and count >= limit:
+            break
+    report.checked["certificates"] = count
+    recognitions = session.scalars(
+        select(RecognitionRow)
+        .where(RecognitionRow.active.is_(True))
+        .order_by(RecognitionRow.certificate_id, RecognitionRow.org_id)
+    )
+    count = 0
+    for rec in recognitions:
+        recognised = session.get(CertificateRow, rec.certificate_id)
+        if recognised is None or effective_status(recognised, now) != "active":
+            continue  # recognition only counts while the certificate is active
+        on_chain = bool(registry.functions.isRecognised(rec.certificate_id, rec.org_id).call(**at))
+        if not on_chain:
+            report.differences.append(
+                {"kind": "recognition", "id": rec.certificate_id, "org_id": rec.org_id,
+                 "store": True, "chain": False}
+            )  # fmt: skip
+        count += 1
+    report.checked["recognitions"] = count
+    count = 0
+    if revenue is not None:
+        asset_ids = session.scalars(
+            select(PaymentRow.asset_id).group_by(PaymentRow.asset_id).order_by(PaymentRow.asset_id)
+        )
+        for asset_id in asset_ids:
+            ours_totals = payment_totals(session, asset_id)
+            total_paid, operator_total, treasury_total = revenue.functions.assetTotals(
+                asset_id
+            ).call(**at)
+            theirs = {
+                "total_paid": int(total_paid),
+                "operator_total": int(operator_total),
+                "treasury_total": int(treasury_total),
+            }
+            for key, value in theirs.items():
+                if ours_totals[key] != value:
+                    report.differences.append(
+                        {"kind": "payment_totals", "id": asset_id, "field": key,
+                         "store": ours_totals[key], "chain": value}
+                    )  # fmt: skip
+            count += 1
+    report.checked["assets_with_payments"] = count
+    return report
+
+
+def event_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(RawEvent)) or 0)
