@@ -24,9 +24,7 @@ BEARER = "bearer"
 def _bearer_key(request: Request) -> str:
     header = request.headers.get("authorization")
     if not header:
-        raise NotAuthenticated(
-            "this path needs an API key: send `Authorization: Bearer <api key>`"
-        )
+        raise NotAuthenticated("this path needs an API key: send `Authorization: Bearer <api key>`")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != BEARER or not key.strip():
         raise NotAuthenticated("the Authorization header must be `Bearer <api key>`")

@@ -105,8 +105,11 @@ async def _ledger_error(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors: list[dict[str, Any]] = [
-        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
-         "type": str(e.get("type", ""))}
+        {
+            "loc": [str(p) for p in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
         for e in exc.errors()
     ]
     where = ", ".join(".".join(e["loc"]) + ": " + str(e["msg"]) for e in errors[:5])

@@ -152,11 +152,21 @@ class OperationFailed(LedgerError):
 
 _STATUS_BY_NAME: dict[str, int] = {}
 _STATUS_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
-    (re.compile(r"(NotAuthori[sz]ed|Unauthori[sz]ed|AccessControl|NotAllowed|Forbidden|"
-                r"Only[A-Z]|WrongCity|NotRegistrar|NotMember)"), 403),
+    (
+        re.compile(
+            r"(NotAuthori[sz]ed|Unauthori[sz]ed|AccessControl|NotAllowed|Forbidden|"
+            r"Only[A-Z]|WrongCity|NotRegistrar|NotMember)"
+        ),
+        403,
+    ),
     (re.compile(r"(NotFound|Unknown[A-Z]|DoesNotExist|NonexistentToken|Missing[A-Z])"), 404),
-    (re.compile(r"(Already|Exists|Duplicate|Transition|Revoked|Expired|Pledged|Disposed|"
-                r"Status|State|NotActive|Paused|Closed|Withdrawn)"), 409),
+    (
+        re.compile(
+            r"(Already|Exists|Duplicate|Transition|Revoked|Expired|Pledged|Disposed|"
+            r"Status|State|NotActive|Paused|Closed|Withdrawn)"
+        ),
+        409,
+    ),
 )
 
 
@@ -230,7 +240,7 @@ def abi_type(param: Mapping[str, Any]) -> str:
     kind: str = param["type"]
     if kind.startswith("tuple"):
         inner = ",".join(abi_type(c) for c in param["components"])
-        return f"({inner}){kind[len('tuple'):]}"
+        return f"({inner}){kind[len('tuple') :]}"
     return kind
 
 
@@ -260,23 +270,27 @@ def decode_revert(abi_list: Iterable[Any], revert_data: bytes | str | None) -> C
     """
     data = _to_bytes(revert_data)
     if len(data) < 4:
-        return ContractRevert(
-            "Reverted", detail="the contract reverted without a reason", raw=data
-        )
+        return ContractRevert("Reverted", detail="the contract reverted without a reason", raw=data)
     selector, body = data[:4], data[4:]
     try:
         if selector == ERROR_STRING_SELECTOR:
             (reason,) = decode(["string"], body)
             return ContractRevert(
-                "Error", {"reason": reason}, detail=f"the contract reverted: {reason}",
-                selector="0x" + selector.hex(), raw=data,
+                "Error",
+                {"reason": reason},
+                detail=f"the contract reverted: {reason}",
+                selector="0x" + selector.hex(),
+                raw=data,
             )
         if selector == PANIC_SELECTOR:
             (code,) = decode(["uint256"], body)
             why = PANIC_REASONS.get(int(code), "unknown panic")
             return ContractRevert(
-                "Panic", {"code": int(code)}, detail=f"the contract panicked: {why} (0x{code:02x})",
-                selector="0x" + selector.hex(), raw=data,
+                "Panic",
+                {"code": int(code)},
+                detail=f"the contract panicked: {why} (0x{code:02x})",
+                selector="0x" + selector.hex(),
+                raw=data,
             )
         entry = error_selectors(_as_abi_list(abi_list)).get(selector)
         if entry is not None:

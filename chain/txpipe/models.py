@@ -108,9 +108,7 @@ class Operation(Base):
             "gas_used": self.gas_used,
             "events": self.events or [],
             "error": (
-                {"code": self.error_code, "detail": self.error_detail}
-                if self.error_code
-                else None
+                {"code": self.error_code, "detail": self.error_detail} if self.error_code else None
             ),
             "created_at": _iso(self.created_at),
             "updated_at": _iso(self.updated_at),

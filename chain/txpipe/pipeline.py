@@ -23,14 +23,15 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from eth_abi.abi import encode
 from eth_account.signers.local import LocalAccount
+from eth_utils.abi import function_abi_to_4byte_selector
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
-from web3.exceptions import ContractLogicError, TransactionNotFound
 
 from chain.clients import ChainHandle
 from chain.errors import (
@@ -40,6 +41,7 @@ from chain.errors import (
     IdempotencyConflict,
     LedgerError,
     NotFound,
+    abi_type,
     jsonable,
     revert_from_exception,
 )
@@ -57,6 +59,7 @@ from chain.txpipe.models import (
     Operation,
     utcnow,
 )
+from chain.txpipe.rpc import NodeUnreachable, RevertError, Web3Rpc, rpc_for
 
 log = logging.getLogger("ledger.txpipe")
 
@@ -134,9 +137,11 @@ class TxPipeline:
         self._decoders: dict[str, EventDecoder] = {}
         self._last_checked: dict[str, float] = {}
         _cache_chain_id(handle)
+        self.rpc = rpc_for(handle)
+        self._encoders: dict[tuple[str, str], tuple[bytes, list[str]]] = {}
         # eth-tester runs in this process and is not thread-safe: serialise its calls.
         self._chain_lock: contextlib.AbstractContextManager[Any] = (
-            threading.RLock() if handle.tester is not None else contextlib.nullcontext()
+            self.rpc.lock if isinstance(self.rpc, Web3Rpc) else contextlib.nullcontext()
         )
 
     # -- public API ---------------------------------------------------------------
@@ -186,11 +191,7 @@ class TxPipeline:
                 return self._same_request(existing, request_hash)
         to = Web3.to_checksum_address(address)
         self.register_abi(contract_name, abi)
-        contract = self.w3.eth.contract(address=to, abi=list(abi))
-        try:
-            data = contract.encode_abi(function, args=list(args))
-        except Exception as exc:
-            raise LedgerError(f"cannot encode {contract_name}.{function}: {exc}") from exc
+        data = self._encode(contract_name, to, abi, function, args)
         sender = Web3.to_checksum_address(signer.address)
         self._check_backpressure(sender)
         call: dict[str, Any] = {"from": sender, "to": to, "data": data, "value": value}
@@ -279,9 +280,7 @@ class TxPipeline:
             by_signer.setdefault(op.signer, []).append(op)
         for signer, group in by_signer.items():
             try:
-                with self._chain_lock:
-                    account = Web3.to_checksum_address(signer)
-                    mined_count = int(self.w3.eth.get_transaction_count(account, "latest"))
+                mined_count = self.rpc.nonce(signer, "latest")
             except Exception as exc:
                 log.warning("receipt tracker cannot reach the chain: %s", type(exc).__name__)
                 return finished
@@ -319,12 +318,38 @@ class TxPipeline:
                 state = self._broadcast(op)
             resent += 1 if state == SENT else 0
         self._align_nonce_rows()
-        log.info("reconciled %d in-flight operations: %d settled, %d re-sent",
-                 len(ops), settled, resent)
+        log.info(
+            "reconciled %d in-flight operations: %d settled, %d re-sent", len(ops), settled, resent
+        )
         return {"in_flight": len(ops), "settled": settled, "resent": resent,
                 **{f"before_{k}": v for k, v in before.items()}}  # fmt: skip
 
     # -- submit steps ------------------------------------------------------------------
+
+    def _encode(
+        self, contract_name: str, to: str, abi: Abi, function: str, args: Sequence[Any]
+    ) -> str:
+        """Calldata: eth_abi directly for a unique function name, web3 otherwise."""
+        cached = self._encoders.get((contract_name, function))
+        if cached is None:
+            entries = [e for e in abi if e.get("type") == "function" and e.get("name") == function]
+            if len(entries) == 1:
+                entry = entries[0]
+                cached = (
+                    function_abi_to_4byte_selector(cast(Any, dict(entry))),
+                    [abi_type(p) for p in entry.get("inputs", [])],
+                )
+                self._encoders[(contract_name, function)] = cached
+        if cached is not None and len(cached[1]) == len(args):
+            try:
+                return "0x" + (cached[0] + encode(cached[1], list(args))).hex()
+            except Exception:  # loose argument types (hex strings...): let web3 convert
+                pass
+        contract = self.w3.eth.contract(address=Web3.to_checksum_address(to), abi=list(abi))
+        try:
+            return str(contract.encode_abi(function, args=list(args)))
+        except Exception as exc:
+            raise LedgerError(f"cannot encode {contract_name}.{function}: {exc}") from exc
 
     def _find_idempotent(self, caller: str, key: str) -> Operation | None:
         with self.sessions() as session:
@@ -356,15 +381,14 @@ class TxPipeline:
     def _simulate(self, call: dict[str, Any], abis: Sequence[Abi]) -> int:
         """eth_call then eth_estimateGas from the signer; the gas limit to use."""
         try:
-            with self._chain_lock:
-                self.w3.eth.call(call)  # type: ignore[arg-type]
-                estimate = int(self.w3.eth.estimate_gas(call))  # type: ignore[arg-type]
-        except ContractLogicError as exc:
+            self.rpc.call(call)
+            estimate = self.rpc.estimate_gas(call)
+        except RevertError as exc:
             raise revert_from_exception(exc, abis) from exc
         except LedgerError:
             raise
         except Exception as exc:
-            if _is_transport_error(exc):
+            if isinstance(exc, NodeUnreachable) or _is_transport_error(exc):
                 raise ChainUnavailable(
                     f"the chain node does not answer: {type(exc).__name__}"
                 ) from exc
@@ -402,15 +426,14 @@ class TxPipeline:
         """Advance the signer's nonce row (the row lock) and return the nonce to use."""
         taken = session.execute(
             update(AccountNonce)
+            .execution_options(synchronize_session=False)
             .where(AccountNonce.chain_id == self.chain_id, AccountNonce.address == sender)
             .values(next_nonce=AccountNonce.next_nonce + 1, updated_at=utcnow())
             .returning(AccountNonce.next_nonce)
         ).scalar_one_or_none()
         if taken is not None:
             return int(taken) - 1
-        with self._chain_lock:
-            account = Web3.to_checksum_address(sender)
-            chain_nonce = int(self.w3.eth.get_transaction_count(account, "pending"))
+        chain_nonce = self.rpc.nonce(sender, "pending")
         journal_max = session.scalar(
             select(func.max(Operation.nonce)).where(
                 Operation.chain_id == self.chain_id, Operation.signer == sender
@@ -499,8 +522,7 @@ class TxPipeline:
     def _broadcast(self, op: Operation) -> str:
         """Send the journaled bytes; the op's new state (still ``pending`` on failure)."""
         try:
-            with self._chain_lock:
-                self.w3.eth.send_raw_transaction(op.raw_tx)
+            self.rpc.send_raw(op.raw_tx)
         except Exception as exc:
             message = str(exc).lower()
             if any(m in message for m in _ALREADY_KNOWN):
@@ -531,24 +553,16 @@ class TxPipeline:
         with self.sessions() as session, session.begin():
             session.execute(
                 update(Operation)
+                .execution_options(synchronize_session=False)
                 .where(Operation.id == op_id, Operation.state.in_(IN_FLIGHT))
                 .values(**values)
             )
 
-    def _receipt(self, tx_hash: str) -> Any:
-        try:
-            with self._chain_lock:
-                return self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
-        except TransactionNotFound:
-            return None
+    def _receipt(self, tx_hash: str) -> dict[str, Any] | None:
+        return self.rpc.receipt(tx_hash)
 
     def _known(self, tx_hash: str) -> bool:
-        try:
-            with self._chain_lock:
-                self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
-        except TransactionNotFound:
-            return False
-        return True
+        return self.rpc.transaction(tx_hash) is not None
 
     def _check_one(self, op: Operation) -> None:
         try:
@@ -588,14 +602,11 @@ class TxPipeline:
     def _apply_receipt(self, op: Operation, receipt: Any) -> int:
         block = int(receipt["blockNumber"])
         if self.confirmations > 0:
-            with self._chain_lock:
-                head = int(self.w3.eth.block_number)
+            head = self.rpc.block_number()
             if head - block < self.confirmations:
                 return 0
         status = int(receipt["status"])
-        events = self._decoder(op.contract_name).decode_all(
-            [dict(entry) for entry in receipt["logs"]]
-        )
+        events = self._decoder(op.contract_name).decode_all(receipt["logs"])
         error: tuple[str, str] | None = None
         if status != 1:
             error = self._revert_reason(op, block)
@@ -604,7 +615,7 @@ class TxPipeline:
             MINED if status == 1 else REVERTED,
             error=error,
             block_number=block,
-            block_hash="0x" + bytes(receipt["blockHash"]).hex(),
+            block_hash=str(receipt["blockHash"]),
             receipt_status=status,
             gas_used=int(receipt["gasUsed"]),
             events=events,
@@ -615,14 +626,19 @@ class TxPipeline:
     def _revert_reason(self, op: Operation, block: int) -> tuple[str, str]:
         """Replay a reverted transaction against its parent block for the error name."""
         try:
-            with self._chain_lock:
-                tx = self.w3.eth.get_transaction(op.tx_hash)  # type: ignore[arg-type]
-                self.w3.eth.call(
-                    {"from": op.signer, "to": op.contract_address, "data": tx["input"],
-                     "gas": op.gas_limit},
-                    max(0, block - 1),
-                )
-        except ContractLogicError as exc:
+            tx = self.rpc.transaction(op.tx_hash)
+            if tx is None:
+                raise LookupError(op.tx_hash)
+            self.rpc.call(
+                {
+                    "from": op.signer,
+                    "to": op.contract_address,
+                    "data": tx["input"],
+                    "gas": op.gas_limit,
+                },
+                max(0, block - 1),
+            )
+        except RevertError as exc:
             revert = revert_from_exception(exc, [self._abis.get(op.contract_name, [])])
             return revert.error_code, revert.detail
         except Exception:  # replay is best effort
@@ -649,6 +665,7 @@ class TxPipeline:
         with self.sessions() as session, session.begin():
             session.execute(
                 update(Operation)
+                .execution_options(synchronize_session=False)
                 .where(Operation.id == op_id, Operation.state.in_(IN_FLIGHT))
                 .values(state=state, updated_at=utcnow(), **values)
             )
@@ -661,10 +678,7 @@ class TxPipeline:
             )
         for row in rows:
             try:
-                with self._chain_lock:
-                    chain_nonce = int(self.w3.eth.get_transaction_count(
-                        Web3.to_checksum_address(row.address), "pending"
-                    ))
+                chain_nonce = self.rpc.nonce(row.address, "pending")
             except Exception:
                 continue
             if chain_nonce > row.next_nonce:

@@ -1,0 +1,212 @@
+"""The few JSON-RPC calls the write path makes, without web3's per-call overhead.
+
+Over HTTP the pipeline speaks JSON-RPC directly (one pooled ``requests`` session, no
+proxy lookup, no formatting middleware): web3's middleware costs more CPU than the
+node's work for these calls. In memory mode (eth-tester in process) it goes through
+web3, serialised by a lock because eth-tester is not thread-safe.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any, Protocol
+
+import requests
+from eth_utils.conversions import to_bytes
+from web3 import Web3
+from web3.exceptions import ContractLogicError, TransactionNotFound
+
+from chain.clients import ChainHandle
+from chain.errors import revert_data_of
+
+
+class RpcError(Exception):
+    """The node answered with an error (``message`` as the node wrote it)."""
+
+    def __init__(self, message: str, code: int | None = None, data: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.data = data
+
+
+class RevertError(RpcError):
+    """The call reverted; ``data`` is the revert data (hex or bytes) when the node gave it."""
+
+
+class NodeUnreachable(Exception):
+    """No answer from the node (connection refused, timeout)."""
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, int):
+        return value
+    return int(str(value), 16)
+
+
+def _hex(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    return str(value) if str(value).startswith("0x") else "0x" + str(value)
+
+
+def normalise_receipt(receipt: Any) -> dict[str, Any]:
+    """A receipt with ints and hex strings, whatever client produced it."""
+    return {
+        "blockNumber": _int(receipt["blockNumber"]),
+        "blockHash": _hex(receipt["blockHash"]),
+        "status": _int(receipt["status"]),
+        "gasUsed": _int(receipt["gasUsed"]),
+        "logs": [
+            {
+                "address": Web3.to_checksum_address(log["address"]),
+                "topics": [_hex(t) for t in log["topics"]],
+                "data": _hex(log["data"]),
+                "logIndex": _int(log["logIndex"]),
+            }
+            for log in receipt["logs"]
+        ],
+    }
+
+
+class ChainRpc(Protocol):
+    def call(self, tx: dict[str, Any], block: str | int = "latest") -> bytes: ...
+    def estimate_gas(self, tx: dict[str, Any]) -> int: ...
+    def send_raw(self, raw: bytes) -> None: ...
+    def nonce(self, address: str, block: str = "pending") -> int: ...
+    def receipt(self, tx_hash: str) -> dict[str, Any] | None: ...
+    def transaction(self, tx_hash: str) -> dict[str, Any] | None: ...
+    def block_number(self) -> int: ...
+
+
+def _json_tx(tx: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in tx.items():
+        out[k] = hex(v) if isinstance(v, int) else v
+    return out
+
+
+class HttpRpc:
+    """Raw JSON-RPC over HTTP with a pooled session."""
+
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        self.url = url
+        self.timeout = timeout
+        self._ids = itertools.count(1)
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False  # no proxy lookup per request
+            self._local.session = session
+        return session
+
+    def request(self, method: str, params: list[Any]) -> Any:
+        body: Any = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
+        try:
+            response = self._session().post(self.url, json=body, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise NodeUnreachable(f"{type(exc).__name__} from {self.url}") from exc
+        if response.status_code >= 500 and not response.content:
+            raise NodeUnreachable(f"HTTP {response.status_code} from {self.url}")
+        answer = response.json()
+        error = answer.get("error")
+        if error:
+            message = str(error.get("message", ""))
+            data = error.get("data")
+            if isinstance(data, dict):  # some nodes nest {"data": "0x..."}
+                data = data.get("data")
+            if error.get("code") == 3 or "revert" in message.lower():
+                raise RevertError(message, error.get("code"), data)
+            raise RpcError(message, error.get("code"), data)
+        return answer.get("result")
+
+    def call(self, tx: dict[str, Any], block: str | int = "latest") -> bytes:
+        tag = hex(block) if isinstance(block, int) else block
+        return to_bytes(hexstr=self.request("eth_call", [_json_tx(tx), tag]) or "0x")
+
+    def estimate_gas(self, tx: dict[str, Any]) -> int:
+        return _int(self.request("eth_estimateGas", [_json_tx(tx)]))
+
+    def send_raw(self, raw: bytes) -> None:
+        self.request("eth_sendRawTransaction", ["0x" + raw.hex()])
+
+    def nonce(self, address: str, block: str = "pending") -> int:
+        return _int(self.request("eth_getTransactionCount", [address, block]))
+
+    def receipt(self, tx_hash: str) -> dict[str, Any] | None:
+        result = self.request("eth_getTransactionReceipt", [tx_hash])
+        return None if result is None else normalise_receipt(result)
+
+    def transaction(self, tx_hash: str) -> dict[str, Any] | None:
+        result = self.request("eth_getTransactionByHash", [tx_hash])
+        return None if result is None else dict(result)
+
+    def block_number(self) -> int:
+        return _int(self.request("eth_blockNumber", []))
+
+
+class Web3Rpc:
+    """The same calls through web3 (eth-tester in process), one at a time."""
+
+    def __init__(self, w3: Web3) -> None:
+        self.w3 = w3
+        self.lock = threading.RLock()
+
+    def call(self, tx: dict[str, Any], block: str | int = "latest") -> bytes:
+        with self.lock:
+            try:
+                return bytes(self.w3.eth.call(tx, block))  # type: ignore[arg-type]
+            except ContractLogicError as exc:
+                raise RevertError(str(exc), 3, revert_data_of(exc)) from exc
+
+    def estimate_gas(self, tx: dict[str, Any]) -> int:
+        with self.lock:
+            try:
+                return int(self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+            except ContractLogicError as exc:
+                raise RevertError(str(exc), 3, revert_data_of(exc)) from exc
+
+    def send_raw(self, raw: bytes) -> None:
+        with self.lock:
+            try:
+                self.w3.eth.send_raw_transaction(raw)
+            except Exception as exc:
+                raise RpcError(str(exc)) from exc
+
+    def nonce(self, address: str, block: str = "pending") -> int:
+        with self.lock:
+            account = Web3.to_checksum_address(address)
+            return int(self.w3.eth.get_transaction_count(account, block))  # type: ignore[arg-type]
+
+    def receipt(self, tx_hash: str) -> dict[str, Any] | None:
+        with self.lock:
+            try:
+                found = self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+            except TransactionNotFound:
+                return None
+        return normalise_receipt(found)
+
+    def transaction(self, tx_hash: str) -> dict[str, Any] | None:
+        with self.lock:
+            try:
+                found = self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+            except TransactionNotFound:
+                return None
+        return {k: (_hex(v) if isinstance(v, bytes | bytearray) else v) for k, v in found.items()}
+
+    def block_number(self) -> int:
+        with self.lock:
+            return int(self.w3.eth.block_number)
+
+
+def rpc_for(handle: ChainHandle) -> ChainRpc:
+    """Raw JSON-RPC for HTTP nodes, web3 for eth-tester (or any other provider)."""
+    provider: Any = handle.w3.provider
+    url = getattr(provider, "endpoint_uri", None)
+    if handle.tester is None and isinstance(url, str) and url.startswith("http"):
+        return HttpRpc(url)
+    return Web3Rpc(handle.w3)
