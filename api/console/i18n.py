@@ -438,6 +438,28 @@ ERRORS: dict[str, dict[str, str]] = {
 }
 
 
+EVENT_LABELS_ZH: dict[str, str] = {
+    "ResourceRegistered": "数据资源登记", "ResourceBatchRegistered": "批量登记",
+    "AssetValued": "价值评估", "ComplianceReviewed": "合规审查", "NoticeOpened": "开始公示",
+    "ObjectionLodged": "提出异议", "ObjectionResolved": "异议处理",
+    "DisputeRecorded": "权属争议", "DisputeResolved": "争议解决",
+    "CertificateIssued": "颁发登记证书", "CertificateSuperseded": "证书被替换",
+    "CertificateRenewed": "证书续期", "CertificateRevoked": "证书撤销",
+    "CertificateRecognised": "证书互认", "RecognitionWithdrawn": "撤回互认",
+    "AssetDeregistered": "注销登记", "PaidUseApplied": "申请有偿使用",
+    "PaidUseReviewed": "有偿使用审核", "PaidUseApproved": "有偿使用获批",
+    "PaidUseRejected": "有偿使用驳回", "PledgeRequested": "申请质押",
+    "PledgeConfirmed": "质押确认", "PledgeReleased": "质押解除",
+    "CreditLineRecorded": "授信登记", "EquityContributed": "作价入股",
+    "DisposalRequested": "申请处置", "AssetDisposed": "资产处置",
+}  # fmt: skip
+
+
+def event_label(lang: str, name: str) -> str:
+    """A Chinese label for a registry event; English pages show the event name."""
+    return EVENT_LABELS_ZH.get(name, name) if lang == "zh" else name
+
+
 def lang_of(request: Request) -> str:
     """``?lang=`` first, then the cookie, else Chinese."""
     for value in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):

@@ -21,7 +21,7 @@ from chain.accounts import Principal
 from chain.errors import LedgerError, NotFound
 from chain.runtime import LedgerRuntime
 from chain.service import approvals, assets, certificates, financing, revenue
-from chain.service.common import ZERO32, hex32
+from chain.service.common import ASSET_STATUSES, ZERO32, hex32
 from chain.txpipe import MINED, TERMINAL, Operation
 
 HERE = Path(__file__).resolve().parent
@@ -460,7 +460,9 @@ def _auditor_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
     if query and len(found) == 1:
         selected = found[0]
         timeline = lists.history(runtime, selected.asset_id)
-    return {"q": query, "found": found[:50], "selected": selected, "timeline": timeline}
+    return {"q": query, "found": found[:50], "selected": selected, "timeline": timeline,
+            "asset_statuses": ASSET_STATUSES,
+            "event_label": lambda name: i18n.event_label(lang, name)}  # fmt: skip
 
 
 @router.get("/console/auditor")
