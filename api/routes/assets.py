@@ -5,6 +5,8 @@ Lists, search and history of assets are the catalogue's (store-backed) routes.""
 
 from __future__ import annotations
 
+import contextlib
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -19,6 +21,7 @@ from api.routes.registry_common import (
     answer_created,
 )
 from api.writes import WRITE_RESPONSES, WriteOpts
+from chain.errors import LedgerError
 from chain.service import assets as service
 from chain.service import certificates as certs
 from chain.service import chain_reads
@@ -117,7 +120,15 @@ def issue_certificate(
         runtime, user, asset_id, body, idempotency_key=write.idempotency_key,
         request_hash=write.request_hash(request, body),
     )  # fmt: skip
-    return answer_created(runtime, created, write, f"/v1/certificates/{created.resource_id}")
+    response = answer_created(
+        runtime, created, write, f"/v1/certificates/{created.resource_id}"
+    )
+    if response.status_code == 200:  # mined: sign the portable document now, while valid
+        with contextlib.suppress(LedgerError):
+            certs.certificate_document(
+                runtime, created.resource_id, str(request.base_url).rstrip("/")
+            )
+    return response
 
 
 @router.post(
