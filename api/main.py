@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
+from api.routers import ROUTERS
 from api.routes import health, operations, users
 from chain.runtime import LedgerRuntime
 from chain.settings import LedgerSettings, get_settings
@@ -56,4 +57,6 @@ def create_app(
     app.include_router(health.router)
     app.include_router(users.router)
     app.include_router(operations.router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

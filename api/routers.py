@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import agreements, applications, assets, certificates, financing, orgs, revenue
-
-ROUTERS: list[APIRouter] = []
-ROUTERS.append(revenue.router)
-ROUTERS.extend(
-    [
-        orgs.router,
-        assets.router,
-        certificates.router,
-        agreements.router,
-        applications.router,
-        financing.router,
-    ]
+from api.console import router as console_router
+from api.routes import (
+    agreements,
+    applications,
+    assets,
+    certificates,
+    financing,
+    orgs,
+    revenue,
 )
 
-from api.console import router as console_router  # noqa: E402
-
-ROUTERS.append(console_router)
+ROUTERS: list[APIRouter] = [
+    orgs.router,
+    assets.router,
+    certificates.router,
+    agreements.router,
+    applications.router,
+    financing.router,
+    revenue.router,
+    console_router,
+]
