@@ -32,9 +32,19 @@ def _start(
     url = handle.w3.provider.endpoint_uri  # type: ignore[attr-defined]
     log = (var_dir / "gateway.log").open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.txpipe.probe_server", url, str(handle.chain_id),
-         probe.address, str(var_dir), str(port)],
-        cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "tests.txpipe.probe_server",
+            url,
+            str(handle.chain_id),
+            probe.address,
+            str(var_dir),
+            str(port),
+        ],
+        cwd=REPO_ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -87,12 +97,16 @@ def test_gateway_sigkill_during_500_writes_loses_and_duplicates_nothing(
         gateway = _start(anvil_chain, anvil_probe, tmp_path, port)
         # clients retry everything not acknowledged, with the same idempotency keys
         with ThreadPoolExecutor(max_workers=8) as pool:
-            retried = dict(zip(
-                [n for n in range(WRITES) if n not in acknowledged],
-                pool.map(lambda n: _write(port, n),
-                         [n for n in range(WRITES) if n not in acknowledged]),
-                strict=True,
-            ))
+            retried = dict(
+                zip(
+                    [n for n in range(WRITES) if n not in acknowledged],
+                    pool.map(
+                        lambda n: _write(port, n),
+                        [n for n in range(WRITES) if n not in acknowledged],
+                    ),
+                    strict=True,
+                )
+            )
         assert all(op_id is not None for op_id in retried.values())
         # an acknowledged write retried after the restart is the same operation
         some = next(iter(acknowledged))

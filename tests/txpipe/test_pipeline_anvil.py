@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -31,9 +32,14 @@ def _record(pipeline: TxPipeline, signer, probe: Contract, n: int, **kw):  # typ
     )
 
 
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_submit_200_concurrent_from_one_account_mines_consecutive_nonces(
-    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str, database: str
 ) -> None:
+    if database == "postgresql":
+        db_url = os.environ.get("LEDGER_TEST_POSTGRES_URL", "")
+        if not db_url:
+            pytest.skip("LEDGER_TEST_POSTGRES_URL is not set")
     pipeline = make_pipeline(anvil_chain, db_url)
     signer = Account.create()
     total_before = anvil_probe.functions.total().call()
