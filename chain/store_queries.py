@@ -346,7 +346,7 @@ EXPORT_COLUMNS = (
 
 
 def export_events(
-    factory: sessionmaker[Session], flt: EventFilter, fmt: ExportFormat, chunk: int = 1000
+    factory: sessionmaker[Session], flt: EventFilter, fmt: ExportFormat, chunk: int = 200
 ) -> Iterator[str]:
     """Stream matching events as CSV or JSON Lines, in bounded memory for any size.
 
@@ -361,7 +361,7 @@ def export_events(
     cursor: str | None = None
     while True:
         with factory() as session:
-            page = list_events(session, flt, cursor, limit=MAX_LIMIT)
+            page = list_events(session, flt, cursor, limit=chunk)
         if fmt == "jsonl":
             yield "".join(json.dumps(item, separators=(",", ":")) + "\n" for item in page.items)
         else:
