@@ -80,8 +80,8 @@ def _reset(engine: Engine) -> None:
 def new_store(kind: str, folder: Path, name: str = "ledger") -> Engine:
     if kind == "postgresql":
         assert POSTGRES_URL is not None
-        engine = make_engine(POSTGRES_URL.replace("/ledger", f"/{name}") if name != "ledger"
-                             else POSTGRES_URL)
+        base, _, _db = POSTGRES_URL.rpartition("/")
+        engine = make_engine(f"{base}/{name}" if name != "ledger" else POSTGRES_URL)
     else:
         engine = make_engine(f"sqlite:///{folder / f'{name}.db'}")
     _reset(engine)
