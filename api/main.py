@@ -6,8 +6,9 @@ bootstrap admin, outbox reconcile, receipt tracker) and stops the tracker on shu
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -16,8 +17,42 @@ from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.routers import ROUTERS
 from api.routes import health, operations, users
+from chain.indexer.models import create_tables
+from chain.indexer.runner import IndexerRunner, indexer_for_deployment
 from chain.runtime import LedgerRuntime
 from chain.settings import LedgerSettings, get_settings
+
+
+def start_indexer(runtime: LedgerRuntime) -> IndexerRunner | None:
+    """Follow both contracts' logs into the gateway's database in a background thread."""
+    if not runtime.deployment.contracts:
+        return None
+    settings = runtime.settings
+    create_tables(runtime.engine)
+    indexer = indexer_for_deployment(
+        runtime.w3,
+        runtime.sessions,
+        runtime.deployment,
+        confirmations=settings.confirmations,
+        batch_size=settings.indexer_batch_size,
+    )
+    runner = IndexerRunner(indexer, poll_interval=settings.indexer_poll_seconds)
+    runner.start()
+    return runner
+
+
+def _indexer_status(app: FastAPI) -> dict[str, Any] | None:
+    runner: IndexerRunner | None = getattr(app.state, "indexer", None)
+    return runner.status() if runner is not None else None
+
+
+def _indexer_gauge(key: str) -> Callable[[Any], float | None]:
+    def gauge(app: Any) -> float | None:
+        status = _indexer_status(app)
+        value = status.get(key) if status else None
+        return float(value) if isinstance(value, int | float) else None
+
+    return gauge
 
 
 def create_app(
@@ -40,9 +75,14 @@ def create_app(
             active = await run_in_threadpool(LedgerRuntime.start, resolved, deploy=deploy)
         app.state.runtime = active
         await run_in_threadpool(active.open)
+        app.state.indexer_store = active.sessions
+        runner = start_indexer(active) if active.settings.indexer_enabled else None
+        app.state.indexer = runner
         try:
             yield
         finally:
+            if runner is not None:
+                await run_in_threadpool(runner.stop)
             await run_in_threadpool(active.close)
 
     app = FastAPI(
@@ -53,7 +93,14 @@ def create_app(
     )
     app.state.settings = resolved
     install_error_handlers(app)
-    install_metrics(app)
+    metrics = install_metrics(app)
+    metrics.register_gauge(
+        "ledger_indexer_block", "Last block the indexer stored.", _indexer_gauge("indexed_block")
+    )
+    metrics.register_gauge(
+        "ledger_indexer_lag_blocks", "Blocks between the head and the indexer.",
+        _indexer_gauge("lag"),
+    )
     app.include_router(health.router)
     app.include_router(users.router)
     app.include_router(operations.router)

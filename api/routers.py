@@ -9,6 +9,8 @@ from api.routes import (
     agreements,
     applications,
     assets,
+    audit,
+    catalogue,
     certificates,
     financing,
     orgs,
@@ -23,5 +25,7 @@ ROUTERS: list[APIRouter] = [
     applications.router,
     financing.router,
     revenue.router,
+    catalogue.router,
+    audit.router,
     console_router,
 ]

@@ -36,6 +36,9 @@ class LedgerSettings(BaseSettings):
     redeploy: bool = False
     max_in_flight_per_account: int = 256
     receipt_timeout_seconds: float = 120.0
+    indexer_enabled: bool = True
+    indexer_poll_seconds: float = 1.0
+    indexer_batch_size: int = 500
 
     @property
     def resolved_database_url(self) -> str:

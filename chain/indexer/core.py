@@ -33,6 +33,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
+from web3.exceptions import BlockNotFound
 
 from chain.indexer import projections
 from chain.indexer.decoder import ContractSpec, DecodedLog, LogDecoder
@@ -121,7 +122,7 @@ class Rpc:
             return []
         endpoint = getattr(self.w3.provider, "endpoint_uri", None)
         if not endpoint:
-            return [self.call(method, params) for method, params in calls]
+            return [self._call_in_process(method, params) for method, params in calls]
         body = [
             {"jsonrpc": "2.0", "id": i, "method": method, "params": params}
             for i, (method, params) in enumerate(calls)
@@ -145,6 +146,16 @@ class Rpc:
                 raise IndexerError(f"{method} failed: {answer and answer.get('error')}")
             out.append(answer["result"])
         return out
+
+    def _call_in_process(self, method: str, params: list[Any]) -> Any:
+        """In-process providers (eth-tester) need web3's request formatting."""
+        if method == "eth_getBlockByNumber":
+            try:
+                block = self.w3.eth.get_block(int(params[0], 16), False)
+            except BlockNotFound:
+                return None
+            return dict(block)
+        return self.call(method, params)
 
     def block_number(self) -> int:
         return _hex_int(self.call("eth_blockNumber", []))
@@ -175,6 +186,16 @@ class Rpc:
         return out
 
     def logs(self, addresses: list[str], from_block: int, to_block: int) -> list[dict[str, Any]]:
+        if not getattr(self.w3.provider, "endpoint_uri", None):
+            # In-process providers (eth-tester) need web3's request formatting.
+            entries = self.w3.eth.get_logs(
+                {
+                    "fromBlock": from_block,
+                    "toBlock": to_block,
+                    "address": [Web3.to_checksum_address(a) for a in addresses],
+                }
+            )
+            return [_raw_log(entry) for entry in entries]
         result = self.call(
             "eth_getLogs",
             [{"fromBlock": hex(from_block), "toBlock": hex(to_block), "address": addresses}],
