@@ -7,6 +7,17 @@
     ledger compile             rebuild chain/artifacts from contracts/
     ledger verify --rpc-url URL --registry 0x... document.json
                                verify a certificate with nothing but a node and the registry
+
+Workflow commands act as a user (``--api-key`` or ``LEDGER_API_KEY``) and call the same
+``chain.service`` functions as the gateway (see ``chain/cli_workflows.py``)::
+
+    ledger org create --kind holder --name NAME     ledger user create ORG --name N --role writer
+    ledger asset register|value|compliance|show ... ledger cert issue|revoke|recognise|show ...
+    ledger agreement propose|sign|withdraw ...      ledger app apply|review|decide ...
+    ledger schedule set ASSET --bracket 0:2000 ...  ledger split quote --bracket ... --amount N
+    ledger pay ASSET --amount N --reference REF     ledger remit PAYMENT --reference REF
+    ledger pledge request|confirm|release ...       ledger dispose request|confirm ASSET
+    ledger op show OP_ID                            (--json, --no-wait, --idempotency-key)
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from chain import localnode
+from chain import cli_workflows, localnode
 from chain.settings import LedgerSettings
 
 
@@ -131,9 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--redeploy", action="store_true")
     commands["run"] = cmd_run
     sub.add_parser("verify", help="verify a certificate document against the chain")
+    cli_workflows.add_commands(sub)
 
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "handler", None) is not None:
+            return cli_workflows.run(args, _settings(args))
         return commands[args.command](args)
     except localnode.LocalNodeError as exc:
         print(f"error: {exc}", file=sys.stderr)
