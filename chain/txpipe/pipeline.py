@@ -122,6 +122,7 @@ class TxPipeline:
         confirmations: int = 0,
         resend_after_seconds: float = 10.0,
         fee_cache_seconds: float = 2.0,
+        max_concurrent_submits: int = 2,
     ) -> None:
         self.handle = handle
         self.sessions = sessions
@@ -129,6 +130,9 @@ class TxPipeline:
         self.confirmations = confirmations
         self.resend_after = resend_after_seconds
         self._fee_cache_seconds = fee_cache_seconds
+        # Python threads contend for the GIL: a few submits at a time finish sooner than
+        # many interleaved ones (each RPC return waits behind the others' CPU work).
+        self._submit_slots = threading.BoundedSemaphore(max(1, max_concurrent_submits))
         self._fees: tuple[float, dict[str, Any]] | None = None
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -193,6 +197,31 @@ class TxPipeline:
         self.register_abi(contract_name, abi)
         data = self._encode(contract_name, to, abi, function, args)
         sender = Web3.to_checksum_address(signer.address)
+        with self._submit_slots:
+            return self._submit(
+                signer, sender, contract_name, to, abi, function, args, data, value,
+                caller=caller, org_id=org_id, idempotency_key=idempotency_key,
+                request_hash=request_hash, extra_error_abis=extra_error_abis,
+            )  # fmt: skip
+
+    def _submit(
+        self,
+        signer: LocalAccount,
+        sender: str,
+        contract_name: str,
+        to: str,
+        abi: Abi,
+        function: str,
+        args: Sequence[Any],
+        data: str,
+        value: int,
+        *,
+        caller: str,
+        org_id: str | None,
+        idempotency_key: str | None,
+        request_hash: str | None,
+        extra_error_abis: Sequence[Abi],
+    ) -> Operation:
         self._check_backpressure(sender)
         call: dict[str, Any] = {"from": sender, "to": to, "data": data, "value": value}
         self._ensure_funded(sender)
