@@ -9,11 +9,15 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from eth_account import Account
 from sqlalchemy import select
+from web3 import Web3
 from web3.contract import Contract
 
+from chain.artifacts import load
 from chain.clients import ChainHandle
+from chain.errors import ChainUnavailable
 from chain.txpipe import MINED, PENDING, SENT, AccountNonce, Operation, TxPipeline
-from tests.txpipe.helpers import PROBE, key, make_pipeline
+from chain.txpipe.rpc import NodeUnreachable
+from tests.txpipe.helpers import PROBE, free_port, key, make_pipeline
 
 pytestmark = pytest.mark.anvil
 
@@ -117,3 +121,41 @@ def test_poll_once_rebroadcasts_transactions_the_node_dropped(
     with pipeline.sessions() as session:
         broadcasts = session.scalars(select(Operation.broadcasts).order_by(Operation.nonce))
         assert list(broadcasts) == [2, 2, 2]
+
+
+def test_submit_when_broadcast_fails_is_journaled_pending_then_resent(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
+) -> None:
+    pipeline = make_pipeline(anvil_chain, db_url)
+    signer = Account.create()
+    real_send = pipeline.rpc.send_raw
+
+    def refuse(raw: bytes) -> None:
+        raise NodeUnreachable("connection refused")
+
+    pipeline.rpc.send_raw = refuse  # type: ignore[method-assign]
+    op = _record(pipeline, signer, anvil_probe, 4000)
+    assert op.state == PENDING
+    stored = pipeline.get(op.id)
+    assert stored.state == PENDING and stored.error_code == "broadcast-failed"
+    assert anvil_chain.w3.eth.get_transaction_count(signer.address, "pending") == 0
+    pipeline.rpc.send_raw = real_send  # type: ignore[method-assign]
+    pipeline.poll_once()
+    final = pipeline.wait(op.id, 20)
+    assert final.state == MINED and final.error_code is None
+    assert anvil_probe.functions.writesOf(key(4000)).call() == 1
+
+
+def test_submit_with_node_down_raises_chain_unavailable_and_journals_nothing(
+    db_url: str,
+) -> None:
+    w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{free_port()}"))
+    pipeline = make_pipeline(ChainHandle(w3=w3, mode="rpc", chain_id=31337), db_url)
+    abi = load(PROBE).abi
+    with pytest.raises(ChainUnavailable) as caught:
+        pipeline.submit(
+            Account.create(), PROBE, "0x" + "11" * 20, abi, "record", [key(1), 1],
+            caller="u", org_id=None,
+        )
+    assert caught.value.http_status == 503 and caught.value.retry_after >= 1
+    assert pipeline.stats().by_state == {}
