@@ -1,0 +1,141 @@
+"""One in-process ledger (memory chain) shared by the CLI tests of a module: the CLI's
+runtime factory is replaced so every ``chain.cli.main([...])`` call works on it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from web3 import Web3
+
+from chain import cli, cli_workflows
+from chain.accounts import AccountStore
+from chain.runtime import ADMIN_KEY, LedgerRuntime
+from chain.settings import LedgerSettings
+
+BOOTSTRAP = "dal_boot0000_" + "d" * 40
+QINGDAO = 370200
+XIAMEN = 350200
+NOTICE = 10 * 86_400
+
+
+def h(label: str) -> str:
+    """A stand-in commitment (report, reason, contract hash)."""
+    return "0x" + bytes(Web3.keccak(text=label)).hex()
+
+
+@dataclass
+class Cli:
+    runtime: LedgerRuntime
+    capsys: pytest.CaptureFixture[str]
+    keys: dict[str, str] = field(default_factory=dict)
+    orgs: dict[str, str] = field(default_factory=dict)
+    err: str = ""
+
+    def run(self, *argv: str, who: str | None = None, json_out: bool = True) -> tuple[int, Any]:
+        """``ledger ARGV --json [--api-key KEY]``: the exit code and the printed JSON."""
+        args = list(argv) + (["--json"] if json_out else [])
+        if who is not None:
+            args += ["--api-key", self.keys[who]]
+        self.capsys.readouterr()
+        code = cli.main(args)
+        captured = self.capsys.readouterr()
+        out, self.err = captured.out.strip(), captured.err
+        if not json_out:
+            return code, out
+        return code, json.loads(out) if out else None
+
+    def ok(self, *argv: str, who: str | None = None) -> Any:
+        code, body = self.run(*argv, who=who)
+        assert code == 0, (argv, body, self.err)
+        if isinstance(body, dict) and "operation" in body:
+            assert body["operation"]["state"] == "mined"
+        return body
+
+    def admit(self, label: str, kind: str, name: str, by: str, city: int | None = None) -> str:
+        argv = ["org", "create", "--kind", kind, "--name", name]
+        if city is not None:
+            argv += ["--city", str(city)]
+        body = self.ok(*argv, who=by)
+        assert body["kind"] == "org"
+        org_id = str(body["id"])
+        self.orgs[label] = org_id
+        user = self.ok("user", "create", org_id, "--name", f"{label} writer", "--role", "writer",
+                       who="admin")  # fmt: skip
+        self.keys[label] = str(user["api_key"])
+        return org_id
+
+    def advance(self, seconds: int) -> None:
+        tester = self.runtime.handle.tester
+        now = int(self.runtime.w3.eth.get_block("latest")["timestamp"])
+        tester.time_travel(now + seconds)
+        tester.mine_blocks(1)
+
+    def record(self, function: str, record_id: str) -> dict[str, Any]:
+        from chain.service.common import struct
+
+        return struct(self.runtime, function, bytes.fromhex(record_id[2:]))
+
+
+@pytest.fixture(scope="module")
+def ledger_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LedgerRuntime]:
+    folder: Path = tmp_path_factory.mktemp("cli")
+    settings = LedgerSettings(chain="memory", var_dir=folder,
+                              keystore_passphrase="test-passphrase")  # fmt: skip
+    runtime = LedgerRuntime.start(settings)
+    # tests only: a cheap argon2 profile so creating users takes no time
+    runtime.accounts = AccountStore(
+        runtime.sessions, hasher=PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
+    runtime.accounts.ensure_consortium(ADMIN_KEY, runtime.admin.address)
+    runtime.accounts.bootstrap_admin(BOOTSTRAP, folder / "secrets" / "bootstrap-admin-key")
+    yield runtime
+
+
+@pytest.fixture(scope="module")
+def cast_state() -> tuple[dict[str, str], dict[str, str]]:
+    """API keys and org ids admitted so far in this module (label -> value)."""
+    return {"admin": BOOTSTRAP}, {}
+
+
+@pytest.fixture
+def ledger(ledger_runtime: LedgerRuntime, capsys: pytest.CaptureFixture[str],
+           monkeypatch: pytest.MonkeyPatch,
+           cast_state: tuple[dict[str, str], dict[str, str]]) -> Cli:  # fmt: skip
+    monkeypatch.setattr(cli_workflows, "RUNTIME_FACTORY", lambda settings: ledger_runtime)
+    monkeypatch.delenv("LEDGER_API_KEY", raising=False)
+    keys, orgs = cast_state
+    return Cli(ledger_runtime, capsys, keys, orgs)
+
+
+QINGDAO_CAST: dict[str, tuple[str, str]] = {
+    "holder": ("holder", "Qingdao Municipal Transport Bureau"),
+    "competent": ("competent_dept", "Qingdao Transport Authority"),
+    "data_admin": ("data_administration", "Qingdao Big Data Development Administration"),
+    "finance": ("finance_dept", "Qingdao Municipal Finance Bureau"),
+    "operator": ("operator", "Qingdao Public Data Operation Co."),
+    "merchant": ("merchant", "Haiyun Data Merchant Co."),
+    "bank": ("bank", "Bank of Qingdao"),
+}
+
+
+@pytest.fixture
+def cast(ledger: Cli) -> Cli:
+    """The Qingdao and Xiamen registrars and the Qingdao organisations, admitted with the
+    CLI once per module (the registrar's admin key is ``registrar_admin``)."""
+    if "registrar" not in ledger.orgs:
+        ledger.admit("registrar", "registrar", "Qingdao Data Asset Registration Centre",
+                     "admin", QINGDAO)  # fmt: skip
+        ledger.admit("xm_registrar", "registrar", "Xiamen Data Asset Registration Centre",
+                     "admin", XIAMEN)  # fmt: skip
+        admin = ledger.ok("user", "create", ledger.orgs["registrar"], "--name", "admin",
+                          "--role", "admin", who="admin")  # fmt: skip
+        ledger.keys["registrar_admin"] = str(admin["api_key"])
+        for label, (kind, name) in QINGDAO_CAST.items():
+            ledger.admit(label, kind, name, "registrar_admin")
+    return ledger
