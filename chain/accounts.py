@@ -336,7 +336,10 @@ class AccountStore:
             return None
         generated = token is None
         key = token if token is not None else new_api_key()
-        self.create_user(CONSORTIUM_ORG_ID, "bootstrap admin", "admin", api_key=key)
+        try:
+            self.create_user(CONSORTIUM_ORG_ID, "bootstrap admin", "admin", api_key=key)
+        except Conflict:  # another gateway process created it at the same moment
+            return None
         if not generated:
             log.info("bootstrap admin created with the key from LEDGER_BOOTSTRAP_TOKEN")
             return None
