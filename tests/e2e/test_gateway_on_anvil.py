@@ -255,7 +255,7 @@ def test_qingdao_flow_on_anvil_matches_chain_and_survives_sigkill(e2e: E2E) -> N
     assert t.w3.eth.get_transaction(op["tx_hash"])["nonce"] == op["nonce"]
     assert reg.functions.asset(raw(asset_id)).call()[18] == 1  # AssetStatus.Registered
     t.ok("POST", f"/v1/assets/{asset_id}/valuation", "registrar",
-         {"value_fen": 1_250_000_00, "method_code": 1, "report_hash": h("valuation")})
+         {"value_fen": 1_250_000_00, "method_code": 1, "report_hash": h("valuation")})  # fmt: skip
     t.ok("POST", f"/v1/assets/{asset_id}/compliance", "registrar",
          {"passed": True, "report_hash": h("compliance")})  # fmt: skip
     early = t.call("POST", f"/v1/assets/{asset_id}/certificate", "registrar")
@@ -369,12 +369,13 @@ def test_qingdao_flow_on_anvil_matches_chain_and_survives_sigkill(e2e: E2E) -> N
         "metadata": {"title": "written just before the crash"},
     }, wait=True)  # fmt: skip
     assert again.status_code == 409, again.text  # registered exactly once
+    assert again.json()["code"] == "conflict" and again.json()["asset_id"] == second_asset
     # state and keys survive: the same reads, and a new write with the next nonce
     assert t.get(f"/v1/assets/{asset_id}/onchain")["status"] == "Disposed"
     assert t.get(f"/v1/assets/{asset_id}/remittance")["total_paid"] == 1_680_000 * YUAN
     payments = t.get(f"/v1/assets/{asset_id}/payments")["payments"]
     assert len(payments) == 4 and payments[-1]["payment_id"] == off_id
-    after = t.ok("POST", f"/v1/assets/{second_asset}/valuation", "registrar",
-                 {"value_fen": 1_00, "method_code": 1, "report_hash": h("after restart")})
+    value = {"value_fen": 1_00, "method_code": 1, "report_hash": h("after restart")}
+    after = t.ok("POST", f"/v1/assets/{second_asset}/valuation", "registrar", value)
     assert reg.functions.asset(raw(second_asset)).call()[10] == 1_00
     assert after.json()["nonce"] == t.w3.eth.get_transaction_count(after.json()["signer"]) - 1

@@ -67,12 +67,17 @@ def test_qingdao_flow_with_revenue_settles_exact_shares_until_disposal(
     context = reg.functions.paymentContext(raw(asset_id)).call()
     assert context[4] is True and "0x" + context[3].hex() == w.orgs["operator"]
 
-    # -- finance sets the schedule; treasury and payout accounts; faucet ---------------
+    # -- faucet; finance sets the schedule; treasury and payout accounts ---------------
+    merchant_signer = w.runtime.accounts.get_org(w.orgs["merchant"]).signer_address
+    w.ok("POST", "/v1/dev/faucet", "admin",
+         {"org_id": w.orgs["merchant"], "amount": 2_000_000 * YUAN})  # fmt: skip
+    assert balance(merchant_signer) == 2_000_000 * YUAN
     # paying before a schedule exists is refused by the contract
     early = w.call("POST", f"/v1/assets/{asset_id}/payments", "merchant",
-                   {"amount": 100 * YUAN, "reference": "before-schedule"}, wait=False)  # fmt: skip
-    assert early.status_code in (409, 422), early.text
+                   {"amount": 100 * YUAN, "reference": "before-schedule"})  # fmt: skip
+    assert early.status_code == 409, early.text
     assert early.headers["content-type"].startswith("application/problem+json")
+    assert early.json()["code"] == "NoSchedule"
     w.ok("POST", f"/v1/assets/{asset_id}/schedules", "finance",
          {"lower_bounds": BOUNDS, "operator_bps": BPS})  # fmt: skip
     versions = w.client.get(f"/v1/assets/{asset_id}/schedules",
@@ -87,10 +92,6 @@ def test_qingdao_flow_with_revenue_settles_exact_shares_until_disposal(
     assert split.functions.treasuryAccount(QINGDAO).call() == treasury
     assert split.functions.payoutAccount(raw(w.orgs["operator"])).call() == payout
     assert split.functions.scheduleCount(raw(asset_id)).call() == 1
-    merchant_signer = w.runtime.accounts.get_org(w.orgs["merchant"]).signer_address
-    w.ok("POST", "/v1/dev/faucet", "admin",
-         {"org_id": w.orgs["merchant"], "amount": 2_000_000 * YUAN})  # fmt: skip
-    assert balance(merchant_signer) == 2_000_000 * YUAN
 
     # -- token payments: the worked example, exact balances after each -----------------
     paid_ids = []
@@ -176,4 +177,3 @@ def test_qingdao_flow_with_revenue_settles_exact_shares_until_disposal(
     assert "Traceback" not in late.text
     assert balance(merchant_signer) == 620_000 * YUAN
     assert balance(payout) == 516_000 * YUAN
-
