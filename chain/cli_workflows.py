@@ -28,7 +28,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from chain.accounts import Principal, normalise_org_id
+from chain.clients import ChainUnavailableError
+from chain.deploy import DeploymentError
 from chain.errors import LedgerError, NotAuthenticated, NotAuthorised, NotFound, jsonable
+from chain.keys import KeystoreError
 from chain.runtime import ADMIN_KEY, LedgerRuntime
 from chain.settings import LedgerSettings
 from chain.txpipe import MINED, TERMINAL, Operation, request_hash
@@ -203,6 +206,12 @@ def run(args: argparse.Namespace, settings: LedgerSettings) -> int:
         return _error(args, "validation-failed", str(exc), EXIT_USAGE)
     except LedgerError as exc:
         return _error(args, exc.error_code, exc.detail, EXIT_FAILED)
+    except (ChainUnavailableError, ConnectionError) as exc:
+        return _error(args, "chain-unavailable", str(exc), EXIT_FAILED)
+    except KeystoreError as exc:
+        return _error(args, "keystore-unavailable", str(exc), EXIT_FAILED)
+    except DeploymentError as exc:
+        return _error(args, "deployment", str(exc), EXIT_FAILED)
 
 
 def _error(args: argparse.Namespace, code: str, detail: str, status: int) -> int:
