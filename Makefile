@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test check-deep contracts lint bench clean deps node-deps py-deps gas
+.PHONY: run test check-deep forge-test contracts lint bench clean deps node-deps py-deps gas
 
 deps: py-deps node-deps
 
@@ -31,8 +31,13 @@ test: deps
 	$(BIN)/pytest -q -m "not deep"
 
 ## Slow suites: long fuzzing, fault injection, browser.
-check-deep: deps
+check-deep: deps forge-test
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest -q -m deep; rc=$$?; test $$rc -eq 0 -o $$rc -eq 5
+
+## Solidity fuzz and invariant tests (forge from npm, offline; sizes via FORGE_FUZZ_RUNS,
+## FORGE_INVARIANT_RUNS, FORGE_INVARIANT_DEPTH).
+forge-test: node-deps
+	scripts/forge_test.sh
 
 ## Rebuild chain/artifacts from contracts/ (commit the result).
 contracts: deps
