@@ -8,8 +8,6 @@ contracts, migrates the database and builds the :class:`TxPipeline` and
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -25,7 +23,7 @@ from web3.contract import Contract
 from chain.accounts import AccountStore, Organisation, org_key_name
 from chain.artifacts import load
 from chain.clients import ChainHandle, connect
-from chain.db import Base, make_engine, session_factory
+from chain.db import make_engine, session_factory
 from chain.deploy import Deployment, ensure_deployed
 from chain.errors import KeystoreUnavailable, NotFound
 from chain.keys import KeyStore, KeystoreError
@@ -38,9 +36,16 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 log = logging.getLogger("ledger.runtime")
 
 
+MODEL_MODULES = (
+    "chain.accounts",
+    "chain.txpipe.models",
+    "chain.indexer.models",
+    "chain.service.asset_documents",
+)
+
+
 def migrate_database(engine: Engine) -> None:
-    """``alembic upgrade head`` on this engine, then create tables no revision has yet
-    (models added since the last revision; write a revision for them)."""
+    """``alembic upgrade head`` on this engine: every table comes from a revision."""
     from alembic import command
     from alembic.config import Config
 
@@ -49,17 +54,6 @@ def migrate_database(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
-    _import_models()
-    Base.metadata.create_all(engine)
-
-
-def _import_models() -> None:
-    """Import every model module so ``Base.metadata`` knows all tables."""
-    for name in ("chain.accounts", "chain.txpipe.models"):
-        importlib.import_module(name)
-    for name in ("chain.indexer.models", "chain.store"):  # when those packages exist
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
 
 
 @dataclass

@@ -6,23 +6,17 @@ The runtime passes an open connection in ``config.attributes["connection"]``; th
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 
 from alembic import context
 from sqlalchemy import Connection
 
 from chain.db import Base, make_engine
+from chain.runtime import MODEL_MODULES
 from chain.settings import LedgerSettings
-
-MODEL_MODULES = ("chain.txpipe.models", "chain.accounts")
-OPTIONAL_MODEL_MODULES = ("chain.indexer.models", "chain.store")
 
 for _name in MODEL_MODULES:
     importlib.import_module(_name)
-for _name in OPTIONAL_MODEL_MODULES:
-    with contextlib.suppress(ImportError):
-        importlib.import_module(_name)
 
 target_metadata = Base.metadata
 
