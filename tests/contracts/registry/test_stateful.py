@@ -6,10 +6,10 @@ Default: 15 examples x 12 steps (~50 s on eth-tester, which runs ~30 tx/s). Set
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -24,12 +24,11 @@ from tests.contracts.registry.conftest import (
 )
 from tests.contracts.reverts import decode_custom_error
 
-DEEP = os.environ.get("HYPOTHESIS_PROFILE") == "deep"
 SETTINGS = settings(
-    max_examples=300 if DEEP else 15,
-    stateful_step_count=40 if DEEP else 12,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
+    max_examples=15, stateful_step_count=12, deadline=None, suppress_health_check=list(HealthCheck)
+)
+LONG_SETTINGS = settings(
+    max_examples=120, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
 )
 ZERO = b"\x00" * 32
 
@@ -61,6 +60,15 @@ class Model:
 
 
 def test_lifecycle_state_machine_matches_model(led: Ledger) -> None:
+    check_lifecycle(led, SETTINGS)
+
+
+@pytest.mark.deep
+def test_lifecycle_state_machine_matches_model_in_long_runs(led: Ledger) -> None:
+    check_lifecycle(led, LONG_SETTINGS)
+
+
+def check_lifecycle(led: Ledger, run_settings: settings) -> None:
     class Lifecycle(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
@@ -210,4 +218,4 @@ def test_lifecycle_state_machine_matches_model(led: Ledger) -> None:
                 self.m.status == AssetStatus.DISPOSED
             )
 
-    run_state_machine_as_test(Lifecycle, settings=SETTINGS)
+    run_state_machine_as_test(Lifecycle, settings=run_settings)
