@@ -61,7 +61,12 @@ def utcnow() -> datetime:
 
 
 class Organisation(Base):
-    """An organisation known to this gateway and the keystore name of its signer."""
+    """An organisation known to this gateway and the keystore name of its signer.
+
+    ``key_name`` is None for an external organisation: this gateway admitted it with a
+    signing account whose key is held by another gateway (its own city's), so it cannot
+    sign for it.
+    """
 
     __tablename__ = "organisations"
 
@@ -69,9 +74,14 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(40))
     city_code: Mapped[int] = mapped_column(BigInteger)
-    key_name: Mapped[str] = mapped_column(String(80))
+    key_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
     signer_address: Mapped[str] = mapped_column(String(42))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def is_external(self) -> bool:
+        """True when another gateway holds this organisation's signing key."""
+        return self.key_name is None
 
 
 class User(Base):
@@ -165,9 +175,10 @@ class AccountStore:
         name: str,
         kind: str,
         city_code: int,
-        key_name: str,
+        key_name: str | None,
         signer_address: str,
     ) -> Organisation:
+        """A gateway row; ``key_name`` None records an external organisation."""
         if kind not in ORG_KINDS:
             raise ValidationFailed(
                 f"unknown organisation kind {kind!r}; one of {', '.join(ORG_KINDS)}"
@@ -204,8 +215,15 @@ class AccountStore:
         with self.sessions() as session:
             return list(session.scalars(select(Organisation).order_by(Organisation.created_at)))
 
+    def find_org_by_key(self, key_name: str) -> Organisation | None:
+        """The organisation bound to a keystore key, if any."""
+        with self.sessions() as session:
+            return session.scalars(
+                select(Organisation).where(Organisation.key_name == key_name)
+            ).first()
+
     def set_signer(self, org_id: str, key_name: str, signer_address: str) -> None:
-        """Point an organisation at a new signing key (key rotation)."""
+        """Point an organisation at a new signing key (key rotation, import of a key)."""
         with self.sessions() as session, session.begin():
             session.execute(
                 update(Organisation)

@@ -259,7 +259,8 @@ def _bounds(brackets: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
 def org_create(ctx: Ctx, a: argparse.Namespace) -> Any:
     from chain.service import orgs
 
-    body = model(orgs.OrgCreate, name=a.name, kind=a.kind, city_code=a.city)
+    body = model(orgs.OrgCreate, name=a.name, kind=a.kind, city_code=a.city,
+                 signer_address=a.signer)  # fmt: skip
     return orgs.create_org(ctx.runtime, ctx.principal(), body, **ctx.opts(body))
 
 
@@ -273,6 +274,25 @@ def org_show(ctx: Ctx, a: argparse.Namespace) -> Any:
     from chain.service import orgs
 
     return orgs.get_org(ctx.runtime, ctx.principal(), a.target)
+
+
+def org_import(ctx: Ctx, a: argparse.Namespace) -> Any:
+    from chain.service import orgs
+
+    body = model(orgs.OrgImport, org_id=a.target, name=a.name, key_id=a.key)
+    return orgs.import_org(ctx.runtime, ctx.principal(), body)
+
+
+def key_create(ctx: Ctx, a: argparse.Namespace) -> Any:
+    from chain.service import orgs
+
+    return orgs.create_key(ctx.runtime, ctx.principal())
+
+
+def key_list(ctx: Ctx, a: argparse.Namespace) -> Any:
+    from chain.service import orgs
+
+    return orgs.list_keys(ctx.runtime, ctx.principal())
 
 
 def org_rotate_key(ctx: Ctx, a: argparse.Namespace) -> Any:
@@ -682,11 +702,22 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--kind", required=True)
     p.add_argument("--name", required=True)
     p.add_argument("--city", type=int, help="city code (required for a registrar)")
+    p.add_argument("--signer", help="signing address whose key another gateway holds (from "
+                   "its `ledger key create`); the org is then external here")  # fmt: skip
+    p = leaf(g, "import", org_import, "sign for an org admitted elsewhere with a key of this "
+             "gateway (the chain must show the key signing for it)", target="ORG")  # fmt: skip
+    p.add_argument("--name", required=True, help="the name the org was admitted with")
+    p.add_argument("--key", required=True, help="the key id from `ledger key create`")
     leaf(g, "list", org_list, "organisations known to this gateway", parent=reader)
     leaf(g, "show", org_show, "one organisation with its on-chain record", parent=reader,
          target="ORG")  # fmt: skip
     leaf(g, "rotate-key", org_rotate_key, "new signing key on chain, old one removed",
          target="ORG")  # fmt: skip
+
+    g = group_of("key", "signing keys held by this gateway")
+    leaf(g, "create", key_create, "create a signing key bound to no org yet; give its address "
+         "to the gateway that admits the org")  # fmt: skip
+    leaf(g, "list", key_list, "keys created with `ledger key create`", parent=reader)
 
     g = group_of("user", "users and API keys")
     p = leaf(g, "create", user_create, "create a user of an organisation; its API key is "

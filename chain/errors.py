@@ -98,6 +98,13 @@ class Conflict(LedgerError):
     title = "Conflicts with existing data"
 
 
+class SigningKeyElsewhere(Conflict):
+    """A write as an external organisation: another gateway holds its signing key."""
+
+    code = "signing-key-elsewhere"
+    title = "This gateway does not hold the organisation's signing key"
+
+
 class IdempotencyConflict(Conflict):
     code = "idempotency-conflict"
     title = "Idempotency key reused with another request"

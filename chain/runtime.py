@@ -25,7 +25,7 @@ from chain.artifacts import load
 from chain.clients import ChainHandle, connect
 from chain.db import make_engine, session_factory
 from chain.deploy import Deployment, ensure_deployed
-from chain.errors import KeystoreUnavailable, NotFound
+from chain.errors import KeystoreUnavailable, NotFound, SigningKeyElsewhere
 from chain.keys import KeyStore, KeystoreError
 from chain.settings import LedgerSettings
 from chain.txpipe import Operation, ReceiptTracker, TxPipeline
@@ -169,6 +169,14 @@ class LedgerRuntime:
     def signer_for_org(self, org_id: str) -> LocalAccount:
         """The unlocked signing account of an organisation known to this gateway."""
         org = self.accounts.get_org(org_id)
+        if org.key_name is None:
+            raise SigningKeyElsewhere(
+                f"this gateway does not hold the signing key of organisation {org.org_id} "
+                f"(signer {org.signer_address}): it was admitted with a key held by another "
+                "gateway, which signs for it",
+                org_id=org.org_id,
+                signer_address=org.signer_address,
+            )
         try:
             return self.keystore.load(org.key_name)
         except KeystoreError as exc:

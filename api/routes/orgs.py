@@ -1,8 +1,9 @@
-"""Organisations: admission on chain, listing, and signing-key rotation."""
+"""Organisations: admission on chain, listing, signing-key rotation, and the keys and
+imports that let an org's own gateway sign for an org another gateway admitted."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.auth import CurrentUser, WriterUser
@@ -28,6 +29,39 @@ def create_org(
         request_hash=write.request_hash(request, body),
     )  # fmt: skip
     return answer_created(runtime, created, write, f"/v1/orgs/{created.resource_id}")
+
+
+@router.post(
+    "/v1/keys", status_code=201, response_model=service.KeyPublic,
+    summary="Create a signing key held by this gateway, bound to no org yet (gateway admin)",
+    description="Give the answered address to the gateway that admits the organisation "
+    "(`signer_address` of `POST /v1/orgs`), then bind the org to the key with "
+    "`POST /v1/orgs/import`.",
+)  # fmt: skip
+def create_key(user: WriterUser, runtime: RuntimeDep) -> service.KeyPublic:
+    return service.create_key(runtime, user)
+
+
+@router.get(
+    "/v1/keys", response_model=list[service.KeyPublic],
+    summary="Signing keys created by POST /v1/keys, with the org each is bound to",
+)  # fmt: skip
+def list_keys(user: CurrentUser, runtime: RuntimeDep) -> list[service.KeyPublic]:
+    return service.list_keys(runtime, user)
+
+
+@router.post(
+    "/v1/orgs/import", status_code=201, response_model=service.OrgPublic,
+    summary="Sign for an org admitted elsewhere with a key of this gateway (gateway admin)",
+    description="The chain must show the org, active, with the key's account as a live "
+    "signing account of it; the name must be the one it was admitted with.",
+)  # fmt: skip
+def import_org(
+    body: service.OrgImport, user: WriterUser, runtime: RuntimeDep, response: Response
+) -> service.OrgPublic:
+    org = service.import_org(runtime, user, body)
+    response.headers["Location"] = f"/v1/orgs/{org.org_id}"
+    return org
 
 
 @router.get("/v1/orgs", response_model=list[service.OrgPublic], summary="Organisations (admins)")

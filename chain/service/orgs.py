@@ -1,8 +1,16 @@
 """Organisations: admission (registrars by the consortium admin, other kinds by their
-city's registrar), listing with the on-chain record, and signing-key rotation."""
+city's registrar), listing with the on-chain record, and signing-key rotation.
+
+Across gateways: an organisation's own gateway creates a key (:func:`create_key`), the
+admitting gateway admits the organisation with that key's address
+(``OrgCreate.signer_address``; the row there is external, it cannot sign for it), and the
+own gateway then imports the organisation, binding it to its key once the chain shows
+the key's account signing for it (:func:`import_org`)."""
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -11,7 +19,14 @@ from pydantic import BaseModel, Field
 from web3 import Web3
 
 from chain.accounts import CONSORTIUM_ORG_ID, Organisation, Principal, org_key_name
-from chain.errors import KeystoreUnavailable, NotAuthorised, ValidationFailed
+from chain.errors import (
+    Conflict,
+    KeystoreUnavailable,
+    NotAuthorised,
+    NotFound,
+    SigningKeyElsewhere,
+    ValidationFailed,
+)
 from chain.keys import KeystoreError
 from chain.runtime import LedgerRuntime
 from chain.service.common import (
@@ -57,6 +72,34 @@ class OrgCreate(BaseModel):
         description="GB/T 2260 city code; required for registrars, else the registrar's city",
         examples=[370200],
     )
+    signer_address: str | None = Field(
+        default=None,
+        pattern=r"^0x[0-9a-fA-F]{40}$",
+        description="the signing account, when its key is held by another gateway (the "
+        "org's own city's, from its POST /v1/keys); this gateway then records the org as "
+        "external and does not sign for it. Omitted: this gateway creates the key.",
+        examples=["0x5B38Da6a701c568545dCfcB03FcB875f56beddC4"],
+    )
+
+
+class OrgImport(BaseModel):
+    """Bind an organisation admitted elsewhere to a key this gateway created for it."""
+
+    org_id: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$", examples=["0x" + "ab" * 32])
+    name: str = Field(min_length=1, max_length=200, examples=["Xiamen Data Asset Registry"])
+    key_id: str = Field(
+        pattern=r"^key-[0-9a-f]{16}$",
+        description="the key id POST /v1/keys answered",
+        examples=["key-3f9a0c1d2e4b5a67"],
+    )
+
+
+class KeyPublic(BaseModel):
+    """A signing key held by this gateway (never the key itself)."""
+
+    key_id: str = Field(examples=["key-3f9a0c1d2e4b5a67"])
+    address: str = Field(examples=["0x5B38Da6a701c568545dCfcB03FcB875f56beddC4"])
+    org_id: str | None = Field(default=None, description="the org bound to it, once imported")
 
 
 class OrgChain(BaseModel):
@@ -72,6 +115,10 @@ class OrgPublic(BaseModel):
     kind: str
     city_code: int
     signer_address: str
+    signing_key: Literal["held", "external"] = Field(
+        default="held",
+        description="held: this gateway signs for the org; external: another gateway does",
+    )
     created_at: str | None
     chain: OrgChain | None = None
 
@@ -102,6 +149,7 @@ def org_public(runtime: LedgerRuntime, org: Organisation, *, with_chain: bool = 
         kind=org.kind,
         city_code=org.city_code,
         signer_address=org.signer_address,
+        signing_key="external" if org.is_external else "held",
         created_at=created.isoformat() if created else None,
         chain=chain,
     )
@@ -147,10 +195,27 @@ def create_org(
             )
         city = principal.city_code
     org_id = org_id_for(body.kind, city, body.name)
-    org = runtime.accounts.find_org(org_id) or runtime.provision_org(
-        org_id, body.name, body.kind, city
-    )
-    signer = Web3.to_checksum_address(org.signer_address)
+    existing = runtime.accounts.find_org(org_id)
+    if body.signer_address is not None:
+        signer = Web3.to_checksum_address(body.signer_address)
+        if existing is not None and (
+            not existing.is_external or existing.signer_address.lower() != signer.lower()
+        ):
+            held = "its own key" if not existing.is_external else existing.signer_address
+            raise Conflict(
+                f"organisation {org_id} is already known to this gateway with signer "
+                f"{existing.signer_address} ({held}), not {signer}",
+                org_id=org_id,
+            )
+    else:
+        if existing is not None and existing.is_external:
+            raise SigningKeyElsewhere(
+                f"organisation {org_id} was admitted with signer {existing.signer_address}, "
+                "whose key another gateway holds; admit it again with that signer_address",
+                org_id=org_id,
+            )
+        org = existing or runtime.provision_org(org_id, body.name, body.kind, city)
+        signer = Web3.to_checksum_address(org.signer_address)
     if body.kind == "registrar":
         op = submit(runtime, principal, "admitRegistrar", [city, name_hash(body.name), signer],
                     idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
@@ -159,7 +224,100 @@ def create_org(
             runtime, principal, "admitOrg", [KIND_CODES[body.kind], name_hash(body.name), signer],
             idempotency_key=idempotency_key, request_hash=request_hash,
         )  # fmt: skip
+    if body.signer_address is not None and existing is None:
+        # recorded once the admission is journaled (a refused one leaves no row); a
+        # concurrent identical request may have recorded it already
+        with contextlib.suppress(Conflict):
+            runtime.accounts.create_org(org_id, body.name, body.kind, city, None, signer)
     return Created(op, org_id, "org")
+
+
+def _require_gateway_admin(principal: Principal, action: str) -> None:
+    if not principal.is_consortium_admin:
+        raise NotAuthorised(
+            f"{action} is done by an admin of this gateway (its root organisation); this "
+            f"key is a {principal.role} of a {principal.org_kind.replace('_', ' ')}"
+        )
+
+
+def create_key(runtime: LedgerRuntime, principal: Principal) -> KeyPublic:
+    """A new encrypted keystore key held by this gateway, bound to no org yet: its
+    address is what another gateway admits the org with (``signer_address``)."""
+    _require_gateway_admin(principal, "creating a signing key")
+    key_id = f"key-{secrets.token_hex(8)}"
+    try:
+        account = runtime.keystore.create(key_id)
+    except KeystoreError as exc:
+        raise KeystoreUnavailable("cannot create a new signing key") from exc
+    runtime.handle.fund(account.address)
+    return KeyPublic(key_id=key_id, address=account.address)
+
+
+def list_keys(runtime: LedgerRuntime, principal: Principal) -> list[KeyPublic]:
+    """Keys created by :func:`create_key`, with the org each is bound to."""
+    _require_gateway_admin(principal, "listing signing keys")
+    keys = []
+    for name in runtime.keystore.names():
+        if not name.startswith("key-"):
+            continue
+        bound = runtime.accounts.find_org_by_key(name)
+        address = Web3.to_checksum_address(runtime.keystore.address(name))
+        keys.append(KeyPublic(key_id=name, address=address, org_id=bound.org_id if bound else None))
+    return keys
+
+
+def import_org(runtime: LedgerRuntime, principal: Principal, body: OrgImport) -> OrgPublic:
+    """Bind an org admitted on chain (by another gateway) to a key this gateway holds.
+
+    The chain must show the org, active, with the key's account as a live signing account
+    of it (``accountOrg``); the name must hash to the org's name hash. Users of this
+    gateway can then act for the org.
+    """
+    _require_gateway_admin(principal, "importing an organisation")
+    org_id = hex32(body.org_id)
+    key_id = body.key_id
+    if not runtime.keystore.exists(key_id):
+        raise NotFound(f"this gateway holds no key {key_id}; create one with POST /v1/keys")
+    bound = runtime.accounts.find_org_by_key(key_id)
+    if bound is not None:
+        raise Conflict(f"key {key_id} is already bound to organisation {bound.org_id}")
+    existing = runtime.accounts.find_org(org_id)
+    if existing is not None and not existing.is_external:
+        raise Conflict(f"organisation {org_id} is already signed for by this gateway")
+    record = struct(runtime, "org", b32(org_id))
+    kind_code = int(record["kind"])
+    if kind_code == 0:
+        raise NotFound(f"the chain has no organisation {org_id}; it is admitted first")
+    kind = KIND_NAMES.get(kind_code)
+    city = int(record["city"])
+    if kind is None:
+        raise ValidationFailed(f"organisation {org_id} has an unknown kind {kind_code}")
+    if bytes(name_hash(body.name)) != bytes(record["nameHash"]):
+        raise ValidationFailed(
+            f"the name {body.name!r} does not match the name hash of organisation {org_id} "
+            "on chain; give the name it was admitted with",
+            errors=[{"loc": ["body", "name"], "msg": "does not hash to the on-chain name hash",
+                     "type": "value_error"}],
+        )  # fmt: skip
+    if not bool(record["active"]):
+        raise Conflict(f"organisation {org_id} is deactivated on chain", org_id=org_id)
+    address = Web3.to_checksum_address(runtime.keystore.address(key_id))
+    account_org, _, _, _ = view(runtime, "accountOrg", address)
+    signs_for = hex32(bytes(account_org))
+    if signs_for != org_id:
+        now = "no organisation" if int(signs_for, 16) == 0 else f"organisation {signs_for}"
+        raise Conflict(
+            f"the chain does not show key {key_id} ({address}) as a live signing account of "
+            f"organisation {org_id}: it signs for {now}. Have the org's manager admit it "
+            "with this address (signer_address) or add it as a signing account first",
+            org_id=org_id,
+            signer_address=address,
+        )
+    if existing is not None:
+        runtime.accounts.set_signer(org_id, key_id, address)
+    else:
+        runtime.accounts.create_org(org_id, body.name, kind, city, key_id, address)
+    return org_public(runtime, runtime.accounts.get_org(org_id))
 
 
 def list_orgs(runtime: LedgerRuntime, principal: Principal) -> list[OrgPublic]:
@@ -214,6 +372,12 @@ def rotate_key(
         )
     if org.org_id == CONSORTIUM_ORG_ID:
         raise ValidationFailed("the consortium admin key is not rotated through the registry")
+    if org.is_external:
+        raise SigningKeyElsewhere(
+            f"this gateway does not hold the signing key of organisation {org.org_id}; its "
+            "own gateway rotates it",
+            org_id=org.org_id,
+        )
     old = Web3.to_checksum_address(org.signer_address)
     base = org_key_name(org.org_id)
     generation = len([n for n in runtime.keystore.names() if n.startswith(base)])
