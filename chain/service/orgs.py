@@ -195,6 +195,7 @@ def create_org(
             )
         city = principal.city_code
     org_id = org_id_for(body.kind, city, body.name)
+    runtime.signer_for_org(principal.org_id)  # this gateway signs for the caller's org
     existing = runtime.accounts.find_org(org_id)
     if body.signer_address is not None:
         signer = Web3.to_checksum_address(body.signer_address)
@@ -292,7 +293,7 @@ def import_org(runtime: LedgerRuntime, principal: Principal, body: OrgImport) ->
     city = int(record["city"])
     if kind is None:
         raise ValidationFailed(f"organisation {org_id} has an unknown kind {kind_code}")
-    if bytes(name_hash(body.name)) != bytes(record["nameHash"]):
+    if hex32(name_hash(body.name)) != hex32(record["nameHash"]):
         raise ValidationFailed(
             f"the name {body.name!r} does not match the name hash of organisation {org_id} "
             "on chain; give the name it was admitted with",

@@ -205,3 +205,23 @@ def test_invalid_input_is_a_usage_error(cast: Cli) -> None:
         assert exc.code == 2
     else:
         raise AssertionError("a malformed bracket must be a usage error")
+
+
+def test_key_create_admission_by_signer_and_org_import(ledger: Cli) -> None:
+    key = ledger.ok("key", "create", who="admin")
+    assert key["key_id"].startswith("key-") and key["org_id"] is None
+    name = "Suzhou Data Asset Registration Centre"
+    admitted = ledger.ok("org", "create", "--kind", "registrar", "--name", name,
+                         "--city", "320500", "--signer", key["address"], who="admin")  # fmt: skip
+    org_id = admitted["id"]
+    assert ledger.ok("org", "show", org_id, who="admin")["signing_key"] == "external"
+    code, _ = ledger.run("org", "rotate-key", org_id, who="admin")
+    assert code != 0 and "does not hold the signing key" in ledger.err
+    code, _ = ledger.run("org", "import", org_id, "--name", "Suzhou", "--key", key["key_id"],
+                         who="admin")  # fmt: skip
+    assert code != 0 and "name hash" in ledger.err
+    imported = ledger.ok("org", "import", org_id, "--name", name, "--key", key["key_id"],
+                         who="admin")  # fmt: skip
+    assert imported["signing_key"] == "held" and imported["signer_address"] == key["address"]
+    listed = ledger.ok("key", "list", who="admin")
+    assert {"key_id": key["key_id"], "address": key["address"], "org_id": org_id} in listed
