@@ -1,220 +1,328 @@
-"""What the console pages list: assets, applications, pledges and an asset's history.
+"""What the console pages list: assets, certificates, applications, pledges, schedules,
+payments, an asset's history and the auditor's consistency report.
 
-Lists come from the registry's event log on the connected chain, decoded with the
-contract ABI (the gateway's store queries take over once they serve these lists); the
-current state of each record is read from the chain through the service layer.
+Lists, search and history come from the indexer's store (``app.state.indexer_store``)
+through :mod:`chain.store_queries`; records the store has no typed query for yet
+(applications, financings, schedules, payments) are read from the same projections.
+The chain is read only where a page shows a proof. The store may lag the chain by a few
+blocks: :func:`lag_of` says how far it is indexed, for the banner on list pages.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Mapping
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from web3 import Web3
+from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
-from chain.runtime import LedgerRuntime
-from chain.service.common import (
-    APPLICATION_STATUSES,
-    ASSET_STATUSES,
-    COMPLIANCE_RESULTS,
-    FINANCING_KINDS,
-    FINANCING_STATUSES,
-    REGISTRY,
-    ZERO32,
-    chain_asset,
+from chain import store_queries as q
+from chain.errors import ChainUnavailable
+from chain.indexer.models import (
+    ApplicationRow,
+    AssetRow,
+    FinancingRow,
+    PaymentRow,
+    ScheduleRow,
 )
+from chain.runtime import LedgerRuntime
+from chain.service.common import ASSET_STATUSES
 
-_lock = threading.Lock()
-_cache: dict[int, tuple[int, list[RegistryEvent]]] = {}
+#: Store status names (snake case) -> the status names the console labels.
+STATUS = {
+    "none": "None", "registered": "Registered", "in_notice": "InNotice",
+    "certified": "Certified", "disposed": "Disposed", "deregistered": "Deregistered",
+    "passed": "Passed", "failed": "Failed", "active": "Active", "revoked": "Revoked",
+    "expired": "Expired", "superseded": "Superseded", "unknown": "Unknown",
+    "applied": "Applied", "approved": "Approved", "rejected": "Rejected",
+    "requested": "Requested", "released": "Released", "recorded": "Recorded",
+    "pledge": "Pledge", "credit_line": "CreditLine", "equity_contribution": "EquityContribution",
+}  # fmt: skip
+LIST_LIMIT = q.MAX_LIMIT
+
+
+def _status(name: str) -> str:
+    return STATUS.get(name, name)
+
+
+# -- store access ----------------------------------------------------------------------
+
+
+def store_of(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] | None = getattr(request.app.state, "indexer_store", None)
+    if factory is None:
+        raise ChainUnavailable("the indexed store is not configured on this gateway")
+    return factory
+
+
+@contextmanager
+def reading(request: Request) -> Iterator[Session]:
+    """One short read of the store."""
+    with store_of(request)() as session:
+        yield session
 
 
 @dataclass(frozen=True)
-class RegistryEvent:
-    name: str
-    key: str  # the first indexed id (asset, certificate, application, financing ...)
-    actor: str | None
-    record: dict[str, Any]
-    block: int
-    tx_hash: str
-    log_index: int
-    timestamp: int = 0
+class Lag:
+    indexed: int
+    head: int
+    lag: int
+
+
+def lag_of(request: Request, runtime: LedgerRuntime) -> Lag | None:
+    """How far the store is behind the chain's head now (None: caught up or unknown)."""
+    runner: Any = getattr(request.app.state, "indexer", None)
+    if runner is None:
+        return None
+    status = runner.status()
+    indexed = status.get("indexed_block")
+    confirmations = int(status.get("confirmations") or 0)
+    try:
+        head = int(runtime.w3.eth.block_number)
+    except (ConnectionError, OSError):
+        return None
+    base = int(indexed) if indexed is not None else int(runner.indexer.start_block) - 1
+    lag = max(0, head - confirmations - base)
+    return Lag(indexed=max(base, 0), head=head, lag=lag) if lag > 0 else None
+
+
+def indexed_block(request: Request) -> int | None:
+    runner: Any = getattr(request.app.state, "indexer", None)
+    if runner is None:
+        return None
+    value = runner.status().get("indexed_block")
+    return int(value) if value is not None else None
+
+
+# -- items -----------------------------------------------------------------------------
 
 
 @dataclass
 class AssetItem:
     asset_id: str
-    record: dict[str, Any]
+    holder_org_id: str
+    city: int
     status: str
     compliance: str
-    applications: list[ApplicationItem] = field(default_factory=list)
+    value_fen: int
+    notice_ends_at: int
+    current_certificate_id: str | None
+    pledged: bool
+    catalogue_hash: str
+
+
+def _asset_item(data: dict[str, Any]) -> AssetItem:
+    cert = str(data["current_certificate_id"])
+    return AssetItem(
+        asset_id=str(data["asset_id"]), holder_org_id=str(data["holder_org_id"]),
+        city=int(data["city"]), status=_status(str(data["status"])),
+        compliance=_status(str(data["compliance"])), value_fen=int(data["value_fen"]),
+        notice_ends_at=int(data["notice_ends_at"]),
+        current_certificate_id=None if int(cert, 16) == 0 else cert,
+        pledged=bool(data["pledged"]), catalogue_hash=str(data["catalogue_hash"]),
+    )  # fmt: skip
+
+
+@dataclass
+class CertificateItem:
+    certificate_id: str
+    asset_id: str
+    registrar_org_id: str
+    status: str
+    issued_at: int
+    valid_until: int
+    kind: str
 
 
 @dataclass
 class ApplicationItem:
     application_id: str
-    record: dict[str, Any]
+    asset_id: str
+    holder_org_id: str
+    operator_org_id: str
     status: str
+    competent_approved: bool
+    data_admin_approved: bool
+    applied_at: int
 
 
 @dataclass
 class FinancingItem:
     financing_id: str
-    record: dict[str, Any]
+    asset_id: str
+    amount_fen: int
     kind: str
     status: str
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
+@dataclass
+class ScheduleItem:
+    version: int
+    lower_bounds: list[int]
+    operator_bps: list[int]
 
 
-def registry_events(runtime: LedgerRuntime) -> list[RegistryEvent]:
-    """Every AssetRegistry event since deployment, oldest first (cached per head block)."""
-    contract = runtime.contract(REGISTRY)
-    head = int(runtime.w3.eth.block_number)
-    key = id(runtime)
-    with _lock:
-        cached = _cache.get(key)
-        if cached is not None and cached[0] == head:
-            return cached[1]
-    start = runtime.deployment.deployment_block or 0
-    logs = runtime.w3.eth.get_logs(
-        {"address": contract.address, "fromBlock": start, "toBlock": head}
-    )
-    by_topic: dict[str, str] = {}
-    abi: list[dict[str, Any]] = [dict(item) for item in contract.abi]
-    for item in abi:
-        if item.get("type") == "event":
-            types = ",".join(_abi_type(i) for i in item.get("inputs", []))
-            topic = Web3.keccak(text=f"{item['name']}({types})").hex().removeprefix("0x")
-            by_topic[topic] = str(item["name"])
-    times: dict[int, int] = {}
-    events: list[RegistryEvent] = []
-    for log in logs:
-        topics = log["topics"]
-        if not topics:
-            continue
-        name = by_topic.get(bytes(topics[0]).hex())
-        if name is None:
-            continue
-        decoded = contract.events[name]().process_log(log)
-        args = {k: _plain(v) for k, v in decoded["args"].items()}
-        block = int(log["blockNumber"])
-        if block not in times:
-            times[block] = int(runtime.w3.eth.get_block(block)["timestamp"])
-        values = list(args.values())
-        record = next((v for v in values if isinstance(v, dict)), {})
-        events.append(RegistryEvent(
-            name=name, key=str(values[0]) if values else "",
-            actor=str(args.get("actorOrgId")) if "actorOrgId" in args else None,
-            record=record, block=block, tx_hash="0x" + bytes(log["transactionHash"]).hex(),
-            log_index=int(log["logIndex"]), timestamp=times[block],
-        ))  # fmt: skip
-    with _lock:
-        _cache[key] = (head, events)
-    return events
+@dataclass
+class PaymentItem:
+    payment_id: str
+    asset_id: str
+    amount: int
+    operator_share: int
+    treasury_share: int
+    remitted: bool
 
 
-def _abi_type(param: Any) -> str:
-    kind = str(param["type"])
-    if kind.startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in param.get("components", []))
-        return f"({inner}){kind[5:]}"
-    return kind
+@dataclass
+class EventItem:
+    name: str
+    block: int
+    timestamp: int
+    tx_hash: str
+    actor: str | None
+    asset_status: str | None
+    args: dict[str, Any] = field(default_factory=dict)
 
 
-_ASSET_EVENTS = {
-    "ResourceRegistered", "AssetValued", "ComplianceReviewed", "NoticeOpened",
-    "DisputeRecorded", "DisputeResolved", "AssetDeregistered", "DisposalRequested",
-    "AssetDisposed",
-}  # fmt: skip
+# -- queries ---------------------------------------------------------------------------
 
 
-def assets(runtime: LedgerRuntime, *, holder: str | None = None,
-           city: int | None = None) -> list[AssetItem]:  # fmt: skip
-    """Assets (current on-chain record each), newest first, of one holder or city."""
-    latest: dict[str, dict[str, Any]] = {}
-    for event in registry_events(runtime):
-        if event.name in _ASSET_EVENTS:
-            latest[event.key] = event.record
-    items = []
-    for asset_id, logged in reversed(latest.items()):
-        if holder is not None and str(logged.get("holderOrgId")) != holder:
-            continue
-        if city is not None and int(logged.get("city", 0)) != city:
-            continue
-        record = chain_asset(runtime, asset_id)
-        if holder is not None and str(record.get("holderOrgId")) != holder:
-            continue
-        if city is not None and int(record.get("city", 0)) != city:
-            continue
-        items.append(AssetItem(
-            asset_id=asset_id, record=record,
-            status=ASSET_STATUSES[int(record.get("status", 0))],
-            compliance=COMPLIANCE_RESULTS[int(record.get("compliance", 0))],
-        ))  # fmt: skip
-    return items
+def assets(session: Session, *, holder: str | None = None, city: int | None = None,
+           text: str | None = None, limit: int = LIST_LIMIT) -> list[AssetItem]:  # fmt: skip
+    """Assets of a holder or city (or matching a text), newest first."""
+    page = q.list_assets(session, holder=holder, city=city, q=text or None, limit=limit)
+    return [_asset_item(item) for item in reversed(page.items)]
 
 
-def applications(runtime: LedgerRuntime, *, holder: str | None = None,
-                 city_assets: set[str] | None = None) -> list[ApplicationItem]:  # fmt: skip
-    latest: dict[str, dict[str, Any]] = {}
-    for event in registry_events(runtime):
-        if event.name.startswith("PaidUse"):
-            latest[event.key] = event.record
-    items = []
-    for app_id, record in reversed(latest.items()):
-        if holder is not None and str(record.get("holderOrgId")) != holder:
-            continue
-        if city_assets is not None and str(record.get("assetId")) not in city_assets:
-            continue
-        items.append(ApplicationItem(
-            app_id, record, APPLICATION_STATUSES[int(record.get("status", 0))]
-        ))  # fmt: skip
-    return items
+def asset(session: Session, asset_id: str) -> AssetItem | None:
+    data = q.get_asset(session, asset_id)
+    return _asset_item(data) if data is not None else None
 
 
-def financings(runtime: LedgerRuntime, *, counterparty: str | None = None) -> list[FinancingItem]:
-    latest: dict[str, dict[str, Any]] = {}
-    for event in registry_events(runtime):
-        if event.name in ("PledgeRequested", "PledgeConfirmed", "PledgeReleased",
-                          "CreditLineRecorded", "EquityContributed"):  # fmt: skip
-            latest[event.key] = event.record
-    items = []
-    for fid, record in reversed(latest.items()):
-        if counterparty is not None and str(record.get("counterpartyOrgId")) != counterparty:
-            continue
-        items.append(FinancingItem(
-            fid, record, FINANCING_KINDS[int(record.get("kind", 0))],
-            FINANCING_STATUSES[int(record.get("status", 0))],
-        ))  # fmt: skip
-    return items
-
-
-def certificates_of(runtime: LedgerRuntime, asset_id: str) -> list[RegistryEvent]:
+def certificates(session: Session, *, issuer: str | None = None, asset_id: str | None = None,
+                 limit: int = LIST_LIMIT) -> list[CertificateItem]:  # fmt: skip
+    """Certificates issued by a registrar (or of one asset), newest first."""
+    page = q.list_certificates(session, issuer=issuer, asset_id=asset_id, limit=limit)
     return [
-        e for e in registry_events(runtime)
-        if e.name.startswith("Certificate") and str(e.record.get("assetId")) == asset_id
-    ]  # fmt: skip
+        CertificateItem(
+            certificate_id=str(c["certificate_id"]),
+            asset_id=str(c["asset_id"]),
+            registrar_org_id=str(c["registrar_org_id"]),
+            status=_status(str(c["status"])),
+            issued_at=int(c["issued_at"]),
+            valid_until=int(c["valid_until"]),
+            kind=str(c["kind"]),
+        )
+        for c in reversed(page.items)
+    ]
 
 
-def history(runtime: LedgerRuntime, asset_id: str) -> list[RegistryEvent]:
-    """Every event about an asset: its own, its certificates', applications', financings'."""
-    asset_id = asset_id.lower()
-    related = {asset_id}
-    out = []
-    for event in registry_events(runtime):
-        if event.key == asset_id or str(event.record.get("assetId", ZERO32)) == asset_id:
-            related.add(event.key)
-            out.append(event)
-        elif event.key in related:
-            out.append(event)
-    return out
+def applications(session: Session, *, holder: str | None = None, city: int | None = None,
+                 status: str | None = None) -> list[ApplicationItem]:  # fmt: skip
+    """Paid-use applications of a holder or of the assets of a city, newest first."""
+    stmt = select(ApplicationRow)
+    if holder is not None:
+        stmt = stmt.where(ApplicationRow.holder_org_id == holder.lower())
+    if city is not None:
+        stmt = stmt.join(AssetRow, AssetRow.asset_id == ApplicationRow.asset_id).where(
+            AssetRow.city == city
+        )
+    if status is not None:
+        stmt = stmt.where(ApplicationRow.status == status)
+    stmt = stmt.order_by(ApplicationRow.first_block.desc(), ApplicationRow.first_log_index.desc())
+    return [
+        ApplicationItem(
+            application_id=r.application_id,
+            asset_id=r.asset_id,
+            holder_org_id=r.holder_org_id,
+            operator_org_id=r.operator_org_id,
+            status=_status(r.status),
+            competent_approved=bool(r.competent_approved),
+            data_admin_approved=bool(r.data_admin_approved),
+            applied_at=int(r.applied_at),
+        )
+        for r in session.scalars(stmt.limit(LIST_LIMIT))
+    ]
+
+
+def financings(session: Session, *, counterparty: str) -> list[FinancingItem]:
+    """Pledges, credit lines and contributions with one counterparty, newest first."""
+    stmt = (
+        select(FinancingRow)
+        .where(FinancingRow.counterparty_org_id == counterparty.lower())
+        .order_by(FinancingRow.first_block.desc(), FinancingRow.first_log_index.desc())
+        .limit(LIST_LIMIT)
+    )
+    return [
+        FinancingItem(
+            r.financing_id, r.asset_id, int(r.amount_fen), _status(r.kind), _status(r.status)
+        )
+        for r in session.scalars(stmt)
+    ]
+
+
+def schedules(session: Session, asset_id: str) -> list[ScheduleItem]:
+    """Every schedule version of an asset, oldest first."""
+    stmt = select(ScheduleRow).where(ScheduleRow.asset_id == asset_id).order_by(ScheduleRow.version)
+    return [
+        ScheduleItem(
+            int(r.version), [int(b) for b in r.lower_bounds], [int(b) for b in r.operator_bps]
+        )
+        for r in session.scalars(stmt)
+    ]
+
+
+def payments(session: Session, asset_id: str) -> list[PaymentItem]:
+    """Every payment of an asset, oldest first."""
+    stmt = (
+        select(PaymentRow)
+        .where(PaymentRow.asset_id == asset_id)
+        .order_by(PaymentRow.first_block, PaymentRow.first_log_index)
+    )
+    return [
+        PaymentItem(
+            r.payment_id,
+            r.asset_id,
+            int(r.amount),
+            int(r.operator_share),
+            int(r.treasury_share),
+            bool(r.remitted),
+        )
+        for r in session.scalars(stmt)
+    ]
+
+
+def history(session: Session, asset_id: str) -> list[EventItem]:
+    """Every event of an asset (its own, its certificates', applications', financings',
+    payments'), in chain order."""
+    out: list[EventItem] = []
+    cursor: str | None = None
+    while True:
+        page = q.asset_history(session, asset_id, cursor)
+        for e in page.items:
+            args = e["args"] if isinstance(e["args"], dict) else {}
+            record = args.get("asset")
+            status = None
+            if isinstance(record, dict) and isinstance(record.get("status"), int):
+                index = int(record["status"])
+                status = ASSET_STATUSES[index] if index < len(ASSET_STATUSES) else None
+            out.append(EventItem(
+                name=str(e["event"]), block=int(e["block_number"]),
+                timestamp=int(e["timestamp"]), tx_hash=str(e["tx_hash"]),
+                actor=e["actor_org_id"], asset_status=status, args=args,
+            ))  # fmt: skip
+        if page.next_cursor is None:
+            return out
+        cursor = page.next_cursor
+
+
+def consistency(session: Session, runtime: LedgerRuntime) -> q.ConsistencyReport:
+    """The store against the chain at the last indexed block (as ``/v1/audit/consistency``)."""
+    try:
+        registry = runtime.contract("AssetRegistry")
+        revenue = runtime.contract("RevenueSplit")
+        return q.consistency_check(session, runtime.w3, registry, revenue)
+    except (ConnectionError, OSError) as exc:
+        raise ChainUnavailable(f"the chain does not answer: {exc}") from exc

@@ -4,6 +4,7 @@ public verify page. Every action calls the service layer; errors become sentence
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ from chain.accounts import Principal
 from chain.errors import LedgerError, NotFound
 from chain.runtime import LedgerRuntime
 from chain.service import approvals, assets, certificates, financing, revenue
-from chain.service.common import ASSET_STATUSES, ZERO32, hex32
+from chain.service.common import ASSET_STATUSES, ZERO32, chain_asset, hex32
 from chain.txpipe import MINED, TERMINAL, Operation
 
 HERE = Path(__file__).resolve().parent
@@ -34,7 +35,10 @@ HOME_BY_KIND = {
     "finance_dept": "/console/finance",
     "bank": "/console/bank",
     "auditor": "/console/auditor",
+    "competent_dept": "/console/review",
+    "data_administration": "/console/review",
 }
+ASSET_ID = re.compile(r"0x[0-9a-f]{64}")
 STATIC = {"console.css": "text/css", "console.js": "text/javascript"}
 Page = Callable[[LedgerRuntime, Principal, str, Request], dict[str, Any]]
 
@@ -105,7 +109,8 @@ def _page(request: Request, template: str, build: Page, *, error: str | None = N
         ctx = build(runtime, user, lang, request)
     except LedgerError as exc:
         ctx, error, status_code = {}, i18n.error_sentence(lang, exc), exc.http_status
-    return render(request, template, lang, user, status_code, error=error, **ctx)
+    lag = lists.lag_of(request, runtime)
+    return render(request, template, lang, user, status_code, error=error, lag=lag, **ctx)
 
 
 Action = Callable[[LedgerRuntime, Principal], Operation]
@@ -200,8 +205,13 @@ def operation_page(request: Request, op_id: str, next: str = "/console") -> Resp
     failed = None
     if op.state in TERMINAL and op.state != MINED:
         failed = i18n.operation_error_sentence(lang, op.error_code, op.error_detail)
+    indexed = lists.indexed_block(request) if op.state == MINED else None
+    indexing = None
+    if indexed is not None and op.block_number is not None and indexed < op.block_number:
+        indexing = i18n.t(lang, "op_indexing", indexed=indexed, block=op.block_number)
     return render(request, "operation.html", lang, user, op=op, next=next, failed=failed,
-                  pending=op.state not in TERMINAL, mined=op.state == MINED)  # fmt: skip
+                  pending=op.state not in TERMINAL, mined=op.state == MINED,
+                  indexing=indexing)  # fmt: skip
 
 
 # -- holder --------------------------------------------------------------------------------
@@ -209,13 +219,12 @@ def operation_page(request: Request, op_id: str, next: str = "/console") -> Resp
 
 def _holder_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
                 request: Request) -> dict[str, Any]:  # fmt: skip
-    mine = lists.assets(runtime, holder=user.org_id)
-    apps = lists.applications(runtime, holder=user.org_id)
+    with lists.reading(request) as store:
+        mine = lists.assets(store, holder=user.org_id)
+        apps = lists.applications(store, holder=user.org_id)
     operators = [o for o in runtime.accounts.list_orgs()
                  if o.kind == "operator" and o.city_code == user.city_code]  # fmt: skip
-    certs = {a.asset_id: str(a.record.get("currentCertificateId")) for a in mine}
-    return {"assets": mine, "applications": apps, "operators": operators, "certs": certs,
-            "zero": ZERO32}  # fmt: skip
+    return {"assets": mine, "applications": apps, "operators": operators}
 
 
 @router.get("/console/holder")
@@ -265,16 +274,17 @@ def holder_apply(
 
 def _registrar_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
                    request: Request) -> dict[str, Any]:  # fmt: skip
-    city = lists.assets(runtime, city=user.city_code)
+    with lists.reading(request) as store:
+        city = lists.assets(store, city=user.city_code)
+        issued = lists.certificates(store, issuer=user.org_id)
     now = _chain_now(runtime)
     queue = {
-        "to_value": [a for a in city if a.status == "Registered" and not int(a.record["valueFen"])],
+        "to_value": [a for a in city if a.status == "Registered" and not a.value_fen],
         "to_review": [a for a in city if a.status == "Registered" and a.compliance == "None"],
         "in_notice": [a for a in city if a.status == "InNotice"],
-        "certified": [a for a in city if a.status == "Certified"],
     }
     agreements = certificates.list_agreements(runtime, user)
-    return {"queue": queue, "now": now, "agreements": agreements}
+    return {"queue": queue, "now": now, "agreements": agreements, "issued": issued}
 
 
 @router.get("/console/registrar")
@@ -320,6 +330,16 @@ def registrar_certify(request: Request, asset_id: str) -> Response:
     return _act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
 
 
+@router.post("/console/registrar/certificates/{certificate_id}/revocation")
+def registrar_revoke(request: Request, certificate_id: str,
+                     reason_code: Annotated[int, Form()] = 1) -> Response:  # fmt: skip
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        body = certificates.RevocationIn(reason_code=reason_code)
+        return certificates.revoke_certificate(runtime, user, certificate_id, body)
+
+    return _act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
+
+
 @router.post("/console/registrar/recognitions")
 def registrar_recognise(request: Request, certificate_id: Annotated[str, Form()]) -> Response:
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
@@ -358,17 +378,16 @@ def registrar_withdraw(request: Request, agreement_id: str) -> Response:
 
 def _finance_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
                  request: Request) -> dict[str, Any]:  # fmt: skip
-    city = lists.assets(runtime, city=user.city_code)
-    ids = {a.asset_id for a in city}
-    apps = lists.applications(runtime, city_assets=ids)
-    awaiting = [a for a in apps if a.status == "Applied"]
     rows = []
-    for asset in city:
-        schedules = revenue.list_schedules(runtime, asset.asset_id)
-        payments = revenue.list_payments(runtime, asset.asset_id)
-        rows.append({"asset": asset, "schedule": schedules[-1] if schedules else None,
-                     "versions": len(schedules), "payments": payments,
-                     "outstanding": [p for p in payments if not p.remitted]})  # fmt: skip
+    with lists.reading(request) as store:
+        city = lists.assets(store, city=user.city_code)
+        awaiting = lists.applications(store, city=user.city_code, status="applied")
+        for asset in city:
+            schedules = lists.schedules(store, asset.asset_id)
+            payments = lists.payments(store, asset.asset_id)
+            rows.append({"asset": asset, "schedule": schedules[-1] if schedules else None,
+                         "versions": len(schedules), "payments": payments,
+                         "outstanding": [p for p in payments if not p.remitted]})  # fmt: skip
     return {"awaiting": awaiting, "rows": rows}
 
 
@@ -427,7 +446,8 @@ def finance_remit(request: Request, payment_id: str,
 
 def _bank_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
               request: Request) -> dict[str, Any]:  # fmt: skip
-    return {"pledges": [f for f in lists.financings(runtime, counterparty=user.org_id)]}
+    with lists.reading(request) as store:
+        return {"pledges": lists.financings(store, counterparty=user.org_id)}
 
 
 @router.get("/console/bank")
@@ -447,22 +467,75 @@ def bank_act(request: Request, financing_id: str, step: str) -> Response:
     return _act(request, "bank.html", _bank_ctx, action, "/console/bank")
 
 
+# -- competent department and data administration ---------------------------------------
+
+
+def _review_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
+                request: Request) -> dict[str, Any]:  # fmt: skip
+    """Paid-use applications of the city's assets: those awaiting this department's review,
+    and the others with their progress."""
+    competent = user.org_kind == "competent_dept"
+    with lists.reading(request) as store:
+        apps = lists.applications(store, city=user.city_code)
+    mine = [a for a in apps if a.status == "Applied"
+            and not (a.competent_approved if competent else a.data_admin_approved)]  # fmt: skip
+    waiting = {a.application_id for a in mine}
+    others = [a for a in apps if a.application_id not in waiting]
+    return {"awaiting": mine, "others": others, "competent": competent}
+
+
+@router.get("/console/review")
+def review_page(request: Request) -> Response:
+    return _page(request, "review.html", _review_ctx)
+
+
+@router.post("/console/review/applications/{application_id}/review")
+def review_decide(
+    request: Request, application_id: str, approve: Annotated[str, Form()] = "yes",
+    reason: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        yes = approve == "yes"
+        body = approvals.DecisionIn(approve=yes, reason_hash=None if yes else _ref_hash(reason))
+        return approvals.review_paid_use(runtime, user, application_id, body)
+
+    return _act(request, "review.html", _review_ctx, action, "/console/review")
+
+
 # -- auditor -------------------------------------------------------------------------------
 
 
 def _auditor_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
                  request: Request) -> dict[str, Any]:  # fmt: skip
-    query = (request.query_params.get("q") or "").strip()
-    everything = lists.assets(runtime)
-    found = [a for a in everything if query.lower() in a.asset_id] if query else everything
-    timeline: list[lists.RegistryEvent] = []
-    selected = None
-    if query and len(found) == 1:
-        selected = found[0]
-        timeline = lists.history(runtime, selected.asset_id)
-    return {"q": query, "found": found[:50], "selected": selected, "timeline": timeline,
-            "asset_statuses": ASSET_STATUSES,
+    query = (request.query_params.get("q") or "").strip()[:66]
+    timeline: list[lists.EventItem] = []
+    selected = onchain = None
+    with lists.reading(request) as store:
+        found = lists.assets(store, text=query or None, limit=50)
+        exact = lists.asset(store, query) if ASSET_ID.fullmatch(query.lower()) else None
+        if exact is not None or (query and len(found) == 1):
+            selected = exact or found[0]
+            timeline = lists.history(store, selected.asset_id)
+        report = lists.consistency(store, runtime)
+    if selected is not None:
+        onchain = _onchain(runtime, selected.asset_id)
+    elif ASSET_ID.fullmatch(query.lower()):
+        onchain = _onchain(runtime, query.lower())  # mined, not indexed yet: the chain says
+    return {"q": query, "found": found, "selected": selected, "timeline": timeline,
+            "onchain": onchain, "report": report,
             "event_label": lambda name: i18n.event_label(lang, name)}  # fmt: skip
+
+
+def _onchain(runtime: LedgerRuntime, asset_id: str) -> dict[str, Any] | None:
+    """The asset's record read from the chain now (the proof beside the store's history)."""
+    try:
+        record = chain_asset(runtime, asset_id)
+    except NotFound:
+        return None
+    status = int(record.get("status", 0))
+    return {"status": ASSET_STATUSES[status] if status < len(ASSET_STATUSES) else str(status),
+            "value_fen": int(record.get("valueFen", 0)),
+            "certificate": str(record.get("currentCertificateId", ZERO32))}  # fmt: skip
 
 
 @router.get("/console/auditor")

@@ -4,9 +4,11 @@ service layer, one writer API key each."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -30,13 +32,15 @@ CAST = {
     "bank": ("bank", "青岛银行"),
     "auditor": ("auditor", "青岛市审计局"),
     "operator": ("operator", "青岛公共数据运营有限公司"),
+    "competent": ("competent_dept", "青岛市交通运输局（主管部门）"),
+    "dataadmin": ("data_administration", "青岛市大数据发展管理局"),
 }
 
 
 def settings_for(folder: Path) -> LedgerSettings:
     return LedgerSettings(
         chain="memory", var_dir=folder, keystore_passphrase="test-passphrase",
-        bootstrap_token=BOOTSTRAP,
+        bootstrap_token=BOOTSTRAP, indexer_poll_seconds=0.05,
     )  # fmt: skip
 
 
@@ -103,12 +107,29 @@ def admit_cast(runtime: LedgerRuntime) -> Cast:
     return cast
 
 
+def wait_indexed(app: FastAPI, runtime: LedgerRuntime, timeout: float = 30) -> dict[str, Any]:
+    """Poll the gateway's indexer until it has stored the chain's head (lag 0)."""
+    head = int(runtime.w3.eth.block_number)
+    deadline = time.monotonic() + timeout
+    while True:
+        status: dict[str, Any] = app.state.indexer.status()
+        indexed = status.get("indexed_block")
+        if status.get("lag") == 0 and indexed is not None and indexed >= head:
+            return status
+        assert time.monotonic() < deadline, f"the indexer did not catch up: {status}"
+        time.sleep(0.05)
+
+
 @dataclass
 class ConsoleWorld:
     runtime: LedgerRuntime
     app: FastAPI
     client: TestClient
     cast: Cast
+
+    def indexed(self) -> dict[str, Any]:
+        """Wait until the lists (the indexed store) include everything mined so far."""
+        return wait_indexed(self.app, self.runtime)
 
     def browser(self) -> TestClient:
         """A client with its own cookie jar (one per logged-in person)."""

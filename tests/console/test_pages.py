@@ -1,5 +1,7 @@
 """The console over HTTP (no browser): login and session cookie, a page per role, the
-asset walked to a certificate through forms, the verify page and errors as sentences."""
+asset walked to a certificate through forms, lists from the indexed store (and the lag
+banner while it is behind), the auditor's consistency report, the review departments'
+paid-use reviews, revocation, the verify page and errors as sentences."""
 
 from __future__ import annotations
 
@@ -8,11 +10,41 @@ import re
 
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import update
 
 from api.console import i18n
 from chain.errors import ContractRevert, NotAuthorised
-from chain.txpipe import MINED
+from chain.indexer.models import CertificateRow
+from chain.service import assets, certificates
+from chain.txpipe import MINED, Operation
 from tests.console.conftest import NOTICE, ConsoleWorld
+
+
+def _mined(console: ConsoleWorld, op: Operation) -> Operation:
+    done = console.runtime.txpipe.wait(op.id, 30)
+    assert done.state == MINED, (done.error_code, done.error_detail)
+    return done
+
+
+def _certified_asset(console: ConsoleWorld, code: str) -> tuple[str, str]:
+    """An asset of the holder, registered, valued, reviewed and certified via the service
+    layer; answers (asset id, certificate id) once the store has indexed it."""
+    cast = console.cast
+    holder, registrar = cast.principal("holder"), cast.principal("registrar")
+    made = assets.register_asset(console.runtime, holder, assets.AssetCreate(
+        catalogue_code=code, domain_code=7, metadata={"title": code}))  # fmt: skip
+    _mined(console, made.operation)
+    asset_id = made.resource_id
+    valuation = assets.ValuationIn(value_fen=50_000_000, method_code=1,
+                                   report_hash="0x" + "11" * 32)  # fmt: skip
+    _mined(console, assets.record_valuation(console.runtime, registrar, asset_id, valuation))
+    review = assets.ComplianceIn(passed=True, report_hash="0x" + "22" * 32)
+    _mined(console, assets.record_compliance(console.runtime, registrar, asset_id, review))
+    cast.advance(NOTICE + 1)
+    issued = certificates.issue_certificate(console.runtime, registrar, asset_id)
+    _mined(console, issued.operation)
+    console.indexed()
+    return asset_id, issued.resource_id
 
 
 def _follow_operation(console: ConsoleWorld, client: TestClient, response: Response) -> str:
@@ -27,6 +59,7 @@ def _follow_operation(console: ConsoleWorld, client: TestClient, response: Respo
     assert page.status_code == 200
     assert f"操作 {op.id} 已上链" in page.text
     assert 'http-equiv="refresh"' not in page.text
+    console.indexed()  # the lists come from the store: wait until it caught up
     return match.group(2)
 
 
@@ -146,6 +179,167 @@ def test_asset_walks_to_a_certificate_through_the_console(console: ConsoleWorld)
         assert event in explorer.text
     assert len(re.findall(r"0x[0-9a-f]{64}", explorer.text)) >= 5
     assert "/v1/audit/export" in explorer.text and "一致性报告" in explorer.text
+
+
+def test_lists_come_from_the_store_and_show_the_lag_while_it_is_behind(
+    console: ConsoleWorld,
+) -> None:
+    runner = console.app.state.indexer
+    holder = console.login("holder")
+    console.indexed()
+    assert 'id="index-lag"' not in holder.get("/console/holder").text
+    runner.stop()  # the store stops following the chain: a write is mined, not indexed
+    try:
+        made = assets.register_asset(console.runtime, console.cast.principal("holder"),
+                                     assets.AssetCreate(catalogue_code="370200-JT-2025-0900",
+                                                        domain_code=7, metadata={}))  # fmt: skip
+        op = _mined(console, made.operation)
+        head = console.runtime.w3.eth.block_number
+        page = holder.get("/console/holder").text
+        assert made.resource_id not in page  # not in the store yet
+        lag = re.search(r'id="index-lag">([^<]*)<', page)
+        assert lag and f"链上最新区块 {head}" in lag.group(1)
+        en = holder.get("/console/holder?lang=en").text
+        assert re.search(rf"indexed up to block \d+ of {head}", en)
+        # the operation page says the lists follow once the index reaches its block
+        op_page = holder.get(f"/console/operations/{op.id}?next=/console/holder&lang=zh").text
+        assert f"列表将在索引库追上区块 {op.block_number} 后显示此操作" in op_page
+        # the auditor searching the exact id gets the chain's answer meanwhile
+        auditor = console.login("auditor")
+        found = auditor.get(f"/console/auditor?q={made.resource_id}").text
+        assert "该资产已在链上（状态：已登记），索引库尚未收录" in found
+    finally:
+        runner.start()
+    console.indexed()
+    page = holder.get("/console/holder").text
+    assert made.resource_id in page and 'id="index-lag"' not in page
+    # search in the store: part of the asset id
+    auditor = console.login("auditor")
+    found = auditor.get(f"/console/auditor?q={made.resource_id[2:14]}").text
+    assert "ResourceRegistered" in found and made.resource_id in found
+
+
+def test_auditor_page_renders_the_consistency_report(console: ConsoleWorld) -> None:
+    asset_id, cert_id = _certified_asset(console, "370200-JT-2025-0901")
+    auditor = console.login("auditor")
+    zh = auditor.get("/console/auditor?lang=zh")
+    assert zh.status_code == 200
+    assert 'id="consistency"' in zh.text and "一致，未发现差异" in zh.text
+    status = console.app.state.indexer.status()
+    assert f"在已索引的区块 {status['indexed_block']} 上" in zh.text
+    en = auditor.get("/console/auditor?lang=en").text
+    assert "consistent, no differences." in en and "certificates" in en
+    assert "/v1/audit/export?format=csv" in en and "/v1/audit/export?format=jsonl" in en
+    # the asset's page: history from the store, the status on chain beside it
+    one = auditor.get(f"/console/auditor?q={asset_id}&lang=en").text
+    assert "CertificateIssued" in one and "on chain now: certified" in one
+
+    # a store that disagrees with the chain is reported, difference by difference
+    with console.app.state.indexer_store() as session:
+        session.execute(update(CertificateRow).where(CertificateRow.certificate_id == cert_id)
+                        .values(status="revoked"))  # fmt: skip
+        session.commit()
+    try:
+        bad = auditor.get("/console/auditor?lang=zh").text
+        assert "发现 1 处差异" in bad and "证书状态" in bad
+        assert re.search(r"<td>revoked</td><td>active</td>", bad)
+        assert "1 differences found." in auditor.get("/console/auditor?lang=en").text
+        key = console.cast.keys["auditor"]
+        api = auditor.get("/v1/audit/consistency", headers={"Authorization": f"Bearer {key}"})
+        assert api.status_code == 200 and len(api.json()["differences"]) == 1
+    finally:
+        with console.app.state.indexer_store() as session:
+            session.execute(update(CertificateRow).where(CertificateRow.certificate_id == cert_id)
+                            .values(status="active"))  # fmt: skip
+            session.commit()
+    assert "一致，未发现差异" in auditor.get("/console/auditor?lang=zh").text
+
+
+def test_review_departments_review_paid_use_then_finance_decides(console: ConsoleWorld) -> None:
+    asset_id, _ = _certified_asset(console, "370200-JT-2025-0902")
+    holder = console.login("holder")
+    apply = holder.post("/console/holder/applications", data={
+        "asset_id": asset_id, "operator_org_id": console.cast.orgs["operator"],
+        "purpose": "交通出行分析"})  # fmt: skip
+    _follow_operation(console, holder, apply)
+    listed = holder.get("/console/holder").text
+    assert "已申请" in listed
+
+    competent = console.login("competent")
+    assert competent.get("/console").headers["location"] == "/console/review"
+    page = competent.get("/console/review").text
+    assert "待本部门审核的有偿使用申请" in page and "主管部门审核" in page
+    (app_id,) = re.findall(r"/console/review/applications/(0x[0-9a-f]{64})/review", page)
+    review = competent.post(f"/console/review/applications/{app_id}/review",
+                            data={"approve": "yes"})  # fmt: skip
+    assert _follow_operation(console, competent, review) == "/console/review"
+    page = competent.get("/console/review").text
+    assert f"/console/review/applications/{app_id}/review" not in page  # reviewed
+    again = competent.post(f"/console/review/applications/{app_id}/review", data={"approve": "yes"})
+    assert again.status_code in (409, 422) and "您的单位已审核过此申请" in again.text
+
+    dataadmin = console.login("dataadmin")
+    page = dataadmin.get("/console/review?lang=en").text
+    assert "Review by the data administration" in page
+    assert f"/console/review/applications/{app_id}/review" in page  # still awaits this one
+    assert "审核" in dataadmin.get("/console/review?lang=zh").text  # back to Chinese
+    review = dataadmin.post(f"/console/review/applications/{app_id}/review",
+                            data={"approve": "yes"})  # fmt: skip
+    _follow_operation(console, dataadmin, review)
+
+    finance = console.login("finance")
+    page = finance.get("/console/finance").text
+    assert f"/console/finance/applications/{app_id}/approval" in page
+    decide = finance.post(f"/console/finance/applications/{app_id}/approval",
+                          data={"approve": "yes"})  # fmt: skip
+    _follow_operation(console, finance, decide)
+    assert f"/console/finance/applications/{app_id}/approval" not in finance.get(
+        "/console/finance").text
+    assert "已批准" in holder.get("/console/holder").text
+    # the holder, bank or registrar cannot review
+    denied = holder.post(f"/console/review/applications/{app_id}/review", data={"approve": "no"})
+    assert denied.status_code == 403 and "无权" in denied.text
+
+
+def test_a_rejected_review_closes_the_application(console: ConsoleWorld) -> None:
+    asset_id, _ = _certified_asset(console, "370200-JT-2025-0903")
+    holder = console.login("holder")
+    apply = holder.post("/console/holder/applications", data={
+        "asset_id": asset_id, "operator_org_id": console.cast.orgs["operator"]})  # fmt: skip
+    _follow_operation(console, holder, apply)
+    dataadmin = console.login("dataadmin")
+    page = dataadmin.get("/console/review").text
+    (app_id,) = re.findall(r"/console/review/applications/(0x[0-9a-f]{64})/review", page)
+    reject = dataadmin.post(f"/console/review/applications/{app_id}/review",
+                            data={"approve": "no", "reason": "SC-2025-007"})  # fmt: skip
+    _follow_operation(console, dataadmin, reject)
+    competent = console.login("competent").get("/console/review").text
+    assert f"/console/review/applications/{app_id}/review" not in competent
+    assert "已驳回" in competent
+
+
+def test_registrar_revokes_a_certificate(console: ConsoleWorld) -> None:
+    asset_id, cert_id = _certified_asset(console, "370200-JT-2025-0904")
+    registrar = console.login("registrar")
+    page = registrar.get("/console/registrar").text
+    action = f"/console/registrar/certificates/{cert_id}/revocation"
+    assert action in page and "撤销后证书将永久失效" in page
+    # another registrar's user cannot: only the issuing registrar revokes
+    bank = console.login("bank")
+    assert bank.post(action, data={"reason_code": "2"}).status_code == 403
+    revoke = registrar.post(action, data={"reason_code": "2"})
+    _follow_operation(console, registrar, revoke)
+    page = registrar.get("/console/registrar").text
+    assert action not in page
+    row = re.search(rf'title="{cert_id}".*?</tr>', page, re.S)
+    assert row and "已撤销" in row.group(0)
+    verify = console.browser().get(f"/verify?cert={cert_id}")
+    assert 'class="card verdict invalid"' in verify.text
+    again = registrar.post(action, data={"reason_code": "2"})
+    assert again.status_code in (409, 422) and "该证书已不处于有效状态" in again.text
+    auditor = console.login("auditor")
+    history = auditor.get(f"/console/auditor?q={asset_id}").text
+    assert "CertificateRevoked" in history and "一致，未发现差异" in history
 
 
 def test_finance_and_bank_pages_render(console: ConsoleWorld) -> None:

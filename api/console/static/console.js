@@ -23,3 +23,10 @@
   form.addEventListener("submit", function (e) { e.preventDefault(); run(); });
   run();
 })();
+
+// Irreversible actions (revoking a certificate) ask once before the form is sent.
+document.addEventListener("submit", function (e) {
+  var button = e.submitter || e.target.querySelector("[data-confirm]");
+  var text = button && button.getAttribute("data-confirm");
+  if (text && !window.confirm(text)) e.preventDefault();
+});
