@@ -28,11 +28,11 @@ run: deps
 
 ## The whole suite (contracts, chain layer, gateway, local node).
 test: deps
-	$(BIN)/pytest -q -m "not deep"
+	$(BIN)/pytest -q -m "not deep" -n 2 --dist loadscope
 
 ## Slow suites: long fuzzing, fault injection, browser.
 check-deep: deps forge-test
-	HYPOTHESIS_PROFILE=deep $(BIN)/pytest -q -m deep; rc=$$?; test $$rc -eq 0 -o $$rc -eq 5
+	HYPOTHESIS_PROFILE=deep $(BIN)/pytest -q -m deep -n 2 --dist loadscope; rc=$$?; test $$rc -eq 0 -o $$rc -eq 5
 
 ## Solidity fuzz and invariant tests (forge from npm, offline; sizes via FORGE_FUZZ_RUNS,
 ## FORGE_INVARIANT_RUNS, FORGE_INVARIANT_DEPTH).

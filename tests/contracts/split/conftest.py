@@ -19,7 +19,7 @@ from chain import artifacts
 
 # Examples per property test: moderate for `make test`, thousands for `make check-deep`.
 settings.register_profile(
-    "split", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "split", max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
     "deep", max_examples=3_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
