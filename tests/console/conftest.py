@@ -32,7 +32,7 @@ CAST = {
     "bank": ("bank", "青岛银行"),
     "auditor": ("auditor", "青岛市审计局"),
     "operator": ("operator", "青岛公共数据运营有限公司"),
-    "competent": ("competent_dept", "青岛市交通运输局（主管部门）"),
+    "competent": ("competent_dept", "青岛市发展和改革委员会"),
     "dataadmin": ("data_administration", "青岛市大数据发展管理局"),
 }
 

@@ -1,7 +1,10 @@
 """The console in a real headless Chromium (Debian's ``/usr/bin/chromium`` driven by
 playwright): log in as the holder, register an asset; as the registrar value it, pass
-compliance, wait out the notice window, certify; verify the certificate; the auditor's
-timeline. Screenshots go to ``docs/screenshots/``."""
+compliance, wait out the notice window, certify; verify the certificate; the holder applies
+for paid use and the competent department and data administration review it; the
+auditor's timeline and consistency report; the registrar revokes the certificate.
+Lists come from the indexed store: after each mined write the test waits for the
+gateway's indexer to catch up. Screenshots go to ``docs/screenshots/``."""
 
 from __future__ import annotations
 
@@ -14,8 +17,16 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
-from tests.console.conftest import NOTICE, Cast, admit_cast, build_app, start_runtime
+from tests.console.conftest import (
+    NOTICE,
+    Cast,
+    admit_cast,
+    build_app,
+    start_runtime,
+    wait_indexed,
+)
 
 pytestmark = pytest.mark.deep
 
@@ -34,10 +45,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Cast]]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Cast, FastAPI]]:
     runtime = start_runtime(tmp_path_factory.mktemp("browser"))
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(build_app(runtime), host="127.0.0.1", port=port,
+    app = build_app(runtime)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning"))  # fmt: skip
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -46,24 +58,38 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Cast
         assert time.monotonic() < deadline, "the console did not start"
         time.sleep(0.1)
     try:
-        yield f"http://127.0.0.1:{port}", admit_cast(runtime)
+        yield f"http://127.0.0.1:{port}", admit_cast(runtime), app
     finally:
         server.should_exit = True
         thread.join(15)
 
 
-def _wait_mined(page, base: str) -> None:  # type: ignore[no-untyped-def]
-    """The operation page refreshes itself until mined; then continue."""
+def _wait_mined(page, app: FastAPI, cast: Cast) -> None:  # type: ignore[no-untyped-def]
+    """The operation page refreshes itself until mined; once the indexer caught up (the
+    lists come from its store), continue."""
     page.wait_for_url(re.compile(r".*/console/operations/.*"))
     page.wait_for_selector("p.ok", timeout=30_000)
+    wait_indexed(app, cast.runtime)
     page.click("a.button")
 
 
+def _login(browser, base: str, key: str, home: str, lang: str = "zh"):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.goto(f"{base}/console/login?lang={lang}")
+    page.fill("input[name=api_key]", key)
+    page.click("button.primary")
+    page.wait_for_url(f"{base}{home}")
+    return context, page
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
-def test_console_walks_an_asset_to_a_verified_certificate(served: tuple[str, Cast]) -> None:
+def test_console_walks_an_asset_to_a_verified_certificate(
+    served: tuple[str, Cast, FastAPI],
+) -> None:
     from playwright.sync_api import sync_playwright
 
-    base, cast = served
+    base, cast, app = served
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -79,7 +105,7 @@ def test_console_walks_an_asset_to_a_verified_certificate(served: tuple[str, Cas
             page.fill("input[name=catalogue_code]", "370200-JT-2025-0001")
             page.fill("input[name=title]", "城市交通分析数据资源集")
             page.click("#register-form button")
-            _wait_mined(page, base)
+            _wait_mined(page, app, cast)
             page.wait_for_url(f"{base}/console/holder")
             assert page.locator("tr.asset-row").count() == 1
             assert "已登记" in page.content()
@@ -98,17 +124,17 @@ def test_console_walks_an_asset_to_a_verified_certificate(served: tuple[str, Cas
             page.fill("#to-value input[name=value_yuan]", "1250000")
             page.fill("#to-value input[name=report_ref]", "PG-2025-001")
             page.click("#to-value button")
-            _wait_mined(page, base)
+            _wait_mined(page, app, cast)
             page.fill("#to-review input[name=report_ref]", "HG-2025-001")
             page.click("#to-review button")
-            _wait_mined(page, base)
+            _wait_mined(page, app, cast)
             page.click("#to-certify button")  # the notice window is still open
             error = page.locator("p.error").inner_text()
             assert "公示期尚未结束" in error
             cast.advance(NOTICE + 1)
             page.goto(f"{base}/console/registrar")
             page.click("#to-certify button")
-            _wait_mined(page, base)
+            _wait_mined(page, app, cast)
             page.click("a[href^='/verify?cert=']")
             page.wait_for_selector("#verdict")
             verdict = page.locator("#verdict").inner_text()
@@ -120,20 +146,47 @@ def test_console_walks_an_asset_to_a_verified_certificate(served: tuple[str, Cas
             page.screenshot(path=str(SHOTS / "verify-verdict-en.png"), full_page=True)
             registrar.close()
 
-            auditor = browser.new_context(viewport={"width": 1200, "height": 900})
-            page = auditor.new_page()
-            page.goto(f"{base}/console/login?lang=zh")
-            page.fill("input[name=api_key]", cast.keys["auditor"])
-            page.click("button.primary")
-            page.wait_for_url(f"{base}/console/auditor")
+            holder, page = _login(browser, base, cast.keys["holder"], "/console/holder")
+            page.fill("input[name=purpose]", "交通出行分析")
+            page.click("form[action='/console/holder/applications'] button")
+            _wait_mined(page, app, cast)
+            assert "已申请" in page.content()
+            holder.close()
+
+            competent, page = _login(browser, base, cast.keys["competent"], "/console/review")
+            assert page.locator("#awaiting form.review").count() == 1
+            page.screenshot(path=str(SHOTS / "review-queue.png"), full_page=True)
+            page.click("#awaiting form.review button")
+            _wait_mined(page, app, cast)
+            assert page.locator("#awaiting form.review").count() == 0
+            competent.close()
+            dataadmin, page = _login(browser, base, cast.keys["dataadmin"], "/console/review")
+            page.click("#awaiting form.review button")
+            _wait_mined(page, app, cast)
+            dataadmin.close()
+
+            auditor, page = _login(browser, base, cast.keys["auditor"], "/console/auditor")
+            assert "一致，未发现差异" in page.locator("#consistency").inner_text()
             page.fill("input[name=q]", asset_id)
             page.click("form.row-form button")
             page.wait_for_selector("ol.timeline li")
             timeline = page.locator("ol.timeline").inner_text()
             for event in ("ResourceRegistered", "AssetValued", "ComplianceReviewed",
-                          "CertificateIssued"):  # fmt: skip
+                          "CertificateIssued", "PaidUseApplied", "PaidUseReviewed"):  # fmt: skip
                 assert event in timeline
+            assert "一致，未发现差异" in page.locator("#consistency").inner_text()
             page.screenshot(path=str(SHOTS / "auditor-timeline.png"), full_page=True)
+            auditor.close()
+
+            registrar, page = _login(browser, base, cast.keys["registrar"], "/console/registrar")
+            page.once("dialog", lambda dialog: dialog.accept())  # revoking asks once
+            page.fill("#certificates input[name=reason_code]", "2")
+            page.click("#certificates form.revoke button")
+            _wait_mined(page, app, cast)
+            row = page.locator("#certificates tr.cert-row").inner_text()
+            assert "已撤销" in row
+            page.screenshot(path=str(SHOTS / "registrar-certificates.png"), full_page=True)
+            registrar.close()
 
             finance = browser.new_context(viewport={"width": 1200, "height": 900})
             page = finance.new_page()
