@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from chain.artifacts import load
+from chain.background import BackgroundLoop
 from chain.deploy import Deployment
 from chain.indexer.core import Indexer
 from chain.indexer.decoder import ContractSpec
@@ -52,38 +52,22 @@ def indexer_for_deployment(
     )
 
 
-class IndexerRunner:
+class IndexerRunner(BackgroundLoop):
     """Steps the indexer in a background thread until ``stop()``.
 
     Sleeps ``poll_interval`` when caught up; on errors (node down, database busy) it
     records the error in the indexer's status and backs off, never giving up.
     """
 
+    thread_name = "ledger-indexer"
+
     def __init__(
         self, indexer: Indexer, poll_interval: float = 1.0, max_backoff: float = 30.0
     ) -> None:
+        super().__init__()
         self.indexer = indexer
         self.poll_interval = poll_interval
         self.max_backoff = max_backoff
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> None:
-        if self.running:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="ledger-indexer", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     def run(self) -> None:
         """The loop (blocks): step, sleep when idle, back off on errors."""
