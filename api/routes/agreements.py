@@ -7,7 +7,13 @@ from fastapi.responses import JSONResponse
 
 from api.auth import CurrentUser, WriterUser
 from api.deps import RuntimeDep
-from api.routes.registry_common import CREATED_DESCRIPTION, AgreementId, answer, answer_created
+from api.routes.registry_common import (
+    CREATED_DESCRIPTION,
+    AgreementId,
+    answer,
+    answer_created,
+    perform,
+)
 from api.writes import WRITE_RESPONSES, WriteOpts
 from chain.service import certificates as service
 
@@ -23,10 +29,7 @@ def propose(
     body: service.AgreementIn, user: WriterUser, runtime: RuntimeDep, write: WriteOpts,
     request: Request,
 ) -> JSONResponse:  # fmt: skip
-    created = service.propose_agreement(
-        runtime, user, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    created = perform(runtime, user, write, request, service.propose_agreement, body=body)
     return answer_created(runtime, created, write)
 
 
@@ -46,10 +49,7 @@ def sign(
     agreement_id: AgreementId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts,
     request: Request,
 ) -> JSONResponse:  # fmt: skip
-    op = service.accept_agreement(
-        runtime, user, agreement_id, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.accept_agreement, agreement_id)
     return answer(runtime, op, write)
 
 
@@ -61,8 +61,5 @@ def withdraw(
     agreement_id: AgreementId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts,
     request: Request,
 ) -> JSONResponse:  # fmt: skip
-    op = service.withdraw_agreement(
-        runtime, user, agreement_id, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.withdraw_agreement, agreement_id)
     return answer(runtime, op, write)

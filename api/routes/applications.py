@@ -14,6 +14,7 @@ from api.routes.registry_common import (
     AssetId,
     answer,
     answer_created,
+    perform,
 )
 from api.writes import WRITE_RESPONSES, WriteOpts
 from chain.service import approvals as service
@@ -31,10 +32,9 @@ def apply(
     asset_id: AssetId, body: service.ApplicationCreate, user: WriterUser, runtime: RuntimeDep,
     write: WriteOpts, request: Request,
 ) -> JSONResponse:  # fmt: skip
-    created = service.apply_for_paid_use(
-        runtime, user, asset_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    created = perform(
+        runtime, user, write, request, service.apply_for_paid_use, asset_id, body=body
+    )
     return answer_created(runtime, created, write, f"/v1/applications/{created.resource_id}")
 
 
@@ -46,10 +46,7 @@ def review(
     app_id: ApplicationId, body: service.DecisionIn, user: WriterUser, runtime: RuntimeDep,
     write: WriteOpts, request: Request,
 ) -> JSONResponse:  # fmt: skip
-    op = service.review_paid_use(
-        runtime, user, app_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.review_paid_use, app_id, body=body)
     return answer(runtime, op, write)
 
 
@@ -61,10 +58,7 @@ def approve(
     app_id: ApplicationId, body: service.DecisionIn, user: WriterUser, runtime: RuntimeDep,
     write: WriteOpts, request: Request,
 ) -> JSONResponse:  # fmt: skip
-    op = service.decide_paid_use(
-        runtime, user, app_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.decide_paid_use, app_id, body=body)
     return answer(runtime, op, write)
 
 

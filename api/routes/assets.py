@@ -19,6 +19,7 @@ from api.routes.registry_common import (
     ObjectionId,
     answer,
     answer_created,
+    perform,
 )
 from api.writes import WRITE_RESPONSES, WriteOpts
 from chain.errors import LedgerError
@@ -38,10 +39,7 @@ def register_asset(
     body: service.AssetCreate, user: WriterUser, runtime: RuntimeDep, write: WriteOpts,
     request: Request,
 ) -> JSONResponse:  # fmt: skip
-    created = service.register_asset(
-        runtime, user, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    created = perform(runtime, user, write, request, service.register_asset, body=body)
     return answer_created(runtime, created, write, f"/v1/assets/{created.resource_id}")
 
 
@@ -54,10 +52,7 @@ def register_batch(
     body: service.BatchCreate, user: WriterUser, runtime: RuntimeDep, write: WriteOpts,
     request: Request,
 ) -> JSONResponse:  # fmt: skip
-    created = service.register_batch(
-        runtime, user, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    created = perform(runtime, user, write, request, service.register_batch, body=body)
     return answer_created(runtime, created, write)
 
 
@@ -70,10 +65,7 @@ def materialise_item(
     batch_id: BatchId, body: service.BatchItemRef, user: WriterUser, runtime: RuntimeDep,
     write: WriteOpts, request: Request,
 ) -> JSONResponse:  # fmt: skip
-    created = service.materialise_item(
-        runtime, user, batch_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    created = perform(runtime, user, write, request, service.materialise_item, batch_id, body=body)
     return answer_created(runtime, created, write, f"/v1/assets/{created.resource_id}")
 
 
@@ -85,10 +77,7 @@ def record_valuation(
     asset_id: AssetId, body: service.ValuationIn, user: WriterUser, runtime: RuntimeDep,
     write: WriteOpts, request: Request,
 ) -> JSONResponse:  # fmt: skip
-    op = service.record_valuation(
-        runtime, user, asset_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.record_valuation, asset_id, body=body)
     return answer(runtime, op, write)
 
 
@@ -100,10 +89,7 @@ def record_compliance(
     asset_id: AssetId, body: service.ComplianceIn, user: WriterUser, runtime: RuntimeDep,
     write: WriteOpts, request: Request,
 ) -> JSONResponse:  # fmt: skip
-    op = service.record_compliance(
-        runtime, user, asset_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.record_compliance, asset_id, body=body)
     return answer(runtime, op, write)
 
 
@@ -116,10 +102,7 @@ def issue_certificate(
     asset_id: AssetId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts, request: Request,
     body: certs.CertificateIssueIn | None = None,
 ) -> JSONResponse:  # fmt: skip
-    created = certs.issue_certificate(
-        runtime, user, asset_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    created = perform(runtime, user, write, request, certs.issue_certificate, asset_id, body=body)
     response = answer_created(
         runtime, created, write, f"/v1/certificates/{created.resource_id}"
     )
@@ -140,10 +123,7 @@ def lodge_objection(
     asset_id: AssetId, body: service.ObjectionIn, user: WriterUser, runtime: RuntimeDep,
     write: WriteOpts, request: Request,
 ) -> JSONResponse:  # fmt: skip
-    created = service.lodge_objection(
-        runtime, user, asset_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    created = perform(runtime, user, write, request, service.lodge_objection, asset_id, body=body)
     return answer_created(runtime, created, write)
 
 
@@ -155,10 +135,7 @@ def resolve_objection(
     objection_id: ObjectionId, body: service.ObjectionResolutionIn, user: WriterUser,
     runtime: RuntimeDep, write: WriteOpts, request: Request,
 ) -> JSONResponse:  # fmt: skip
-    op = service.resolve_objection(
-        runtime, user, objection_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.resolve_objection, objection_id, body=body)
     return answer(runtime, op, write)
 
 
@@ -170,10 +147,7 @@ def record_dispute(
     asset_id: AssetId, body: service.DisputeIn, user: WriterUser, runtime: RuntimeDep,
     write: WriteOpts, request: Request,
 ) -> JSONResponse:  # fmt: skip
-    op = service.record_dispute(
-        runtime, user, asset_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.record_dispute, asset_id, body=body)
     return answer(runtime, op, write)
 
 
@@ -185,10 +159,7 @@ def resolve_dispute(
     asset_id: AssetId, body: service.DisputeResolutionIn, user: WriterUser, runtime: RuntimeDep,
     write: WriteOpts, request: Request,
 ) -> JSONResponse:  # fmt: skip
-    op = service.resolve_dispute(
-        runtime, user, asset_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.resolve_dispute, asset_id, body=body)
     return answer(runtime, op, write)
 
 

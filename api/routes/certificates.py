@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api.auth import CurrentUser, WriterUser
 from api.deps import RuntimeDep
-from api.routes.registry_common import CREATED_DESCRIPTION, CertId, answer, answer_created
+from api.routes.registry_common import CREATED_DESCRIPTION, CertId, answer, answer_created, perform
 from api.writes import WRITE_RESPONSES, WriteOpts
 from chain.service import certificates as service
 from chain.service import chain_reads
@@ -32,10 +32,7 @@ def revoke(
     cert_id: CertId, body: service.RevocationIn, user: WriterUser, runtime: RuntimeDep,
     write: WriteOpts, request: Request,
 ) -> JSONResponse:  # fmt: skip
-    op = service.revoke_certificate(
-        runtime, user, cert_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.revoke_certificate, cert_id, body=body)
     return answer(runtime, op, write)
 
 
@@ -47,10 +44,7 @@ def renew(
     cert_id: CertId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts, request: Request,
     body: service.RenewalIn | None = None,
 ) -> JSONResponse:  # fmt: skip
-    op = service.renew_certificate(
-        runtime, user, cert_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.renew_certificate, cert_id, body=body)
     return answer(runtime, op, write)
 
 
@@ -63,10 +57,7 @@ def amend(
     cert_id: CertId, body: service.AmendmentIn, user: WriterUser, runtime: RuntimeDep,
     write: WriteOpts, request: Request,
 ) -> JSONResponse:  # fmt: skip
-    created = service.amend_certificate(
-        runtime, user, cert_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    created = perform(runtime, user, write, request, service.amend_certificate, cert_id, body=body)
     return answer_created(runtime, created, write, f"/v1/certificates/{created.resource_id}")
 
 
@@ -77,10 +68,7 @@ def amend(
 def recognise(
     cert_id: CertId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts, request: Request
 ) -> JSONResponse:
-    op = service.recognise(
-        runtime, user, cert_id, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.recognise, cert_id)
     return answer(runtime, op, write)
 
 
@@ -91,10 +79,7 @@ def recognise(
 def withdraw_recognition(
     cert_id: CertId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts, request: Request
 ) -> JSONResponse:
-    op = service.withdraw_recognition(
-        runtime, user, cert_id, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.withdraw_recognition, cert_id)
     return answer(runtime, op, write)
 
 

@@ -13,6 +13,7 @@ from api.routes.registry_common import (
     FinancingId,
     answer,
     answer_created,
+    perform,
 )
 from api.writes import WRITE_RESPONSES, WriteOpts
 from chain.service import chain_reads
@@ -30,10 +31,7 @@ def request_pledge(
     asset_id: AssetId, body: service.PledgeCreate, user: WriterUser, runtime: RuntimeDep,
     write: WriteOpts, request: Request,
 ) -> JSONResponse:  # fmt: skip
-    created = service.request_pledge(
-        runtime, user, asset_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    created = perform(runtime, user, write, request, service.request_pledge, asset_id, body=body)
     return answer_created(runtime, created, write, f"/v1/pledges/{created.resource_id}")
 
 
@@ -45,10 +43,7 @@ def confirm_pledge(
     pledge_id: FinancingId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts,
     request: Request,
 ) -> JSONResponse:  # fmt: skip
-    op = service.confirm_pledge(
-        runtime, user, pledge_id, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.confirm_pledge, pledge_id)
     return answer(runtime, op, write)
 
 
@@ -60,10 +55,7 @@ def release_pledge(
     pledge_id: FinancingId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts,
     request: Request,
 ) -> JSONResponse:  # fmt: skip
-    op = service.release_pledge(
-        runtime, user, pledge_id, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.release_pledge, pledge_id)
     return answer(runtime, op, write)
 
 
@@ -86,10 +78,9 @@ def credit_line(
     asset_id: AssetId, body: service.CreditLineCreate, user: WriterUser, runtime: RuntimeDep,
     write: WriteOpts, request: Request,
 ) -> JSONResponse:  # fmt: skip
-    created = service.record_credit_line(
-        runtime, user, asset_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    created = perform(
+        runtime, user, write, request, service.record_credit_line, asset_id, body=body
+    )
     return answer_created(runtime, created, write)
 
 
@@ -102,10 +93,9 @@ def equity(
     asset_id: AssetId, body: service.EquityCreate, user: WriterUser, runtime: RuntimeDep,
     write: WriteOpts, request: Request,
 ) -> JSONResponse:  # fmt: skip
-    created = service.record_equity_contribution(
-        runtime, user, asset_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    created = perform(
+        runtime, user, write, request, service.record_equity_contribution, asset_id, body=body
+    )
     return answer_created(runtime, created, write)
 
 
@@ -117,10 +107,7 @@ def request_disposal(
     asset_id: AssetId, body: service.DisposalIn, user: WriterUser, runtime: RuntimeDep,
     write: WriteOpts, request: Request,
 ) -> JSONResponse:  # fmt: skip
-    op = service.request_disposal(
-        runtime, user, asset_id, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.request_disposal, asset_id, body=body)
     return answer(runtime, op, write)
 
 
@@ -131,8 +118,5 @@ def request_disposal(
 def confirm_disposal(
     asset_id: AssetId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts, request: Request
 ) -> JSONResponse:
-    op = service.confirm_disposal(
-        runtime, user, asset_id, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request),
-    )  # fmt: skip
+    op = perform(runtime, user, write, request, service.confirm_disposal, asset_id)
     return answer(runtime, op, write)

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from api.auth import CurrentUser, WriterUser
 from api.deps import RuntimeDep
-from api.routes.registry_common import CREATED_DESCRIPTION, OrgId, answer, answer_created
+from api.routes.registry_common import CREATED_DESCRIPTION, OrgId, answer, answer_created, perform
 from api.writes import WRITE_RESPONSES, WriteOpts
 from chain.service import orgs as service
 
@@ -24,10 +24,7 @@ def create_org(
     body: service.OrgCreate, user: WriterUser, runtime: RuntimeDep, write: WriteOpts,
     request: Request,
 ) -> JSONResponse:  # fmt: skip
-    created = service.create_org(
-        runtime, user, body, idempotency_key=write.idempotency_key,
-        request_hash=write.request_hash(request, body),
-    )  # fmt: skip
+    created = perform(runtime, user, write, request, service.create_org, body=body)
     return answer_created(runtime, created, write, f"/v1/orgs/{created.resource_id}")
 
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Path
+from fastapi import Path, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from api.writes import WriteOptions, write_response
+from chain.accounts import Principal
 from chain.runtime import LedgerRuntime
 from chain.service.common import BYTES32_PATTERN, Created
 from chain.txpipe import Operation
 
 RESOURCE_ID_HEADER = "Ledger-Resource-Id"
+
+W = TypeVar("W", Operation, Created)
 
 
 def _id_path(what: str) -> object:
@@ -31,6 +36,19 @@ AgreementId = Annotated[str, _id_path("Agreement")]
 ApplicationId = Annotated[str, _id_path("Application")]
 FinancingId = Annotated[str, _id_path("Financing")]
 OrgId = Annotated[str, _id_path("Organisation")]
+
+
+def perform(
+    runtime: LedgerRuntime, user: Principal, write: WriteOptions, request: Request,
+    use_case: Callable[..., W], *ids: str, body: BaseModel | None = None,
+) -> W:  # fmt: skip
+    """``use_case(runtime, user, *ids[, body])`` journaled under the request's
+    Idempotency-Key and the hash of its method, path and body."""
+    args: tuple[Any, ...] = ids if body is None else (*ids, body)
+    return use_case(
+        runtime, user, *args, idempotency_key=write.idempotency_key,
+        request_hash=write.request_hash(request, body),
+    )  # fmt: skip
 
 
 def answer(runtime: LedgerRuntime, op: Operation, write: WriteOptions) -> JSONResponse:
