@@ -8,7 +8,7 @@ A write route::
         op = service.create_thing(runtime, user, body,
                                   idempotency_key=write.idempotency_key,
                                   request_hash=write.request_hash(request, body))
-        return write_response(runtime.txpipe, op, wait=write.wait)
+        return answer(runtime, op, write)
 
 ``?wait=true`` waits up to ``wait_timeout`` seconds (default 30, at most the receipt
 timeout) for the receipt and answers ``200`` with the mined operation (events decoded);
@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from api.errors import problem
 from chain.errors import revert_status
+from chain.runtime import LedgerRuntime
 from chain.txpipe import MINED, TERMINAL, Operation, TxPipeline, request_hash
 
 DEFAULT_WAIT_SECONDS = 30.0
@@ -145,3 +146,8 @@ def write_response(
         headers=headers,
         operation=op.to_public(),
     )
+
+
+def answer(runtime: LedgerRuntime, op: Operation, write: WriteOptions) -> JSONResponse:
+    """The write answer for ``op`` as the request's write options ask (wait, timeout)."""
+    return write_response(runtime.txpipe, op, wait=write.wait, timeout=write.wait_timeout)

@@ -10,11 +10,10 @@ from api.deps import RuntimeDep
 from api.routes.registry_common import (
     CREATED_DESCRIPTION,
     AgreementId,
-    answer,
     answer_created,
     perform,
 )
-from api.writes import WRITE_RESPONSES, WriteOpts
+from api.writes import WRITE_RESPONSES, WriteOpts, answer
 from chain.service import certificates as service
 
 router = APIRouter(tags=["agreements"])

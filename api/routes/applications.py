@@ -12,11 +12,10 @@ from api.routes.registry_common import (
     CREATED_DESCRIPTION,
     ApplicationId,
     AssetId,
-    answer,
     answer_created,
     perform,
 )
-from api.writes import WRITE_RESPONSES, WriteOpts
+from api.writes import WRITE_RESPONSES, WriteOpts, answer
 from chain.service import approvals as service
 from chain.service import chain_reads
 

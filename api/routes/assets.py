@@ -17,11 +17,10 @@ from api.routes.registry_common import (
     AssetId,
     BatchId,
     ObjectionId,
-    answer,
     answer_created,
     perform,
 )
-from api.writes import WRITE_RESPONSES, WriteOpts
+from api.writes import WRITE_RESPONSES, WriteOpts, answer
 from chain.errors import LedgerError
 from chain.service import assets as service
 from chain.service import certificates as certs

@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse
 
 from api.auth import CurrentUser, WriterUser
 from api.deps import RuntimeDep
-from api.routes.registry_common import CREATED_DESCRIPTION, CertId, answer, answer_created, perform
-from api.writes import WRITE_RESPONSES, WriteOpts
+from api.routes.registry_common import CREATED_DESCRIPTION, CertId, answer_created, perform
+from api.writes import WRITE_RESPONSES, WriteOpts, answer
 from chain.service import certificates as service
 from chain.service import chain_reads
 from chain.service.common import BYTES32_PATTERN

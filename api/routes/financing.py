@@ -11,11 +11,10 @@ from api.routes.registry_common import (
     CREATED_DESCRIPTION,
     AssetId,
     FinancingId,
-    answer,
     answer_created,
     perform,
 )
-from api.writes import WRITE_RESPONSES, WriteOpts
+from api.writes import WRITE_RESPONSES, WriteOpts, answer
 from chain.service import chain_reads
 from chain.service import financing as service
 

@@ -8,8 +8,8 @@ from fastapi.responses import JSONResponse
 
 from api.auth import CurrentUser, WriterUser
 from api.deps import RuntimeDep
-from api.routes.registry_common import CREATED_DESCRIPTION, OrgId, answer, answer_created, perform
-from api.writes import WRITE_RESPONSES, WriteOpts
+from api.routes.registry_common import CREATED_DESCRIPTION, OrgId, answer_created, perform
+from api.writes import WRITE_RESPONSES, WriteOpts, answer
 from chain.service import orgs as service
 
 router = APIRouter(tags=["organisations"])

@@ -9,7 +9,7 @@ from fastapi import Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.writes import WriteOptions, write_response
+from api.writes import WriteOptions, answer
 from chain.accounts import Principal
 from chain.runtime import LedgerRuntime
 from chain.service.common import BYTES32_PATTERN, Created
@@ -49,10 +49,6 @@ def perform(
         runtime, user, *args, idempotency_key=write.idempotency_key,
         request_hash=write.request_hash(request, body),
     )  # fmt: skip
-
-
-def answer(runtime: LedgerRuntime, op: Operation, write: WriteOptions) -> JSONResponse:
-    return write_response(runtime.txpipe, op, wait=write.wait, timeout=write.wait_timeout)
 
 
 def answer_created(

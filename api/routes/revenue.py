@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import CurrentUser, WriterUser
 from api.deps import RuntimeDep
-from api.writes import WRITE_RESPONSES, WriteOpts, write_response
+from api.writes import WRITE_RESPONSES, WriteOpts, answer
 from chain.accounts import normalise_org_id
 from chain.service import revenue
 
@@ -263,7 +263,7 @@ def set_schedule(
         runtime, user, asset_id, body.lower_bounds, body.operator_bps,
         idempotency_key=write.idempotency_key, request_hash=write.request_hash(request, body),
     )  # fmt: skip
-    return write_response(runtime.txpipe, op, wait=write.wait, timeout=write.wait_timeout)
+    return answer(runtime, op, write)
 
 
 @router.get(
@@ -345,9 +345,7 @@ def create_payment(
             runtime, user, asset_id, body.amount, body.reference,
             idempotency_key=write.idempotency_key, request_hash=digest,
         )  # fmt: skip
-    response = write_response(
-        runtime.txpipe, sub.operation, wait=write.wait, timeout=write.wait_timeout
-    )
+    response = answer(runtime, sub.operation, write)
     return _with_payment_link(response, sub.payment_id)
 
 
@@ -392,7 +390,7 @@ def confirm_remittance(
         runtime, user, payment_id, body.remittance_ref,
         idempotency_key=write.idempotency_key, request_hash=write.request_hash(request, body),
     )  # fmt: skip
-    return write_response(runtime.txpipe, op, wait=write.wait, timeout=write.wait_timeout)
+    return answer(runtime, op, write)
 
 
 @router.get(
@@ -442,7 +440,7 @@ def set_treasury_account(
         runtime, user, city, body.account,
         idempotency_key=write.idempotency_key, request_hash=write.request_hash(request, body),
     )  # fmt: skip
-    return write_response(runtime.txpipe, op, wait=write.wait, timeout=write.wait_timeout)
+    return answer(runtime, op, write)
 
 
 @router.put(
@@ -463,7 +461,7 @@ def set_payout_account(
         runtime, user, normalise_org_id(org_id), body.account,
         idempotency_key=write.idempotency_key, request_hash=write.request_hash(request, body),
     )  # fmt: skip
-    return write_response(runtime.txpipe, op, wait=write.wait, timeout=write.wait_timeout)
+    return answer(runtime, op, write)
 
 
 @router.get(
@@ -495,4 +493,4 @@ def dev_faucet(
         runtime, user, normalise_org_id(body.org_id), body.amount,
         idempotency_key=write.idempotency_key, request_hash=write.request_hash(request, body),
     )  # fmt: skip
-    return write_response(runtime.txpipe, op, wait=write.wait, timeout=write.wait_timeout)
+    return answer(runtime, op, write)
