@@ -92,6 +92,22 @@ def apply_for_paid_use(
     return Created(op, app_id, "application")
 
 
+def _decide(
+    runtime: LedgerRuntime, principal: Principal, function: str, application_id: str,
+    body: DecisionIn, action: str, *kinds: str, idempotency_key: str | None,
+    request_hash: str | None,
+) -> Operation:  # fmt: skip
+    """A decision on an application by an org of ``kinds`` of the asset's city."""
+    record = _application(runtime, application_id)
+    asset = chain_asset(runtime, str(record["assetId"]))
+    require_kind(principal, action, *kinds, city=int(asset["city"]))
+    return submit(
+        runtime, principal, function,
+        [b32(application_id), body.approve, b32(body.reason_hash or ZERO32)],
+        idempotency_key=idempotency_key, request_hash=request_hash,
+    )  # fmt: skip
+
+
 def review_paid_use(
     runtime: LedgerRuntime,
     principal: Principal,
@@ -102,13 +118,9 @@ def review_paid_use(
     request_hash: str | None = None,
 ) -> Operation:
     """The competent department or the data administration of the asset's city reviews."""
-    record = _application(runtime, application_id)
-    asset = chain_asset(runtime, str(record["assetId"]))
-    require_kind(principal, "reviewing a paid-use application", "competent_dept",
-                 "data_administration", city=int(asset["city"]))  # fmt: skip
-    return submit(
-        runtime, principal, "reviewPaidUse",
-        [b32(application_id), body.approve, b32(body.reason_hash or ZERO32)],
+    return _decide(
+        runtime, principal, "reviewPaidUse", application_id, body,
+        "reviewing a paid-use application", "competent_dept", "data_administration",
         idempotency_key=idempotency_key, request_hash=request_hash,
     )  # fmt: skip
 
@@ -123,11 +135,8 @@ def decide_paid_use(
     request_hash: str | None = None,
 ) -> Operation:
     """The finance department of the asset's city decides last, after both reviews."""
-    record = _application(runtime, application_id)
-    asset = chain_asset(runtime, str(record["assetId"]))
-    require_kind(principal, "deciding on paid use", "finance_dept", city=int(asset["city"]))
-    return submit(
-        runtime, principal, "decidePaidUse",
-        [b32(application_id), body.approve, b32(body.reason_hash or ZERO32)],
+    return _decide(
+        runtime, principal, "decidePaidUse", application_id, body,
+        "deciding on paid use", "finance_dept",
         idempotency_key=idempotency_key, request_hash=request_hash,
     )  # fmt: skip
