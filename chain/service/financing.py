@@ -89,8 +89,11 @@ def request_pledge(
     return Created(op, fid, "financing")
 
 
-def _bank_act(runtime: LedgerRuntime, principal: Principal, financing_id: str,
-              action: str) -> None:  # fmt: skip
+def _bank_step(
+    runtime: LedgerRuntime, principal: Principal, function: str, financing_id: str,
+    action: str, *, idempotency_key: str | None, request_hash: str | None,
+) -> Operation:  # fmt: skip
+    """A step on a pledge by its bank (which must be of the asset's city)."""
     record = _financing(runtime, financing_id)
     asset = chain_asset(runtime, str(record["assetId"]))
     require_kind(principal, action, "bank", city=int(asset["city"]))
@@ -99,6 +102,8 @@ def _bank_act(runtime: LedgerRuntime, principal: Principal, financing_id: str,
             f"{action} is done by the pledge's bank {record['counterpartyOrgId']}, "
             f"not by {principal.org_id}"
         )
+    return submit(runtime, principal, function, [b32(financing_id)],
+                  idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
 
 
 def confirm_pledge(
@@ -109,9 +114,8 @@ def confirm_pledge(
     idempotency_key: str | None = None,
     request_hash: str | None = None,
 ) -> Operation:
-    _bank_act(runtime, principal, financing_id, "confirming a pledge")
-    return submit(runtime, principal, "confirmPledge", [b32(financing_id)],
-                  idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
+    return _bank_step(runtime, principal, "confirmPledge", financing_id, "confirming a pledge",
+                      idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
 
 
 def release_pledge(
@@ -122,9 +126,8 @@ def release_pledge(
     idempotency_key: str | None = None,
     request_hash: str | None = None,
 ) -> Operation:
-    _bank_act(runtime, principal, financing_id, "releasing a pledge")
-    return submit(runtime, principal, "releasePledge", [b32(financing_id)],
-                  idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
+    return _bank_step(runtime, principal, "releasePledge", financing_id, "releasing a pledge",
+                      idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
 
 
 def record_credit_line(
