@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal, get_args
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -34,9 +35,8 @@ from chain.errors import Conflict, NotFound, ValidationFailed
 log = logging.getLogger("ledger.accounts")
 
 ROLES = ("admin", "writer", "reader")
-#: organisation kinds (DESIGN.md 5) plus the consortium that runs the deployment
-ORG_KINDS = (
-    "consortium",
+#: organisation kinds the consortium admits (DESIGN.md 5)
+OrgKindName = Literal[
     "registrar",
     "holder",
     "competent_dept",
@@ -47,8 +47,10 @@ ORG_KINDS = (
     "exchange",
     "bank",
     "auditor",
-)
+]
 CONSORTIUM = "consortium"
+#: organisation kinds plus the consortium that runs the deployment
+ORG_KINDS: tuple[str, ...] = (CONSORTIUM, *get_args(OrgKindName))
 #: the consortium organisation's id: keccak256("data-asset-ledger:consortium")
 CONSORTIUM_ORG_ID = "0x" + Web3.keccak(text="data-asset-ledger:consortium").hex().removeprefix("0x")
 KEY_PREFIX = "dal"

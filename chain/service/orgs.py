@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from web3 import Web3
 
-from chain.accounts import CONSORTIUM_ORG_ID, Organisation, Principal, org_key_name
+from chain.accounts import CONSORTIUM_ORG_ID, Organisation, OrgKindName, Principal, org_key_name
 from chain.errors import (
     Conflict,
     KeystoreUnavailable,
@@ -45,19 +45,6 @@ from chain.service.common import (
     view,
 )
 from chain.txpipe import Operation
-
-OrgKindName = Literal[
-    "registrar",
-    "holder",
-    "competent_dept",
-    "data_administration",
-    "finance_dept",
-    "operator",
-    "merchant",
-    "exchange",
-    "bank",
-    "auditor",
-]
 
 
 class OrgCreate(BaseModel):
