@@ -149,6 +149,11 @@ def _recover(doc: CertificateDocument) -> str | None:
         return None
 
 
+def _check(code: str, ok: bool, passed: str, failed: str) -> Reason:
+    """The reason ``code``: ``passed`` when ``ok``, else ``failed``."""
+    return Reason(code=code, ok=ok, detail=passed if ok else failed)
+
+
 def verify_document(
     w3: Web3,
     registry_address: str,
@@ -187,57 +192,37 @@ def verify_document(
     verdict.registry = str(registry.address)
 
     # -- the typed data is the certificate schema under this registry's domain
-    if doc.types_match():
-        reasons.append(
-            Reason(code="types", ok=True, detail="EIP-712 types are the certificate schema")
-        )
-    else:
-        reasons.append(
-            Reason(
-                code="types", ok=False, detail="the EIP-712 types are not the certificate schema"
-            )
-        )
-    if (doc.domain.name, doc.domain.version) == (domain.name, domain.version):
-        reasons.append(
-            Reason(
-                code="domain", ok=True, detail=f"domain {domain.name!r} version {domain.version!r}"
-            )
-        )
-    else:
-        reasons.append(
-            Reason(
-                code="domain",
-                ok=False,
-                detail=f"domain {doc.domain.name!r} version {doc.domain.version!r} is not the "
+    reasons.extend(
+        [
+            _check(
+                "types",
+                doc.types_match(),
+                "EIP-712 types are the certificate schema",
+                "the EIP-712 types are not the certificate schema",
+            ),
+            _check(
+                "domain",
+                (doc.domain.name, doc.domain.version) == (domain.name, domain.version),
+                f"domain {domain.name!r} version {domain.version!r}",
+                f"domain {doc.domain.name!r} version {doc.domain.version!r} is not the "
                 f"registry's {domain.name!r} version {domain.version!r}",
-            )
-        )
-    if doc.domain.chainId == chain_id:
-        reasons.append(Reason(code="chain_id", ok=True, detail=f"signed for chain {chain_id}"))
-    else:
-        reasons.append(
-            Reason(
-                code="chain_id",
-                ok=False,
-                detail=f"signed for chain {doc.domain.chainId}, but the registry is on chain "
+            ),
+            _check(
+                "chain_id",
+                doc.domain.chainId == chain_id,
+                f"signed for chain {chain_id}",
+                f"signed for chain {doc.domain.chainId}, but the registry is on chain "
                 f"{chain_id} (a replay from another chain)",
-            )
-        )
-    if doc.domain.verifyingContract == registry.address:
-        reasons.append(
-            Reason(
-                code="verifying_contract", ok=True, detail=f"signed for registry {registry.address}"
-            )
-        )
-    else:
-        reasons.append(
-            Reason(
-                code="verifying_contract",
-                ok=False,
-                detail=f"signed for contract {doc.domain.verifyingContract}, not the registry "
+            ),
+            _check(
+                "verifying_contract",
+                doc.domain.verifyingContract == registry.address,
+                f"signed for registry {registry.address}",
+                f"signed for contract {doc.domain.verifyingContract}, not the registry "
                 f"{registry.address} (a replay from another contract)",
-            )
-        )
+            ),
+        ]
+    )
 
     # -- the signature
     shape = _check_signature_shape(doc.signature)
