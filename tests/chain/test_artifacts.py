@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from chain import artifacts, compiler
 from chain.paths import ARTIFACTS_DIR
@@ -30,11 +33,14 @@ def test_every_listed_contract_has_an_artifact_with_abi() -> None:
         assert isinstance(data["abi"], list)
 
 
-def test_compile_reports_solidity_errors(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_compile_reports_solidity_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     broken = tmp_path / "contracts"
     broken.mkdir()
     (broken / "Broken.sol").write_text(
-        "// SPDX-License-Identifier: Apache-2.0\npragma solidity 0.8.30;\ncontract B { uint x = ; }\n"
+        "// SPDX-License-Identifier: Apache-2.0\n"
+        "pragma solidity 0.8.30;\ncontract B { uint x = ; }\n"
     )
     monkeypatch.setattr(compiler, "CONTRACTS_DIR", broken)
     monkeypatch.setattr(compiler, "REPO_ROOT", tmp_path)
