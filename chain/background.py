@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 
 
-class BackgroundLoop:
+class BackgroundLoop(ABC):
     """Runs :meth:`run` in a daemon thread named ``thread_name`` from ``start()`` until
     ``stop()``; ``run`` loops while ``_stop`` is not set and waits on it to sleep."""
 
@@ -34,6 +35,6 @@ class BackgroundLoop:
             self._thread.join(self.stop_timeout if timeout is None else timeout)
             self._thread = None
 
+    @abstractmethod
     def run(self) -> None:
         """The loop (blocks until ``_stop`` is set)."""
-        raise NotImplementedError
