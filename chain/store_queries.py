@@ -31,6 +31,11 @@ from chain.indexer.models import (
 from chain.indexer.projections import CERTIFICATE_STATUS, ZERO
 
 MAX_LIMIT = 500
+#: The largest integer the store's integer columns hold (a signed 64-bit BIGINT): block
+#: numbers, log indexes, times and ids beyond it match nothing and cannot be bound.
+MAX_STORE_INT = 2**63 - 1
+#: Domain codes are uint32 on chain.
+_DOMAIN_CODE_LIMIT = 2**32
 ExportFormat = Literal["csv", "jsonl"]
 
 
@@ -49,11 +54,23 @@ def encode_cursor(block: int, log_index: int, key: str | int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[int, int, str]:
+def _store_int(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= MAX_STORE_INT:
+        raise ValueError(f"{value} is outside 0..{MAX_STORE_INT}")
+    return value
+
+
+def decode_cursor(cursor: str, key_is_int: bool = False) -> tuple[int, int, str]:
+    """Block, log index and key of a cursor from :func:`encode_cursor` (BadCursor if not:
+    bad base64 or text, numbers that are not store integers, a key that is not one when
+    ``key_is_int``)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         block, log_index, key = base64.urlsafe_b64decode(padded).decode().split(".", 2)
-        return int(block), int(log_index), key
+        if key_is_int:
+            _store_int(key)
+        return _store_int(block), _store_int(log_index), key
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadCursor(f"invalid cursor {cursor!r}") from exc
 
@@ -61,7 +78,7 @@ def decode_cursor(cursor: str) -> tuple[int, int, str]:
 def _after(columns: Sequence[Any], cursor: str | None, key_is_int: bool = False) -> Any:
     if cursor is None:
         return None
-    block, log_index, key = decode_cursor(cursor)
+    block, log_index, key = decode_cursor(cursor, key_is_int)
     b, li, k = columns
     value: Any = int(key) if key_is_int else key
     return or_(
@@ -122,7 +139,7 @@ def _asset_text(q: str) -> ColumnElement[bool]:
         AssetRow.asset_id.contains(text),
         AssetRow.metadata_hash.contains(text),
     ]
-    if text.isdigit():
+    if text.isascii() and text.isdigit() and int(text) < _DOMAIN_CODE_LIMIT:
         clauses.append(AssetRow.domain_code == int(text))
     return or_(*clauses)
 

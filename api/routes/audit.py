@@ -41,8 +41,10 @@ def _filter(
     )  # fmt: skip
 
 
-Block = Annotated[int | None, Query(ge=0)]
-Time = Annotated[int | None, Query(ge=0, description="unix seconds (block time)")]
+Block = Annotated[int | None, Query(ge=0, le=q.MAX_STORE_INT)]
+Time = Annotated[
+    int | None, Query(ge=0, le=q.MAX_STORE_INT, description="unix seconds (block time)")
+]
 Kinds = Annotated[list[str] | None, Query(description="event names, repeatable")]
 
 

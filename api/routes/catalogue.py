@@ -24,6 +24,9 @@ Id32 = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$", description="0x + 32-
 OrgFilter = Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{64}$")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 Limit = Annotated[int, Query(ge=1, le=q.MAX_LIMIT)]
+City = Annotated[
+    int | None, Query(ge=0, lt=2**32, description="GB/T 2260 division code of the city")
+]
 
 
 def get_store(request: Request) -> sessionmaker[Session]:
@@ -62,7 +65,7 @@ def list_assets(
     user: CurrentUser,
     session: SessionDep,
     holder: OrgFilter = None,
-    city: Annotated[int | None, Query(ge=0)] = None,
+    city: City = None,
     status: Annotated[
         Literal["registered", "in_notice", "certified", "disposed", "deregistered"] | None,
         Query(),
@@ -105,7 +108,7 @@ def list_certificates(
     session: SessionDep,
     holder: OrgFilter = None,
     issuer: OrgFilter = None,
-    city: Annotated[int | None, Query(ge=0)] = None,
+    city: City = None,
     status: Annotated[
         Literal["active", "expired", "revoked", "superseded"] | None, Query()
     ] = None,
