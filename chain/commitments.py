@@ -15,6 +15,30 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
+#: How deep objects and arrays may nest in a document the gateway commits to.
+MAX_DOCUMENT_DEPTH = 32
+
+
+def check_document(document: Any) -> Any:
+    """``document`` unchanged when :func:`canonical_json` can encode it, else ValueError
+    saying why: nested deeper than :data:`MAX_DOCUMENT_DEPTH`, a number that is not finite
+    (``NaN``, ``Infinity``, ``1e400``) or text that is not valid Unicode (lone surrogates)."""
+    stack: list[tuple[Any, int]] = [(document, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth >= MAX_DOCUMENT_DEPTH:
+                raise ValueError(f"nested deeper than {MAX_DOCUMENT_DEPTH} levels")
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    try:
+        canonical_json(document)
+    except UnicodeEncodeError as exc:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from exc
+    except ValueError as exc:
+        raise ValueError("numbers must be finite (no NaN or Infinity)") from exc
+    return document
+
 
 def canonical_json(document: Any) -> bytes:
     """UTF-8 JSON with sorted keys and no insignificant white space."""

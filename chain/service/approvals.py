@@ -16,6 +16,7 @@ from chain.service.common import (
     ZERO32,
     Bytes32,
     Created,
+    JsonDocument,
     application_id_for,
     b32,
     chain_asset,
@@ -29,7 +30,7 @@ from chain.txpipe import Operation
 
 class ApplicationCreate(BaseModel):
     operator_org_id: Bytes32 = Field(description="The authorised operator of the asset's city")
-    scope: dict[str, Any] = Field(
+    scope: JsonDocument = Field(
         examples=[{"purpose": "traffic forecasting products", "term_months": 24,
                    "vault": "data vault, usable not visible"}],
         description="Scope of use (committed salted on chain; kept by the gateway)",

@@ -17,6 +17,7 @@ from chain.service.common import (
     AmountFen,
     Bytes32,
     Created,
+    JsonDocument,
     Uint32,
     asset_id_for,
     b32,
@@ -48,7 +49,7 @@ class AssetCreate(BaseModel):
         description="Catalogue code on the public data resource registration platform",
     )  # fmt: skip
     domain_code: Uint32 = Field(examples=[7])
-    metadata: dict[str, Any] = Field(
+    metadata: JsonDocument = Field(
         examples=[METADATA_EXAMPLE], description="Metadata document (JSON object, no raw data)"
     )
 
@@ -57,7 +58,7 @@ class BatchCreate(BaseModel):
     """Commit many resources in one transaction by their Merkle root."""
 
     items: list[AssetCreate] = Field(min_length=1, max_length=MAX_BATCH)
-    manifest: dict[str, Any] = Field(
+    manifest: JsonDocument = Field(
         default_factory=dict, examples=[{"title": "transport resources, Q4 2025"}]
     )
 

@@ -21,6 +21,7 @@ from chain.service.common import (
     REGISTRY,
     Bytes32,
     Created,
+    JsonDocument,
     Uint32,
     agreement_id_for,
     b32,
@@ -43,7 +44,7 @@ class CertificateIssueIn(BaseModel):
 
 class AmendmentIn(BaseModel):
     kind: Literal["change", "correction", "deregistration"] = Field(examples=["correction"])
-    metadata: dict[str, Any] = Field(
+    metadata: JsonDocument = Field(
         examples=[{"title": "city transport analysis data resource set", "items": 14}],
         description="The new metadata document (or the deregistration record); committed salted",
     )

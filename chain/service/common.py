@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from eth_abi.abi import encode
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from web3 import Web3
 
 from chain.accounts import CONSORTIUM, Principal
+from chain.commitments import check_document
 from chain.errors import NotAuthorised, NotFound, ValidationFailed, register_revert_status
 from chain.runtime import LedgerRuntime
 from chain.txpipe import Operation
@@ -39,6 +40,9 @@ Bytes32 = Annotated[
 #: An amount in fen: 0 <= value < 2**128.
 AmountFen = Annotated[int, Field(ge=0, lt=UINT128, examples=[200_000_000])]
 Uint32 = Annotated[int, Field(ge=0, lt=UINT32)]
+#: A JSON object the gateway commits to (salted, canonical JSON): finite numbers, valid
+#: Unicode, nested at most MAX_DOCUMENT_DEPTH deep.
+JsonDocument = Annotated[dict[str, Any], AfterValidator(check_document)]
 
 #: Gateway organisation kinds -> ILedgerDirectory.OrgKind.
 KIND_CODES: dict[str, int] = {
