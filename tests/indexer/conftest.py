@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
@@ -77,11 +77,26 @@ def _reset(engine: Engine) -> None:
     create_tables(engine)
 
 
+def postgres_database(name: str) -> str:
+    """The URL of a database of our own on the CI PostgreSQL, one per pytest worker, so
+    parallel workers never drop each other's tables."""
+    assert POSTGRES_URL is not None
+    base, _, _db = POSTGRES_URL.rpartition("/")
+    database = f"{name}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    admin = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{database}"'))
+    admin.dispose()
+    return f"{base}/{database}"
+
+
 def new_store(kind: str, folder: Path, name: str = "ledger") -> Engine:
     if kind == "postgresql":
-        assert POSTGRES_URL is not None
-        base, _, _db = POSTGRES_URL.rpartition("/")
-        engine = make_engine(f"{base}/{name}" if name != "ledger" else POSTGRES_URL)
+        engine = make_engine(postgres_database(name))
     else:
         engine = make_engine(f"sqlite:///{folder / f'{name}.db'}")
     _reset(engine)
