@@ -15,6 +15,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from chain.errors import ValidationFailed
+
 
 class Base(DeclarativeBase):
     """Declarative base of all product tables."""
@@ -29,8 +31,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _refuse_nul_text(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, many: bool
+) -> None:
+    """Text with a NUL character is refused alike on every database (PostgreSQL cannot
+    store it): a clear 422 instead of a driver error."""
+    rows = parameters if many else [parameters]
+    for row in rows:
+        values = row.values() if isinstance(row, dict) else (row or ())
+        for value in values:
+            if isinstance(value, str) and "\x00" in value:
+                error = {"loc": ["body"], "msg": "NUL character in text", "type": "value_error"}
+                raise ValidationFailed("text must not contain NUL characters", errors=[error])
+
+
 def make_engine(url: str) -> Engine:
     """An engine for the URL; SQLite files get WAL and their folder is created."""
+    engine = _make_engine(url)
+    event.listen(engine, "before_cursor_execute", _refuse_nul_text)
+    return engine
+
+
+def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         if url in ("sqlite://", "sqlite:///:memory:"):
             engine = create_engine(

@@ -4,6 +4,7 @@ naming the field (tests/api/test_openapi_contract.py keeps fuzzing for more)."""
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -136,3 +137,18 @@ def test_check_document_passes_what_canonical_json_holds() -> None:
     assert check_document({"x": deepest[0]}) == {"x": deepest[0]}
     with pytest.raises(ValueError, match="nested deeper"):
         check_document({"x": deepest})
+
+
+def test_text_with_nul_character_is_refused_by_the_store_alike_on_every_database(
+    tmp_path: Path,
+) -> None:
+    from sqlalchemy import text
+
+    from chain.db import make_engine
+    from chain.errors import ValidationFailed
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'nul.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("select :x"), {"x": "plain"}).scalar() == "plain"
+        with pytest.raises(ValidationFailed, match="NUL"):
+            connection.execute(text("select :x"), {"x": "a\x00b"})
