@@ -31,18 +31,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _has_nul_text(value: Any) -> bool:
+    """Whether a statement parameter holds text with a NUL character; parameters come as
+    a dict, a row tuple, a list of rows, or (for batched inserts) one flat tuple."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul_text(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_nul_text(item) for item in value)
+    return False
+
+
 def _refuse_nul_text(
-    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, many: bool
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, _many: bool
 ) -> None:
     """Text with a NUL character is refused alike on every database (PostgreSQL cannot
     store it): a clear 422 instead of a driver error."""
-    rows = parameters if many else [parameters]
-    for row in rows:
-        values = row.values() if isinstance(row, dict) else (row or ())
-        for value in values:
-            if isinstance(value, str) and "\x00" in value:
-                error = {"loc": ["body"], "msg": "NUL character in text", "type": "value_error"}
-                raise ValidationFailed("text must not contain NUL characters", errors=[error])
+    if _has_nul_text(parameters):
+        error = {"loc": ["body"], "msg": "NUL character in text", "type": "value_error"}
+        raise ValidationFailed("text must not contain NUL characters", errors=[error])
 
 
 def make_engine(url: str) -> Engine:

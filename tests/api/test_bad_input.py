@@ -70,9 +70,7 @@ def test_forged_cursors_are_422(gateway: Gateway, path: str, raw: str) -> None:
 @pytest.mark.parametrize("path", ["/v1/assets", "/v1/certificates"])
 @pytest.mark.parametrize("text", ["9" * 66, "²", "٣"])
 def test_numeric_looking_search_text_is_just_text(gateway: Gateway, path: str, text: str) -> None:
-    response = gateway.client.get(
-        path, params={"q": text}, headers=gateway.auth(gateway.admin_key)
-    )
+    response = gateway.client.get(path, params={"q": text}, headers=gateway.auth(gateway.admin_key))
     assert response.status_code == 200, response.text
     assert response.json() == {"items": [], "next_cursor": None}
 
@@ -89,9 +87,7 @@ BAD_DOCUMENTS = {
 
 
 @pytest.mark.parametrize("name", BAD_DOCUMENTS)
-def test_asset_metadata_that_canonical_json_cannot_hold_is_422(
-    gateway: Gateway, name: str
-) -> None:
+def test_asset_metadata_that_canonical_json_cannot_hold_is_422(gateway: Gateway, name: str) -> None:
     """A holder's registration got as far as committing to the metadata: 500 before."""
     holder = gateway.user(gateway.org(f"bad-input-{name}", "holder"))
     document, words = BAD_DOCUMENTS[name]
@@ -152,3 +148,33 @@ def test_text_with_nul_character_is_refused_by_the_store_alike_on_every_database
         assert connection.execute(text("select :x"), {"x": "plain"}).scalar() == "plain"
         with pytest.raises(ValidationFailed, match="NUL"):
             connection.execute(text("select :x"), {"x": "a\x00b"})
+
+
+def test_batched_inserts_are_checked_for_nul_text_whatever_shape_their_parameters_take(
+    tmp_path: Path,
+) -> None:
+    from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+
+    from chain.db import make_engine
+    from chain.errors import ValidationFailed
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'batch.db'}")
+    table = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("name", String))
+    table.metadata.create_all(engine)
+    rows = [{"id": number, "name": f"row {number}"} for number in range(1, 6)]
+    with engine.begin() as connection:
+        inserted = connection.execute(insert(table).returning(table.c.id), rows)
+        assert [row.id for row in inserted] == [1, 2, 3, 4, 5]
+        connection.execute(insert(table), [{"id": 9, "name": "x"}])
+    with engine.connect() as connection:
+        assert connection.execute(select(table.c.name).order_by(table.c.id)).scalars().all() == [
+            "row 1",
+            "row 2",
+            "row 3",
+            "row 4",
+            "row 5",
+            "x",
+        ]
+        with pytest.raises(ValidationFailed, match="NUL"):
+            bad = [{"id": 20, "name": "ok"}, {"id": 21, "name": "a\x00"}]
+            connection.execute(insert(table).returning(table.c.id), bad)
