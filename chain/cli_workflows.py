@@ -32,6 +32,8 @@ from chain.clients import ChainUnavailableError
 from chain.deploy import DeploymentError
 from chain.errors import LedgerError, NotAuthenticated, NotAuthorised, NotFound, jsonable
 from chain.keys import KeystoreError
+from chain.revocation import ManualRevocationReason
+from chain.revocation import manual_choices as manual_revocation_choices
 from chain.runtime import ADMIN_KEY, LedgerRuntime
 from chain.settings import LedgerSettings
 from chain.txpipe import MINED, TERMINAL, Operation, request_hash
@@ -404,7 +406,7 @@ def cert_amend(ctx: Ctx, a: argparse.Namespace) -> Any:
 def cert_revoke(ctx: Ctx, a: argparse.Namespace) -> Any:
     from chain.service import certificates
 
-    body = model(certificates.RevocationIn, reason_code=a.reason)
+    body = model(certificates.RevocationIn, reason_code=ManualRevocationReason(a.reason))
     return certificates.revoke_certificate(ctx.runtime, ctx.principal(), a.target, body,
                                            **ctx.opts(body))  # fmt: skip
 
@@ -766,7 +768,10 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--kind", required=True, choices=["change", "correction", "deregistration"])
     p.add_argument("--metadata", type=json_file, required=True, metavar="FILE.json")
     p = leaf(g, "revoke", cert_revoke, "revoke (issuing registrar)", target="CERT")
-    p.add_argument("--reason", type=int, required=True, help="revocation reason code")
+    p.add_argument("--reason", type=int, required=True,
+                   choices=[int(r) for r in ManualRevocationReason],
+                   help="revocation reason: " + ", ".join(
+                       f"{r.code} {r.en}" for r in manual_revocation_choices()))  # fmt: skip
     leaf(g, "recognise", cert_recognise, "recognise a certificate (partner registrar, exchange)",
          target="CERT")  # fmt: skip
     leaf(g, "withdraw-recognition", cert_withdraw, "withdraw a recognition", target="CERT")

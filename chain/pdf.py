@@ -25,6 +25,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from chain.documents import CertificateDocument, CertificateView, format_date, format_yuan
+from chain.revocation import describe as describe_reason
 
 
 class FontMissing(RuntimeError):
@@ -209,7 +210,8 @@ def render_certificate_pdf(
     status = onchain_view.status
     status_text = f"{STATUS_ZH.get(status, status)} {status}"
     if status == "Revoked":
-        status_text += f" (reason code {onchain_view.revocation_reason})"
+        reason = describe_reason(onchain_view.revocation_reason)
+        status_text += f" ({reason.zh} · {reason.en})"
     if status == "Superseded" and onchain_view.replaced_by:
         status_text += f" by {onchain_view.replaced_by}"
     status_text += f" — as of {format_date(onchain_view.printed_at)} (UTC)"

@@ -40,6 +40,7 @@ from chain.documents import (
     CertificateDocument,
     DocumentError,
 )
+from chain.revocation import describe as describe_reason
 
 _ZERO32 = "0x" + "00" * 32
 
@@ -425,8 +426,9 @@ def _status_reason(
         return Reason(
             code="status",
             ok=False,
-            detail=f"revoked on {documents.format_date(int(cert['revokedAt']))} with reason "
-            f"code {int(cert['revocationReason'])}",
+            detail=f"revoked on {documents.format_date(int(cert['revokedAt']))}: "
+            f"{describe_reason(verdict.revocation_reason).en} "
+            f"(reason code {verdict.revocation_reason})",
         )
     if status == "Expired":
         return Reason(

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import Request
 
 from chain.errors import ContractRevert, LedgerError
+from chain.revocation import describe as describe_revocation
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -134,7 +135,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "（目前已索引至区块 {indexed}）。",
         "issued_at": "发证时间",
         "valid_until": "有效期至",
-        "reason_code": "撤销原因代码",
+        "reason_code": "撤销原因",
+        "revocation_reason": "撤销原因",
         "revoke": "撤销证书",
         "revoke_confirm": "撤销后证书将永久失效，且无法恢复。确定撤销吗？",
         "onchain_status": "链上当前状态：{status}",
@@ -283,7 +285,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "(indexed up to block {indexed} now).",
         "issued_at": "Issued",
         "valid_until": "Valid until",
-        "reason_code": "Reason code",
+        "reason_code": "Reason",
+        "revocation_reason": "Reason for revocation",
         "revoke": "Revoke",
         "revoke_confirm": "A revoked certificate stays invalid for good. Revoke it?",
         "onchain_status": "on chain now: {status}",
@@ -545,6 +548,12 @@ def t(lang: str, key: str, **values: Any) -> str:
 
 def status_name(lang: str, status: str) -> str:
     return STATUS_NAMES.get(lang, {}).get(status, status)
+
+
+def revocation_label(lang: str, code: int) -> str:
+    """A revocation reason in the page's language, from the catalogue."""
+    label = describe_revocation(code)
+    return label.zh if lang == "zh" else label.en
 
 
 def kind_label(lang: str, kind: str) -> str:

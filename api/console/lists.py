@@ -135,6 +135,7 @@ class CertificateItem:
     issued_at: int
     valid_until: int
     kind: str
+    revocation_reason: int
 
 
 @dataclass
@@ -214,6 +215,7 @@ def certificates(session: Session, *, issuer: str | None = None, asset_id: str |
             issued_at=int(c["issued_at"]),
             valid_until=int(c["valid_until"]),
             kind=str(c["kind"]),
+            revocation_reason=int(c["revocation_reason"]),
         )
         for c in reversed(page.items)
     ]

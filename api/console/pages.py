@@ -19,7 +19,9 @@ from api.console import i18n, lists, session
 from api.deps import get_runtime
 from chain import documents
 from chain.accounts import Principal
-from chain.errors import LedgerError, NotFound
+from chain.errors import LedgerError, NotFound, ValidationFailed
+from chain.revocation import ManualRevocationReason
+from chain.revocation import manual_choices as manual_revocation_choices
 from chain.runtime import LedgerRuntime
 from chain.service import approvals, assets, certificates, financing, revenue
 from chain.service.common import ASSET_STATUSES, ZERO32, chain_asset, hex32
@@ -76,6 +78,7 @@ def render(request: Request, name: str, lang: str, user: Principal | None,
         "lang": lang, "t": tr, "user": user, "yuan": _yuan, "date": _date, "short": _short,
         "status_name": lambda s: i18n.status_name(lang, s),
         "kind_label": lambda k: i18n.kind_label(lang, k),
+        "revocation_label": lambda code: i18n.revocation_label(lang, code),
         "home": HOME_BY_KIND.get(user.org_kind, "/console") if user else "/console",
         "path": request.url.path, "error": None, "notice": None,
     }  # fmt: skip
@@ -284,7 +287,8 @@ def _registrar_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
         "in_notice": [a for a in city if a.status == "InNotice"],
     }
     agreements = certificates.list_agreements(runtime, user)
-    return {"queue": queue, "now": now, "agreements": agreements, "issued": issued}
+    return {"queue": queue, "now": now, "agreements": agreements, "issued": issued,
+            "revocation_choices": manual_revocation_choices()}  # fmt: skip
 
 
 @router.get("/console/registrar")
@@ -332,9 +336,14 @@ def registrar_certify(request: Request, asset_id: str) -> Response:
 
 @router.post("/console/registrar/certificates/{certificate_id}/revocation")
 def registrar_revoke(request: Request, certificate_id: str,
-                     reason_code: Annotated[int, Form()] = 1) -> Response:  # fmt: skip
+                     reason_code: Annotated[int, Form()] = 0) -> Response:  # fmt: skip
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
-        body = certificates.RevocationIn(reason_code=reason_code)
+        if reason_code not in set(ManualRevocationReason):
+            error = {"loc": ["body", "reason_code"], "msg": "not in the catalogue",
+                     "type": "enum"}  # fmt: skip
+            raise ValidationFailed(f"choose a revocation reason from the list, not {reason_code}",
+                                   errors=[error])  # fmt: skip
+        body = certificates.RevocationIn(reason_code=ManualRevocationReason(reason_code))
         return certificates.revoke_certificate(runtime, user, certificate_id, body)
 
     return _act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
@@ -557,9 +566,12 @@ def _verdict_ctx(runtime: LedgerRuntime, lang: str, raw: Any) -> dict[str, Any]:
          "detail": r.detail, "field": r.field}
         for r in verdict.reasons
     ]  # fmt: skip
+    revoked_why = (i18n.revocation_label(lang, verdict.revocation_reason)
+                   if verdict.revocation_reason is not None else None)  # fmt: skip
     recognised = (i18n.t(lang, "recognised_by", names=", ".join(verdict.recognised_by))
                   if verdict.recognised_by else None)  # fmt: skip
-    return {"verdict": verdict, "head": head, "reasons": reasons, "recognised": recognised}
+    return {"verdict": verdict, "head": head, "reasons": reasons, "recognised": recognised,
+            "revoked_why": revoked_why}  # fmt: skip
 
 
 @router.get("/verify")

@@ -14,6 +14,7 @@ from chain.accounts import Principal
 from chain.commitments import commit
 from chain.documents import CertificateDocument, DocumentError
 from chain.errors import ChainUnavailable, Conflict, NotAuthorised, NotFound
+from chain.revocation import ManualRevocationReason
 from chain.runtime import LedgerRuntime
 from chain.service import asset_documents as docs
 from chain.service.common import (
@@ -22,7 +23,6 @@ from chain.service.common import (
     Bytes32,
     Created,
     JsonDocument,
-    Uint32,
     agreement_id_for,
     b32,
     certificate_id_for,
@@ -55,7 +55,12 @@ class RenewalIn(BaseModel):
 
 
 class RevocationIn(BaseModel):
-    reason_code: Uint32 = Field(examples=[2], description="Revocation reason code")
+    reason_code: ManualRevocationReason = Field(
+        examples=[2],
+        description="Revocation reason from the catalogue: 2 registration error, 3 holder's "
+        "request, 4 objection upheld, 5 authority or court order, 6 issuing key compromised, "
+        "99 other (1, disposal, is recorded by the registry itself)",
+    )
 
 
 class AgreementIn(BaseModel):
@@ -161,7 +166,8 @@ def revoke_certificate(
             f"certificate {hex32(certificate_id)} is revoked by its issuing registrar "
             f"{cert['registrarOrgId']}, not by {principal.org_id}"
         )
-    return submit(runtime, principal, "revokeCertificate", [b32(certificate_id), body.reason_code],
+    args = [b32(certificate_id), int(body.reason_code)]
+    return submit(runtime, principal, "revokeCertificate", args,
                   idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from chain.revocation import describe as describe_reason
 from chain.runtime import LedgerRuntime
 from chain.service.approvals import _application
 from chain.service.common import (
@@ -64,6 +65,12 @@ class CertificateStatusOut(BaseModel):
     issued_at: int
     valid_until: int
     revocation_reason: int
+    revocation_reason_name: str | None = Field(
+        description="Catalogue name of the revocation reason (None unless revoked)"
+    )
+    revocation_reason_text: str | None = Field(
+        description="The revocation reason in words (None unless revoked)"
+    )
     replaced_by: str | None
     pledged: bool
     by_org_id: str | None
@@ -124,9 +131,11 @@ def certificate_status(
     by = b32(by_org_id) if by_org_id else b32(ZERO32)
     v = struct(runtime, "verify", b32(certificate_id), by)
     replaced = str(v["replacedBy"])
+    status = CERTIFICATE_STATUSES[int(v["status"])]
+    reason = describe_reason(int(v["revocationReason"])) if status == "Revoked" else None
     return CertificateStatusOut(
         certificate_id=hex32(certificate_id),
-        status=CERTIFICATE_STATUSES[int(v["status"])],
+        status=status,
         kind=REGISTRATION_KINDS[int(v["kind"])],
         asset_id=str(v["assetId"]),
         registrar_org_id=str(v["registrarOrgId"]),
@@ -134,6 +143,8 @@ def certificate_status(
         issued_at=int(chain_certificate(runtime, certificate_id)["issuedAt"]),
         valid_until=int(v["validUntil"]),
         revocation_reason=int(v["revocationReason"]),
+        revocation_reason_name=reason.name if reason else None,
+        revocation_reason_text=reason.en if reason else None,
         replaced_by=None if replaced == ZERO32 else replaced,
         pledged=bool(v["pledged"]),
         by_org_id=hex32(by_org_id) if by_org_id else None,

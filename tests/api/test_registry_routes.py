@@ -181,9 +181,19 @@ def test_signed_document_verifies_and_a_tampered_one_does_not(w: RegistryWorld) 
     refused = w.call("POST", f"/v1/certificates/{cert_id}/revocation", "xm_registrar",
                      {"reason_code": 2})  # fmt: skip
     assert refused.status_code == 403
+    active = w.client.get(f"/v1/certificates/{cert_id}/status", headers=w.auth("holder")).json()
+    assert active["revocation_reason_name"] is None and active["revocation_reason_text"] is None
+    # only reasons from the catalogue; 1 (disposal) is the registry's own
+    for outside in (0, 1, 7, 100):
+        bad = w.call("POST", f"/v1/certificates/{cert_id}/revocation", "registrar",
+                     {"reason_code": outside})  # fmt: skip
+        assert bad.status_code == 422, outside
+        assert bad.json()["errors"][0]["loc"][-1] == "reason_code"
     w.ok("POST", f"/v1/certificates/{cert_id}/revocation", "registrar", {"reason_code": 2})
     status = w.client.get(f"/v1/certificates/{cert_id}/status", headers=w.auth("holder")).json()
     assert status["status"] == "Revoked" and status["revocation_reason"] == 2
+    assert status["revocation_reason_name"] == "REGISTRATION_ERROR"
+    assert status["revocation_reason_text"] == "the registration was found to be wrong"
     verdict = w.client.post("/v1/verify", json={"document": doc}).json()
     assert verdict["valid"] is False and verdict["status"] == "Revoked"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from eth_account import Account
 
 from chain.service import revenue
@@ -115,6 +116,9 @@ def test_qingdao_flow_through_the_cli(cast: Cli, tmp_path: Path) -> None:
 
 def test_revoke_prints_the_operation_and_changes_the_status(cast: Cli, tmp_path: Path) -> None:
     _, cert = _certified(cast, tmp_path, "370200-JT-REV")
+    with pytest.raises(SystemExit) as refused:  # 1 is disposal's own reason
+        cast.run("cert", "revoke", cert, "--reason", "1", who="registrar")
+    assert refused.value.code == 2 and "invalid choice: 1" in cast.capsys.readouterr().err
     body = cast.ok("cert", "revoke", cert, "--reason", "2", who="registrar")
     assert body["operation"]["function"] == "revokeCertificate"
     assert body["operation"]["args"][1] == 2

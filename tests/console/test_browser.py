@@ -180,11 +180,11 @@ def test_console_walks_an_asset_to_a_verified_certificate(
 
             registrar, page = _login(browser, base, cast.keys["registrar"], "/console/registrar")
             page.once("dialog", lambda dialog: dialog.accept())  # revoking asks once
-            page.fill("#certificates input[name=reason_code]", "2")
+            page.select_option("#certificates select[name=reason_code]", "2")
             page.click("#certificates form.revoke button")
             _wait_mined(page, app, cast)
             row = page.locator("#certificates tr.cert-row").inner_text()
-            assert "已撤销" in row
+            assert "已撤销" in row and "登记信息有误" in row
             page.screenshot(path=str(SHOTS / "registrar-certificates.png"), full_page=True)
             registrar.close()
 

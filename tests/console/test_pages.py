@@ -327,14 +327,19 @@ def test_registrar_revokes_a_certificate(console: ConsoleWorld) -> None:
     # another registrar's user cannot: only the issuing registrar revokes
     bank = console.login("bank")
     assert bank.post(action, data={"reason_code": "2"}).status_code == 403
-    revoke = registrar.post(action, data={"reason_code": "2"})
+    assert '<option value="3">持有单位申请撤销</option>' in page
+    assert '<option value="1">' not in page  # disposal revokes on its own
+    refused = registrar.post(action, data={"reason_code": "1"})
+    assert refused.status_code == 422 and "choose a revocation reason from the list" in refused.text
+    revoke = registrar.post(action, data={"reason_code": "3"})
     _follow_operation(console, registrar, revoke)
     page = registrar.get("/console/registrar").text
     assert action not in page
     row = re.search(rf'title="{cert_id}".*?</tr>', page, re.S)
-    assert row and "已撤销" in row.group(0)
+    assert row and "已撤销" in row.group(0) and "持有单位申请撤销" in row.group(0)
     verify = console.browser().get(f"/verify?cert={cert_id}")
     assert 'class="card verdict invalid"' in verify.text
+    assert "撤销原因: 持有单位申请撤销" in verify.text
     again = registrar.post(action, data={"reason_code": "2"})
     assert again.status_code in (409, 422) and "该证书已不处于有效状态" in again.text
     auditor = console.login("auditor")

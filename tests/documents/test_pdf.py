@@ -94,3 +94,21 @@ def test_missing_font_names_the_debian_package(monkeypatch: pytest.MonkeyPatch) 
             "LEDGER_X_UNSET",
             "Chinese text",
         )
+
+
+@pytest.mark.usefixtures("evm_snapshot")
+def test_pdf_of_a_revoked_certificate_states_the_reason_in_both_languages(
+    issued: Issued, tmp_path: Path
+) -> None:
+    ledger = issued.ledger
+    ledger.send(
+        ledger.registrar, ledger.registry.functions.revokeCertificate(issued.certificate_id, 4)
+    )
+    doc = documents.build_document(
+        ledger.w3, ledger.address, issued.certificate_id, ledger.registrar, VERIFY_BASE
+    )
+    view = documents.load_view(ledger.w3, ledger.address, issued.certificate_id)
+    path = tmp_path / "revoked.pdf"
+    path.write_bytes(pdf.render_certificate_pdf(doc, view, doc.links.verify))
+    text = PdfReader(path).pages[0].extract_text()
+    assert "Revoked" in text and "异议成立" in text and "an objection was upheld" in text

@@ -189,7 +189,18 @@ def test_verify_revoked_certificate_reports_reason_code(issued: Issued) -> None:
     assert verdict.status == "Revoked"
     assert verdict.revocation_reason == 7
     assert verdict.codes(ok=False) == {"status"}
-    assert "reason code 7" in verdict.failed()[0].detail
+    assert "unlisted reason code 7 (reason code 7)" in verdict.failed()[0].detail
+
+
+@pytest.mark.usefixtures("evm_snapshot")
+def test_verify_names_a_catalogued_revocation_reason(issued: Issued) -> None:
+    ledger = issued.ledger
+    ledger.send(
+        ledger.registrar, ledger.registry.functions.revokeCertificate(issued.certificate_id, 6)
+    )
+    verdict = _verify(issued, _doc(issued))
+    assert verdict.revocation_reason == 6
+    assert "the issuing key was compromised (reason code 6)" in verdict.failed()[0].detail
 
 
 @pytest.mark.usefixtures("evm_snapshot")

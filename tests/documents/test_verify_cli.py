@@ -145,7 +145,7 @@ def test_cli_revoked_certificate_exits_1(
         assert main(args) == 1
         out = capsys.readouterr().out
         assert out.startswith("INVALID")
-        assert "revoked on" in out and "reason code 3" in out
+        assert "revoked on" in out and "the holder asked for revocation (reason code 3)" in out
     finally:
         w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
 
