@@ -2,7 +2,9 @@
 
 API keys look like ``dal_<prefix>_<secret>``; they are shown once and stored as an
 argon2 hash next to the public ``prefix`` used to find the row. Verified keys are cached
-in memory (by the key's sha256) for ``cache_seconds`` so a request does not pay argon2.
+in memory (by the key's sha256) for ``cache_seconds`` so a request does not pay argon2;
+a cached key still costs one primary-key read of its user's ``revoked_at``, so a
+revocation made by any gateway process holds for the very next request everywhere.
 Roles: ``admin`` (manages users of its organisation; the consortium org's admin manages
 every organisation), ``writer`` (writes for its organisation), ``reader``.
 """
@@ -302,7 +304,11 @@ class AccountStore:
         with self._cache_lock:
             cached = self._cache.get(digest)
         if cached is not None and now - cached[0] < self.cache_seconds:
-            return cached[1]
+            if self._still_valid(cached[1].user_id):
+                return cached[1]
+            with self._cache_lock:
+                self._cache.pop(digest, None)
+            return None
         with self.sessions() as session:
             row = session.execute(
                 select(User, Organisation)
@@ -330,6 +336,12 @@ class AccountStore:
         with self._cache_lock:
             self._cache[digest] = (now, principal)
         return principal
+
+    def _still_valid(self, user_id: str) -> bool:
+        """Whether the user of a cached key exists and is not revoked (by any process)."""
+        with self.sessions() as session:
+            found = session.execute(select(User.revoked_at).where(User.id == user_id)).first()
+        return found is not None and found[0] is None
 
     # -- first start --------------------------------------------------------------------
 

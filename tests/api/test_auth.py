@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from chain.accounts import CONSORTIUM_ORG_ID
+from chain.accounts import CONSORTIUM_ORG_ID, AccountStore
 from chain.runtime import LedgerRuntime
 from tests.api.conftest import Gateway, settings_for
 
@@ -146,6 +146,20 @@ def test_revoked_key_is_401(gateway: Gateway) -> None:
     assert gateway.client.get("/v1/me", headers=gateway.auth(key)).status_code == 200
     user_id = gateway.runtime.accounts.authenticate(key).user_id  # type: ignore[union-attr]
     gateway.runtime.accounts.revoke_user(user_id)
+    _problem(gateway.client.get("/v1/me", headers=gateway.auth(key)), 401, "not-authenticated")
+
+
+def test_revocation_by_another_process_holds_at_once_despite_a_cached_key(
+    gateway: Gateway,
+) -> None:
+    org = gateway.org(1)
+    key = gateway.user(org, "reader")
+    here = gateway.runtime.accounts
+    first = here.authenticate(key)
+    assert first is not None and here.authenticate(key) == first  # now served from the cache
+    other_worker = AccountStore(here.sessions, cache_seconds=3600)
+    other_worker.revoke_user(first.user_id)
+    assert here.authenticate(key) is None
     _problem(gateway.client.get("/v1/me", headers=gateway.auth(key)), 401, "not-authenticated")
 
 
