@@ -10,8 +10,8 @@ A write route::
                                   request_hash=write.request_hash(request, body))
         return answer(runtime, op, write)
 
-``?wait=true`` waits up to ``wait_timeout`` seconds (default 30, at most the receipt
-timeout) for the receipt and answers ``200`` with the mined operation (events decoded);
+``?wait=true`` waits up to ``wait_timeout`` seconds (default 30, at most 120 and at most
+the gateway's ``receipt_timeout_seconds``) for the receipt and answers ``200`` with the mined operation (events decoded);
 still in flight after that -> ``202``; reverted, dropped or failed -> problem+json
 (``code`` the contract's error name when it can be replayed) with the operation.
 """
@@ -149,5 +149,7 @@ def write_response(
 
 
 def answer(runtime: LedgerRuntime, op: Operation, write: WriteOptions) -> JSONResponse:
-    """The write answer for ``op`` as the request's write options ask (wait, timeout)."""
-    return write_response(runtime.txpipe, op, wait=write.wait, timeout=write.wait_timeout)
+    """The write answer for ``op`` as the request's write options ask (wait, timeout); no
+    request waits longer than the gateway's ``receipt_timeout_seconds``."""
+    timeout = min(write.wait_timeout, runtime.settings.receipt_timeout_seconds)
+    return write_response(runtime.txpipe, op, wait=write.wait, timeout=timeout)

@@ -109,6 +109,7 @@ class LedgerRuntime:
             handle,
             sessions,
             max_in_flight_per_account=settings.max_in_flight_per_account,
+            max_concurrent_submits=settings.max_concurrent_submits,
             confirmations=settings.confirmations,
         )
         return cls(

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chain.paths import DEFAULT_VAR_DIR, LOCALNODE_TOML
@@ -34,8 +34,9 @@ class LedgerSettings(BaseSettings):
     keystore_passphrase_file: Path | None = None
     settlement_token: str | None = None
     redeploy: bool = False
-    max_in_flight_per_account: int = 256
-    receipt_timeout_seconds: float = 120.0
+    max_in_flight_per_account: int = Field(256, ge=1)
+    max_concurrent_submits: int = Field(2, ge=1)
+    receipt_timeout_seconds: float = Field(120.0, gt=0)
     indexer_enabled: bool = True
     indexer_poll_seconds: float = 1.0
     indexer_batch_size: int = 500

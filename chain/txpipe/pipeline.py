@@ -132,7 +132,8 @@ class TxPipeline:
         self._fee_cache_seconds = fee_cache_seconds
         # Python threads contend for the GIL: a few submits at a time finish sooner than
         # many interleaved ones (each RPC return waits behind the others' CPU work).
-        self._submit_slots = threading.BoundedSemaphore(max(1, max_concurrent_submits))
+        self.max_concurrent_submits = max(1, max_concurrent_submits)
+        self._submit_slots = threading.BoundedSemaphore(self.max_concurrent_submits)
         self._fees: tuple[float, dict[str, Any]] | None = None
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
