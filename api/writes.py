@@ -12,8 +12,9 @@ A write route::
 
 ``?wait=true`` waits up to ``wait_timeout`` seconds (default 30, at most 120 and at most
 the gateway's ``receipt_timeout_seconds``) for the receipt and answers ``200`` with the
-mined operation (events decoded); still in flight after that -> ``202``; reverted, dropped or failed -> problem+json
-(``code`` the contract's error name when it can be replayed) with the operation.
+mined operation (events decoded); still in flight after that -> ``202``; reverted, dropped
+or failed -> problem+json (``code`` the contract's error name when it can be replayed)
+with the operation.
 """
 
 from __future__ import annotations
