@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,9 +34,9 @@ class LedgerSettings(BaseSettings):
     keystore_passphrase_file: Path | None = None
     settlement_token: str | None = None
     redeploy: bool = False
-    max_in_flight_per_account: int = Field(256, ge=1)
-    max_concurrent_submits: int = Field(2, ge=1)
-    receipt_timeout_seconds: float = Field(120.0, gt=0)
+    max_in_flight_per_account: Annotated[int, Field(ge=1)] = 256
+    max_concurrent_submits: Annotated[int, Field(ge=1)] = 2
+    receipt_timeout_seconds: Annotated[float, Field(gt=0)] = 120.0
     indexer_enabled: bool = True
     indexer_poll_seconds: float = 1.0
     indexer_batch_size: int = 500
