@@ -9,6 +9,7 @@ from __future__ import annotations
 from eth_account import Account
 from web3 import Web3
 
+from chain.indexer.models import PaymentRow
 from tests.workflows.world import NOTICE, QINGDAO, RegistryWorld, h
 
 YUAN = 100
@@ -149,6 +150,30 @@ def test_qingdao_flow_with_revenue_settles_exact_shares_until_disposal(
                           headers=w.auth("auditor")).json()["payments"]  # fmt: skip
     assert [p["payment_id"] for p in listed] == [*paid_ids, off_id]
     assert all(p["remitted"] for p in listed)
+
+    # -- the auditor's consistency check against the deployed contracts ----------------
+    audit = w.client.get("/v1/audit/consistency", headers=w.auth("auditor")).json()
+    assert audit["consistent"] is True, audit["differences"]
+    assert audit["checked"]["assets_with_payments"] >= 1 and audit["checked"]["certificates"] >= 1
+    store = w.client.app.state.indexer_store
+    with store() as session, session.begin():  # a quiet edit of one indexed payment
+        row = session.get(PaymentRow, off_id.lower())
+        assert row is not None and int(row.operator_share) == 90_000 * YUAN
+        row.operator_share = int(row.operator_share) + 1
+    try:
+        audit = w.client.get("/v1/audit/consistency", headers=w.auth("auditor")).json()
+        assert audit["consistent"] is False
+        assert audit["differences"] == [{
+            "kind": "payment_totals", "id": asset_id, "field": "operator_total",
+            "store": 606_000 * YUAN + 1, "chain": 606_000 * YUAN,
+        }]  # fmt: skip
+    finally:
+        with store() as session, session.begin():
+            row = session.get(PaymentRow, off_id.lower())
+            assert row is not None
+            row.operator_share = int(row.operator_share) - 1
+    audit = w.client.get("/v1/audit/consistency", headers=w.auth("auditor")).json()
+    assert audit["consistent"] is True
 
     # -- pledge, release ---------------------------------------------------------------
     response = w.ok("POST", f"/v1/assets/{asset_id}/pledges", "holder", {
