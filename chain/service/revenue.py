@@ -15,11 +15,15 @@ keccak256 so no readable bank detail is stored on chain.
 Token payments are two transactions when the merchant's allowance is short: ``approve``
 on the token for exactly the amount, waited for until mined (``pay`` is simulated with
 ``eth_call`` before it is signed, and that simulation needs the allowance), then ``pay``.
+Payments of one payer are prepared one at a time in a gateway process, and the allowance
+they find is net of that payer's ``pay`` transactions still in flight, so concurrent
+payments neither overwrite each other's approval nor count the same allowance twice.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +47,7 @@ from chain.errors import (
     revert_from_exception,
 )
 from chain.runtime import LedgerRuntime
-from chain.txpipe import MINED, TERMINAL, Operation
+from chain.txpipe import IN_FLIGHT, MINED, TERMINAL, Operation
 
 SPLIT = "RevenueSplit"
 REGISTRY = "AssetRegistry"
@@ -584,38 +588,72 @@ def pay(
     split = _split(runtime)
     token = token_contract(runtime)
     approval: Operation | None = None
-    if _existing_operation(runtime, user.user_id, idempotency_key) is None:
-        ctx = _payment_context(runtime, asset)
-        if ctx[5]:
-            raise ContractRevert("AssetDisposed", {"assetId": asset})
-        if not ctx[4]:
-            raise ContractRevert("PaidUseNotApproved", {"assetId": asset})
-        allowance = int(_call(runtime, token, "allowance", signer.address, split.address))
-        if allowance < amount:
-            balance = int(_call(runtime, token, "balanceOf", signer.address))
-            if balance < amount:
-                raise ContractRevert(
-                    "ERC20InsufficientBalance",
-                    {"sender": signer.address, "balance": balance, "needed": amount},
-                )
-            approval = _submit(
-                runtime, user, token, TEST_TOKEN, "approve", [split.address, amount],
-                idempotency_key=None if idempotency_key is None else f"{idempotency_key}:approve",
-                request_hash=request_hash,
-            )  # fmt: skip
-            approval = runtime.txpipe.wait(approval.id, approve_timeout)
-            if approval.state != MINED:
-                raise OperationFailed(
-                    f"approving {amount} fen to RevenueSplit ended {approval.state}; "
-                    "the payment was not sent",
-                    operation_id=approval.id,
-                )
-    op = _submit(
-        runtime, user, split, SPLIT, "pay", [asset, amount, ref],
-        idempotency_key=idempotency_key, request_hash=request_hash,
-        extra_error_abis=[token.abi],
-    )  # fmt: skip
+    with _payer_turn(signer.address):
+        if _existing_operation(runtime, user.user_id, idempotency_key) is None:
+            ctx = _payment_context(runtime, asset)
+            if ctx[5]:
+                raise ContractRevert("AssetDisposed", {"assetId": asset})
+            if not ctx[4]:
+                raise ContractRevert("PaidUseNotApproved", {"assetId": asset})
+            # ``pay`` transactions of this payer still in flight spend the allowance (and
+            # the balance) first: they come before any new transaction in nonce order.
+            queued = _queued_payments(runtime, signer.address, split.address)
+            allowance = int(_call(runtime, token, "allowance", signer.address, split.address))
+            if allowance - queued < amount:
+                balance = int(_call(runtime, token, "balanceOf", signer.address)) - queued
+                if balance < amount:
+                    raise ContractRevert(
+                        "ERC20InsufficientBalance",
+                        {"sender": signer.address, "balance": max(balance, 0), "needed": amount},
+                    )
+                approval = _submit(
+                    runtime, user, token, TEST_TOKEN, "approve", [split.address, amount],
+                    idempotency_key=None if idempotency_key is None
+                    else f"{idempotency_key}:approve",
+                    request_hash=request_hash,
+                )  # fmt: skip
+                approval = runtime.txpipe.wait(approval.id, approve_timeout)
+                if approval.state != MINED:
+                    raise OperationFailed(
+                        f"approving {amount} fen to RevenueSplit ended {approval.state}; "
+                        "the payment was not sent",
+                        operation_id=approval.id,
+                    )
+        op = _submit(
+            runtime, user, split, SPLIT, "pay", [asset, amount, ref],
+            idempotency_key=idempotency_key, request_hash=request_hash,
+            extra_error_abis=[token.abi],
+        )  # fmt: skip
     return PaymentSubmission(payment_id=payment_id, operation=op, approval=approval)
+
+
+_payer_locks: dict[str, threading.Lock] = {}
+_payer_locks_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def _payer_turn(payer: str) -> Iterator[None]:
+    """One token payment of a payer prepared at a time in this process (check the
+    allowance, approve, journal ``pay``), so approvals and payments pair up in nonce order."""
+    with _payer_locks_guard:
+        lock = _payer_locks.setdefault(payer.lower(), threading.Lock())
+    with lock:
+        yield
+
+
+def _queued_payments(runtime: LedgerRuntime, payer: str, split_address: str) -> int:
+    """Fen in this payer's ``pay`` transactions journaled but not yet mined."""
+    with runtime.sessions() as session:
+        queued = session.scalars(
+            select(Operation).where(
+                Operation.signer == payer,
+                Operation.chain_id == runtime.txpipe.chain_id,
+                Operation.contract_address == split_address,
+                Operation.function == "pay",
+                Operation.state.in_(IN_FLIGHT),
+            )
+        )
+        return sum(int(op.args[1]) for op in queued)
 
 
 def record_offchain_payment(

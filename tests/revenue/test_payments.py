@@ -3,6 +3,10 @@ forward-only schedule changes, refusals, off-chain payments and remittance, idem
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+from chain.service import revenue
+from chain.txpipe import Operation
 from tests.revenue.conftest import EXAMPLE_BOUNDS, EXAMPLE_BPS, QINGDAO, YUAN, RevenueLedger
 
 # DOMAIN.md worked example: payment -> (operator, treasury), in yuan.
@@ -253,6 +257,32 @@ def test_pay_approves_first_then_retry_with_same_key_creates_one_payment(
         f"/v1/assets/{asset}/payments", "merchant2", {"amount": 6_000 * YUAN, "reference": "p"}
     )
     assert poor.status_code == 422 and poor.json()["code"] == "ERC20InsufficientBalance"
+
+
+def test_concurrent_payments_by_one_payer_all_settle_with_exact_totals(
+    rl: RevenueLedger,
+) -> None:
+    asset = rl.approved_asset()
+    merchant = rl.orgs["merchant2"]
+    principal = rl.runtime.accounts.authenticate(rl.keys["merchant2"])
+    assert principal is not None
+    # some payments find the allowance short and approve; later ones find it covered
+    amounts = [3_000 * YUAN, 1_000 * YUAN, 2_000 * YUAN, 500 * YUAN, 2_500 * YUAN, 1_500 * YUAN]
+    rl.fund("merchant2", sum(amounts))
+    before = rl.get(f"/v1/orgs/{merchant}/balance").json()
+
+    def pay(n: int) -> Operation:
+        made = revenue.pay(rl.runtime, principal, asset, amounts[n], f"together-{n}")
+        return rl.runtime.txpipe.wait(made.operation.id, 60)
+
+    with ThreadPoolExecutor(len(amounts)) as pool:
+        ops = list(pool.map(pay, range(len(amounts))))
+    assert [(op.function, op.state) for op in ops] == [("pay", "mined")] * len(amounts)
+    split = rl.runtime.contract("RevenueSplit")
+    total_paid = split.functions.assetTotals(bytes.fromhex(asset[2:])).call()[0]
+    assert total_paid == sum(amounts)
+    after = rl.get(f"/v1/orgs/{merchant}/balance").json()
+    assert after["balance"] == before["balance"] - sum(amounts)
 
 
 def test_faucet_only_for_the_consortium_admin(rl: RevenueLedger) -> None:
