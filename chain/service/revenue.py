@@ -273,11 +273,13 @@ def _chain(runtime: LedgerRuntime) -> Iterator[None]:
         yield
 
 
-def _call(runtime: LedgerRuntime, contract: Contract, fn: str, *args: Any) -> Any:
+def _call(
+    runtime: LedgerRuntime, contract: Contract, fn: str, *args: Any, block: int | str = "latest"
+) -> Any:
     """A view call; reverts become ContractRevert (error name), transport -> 503."""
     try:
         with _chain(runtime):
-            return getattr(contract.functions, fn)(*args).call()
+            return getattr(contract.functions, fn)(*args).call(block_identifier=block)
     except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
         raise revert_from_exception(exc, [contract.abi]) from None
     except (ConnectionError, OSError, TimeoutError) as exc:
@@ -595,12 +597,19 @@ def pay(
                 raise ContractRevert("AssetDisposed", {"assetId": asset})
             if not ctx[4]:
                 raise ContractRevert("PaidUseNotApproved", {"assetId": asset})
-            # ``pay`` transactions of this payer still in flight spend the allowance (and
+            # ``pay`` transactions of this payer not yet in a block spend the allowance (and
             # the balance) first: they come before any new transaction in nonce order.
-            queued = _queued_payments(runtime, signer.address, split.address)
-            allowance = int(_call(runtime, token, "allowance", signer.address, split.address))
-            if allowance - queued < amount:
-                balance = int(_call(runtime, token, "balanceOf", signer.address)) - queued
+            # Nonce, allowance and balance are read at one block, so a payment counts once.
+            block = _head(runtime)
+            with _chain(runtime):
+                mined = runtime.w3.eth.get_transaction_count(signer.address, block)
+            queued = _queued_payments(runtime, signer.address, split.address, mined)
+            allowance = int(_call(runtime, token, "allowance", signer.address, split.address,
+                                  block=block)) - queued  # fmt: skip
+            if allowance < amount:
+                balance = (
+                    int(_call(runtime, token, "balanceOf", signer.address, block=block)) - queued
+                )
                 if balance < amount:
                     raise ContractRevert(
                         "ERC20InsufficientBalance",
@@ -641,12 +650,24 @@ def _payer_turn(payer: str) -> Iterator[None]:
         yield
 
 
-def _queued_payments(runtime: LedgerRuntime, payer: str, split_address: str) -> int:
-    """Fen in this payer's ``pay`` transactions journaled but not yet mined."""
+def _head(runtime: LedgerRuntime) -> int:
+    try:
+        with _chain(runtime):
+            return int(runtime.w3.eth.block_number)
+    except (ConnectionError, OSError, TimeoutError) as exc:
+        raise ChainUnavailable(f"the chain does not answer: {type(exc).__name__}") from None
+
+
+def _queued_payments(
+    runtime: LedgerRuntime, payer: str, split_address: str, from_nonce: int
+) -> int:
+    """Fen in this payer's journaled ``pay`` transactions from ``from_nonce`` on (the ones
+    not in a block at the head the allowance was read at)."""
     with runtime.sessions() as session:
         queued = session.scalars(
             select(Operation).where(
                 Operation.signer == payer,
+                Operation.nonce >= from_nonce,
                 Operation.chain_id == runtime.txpipe.chain_id,
                 Operation.contract_address == split_address,
                 Operation.function == "pay",
