@@ -2,7 +2,8 @@
 ``LEDGER_CHAIN=local``) in front of an anvil node, both started in a temp folder, driven
 over real HTTP with httpx. The Qingdao flow - orgs and users, register, value, certify,
 recognition by Xiamen, paid use, schedule, token payments of the DOMAIN.md worked
-example, off-chain payment and remittance, pledge, release, disposal - is checked against
+example, off-chain payment and remittance, concurrent payments by one merchant, pledge,
+release, disposal - is checked against
 the contracts read directly with web3 from the test, and against ``/v1/operations/{id}``.
 Then the gateway is SIGKILLed (once right after a 202) and restarted on the same var
 folder and node: same contracts, same state, the journaled write mined exactly once."""
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -328,6 +330,26 @@ def test_qingdao_flow_on_anvil_matches_chain_and_survives_sigkill(e2e: E2E) -> N
     assert split.functions.outstandingRemittance(raw(asset_id)).call() == 0
     assert t.get(f"/v1/assets/{asset_id}/remittance")["outstanding_remittance"] == 0
 
+    # -- concurrent payments by one merchant spend its whole balance; none is refused --
+    together = [100_000, 120_000, 130_000, 150_000, 120_000]
+    assert sum(together) * YUAN == balance(merchant_account)
+    shares_before = balance(payout) + balance(treasury)
+
+    def pay_together(n: int) -> httpx.Response:
+        with httpx.Client(timeout=60) as client:
+            return client.post(
+                f"{t.gateway.url}/v1/assets/{asset_id}/payments", params={"wait": "true"},
+                json={"amount": together[n] * YUAN, "reference": f"QD-E2E-TOGETHER-{n}"},
+                headers=t.auth("merchant"),
+            )  # fmt: skip
+
+    with ThreadPoolExecutor(len(together)) as pool:
+        answers = list(pool.map(pay_together, range(len(together))))
+    assert [a.status_code for a in answers] == [200] * len(together), [a.text for a in answers]
+    assert balance(merchant_account) == 0
+    assert balance(payout) + balance(treasury) - shares_before == sum(together) * YUAN
+    assert split.functions.assetTotals(raw(asset_id)).call()[0] == 2_300_000 * YUAN
+
     # -- pledge, release, disposal -----------------------------------------------------
     response = t.ok("POST", f"/v1/assets/{asset_id}/pledges", "holder", {
         "bank_org_id": t.orgs["bank"], "amount_fen": 2_000_000_00,
@@ -372,9 +394,9 @@ def test_qingdao_flow_on_anvil_matches_chain_and_survives_sigkill(e2e: E2E) -> N
     assert again.json()["code"] == "conflict" and again.json()["asset_id"] == second_asset
     # state and keys survive: the same reads, and a new write with the next nonce
     assert t.get(f"/v1/assets/{asset_id}/onchain")["status"] == "Disposed"
-    assert t.get(f"/v1/assets/{asset_id}/remittance")["total_paid"] == 1_680_000 * YUAN
+    assert t.get(f"/v1/assets/{asset_id}/remittance")["total_paid"] == 2_300_000 * YUAN
     payments = t.get(f"/v1/assets/{asset_id}/payments")["payments"]
-    assert len(payments) == 4 and payments[-1]["payment_id"] == off_id
+    assert len(payments) == 9 and payments[3]["payment_id"] == off_id
     value = {"value_fen": 1_00, "method_code": 1, "report_hash": h("after restart")}
     after = t.ok("POST", f"/v1/assets/{second_asset}/valuation", "registrar", value)
     assert reg.functions.asset(raw(second_asset)).call()[10] == 1_00
