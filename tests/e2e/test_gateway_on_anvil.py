@@ -3,8 +3,8 @@
 over real HTTP with httpx. The Qingdao flow - orgs and users, register, value, certify,
 recognition by Xiamen, paid use, schedule, token payments of the DOMAIN.md worked
 example, off-chain payment and remittance, concurrent payments by one merchant, pledge,
-release, disposal - is checked against
-the contracts read directly with web3 from the test, and against ``/v1/operations/{id}``.
+release, disposal - is checked against the contracts read directly with web3 from the
+test, and against ``/v1/operations/{id}``.
 Then the gateway is SIGKILLed (once right after a 202) and restarted on the same var
 folder and node: same contracts, same state, the journaled write mined exactly once."""
 
