@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
+from api.limits import BodyGuard, restore_recursion_limit
 from api.metrics import install_metrics
 from api.routers import ROUTERS
 from api.routes import health, operations, users
@@ -21,6 +22,8 @@ from chain.indexer.models import create_tables
 from chain.indexer.runner import IndexerRunner, indexer_for_deployment
 from chain.runtime import LedgerRuntime
 from chain.settings import LedgerSettings, get_settings
+
+restore_recursion_limit()
 
 
 def start_indexer(runtime: LedgerRuntime) -> IndexerRunner | None:
@@ -73,6 +76,7 @@ def create_app(
         active = runtime
         if active is None:
             active = await run_in_threadpool(LedgerRuntime.start, resolved, deploy=deploy)
+            restore_recursion_limit()
         app.state.runtime = active
         await run_in_threadpool(active.open)
         app.state.indexer_store = active.sessions
@@ -93,7 +97,8 @@ def create_app(
     )
     app.state.settings = resolved
     install_error_handlers(app)
-    metrics = install_metrics(app)
+    app.add_middleware(BodyGuard, max_body_bytes=resolved.max_body_bytes)
+    metrics = install_metrics(app)  # outermost: it counts the guard's refusals too
     metrics.register_gauge(
         "ledger_indexer_block", "Last block the indexer stored.", _indexer_gauge("indexed_block")
     )

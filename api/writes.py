@@ -19,6 +19,7 @@ with the operation.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -28,10 +29,13 @@ from pydantic import BaseModel, Field
 
 from api.errors import problem
 from chain.errors import revert_status
+from chain.indexer.runner import IndexerRunner
 from chain.runtime import LedgerRuntime
 from chain.txpipe import MINED, TERMINAL, Operation, TxPipeline, request_hash
 
 DEFAULT_WAIT_SECONDS = 30.0
+INDEXED_HEADER = "Ledger-Indexed"
+INDEXED_BLOCK_HEADER = "Ledger-Indexed-Block"
 
 
 class ContractRef(BaseModel):
@@ -93,6 +97,8 @@ class WriteOptions:
     wait: bool
     wait_timeout: float
     idempotency_key: str | None
+    #: The gateway's indexer: a waited write answers once the store holds its block.
+    indexer: IndexerRunner | None = None
 
     def request_hash(self, request: Request, body: Any = None) -> str:
         """Hash of method, path and body: the same key with another of these is a 409."""
@@ -101,6 +107,7 @@ class WriteOptions:
 
 
 def write_options(
+    request: Request,
     wait: Annotated[
         bool, Query(description="Wait for the receipt and answer 200 with the result")
     ] = False,
@@ -116,7 +123,10 @@ def write_options(
         ),
     ] = None,
 ) -> WriteOptions:
-    return WriteOptions(wait=wait, wait_timeout=wait_timeout, idempotency_key=idempotency_key)
+    indexer: IndexerRunner | None = getattr(request.app.state, "indexer", None)
+    return WriteOptions(
+        wait=wait, wait_timeout=wait_timeout, idempotency_key=idempotency_key, indexer=indexer
+    )
 
 
 WriteOpts = Annotated[WriteOptions, Depends(write_options)]
@@ -151,6 +161,24 @@ def write_response(
 
 def answer(runtime: LedgerRuntime, op: Operation, write: WriteOptions) -> JSONResponse:
     """The write answer for ``op`` as the request's write options ask (wait, timeout); no
-    request waits longer than the gateway's ``receipt_timeout_seconds``."""
+    request waits longer than the gateway's ``receipt_timeout_seconds``.
+
+    A waited write that was mined answers once the store has indexed its block, so the
+    caller's next read finds it: ``Ledger-Indexed: true``. When the time runs out first
+    (or the gateway runs without its indexer) it answers anyway with
+    ``Ledger-Indexed: false``; ``Ledger-Indexed-Block`` says how far the store is.
+    """
     timeout = min(write.wait_timeout, runtime.settings.receipt_timeout_seconds)
-    return write_response(runtime.txpipe, op, wait=write.wait, timeout=timeout)
+    deadline = time.monotonic() + timeout
+    if write.wait and op.state not in TERMINAL:
+        op = runtime.txpipe.wait(op.id, timeout)
+    response = write_response(runtime.txpipe, op, wait=write.wait and op.state in TERMINAL)
+    if write.wait and op.state == MINED and op.block_number is not None:
+        indexer = write.indexer
+        indexed = indexer is not None and indexer.wait_indexed(
+            op.block_number, max(0.0, deadline - time.monotonic())
+        )
+        response.headers[INDEXED_HEADER] = "true" if indexed else "false"
+        if indexer is not None and indexer.indexed_block is not None:
+            response.headers[INDEXED_BLOCK_HEADER] = str(indexer.indexed_block)
+    return response

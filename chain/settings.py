@@ -37,6 +37,8 @@ class LedgerSettings(BaseSettings):
     max_in_flight_per_account: Annotated[int, Field(ge=1)] = 256
     max_concurrent_submits: Annotated[int, Field(ge=1)] = 2
     receipt_timeout_seconds: Annotated[float, Field(gt=0)] = 120.0
+    #: Largest request body a route accepts unless it has its own limit (api/limits.py).
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
     indexer_enabled: bool = True
     indexer_poll_seconds: float = 1.0
     indexer_batch_size: int = 500

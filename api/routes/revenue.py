@@ -19,6 +19,7 @@ from api.auth import CurrentUser, WriterUser
 from api.deps import RuntimeDep
 from api.writes import WRITE_RESPONSES, WriteOpts, answer
 from chain.accounts import normalise_org_id
+from chain.inputs import RequestModel
 from chain.service import revenue
 
 router = APIRouter(tags=["revenue"])
@@ -63,7 +64,7 @@ EXAMPLE_BPS: list[Any] = [2_000, 3_500, 5_000]
 # ---------------------------------------------------------------------------- schemas
 
 
-class ScheduleIn(BaseModel):
+class ScheduleIn(RequestModel):
     """Brackets ``(lower bound, operator share)``: first bound 0, bounds strictly
     increasing, shares non-decreasing and at most 10000 bp, at most 20 brackets."""
 
@@ -123,7 +124,7 @@ class QuoteOut(BaseModel):
     )
 
 
-class PaymentIn(BaseModel):
+class PaymentIn(RequestModel):
     """A merchant (or an operator settling for one) pays in tokens with ``reference``;
     the asset's operator records an off-chain bank payment with ``offchain: true`` and
     ``bank_ref``."""
@@ -177,7 +178,7 @@ class PaymentList(BaseModel):
     payments: list[PaymentOut]
 
 
-class RemittanceIn(BaseModel):
+class RemittanceIn(RequestModel):
     remittance_ref: Reference = Field(examples=["TREASURY-2025-11-0093"])
 
 
@@ -197,7 +198,7 @@ class OperatorRemittanceOut(BaseModel):
     payout_account: str | None
 
 
-class AccountIn(BaseModel):
+class AccountIn(RequestModel):
     account: str = Field(
         pattern=r"^0x[0-9a-fA-F]{40}$", examples=["0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"]
     )
@@ -211,7 +212,7 @@ class BalanceOut(BaseModel):
     allowance_to_split: int
 
 
-class FaucetIn(BaseModel):
+class FaucetIn(RequestModel):
     org_id: str = Field(pattern=HEX32, examples=[EXAMPLE_ORG])
     amount: PositiveFen = Field(examples=[10_000_000 * YUAN])
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from api.auth import CurrentUser, require_org_member_or_consortium_admin
 from api.deps import RuntimeDep
 from chain.accounts import Principal, normalise_org_id
+from chain.inputs import RequestModel
 
 router = APIRouter(tags=["users"])
 
@@ -23,7 +24,7 @@ OrgIdPath = Annotated[
 ]
 
 
-class UserIn(BaseModel):
+class UserIn(RequestModel):
     name: str = Field(min_length=1, max_length=200, examples=["Qingdao exchange API"])
     role: Literal["admin", "writer", "reader"] = Field(examples=["writer"])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -68,6 +69,39 @@ class IndexerRunner(BackgroundLoop):
         self.indexer = indexer
         self.poll_interval = poll_interval
         self.max_backoff = max_backoff
+        self._wake = threading.Event()
+        self._progress = threading.Condition()
+        self._indexed: int | None = None
+
+    def stop(self, timeout: float | None = None) -> None:
+        self._stop.set()
+        self._wake.set()
+        super().stop(timeout)
+
+    @property
+    def indexed_block(self) -> int | None:
+        """The last block the store holds, as of the loop's last step."""
+        with self._progress:
+            return self._indexed
+
+    def wait_indexed(self, block: int, timeout: float) -> bool:
+        """Wait until the store holds ``block`` (read your writes); False after ``timeout``
+        or when the loop is not running. Wakes an idle loop to step at once."""
+        deadline = time.monotonic() + timeout
+        with self._progress:
+            while self._indexed is None or self._indexed < block:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self.running:
+                    return False
+                self._wake.set()
+                self._progress.wait(min(remaining, max(self.poll_interval, 0.01)))
+            return True
+
+    def _advanced(self) -> None:
+        number, _ = self.indexer.checkpoint()
+        with self._progress:
+            self._indexed = number
+            self._progress.notify_all()
 
     def run(self) -> None:
         """The loop (blocks): step, sleep when idle, back off on errors."""
@@ -86,8 +120,11 @@ class IndexerRunner(BackgroundLoop):
             backoff = self.poll_interval
             with self.indexer.stats.lock:
                 self.indexer.stats.last_error = None
+            if not result.idle or self._indexed is None:
+                self._advanced()
             if result.idle:
-                self._stop.wait(self.poll_interval)
+                self._wake.wait(self.poll_interval)
+                self._wake.clear()
 
     def status(self) -> dict[str, Any]:
         status = self.indexer.status()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from chain.accounts import Principal
 from chain.commitments import commit
 from chain.errors import NotAuthorised, NotFound, ValidationFailed
+from chain.inputs import RequestModel
 from chain.runtime import LedgerRuntime
 from chain.service import asset_documents as docs
 from chain.service.common import (
@@ -28,7 +29,7 @@ from chain.service.common import (
 from chain.txpipe import Operation
 
 
-class ApplicationCreate(BaseModel):
+class ApplicationCreate(RequestModel):
     operator_org_id: Bytes32 = Field(description="The authorised operator of the asset's city")
     scope: JsonDocument = Field(
         examples=[{"purpose": "traffic forecasting products", "term_months": 24,
@@ -37,7 +38,7 @@ class ApplicationCreate(BaseModel):
     )  # fmt: skip
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(RequestModel):
     approve: bool = Field(examples=[True])
     reason_hash: Bytes32 | None = Field(
         default=None, description="Commitment of the reasons; required when refusing"

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chain.accounts import Principal
 from chain.commitments import commit
 from chain.errors import Conflict, NotFound, ValidationFailed
+from chain.inputs import RequestModel
 from chain.merkle import resource_tree
 from chain.runtime import LedgerRuntime
 from chain.service import asset_documents as docs
@@ -41,7 +42,7 @@ METADATA_EXAMPLE: dict[str, Any] = {
 MAX_BATCH = 1000
 
 
-class AssetCreate(BaseModel):
+class AssetCreate(RequestModel):
     """A holder registers one data resource: only salted commitments go on chain."""
 
     catalogue_code: str = Field(
@@ -54,7 +55,7 @@ class AssetCreate(BaseModel):
     )
 
 
-class BatchCreate(BaseModel):
+class BatchCreate(RequestModel):
     """Commit many resources in one transaction by their Merkle root."""
 
     items: list[AssetCreate] = Field(min_length=1, max_length=MAX_BATCH)
@@ -63,35 +64,35 @@ class BatchCreate(BaseModel):
     )
 
 
-class BatchItemRef(BaseModel):
+class BatchItemRef(RequestModel):
     index: int = Field(ge=0, lt=MAX_BATCH, examples=[0])
 
 
-class ValuationIn(BaseModel):
+class ValuationIn(RequestModel):
     value_fen: AmountFen
     method_code: Uint32 = Field(examples=[1], description="Valuation method code")
     report_hash: Bytes32 = Field(description="Salted commitment of the valuation report")
 
 
-class ComplianceIn(BaseModel):
+class ComplianceIn(RequestModel):
     passed: bool = Field(examples=[True])
     report_hash: Bytes32
 
 
-class ObjectionIn(BaseModel):
+class ObjectionIn(RequestModel):
     reason_hash: Bytes32
 
 
-class ObjectionResolutionIn(BaseModel):
+class ObjectionResolutionIn(RequestModel):
     upheld: bool = Field(examples=[False])
     resolution_hash: Bytes32
 
 
-class DisputeIn(BaseModel):
+class DisputeIn(RequestModel):
     reason_hash: Bytes32
 
 
-class DisputeResolutionIn(BaseModel):
+class DisputeResolutionIn(RequestModel):
     resolution_hash: Bytes32
 
 

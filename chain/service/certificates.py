@@ -14,6 +14,7 @@ from chain.accounts import Principal
 from chain.commitments import commit
 from chain.documents import CertificateDocument, DocumentError
 from chain.errors import ChainUnavailable, Conflict, NotAuthorised, NotFound
+from chain.inputs import RequestModel, int_code
 from chain.revocation import ManualRevocationReason
 from chain.runtime import LedgerRuntime
 from chain.service import asset_documents as docs
@@ -38,11 +39,11 @@ from chain.txpipe import Operation
 AMENDMENT_KINDS: dict[str, int] = {"change": 1, "correction": 2, "deregistration": 3}
 
 
-class CertificateIssueIn(BaseModel):
+class CertificateIssueIn(RequestModel):
     """Issue the initial registration certificate (no fields: the chain holds them)."""
 
 
-class AmendmentIn(BaseModel):
+class AmendmentIn(RequestModel):
     kind: Literal["change", "correction", "deregistration"] = Field(examples=["correction"])
     metadata: JsonDocument = Field(
         examples=[{"title": "city transport analysis data resource set", "items": 14}],
@@ -50,12 +51,12 @@ class AmendmentIn(BaseModel):
     )
 
 
-class RenewalIn(BaseModel):
+class RenewalIn(RequestModel):
     """Extend the certificate by one term from max(validUntil, now)."""
 
 
-class RevocationIn(BaseModel):
-    reason_code: ManualRevocationReason = Field(
+class RevocationIn(RequestModel):
+    reason_code: int_code(ManualRevocationReason) = Field(  # type: ignore[valid-type]
         examples=[2],
         description="Revocation reason from the catalogue: 2 registration error, 3 holder's "
         "request, 4 objection upheld, 5 authority or court order, 6 issuing key compromised, "
@@ -63,11 +64,11 @@ class RevocationIn(BaseModel):
     )
 
 
-class AgreementIn(BaseModel):
+class AgreementIn(RequestModel):
     partner_org_id: Bytes32 = Field(description="The partner city's registrar org id")
 
 
-class VerifyIn(BaseModel):
+class VerifyIn(RequestModel):
     document: dict[str, Any] = Field(description="A signed data-asset-certificate/v1 document")
     by_org_id: Bytes32 | None = Field(
         default=None, description="Verify for this organisation: it must recognise the certificate"

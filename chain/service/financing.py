@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chain.accounts import Principal
 from chain.errors import NotAuthorised, NotFound
+from chain.inputs import RequestModel
 from chain.runtime import LedgerRuntime
 from chain.service.common import (
     AmountFen,
@@ -27,27 +28,27 @@ from chain.txpipe import Operation
 PLEDGE, CREDIT_LINE, EQUITY = 0, 1, 2
 
 
-class PledgeCreate(BaseModel):
+class PledgeCreate(RequestModel):
     bank_org_id: Bytes32 = Field(description="The lending bank of the asset's city")
     amount_fen: AmountFen
     contract_hash: Bytes32 = Field(description="Commitment of the pledge contract")
 
 
-class CreditLineCreate(BaseModel):
+class CreditLineCreate(RequestModel):
     amount_fen: AmountFen = Field(examples=[6_000_000_000])
     agreement_hash: Bytes32 = Field(description="Commitment of the credit agreement")
 
 
-class EquityCreate(BaseModel):
+class EquityCreate(RequestModel):
     valuation_fen: AmountFen = Field(examples=[100_000_000])
     investee_hash: Bytes32 = Field(description="Commitment of the investee company record")
 
 
-class DisposalIn(BaseModel):
+class DisposalIn(RequestModel):
     reason_hash: Bytes32 = Field(description="Commitment of the disposal decision")
 
 
-class EmptyIn(BaseModel):
+class EmptyIn(RequestModel):
     """No fields: the chain holds everything the step needs."""
 
 

@@ -27,6 +27,7 @@ from chain.errors import (
     SigningKeyElsewhere,
     ValidationFailed,
 )
+from chain.inputs import RequestModel
 from chain.keys import KeystoreError
 from chain.runtime import LedgerRuntime
 from chain.service.common import (
@@ -47,7 +48,7 @@ from chain.service.common import (
 from chain.txpipe import Operation
 
 
-class OrgCreate(BaseModel):
+class OrgCreate(RequestModel):
     """Admit an organisation: a registrar (consortium admin) or an org of the caller's city."""
 
     name: str = Field(min_length=1, max_length=200, examples=["Qingdao Transport Bureau"])
@@ -69,7 +70,7 @@ class OrgCreate(BaseModel):
     )
 
 
-class OrgImport(BaseModel):
+class OrgImport(RequestModel):
     """Bind an organisation admitted elsewhere to a key this gateway created for it."""
 
     org_id: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$", examples=["0x" + "ab" * 32])
