@@ -92,6 +92,13 @@ class IllegalTransition(LedgerError):
     title = "Not allowed in the current state"
 
 
+class DisposalNotRequested(IllegalTransition):
+    """Confirming a disposal the holder has not requested."""
+
+    code = "disposal-not-requested"
+    title = "No disposal was requested for this asset"
+
+
 class Conflict(LedgerError):
     code = "conflict"
     status = 409

@@ -319,6 +319,9 @@ def verify_document(
     if by_org_id is not None:
         by_hex = _org_hex(by_org_id)
         recognised = bool(registry.functions.isRecognised(cid, bytes.fromhex(by_hex[2:])).call())
+        verdict.checked_recognisers.append(by_hex)
+        if recognised:
+            verdict.recognised_by.append(by_hex)
         reasons.append(
             Reason(
                 code="recognised",
@@ -330,6 +333,8 @@ def verify_document(
         )
     for org in recognisers:
         org_hex = _org_hex(org)
+        if org_hex in verdict.checked_recognisers:
+            continue
         verdict.checked_recognisers.append(org_hex)
         if registry.functions.isRecognised(cid, bytes.fromhex(org_hex[2:])).call():
             verdict.recognised_by.append(org_hex)

@@ -8,10 +8,11 @@ from typing import Any
 from pydantic import Field
 
 from chain.accounts import Principal
-from chain.errors import NotAuthorised, NotFound
+from chain.errors import DisposalNotRequested, NotAuthorised, NotFound
 from chain.inputs import RequestModel
 from chain.runtime import LedgerRuntime
 from chain.service.common import (
+    ZERO32,
     AmountFen,
     Bytes32,
     Created,
@@ -195,5 +196,9 @@ def confirm_disposal(
     """The asset city's registrar confirms: current certificate revoked, record kept."""
     asset = chain_asset(runtime, asset_id)
     require_kind(principal, "confirming disposal", "registrar", city=int(asset["city"]))
+    if hex32(asset["disposalReasonHash"]) == ZERO32:
+        raise DisposalNotRequested(
+            f"no disposal requested for asset {hex32(asset_id)}: its holder requests it first"
+        )
     return submit(runtime, principal, "confirmDisposal", [b32(asset_id)],
                   idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
