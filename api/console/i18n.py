@@ -621,6 +621,10 @@ ADMIN_STRINGS: dict[str, dict[str, str]] = {
         "deactivate": "停用",
         "reactivate": "重新启用",
         "deactivate_confirm": "停用后该单位的链上操作将被拒绝，确定吗？",
+        "create_user": "新建用户",
+        "role_admin": "管理员",
+        "role_writer": "经办人",
+        "role_reader": "只读",
     },
     "en": {
         "admin_nav": "Administration",
@@ -653,6 +657,10 @@ ADMIN_STRINGS: dict[str, dict[str, str]] = {
         "deactivate": "Deactivate",
         "reactivate": "Reactivate",
         "deactivate_confirm": "The organisation's writes will be refused. Deactivate it?",
+        "create_user": "Create user",
+        "role_admin": "admin",
+        "role_writer": "writer",
+        "role_reader": "reader",
     },
 }
 ADMIN_ERRORS: dict[str, dict[str, str]] = {

@@ -75,14 +75,14 @@ OrgAdmin = Annotated[Principal, Depends(require_org_member_or_consortium_admin()
 def create_user(
     org_id: OrgIdPath, body: UserIn, runtime: RuntimeDep, user: OrgAdmin
 ) -> UserCreated:
-    created, key = runtime.accounts.create_user(normalise_org_id(org_id), body.name, body.role)
+    created = service.create_user(runtime, user, normalise_org_id(org_id), body.name, body.role)
     return UserCreated(
         id=created.id,
         org_id=created.org_id,
         name=created.name,
         role=created.role,
-        api_key=key,
-        created_at=created.created_at.isoformat(),
+        api_key=created.api_key,
+        created_at=created.created_at,
     )
 
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field
 
 from chain.accounts import Principal, User, normalise_org_id
-from chain.errors import NotAuthorised, SelfRevocation
+from chain.errors import NotAuthorised, SelfRevocation, ValidationFailed
 from chain.runtime import LedgerRuntime
 
 
@@ -85,6 +85,21 @@ def require_user_manager(principal: Principal, org_id: str, action: str) -> None
         f"admin; this key is an admin of organisation {principal.org_id}",
         org_id=org_id,
     )
+
+
+def create_user(
+    runtime: LedgerRuntime, principal: Principal, org_id: str, name: str, role: str
+) -> UserKey:
+    """A new user of an organisation with its API key (answered once)."""
+    org = runtime.accounts.get_org(org_id)
+    require_user_manager(principal, org.org_id, "creating the users")
+    if not 1 <= len(name) <= 200 or not name.strip():
+        raise ValidationFailed(
+            "a user's name is 1 to 200 characters",
+            errors=[{"loc": ["body", "name"], "msg": "1 to 200 characters", "type": "value_error"}],
+        )
+    created, key = runtime.accounts.create_user(org.org_id, name, role)
+    return UserKey(**user_public(created).model_dump(), api_key=key)
 
 
 def list_users(runtime: LedgerRuntime, principal: Principal, org_id: str) -> list[UserPublic]:

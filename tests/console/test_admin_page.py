@@ -140,6 +140,34 @@ def test_org_admin_sees_its_users_and_revokes_a_key(console: ConsoleWorld) -> No
     assert console.runtime.accounts.get_user(own).revoked_at is None
 
 
+def test_org_admin_creates_a_user_whose_key_is_shown_once(console: ConsoleWorld) -> None:
+    admin = _login(console, _admin(console, "holder_admin", "holder"))
+    holder_org = console.cast.orgs["holder"]
+    form = {"org_id": holder_org, "name": "数据填报员", "role": "reader"}
+    response = admin.post("/console/admin/users", data=form)
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    (key,) = re.findall(r'id="new-api-key" class="mono" value="(dal_[^"]+)"', response.text)
+    principal = console.runtime.accounts.authenticate(key)
+    assert principal is not None and principal.org_id == holder_org
+    assert principal.role == "reader" and principal.user_name == "数据填报员"
+    row = response.text.split(f'data-user="{principal.user_id}"')[1].split("</tr>")[0]
+    assert "只读" in row and f"dal_{key[4:12]}_…" in row
+    assert key not in admin.get("/console/admin").text
+    bank = console.cast.orgs["bank"]
+    before = len(console.runtime.accounts.list_users(bank))
+    other = admin.post("/console/admin/users", data={"org_id": bank, "name": "x", "role": "admin"})
+    assert other.status_code == 403 and 'id="new-key"' not in other.text
+    registrar = _login(console, _admin(console, "registrar_admin", "registrar"))
+    refused = registrar.post("/console/admin/users",
+                             data={"org_id": bank, "name": "x", "role": "admin"})  # fmt: skip
+    assert refused.status_code == 403
+    assert len(console.runtime.accounts.list_users(bank)) == before
+    bad = admin.post("/console/admin/users",
+                     data={"org_id": holder_org, "name": "x", "role": "owner"})  # fmt: skip
+    assert bad.status_code == 422 and "输入有误" in bad.text
+
+
 def test_rotating_a_key_shows_the_new_key_once(console: ConsoleWorld) -> None:
     admin = _login(console, _admin(console, "holder_admin", "holder"))
     _, old = console.runtime.accounts.create_user(console.cast.orgs["holder"], "bot", "reader")

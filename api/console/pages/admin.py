@@ -1,5 +1,6 @@
 """The administration page (admins only): users of an organisation with their key
-prefixes, revoke and rotate buttons (a new key is shown once); for a registrar's admin its
+prefixes, a form to create one, revoke and rotate buttons (a new key is shown once); for a
+registrar's admin its
 terms and the activation of its city's organisations; for the consortium admin the
 activation of registrars. Every action calls the same service function as the API, so
 the console applies the API's role limits."""
@@ -99,10 +100,43 @@ def revoke_user(request: Request, user_id: str) -> Response:
     return RedirectResponse(f"{PATH}?org={revoked.org_id}&revoked={revoked.id}", status_code=303)
 
 
+def _show_new_key(request: Request, runtime: LedgerRuntime, user: Principal,
+                  made: user_service.UserKey) -> Response:  # fmt: skip
+    """The page with a new key, rendered in this answer only (never in a URL, never
+    cached). An admin given a new key of its own continues on a session bound to it."""
+    lang = i18n.lang_of(request)
+    try:
+        ctx = _context(runtime, user, lang, made.org_id)
+    except LedgerError as exc:  # the key exists now: show it whatever else fails
+        ctx = {"allowed": True, "error": i18n.error_sentence(lang, exc)}
+    own = made.id == user.user_id
+    response = render(request, TEMPLATE, lang, user, new_key=made, new_key_own=own, **ctx)
+    if own:
+        session.issue(runtime, user, response, secure=request.url.scheme == "https")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post(PATH + "/users")
+def create_user(
+    request: Request,
+    org_id: Annotated[str, Form()],
+    name: Annotated[str, Form()],
+    role: Annotated[str, Form()] = "writer",
+) -> Response:
+    runtime = runtime_of(request)
+    user = session.principal_of(runtime, request)
+    if user is None:
+        return login_redirect()
+    try:
+        made = user_service.create_user(runtime, user, normalise_org_id(org_id), name, role)
+    except LedgerError as exc:
+        return _show_error(request, exc)
+    return _show_new_key(request, runtime, user, made)
+
+
 @router.post(PATH + "/users/{user_id}/key")
 def rotate_key(request: Request, user_id: str) -> Response:
-    """The new key is rendered in this answer only (never in a URL, never cached). An admin
-    rotating its own key gets a session bound to the new key with it."""
     runtime = runtime_of(request)
     user = session.principal_of(runtime, request)
     if user is None:
@@ -111,17 +145,7 @@ def rotate_key(request: Request, user_id: str) -> Response:
         rotated = user_service.rotate_user_key(runtime, user, user_id)
     except LedgerError as exc:
         return _show_error(request, exc)
-    lang = i18n.lang_of(request)
-    try:
-        ctx = _context(runtime, user, lang, rotated.org_id)
-    except LedgerError as exc:  # the key is rotated: show it whatever else fails
-        ctx = {"allowed": True, "error": i18n.error_sentence(lang, exc)}
-    own = rotated.id == user.user_id
-    response = render(request, TEMPLATE, lang, user, new_key=rotated, new_key_own=own, **ctx)
-    if own:
-        session.issue(runtime, user, response, secure=request.url.scheme == "https")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _show_new_key(request, runtime, user, rotated)
 
 
 def _terms_in(notice_days: int, term_days: int) -> registrar_terms.TermsIn:
