@@ -13,12 +13,14 @@ from api.routes import (
     catalogue,
     certificates,
     financing,
+    org_admin,
     orgs,
     revenue,
 )
 
 ROUTERS: list[APIRouter] = [
     orgs.router,
+    org_admin.router,
     assets.router,
     certificates.router,
     agreements.router,

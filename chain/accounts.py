@@ -3,8 +3,9 @@
 API keys look like ``dal_<prefix>_<secret>``; they are shown once and stored as an
 argon2 hash next to the public ``prefix`` used to find the row. Verified keys are cached
 in memory (by the key's sha256) for ``cache_seconds`` so a request does not pay argon2;
-a cached key still costs one primary-key read of its user's ``revoked_at``, so a
-revocation made by any gateway process holds for the very next request everywhere.
+a cached key still costs one primary-key read of its user's ``revoked_at`` and current key
+prefix, so a revocation or key rotation made by any gateway process holds for the very next
+request everywhere.
 Roles: ``admin`` (manages users of its organisation; the consortium org's admin manages
 every organisation), ``writer`` (writes for its organisation), ``reader``.
 """
@@ -168,7 +169,8 @@ class AccountStore:
         self.sessions = sessions
         self.cache_seconds = cache_seconds
         self._hasher = hasher or PasswordHasher()
-        self._cache: dict[str, tuple[float, Principal]] = {}
+        #: sha256 of a key -> (when verified, its principal, its key prefix)
+        self._cache: dict[str, tuple[float, Principal, str]] = {}
         self._cache_lock = threading.Lock()
 
     # -- organisations -----------------------------------------------------------------
@@ -279,14 +281,44 @@ class AccountStore:
                 )
             )
 
-    def revoke_user(self, user_id: str) -> None:
+    def revoke_user(self, user_id: str) -> User:
+        """End the user's key at once; revoking again keeps the first revocation time."""
         with self.sessions() as session, session.begin():
             user = session.get(User, user_id)
             if user is None:
                 raise NotFound(f"no user {user_id}")
-            user.revoked_at = utcnow()
+            if user.revoked_at is None:
+                user.revoked_at = utcnow()
+        self._forget(user_id)
+        return user
+
+    def rotate_key(self, user_id: str) -> tuple[User, str]:
+        """Give the user a new API key (returned, the only time it is seen); the old key
+        stops authenticating at once, in this process and, through the prefix check of
+        cached keys, in every other."""
+        key = new_api_key()
+        try:
+            with self.sessions() as session, session.begin():
+                user = session.get(User, user_id, with_for_update=True)
+                if user is None:
+                    raise NotFound(f"no user {user_id}")
+                if user.revoked_at is not None:
+                    raise Conflict(
+                        f"user {user_id} was revoked; a revoked user gets no new key (create "
+                        "a new user instead)",
+                        user_id=user_id,
+                    )
+                user.key_prefix = key_prefix_of(key)
+                user.key_hash = self._hasher.hash(key)
+        except IntegrityError:  # a prefix collision (1 in 4 billion): try again
+            return self.rotate_key(user_id)
+        self._forget(user_id)
+        return user, key
+
+    def _forget(self, user_id: str) -> None:
+        """Drop this process's cached keys of one user."""
         with self._cache_lock:
-            for digest in [d for d, (_, p) in self._cache.items() if p.user_id == user_id]:
+            for digest in [d for d, (_, p, _k) in self._cache.items() if p.user_id == user_id]:
                 del self._cache[digest]
 
     def count_users(self) -> int:
@@ -304,16 +336,17 @@ class AccountStore:
         with self._cache_lock:
             cached = self._cache.get(digest)
         if cached is not None and now - cached[0] < self.cache_seconds:
-            if self._still_valid(cached[1].user_id):
+            if self._still_valid(cached[1].user_id, cached[2]):
                 return cached[1]
             with self._cache_lock:
                 self._cache.pop(digest, None)
             return None
+        prefix = key_prefix_of(api_key)
         with self.sessions() as session:
             row = session.execute(
                 select(User, Organisation)
                 .join(Organisation, Organisation.org_id == User.org_id)
-                .where(User.key_prefix == key_prefix_of(api_key))
+                .where(User.key_prefix == prefix)
             ).first()
         if row is None:
             return None
@@ -334,14 +367,17 @@ class AccountStore:
             role=user.role,
         )
         with self._cache_lock:
-            self._cache[digest] = (now, principal)
+            self._cache[digest] = (now, principal, prefix)
         return principal
 
-    def _still_valid(self, user_id: str) -> bool:
-        """Whether the user of a cached key exists and is not revoked (by any process)."""
+    def _still_valid(self, user_id: str, prefix: str) -> bool:
+        """Whether the user of a cached key exists, is not revoked and still has that key
+        (not rotated since), as any process left it."""
         with self.sessions() as session:
-            found = session.execute(select(User.revoked_at).where(User.id == user_id)).first()
-        return found is not None and found[0] is None
+            found = session.execute(
+                select(User.revoked_at, User.key_prefix).where(User.id == user_id)
+            ).first()
+        return found is not None and found[0] is None and found[1] == prefix
 
     # -- first start --------------------------------------------------------------------
 

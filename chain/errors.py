@@ -112,6 +112,14 @@ class SigningKeyElsewhere(Conflict):
     title = "This gateway does not hold the organisation's signing key"
 
 
+class SelfRevocation(Conflict):
+    """An admin revoking its own key: refused, so no one locks out the last admin by
+    accident (rotate the key instead, or have another admin revoke it)."""
+
+    code = "self-revocation"
+    title = "A user does not revoke its own key"
+
+
 class IdempotencyConflict(Conflict):
     code = "idempotency-conflict"
     title = "Idempotency key reused with another request"

@@ -1,10 +1,11 @@
 """Console sessions: the API key is checked once at login; the browser then holds a
 signed, HttpOnly, SameSite=Strict cookie naming the user, never the key.
 
-The cookie is ``base64url(json{u: user id, n: nonce, e: expiry}) . hmac-sha256`` with a
-per-gateway secret kept in ``<var_dir>/secrets/console-session-key`` (0600, created on
-first use), so every worker process of one gateway accepts it. Each request reloads the
-user and its organisation: a revoked user is logged out at once. Logging out clears the
+The cookie is ``base64url(json{u: user id, k: key prefix, n: nonce, e: expiry}) .
+hmac-sha256`` with a per-gateway secret kept in ``<var_dir>/secrets/console-session-key``
+(0600, created on first use), so every worker process of one gateway accepts it. Each
+request reloads the user and its organisation: a revoked user, or one whose key was
+rotated since the login (another key prefix), is logged out at once. Logging out clears the
 cookie and denies its nonce for the rest of its life in this process.
 """
 
@@ -65,8 +66,10 @@ def _sign(runtime: LedgerRuntime, payload: str) -> str:
 
 def issue(runtime: LedgerRuntime, principal: Principal, response: Response, *,
           secure: bool) -> None:  # fmt: skip
-    """Set the session cookie for ``principal`` on ``response``."""
-    body = {"u": principal.user_id, "n": secrets.token_urlsafe(12), "e": int(time.time()) + MAX_AGE}
+    """Set the session cookie for ``principal`` (bound to its current key) on ``response``."""
+    prefix = runtime.accounts.get_user(principal.user_id).key_prefix
+    body = {"u": principal.user_id, "k": prefix, "n": secrets.token_urlsafe(12),
+            "e": int(time.time()) + MAX_AGE}  # fmt: skip
     payload = _b64(json.dumps(body, separators=(",", ":")).encode())
     response.set_cookie(
         COOKIE, f"{payload}.{_sign(runtime, payload)}", max_age=MAX_AGE, httponly=True,
@@ -103,7 +106,7 @@ def principal_of(runtime: LedgerRuntime, request: Request) -> Principal | None:
         org = runtime.accounts.get_org(user.org_id)
     except LedgerError:
         return None
-    if user.revoked_at is not None:
+    if user.revoked_at is not None or claims.get("k") != user.key_prefix:
         return None
     return Principal(
         user_id=user.id, user_name=user.name, org_id=org.org_id, org_name=org.name,

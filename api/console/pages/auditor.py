@@ -1,0 +1,58 @@
+"""The auditor's page: search an asset, its history beside the chain's record, and the
+consistency report of the store against the chain."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.console import i18n, lists
+from api.console.pages.rendering import page
+from chain.accounts import Principal
+from chain.errors import NotFound
+from chain.runtime import LedgerRuntime
+from chain.service.common import ASSET_STATUSES, ZERO32, chain_asset
+
+router = APIRouter(include_in_schema=False)
+ASSET_ID = re.compile(r"0x[0-9a-f]{64}")
+
+
+def _auditor_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
+                 request: Request) -> dict[str, Any]:  # fmt: skip
+    query = (request.query_params.get("q") or "").strip()[:66]
+    timeline: list[lists.EventItem] = []
+    selected = onchain = None
+    with lists.reading(request) as store:
+        found = lists.assets(store, text=query or None, limit=50)
+        exact = lists.asset(store, query) if ASSET_ID.fullmatch(query.lower()) else None
+        if exact is not None or (query and len(found) == 1):
+            selected = exact or found[0]
+            timeline = lists.history(store, selected.asset_id)
+        report = lists.consistency(store, runtime)
+    if selected is not None:
+        onchain = _onchain(runtime, selected.asset_id)
+    elif ASSET_ID.fullmatch(query.lower()):
+        onchain = _onchain(runtime, query.lower())  # mined, not indexed yet: the chain says
+    return {"q": query, "found": found, "selected": selected, "timeline": timeline,
+            "onchain": onchain, "report": report,
+            "event_label": lambda name: i18n.event_label(lang, name)}  # fmt: skip
+
+
+def _onchain(runtime: LedgerRuntime, asset_id: str) -> dict[str, Any] | None:
+    """The asset's record read from the chain now (the proof beside the store's history)."""
+    try:
+        record = chain_asset(runtime, asset_id)
+    except NotFound:
+        return None
+    status = int(record.get("status", 0))
+    return {"status": ASSET_STATUSES[status] if status < len(ASSET_STATUSES) else str(status),
+            "value_fen": int(record.get("valueFen", 0)),
+            "certificate": str(record.get("currentCertificateId", ZERO32))}  # fmt: skip
+
+
+@router.get("/console/auditor")
+def auditor_page(request: Request) -> Response:
+    return page(request, "auditor.html", _auditor_ctx)

@@ -1,0 +1,69 @@
+"""The holder's workbench: register data resources, apply for paid use."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from api.console import lists
+from api.console.pages.rendering import act, page
+from chain.accounts import Principal
+from chain.runtime import LedgerRuntime
+from chain.service import approvals, assets
+from chain.txpipe import Operation
+
+router = APIRouter(include_in_schema=False)
+
+
+def _holder_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
+                request: Request) -> dict[str, Any]:  # fmt: skip
+    with lists.reading(request) as store:
+        mine = lists.assets(store, holder=user.org_id)
+        apps = lists.applications(store, holder=user.org_id)
+    operators = [o for o in runtime.accounts.list_orgs()
+                 if o.kind == "operator" and o.city_code == user.city_code]  # fmt: skip
+    return {"assets": mine, "applications": apps, "operators": operators}
+
+
+@router.get("/console/holder")
+def holder_page(request: Request) -> Response:
+    return page(request, "holder.html", _holder_ctx)
+
+
+@router.post("/console/holder/assets")
+def holder_register(
+    request: Request,
+    catalogue_code: Annotated[str, Form()],
+    domain_code: Annotated[int, Form()],
+    title: Annotated[str, Form()] = "",
+    categories: Annotated[int, Form()] = 0,
+    items: Annotated[int, Form()] = 0,
+) -> Response:
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        body = assets.AssetCreate(
+            catalogue_code=catalogue_code, domain_code=domain_code,
+            metadata={"title": title, "categories": categories, "items": items},
+        )  # fmt: skip
+        return assets.register_asset(runtime, user, body).operation
+
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder")
+
+
+@router.post("/console/holder/applications")
+def holder_apply(
+    request: Request,
+    asset_id: Annotated[str, Form()],
+    operator_org_id: Annotated[str, Form()],
+    purpose: Annotated[str, Form()] = "",
+    term_months: Annotated[int, Form()] = 12,
+) -> Response:
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        body = approvals.ApplicationCreate(
+            operator_org_id=operator_org_id,
+            scope={"purpose": purpose, "term_months": term_months},
+        )
+        return approvals.apply_for_paid_use(runtime, user, asset_id, body).operation
+
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder")

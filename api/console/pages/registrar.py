@@ -1,0 +1,128 @@
+"""The registrar's workbench: valuation, compliance, certificates and their revocation,
+recognitions and agreements."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from api.console import lists
+from api.console.pages.rendering import act, chain_now, page, ref_hash
+from chain.accounts import Principal
+from chain.errors import ValidationFailed
+from chain.revocation import ManualRevocationReason
+from chain.revocation import manual_choices as manual_revocation_choices
+from chain.runtime import LedgerRuntime
+from chain.service import assets, certificates
+from chain.txpipe import Operation
+
+router = APIRouter(include_in_schema=False)
+
+
+def _registrar_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
+                   request: Request) -> dict[str, Any]:  # fmt: skip
+    with lists.reading(request) as store:
+        city = lists.assets(store, city=user.city_code)
+        issued = lists.certificates(store, issuer=user.org_id)
+    now = chain_now(runtime)
+    queue = {
+        "to_value": [a for a in city if a.status == "Registered" and not a.value_fen],
+        "to_review": [a for a in city if a.status == "Registered" and a.compliance == "None"],
+        "in_notice": [a for a in city if a.status == "InNotice"],
+    }
+    agreements = certificates.list_agreements(runtime, user)
+    return {"queue": queue, "now": now, "agreements": agreements, "issued": issued,
+            "revocation_choices": manual_revocation_choices()}  # fmt: skip
+
+
+@router.get("/console/registrar")
+def registrar_page(request: Request) -> Response:
+    return page(request, "registrar.html", _registrar_ctx)
+
+
+@router.post("/console/registrar/assets/{asset_id}/valuation")
+def registrar_value(
+    request: Request,
+    asset_id: str,
+    value_yuan: Annotated[float, Form()],
+    method_code: Annotated[int, Form()] = 1,
+    report_ref: Annotated[str, Form()] = "",
+) -> Response:
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        body = assets.ValuationIn(value_fen=round(value_yuan * 100), method_code=method_code,
+                                  report_hash=ref_hash(report_ref))  # fmt: skip
+        return assets.record_valuation(runtime, user, asset_id, body)
+
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
+
+
+@router.post("/console/registrar/assets/{asset_id}/compliance")
+def registrar_review(
+    request: Request,
+    asset_id: str,
+    passed: Annotated[str, Form()] = "yes",
+    report_ref: Annotated[str, Form()] = "",
+) -> Response:
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        body = assets.ComplianceIn(passed=passed == "yes", report_hash=ref_hash(report_ref))
+        return assets.record_compliance(runtime, user, asset_id, body)
+
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
+
+
+@router.post("/console/registrar/assets/{asset_id}/certificate")
+def registrar_certify(request: Request, asset_id: str) -> Response:
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        return certificates.issue_certificate(runtime, user, asset_id).operation
+
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
+
+
+@router.post("/console/registrar/certificates/{certificate_id}/revocation")
+def registrar_revoke(request: Request, certificate_id: str,
+                     reason_code: Annotated[int, Form()] = 0) -> Response:  # fmt: skip
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        if reason_code not in set(ManualRevocationReason):
+            error = {"loc": ["body", "reason_code"], "msg": "not in the catalogue",
+                     "type": "enum"}  # fmt: skip
+            raise ValidationFailed(f"choose a revocation reason from the list, not {reason_code}",
+                                   errors=[error])  # fmt: skip
+        body = certificates.RevocationIn(reason_code=ManualRevocationReason(reason_code))
+        return certificates.revoke_certificate(runtime, user, certificate_id, body)
+
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
+
+
+@router.post("/console/registrar/recognitions")
+def registrar_recognise(request: Request, certificate_id: Annotated[str, Form()]) -> Response:
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        return certificates.recognise(runtime, user, certificate_id.strip())
+
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
+
+
+@router.post("/console/registrar/agreements")
+def registrar_propose(request: Request, partner_org_id: Annotated[str, Form()]) -> Response:
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        body = certificates.AgreementIn(partner_org_id=partner_org_id.strip())
+        return certificates.propose_agreement(runtime, user, body).operation
+
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
+
+
+@router.post("/console/registrar/agreements/{agreement_id}/signature")
+def registrar_sign(request: Request, agreement_id: str) -> Response:
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        return certificates.accept_agreement(runtime, user, agreement_id)
+
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
+
+
+@router.post("/console/registrar/agreements/{agreement_id}/withdrawal")
+def registrar_withdraw(request: Request, agreement_id: str) -> Response:
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        return certificates.withdraw_agreement(runtime, user, agreement_id)
+
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")

@@ -1,0 +1,128 @@
+"""What every console page shares: templates, rendering in the page's language, the
+login redirect, and the two page shapes (a page built from a context, a form that runs a
+write and follows its operation)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from web3 import Web3
+
+from api.console import i18n, lists, session
+from api.deps import get_runtime
+from chain import documents
+from chain.accounts import Principal
+from chain.errors import LedgerError
+from chain.runtime import LedgerRuntime
+from chain.service.common import hex32
+from chain.txpipe import Operation
+
+CONSOLE_DIR = Path(__file__).resolve().parent.parent
+templates = Jinja2Templates(directory=str(CONSOLE_DIR / "templates"))
+
+HOME_BY_KIND = {
+    "holder": "/console/holder",
+    "registrar": "/console/registrar",
+    "finance_dept": "/console/finance",
+    "bank": "/console/bank",
+    "auditor": "/console/auditor",
+    "competent_dept": "/console/review",
+    "data_administration": "/console/review",
+}
+Page = Callable[[LedgerRuntime, Principal, str, Request], dict[str, Any]]
+
+
+def yuan(fen: Any) -> str:
+    return documents.format_yuan(int(fen or 0))
+
+
+def date(ts: Any) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(int(ts or 0))) + " UTC" if ts else "-"
+
+
+def short(value: Any) -> str:
+    text = str(value or "")
+    return text if len(text) <= 14 else f"{text[:8]}…{text[-4:]}"
+
+
+def ref_hash(text: str) -> str:
+    """A 32-byte commitment of a report reference typed into a form (0x hex kept as is)."""
+    text = text.strip()
+    if text.startswith("0x") and len(text) == 66:
+        return hex32(text)
+    return "0x" + bytes(Web3.keccak(text=text or "console")).hex()
+
+
+def render(request: Request, name: str, lang: str, user: Principal | None,
+           status_code: int = 200, **ctx: Any) -> HTMLResponse:  # fmt: skip
+    def tr(key: str, **values: Any) -> str:
+        return i18n.t(lang, key, **values)
+
+    base = {
+        "lang": lang, "t": tr, "user": user, "yuan": yuan, "date": date, "short": short,
+        "status_name": lambda s: i18n.status_name(lang, s),
+        "kind_label": lambda k: i18n.kind_label(lang, k),
+        "revocation_label": lambda code: i18n.revocation_label(lang, code),
+        "home": HOME_BY_KIND.get(user.org_kind, "/console") if user else "/console",
+        "path": request.url.path, "error": None, "notice": None,
+    }  # fmt: skip
+    base.update(ctx)
+    response = templates.TemplateResponse(request, name, base, status_code=status_code)
+    if request.query_params.get("lang") in i18n.LANGS:
+        response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 86400, samesite="strict")
+    return response
+
+
+def runtime_of(request: Request) -> LedgerRuntime:
+    return get_runtime(request)
+
+
+def login_redirect() -> RedirectResponse:
+    return RedirectResponse("/console/login", status_code=303)
+
+
+def op_redirect(op: Operation, next_path: str) -> RedirectResponse:
+    return RedirectResponse(f"/console/operations/{op.id}?next={next_path}", status_code=303)
+
+
+def page(request: Request, template: str, build: Page, *, error: str | None = None,
+         status_code: int = 200) -> Response:  # fmt: skip
+    runtime = runtime_of(request)
+    lang = i18n.lang_of(request)
+    user = session.principal_of(runtime, request)
+    if user is None:
+        return login_redirect()
+    try:
+        ctx = build(runtime, user, lang, request)
+    except LedgerError as exc:
+        ctx, error, status_code = {}, i18n.error_sentence(lang, exc), exc.http_status
+    lag = lists.lag_of(request, runtime)
+    return render(request, template, lang, user, status_code, error=error, lag=lag, **ctx)
+
+
+Action = Callable[[LedgerRuntime, Principal], Operation]
+
+
+def act(request: Request, template: str, build: Page, action: Action, back: str) -> Response:
+    """Run a write; on success follow its operation, on error show the page with a sentence."""
+    runtime = runtime_of(request)
+    user = session.principal_of(runtime, request)
+    if user is None:
+        return login_redirect()
+    try:
+        op = action(runtime, user)
+    except LedgerError as exc:
+        lang = i18n.lang_of(request)
+        return page(request, template, build, error=i18n.error_sentence(lang, exc),
+                    status_code=exc.http_status)  # fmt: skip
+    return op_redirect(op, back)
+
+
+def chain_now(runtime: LedgerRuntime) -> int:
+    return int(runtime.w3.eth.get_block("latest")["timestamp"])
