@@ -13,8 +13,9 @@ import pytest
 from argon2 import PasswordHasher
 from web3 import Web3
 
-from chain import cli, cli_workflows
+from chain import cli
 from chain.accounts import AccountStore
+from chain.cli import context as cli_context
 from chain.runtime import ADMIN_KEY, LedgerRuntime
 from chain.settings import LedgerSettings
 
@@ -107,7 +108,7 @@ def cast_state() -> tuple[dict[str, str], dict[str, str]]:
 def ledger(ledger_runtime: LedgerRuntime, capsys: pytest.CaptureFixture[str],
            monkeypatch: pytest.MonkeyPatch,
            cast_state: tuple[dict[str, str], dict[str, str]]) -> Cli:  # fmt: skip
-    monkeypatch.setattr(cli_workflows, "RUNTIME_FACTORY", lambda settings: ledger_runtime)
+    monkeypatch.setattr(cli_context, "RUNTIME_FACTORY", lambda settings: ledger_runtime)
     monkeypatch.delenv("LEDGER_API_KEY", raising=False)
     keys, orgs = cast_state
     return Cli(ledger_runtime, capsys, keys, orgs)

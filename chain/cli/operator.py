@@ -1,37 +1,21 @@
-"""``ledger``: the command line of the data asset ledger.
-
-    ledger run                 start the local node (local mode), deploy once, serve
-    ledger serve               serve the gateway against the configured chain
-    ledger node start|stop|restart|status
-    ledger deploy [--redeploy] deploy (or find) the contracts and print the record
-    ledger compile             rebuild chain/artifacts from contracts/
-    ledger verify --rpc-url URL --registry 0x... document.json
-                               verify a certificate with nothing but a node and the registry
-
-Workflow commands act as a user (``--api-key`` or ``LEDGER_API_KEY``) and call the same
-``chain.service`` functions as the gateway (see ``chain/cli_workflows.py``)::
-
-    ledger org create --kind holder --name NAME     ledger user create ORG --name N --role writer
-    ledger asset register|value|compliance|show ... ledger cert issue|revoke|recognise|show ...
-    ledger agreement propose|sign|withdraw ...      ledger app apply|review|decide ...
-    ledger schedule set ASSET --bracket 0:2000 ...  ledger split quote --bracket ... --amount N
-    ledger pay ASSET --amount N --reference REF     ledger remit PAYMENT --reference REF
-    ledger pledge request|confirm|release ...       ledger dispose request|confirm ASSET
-    ledger op show OP_ID                            (--json, --no-wait, --idempotency-key)
-"""
+"""Operator commands of ``ledger``: the local node, deployment, the gateway and the
+independent verifier (they act on this host's settings, not as a user)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from typing import Any
 
-from chain import cli_workflows, localnode
+from chain import localnode
 from chain.settings import LedgerSettings
 
+Command = Callable[[argparse.Namespace], int]
 
-def _settings(args: argparse.Namespace) -> LedgerSettings:
+
+def settings_for(args: argparse.Namespace) -> LedgerSettings:
     settings = LedgerSettings()
     if getattr(args, "redeploy", False):
         settings = settings.model_copy(update={"redeploy": True})
@@ -46,7 +30,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 
 def cmd_node(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_for(args)
     config = localnode.load_config(settings.localnode_config)
     if args.action == "start":
         pid = localnode.start(config)
@@ -68,7 +52,7 @@ def cmd_node(args: argparse.Namespace) -> int:
 def cmd_deploy(args: argparse.Namespace) -> int:
     from chain.runtime import LedgerRuntime
 
-    runtime = LedgerRuntime.start(_settings(args))
+    runtime = LedgerRuntime.start(settings_for(args))
     print(json.dumps(runtime.chain_info(), indent=1))
     return 0
 
@@ -85,7 +69,7 @@ def _serve(settings: LedgerSettings) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_for(args)
     if localnode.port_in_use(settings.host, settings.port):
         print(f"port {settings.port} on {settings.host} is taken; set LEDGER_PORT", file=sys.stderr)
         return 2
@@ -94,7 +78,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_for(args)
     if localnode.port_in_use(settings.host, settings.port):
         print(f"port {settings.port} on {settings.host} is taken; set LEDGER_PORT", file=sys.stderr)
         return 2
@@ -110,7 +94,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         if started:
             localnode.stop(config)
-            print("local node stopped (state kept in " f"{config.state_file.parent})")
+            print(f"local node stopped (state kept in {config.state_file.parent})")
     return 0
 
 
@@ -120,14 +104,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return verify_main(args.rest, prog="ledger verify")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["verify"]:  # the independent verifier keeps its own options
-        return cmd_verify(argparse.Namespace(rest=argv[1:]))
-    parser = argparse.ArgumentParser(prog="ledger", description="data asset ledger")
-    sub = parser.add_subparsers(dest="command", required=True)
-    commands: dict[str, Callable[[argparse.Namespace], int]] = {}
-
+def add_commands(sub: Any, commands: dict[str, Command]) -> None:
+    """Add the operator commands to ``ledger``'s subparsers and their handlers to
+    ``commands``."""
     sub.add_parser("compile", help="rebuild contract artifacts")
     commands["compile"] = cmd_compile
     node = sub.add_parser("node", help="the local anvil node")
@@ -142,19 +121,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--redeploy", action="store_true")
     commands["run"] = cmd_run
     sub.add_parser("verify", help="verify a certificate document against the chain")
-    cli_workflows.add_commands(sub)
-
-    args = parser.parse_args(argv)
-    try:
-        if getattr(args, "handler", None) is not None:
-            return cli_workflows.run(args, _settings(args))
-        return commands[args.command](args)
-    except localnode.LocalNodeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Pledges, credit lines, equity contributions and disposal: ``ledger pledge|financing|dispose``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from chain.cli.context import Ctx
+from chain.cli.parsing import CommandTree, model
+
+
+def pledge_request(ctx: Ctx, a: argparse.Namespace) -> Any:
+    from chain.service import financing
+
+    body = model(financing.PledgeCreate, bank_org_id=a.bank, amount_fen=a.amount_fen,
+                 contract_hash=a.contract_hash)  # fmt: skip
+    return financing.request_pledge(ctx.runtime, ctx.principal(), a.target, body,
+                                    **ctx.opts(body))  # fmt: skip
+
+
+def pledge_confirm(ctx: Ctx, a: argparse.Namespace) -> Any:
+    from chain.service import financing
+
+    return financing.confirm_pledge(ctx.runtime, ctx.principal(), a.target, **ctx.opts())
+
+
+def pledge_release(ctx: Ctx, a: argparse.Namespace) -> Any:
+    from chain.service import financing
+
+    return financing.release_pledge(ctx.runtime, ctx.principal(), a.target, **ctx.opts())
+
+
+def credit_line(ctx: Ctx, a: argparse.Namespace) -> Any:
+    from chain.service import financing
+
+    body = model(financing.CreditLineCreate, amount_fen=a.amount_fen,
+                 agreement_hash=a.agreement_hash)  # fmt: skip
+    return financing.record_credit_line(ctx.runtime, ctx.principal(), a.target, body,
+                                        **ctx.opts(body))  # fmt: skip
+
+
+def equity(ctx: Ctx, a: argparse.Namespace) -> Any:
+    from chain.service import financing
+
+    body = model(financing.EquityCreate, valuation_fen=a.valuation_fen,
+                 investee_hash=a.investee_hash)  # fmt: skip
+    return financing.record_equity_contribution(ctx.runtime, ctx.principal(), a.target, body,
+                                                **ctx.opts(body))  # fmt: skip
+
+
+def dispose_request(ctx: Ctx, a: argparse.Namespace) -> Any:
+    from chain.service import financing
+
+    body = model(financing.DisposalIn, reason_hash=a.reason_hash)
+    return financing.request_disposal(ctx.runtime, ctx.principal(), a.target, body,
+                                      **ctx.opts(body))  # fmt: skip
+
+
+def dispose_confirm(ctx: Ctx, a: argparse.Namespace) -> Any:
+    from chain.service import financing
+
+    return financing.confirm_disposal(ctx.runtime, ctx.principal(), a.target, **ctx.opts())
+
+
+def register(tree: CommandTree) -> None:
+    """Add the commands of this module to ``ledger``."""
+    g = tree.group("pledge", "pledges")
+    p = g.leaf("request", pledge_request, "request a pledge (holder)", target="ASSET")
+    p.add_argument("--bank", required=True, metavar="ORG")
+    p.add_argument("--amount-fen", type=int, required=True)
+    p.add_argument("--contract-hash", required=True)
+    g.leaf("confirm", pledge_confirm, "confirm the pledge (its bank)", target="PLEDGE")
+    g.leaf("release", pledge_release, "release the pledge (its bank)", target="PLEDGE")
+
+    g = tree.group("financing", "credit lines and equity contributions")
+    p = g.leaf("credit-line", credit_line, "record a credit line (bank)", target="ASSET")
+    p.add_argument("--amount-fen", type=int, required=True)
+    p.add_argument("--agreement-hash", required=True)
+    p = g.leaf("equity", equity, "record an equity contribution (holder)", target="ASSET")
+    p.add_argument("--valuation-fen", type=int, required=True)
+    p.add_argument("--investee-hash", required=True)
+
+    g = tree.group("dispose", "disposal")
+    p = g.leaf("request", dispose_request, "request disposal (holder)", target="ASSET")
+    p.add_argument("--reason-hash", required=True)
+    g.leaf("confirm", dispose_confirm, "confirm disposal (registrar)", target="ASSET")
