@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if getattr(args, "handler", None) is not None:
-            return workflows.run(args, operator.settings_for(args))
+            return workflows.run(args)
         return commands[args.command](args)
     except localnode.LocalNodeError as exc:
         print(f"error: {exc}", file=sys.stderr)

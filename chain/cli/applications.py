@@ -3,34 +3,31 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from chain.cli.context import Ctx
-from chain.cli.parsing import CommandTree, json_file, model, verdict
-
-
-def app_apply(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import approvals
-
-    body = model(approvals.ApplicationCreate, operator_org_id=a.operator, scope=a.scope)
-    return approvals.apply_for_paid_use(ctx.runtime, ctx.principal(), a.target, body,
-                                        **ctx.opts(body))  # fmt: skip
+from chain.cli.context import Ctx, seg
+from chain.cli.output import Outcome
+from chain.cli.parsing import CommandTree, json_file, verdict
 
 
-def app_review(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import approvals
-
-    body = model(approvals.DecisionIn, approve=a.approve, reason_hash=a.reason_hash)
-    return approvals.review_paid_use(ctx.runtime, ctx.principal(), a.target, body,
-                                     **ctx.opts(body))  # fmt: skip
+def app_apply(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body = {"operator_org_id": a.operator, "scope": a.scope}
+    return ctx.send("POST", f"/v1/assets/{seg(a.target)}/applications", body,
+                    kind="application")  # fmt: skip
 
 
-def app_decide(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import approvals
+def _decision(a: argparse.Namespace) -> dict[str, object]:
+    body: dict[str, object] = {"approve": a.approve}
+    if a.reason_hash is not None:
+        body["reason_hash"] = a.reason_hash
+    return body
 
-    body = model(approvals.DecisionIn, approve=a.approve, reason_hash=a.reason_hash)
-    return approvals.decide_paid_use(ctx.runtime, ctx.principal(), a.target, body,
-                                     **ctx.opts(body))  # fmt: skip
+
+def app_review(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/applications/{seg(a.target)}/reviews", _decision(a))
+
+
+def app_decide(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/applications/{seg(a.target)}/approval", _decision(a))
 
 
 def register(tree: CommandTree) -> None:

@@ -3,70 +3,49 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from chain.cli.context import Ctx
-from chain.cli.parsing import CommandTree, json_file, model, verdict
-
-
-def asset_register(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import assets
-
-    body = model(assets.AssetCreate, catalogue_code=a.catalogue_code, domain_code=a.domain,
-                 metadata=a.metadata)  # fmt: skip
-    return assets.register_asset(ctx.runtime, ctx.principal(), body, **ctx.opts(body))
+from chain.cli.context import Ctx, seg
+from chain.cli.output import Outcome
+from chain.cli.parsing import CommandTree, json_file, verdict
 
 
-def asset_value(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import assets
-
-    body = model(assets.ValuationIn, value_fen=a.value_fen, method_code=a.method,
-                 report_hash=a.report_hash)  # fmt: skip
-    return assets.record_valuation(ctx.runtime, ctx.principal(), a.target, body, **ctx.opts(body))
+def asset_register(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body = {"catalogue_code": a.catalogue_code, "domain_code": a.domain, "metadata": a.metadata}
+    return ctx.send("POST", "/v1/assets", body, kind="asset")
 
 
-def asset_compliance(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import assets
-
-    body = model(assets.ComplianceIn, passed=a.passed, report_hash=a.report_hash)
-    return assets.record_compliance(ctx.runtime, ctx.principal(), a.target, body,
-                                    **ctx.opts(body))  # fmt: skip
+def asset_value(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body = {"value_fen": a.value_fen, "method_code": a.method, "report_hash": a.report_hash}
+    return ctx.send("POST", f"/v1/assets/{seg(a.target)}/valuation", body)
 
 
-def asset_object(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import assets
-
-    body = model(assets.ObjectionIn, reason_hash=a.reason_hash)
-    return assets.lodge_objection(ctx.runtime, ctx.principal(), a.target, body, **ctx.opts(body))
+def asset_compliance(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body = {"passed": a.passed, "report_hash": a.report_hash}
+    return ctx.send("POST", f"/v1/assets/{seg(a.target)}/compliance", body)
 
 
-def asset_resolve_objection(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import assets
-
-    body = model(assets.ObjectionResolutionIn, upheld=a.upheld, resolution_hash=a.resolution_hash)
-    return assets.resolve_objection(ctx.runtime, ctx.principal(), a.target, body,
-                                    **ctx.opts(body))  # fmt: skip
+def asset_object(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body = {"reason_hash": a.reason_hash}
+    return ctx.send("POST", f"/v1/assets/{seg(a.target)}/objections", body, kind="objection")
 
 
-def asset_dispute(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import assets
-
-    body = model(assets.DisputeIn, reason_hash=a.reason_hash)
-    return assets.record_dispute(ctx.runtime, ctx.principal(), a.target, body, **ctx.opts(body))
+def asset_resolve_objection(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body = {"upheld": a.upheld, "resolution_hash": a.resolution_hash}
+    return ctx.send("POST", f"/v1/objections/{seg(a.target)}/resolution", body)
 
 
-def asset_resolve_dispute(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import assets
-
-    body = model(assets.DisputeResolutionIn, resolution_hash=a.resolution_hash)
-    return assets.resolve_dispute(ctx.runtime, ctx.principal(), a.target, body, **ctx.opts(body))
+def asset_dispute(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body = {"reason_hash": a.reason_hash}
+    return ctx.send("POST", f"/v1/assets/{seg(a.target)}/disputes", body)
 
 
-def asset_show(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service.common import chain_asset
+def asset_resolve_dispute(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body = {"resolution_hash": a.resolution_hash}
+    return ctx.send("POST", f"/v1/assets/{seg(a.target)}/disputes/resolution", body)
 
-    ctx.principal()
-    return chain_asset(ctx.runtime, a.target)
+
+def asset_show(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.read(f"/v1/assets/{seg(a.target)}/onchain")
 
 
 def register(tree: CommandTree) -> None:

@@ -3,83 +3,55 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from chain.cli.context import Ctx
-from chain.cli.parsing import CommandTree, json_file, model
+from chain.cli.context import Ctx, seg
+from chain.cli.output import Outcome
+from chain.cli.parsing import CommandTree, json_file
 from chain.revocation import ManualRevocationReason
 from chain.revocation import manual_choices as manual_revocation_choices
 
 
-def cert_issue(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import certificates
-
-    return certificates.issue_certificate(ctx.runtime, ctx.principal(), a.target, **ctx.opts())
+def cert_issue(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/assets/{seg(a.target)}/certificate", kind="certificate")
 
 
-def cert_renew(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import certificates
-
-    return certificates.renew_certificate(ctx.runtime, ctx.principal(), a.target, **ctx.opts())
+def cert_renew(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/certificates/{seg(a.target)}/renewal")
 
 
-def cert_amend(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import certificates
-
-    body = model(certificates.AmendmentIn, kind=a.kind, metadata=a.metadata)
-    return certificates.amend_certificate(ctx.runtime, ctx.principal(), a.target, body,
-                                          **ctx.opts(body))  # fmt: skip
+def cert_amend(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body = {"kind": a.kind, "metadata": a.metadata}
+    return ctx.send("POST", f"/v1/certificates/{seg(a.target)}/amendment", body,
+                    kind="certificate")  # fmt: skip
 
 
-def cert_revoke(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import certificates
-
-    body = model(certificates.RevocationIn, reason_code=ManualRevocationReason(a.reason))
-    return certificates.revoke_certificate(ctx.runtime, ctx.principal(), a.target, body,
-                                           **ctx.opts(body))  # fmt: skip
+def cert_revoke(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body = {"reason_code": a.reason}
+    return ctx.send("POST", f"/v1/certificates/{seg(a.target)}/revocation", body)
 
 
-def cert_recognise(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import certificates
-
-    return certificates.recognise(ctx.runtime, ctx.principal(), a.target, **ctx.opts())
+def cert_recognise(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/certificates/{seg(a.target)}/recognitions")
 
 
-def cert_withdraw(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import certificates
-
-    return certificates.withdraw_recognition(ctx.runtime, ctx.principal(), a.target,
-                                             **ctx.opts())  # fmt: skip
+def cert_withdraw(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("DELETE", f"/v1/certificates/{seg(a.target)}/recognitions")
 
 
-def cert_show(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service.common import CERTIFICATE_STATUSES, b32, chain_certificate, view
-
-    ctx.principal()
-    record = chain_certificate(ctx.runtime, a.target)
-    status = int(view(ctx.runtime, "certificateStatus", b32(a.target)))
-    names = CERTIFICATE_STATUSES
-    record["status"] = names[status] if status < len(names) else str(status)
-    return record
+def cert_show(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.read(f"/v1/certificates/{seg(a.target)}/status")
 
 
-def agreement_propose(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import certificates
-
-    body = model(certificates.AgreementIn, partner_org_id=a.partner)
-    return certificates.propose_agreement(ctx.runtime, ctx.principal(), body, **ctx.opts(body))
+def agreement_propose(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", "/v1/agreements", {"partner_org_id": a.partner}, kind="agreement")
 
 
-def agreement_sign(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import certificates
-
-    return certificates.accept_agreement(ctx.runtime, ctx.principal(), a.target, **ctx.opts())
+def agreement_sign(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/agreements/{seg(a.target)}/signature")
 
 
-def agreement_withdraw(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import certificates
-
-    return certificates.withdraw_agreement(ctx.runtime, ctx.principal(), a.target, **ctx.opts())
+def agreement_withdraw(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("DELETE", f"/v1/agreements/{seg(a.target)}")
 
 
 def register(tree: CommandTree) -> None:

@@ -1,65 +1,45 @@
-"""Pledges, credit lines, equity contributions and disposal: ``ledger pledge|financing|dispose``."""
+"""Pledges, credit lines, equity contributions and disposal:
+``ledger pledge|financing|dispose``."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from chain.cli.context import Ctx
-from chain.cli.parsing import CommandTree, model
-
-
-def pledge_request(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import financing
-
-    body = model(financing.PledgeCreate, bank_org_id=a.bank, amount_fen=a.amount_fen,
-                 contract_hash=a.contract_hash)  # fmt: skip
-    return financing.request_pledge(ctx.runtime, ctx.principal(), a.target, body,
-                                    **ctx.opts(body))  # fmt: skip
+from chain.cli.context import Ctx, seg
+from chain.cli.output import Outcome
+from chain.cli.parsing import CommandTree
 
 
-def pledge_confirm(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import financing
-
-    return financing.confirm_pledge(ctx.runtime, ctx.principal(), a.target, **ctx.opts())
-
-
-def pledge_release(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import financing
-
-    return financing.release_pledge(ctx.runtime, ctx.principal(), a.target, **ctx.opts())
+def pledge_request(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body = {"bank_org_id": a.bank, "amount_fen": a.amount_fen, "contract_hash": a.contract_hash}
+    return ctx.send("POST", f"/v1/assets/{seg(a.target)}/pledges", body, kind="financing")
 
 
-def credit_line(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import financing
-
-    body = model(financing.CreditLineCreate, amount_fen=a.amount_fen,
-                 agreement_hash=a.agreement_hash)  # fmt: skip
-    return financing.record_credit_line(ctx.runtime, ctx.principal(), a.target, body,
-                                        **ctx.opts(body))  # fmt: skip
+def pledge_confirm(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/pledges/{seg(a.target)}/confirmation")
 
 
-def equity(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import financing
-
-    body = model(financing.EquityCreate, valuation_fen=a.valuation_fen,
-                 investee_hash=a.investee_hash)  # fmt: skip
-    return financing.record_equity_contribution(ctx.runtime, ctx.principal(), a.target, body,
-                                                **ctx.opts(body))  # fmt: skip
+def pledge_release(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/pledges/{seg(a.target)}/release")
 
 
-def dispose_request(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import financing
-
-    body = model(financing.DisposalIn, reason_hash=a.reason_hash)
-    return financing.request_disposal(ctx.runtime, ctx.principal(), a.target, body,
-                                      **ctx.opts(body))  # fmt: skip
+def credit_line(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body = {"amount_fen": a.amount_fen, "agreement_hash": a.agreement_hash}
+    return ctx.send("POST", f"/v1/assets/{seg(a.target)}/credit-lines", body, kind="financing")
 
 
-def dispose_confirm(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import financing
+def equity(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body = {"valuation_fen": a.valuation_fen, "investee_hash": a.investee_hash}
+    return ctx.send("POST", f"/v1/assets/{seg(a.target)}/equity", body, kind="financing")
 
-    return financing.confirm_disposal(ctx.runtime, ctx.principal(), a.target, **ctx.opts())
+
+def dispose_request(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body = {"reason_hash": a.reason_hash}
+    return ctx.send("POST", f"/v1/assets/{seg(a.target)}/disposal", body)
+
+
+def dispose_confirm(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/assets/{seg(a.target)}/disposal/confirmation")
 
 
 def register(tree: CommandTree) -> None:

@@ -1,26 +1,18 @@
-"""Operations: ``ledger op show``."""
+"""Operations: ``ledger op show`` (followed until it ends unless ``--no-wait``)."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import time
 
-from chain.cli.context import Ctx
+from chain.cli.context import Ctx, seg
+from chain.cli.output import Outcome
 from chain.cli.parsing import CommandTree
-from chain.errors import NotFound
-from chain.txpipe import TERMINAL
 
 
-def op_show(ctx: Ctx, a: argparse.Namespace) -> Any:
-    principal = ctx.principal()
-    pipeline = ctx.runtime.txpipe
-    op = pipeline.find(a.target)
-    # another organisation's operation is reported as missing, as the gateway does
-    if op is None or not (principal.is_consortium_admin or op.org_id == principal.org_id):
-        raise NotFound(f"no operation {a.target}")
-    if op.state not in TERMINAL:
-        op = pipeline.wait(op.id, a.timeout if not a.no_wait else 0.0)
-    return op.to_public()
+def op_show(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    deadline = time.monotonic() + (a.timeout if ctx.waits else 0.0)
+    return Outcome(data=ctx.follow(seg(a.target), deadline))
 
 
 def register(tree: CommandTree) -> None:

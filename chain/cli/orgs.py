@@ -3,77 +3,84 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from chain.accounts import normalise_org_id
-from chain.cli.context import Ctx
-from chain.cli.parsing import CommandTree, model
-from chain.errors import NotAuthorised
+from chain.cli.context import Ctx, seg
+from chain.cli.output import Outcome
+from chain.cli.parsing import CommandTree
 
 
-def org_create(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import orgs
-
-    body = model(orgs.OrgCreate, name=a.name, kind=a.kind, city_code=a.city,
-                 signer_address=a.signer)  # fmt: skip
-    return orgs.create_org(ctx.runtime, ctx.principal(), body, **ctx.opts(body))
+def org_create(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body = {"name": a.name, "kind": a.kind, "city_code": a.city, "signer_address": a.signer}
+    return ctx.send("POST", "/v1/orgs", {k: v for k, v in body.items() if v is not None},
+                    kind="org")  # fmt: skip
 
 
-def org_list(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import orgs
-
-    return orgs.list_orgs(ctx.runtime, ctx.principal())
+def org_list(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.read("/v1/orgs")
 
 
-def org_show(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import orgs
-
-    return orgs.get_org(ctx.runtime, ctx.principal(), a.target)
+def org_show(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.read(f"/v1/orgs/{seg(a.target)}")
 
 
-def org_import(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import orgs
-
-    body = model(orgs.OrgImport, org_id=a.target, name=a.name, key_id=a.key)
-    return orgs.import_org(ctx.runtime, ctx.principal(), body)
+def org_import(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body = {"org_id": a.target, "name": a.name, "key_id": a.key}
+    return ctx.send("POST", "/v1/orgs/import", body)
 
 
-def key_create(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import orgs
-
-    return orgs.create_key(ctx.runtime, ctx.principal())
+def org_rotate_key(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/orgs/{seg(a.target)}/keys/rotation", kind="signing key")
 
 
-def key_list(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import orgs
+def org_terms(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    """The registrar's terms; with ``--notice-window`` or ``--certificate-term`` set them
+    (the term not given keeps its current value)."""
+    path = f"/v1/orgs/{seg(a.target)}/terms"
+    if a.notice_window is None and a.certificate_term is None:
+        return ctx.read(path)
+    terms = {"notice_window_seconds": a.notice_window,
+             "certificate_term_seconds": a.certificate_term}  # fmt: skip
+    if None in terms.values():
+        current = ctx.read(path).data
+        terms = {k: current[k] if v is None else v for k, v in terms.items()}
+    return ctx.send("PUT", path, terms)
 
-    return orgs.list_keys(ctx.runtime, ctx.principal())
+
+def org_activate(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/orgs/{seg(a.target)}/activation", {"active": True})
 
 
-def org_rotate_key(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import orgs
-
-    return orgs.rotate_key(ctx.runtime, ctx.principal(), a.target, **ctx.opts())
+def org_deactivate(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/orgs/{seg(a.target)}/activation", {"active": False})
 
 
-def user_create(ctx: Ctx, a: argparse.Namespace) -> Any:
+def key_create(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", "/v1/keys")
+
+
+def key_list(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.read("/v1/keys")
+
+
+def user_create(ctx: Ctx, a: argparse.Namespace) -> Outcome:
     """A user of an organisation (its admin, or the consortium admin); key shown once."""
-    principal = ctx.principal()
-    org_id = normalise_org_id(a.target)
-    if not principal.is_consortium_admin and not (
-        principal.org_id == org_id and principal.role == "admin"
-    ):
-        raise NotAuthorised(
-            f"users of {org_id} are created by an admin of that organisation or the "
-            f"consortium admin; this key is a {principal.role} of {principal.org_id}"
-        )
-    user, key = ctx.runtime.accounts.create_user(org_id, a.name, a.role)
-    return {"id": user.id, "org_id": user.org_id, "name": user.name, "role": user.role,
-            "api_key": key, "note": "the API key is shown once: store it now"}  # fmt: skip
+    return ctx.send("POST", f"/v1/orgs/{seg(a.target)}/users", {"name": a.name, "role": a.role})
 
 
-def me(ctx: Ctx, a: argparse.Namespace) -> Any:
-    return ctx.principal()
+def user_list(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.read(f"/v1/orgs/{seg(a.target)}/users")
+
+
+def user_revoke(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/users/{seg(a.target)}/revocation")
+
+
+def user_rotate(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/users/{seg(a.target)}/key")
+
+
+def me(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.read("/v1/me")
 
 
 def register(tree: CommandTree) -> None:
@@ -95,6 +102,15 @@ def register(tree: CommandTree) -> None:
          target="ORG")  # fmt: skip
     g.leaf("rotate-key", org_rotate_key, "new signing key on chain, old one removed",
          target="ORG")  # fmt: skip
+    p = g.leaf("terms", org_terms, "a registrar's notice window and certificate term; set "
+               "them with --notice-window and --certificate-term (that registrar)",
+               target="ORG")  # fmt: skip
+    p.add_argument("--notice-window", type=int, metavar="SECONDS")
+    p.add_argument("--certificate-term", type=int, metavar="SECONDS")
+    g.leaf("activate", org_activate, "activate an organisation (its city's registrar)",
+           target="ORG")  # fmt: skip
+    g.leaf("deactivate", org_deactivate, "deactivate an organisation: it can no longer act "
+           "on chain (its city's registrar)", target="ORG")  # fmt: skip
 
     g = tree.group("key", "signing keys held by this gateway")
     g.leaf("create", key_create, "create a signing key bound to no org yet; give its address "
@@ -106,5 +122,10 @@ def register(tree: CommandTree) -> None:
              "printed once", target="ORG")  # fmt: skip
     p.add_argument("--name", required=True)
     p.add_argument("--role", required=True, choices=["admin", "writer", "reader"])
+    g.leaf("list", user_list, "users of an organisation and their API keys (never the keys "
+           "themselves)", parent=tree.reader, target="ORG")  # fmt: skip
+    g.leaf("revoke", user_revoke, "revoke a user's API key at once", target="USER")
+    g.leaf("rotate", user_rotate, "a new API key for a user, printed once; the old one stops "
+           "working", target="USER")  # fmt: skip
 
     tree.top.leaf("me", me, "the user of the API key", parent=tree.reader)

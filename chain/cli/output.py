@@ -1,5 +1,5 @@
-"""What a workflow command prints: the outcome (operations, created record or a read's
-result) as one line or JSON, and errors as one sentence with the code."""
+"""What a workflow command prints: the outcome (an operation with the record it created,
+or a read's result) as one line or JSON, and errors as one sentence with the code."""
 
 from __future__ import annotations
 
@@ -9,102 +9,66 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
-
-from chain.cli.context import Ctx
-from chain.errors import jsonable
-from chain.txpipe import MINED, TERMINAL, Operation
-
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+MINED = "mined"
+#: Operation states after which nothing changes any more.
+TERMINAL = frozenset({"mined", "reverted", "failed", "dropped"})
 
 
 @dataclass
 class Outcome:
-    """What a command produced: operations to follow, and what to print."""
+    """What a command produced: the operation of a write (as the gateway shows it) with
+    the kind and id of the record it creates, or the result of a read."""
 
-    operations: list[Operation] = field(default_factory=list)
+    operation: dict[str, Any] | None = None
     kind: str | None = None
     resource_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-    data: Any = None  # a read's result
+    data: Any = None
 
 
-def outcome(result: Any) -> Outcome:
-    from chain.service.common import Created
-    from chain.service.orgs import KeyRotation
-    from chain.service.revenue import PaymentSubmission
-
-    if isinstance(result, Outcome):
-        return result
-    if isinstance(result, Operation):
-        return Outcome([result])
-    if isinstance(result, Created):
-        return Outcome([result.operation], result.kind, result.resource_id)
-    if isinstance(result, PaymentSubmission):
-        ops = [op for op in (result.approval, result.operation) if op is not None]
-        return Outcome(ops[-1:], "payment", result.payment_id)
-    if isinstance(result, KeyRotation):
-        extra = {"old_signer": result.old_signer, "new_signer": result.new_signer}
-        return Outcome([result.added, result.removed], "signing key", None, extra)
-    return Outcome(data=result)
+def op_line(op: dict[str, Any]) -> str:
+    if op["state"] == MINED:
+        return f"operation {op['id']} mined in block {op['block_number']} (tx {op['tx_hash']})"
+    return (
+        f"operation {op['id']} {op['state']} (tx {op['tx_hash']}); "
+        f"follow it: ledger op show {op['id']}"
+    )
 
 
-def plain(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: plain(getattr(value, k)) for k in value.__dataclass_fields__}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    return jsonable(value)
-
-
-def _op_line(op: Operation) -> str:
-    if op.state == MINED:
-        return f"operation {op.id} mined in block {op.block_number} (tx {op.tx_hash})"
-    return f"operation {op.id} {op.state} (tx {op.tx_hash}); follow it: ledger op show {op.id}"
-
-
-def finish(ctx: Ctx, result: Any) -> int:
-    """Wait for the operations (unless --no-wait), then print the outcome."""
-    out = outcome(result)
-    args = ctx.args
-    if out.data is not None or not out.operations:
-        print(json.dumps(plain(out.data), indent=None if args.json else 1, ensure_ascii=False))
+def finish(args: argparse.Namespace, out: Outcome) -> int:
+    """Print the outcome; an operation that ended other than mined is an error."""
+    op = out.operation
+    if op is None:
+        print(json.dumps(out.data, indent=None if args.json else 1, ensure_ascii=False))
         return EXIT_OK
-    ops = out.operations
-    if not getattr(args, "no_wait", False):
-        ops = [op if op.state in TERMINAL else ctx.runtime.txpipe.wait(op.id, args.timeout)
-               for op in ops]  # fmt: skip
     body: dict[str, Any] = {}
     if out.kind is not None:
         body["kind"] = out.kind
     if out.resource_id is not None:
         body["id"] = out.resource_id
     body.update(out.extra)
-    body["operation"] = ops[-1].to_public()
-    if len(ops) > 1:
-        body["operations"] = [op.to_public() for op in ops]
-    failed = next((op for op in ops if op.state in TERMINAL and op.state != MINED), None)
-    if failed is not None:
-        code = failed.error_code or f"operation-{failed.state}"
-        detail = failed.error_detail or f"operation {failed.id} ended {failed.state}"
+    body["operation"] = op
+    if op["state"] in TERMINAL and op["state"] != MINED:
+        failure = op.get("error") or {}
+        code = failure.get("code") or f"operation-{op['state']}"
+        detail = failure.get("detail") or f"operation {op['id']} ended {op['state']}"
         if args.json:
             print(json.dumps({"code": code, "detail": detail, **body}))
-        print(f"error [{code}]: the transaction was {failed.state}: {detail}", file=sys.stderr)
+        print(f"error [{code}]: the transaction was {op['state']}: {detail}", file=sys.stderr)
         return EXIT_FAILED
     if args.json:
         print(json.dumps(body, ensure_ascii=False))
     else:
         what = " ".join(p for p in (out.kind, out.resource_id) if p)
-        print(f"{what}: {_op_line(ops[-1])}" if what else _op_line(ops[-1]))
+        print(f"{what}: {op_line(op)}" if what else op_line(op))
     return EXIT_OK
 
 
-def error(args: argparse.Namespace, code: str, detail: str, status: int) -> int:
+def error(args: argparse.Namespace, code: str, detail: str, status: int,
+          body: dict[str, Any] | None = None) -> int:  # fmt: skip
+    """One sentence with the code on stderr; with ``--json`` the problem on stdout too."""
     if getattr(args, "json", False):
-        print(json.dumps({"code": code, "detail": detail}))
-    print(f"error [{code}]: {detail}", file=sys.stderr)
+        print(json.dumps(body or {"code": code, "detail": detail}, ensure_ascii=False))
+    print(f"error [{code}]: {' '.join(detail.split())}", file=sys.stderr)
     return status

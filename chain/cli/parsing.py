@@ -10,23 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
-from chain.cli.context import API_KEY_ENV, Ctx
-
-
-class UsageError(Exception):
-    """Input that does not validate: exit code 2."""
-
-
-def model(cls: type[BaseModel], **values: Any) -> Any:
-    """Build a service input model; a validation error is a usage error."""
-    try:
-        return cls(**{k: v for k, v in values.items() if v is not None})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or cls.__name__
-        raise UsageError(f"{where}: {first['msg']}") from None
+from chain.cli.context import Ctx
+from chain.cli.gateway import API_KEY_ENV, API_URL_ENV, DEFAULT_API_URL
+from chain.cli.output import Outcome
 
 
 def json_file(value: str) -> Any:
@@ -58,12 +44,14 @@ def bounds(brackets: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
     return [b[0] for b in brackets], [b[1] for b in brackets]
 
 
-Handler = Callable[[Ctx, argparse.Namespace], Any]
+Handler = Callable[[Ctx, argparse.Namespace], Outcome]
 
 
 def common_options(*, key: bool = True, write: bool = False) -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--json", action="store_true", help="print JSON")
+    parent.add_argument("--api-url", help=f"the gateway (default: ${API_URL_ENV} or "
+                        f"{DEFAULT_API_URL})")  # fmt: skip
     if key:
         parent.add_argument("--api-key", help=f"the user's API key (default: ${API_KEY_ENV})")
     parent.add_argument("--timeout", type=float, default=120.0,

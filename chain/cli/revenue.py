@@ -4,112 +4,73 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from chain.accounts import normalise_org_id
-from chain.cli.context import Ctx
+from chain.cli.context import Ctx, seg
+from chain.cli.output import Outcome
 from chain.cli.parsing import CommandTree, bounds, bracket
 
 
-def schedule_set(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import revenue
-
+def schedule_set(ctx: Ctx, a: argparse.Namespace) -> Outcome:
     lower, bps = bounds(a.bracket)
     body = {"lower_bounds": lower, "operator_bps": bps}
-    return revenue.set_schedule(ctx.runtime, ctx.principal(), a.target, lower, bps,
-                                **ctx.opts(body))  # fmt: skip
+    return ctx.send("POST", f"/v1/assets/{seg(a.target)}/schedules", body)
 
 
-def schedule_list(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import revenue
-
-    ctx.principal()
-    return revenue.list_schedules(ctx.runtime, a.target)
+def schedule_list(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.read(f"/v1/assets/{seg(a.target)}/schedules")
 
 
-def split_quote(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import revenue
-
+def split_quote(ctx: Ctx, a: argparse.Namespace) -> Outcome:
     lower, bps = bounds(a.bracket)
-    return revenue.quote(ctx.runtime, lower, bps, a.amount)
+    body = {"lower_bounds": lower, "operator_bps": bps, "amount": a.amount}
+    return ctx.send("POST", "/v1/split/quote", body, auth=False)
 
 
-def split_preview(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import revenue
-
-    ctx.principal()
-    return revenue.preview(ctx.runtime, a.target, a.amount)
+def split_preview(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.read(f"/v1/assets/{seg(a.target)}/split/preview", {"amount": a.amount})
 
 
-def pay(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import revenue
-
-    body = {"amount": a.amount, "reference": a.reference, "offchain": a.offchain}
+def pay(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    body: dict[str, object] = {"amount": a.amount}
     if a.offchain:
-        return revenue.record_offchain_payment(ctx.runtime, ctx.principal(), a.target, a.amount,
-                                               a.reference, **ctx.opts(body))  # fmt: skip
-    return revenue.pay(ctx.runtime, ctx.principal(), a.target, a.amount, a.reference,
-                       **ctx.opts(body))  # fmt: skip
+        body.update(offchain=True, bank_ref=a.reference)
+    else:
+        body["reference"] = a.reference
+    return ctx.send("POST", f"/v1/assets/{seg(a.target)}/payments", body, kind="payment")
 
 
-def remit(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import revenue
-
+def remit(ctx: Ctx, a: argparse.Namespace) -> Outcome:
     body = {"remittance_ref": a.reference}
-    return revenue.confirm_remittance(ctx.runtime, ctx.principal(), a.target, a.reference,
-                                      **ctx.opts(body))  # fmt: skip
+    return ctx.send("POST", f"/v1/payments/{seg(a.target)}/remittance", body)
 
 
-def payment_show(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import revenue
-
-    ctx.principal()
-    return revenue.get_payment(ctx.runtime, a.target)
+def payment_show(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.read(f"/v1/payments/{seg(a.target)}")
 
 
-def payment_list(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import revenue
-
-    ctx.principal()
-    return revenue.list_payments(ctx.runtime, a.target)
+def payment_list(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.read(f"/v1/assets/{seg(a.target)}/payments")
 
 
-def remittance_show(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import revenue
-
-    ctx.principal()
-    return revenue.asset_revenue(ctx.runtime, a.target)
+def remittance_show(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.read(f"/v1/assets/{seg(a.target)}/remittance")
 
 
-def account_treasury(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import revenue
-
-    body = {"city": a.city, "account": a.account}
-    return revenue.set_treasury_account(ctx.runtime, ctx.principal(), a.city, a.account,
-                                        **ctx.opts(body))  # fmt: skip
+def account_treasury(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    path = f"/v1/cities/{a.city}/treasury-account"
+    return ctx.send("PUT", path, {"account": a.account})
 
 
-def account_payout(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import revenue
-
-    body = {"account": a.account}
-    return revenue.set_payout_account(ctx.runtime, ctx.principal(), normalise_org_id(a.target),
-                                      a.account, **ctx.opts(body))  # fmt: skip
+def account_payout(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("PUT", f"/v1/orgs/{seg(a.target)}/payout-account", {"account": a.account})
 
 
-def balance(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import revenue
-
-    ctx.principal()
-    return revenue.token_balance(ctx.runtime, normalise_org_id(a.target))
+def balance(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.read(f"/v1/orgs/{seg(a.target)}/balance")
 
 
-def faucet(ctx: Ctx, a: argparse.Namespace) -> Any:
-    from chain.service import revenue
-
-    body = {"amount": a.amount}
-    return revenue.faucet(ctx.runtime, ctx.principal(), normalise_org_id(a.target), a.amount,
-                          **ctx.opts(body))  # fmt: skip
+def faucet(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", "/v1/dev/faucet", {"org_id": a.target, "amount": a.amount})
 
 
 def register(tree: CommandTree) -> None:

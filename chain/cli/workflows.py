@@ -1,17 +1,15 @@
-"""``ledger`` workflow commands: act as a user (API key) through the same ``chain.service``
-functions the gateway's routes call.
+"""``ledger`` workflow commands: act as a user of a gateway over HTTP, like ``gh`` or
+``kubectl``: only ``LEDGER_API_URL`` (default ``http://127.0.0.1:8000``) and
+``LEDGER_API_KEY`` (or ``--api-url`` and ``--api-key``) are needed.
 
-Each command parses its arguments, authenticates the key (``--api-key`` or
-``LEDGER_API_KEY``) with ``runtime.accounts.authenticate`` as the gateway does, calls one
-service function and prints the result. Writes wait for the operation to be mined
-unless ``--no-wait`` is given (then the operation id is printed; follow it with
-``ledger op show``). ``--json`` prints JSON; otherwise one short line.
+Each command maps to one documented route of the gateway (docs/api.md, "The command
+line"). Writes wait for the operation to be mined (``?wait=true``) unless ``--no-wait``
+is given (then the operation id is printed; follow it with ``ledger op show``).
+``--idempotency-key`` is sent as the ``Idempotency-Key`` header. ``--json`` prints JSON;
+otherwise one short line, or the read's JSON.
 
-Exit codes: 0 done, 1 refused or failed (one sentence with the error code on stderr),
-2 usage (bad arguments or input that does not validate).
-
-The runtime is built by ``chain.cli.context.RUNTIME_FACTORY`` (``LedgerRuntime.start``
-against the configured chain); tests and tools may replace it to share one runtime.
+Exit codes: 0 done, 1 refused or failed (one sentence with the problem's code on
+stderr), 2 usage (bad arguments, or a 422 ``validation-failed`` from the gateway).
 """
 
 from __future__ import annotations
@@ -21,15 +19,21 @@ from typing import Any
 
 from chain.cli import applications, assets, certificates, financing, operations, orgs, revenue
 from chain.cli.context import Ctx
+from chain.cli.gateway import (
+    MAX_WAIT_SECONDS,
+    GatewayProblem,
+    GatewayUnreachable,
+    MissingApiKey,
+    api_key,
+    api_url,
+    open_gateway,
+)
 from chain.cli.output import EXIT_FAILED, EXIT_USAGE, error, finish
-from chain.cli.parsing import CommandTree, UsageError
-from chain.clients import ChainUnavailableError
-from chain.deploy import DeploymentError
-from chain.errors import LedgerError
-from chain.keys import KeystoreError
-from chain.settings import LedgerSettings
+from chain.cli.parsing import CommandTree
 
 RESOURCES = (orgs, assets, certificates, applications, revenue, financing, operations)
+#: Seconds an answer may take beyond the longest wait the command asks for.
+HTTP_MARGIN_SECONDS = 30.0
 
 
 def add_commands(sub: Any) -> None:
@@ -39,18 +43,19 @@ def add_commands(sub: Any) -> None:
         resource.register(tree)
 
 
-def run(args: argparse.Namespace, settings: LedgerSettings) -> int:
-    """Run one workflow command (``args.handler``) and report errors as one sentence."""
-    ctx = Ctx(args, settings)
+def run(args: argparse.Namespace) -> int:
+    """Run one workflow command (``args.handler``) against the gateway and report errors
+    as one sentence."""
+    url, key = api_url(args.api_url), api_key(getattr(args, "api_key", None))
+    timeout = min(args.timeout, MAX_WAIT_SECONDS) + HTTP_MARGIN_SECONDS
     try:
-        return finish(ctx, args.handler(ctx, args))
-    except UsageError as exc:
-        return error(args, "validation-failed", str(exc), EXIT_USAGE)
-    except LedgerError as exc:
-        return error(args, exc.error_code, exc.detail, EXIT_FAILED)
-    except (ChainUnavailableError, ConnectionError) as exc:
-        return error(args, "chain-unavailable", str(exc), EXIT_FAILED)
-    except KeystoreError as exc:
-        return error(args, "keystore-unavailable", str(exc), EXIT_FAILED)
-    except DeploymentError as exc:
-        return error(args, "deployment", str(exc), EXIT_FAILED)
+        with open_gateway(url, key, timeout) as gateway:
+            return finish(args, args.handler(Ctx(args, gateway), args))
+    except GatewayProblem as exc:
+        usage = exc.status == 422 and exc.code == "validation-failed"
+        return error(args, exc.code, exc.detail, EXIT_USAGE if usage else EXIT_FAILED,
+                     exc.body or None)  # fmt: skip
+    except MissingApiKey as exc:
+        return error(args, "not-authenticated", str(exc), EXIT_FAILED)
+    except GatewayUnreachable as exc:
+        return error(args, "gateway-unreachable", str(exc), EXIT_FAILED)
