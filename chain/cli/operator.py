@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chain import localnode
+from chain.cli import node_lease
 from chain.settings import LedgerSettings
 
 Command = Callable[[argparse.Namespace], int]
@@ -29,9 +30,14 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return 0
 
 
+def node_config(settings: LedgerSettings) -> localnode.LocalNodeConfig:
+    """The local node of ``localnode.toml`` with its state, log and pid under
+    ``LEDGER_VAR_DIR`` (default ``var/``)."""
+    return localnode.config_for(settings.localnode_config, settings.var_dir)
+
+
 def cmd_node(args: argparse.Namespace) -> int:
-    settings = settings_for(args)
-    config = localnode.load_config(settings.localnode_config)
+    config = node_config(settings_for(args))
     if args.action == "start":
         pid = localnode.start(config)
         print(f"local node running at {config.url} (chain id {config.chain_id}, pid {pid})")
@@ -64,7 +70,7 @@ def _serve(settings: LedgerSettings) -> None:
 
     app = create_app(settings)
     print(f"gateway on http://{settings.host}:{settings.port}  (chain: {settings.chain})")
-    print(f"  try: curl http://{settings.host}:{settings.port}/v1/chain")
+    print(f"  try: curl http://{settings.host}:{settings.port}/v1/chain", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
 
@@ -82,19 +88,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if localnode.port_in_use(settings.host, settings.port):
         print(f"port {settings.port} on {settings.host} is taken; set LEDGER_PORT", file=sys.stderr)
         return 2
-    config = localnode.load_config(settings.localnode_config)
-    started = False
-    if settings.chain == "local":
-        already = localnode.recorded_pid(config) is not None
-        pid = localnode.start(config)
-        started = not already
-        print(f"local node at {config.url} (chain id {config.chain_id}, pid {pid})")
+    lease = node_lease.acquire(node_config(settings)) if settings.chain == "local" else None
     try:
         _serve(settings)
     finally:
-        if started:
-            localnode.stop(config)
-            print(f"local node stopped (state kept in {config.state_file.parent})")
+        if lease is not None:
+            node_lease.release(lease)
     return 0
 
 
