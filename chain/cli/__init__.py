@@ -8,10 +8,13 @@
     ledger verify --rpc-url URL --registry 0x... document.json
                                verify a certificate with nothing but a node and the registry
 
-Workflow commands act as a user (``--api-key`` or ``LEDGER_API_KEY``) and call the same
-``chain.service`` functions as the gateway (see ``chain/cli/workflows.py``)::
+These operator commands act on this host's ``LEDGER_*`` settings. Workflow commands act
+as a user of a gateway over HTTP: only ``LEDGER_API_URL`` (default
+``http://127.0.0.1:8000``) and ``LEDGER_API_KEY`` (or ``--api-url``, ``--api-key``); see
+``chain/cli/workflows.py``::
 
     ledger org create --kind holder --name NAME     ledger user create ORG --name N --role writer
+    ledger org terms|activate|deactivate ORG ...    ledger user list ORG | revoke|rotate USER
     ledger asset register|value|compliance|show ... ledger cert issue|revoke|recognise|show ...
     ledger agreement propose|sign|withdraw ...      ledger app apply|review|decide ...
     ledger schedule set ASSET --bracket 0:2000 ...  ledger split quote --bracket ... --amount N
