@@ -60,9 +60,11 @@ def acquire(config: LocalNodeConfig) -> NodeLease:
 def release(lease: NodeLease) -> None:
     """Stop the node if this run owns it; otherwise say that it is left running."""
     if lease.owned:
-        localnode.stop(lease.config)
-        print(f"local node stopped (pid {lease.pid}; state kept in "
-              f"{lease.config.state_file.parent})", flush=True)  # fmt: skip
+        if localnode.stop(lease.config):
+            print(f"local node stopped (pid {lease.pid}; state kept in "
+                  f"{lease.config.state_file.parent})", flush=True)  # fmt: skip
+        else:
+            print(f"local node (pid {lease.pid}) was stopped already", flush=True)
     else:
         print(f"local node left running (pid {lease.pid}): this `ledger run` did not start it",
               flush=True)  # fmt: skip
