@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from chain.paths import LOCALNODE_TOML, NODE_MODULES, REPO_ROOT
+from chain.paths import DEFAULT_VAR_DIR, LOCALNODE_TOML, NODE_MODULES, REPO_ROOT
 
 
 class LocalNodeError(RuntimeError):
@@ -46,6 +46,27 @@ class LocalNodeConfig:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def run_file(self) -> Path:
+        """Holds the pid of the node a ``ledger run`` started (and stops when it ends)."""
+        return self.pid_file.with_name(self.pid_file.stem + ".run")
+
+    def under_var_dir(self, var_dir: Path) -> LocalNodeConfig:
+        """The node's files that lie in the default ``var/`` moved to ``var_dir``
+        (``LEDGER_VAR_DIR``), at the same place inside it; files configured elsewhere stay."""
+
+        def moved(path: Path) -> Path:
+            if path.is_relative_to(DEFAULT_VAR_DIR):
+                return var_dir / path.relative_to(DEFAULT_VAR_DIR)
+            return path
+
+        return replace(
+            self,
+            state_file=moved(self.state_file),
+            log_file=moved(self.log_file),
+            pid_file=moved(self.pid_file),
+        )
 
     def with_dir(self, var_dir: Path) -> LocalNodeConfig:
         """The same node with its state, log and pid under another folder."""
@@ -79,6 +100,11 @@ def load_config(path: Path = LOCALNODE_TOML) -> LocalNodeConfig:
         log_file=resolve(state["log"]),
         pid_file=resolve(state["pid"]),
     )
+
+
+def config_for(localnode_config: Path, var_dir: Path) -> LocalNodeConfig:
+    """``localnode.toml`` (or another config) with the node's files under ``var_dir``."""
+    return load_config(localnode_config).under_var_dir(var_dir)
 
 
 def anvil_binary() -> Path:
@@ -196,6 +222,7 @@ def stop(config: LocalNodeConfig, timeout: float = 15.0) -> bool:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
     config.pid_file.unlink(missing_ok=True)
+    config.run_file.unlink(missing_ok=True)
     return True
 
 

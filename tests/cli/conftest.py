@@ -1,20 +1,25 @@
-"""One in-process ledger (memory chain) shared by the CLI tests of a module: the CLI's
-runtime factory is replaced so every ``chain.cli.main([...])`` call works on it."""
+"""One gateway (``api.main.create_app`` on an in-process memory chain) shared by the CLI
+tests of a module: the CLI's HTTP client factory is replaced by the gateway app served in
+process, so every ``chain.cli.main([...])`` call sends its requests to that gateway."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
 from web3 import Web3
 
-from chain import cli, cli_workflows
+from api.main import create_app
+from chain import cli
 from chain.accounts import AccountStore
+from chain.cli import gateway as cli_gateway
 from chain.runtime import ADMIN_KEY, LedgerRuntime
 from chain.settings import LedgerSettings
 
@@ -85,7 +90,7 @@ class Cli:
 @pytest.fixture(scope="module")
 def ledger_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LedgerRuntime]:
     folder: Path = tmp_path_factory.mktemp("cli")
-    settings = LedgerSettings(chain="memory", var_dir=folder,
+    settings = LedgerSettings(chain="memory", var_dir=folder, indexer_enabled=False,
                               keystore_passphrase="test-passphrase")  # fmt: skip
     runtime = LedgerRuntime.start(settings)
     # tests only: a cheap argon2 profile so creating users takes no time
@@ -98,17 +103,29 @@ def ledger_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LedgerR
 
 
 @pytest.fixture(scope="module")
+def gateway_client(ledger_runtime: LedgerRuntime) -> Iterator[TestClient]:
+    """The gateway app on the module's runtime, served in process."""
+    with TestClient(create_app(runtime=ledger_runtime), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
 def cast_state() -> tuple[dict[str, str], dict[str, str]]:
     """API keys and org ids admitted so far in this module (label -> value)."""
     return {"admin": BOOTSTRAP}, {}
 
 
 @pytest.fixture
-def ledger(ledger_runtime: LedgerRuntime, capsys: pytest.CaptureFixture[str],
-           monkeypatch: pytest.MonkeyPatch,
+def ledger(ledger_runtime: LedgerRuntime, gateway_client: TestClient,
+           capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
            cast_state: tuple[dict[str, str], dict[str, str]]) -> Cli:  # fmt: skip
-    monkeypatch.setattr(cli_workflows, "RUNTIME_FACTORY", lambda settings: ledger_runtime)
+    @contextmanager
+    def in_process(base_url: str, timeout: float) -> Iterator[TestClient]:
+        yield gateway_client
+
+    monkeypatch.setattr(cli_gateway, "CLIENT_FACTORY", in_process)
     monkeypatch.delenv("LEDGER_API_KEY", raising=False)
+    monkeypatch.delenv("LEDGER_API_URL", raising=False)
     keys, orgs = cast_state
     return Cli(ledger_runtime, capsys, keys, orgs)
 

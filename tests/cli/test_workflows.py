@@ -59,7 +59,7 @@ def test_qingdao_flow_through_the_cli(cast: Cli, tmp_path: Path) -> None:
     cert = led.ok("cert", "issue", asset, who="registrar")["id"]
     assert led.record("asset", asset)["currentCertificateId"] == cert
     shown = led.ok("cert", "show", cert, who="holder")
-    assert shown["status"] == "Active" and shown["assetId"] == asset
+    assert shown["status"] == "Active" and shown["asset_id"] == asset
 
     led.ok("cert", "recognise", cert, who="xm_registrar")
     reg = led.runtime.contract("AssetRegistry")

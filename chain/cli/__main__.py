@@ -1,0 +1,7 @@
+"""``python -m chain.cli``: the ``ledger`` command."""
+
+import sys
+
+from chain.cli import main
+
+sys.exit(main())
