@@ -20,6 +20,7 @@ from chain import documents
 from chain.accounts import Principal
 from chain.errors import LedgerError
 from chain.runtime import LedgerRuntime
+from chain.service import approvals
 from chain.service.common import hex32
 from chain.txpipe import Operation
 
@@ -57,6 +58,12 @@ def ref_hash(text: str) -> str:
     if text.startswith("0x") and len(text) == 66:
         return hex32(text)
     return "0x" + bytes(Web3.keccak(text=text or "console")).hex()
+
+
+def decision(approve: str, reason: str) -> approvals.DecisionIn:
+    """A review or finance decision from the console's form: a refusal commits its reason."""
+    yes = approve == "yes"
+    return approvals.DecisionIn(approve=yes, reason_hash=None if yes else ref_hash(reason))
 
 
 def render(request: Request, name: str, lang: str, user: Principal | None,
