@@ -385,3 +385,16 @@ def test_errors_are_sentences_in_both_languages() -> None:
     assert set(i18n.STRINGS["zh"]) == set(i18n.STRINGS["en"])
     assert set(i18n.ERRORS["zh"]) == set(i18n.ERRORS["en"])
     assert set(i18n.REASONS["zh"]) == set(i18n.REASONS["en"])
+
+
+def test_form_values_outside_what_the_use_case_takes_are_a_sentence_not_a_500(
+    console: ConsoleWorld,
+) -> None:
+    registrar = console.login("registrar")
+    block = console.runtime.w3.eth.block_number
+    asset_id = "0x" + "11" * 32
+    response = registrar.post(f"/console/registrar/assets/{asset_id}/valuation",
+                              data={"value_yuan": "1e40", "report_ref": "PG-1"})  # fmt: skip
+    assert response.status_code == 422, response.text[:300]
+    assert "value_fen" in response.text and "Traceback" not in response.text
+    assert console.runtime.w3.eth.block_number == block
