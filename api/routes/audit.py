@@ -17,6 +17,8 @@ from api.routes.catalogue import Cursor, Limit, OrgFilter, SessionDep, StoreDep,
 from chain import store_queries as q
 from chain.accounts import Principal
 from chain.errors import ChainUnavailable, NotAuthorised
+from chain.indexer.consistency import consistency_check
+from chain.indexer.runner import deployment_specs
 
 router = APIRouter(tags=["audit"])
 
@@ -100,7 +102,8 @@ def audit_consistency(request: Request, user: AuditorUser, session: SessionDep) 
     try:
         registry = runtime.contract("AssetRegistry")
         revenue = runtime.contract("RevenueSplit")
-        report = q.consistency_check(session, runtime.w3, registry, revenue)
+        specs = deployment_specs(runtime.deployment)
+        report = consistency_check(session, runtime.w3, registry, revenue, contracts=specs)
     except (ConnectionError, OSError) as exc:
         raise ChainUnavailable(f"the chain does not answer: {exc}") from exc
     return report.to_json()
