@@ -320,9 +320,8 @@ def _delete_event(session: Session) -> tuple[dict[str, Any], set[tuple[str, str]
 def _insert_event(session: Session) -> tuple[dict[str, Any], set[tuple[str, str]]]:
     event = _first(session, RawEvent)
     copy = {**_without_id(event), "log_index": 900, "tx_hash": FAKE}
-    inserted = session.execute(insert(RawEvent).values(**copy)).inserted_primary_key
-    assert inserted is not None
-    stored = {"id": inserted[0], **copy}
+    new_id = session.execute(insert(RawEvent).values(**copy).returning(RawEvent.id)).scalar_one()
+    stored = {"id": new_id, **copy}
     return _row("idx_events", "extra", _event_key(copy), None, stored, None), set()
 
 
