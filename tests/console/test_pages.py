@@ -241,12 +241,17 @@ def test_auditor_page_renders_the_consistency_report(console: ConsoleWorld) -> N
         session.commit()
     try:
         bad = auditor.get("/console/auditor?lang=zh").text
-        assert "发现 1 处差异" in bad and "证书状态" in bad
-        assert re.search(r"<td>revoked</td><td>active</td>", bad)
-        assert "1 differences found." in auditor.get("/console/auditor?lang=en").text
+        # the view (certificateStatus) and the stored row (against the replayed events)
+        assert "发现 2 处差异" in bad and "证书状态" in bad and "索引行被改动" in bad
+        assert len(re.findall(r"<td>revoked</td><td>active</td>", bad)) == 2
+        assert "idx_certificates" in bad and "<td>status</td>" in bad
+        assert "2 differences found." in auditor.get("/console/auditor?lang=en").text
         key = console.cast.keys["auditor"]
         api = auditor.get("/v1/audit/consistency", headers={"Authorization": f"Bearer {key}"})
-        assert api.status_code == 200 and len(api.json()["differences"]) == 1
+        assert api.status_code == 200
+        assert [(d["kind"], d.get("table"), d.get("field")) for d in api.json()["differences"]] == [
+            ("certificate_status", None, None), ("row", "idx_certificates", "status"),
+        ]
     finally:
         with console.app.state.indexer_store() as session:
             session.execute(update(CertificateRow).where(CertificateRow.certificate_id == cert_id)
