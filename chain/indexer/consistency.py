@@ -1,14 +1,15 @@
 """The auditor's consistency check: every stored row against the chain.
 
-At the last indexed block (the checkpoint) the check covers
+At the last indexed block (the checkpoint) the check covers (``row_check``)
 
 * every stored block and raw event, range by range against the chain's headers and logs
   (``event_audit``: a digest per range makes a re-check of unchanged ranges local);
 * every projection row, against the rows a replay of the chain's events builds with the
   indexer's own handlers (``replay``, ``projection_audit``);
 * the checkpoint row (chain id, contracts, block hash, event count);
-* what the contracts' views answer about certificates, recognitions and payment totals
-  (``consistency_views``).
+
+and what the contracts' views answer about certificates, recognitions and payment
+totals (``consistency_views``).
 
 Each difference names the table (or kind), the key, the field and both values. The
 report also carries a hash chain over the stored events (the digests of the ranges in
@@ -17,7 +18,6 @@ order), which two gateways indexing the same contracts can compare.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,17 +28,14 @@ from web3 import Web3
 
 from chain.artifacts import load
 from chain.indexer import consistency_views as views
-from chain.indexer import event_audit, row_diff
-from chain.indexer.core import Header
+from chain.indexer import event_audit
 from chain.indexer.decoder import ContractSpec
 from chain.indexer.models import Checkpoint
-from chain.indexer.projection_audit import compare_projections
-from chain.indexer.replay import MemoryProjections
+from chain.indexer.row_check import RowCheck, StoredCheckpoint
 from chain.indexer.runner import FOLLOWED_CONTRACTS
 
 #: The report lists at most this many differences (``truncated`` says when there were more).
 MAX_DIFFERENCES = 1000
-CHECKPOINTS = Checkpoint.__tablename__
 _ATTEMPTS = 3
 
 
@@ -80,6 +77,13 @@ class _Snapshot:
     block_number: int
     block_hash: str | None
     events: int
+
+    @property
+    def checkpoint(self) -> StoredCheckpoint:
+        return StoredCheckpoint(
+            stream=self.stream, chain_id=self.chain_id, contracts=self.contracts,
+            block_hash=self.block_hash, events=self.events,
+        )  # fmt: skip
 
 
 def _snapshot(session: Session) -> _Snapshot | None:
@@ -160,76 +164,11 @@ def _check(
     report.checked["assets_with_payments"] = count
 
     specs = list(contracts) if contracts is not None else specs_from_checkpoint(snap.contracts)
-    chain = event_audit.ChainLogs(w3, specs)
-    state = MemoryProjections()
-    chain_events, header = _check_ranges(
-        session, chain, state, snap, verified, range_blocks, report
+    rows = RowCheck(
+        session, w3, specs, verified, snap.start_block, snap.block_number, range_blocks
     )
-    report.add(event_audit.outside_rows(session, snap.start_block, block))
-    report.add(_check_checkpoint(snap, w3, header, specs, chain_events))
-    checked, found = compare_projections(session, state)
-    report.checked.update(checked)
+    found = rows.run(snap.checkpoint)
+    report.checked.update(rows.checked)
     report.add(found)
+    report.events_digest = rows.events_digest
     return report
-
-
-def _check_ranges(
-    session: Session,
-    chain: event_audit.ChainLogs,
-    state: MemoryProjections,
-    snap: _Snapshot,
-    verified: event_audit.VerifiedRanges,
-    range_blocks: int,
-    report: ConsistencyReport,
-) -> tuple[int, Header | None]:
-    """Blocks and events range by range; returns the chain's event count in the indexed
-    range and the chain's header at the checkpoint's height."""
-    ranges = list(event_audit.block_ranges(snap.start_block, snap.block_number, range_blocks))
-    ends = chain.headers([r.last for r in ranges])
-    head = bytes(32)  # the hash chain: head = sha256(head || digest of the next range)
-    blocks = events = cached = chain_events = 0
-    for r in ranges:
-        stored = event_audit.load_range(session, r)
-        blocks += len(stored.blocks)
-        events += len(stored.events)
-        head = hashlib.sha256(head + bytes.fromhex(stored.digest)).digest()
-        end = ends.get(r.last)
-        key = (chain.fingerprint, r.first, r.last, end.hash if end else None)
-        if end is not None and verified.get(key) == stored.digest:
-            event_audit.replay_stored(state, stored)
-            cached += 1
-            chain_events += len(stored.events)
-            continue
-        outcome = event_audit.compare_range(state, stored, chain, r, snap.block_number)
-        chain_events += outcome.chain_events
-        report.add(outcome.differences)
-        if end is not None and not outcome.differences:
-            verified.put(key, stored.digest)
-    report.checked.update(blocks=blocks, events=events, ranges=len(ranges))
-    report.checked["ranges_verified_before"] = cached
-    report.events_digest = "0x" + head.hex()
-    return chain_events, ends.get(snap.block_number)
-
-
-def _check_checkpoint(
-    snap: _Snapshot,
-    w3: Web3,
-    header: Header | None,
-    specs: Sequence[ContractSpec],
-    chain_events: int,
-) -> list[row_diff.Difference]:
-    """The checkpoint row: same chain and contracts, the chain's block at its height, and
-    the number of events the chain has in the indexed range."""
-    stored = {
-        "chain_id": snap.chain_id,
-        "contracts": snap.contracts,
-        "block_hash": snap.block_hash,
-        "events": snap.events,
-    }
-    expected = {
-        "chain_id": int(w3.eth.chain_id),
-        "contracts": {s.name: s.address.lower() for s in specs},
-        "block_hash": header.hash if header else None,
-        "events": chain_events,
-    }
-    return row_diff.changed(CHECKPOINTS, {"stream": snap.stream}, stored, expected, stored)

@@ -42,7 +42,7 @@ BLOCK_FIELDS = ("number", "hash", "parent_hash", "timestamp")
 EVENT_FIELDS = tuple(c.key for c in RawEvent.__table__.columns if c.key != "id")
 #: Fields compared for a stored event (its position is its key).
 EVENT_COMPARED = tuple(f for f in EVENT_FIELDS if f not in ("block_number", "log_index"))
-DEFAULT_RANGE_BLOCKS = 2000
+DEFAULT_RANGE_BLOCKS = 500
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,23 @@
 
 Stored rows are streamed (read in chunks, without the ORM's identity map) and matched by
 primary key against the replayed rows; every column is compared. A replayed row with no
-stored row is missing, a stored row with no replayed row is extra.
+stored row is missing, a stored row with no replayed row is extra. The stored rows are
+hashed on the way, so a store found equal to the chain at a checkpoint can later be
+recognised by its digest alone.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chain.indexer import row_diff
+from chain.indexer.event_audit import canonical
 from chain.indexer.models import PROJECTION_TABLES
 from chain.indexer.replay import MemoryProjections, primary_key_names
 
@@ -41,12 +46,36 @@ def _key(model: Any, values: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     return ident, shown
 
 
-def compare_projections(
-    session: Session, state: MemoryProjections
-) -> tuple[dict[str, int], list[row_diff.Difference]]:
-    """(stored rows checked per table, differences), table by table."""
-    checked: dict[str, int] = {}
-    out: list[row_diff.Difference] = []
+@dataclass
+class ProjectionCheck:
+    """Stored rows per table, the differences found and the digest of the stored rows."""
+
+    checked: dict[str, int] = field(default_factory=dict)
+    differences: list[row_diff.Difference] = field(default_factory=list)
+    digest: str = ""
+
+
+def projections_digest(session: Session) -> ProjectionCheck:
+    """Only hash the stored rows (in key order), comparing nothing."""
+    result = ProjectionCheck()
+    digest = hashlib.sha256()
+    for model in PROJECTION_TABLES:
+        table = str(model.__tablename__)
+        count = 0
+        for stored in _stored_rows(session, model):
+            count += 1
+            digest.update(canonical(table, tuple(stored.values())) + b"\n")
+        result.checked[table] = count
+    result.digest = digest.hexdigest()
+    return result
+
+
+def compare_projections(session: Session, state: MemoryProjections) -> ProjectionCheck:
+    """Every stored row against the replayed rows, table by table (and the digest)."""
+    result = ProjectionCheck()
+    checked = result.checked
+    out = result.differences
+    digest = hashlib.sha256()
     for model in PROJECTION_TABLES:
         table = str(model.__tablename__)
         columns = _columns(model)
@@ -54,6 +83,7 @@ def compare_projections(
         count = 0
         for stored in _stored_rows(session, model):
             count += 1
+            digest.update(canonical(table, tuple(stored.values())) + b"\n")
             ident, shown = _key(model, stored)
             row = expected.pop(ident, None)
             if row is None:
@@ -65,4 +95,5 @@ def compare_projections(
             implied = {c: getattr(expected[ident], c) for c in columns}
             out.append(row_diff.missing(table, _key(model, implied)[1], implied))
         checked[table] = count
-    return checked, out
+    result.digest = digest.hexdigest()
+    return result

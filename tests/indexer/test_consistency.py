@@ -18,7 +18,7 @@ from web3 import Web3
 
 from chain import store_queries as q
 from chain.db import Base, make_engine, session_factory
-from chain.indexer import ContractSpec, Indexer
+from chain.indexer import ContractSpec, Indexer, event_audit
 from chain.indexer.consistency import ConsistencyReport, consistency_check
 from chain.indexer.event_audit import EVENT_FIELDS, VerifiedRanges
 from chain.indexer.models import (
@@ -414,7 +414,7 @@ def test_report_is_clean_after_a_reindex(
 # ------------------------------------------------------------------ incremental by range
 
 
-def test_verified_ranges_spare_chain_reads_and_still_catch_an_edit(
+def test_verified_ranges_spare_chain_reads_and_replays_and_still_catch_edits(
     indexed: Indexed, store_copy: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     verified = VerifiedRanges()
@@ -422,23 +422,38 @@ def test_verified_ranges_spare_chain_reads_and_still_catch_an_edit(
     assert first.consistent and first.checked["ranges_verified_before"] == 0
     assert first.checked["ranges"] >= 5
     fetched: list[tuple[int, int]] = []
-    from chain.indexer import event_audit
+    replayed: list[int] = []
+    logs, replay_stored = event_audit.ChainLogs.logs, event_audit.replay_stored
 
-    original = event_audit.ChainLogs.logs
-
-    def counting(self: event_audit.ChainLogs, r: event_audit.BlockRange) -> Any:
+    def counting_logs(self: event_audit.ChainLogs, r: event_audit.BlockRange) -> Any:
         fetched.append((r.first, r.last))
-        return original(self, r)
+        return logs(self, r)
 
-    monkeypatch.setattr(event_audit.ChainLogs, "logs", counting)
+    def counting_replays(state: Any, stored: event_audit.StoredRange) -> None:
+        replayed.append(len(stored.events))
+        replay_stored(state, stored)
+
+    monkeypatch.setattr(event_audit.ChainLogs, "logs", counting_logs)
+    monkeypatch.setattr(event_audit, "replay_stored", counting_replays)
     again = indexed.check(store_copy, verified=verified)
-    assert again.consistent and fetched == []
+    assert again.consistent and fetched == [] and replayed == []  # hashed locally only
     assert again.checked["ranges_verified_before"] == again.checked["ranges"]
     assert again.events_digest == first.events_digest
+    assert {k: v for k, v in again.checked.items() if k.startswith("idx_")} == {
+        k: v for k, v in first.checked.items() if k.startswith("idx_")
+    }
+    # a projection edited: no range differs, the replay runs from the verified events
+    with store_copy() as session, session.begin():
+        projection, _views = _edit(FinancingRow)(session)
+    edited = indexed.check(store_copy, verified=verified)
+    assert edited.differences == [projection] and fetched == []
+    assert sum(replayed) == first.checked["events"]
+    # an event edited: only its range is read from the chain again
+    replayed.clear()
     with store_copy() as session, session.begin():
         expected, _ = _edit_event(session)
     tampered = indexed.check(store_copy, verified=verified)
-    assert [d for d in tampered.differences if d["kind"] == "row"] == [expected]
+    assert tampered.differences == [expected, projection]
     block = expected["key"]["block_number"]
     assert len(fetched) == 1 and fetched[0][0] <= block <= fetched[0][1]
     assert tampered.events_digest != first.events_digest
