@@ -457,3 +457,68 @@ def test_verified_ranges_spare_chain_reads_and_replays_and_still_catch_edits(
     block = expected["key"]["block_number"]
     assert len(fetched) == 1 and fetched[0][0] <= block <= fetched[0][1]
     assert tampered.events_digest != first.events_digest
+
+
+# ------------------------------------------------------------------ a moving indexer
+
+
+class LiveViews:
+    """Contract views answered from the store at the time of the call."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.functions = self
+        self.factory = factory
+
+    def certificateStatus(self, cert_id: str) -> _Call:
+        with self.factory() as session:
+            row = session.get(CertificateRow, cert_id)
+            assert row is not None
+            status = q.effective_status(row, q.indexed_time(session))
+        return _Call(CERTIFICATE_STATUS.index(status))
+
+    def isRecognised(self, cert_id: str, org_id: str) -> _Call:
+        return _Call(True)
+
+    def assetTotals(self, asset_id: str) -> _Call:
+        with self.factory() as session:
+            t = q.payment_totals(session, asset_id)
+        return _Call((t["total_paid"], t["operator_total"], t["treasury_total"]))
+
+
+class IndexWhileChecking(VerifiedRanges):
+    """Verified ranges that, on the first look-up, let the indexer store more blocks."""
+
+    def __init__(self, catch_up: Callable[[], None]) -> None:
+        super().__init__()
+        self.catch_up: Callable[[], None] | None = catch_up
+
+    def get(self, key: tuple[Any, ...]) -> str | None:
+        if self.catch_up is not None:
+            catch_up, self.catch_up = self.catch_up, None
+            catch_up()
+        return super().get(key)
+
+
+def test_rows_the_indexer_writes_during_a_check_are_not_reported(
+    chain_w3: Web3, probe: Any, probe_spec: ContractSpec, store: sessionmaker[Session]
+) -> None:
+    start = chain_w3.eth.block_number + 1
+    workload = Workload(probe, seed=12)
+    workload.run(10, events_per_tx=6)
+    indexer = Indexer(chain_w3, store, [probe_spec], start_block=start)
+    indexer.sync()
+    before, _hash = indexer.checkpoint()
+    workload.run(10, events_per_tx=6)
+    moving = IndexWhileChecking(lambda: indexer.sync() and None)
+    views = LiveViews(store)
+    with store() as session:
+        report = consistency_check(
+            session, chain_w3, views, views, contracts=[probe_spec], verified=moving,
+            range_blocks=4,
+        )  # fmt: skip
+    after, _hash = indexer.checkpoint()
+    assert moving.catch_up is None and after > before
+    assert report.block == after
+    assert report.consistent, report.differences[:3]
+    with store() as session:
+        assert report.checked["events"] == len(list(session.scalars(select(RawEvent))))
