@@ -39,7 +39,7 @@ from chain.indexer.models import (
     create_tables,
 )
 from chain.indexer.projections import CERTIFICATE_STATUS
-from tests.indexer.conftest import deploy, ledger_abi
+from tests.indexer.conftest import deploy, ledger_abi, new_store
 from tests.indexer.workload import LEDGER_EVENTS, Workload, encode_log
 
 RANGE_BLOCKS = 8  # several ranges over the workload's blocks
@@ -92,6 +92,7 @@ class Indexed:
     probe: Any
     spec: ContractSpec
     start: int
+    block: int  # the checkpoint of the untouched store
     pristine: Path
     truth: ViewTruth
 
@@ -152,17 +153,30 @@ def indexed(chain_w3: Web3, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     with factory() as session:
         for model in PROJECTION_TABLES:
             assert session.scalars(select(model)).first() is not None, model.__tablename__
+        cp = session.scalar(select(Checkpoint))
+        assert cp is not None
     engine.dispose()
-    yield Indexed(chain_w3, probe, spec, start, path, truth)
+    yield Indexed(chain_w3, probe, spec, start, cp.block_number, path, truth)
 
 
 @pytest.fixture
-def store_copy(indexed: Indexed, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    """A fresh copy of the indexed store, for one test to tamper with."""
-    target = tmp_path / "ledger.db"
-    with closing(sqlite3.connect(indexed.pristine)) as src, closing(sqlite3.connect(target)) as dst:
-        src.backup(dst)
-    engine = make_engine(f"sqlite:///{target}")
+def store_copy(
+    indexed: Indexed, tmp_path: Path, store_kind: str
+) -> Iterator[sessionmaker[Session]]:
+    """A fresh copy of the indexed store, for one test to tamper with (SQLite: a backup
+    of the indexed file; PostgreSQL: the same blocks indexed again)."""
+    if store_kind == "sqlite":
+        target = tmp_path / "ledger.db"
+        with closing(sqlite3.connect(indexed.pristine)) as src, closing(
+            sqlite3.connect(target)
+        ) as dst:
+            src.backup(dst)
+        engine = make_engine(f"sqlite:///{target}")
+    else:
+        engine = new_store(store_kind, tmp_path, "consistency")
+        head = indexed.w3.eth.block_number
+        Indexer(indexed.w3, session_factory(engine), [indexed.spec], start_block=indexed.start,
+                batch_size=7, confirmations=head - indexed.block).sync()  # fmt: skip
     yield session_factory(engine)
     engine.dispose()
 
