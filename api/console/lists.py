@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chain import store_queries as q
 from chain.errors import ChainUnavailable
 from chain.indexer.consistency import ConsistencyReport, consistency_check
+from chain.indexer.core import IndexerError
 from chain.indexer.models import (
     ApplicationRow,
     AssetRow,
@@ -329,5 +330,5 @@ def consistency(session: Session, runtime: LedgerRuntime) -> ConsistencyReport:
         revenue = runtime.contract("RevenueSplit")
         specs = deployment_specs(runtime.deployment)
         return consistency_check(session, runtime.w3, registry, revenue, contracts=specs)
-    except (ConnectionError, OSError) as exc:
+    except (ConnectionError, OSError, IndexerError) as exc:
         raise ChainUnavailable(f"the chain does not answer: {exc}") from exc

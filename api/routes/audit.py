@@ -18,6 +18,7 @@ from chain import store_queries as q
 from chain.accounts import Principal
 from chain.errors import ChainUnavailable, NotAuthorised
 from chain.indexer.consistency import consistency_check
+from chain.indexer.core import IndexerError
 from chain.indexer.runner import deployment_specs
 
 router = APIRouter(tags=["audit"])
@@ -104,6 +105,6 @@ def audit_consistency(request: Request, user: AuditorUser, session: SessionDep) 
         revenue = runtime.contract("RevenueSplit")
         specs = deployment_specs(runtime.deployment)
         report = consistency_check(session, runtime.w3, registry, revenue, contracts=specs)
-    except (ConnectionError, OSError) as exc:
+    except (ConnectionError, OSError, IndexerError) as exc:
         raise ChainUnavailable(f"the chain does not answer: {exc}") from exc
     return report.to_json()

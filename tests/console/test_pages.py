@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import update
 
 from api.console import i18n
 from chain.errors import ContractRevert, NotAuthorised
+from chain.indexer import event_audit
+from chain.indexer.core import IndexerError
 from chain.indexer.models import CertificateRow
 from chain.service import assets, certificates
 from chain.txpipe import MINED, Operation
@@ -258,6 +262,22 @@ def test_auditor_page_renders_the_consistency_report(console: ConsoleWorld) -> N
                             .values(status="active"))  # fmt: skip
             session.commit()
     assert "一致，未发现差异" in auditor.get("/console/auditor?lang=zh").text
+
+
+def test_consistency_check_answers_503_when_the_chain_fails_it(
+    console: ConsoleWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _certified_asset(console, "370200-JT-2025-0903")
+
+    def refuse(self: event_audit.ChainLogs, numbers: Any) -> Any:
+        raise IndexerError("eth_getBlockByNumber failed: {'code': -32005}")
+
+    monkeypatch.setattr(event_audit.ChainLogs, "headers", refuse)
+    key = console.cast.keys["auditor"]
+    answer = console.client.get("/v1/audit/consistency", headers={"Authorization": f"Bearer {key}"})
+    assert answer.status_code == 503
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert "-32005" in answer.json()["detail"]
 
 
 def test_review_departments_review_paid_use_then_finance_decides(console: ConsoleWorld) -> None:
