@@ -18,7 +18,7 @@ from web3 import Web3
 
 from chain import store_queries as q
 from chain.db import Base, make_engine, session_factory
-from chain.indexer import ContractSpec, Indexer, event_audit
+from chain.indexer import ContractSpec, Indexer, consistency, event_audit
 from chain.indexer.consistency import ConsistencyReport, consistency_check
 from chain.indexer.event_audit import EVENT_FIELDS, VerifiedRanges
 from chain.indexer.models import (
@@ -423,6 +423,20 @@ def test_report_is_clean_after_a_reindex(
         events = len(list(session.scalars(select(RawEvent))))
     assert report.checked["events"] == events == stored.events
     assert report.checked["idx_payments"] >= 2
+
+
+def test_report_lists_at_most_max_differences_and_says_so(
+    indexed: Indexed, store_copy: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with store_copy() as session, session.begin():
+        orgs = len(list(session.scalars(select(OrgRow))))
+        session.execute(update(OrgRow).values(name_hash=FAKE))
+    full = indexed.check(store_copy)
+    assert len(full.differences) == orgs > 3 and full.truncated is False
+    monkeypatch.setattr(consistency, "MAX_DIFFERENCES", 3)
+    capped = indexed.check(store_copy)
+    assert capped.differences == full.differences[:3]
+    assert capped.to_json()["truncated"] is True and capped.consistent is False
 
 
 # ------------------------------------------------------------------ incremental by range
