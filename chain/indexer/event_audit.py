@@ -10,9 +10,10 @@ and needs no further chain reads. Any other range is compared row by row with th
 ``eth_getLogs`` returns for it (decoded by the indexer's decoder) and the block headers,
 and the entries name each changed, missing or extra row.
 
-Whatever the outcome, the range's events are replayed (the chain's events where the
-range differs) into the in-memory projections, which also yields the columns the indexer
-derives (subject, actor, asset) that the comparison needs.
+A range compared row by row replays the chain's events into the in-memory projections
+(``compare_range``), which also yields the columns the indexer derives (subject, actor,
+asset) that the comparison needs; a range that matched its digest is replayed from its
+stored events when the projections are to be compared (``replay_stored``).
 """
 
 from __future__ import annotations
@@ -171,7 +172,6 @@ class RangeOutcome:
 
     differences: list[row_diff.Difference] = field(default_factory=list)
     chain_events: int = 0
-    from_cache: bool = False
 
 
 def replay_stored(state: MemoryProjections, stored: StoredRange) -> None:
@@ -192,7 +192,7 @@ def compare_range(
 ) -> RangeOutcome:
     """Row by row: the range's stored blocks and events against the chain's."""
     logs = chain.logs(r)
-    wanted = {b["number"] for b in stored.blocks} | {d.block_number for d in logs} | {r.last}
+    wanted = {b["number"] for b in stored.blocks} | {d.block_number for d in logs}
     headers = chain.headers(sorted(wanted))
     outcome = RangeOutcome(chain_events=len(logs))
     outcome.differences += _compare_blocks(stored, headers, logs, r, checkpoint_block)
@@ -270,14 +270,18 @@ def _compare_events(
     return out
 
 
-def outside_rows(session: Session, start: int, end: int) -> list[row_diff.Difference]:
-    """Stored blocks and events outside the indexed range ``start .. end`` (all extra)."""
+def outside_rows(
+    session: Session, start: int, end: int, limit: int = 1000
+) -> list[row_diff.Difference]:
+    """Stored blocks and events outside the indexed range ``start .. end`` (all extra;
+    at most ``limit`` of each kind, as the report lists no more)."""
     out: list[row_diff.Difference] = []
     block_cols = [IndexedBlock.__table__.c[f] for f in BLOCK_FIELDS]
     for row in session.execute(
         select(*block_cols)
         .where(or_(IndexedBlock.number < start, IndexedBlock.number > end))
         .order_by(IndexedBlock.number)
+        .limit(limit)
     ):
         block = dict(zip(BLOCK_FIELDS, tuple(row), strict=True))
         out.append(row_diff.extra(BLOCKS, {"number": block["number"]}, block))
@@ -286,6 +290,7 @@ def outside_rows(session: Session, start: int, end: int) -> list[row_diff.Differ
         select(*event_cols)
         .where(or_(RawEvent.block_number < start, RawEvent.block_number > end))
         .order_by(RawEvent.block_number, RawEvent.log_index, RawEvent.id)
+        .limit(limit)
     ):
         e = dict(zip(("id", *EVENT_FIELDS), tuple(row), strict=True))
         out.append(row_diff.extra(EVENTS, _event_key(e["block_number"], e["log_index"]), e))
