@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import StringConstraints
 
 from api.auth import CurrentUser
 from api.routes.catalogue import Cursor, Limit, OrgFilter, SessionDep, StoreDep, _guard, _page
@@ -48,7 +49,9 @@ Block = Annotated[int | None, Query(ge=0, le=q.MAX_STORE_INT)]
 Time = Annotated[
     int | None, Query(ge=0, le=q.MAX_STORE_INT, description="unix seconds (block time)")
 ]
-Kinds = Annotated[list[str] | None, Query(description="event names, repeatable")]
+#: Event names are contract identifiers: anything else cannot match and is refused.
+EventName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9]{0,63}$")]
+Kinds = Annotated[list[EventName] | None, Query(description="event names, repeatable")]
 
 
 @router.get("/v1/audit/events", summary="Indexed events by block/time range, kind and org")

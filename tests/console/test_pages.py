@@ -267,7 +267,7 @@ def test_auditor_page_renders_the_consistency_report(console: ConsoleWorld) -> N
 def test_consistency_check_answers_503_when_the_chain_fails_it(
     console: ConsoleWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _certified_asset(console, "370200-JT-2025-0903")
+    _certified_asset(console, "370200-JT-2025-0905")
 
     def refuse(self: event_audit.ChainLogs, numbers: Any) -> Any:
         raise IndexerError("eth_getBlockByNumber failed: {'code': -32005}")
