@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {IAssetRegistryV2} from "./IAssetRegistryV2.sol";
 
-/// @title Paid use and financing of certified assets (v2).
+/// @title Paid use, financing and disposal requests of certified assets (v2).
 /// @notice Ids are the v1 formulas, with the asset's counter kept in this contract:
 /// - application id = keccak256(abi.encode(holderOrgId, assetId, scopeHash, nonce))
 /// - financing id   = keccak256(abi.encode(assetId, counterpartyOrgId, kind, nonce))
@@ -72,6 +72,9 @@ interface IUseAndFinance {
     /// @notice The asset's approved operator changed (0 = none).
     event PaidUseOperatorSet(bytes32 indexed assetId, bytes32 indexed operatorOrgId, bytes32 indexed applicationId);
     event FinancingChanged(bytes32 indexed financingId, bytes32 indexed actorOrgId, Financing financing);
+    /// @notice The holder asked to dispose of the asset (the registrar confirms in the registry's
+    /// AssetChanged(Disposed) event).
+    event DisposalRequested(bytes32 indexed assetId, bytes32 indexed actorOrgId, bytes32 reasonHash);
 
     error NotOrgOfKind(address account, uint8 requiredKind);
     error KindNotAllowed(address account, uint8 kind);
@@ -88,6 +91,7 @@ interface IUseAndFinance {
     error PledgeRequestExpired(bytes32 financingId, uint64 expiredAt);
     error AssetPledged(bytes32 assetId, bytes32 pledgeId);
     error NotCounterparty(bytes32 financingId, bytes32 orgId);
+    error NoDisposalRequest(bytes32 assetId);
     error ZeroValue();
 
     /// @notice The holder applies for paid use of a usable asset by an operator of its city.
@@ -125,6 +129,13 @@ interface IUseAndFinance {
         external
         returns (bytes32 financingId);
 
+    /// @notice The holder requests disposal of its asset (no pledge in force).
+    function requestDisposal(bytes32 assetId, bytes32 reasonHash) external;
+
+    /// @notice The registrar of the asset's city confirms: the registry revokes the current
+    /// certificate (reason 1) and the asset is Disposed (terminal).
+    function confirmDisposal(bytes32 assetId) external;
+
     /// @notice The pledge in force on an asset (0 = none).
     function pledgeOf(bytes32 assetId) external view returns (bytes32);
 
@@ -133,5 +144,6 @@ interface IUseAndFinance {
 
     function application(bytes32 applicationId) external view returns (Application memory);
     function financing(bytes32 financingId) external view returns (Financing memory);
+    function disposalRequest(bytes32 assetId) external view returns (bytes32 reasonHash);
     function registry() external view returns (IAssetRegistryV2);
 }
