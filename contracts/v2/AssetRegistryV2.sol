@@ -2,7 +2,6 @@
 pragma solidity 0.8.30;
 
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ILedgerDirectory} from "../interfaces/ILedgerDirectory.sol";
 import {IAssetRegistryV2} from "./interfaces/IAssetRegistryV2.sol";
@@ -34,10 +33,9 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
     uint16 public constant FOREIGN_OBJECTIONS_PER_PERIOD = 3;
     uint64 public constant FOREIGN_OBJECTION_PERIOD = 1 days;
 
-    /// @dev Slot 0 the registered metadata, slot 1 the current certificate, slot 2 the rest.
-    struct AssetSlot {
-        bytes32 metadataHash;
-        bytes32 currentCertificateId;
+    /// @dev Slot 0 the registered metadata, slot 1 the current certificate, slot 2 the rest
+    /// (read at once into memory by the usability check).
+    struct AssetInfo {
         uint32 holderIndex;
         uint32 city;
         AssetStatus status;
@@ -52,9 +50,14 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
         uint40 certificateValidUntil;
     }
 
+    struct AssetSlot {
+        bytes32 metadataHash;
+        bytes32 currentCertificateId;
+        AssetInfo info;
+    }
+
     /// @dev Slot 0 the asset, slot 1 the rest. The registrar is the registrar of `city`.
-    struct CertSlot {
-        bytes32 assetId;
+    struct CertInfo {
         uint40 issuedAt;
         uint40 validUntil;
         uint40 revokedAt;
@@ -63,6 +66,18 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
         RegistrationKind kind;
         bool superseded;
         bool ownMetadata;
+    }
+
+    struct CertSlot {
+        bytes32 assetId;
+        CertInfo info;
+    }
+
+    /// @dev The acting registrar and its effective terms.
+    struct Registrar {
+        bytes32 orgId;
+        uint64 noticeWindow;
+        uint64 certificateTerm;
     }
 
     struct ObjectorQuota {
@@ -83,7 +98,7 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
     mapping(bytes32 certificateId => bytes32) private _certMetadata;
     mapping(bytes32 certificateId => bytes32) private _replacedBy;
     mapping(bytes32 certificateId => bytes32) private _supersedes;
-    mapping(bytes32 certificateId => mapping(bytes32 orgId => bool)) private _recognitions;
+    mapping(bytes32 certificateId => mapping(uint32 orgIndex => bool)) private _recognitions;
 
     uint256 private immutable _cachedChainId;
     bytes32 private immutable _cachedDomainSeparator;
@@ -163,30 +178,30 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
     // ================================================================ evaluation, notice, objections, disputes
 
     function recordValuation(bytes32 assetId, uint128 valueFen, uint32 methodCode, bytes32 reportHash) external {
-        (AssetSlot storage a, bytes32 registrar) = _registrarAct(assetId, AssetStatus.Registered);
+        (AssetSlot storage a, Registrar memory r) = _registrarAct(assetId, AssetStatus.Registered);
         if (valueFen == 0 || reportHash == 0) revert ZeroValue();
-        a.valued = true;
-        _maybeOpenNotice(assetId, a, registrar);
-        emit AssetValued(assetId, registrar, Valuation(valueFen, methodCode, reportHash), _state(assetId, a));
+        a.info.valued = true;
+        _maybeOpenNotice(assetId, a, r.noticeWindow);
+        emit AssetValued(assetId, r.orgId, Valuation(valueFen, methodCode, reportHash), _state(assetId, a));
     }
 
     function recordCompliance(bytes32 assetId, bool passed, bytes32 reportHash) external {
-        (AssetSlot storage a, bytes32 registrar) = _registrarAct(assetId, AssetStatus.Registered);
+        (AssetSlot storage a, Registrar memory r) = _registrarAct(assetId, AssetStatus.Registered);
         if (reportHash == 0) revert ZeroValue();
-        a.compliance = passed ? ComplianceResult.Passed : ComplianceResult.Failed;
-        _maybeOpenNotice(assetId, a, registrar);
-        emit ComplianceReviewed(assetId, registrar, reportHash, _state(assetId, a));
+        a.info.compliance = passed ? ComplianceResult.Passed : ComplianceResult.Failed;
+        _maybeOpenNotice(assetId, a, r.noticeWindow);
+        emit ComplianceReviewed(assetId, r.orgId, reportHash, _state(assetId, a));
     }
 
     function lodgeObjection(bytes32 assetId, bytes32 reasonHash) external returns (bytes32 objectionId) {
         AssetSlot storage a = _asset(assetId);
         IOrgDirectory.Actor memory actor = _directory.actorOf(msg.sender);
         if (actor.orgId == 0) revert NotOrgOfKind(msg.sender, uint8(ILedgerDirectory.OrgKind.None));
-        if (a.status != AssetStatus.InNotice) revert IllegalTransition(assetId, a.status, AssetStatus.InNotice);
-        if (block.timestamp >= a.noticeEndsAt) revert NoticeWindowClosed(assetId, a.noticeEndsAt);
+        if (a.info.status != AssetStatus.InNotice) revert IllegalTransition(assetId, a.info.status, AssetStatus.InNotice);
+        if (block.timestamp >= a.info.noticeEndsAt) revert NoticeWindowClosed(assetId, a.info.noticeEndsAt);
         if (reasonHash == 0) revert ZeroValue();
-        if (a.openObjections == type(uint16).max) revert TooManyOpenObjections(assetId, type(uint16).max);
-        bool foreign = actor.city != a.city;
+        if (a.info.openObjections == type(uint16).max) revert TooManyOpenObjections(assetId, type(uint16).max);
+        bool foreign = actor.city != a.info.city;
         if (foreign) {
             ObjectorQuota storage q = _quotas[actor.orgId];
             if (block.timestamp >= uint256(q.periodStart) + FOREIGN_OBJECTION_PERIOD) {
@@ -207,7 +222,7 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
         o.lodgedAt = uint64(block.timestamp);
         o.status = ObjectionStatus.Open;
         o.foreign = foreign;
-        ++a.openObjections;
+        ++a.info.openObjections;
         emit ObjectionLodged(objectionId, actor.orgId, o, _state(assetId, a));
     }
 
@@ -216,35 +231,35 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
         if (o.status != ObjectionStatus.Open) revert ObjectionNotOpen(objectionId, o.status);
         bytes32 assetId = o.assetId;
         AssetSlot storage a = _assets[assetId];
-        bytes32 registrar = _actorIn(ILedgerDirectory.OrgKind.Registrar, a.city).orgId;
+        bytes32 registrar = _actorIn(ILedgerDirectory.OrgKind.Registrar, a.info.city).orgId;
         o.status = upheld ? ObjectionStatus.Upheld : ObjectionStatus.Dismissed;
         o.resolutionHash = resolutionHash;
-        --a.openObjections;
-        if (upheld && a.status == AssetStatus.InNotice) _backToRegistered(assetId, a);
+        --a.info.openObjections;
+        if (upheld && a.info.status == AssetStatus.InNotice) _backToRegistered(assetId, a);
         emit ObjectionResolved(objectionId, registrar, o, _state(assetId, a));
     }
 
     function recordDispute(bytes32 assetId, bytes32 reasonHash) external {
         (AssetSlot storage a, bytes32 registrar) = _registrarLive(assetId);
-        if (a.disputed) revert OwnershipDisputed(assetId);
-        a.disputed = true;
+        if (a.info.disputed) revert OwnershipDisputed(assetId);
+        a.info.disputed = true;
         emit AssetChanged(assetId, registrar, AssetAction.DisputeRecorded, reasonHash, _state(assetId, a));
     }
 
     function resolveDispute(bytes32 assetId, bytes32 resolutionHash) external {
         (AssetSlot storage a, bytes32 registrar) = _registrarLive(assetId);
-        if (!a.disputed) revert NoDispute(assetId);
-        a.disputed = false;
+        if (!a.info.disputed) revert NoDispute(assetId);
+        a.info.disputed = false;
         emit AssetChanged(assetId, registrar, AssetAction.DisputeResolved, resolutionHash, _state(assetId, a));
     }
 
     // ================================================================ certificates
 
     function issueCertificate(bytes32 assetId) external returns (bytes32) {
-        (AssetSlot storage a, bytes32 registrar) = _registrarAct(assetId, AssetStatus.InNotice);
-        if (block.timestamp < a.noticeEndsAt) revert NoticeWindowOpen(assetId, a.noticeEndsAt);
-        if (a.openObjections != 0) revert ObjectionsOpen(assetId, a.openObjections);
-        if (a.disputed) revert OwnershipDisputed(assetId);
+        (AssetSlot storage a, Registrar memory registrar) = _registrarAct(assetId, AssetStatus.InNotice);
+        if (block.timestamp < a.info.noticeEndsAt) revert NoticeWindowOpen(assetId, a.info.noticeEndsAt);
+        if (a.info.openObjections != 0) revert ObjectionsOpen(assetId, a.info.openObjections);
+        if (a.info.disputed) revert OwnershipDisputed(assetId);
         _transition(assetId, a, AssetStatus.Certified);
         return _issue(assetId, a, registrar, RegistrationKind.Initial, 0, _currentMetadata(assetId, a));
     }
@@ -253,7 +268,7 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
         external
         returns (bytes32 newId)
     {
-        (CertSlot storage c, AssetSlot storage a, bytes32 registrar) = _currentCert(certificateId, false);
+        (CertSlot storage c, AssetSlot storage a, Registrar memory registrar) = _currentCert(certificateId, false);
         bytes32 assetId = c.assetId;
         if (kind == RegistrationKind.Initial) revert InvalidRegistrationKind(kind);
         if (metadataHash == 0) revert ZeroValue();
@@ -261,8 +276,8 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
             _requireUnpledged(assetId);
             _transition(assetId, a, AssetStatus.Deregistered);
         } else {
-            if (a.disputed) revert OwnershipDisputed(assetId);
-            a.amended = true;
+            if (a.info.disputed) revert OwnershipDisputed(assetId);
+            a.info.amended = true;
             _amendedMetadata[assetId] = metadataHash;
         }
         newId = _supersede(certificateId, c, a, registrar, kind, metadataHash);
@@ -270,28 +285,28 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
 
     function reissueCertificate(bytes32 revokedId) external returns (bytes32 newId) {
         CertSlot storage c = _certs[revokedId];
-        uint32 reason = c.revocationReason;
-        if (c.revokedAt == 0 || c.superseded || (reason != REASON_REGISTRATION_ERROR && reason != REASON_KEY_COMPROMISED)) {
+        uint32 reason = c.info.revocationReason;
+        if (c.info.revokedAt == 0 || c.info.superseded || (reason != REASON_REGISTRATION_ERROR && reason != REASON_KEY_COMPROMISED)) {
             revert NotReissuable(revokedId, reason);
         }
-        (AssetSlot storage a, bytes32 registrar) = _registrarAct(c.assetId, AssetStatus.Certified);
+        (AssetSlot storage a, Registrar memory registrar) = _registrarAct(c.assetId, AssetStatus.Certified);
         if (a.currentCertificateId != revokedId) revert NotCurrentCertificate(revokedId, a.currentCertificateId);
-        if (a.disputed) revert OwnershipDisputed(c.assetId);
-        newId = _supersede(revokedId, c, a, registrar, c.kind, _certificateMetadata(revokedId, c));
+        if (a.info.disputed) revert OwnershipDisputed(c.assetId);
+        newId = _supersede(revokedId, c, a, registrar, c.info.kind, _certificateMetadata(revokedId, c));
     }
 
     function renewCertificate(bytes32 certificateId) external {
-        (CertSlot storage c, AssetSlot storage a, bytes32 registrar) = _currentCert(certificateId, true);
-        if (a.disputed) revert OwnershipDisputed(c.assetId);
-        (, uint64 term) = _directory.termsOf(registrar);
-        uint64 from = c.validUntil > block.timestamp ? c.validUntil : uint64(block.timestamp);
-        c.validUntil = uint40(from + term);
-        a.certificateValidUntil = c.validUntil;
-        emit CertificateChanged(certificateId, registrar, CertificateAction.Renewed, _certView(certificateId, c));
+        (CertSlot storage c, AssetSlot storage a, Registrar memory r) = _currentCert(certificateId, true);
+        if (a.info.disputed) revert OwnershipDisputed(c.assetId);
+        uint64 from = c.info.validUntil > block.timestamp ? c.info.validUntil : uint64(block.timestamp);
+        c.info.validUntil = uint40(from + r.certificateTerm);
+        a.info.certificateValidUntil = c.info.validUntil;
+        emit CertificateChanged(certificateId, r.orgId, CertificateAction.Renewed, _certView(certificateId, c));
     }
 
     function revokeCertificate(bytes32 certificateId, uint32 reasonCode) external {
-        (CertSlot storage c, AssetSlot storage a, bytes32 registrar) = _currentCert(certificateId, true);
+        (CertSlot storage c, AssetSlot storage a, Registrar memory r) = _currentCert(certificateId, true);
+        bytes32 registrar = r.orgId;
         if (reasonCode == 0 || reasonCode == REASON_DISPOSED) revert InvalidRevocationReason(reasonCode);
         bytes32 assetId = c.assetId;
         _revoke(c, a, reasonCode);
@@ -311,74 +326,23 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
         return _status(_certs[certificateId]);
     }
 
-    function verify(bytes32 certificateId, bytes32 byOrgId) external view returns (Verification memory v) {
-        CertSlot storage c = _certs[certificateId];
-        AssetSlot storage a = _assets[c.assetId];
-        v.status = _status(c);
-        v.kind = c.kind;
-        v.assetId = c.assetId;
-        v.registrarOrgId = _directory.registrarOf(c.city);
-        v.holderOrgId = a.holderIndex == 0 ? bytes32(0) : _directory.orgIdAt(a.holderIndex);
-        v.validUntil = c.validUntil;
-        v.revocationReason = c.revocationReason;
-        v.replacedBy = _replacedBy[certificateId];
-        v.pledged = c.assetId != 0 && _useAndFinance != address(0)
-            && IPledgeView(_useAndFinance).pledgeOf(c.assetId) != 0;
-        v.recognised = _recognised(certificateId, c, v.status, byOrgId, v.registrarOrgId);
-        v.disputed = a.disputed;
-        v.registrarActive = v.registrarOrgId != 0 && _directory.org(v.registrarOrgId).active;
-        v.assetStatus = a.status;
-        v.usability = _usability(a);
-    }
-
     function certificateDigest(bytes32 certificateId) public view returns (bytes32) {
         CertSlot storage c = _certs[certificateId];
         return _hashTypedDataV4(keccak256(abi.encode(CERTIFICATE_TYPEHASH, _document(certificateId, c))));
     }
 
-    function verifyCertificateSignature(CertificateDocument calldata doc, bytes calldata signature)
-        external
-        view
-        returns (bool valid, address signer, SignatureCheck check, CertificateStatus status)
-    {
-        CertSlot storage c = _certs[doc.certificateId];
-        status = _status(c);
-        if (status == CertificateStatus.Unknown) return (false, address(0), SignatureCheck.UnknownCertificate, status);
-        bytes32 digest = certificateDigest(doc.certificateId);
-        if (_hashTypedDataV4(keccak256(abi.encode(CERTIFICATE_TYPEHASH, doc))) != digest) {
-            return (false, address(0), SignatureCheck.DocumentMismatch, status);
-        }
-        ECDSA.RecoverError err;
-        (signer, err,) = ECDSA.tryRecover(digest, signature);
-        if (err != ECDSA.RecoverError.NoError) return (false, signer, SignatureCheck.BadSignature, status);
-        IOrgDirectory.SigningKey memory key = _directory.signingKey(signer);
-        uint64 issuedAt = c.issuedAt;
-        if (key.orgId == 0 || key.orgId != _directory.registrarOf(c.city)) {
-            check = SignatureCheck.NotIssuerKey;
-        } else if (key.validFrom > issuedAt || (key.validUntil != 0 && issuedAt >= key.validUntil)) {
-            check = SignatureCheck.KeyNotLiveAtIssue;
-        } else if (key.compromisedAt != 0 && issuedAt >= key.compromisedAt) {
-            check = SignatureCheck.KeyCompromised;
-        } else {
-            check = SignatureCheck.Valid;
-        }
-        valid = check == SignatureCheck.Valid && status == CertificateStatus.Active;
-    }
-
     // ================================================================ recognition
 
     function recognise(bytes32 certificateId) external {
-        (bytes32 actor, CertSlot storage c) = _recogniser(certificateId);
-        CertificateStatus s = _status(c);
-        if (s != CertificateStatus.Active) revert CertificateNotActive(certificateId, s);
-        mapping(bytes32 => bool) storage r = _recognitions[certificateId];
+        uint32 actor = _recogniser(certificateId, true);
+        mapping(uint32 => bool) storage r = _recognitions[certificateId];
         if (r[actor]) revert AlreadyRecognised(certificateId, actor);
         r[actor] = true;
         emit CertificateRecognised(certificateId, actor);
     }
 
     function withdrawRecognition(bytes32 certificateId) external {
-        (bytes32 actor,) = _recogniser(certificateId);
+        uint32 actor = _recogniser(certificateId, false);
         if (!_recognitions[certificateId][actor]) revert NotRecognised(certificateId, actor);
         _recognitions[certificateId][actor] = false;
         emit RecognitionWithdrawn(certificateId, actor);
@@ -386,7 +350,7 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
 
     function isRecognised(bytes32 certificateId, bytes32 orgId) external view returns (bool) {
         CertSlot storage c = _certs[certificateId];
-        return _recognised(certificateId, c, _status(c), orgId, _directory.registrarOf(c.city));
+        return _recognised(certificateId, c, _status(c), orgId, _directory.registrarOf(c.info.city));
     }
 
     // ================================================================ disposal
@@ -408,13 +372,13 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
 
     function usability(bytes32 assetId) external view returns (Usability part, uint32 city) {
         AssetSlot storage a = _assets[assetId];
-        return (_usability(a), a.city);
+        return (_usability(a), a.info.city);
     }
 
     function holderOf(bytes32 assetId) external view returns (bytes32 holderOrgId, uint32 city) {
         AssetSlot storage a = _assets[assetId];
-        if (a.holderIndex == 0) return (0, 0);
-        return (_directory.orgIdAt(a.holderIndex), a.city);
+        if (a.info.holderIndex == 0) return (0, 0);
+        return (_directory.orgIdAt(a.info.holderIndex), a.info.city);
     }
 
     function directory() external view returns (address) {
@@ -466,41 +430,54 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
         if (a.city != city) revert WrongCity(city, a.city);
     }
 
+    /// @dev The registrar of the asset's city (with its terms) acting on an asset in `required`.
     function _registrarAct(bytes32 assetId, AssetStatus required)
         private
         view
-        returns (AssetSlot storage a, bytes32 registrar)
+        returns (AssetSlot storage a, Registrar memory r)
     {
         a = _asset(assetId);
-        registrar = _actorIn(ILedgerDirectory.OrgKind.Registrar, a.city).orgId;
-        if (a.status != required) revert IllegalTransition(assetId, a.status, required);
+        (IOrgDirectory.Actor memory actor, uint64 notice, uint64 term) = _directory.actorWithTerms(msg.sender);
+        if (actor.kind != ILedgerDirectory.OrgKind.Registrar) {
+            revert NotOrgOfKind(msg.sender, uint8(ILedgerDirectory.OrgKind.Registrar));
+        }
+        if (actor.city != a.info.city) revert WrongCity(a.info.city, actor.city);
+        if (a.info.status != required) revert IllegalTransition(assetId, a.info.status, required);
+        r = Registrar(actor.orgId, notice, term);
     }
 
     function _registrarLive(bytes32 assetId) private view returns (AssetSlot storage a, bytes32 registrar) {
         a = _asset(assetId);
-        registrar = _actorIn(ILedgerDirectory.OrgKind.Registrar, a.city).orgId;
+        registrar = _actorIn(ILedgerDirectory.OrgKind.Registrar, a.info.city).orgId;
         _requireNotEnded(assetId, a);
     }
 
-    function _recogniser(bytes32 certificateId) private view returns (bytes32 actor, CertSlot storage c) {
-        IOrgDirectory.Actor memory a = _directory.actorOf(msg.sender);
-        if (a.kind != ILedgerDirectory.OrgKind.Registrar && a.kind != ILedgerDirectory.OrgKind.Exchange) {
-            revert KindNotAllowed(msg.sender, uint8(a.kind));
+    /// @dev The recognising organisation's index (a registrar of another city or an exchange);
+    /// with `active`, the certificate must be Active.
+    function _recogniser(bytes32 certificateId, bool active) private view returns (uint32 index) {
+        ILedgerDirectory.OrgKind kind;
+        uint32 city;
+        (index, kind, city) = _directory.actorInfo(msg.sender);
+        if (kind != ILedgerDirectory.OrgKind.Registrar && kind != ILedgerDirectory.OrgKind.Exchange) {
+            revert KindNotAllowed(msg.sender, uint8(kind));
         }
-        c = _certs[certificateId];
-        if (a.kind == ILedgerDirectory.OrgKind.Registrar && a.city == c.city) revert SelfRecognition(a.orgId);
-        actor = a.orgId;
+        CertInfo memory i = _certs[certificateId].info;
+        if (kind == ILedgerDirectory.OrgKind.Registrar && city == i.city) revert SelfRecognition(index);
+        if (active) {
+            CertificateStatus s = _statusOf(i);
+            if (s != CertificateStatus.Active) revert CertificateNotActive(certificateId, s);
+        }
     }
 
     // ================================================================ internals: assets
 
     function _asset(bytes32 assetId) private view returns (AssetSlot storage a) {
         a = _assets[assetId];
-        if (a.status == AssetStatus.None) revert UnknownAsset(assetId);
+        if (a.info.status == AssetStatus.None) revert UnknownAsset(assetId);
     }
 
     function _requireNotEnded(bytes32 assetId, AssetSlot storage a) private view {
-        if (a.status >= AssetStatus.Disposed) revert IllegalTransition(assetId, a.status, AssetStatus.Certified);
+        if (a.info.status >= AssetStatus.Disposed) revert IllegalTransition(assetId, a.info.status, AssetStatus.Certified);
     }
 
     function _requireUnpledged(bytes32 assetId) private view {
@@ -512,7 +489,7 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
 
     /// @dev The one transition function of the asset state machine.
     function _transition(bytes32 assetId, AssetSlot storage a, AssetStatus to) private {
-        AssetStatus from = a.status;
+        AssetStatus from = a.info.status;
         bool ok;
         if (to == AssetStatus.Registered) ok = from == AssetStatus.None || from == AssetStatus.InNotice || from == AssetStatus.Certified;
         else if (to == AssetStatus.InNotice) ok = from == AssetStatus.Registered;
@@ -520,37 +497,42 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
         else if (to == AssetStatus.Deregistered) ok = from == AssetStatus.Certified;
         else if (to == AssetStatus.Disposed) ok = from != AssetStatus.None && from < AssetStatus.Disposed;
         if (!ok) revert IllegalTransition(assetId, from, to);
-        a.status = to;
+        a.info.status = to;
     }
 
     function _usability(AssetSlot storage a) private view returns (Usability) {
-        AssetStatus s = a.status;
+        return _usabilityOf(a.info);
+    }
+
+    function _usabilityOf(AssetInfo memory i) private view returns (Usability) {
+        AssetStatus s = i.status;
         if (s == AssetStatus.None) return Usability.UnknownAsset;
         if (s == AssetStatus.Disposed) return Usability.Disposed;
         if (s == AssetStatus.Deregistered) return Usability.Deregistered;
         if (s != AssetStatus.Certified) return Usability.NotCertified;
-        if (a.certificateRevoked) return Usability.CertificateRevoked;
-        if (block.timestamp >= a.certificateValidUntil) return Usability.CertificateExpired;
-        if (a.disputed) return Usability.Disputed;
+        if (i.certificateRevoked) return Usability.CertificateRevoked;
+        if (block.timestamp >= i.certificateValidUntil) return Usability.CertificateExpired;
+        if (i.disputed) return Usability.Disputed;
         return Usability.Usable;
     }
 
     function _currentMetadata(bytes32 assetId, AssetSlot storage a) private view returns (bytes32) {
-        return a.amended ? _amendedMetadata[assetId] : a.metadataHash;
+        return a.info.amended ? _amendedMetadata[assetId] : a.metadataHash;
     }
 
     function _state(bytes32 assetId, AssetSlot storage a) private view returns (AssetState memory s) {
-        s.status = a.status;
-        s.compliance = a.compliance;
-        s.valued = a.valued;
-        s.disputed = a.disputed;
-        s.certificateRevoked = a.certificateRevoked;
-        s.openObjections = a.openObjections;
-        s.nonce = a.nonce;
-        s.noticeEndsAt = a.noticeEndsAt;
-        s.certificateValidUntil = a.certificateValidUntil;
+        AssetInfo memory i = a.info;
+        s.status = i.status;
+        s.compliance = i.compliance;
+        s.valued = i.valued;
+        s.disputed = i.disputed;
+        s.certificateRevoked = i.certificateRevoked;
+        s.openObjections = i.openObjections;
+        s.nonce = i.nonce;
+        s.noticeEndsAt = i.noticeEndsAt;
+        s.certificateValidUntil = i.certificateValidUntil;
         s.currentCertificateId = a.currentCertificateId;
-        s.metadataHash = _currentMetadata(assetId, a);
+        s.metadataHash = i.amended ? _amendedMetadata[assetId] : a.metadataHash;
     }
 
     function _leaf(bytes32 catalogueHash, bytes32 metadataHash, uint32 domainCode) private pure returns (bytes32) {
@@ -567,11 +549,11 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
         if (catalogueHash == 0 || metadataHash == 0) revert ZeroValue();
         assetId = keccak256(abi.encode(holder.orgId, domainCode, catalogueHash));
         AssetSlot storage a = _assets[assetId];
-        if (a.status != AssetStatus.None) revert AssetExists(assetId);
+        if (a.info.status != AssetStatus.None) revert AssetExists(assetId);
         a.metadataHash = metadataHash;
-        a.holderIndex = holder.index;
-        a.city = holder.city;
-        a.status = AssetStatus.Registered;
+        a.info.holderIndex = holder.index;
+        a.info.city = holder.city;
+        a.info.status = AssetStatus.Registered;
         AssetState memory s;
         s.status = AssetStatus.Registered;
         s.metadataHash = metadataHash;
@@ -580,43 +562,46 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
         );
     }
 
-    function _maybeOpenNotice(bytes32 assetId, AssetSlot storage a, bytes32 registrar) private {
-        if (a.valued && a.compliance == ComplianceResult.Passed) {
-            (uint64 window,) = _directory.termsOf(registrar);
+    function _maybeOpenNotice(bytes32 assetId, AssetSlot storage a, uint64 window) private {
+        if (a.info.valued && a.info.compliance == ComplianceResult.Passed) {
             _transition(assetId, a, AssetStatus.InNotice);
-            a.noticeEndsAt = uint40(block.timestamp + window);
+            a.info.noticeEndsAt = uint40(block.timestamp + window);
         }
     }
 
     function _backToRegistered(bytes32 assetId, AssetSlot storage a) private {
         _transition(assetId, a, AssetStatus.Registered);
-        a.compliance = ComplianceResult.None;
-        a.noticeEndsAt = 0;
+        a.info.compliance = ComplianceResult.None;
+        a.info.noticeEndsAt = 0;
     }
 
     // ================================================================ internals: certificates
 
     function _status(CertSlot storage c) private view returns (CertificateStatus) {
-        if (c.issuedAt == 0) return CertificateStatus.Unknown;
-        if (c.revokedAt != 0) return CertificateStatus.Revoked;
-        if (c.superseded) return CertificateStatus.Superseded;
-        if (block.timestamp >= c.validUntil) return CertificateStatus.Expired;
+        return _statusOf(c.info);
+    }
+
+    function _statusOf(CertInfo memory i) private view returns (CertificateStatus) {
+        if (i.issuedAt == 0) return CertificateStatus.Unknown;
+        if (i.revokedAt != 0) return CertificateStatus.Revoked;
+        if (i.superseded) return CertificateStatus.Superseded;
+        if (block.timestamp >= i.validUntil) return CertificateStatus.Expired;
         return CertificateStatus.Active;
     }
 
     function _certificateMetadata(bytes32 certificateId, CertSlot storage c) private view returns (bytes32) {
-        return c.ownMetadata ? _certMetadata[certificateId] : _assets[c.assetId].metadataHash;
+        return c.info.ownMetadata ? _certMetadata[certificateId] : _assets[c.assetId].metadataHash;
     }
 
     function _document(bytes32 certificateId, CertSlot storage c) private view returns (CertificateDocument memory d) {
         d.certificateId = certificateId;
         d.assetId = c.assetId;
-        d.registrarOrgId = _directory.registrarOf(c.city);
-        uint32 holderIndex = _assets[c.assetId].holderIndex;
+        d.registrarOrgId = _directory.registrarOf(c.info.city);
+        uint32 holderIndex = _assets[c.assetId].info.holderIndex;
         d.holderOrgId = holderIndex == 0 ? bytes32(0) : _directory.orgIdAt(holderIndex);
         d.metadataHash = _certificateMetadata(certificateId, c);
-        d.kind = uint8(c.kind);
-        d.issuedAt = c.issuedAt;
+        d.kind = uint8(c.info.kind);
+        d.issuedAt = c.info.issuedAt;
     }
 
     function _certView(bytes32 certificateId, CertSlot storage c) private view returns (Certificate memory v) {
@@ -627,11 +612,11 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
         v.metadataHash = d.metadataHash;
         v.replacedBy = _replacedBy[certificateId];
         v.supersedes = _supersedes[certificateId];
-        v.issuedAt = c.issuedAt;
-        v.validUntil = c.validUntil;
-        v.revokedAt = c.revokedAt;
-        v.revocationReason = c.revocationReason;
-        v.kind = c.kind;
+        v.issuedAt = c.info.issuedAt;
+        v.validUntil = c.info.validUntil;
+        v.revokedAt = c.info.revokedAt;
+        v.revocationReason = c.info.revocationReason;
+        v.kind = c.info.kind;
     }
 
     /// @dev The asset's current certificate (Active, or also Expired with `expiredToo`), acted
@@ -639,7 +624,7 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
     function _currentCert(bytes32 certificateId, bool expiredToo)
         private
         view
-        returns (CertSlot storage c, AssetSlot storage a, bytes32 registrar)
+        returns (CertSlot storage c, AssetSlot storage a, Registrar memory registrar)
     {
         c = _certs[certificateId];
         CertificateStatus s = _status(c);
@@ -653,35 +638,36 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
     function _issue(
         bytes32 assetId,
         AssetSlot storage a,
-        bytes32 registrar,
+        Registrar memory r,
         RegistrationKind kind,
         bytes32 supersedes,
         bytes32 metadataHash
     ) private returns (bytes32 id) {
-        (, uint64 term) = _directory.termsOf(registrar);
-        id = keccak256(abi.encode(registrar, assetId, a.nonce++));
+        bytes32 registrar = r.orgId;
+        uint64 term = r.certificateTerm;
+        id = keccak256(abi.encode(registrar, assetId, a.info.nonce++));
         CertSlot storage c = _certs[id];
         c.assetId = assetId;
-        c.issuedAt = uint40(block.timestamp);
-        c.validUntil = uint40(block.timestamp + term);
-        c.city = a.city;
-        c.kind = kind;
+        c.info.issuedAt = uint40(block.timestamp);
+        c.info.validUntil = uint40(block.timestamp + term);
+        c.info.city = a.info.city;
+        c.info.kind = kind;
         if (metadataHash != a.metadataHash) {
-            c.ownMetadata = true;
+            c.info.ownMetadata = true;
             _certMetadata[id] = metadataHash;
         }
         if (supersedes != 0) _supersedes[id] = supersedes;
         a.currentCertificateId = id;
-        a.certificateValidUntil = c.validUntil;
-        a.certificateRevoked = false;
+        a.info.certificateValidUntil = c.info.validUntil;
+        a.info.certificateRevoked = false;
         Certificate memory v;
         v.assetId = assetId;
         v.registrarOrgId = registrar;
-        v.holderOrgId = _directory.orgIdAt(a.holderIndex);
+        v.holderOrgId = _directory.orgIdAt(a.info.holderIndex);
         v.metadataHash = metadataHash;
         v.supersedes = supersedes;
-        v.issuedAt = c.issuedAt;
-        v.validUntil = c.validUntil;
+        v.issuedAt = c.info.issuedAt;
+        v.validUntil = c.info.validUntil;
         v.kind = kind;
         emit CertificateIssued(id, registrar, v, _state(assetId, a));
     }
@@ -692,23 +678,23 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
         bytes32 oldId,
         CertSlot storage old,
         AssetSlot storage a,
-        bytes32 registrar,
+        Registrar memory registrar,
         RegistrationKind kind,
         bytes32 metadataHash
     ) private returns (bytes32 newId) {
         bytes32 assetId = old.assetId;
-        old.superseded = true;
+        old.info.superseded = true;
         // the new id is known before issue: write the link first, then emit both records
-        newId = keccak256(abi.encode(registrar, assetId, a.nonce));
+        newId = keccak256(abi.encode(registrar.orgId, assetId, a.info.nonce));
         _replacedBy[oldId] = newId;
         _issue(assetId, a, registrar, kind, oldId, metadataHash);
-        emit CertificateChanged(oldId, registrar, CertificateAction.Superseded, _certView(oldId, old));
+        emit CertificateChanged(oldId, registrar.orgId, CertificateAction.Superseded, _certView(oldId, old));
     }
 
     function _revoke(CertSlot storage c, AssetSlot storage a, uint32 reasonCode) private {
-        c.revokedAt = uint40(block.timestamp);
-        c.revocationReason = reasonCode;
-        a.certificateRevoked = true;
+        c.info.revokedAt = uint40(block.timestamp);
+        c.info.revocationReason = reasonCode;
+        a.info.certificateRevoked = true;
     }
 
     function _recognised(bytes32 certificateId, CertSlot storage c, CertificateStatus s, bytes32 orgId, bytes32 issuer)
@@ -717,7 +703,7 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
         returns (bool)
     {
         if (s != CertificateStatus.Active || orgId == 0) return false;
-        if (orgId == issuer || _recognitions[certificateId][orgId]) return true;
-        return c.city != 0 && _directory.agreementActive(issuer, orgId);
+        if (orgId == issuer || _recognitions[certificateId][_directory.org(orgId).index]) return true;
+        return c.info.city != 0 && _directory.agreementActive(issuer, orgId);
     }
 }

@@ -28,10 +28,9 @@ contract OrgDirectory is IOrgDirectory {
     /// @notice An open proposal lapses after this long.
     uint64 public constant PROPOSAL_TTL = 14 days;
 
-    /// @dev One key: slot 0 the org id, slot 1 everything else (kind and city copied from the
-    /// org, `active` kept in step with the org by `_setActive`).
-    struct Key {
-        bytes32 orgId;
+    /// @dev One key: slot 0 everything a caller check reads (kind and city copied from the org,
+    /// `active` kept in step with the org by `_setActive`), slot 1 the org id.
+    struct KeyInfo {
         ILedgerDirectory.OrgKind kind;
         uint32 city;
         bool active;
@@ -39,6 +38,11 @@ contract OrgDirectory is IOrgDirectory {
         uint40 validFrom;
         uint40 validUntil;
         uint40 compromisedAt;
+    }
+
+    struct Key {
+        KeyInfo info;
+        bytes32 orgId;
     }
 
     struct Pending {
@@ -60,7 +64,9 @@ contract OrgDirectory is IOrgDirectory {
     mapping(address account => Key) private _keys;
     mapping(address account => Pending) private _pending;
     mapping(bytes32 orgId => address[]) private _orgKeys;
-    mapping(bytes32 registrarOrgId => uint128) private _terms; // notice << 64 | term
+    /// @dev Effective terms (defaults and bounds applied): notice << 64 | term.
+    mapping(bytes32 registrarOrgId => uint128) private _terms;
+    uint32[] private _cities;
     mapping(bytes32 agreementId => Agreement) private _agreements;
     mapping(bytes32 proposalId => Proposal) private _proposals;
     mapping(bytes32 proposalId => mapping(bytes32 registrarOrgId => bool)) private _approved;
@@ -140,7 +146,7 @@ contract OrgDirectory is IOrgDirectory {
         Key storage k = _keys[account];
         if (k.orgId != actor.orgId) revert NotOrgKey(msg.sender, k.orgId);
         if (!_live(k, uint64(block.timestamp))) revert KeyNotLive(account);
-        k.validUntil = uint40(block.timestamp);
+        k.info.validUntil = uint40(block.timestamp);
         emit SigningKeyRemoved(account, actor.orgId, _keyView(k));
     }
 
@@ -170,8 +176,8 @@ contract OrgDirectory is IOrgDirectory {
         if (n < b.noticeMin || n > b.noticeMax || t < b.termMin || t > b.termMax) {
             revert TermsOutOfBounds(noticeWindow, certificateTerm, b);
         }
-        _terms[registrar] = (uint128(noticeWindow) << 64) | certificateTerm;
-        emit RegistrarTermsSet(registrar, noticeWindow, certificateTerm);
+        _terms[registrar] = (uint128(n) << 64) | t;
+        emit RegistrarTermsSet(registrar, n, t);
     }
 
     // ================================================================ agreements
@@ -249,9 +255,24 @@ contract OrgDirectory is IOrgDirectory {
 
     // ================================================================ views
 
-    function actorOf(address account) external view returns (Actor memory a) {
+    function actorOf(address account) public view returns (Actor memory a) {
         Key storage k = _keys[account];
-        if (k.active && _live(k, uint64(block.timestamp))) a = Actor(k.orgId, k.kind, k.city, k.index);
+        KeyInfo memory i = k.info;
+        if (i.active && _liveInfo(i, uint64(block.timestamp))) a = Actor(k.orgId, i.kind, i.city, i.index);
+    }
+
+    function actorInfo(address account) external view returns (uint32 index, ILedgerDirectory.OrgKind kind, uint32 city) {
+        KeyInfo memory i = _keys[account].info;
+        if (i.active && _liveInfo(i, uint64(block.timestamp))) return (i.index, i.kind, i.city);
+    }
+
+    function actorWithTerms(address account)
+        external
+        view
+        returns (Actor memory a, uint64 noticeWindow, uint64 certificateTerm)
+    {
+        a = actorOf(account);
+        if (a.kind == ILedgerDirectory.OrgKind.Registrar) (noticeWindow, certificateTerm) = termsOf(a.orgId);
     }
 
     function accountOrg(address account)
@@ -260,19 +281,14 @@ contract OrgDirectory is IOrgDirectory {
         returns (bytes32 orgId, ILedgerDirectory.OrgKind kind, uint32 city, bool active)
     {
         Key storage k = _keys[account];
-        if (!_live(k, uint64(block.timestamp))) return (0, ILedgerDirectory.OrgKind.None, 0, false);
-        return (k.orgId, k.kind, k.city, k.active);
+        KeyInfo memory i = k.info;
+        if (!_liveInfo(i, uint64(block.timestamp))) return (0, ILedgerDirectory.OrgKind.None, 0, false);
+        return (k.orgId, i.kind, i.city, i.active);
     }
 
     function termsOf(bytes32 registrarOrgId) public view returns (uint64 noticeWindow, uint64 certificateTerm) {
         uint128 raw = _terms[registrarOrgId];
-        noticeWindow = uint64(raw >> 64);
-        certificateTerm = uint64(raw);
-        if (noticeWindow == 0) noticeWindow = DEFAULT_NOTICE_WINDOW;
-        if (certificateTerm == 0) certificateTerm = DEFAULT_CERTIFICATE_TERM;
-        TermBounds memory b = _bounds;
-        noticeWindow = _clamp(noticeWindow, b.noticeMin, b.noticeMax);
-        certificateTerm = _clamp(certificateTerm, b.termMin, b.termMax);
+        return (uint64(raw >> 64), uint64(raw));
     }
 
     function org(bytes32 orgId) external view returns (Org memory) {
@@ -393,7 +409,19 @@ contract OrgDirectory is IOrgDirectory {
                     || b.termMin < TERM_FLOOR || b.termMax > TERM_CEILING || b.termMin > b.termMax
             ) revert InvalidTermBounds(b);
             _bounds = b;
+            uint256 count = _cities.length;
+            for (uint256 i = 0; i < count; ++i) {
+                bytes32 registrar = _registrarOf[_cities[i]];
+                (uint64 n, uint64 t) = termsOf(registrar);
+                (n, t) = _clampTerms(n, t, b);
+                _terms[registrar] = (uint128(n) << 64) | t;
+            }
             emit TermBoundsSet(b);
+            for (uint256 i = 0; i < count; ++i) {
+                bytes32 registrar = _registrarOf[_cities[i]];
+                (uint64 n, uint64 t) = termsOf(registrar);
+                emit RegistrarTermsSet(registrar, n, t);
+            }
         } else if (kind == ProposalKind.SetThreshold) {
             uint32 t = abi.decode(params, (uint32));
             if (t < 2 || t > _activeRegistrars) revert InvalidThreshold(t, _activeRegistrars);
@@ -418,32 +446,39 @@ contract OrgDirectory is IOrgDirectory {
         bytes32 existing = _registrarOf[city];
         if (existing != 0) revert RegistrarExists(city, existing);
         // written before _newOrg emits (every event after all writes)
-        _registrarOf[city] = keccak256(abi.encode(ILedgerDirectory.OrgKind.Registrar, city, nameHash));
+        bytes32 id = keccak256(abi.encode(ILedgerDirectory.OrgKind.Registrar, city, nameHash));
+        _registrarOf[city] = id;
+        _cities.push(city);
         ++_activeRegistrars;
+        (uint64 n, uint64 t) = _clampTerms(DEFAULT_NOTICE_WINDOW, DEFAULT_CERTIFICATE_TERM, _bounds);
+        _terms[id] = (uint128(n) << 64) | t;
         orgId = _newOrg(ILedgerDirectory.OrgKind.Registrar, city, nameHash, account, actor);
+        emit RegistrarTermsSet(orgId, n, t);
     }
 
     // ================================================================ internals: orgs and keys
 
     function _live(Key storage k, uint64 t) private view returns (bool) {
-        return k.orgId != 0 && k.validFrom <= t && (k.validUntil == 0 || t < k.validUntil)
-            && (k.compromisedAt == 0 || t < k.compromisedAt);
+        return _liveInfo(k.info, t);
+    }
+
+    function _liveInfo(KeyInfo memory i, uint64 t) private pure returns (bool) {
+        return i.index != 0 && i.validFrom <= t && (i.validUntil == 0 || t < i.validUntil)
+            && (i.compromisedAt == 0 || t < i.compromisedAt);
     }
 
     function _keyView(Key storage k) private view returns (SigningKey memory) {
-        return SigningKey(k.orgId, k.validFrom, k.validUntil, k.compromisedAt);
+        return SigningKey(k.orgId, k.info.validFrom, k.info.validUntil, k.info.compromisedAt);
     }
 
     function _liveActor() private view returns (Actor memory a) {
-        Key storage k = _keys[msg.sender];
-        if (!k.active || !_live(k, uint64(block.timestamp))) revert NotOrgKey(msg.sender, k.orgId);
-        a = Actor(k.orgId, k.kind, k.city, k.index);
+        a = actorOf(msg.sender);
+        if (a.orgId == 0) revert NotOrgKey(msg.sender, _keys[msg.sender].orgId);
     }
 
     function _actorOfKind(ILedgerDirectory.OrgKind kind) private view returns (Actor memory a) {
-        Key storage k = _keys[msg.sender];
-        if (!k.active || k.kind != kind || !_live(k, uint64(block.timestamp))) revert NotOrgOfKind(msg.sender, kind);
-        a = Actor(k.orgId, k.kind, k.city, k.index);
+        a = actorOf(msg.sender);
+        if (a.kind != kind) revert NotOrgOfKind(msg.sender, kind);
     }
 
     function _knownOrg(bytes32 orgId) private view returns (Org storage o) {
@@ -484,12 +519,12 @@ contract OrgDirectory is IOrgDirectory {
         _orgKeys[orgId].push(account);
         Key storage k = _keys[account];
         k.orgId = orgId;
-        k.kind = o.kind;
-        k.city = o.city;
-        k.active = o.active;
-        k.index = o.index;
-        k.validFrom = uint40(block.timestamp);
-        k.validUntil = uint40(validUntil);
+        k.info.kind = o.kind;
+        k.info.city = o.city;
+        k.info.active = o.active;
+        k.info.index = o.index;
+        k.info.validFrom = uint40(block.timestamp);
+        k.info.validUntil = uint40(validUntil);
         emit SigningKeyAdded(account, actor, _keyView(k));
     }
 
@@ -502,18 +537,22 @@ contract OrgDirectory is IOrgDirectory {
         o.active = active;
         address[] storage keys = _orgKeys[orgId];
         for (uint256 i = 0; i < keys.length; ++i) {
-            _keys[keys[i]].active = active;
+            _keys[keys[i]].info.active = active;
         }
         emit OrgActivationChanged(orgId, actor, o);
     }
 
     function _checkCompromiseTime(address account, Key storage k, uint64 since, uint64 latest) private view {
-        if (since < k.validFrom || since > latest) revert InvalidCompromiseTime(account, since, k.validFrom, latest);
+        if (since < k.info.validFrom || since > latest) revert InvalidCompromiseTime(account, since, k.info.validFrom, latest);
     }
 
     function _markCompromised(address account, Key storage k, uint64 since, bytes32 actor) private {
-        if (k.compromisedAt == 0 || since < k.compromisedAt) k.compromisedAt = uint40(since);
+        if (k.info.compromisedAt == 0 || since < k.info.compromisedAt) k.info.compromisedAt = uint40(since);
         emit SigningKeyCompromised(account, actor, _keyView(k));
+    }
+
+    function _clampTerms(uint64 n, uint64 t, TermBounds memory b) private pure returns (uint64, uint64) {
+        return (_clamp(n, b.noticeMin, b.noticeMax), _clamp(t, b.termMin, b.termMax));
     }
 
     function _clamp(uint64 v, uint64 lo, uint64 hi) private pure returns (uint64) {

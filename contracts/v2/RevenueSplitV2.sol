@@ -8,7 +8,7 @@ import {ILedgerDirectory} from "../interfaces/ILedgerDirectory.sol";
 import {SplitMath} from "../libraries/SplitMath.sol";
 import {IAssetRegistryV2} from "./interfaces/IAssetRegistryV2.sol";
 import {IRevenueSplitV2} from "./interfaces/IRevenueSplitV2.sol";
-import {ISplitContext} from "./interfaces/ISplitContext.sol";
+import {IAccountOrg, ISplitContext} from "./interfaces/ISplitContext.sol";
 
 /// @title RevenueSplitV2
 /// @notice See {IRevenueSplitV2} for the rules; SplitMath holds the arithmetic. Immutable.
@@ -19,8 +19,10 @@ contract RevenueSplitV2 is IRevenueSplitV2 {
     bytes32 public constant PAY_TAG = keccak256("RevenueSplit.pay");
     /// @notice Domain tag of ids of payments recorded after an off-chain bank payment (as v1).
     bytes32 public constant OFFCHAIN_TAG = keccak256("RevenueSplit.offchain");
-    /// @notice The largest bracket bound (bounds are packed in 112 bits).
-    uint256 public constant MAX_BOUND = type(uint112).max;
+    /// @notice The largest bracket bound (bounds are packed in 88 bits: 3 * 10^26 fen).
+    uint256 public constant MAX_BOUND = type(uint88).max;
+    /// @notice Bits of one packed bracket (bound 88 | bps 16).
+    uint256 private constant BRACKET_BITS = 104;
 
     /// @dev A money route: slot 0 the account in force (read by every payment), slot 1 the
     /// pending change.
@@ -50,12 +52,14 @@ contract RevenueSplitV2 is IRevenueSplitV2 {
     }
 
     ISplitContext private immutable _ctx;
+    IAccountOrg private immutable _accounts;
     IERC20 private immutable _token;
     address private immutable _governance;
     uint64 private immutable _delay;
 
-    /// @dev Per asset: word 0 = version (32 bits) | count (8) << 32 | bps of bracket 0 (16) << 40;
-    /// word k >= 1 = brackets 2k-1 and 2k, each (bound 112 bits | bps 16 bits) in 128 bits.
+    /// @dev Per asset: word 0 = version (24 bits) | count (8) << 24 | bps of bracket 0 (16) << 32
+    /// | bracket 1 << 48 | bracket 2 << 152; word k >= 1 = brackets 2k+1 and 2k+2 at bits 0
+    /// and 104. A bracket is bound (88 bits) | bps (16) << 88. Three brackets: one slot.
     mapping(bytes32 assetId => mapping(uint256 word => uint256)) private _schedules;
     mapping(uint32 city => Route) private _treasury;
     mapping(bytes32 operatorOrgId => Route) private _payout;
@@ -70,6 +74,7 @@ contract RevenueSplitV2 is IRevenueSplitV2 {
         _ctx = context_;
         _token = settlementToken_;
         _governance = context_.governance();
+        _accounts = IAccountOrg(_governance);
         _delay = accountChangeDelay_;
     }
 
@@ -85,16 +90,22 @@ contract RevenueSplitV2 is IRevenueSplitV2 {
         SplitMath.validate(lowerBounds, operatorBps);
         uint256 count = lowerBounds.length;
         mapping(uint256 => uint256) storage s = _schedules[assetId];
-        version = uint32(s[0]) + 1;
-        s[0] = uint256(version) | (count << 32) | (uint256(operatorBps[0]) << 40);
+        version = uint32(uint24(s[0])) + 1;
+        if (version > type(uint24).max) revert AmountTooLarge(version, type(uint24).max);
+        uint256 word = version | (count << 24) | (uint256(operatorBps[0]) << 32);
         for (uint256 i = 1; i < count; ++i) {
             uint256 bound = lowerBounds[i];
             if (bound > MAX_BOUND) revert BoundTooLarge(i, bound, MAX_BOUND);
-            uint256 packed = bound | (uint256(operatorBps[i]) << 112);
-            uint256 word = (i + 1) / 2;
-            if (i % 2 == 1) s[word] = packed;
-            else s[word] |= packed << 128;
+            uint256 packed = bound | (uint256(operatorBps[i]) << 88);
+            (uint256 index, uint256 shift) = _position(i);
+            if (shift == 0 && index != 0) {
+                s[index - 1] = word;
+                word = 0;
+            }
+            word |= packed << shift;
         }
+        (uint256 last,) = _position(count == 1 ? 1 : count - 1);
+        s[last] = word;
         emit ScheduleSet(assetId, version, lowerBounds, operatorBps, financeOrgId, uint64(block.number));
     }
 
@@ -122,7 +133,7 @@ contract RevenueSplitV2 is IRevenueSplitV2 {
     }
 
     function proposePayoutAccount(address account) external {
-        (bytes32 orgId, ILedgerDirectory.OrgKind kind,, bool active) = _ctx.accountOrg(msg.sender);
+        (bytes32 orgId, ILedgerDirectory.OrgKind kind,, bool active) = _accounts.accountOrg(msg.sender);
         if (orgId == 0 || kind != ILedgerDirectory.OrgKind.Operator || !active) revert NotOperator(msg.sender);
         Route storage r = _payout[orgId];
         _checkAccount(account);
@@ -164,7 +175,7 @@ contract RevenueSplitV2 is IRevenueSplitV2 {
         returns (bytes32 paymentId)
     {
         ISplitContext.PaymentContext memory ctx = _payableContext(assetId);
-        (bytes32 orgId,,, bool active) = _ctx.accountOrg(msg.sender);
+        (bytes32 orgId,,, bool active) = _accounts.accountOrg(msg.sender);
         if (orgId != ctx.operatorOrgId || !active) revert NotAuthorisedOperator(msg.sender, ctx.operatorOrgId);
         paymentId = keccak256(abi.encode(OFFCHAIN_TAG, assetId, orgId, bankRef));
         Shares memory shares = _record(paymentId, assetId, amount, bankRef, PaymentStatus.OffchainOutstanding);
@@ -320,7 +331,7 @@ contract RevenueSplitV2 is IRevenueSplitV2 {
         ILedgerDirectory.OrgKind kind;
         uint32 orgCity;
         bool active;
-        (orgId, kind, orgCity, active) = _ctx.accountOrg(msg.sender);
+        (orgId, kind, orgCity, active) = _accounts.accountOrg(msg.sender);
         if (orgId == 0 || kind != ILedgerDirectory.OrgKind.FinanceDepartment || orgCity != city || !active) {
             revert NotFinanceDepartment(msg.sender, city);
         }
@@ -329,7 +340,7 @@ contract RevenueSplitV2 is IRevenueSplitV2 {
     function _requirePayer() private view returns (bytes32 orgId) {
         ILedgerDirectory.OrgKind kind;
         bool active;
-        (orgId, kind,, active) = _ctx.accountOrg(msg.sender);
+        (orgId, kind,, active) = _accounts.accountOrg(msg.sender);
         if (
             orgId == 0 || !active
                 || (kind != ILedgerDirectory.OrgKind.Merchant && kind != ILedgerDirectory.OrgKind.Operator)
@@ -345,25 +356,31 @@ contract RevenueSplitV2 is IRevenueSplitV2 {
         if (ctx.operatorOrgId == 0) revert PaidUseNotApproved(assetId);
     }
 
+    /// @dev Word and bit offset of bracket `i` >= 1.
+    function _position(uint256 i) private pure returns (uint256 index, uint256 shift) {
+        if (i <= 2) return (0, 48 + (i - 1) * BRACKET_BITS);
+        return ((i - 1) / 2, ((i - 1) % 2) * BRACKET_BITS);
+    }
+
     function _load(bytes32 assetId)
         private
         view
         returns (uint32 version, uint256[] memory bounds, uint16[] memory bps)
     {
         mapping(uint256 => uint256) storage s = _schedules[assetId];
-        uint256 head = s[0];
-        if (head == 0) revert NoSchedule(assetId);
-        version = uint32(head);
-        uint256 count = uint8(head >> 32);
+        uint256 word = s[0];
+        if (word == 0) revert NoSchedule(assetId);
+        version = uint24(word);
+        uint256 count = uint8(word >> 24);
         bounds = new uint256[](count);
         bps = new uint16[](count);
-        bps[0] = uint16(head >> 40);
-        uint256 word;
+        bps[0] = uint16(word >> 32);
         for (uint256 i = 1; i < count; ++i) {
-            if (i % 2 == 1) word = s[(i + 1) / 2];
-            uint256 packed = i % 2 == 1 ? uint128(word) : word >> 128;
-            bounds[i] = uint112(packed);
-            bps[i] = uint16(packed >> 112);
+            (uint256 index, uint256 shift) = _position(i);
+            if (shift == 0) word = s[index];
+            uint256 packed = word >> shift;
+            bounds[i] = uint88(packed);
+            bps[i] = uint16(packed >> 88);
         }
     }
 

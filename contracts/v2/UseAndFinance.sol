@@ -208,6 +208,7 @@ contract UseAndFinance is IUseAndFinance, ISplitContext {
     function accountOrg(address account)
         external
         view
+        override
         returns (bytes32 orgId, ILedgerDirectory.OrgKind kind, uint32 city, bool active)
     {
         return _directory.accountOrg(account);

@@ -24,6 +24,8 @@ pragma solidity 0.8.30;
 ///   (FOREIGN_OBJECTIONS_PER_PERIOD per FOREIGN_OBJECTION_PERIOD); the registrar dismisses
 ///   or upholds each.
 /// - Every event is emitted after all writes and carries the whole record after the change.
+/// - `verify` and `verifyCertificateSignature` live in the CertificateVerifier (a stateless
+///   view contract over this registry, the OrgDirectory and UseAndFinance).
 /// - Certificates: EIP-712 domain ("DataAssetLedger", "1", chainId, this contract), type
 ///   Certificate(bytes32 certificateId,bytes32 assetId,bytes32 registrarOrgId,
 ///   bytes32 holderOrgId,bytes32 metadataHash,uint8 kind,uint64 issuedAt) as in v1.
@@ -220,8 +222,10 @@ interface IAssetRegistryV2 {
     event CertificateChanged(
         bytes32 indexed certificateId, bytes32 indexed actorOrgId, CertificateAction indexed action, Certificate certificate
     );
-    event CertificateRecognised(bytes32 indexed certificateId, bytes32 indexed actorOrgId);
-    event RecognitionWithdrawn(bytes32 indexed certificateId, bytes32 indexed actorOrgId);
+    /// @notice Recognition by the organisation with directory index `actorOrgIndex` (the org id
+    /// is in its OrgAdmitted event; the index keeps recognise at one storage slot).
+    event CertificateRecognised(bytes32 indexed certificateId, uint32 indexed actorOrgIndex);
+    event RecognitionWithdrawn(bytes32 indexed certificateId, uint32 indexed actorOrgIndex);
 
     // ------------------------------------------------------------------ errors
 
@@ -254,9 +258,9 @@ interface IAssetRegistryV2 {
     /// @notice Re-issue is only for a current certificate revoked for reason 2 or 6.
     error NotReissuable(bytes32 certificateId, uint32 revocationReason);
     error InvalidRevocationReason(uint32 reasonCode);
-    error AlreadyRecognised(bytes32 certificateId, bytes32 orgId);
-    error NotRecognised(bytes32 certificateId, bytes32 orgId);
-    error SelfRecognition(bytes32 orgId);
+    error AlreadyRecognised(bytes32 certificateId, uint32 orgIndex);
+    error NotRecognised(bytes32 certificateId, uint32 orgIndex);
+    error SelfRecognition(uint32 orgIndex);
     error AssetPledged(bytes32 assetId, bytes32 pledgeId);
     error NotUseAndFinance(address account);
     error AlreadyBound(address useAndFinance);
@@ -336,18 +340,12 @@ interface IAssetRegistryV2 {
 
     function certificateStatus(bytes32 certificateId) external view returns (CertificateStatus);
 
-    function verify(bytes32 certificateId, bytes32 byOrgId) external view returns (Verification memory);
-
+    /// @notice EIP-712 digest of the on-chain certificate (what the registrar signs).
     function certificateDigest(bytes32 certificateId) external view returns (bytes32);
 
-    /// @notice Checks a portable certificate: it matches the chain record, the signature is
-    /// canonical ECDSA over its EIP-712 digest, the signer was a key of the issuing registrar
-    /// at the issue time and was not compromised as of the issue time.
-    /// @return valid check == Valid and the certificate is Active
-    function verifyCertificateSignature(CertificateDocument calldata doc, bytes calldata signature)
-        external
-        view
-        returns (bool valid, address signer, SignatureCheck check, CertificateStatus status);
+    /// @notice The EIP-712 domain separator (domain "DataAssetLedger", "1", chain id, this
+    /// contract).
+    function domainSeparator() external view returns (bytes32);
 
     // ------------------------------------------------------------------ recognition
 

@@ -26,8 +26,8 @@ import {ILedgerDirectory} from "../../interfaces/ILedgerDirectory.sol";
 ///   it back to any time inside its window.
 /// - Notice window and certificate term of each registrar lie between bounds that k of n
 ///   registrars set inside hard limits fixed at deployment (notice: a deploy-time floor, at most
-///   5 days, up to 60 days; term: 1 to 5 years). Values outside the current bounds are clamped
-///   when read, so a change of bounds never strands an asset.
+///   5 days, up to 60 days; term: 1 to 5 years). A change of bounds clamps every registrar's
+///   terms into the new bounds (RegistrarTermsSet for each), so no asset is stranded.
 interface IOrgDirectory {
     // ------------------------------------------------------------------ types
 
@@ -244,6 +244,16 @@ interface IOrgDirectory {
     /// @notice The caller as other contracts see it (zeros when not a live key of an active org).
     function actorOf(address account) external view returns (Actor memory);
 
+    /// @notice The caller's organisation index, kind and city from one storage slot (zeros when
+    /// not a live key of an active org).
+    function actorInfo(address account) external view returns (uint32 index, ILedgerDirectory.OrgKind kind, uint32 city);
+
+    /// @notice actorOf and, for a registrar, its effective terms, in one call.
+    function actorWithTerms(address account)
+        external
+        view
+        returns (Actor memory actor, uint64 noticeWindow, uint64 certificateTerm);
+
     /// @notice v1-compatible: the organisation an account currently signs for.
     function accountOrg(address account)
         external
@@ -251,7 +261,7 @@ interface IOrgDirectory {
         returns (bytes32 orgId, ILedgerDirectory.OrgKind kind, uint32 city, bool active);
 
     /// @notice Effective notice window and certificate term of a registrar (defaults and the
-    /// current bounds applied).
+    /// current bounds applied; a change of bounds re-clamps every registrar's terms).
     function termsOf(bytes32 registrarOrgId) external view returns (uint64 noticeWindow, uint64 certificateTerm);
 
     function org(bytes32 orgId) external view returns (Org memory);
