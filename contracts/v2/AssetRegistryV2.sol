@@ -453,7 +453,9 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
     }
 
     /// @dev The recognising organisation's index (a registrar of another city or an exchange);
-    /// with `active`, the certificate must be Active.
+    /// with `active`, the certificate must be Active. Reads the certificate's info slot once
+    /// (CertInfo bits: issuedAt 0-39, validUntil 40-79, revokedAt 80-119, city 152-183,
+    /// superseded 192-199).
     function _recogniser(bytes32 certificateId, bool active) private view returns (uint32 index) {
         ILedgerDirectory.OrgKind kind;
         uint32 city;
@@ -461,11 +463,15 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
         if (kind != ILedgerDirectory.OrgKind.Registrar && kind != ILedgerDirectory.OrgKind.Exchange) {
             revert KindNotAllowed(msg.sender, uint8(kind));
         }
-        CertInfo memory i = _certs[certificateId].info;
-        if (kind == ILedgerDirectory.OrgKind.Registrar && city == i.city) revert SelfRecognition(index);
-        if (active) {
-            CertificateStatus s = _statusOf(i);
-            if (s != CertificateStatus.Active) revert CertificateNotActive(certificateId, s);
+        CertSlot storage c = _certs[certificateId];
+        uint256 w;
+        assembly ("memory-safe") {
+            w := sload(add(c.slot, 1))
+        }
+        if (kind == ILedgerDirectory.OrgKind.Registrar && city == uint32(w >> 152)) revert SelfRecognition(index);
+        if (active && (uint40(w) == 0 || uint40(w >> 80) != 0 || uint8(w >> 192) != 0 || block.timestamp >= uint40(w >> 40)))
+        {
+            revert CertificateNotActive(certificateId, _status(c));
         }
     }
 
@@ -521,18 +527,17 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
     }
 
     function _state(bytes32 assetId, AssetSlot storage a) private view returns (AssetState memory s) {
-        AssetInfo memory i = a.info;
-        s.status = i.status;
-        s.compliance = i.compliance;
-        s.valued = i.valued;
-        s.disputed = i.disputed;
-        s.certificateRevoked = i.certificateRevoked;
-        s.openObjections = i.openObjections;
-        s.nonce = i.nonce;
-        s.noticeEndsAt = i.noticeEndsAt;
-        s.certificateValidUntil = i.certificateValidUntil;
+        s.status = a.info.status;
+        s.compliance = a.info.compliance;
+        s.valued = a.info.valued;
+        s.disputed = a.info.disputed;
+        s.certificateRevoked = a.info.certificateRevoked;
+        s.openObjections = a.info.openObjections;
+        s.nonce = a.info.nonce;
+        s.noticeEndsAt = a.info.noticeEndsAt;
+        s.certificateValidUntil = a.info.certificateValidUntil;
         s.currentCertificateId = a.currentCertificateId;
-        s.metadataHash = i.amended ? _amendedMetadata[assetId] : a.metadataHash;
+        s.metadataHash = _currentMetadata(assetId, a);
     }
 
     function _leaf(bytes32 catalogueHash, bytes32 metadataHash, uint32 domainCode) private pure returns (bytes32) {

@@ -29,7 +29,10 @@ contract OrgDirectory is IOrgDirectory {
     uint64 public constant PROPOSAL_TTL = 14 days;
 
     /// @dev One key: slot 0 everything a caller check reads (kind and city copied from the org,
-    /// `active` kept in step with the org by `_setActive`), slot 1 the org id.
+    /// `active` kept in step with the org by `_setActive`, a registrar's effective terms kept in
+    /// step by `_syncTerms`), slot 1 the org id. Bit layout of slot 0 (read by `actorInfo`):
+    /// kind 0-7, city 8-39, active 40-47, index 48-79, validFrom 80-119, validUntil 120-159,
+    /// compromisedAt 160-199, noticeWindow 200-223, certificateTerm 224-255.
     struct KeyInfo {
         ILedgerDirectory.OrgKind kind;
         uint32 city;
@@ -38,6 +41,8 @@ contract OrgDirectory is IOrgDirectory {
         uint40 validFrom;
         uint40 validUntil;
         uint40 compromisedAt;
+        uint24 noticeWindow;
+        uint32 certificateTerm;
     }
 
     struct Key {
@@ -176,7 +181,7 @@ contract OrgDirectory is IOrgDirectory {
         if (n < b.noticeMin || n > b.noticeMax || t < b.termMin || t > b.termMax) {
             revert TermsOutOfBounds(noticeWindow, certificateTerm, b);
         }
-        _terms[registrar] = (uint128(n) << 64) | t;
+        _setTerms(registrar, n, t);
         emit RegistrarTermsSet(registrar, n, t);
     }
 
@@ -262,8 +267,18 @@ contract OrgDirectory is IOrgDirectory {
     }
 
     function actorInfo(address account) external view returns (uint32 index, ILedgerDirectory.OrgKind kind, uint32 city) {
-        KeyInfo memory i = _keys[account].info;
-        if (i.active && _liveInfo(i, uint64(block.timestamp))) return (i.index, i.kind, i.city);
+        Key storage k = _keys[account];
+        uint256 w;
+        assembly ("memory-safe") {
+            w := sload(k.slot)
+        }
+        uint256 t = block.timestamp;
+        uint256 until = uint40(w >> 120);
+        uint256 compromised = uint40(w >> 160);
+        if (
+            uint8(w >> 40) != 0 && uint32(w >> 48) != 0 && uint40(w >> 80) <= t && (until == 0 || t < until)
+                && (compromised == 0 || t < compromised)
+        ) return (uint32(w >> 48), ILedgerDirectory.OrgKind(uint8(w)), uint32(w >> 8));
     }
 
     function actorWithTerms(address account)
@@ -271,8 +286,12 @@ contract OrgDirectory is IOrgDirectory {
         view
         returns (Actor memory a, uint64 noticeWindow, uint64 certificateTerm)
     {
-        a = actorOf(account);
-        if (a.kind == ILedgerDirectory.OrgKind.Registrar) (noticeWindow, certificateTerm) = termsOf(a.orgId);
+        Key storage k = _keys[account];
+        KeyInfo memory i = k.info;
+        if (i.active && _liveInfo(i, uint64(block.timestamp))) {
+            a = Actor(k.orgId, i.kind, i.city, i.index);
+            (noticeWindow, certificateTerm) = (i.noticeWindow, i.certificateTerm);
+        }
     }
 
     function accountOrg(address account)
@@ -414,7 +433,7 @@ contract OrgDirectory is IOrgDirectory {
                 bytes32 registrar = _registrarOf[_cities[i]];
                 (uint64 n, uint64 t) = termsOf(registrar);
                 (n, t) = _clampTerms(n, t, b);
-                _terms[registrar] = (uint128(n) << 64) | t;
+                _setTerms(registrar, n, t);
             }
             emit TermBoundsSet(b);
             for (uint256 i = 0; i < count; ++i) {
@@ -525,6 +544,11 @@ contract OrgDirectory is IOrgDirectory {
         k.info.index = o.index;
         k.info.validFrom = uint40(block.timestamp);
         k.info.validUntil = uint40(validUntil);
+        if (o.kind == ILedgerDirectory.OrgKind.Registrar) {
+            (uint64 n, uint64 t) = termsOf(orgId);
+            k.info.noticeWindow = uint24(n);
+            k.info.certificateTerm = uint32(t);
+        }
         emit SigningKeyAdded(account, actor, _keyView(k));
     }
 
@@ -540,6 +564,17 @@ contract OrgDirectory is IOrgDirectory {
             _keys[keys[i]].info.active = active;
         }
         emit OrgActivationChanged(orgId, actor, o);
+    }
+
+    /// @dev The one write of a registrar's terms: the mapping and a copy in each of its keys.
+    function _setTerms(bytes32 registrar, uint64 n, uint64 t) private {
+        _terms[registrar] = (uint128(n) << 64) | t;
+        address[] storage keys = _orgKeys[registrar];
+        for (uint256 i = 0; i < keys.length; ++i) {
+            KeyInfo storage info = _keys[keys[i]].info;
+            info.noticeWindow = uint24(n);
+            info.certificateTerm = uint32(t);
+        }
     }
 
     function _checkCompromiseTime(address account, Key storage k, uint64 since, uint64 latest) private view {
