@@ -180,10 +180,26 @@ D, R, U, S = CONTRACTS
 def _certified_asset(b: Bench, label: str, measure: bool) -> tuple[bytes, bytes]:
     """Register, value, review and certify one asset; measure each step when asked."""
     name = (lambda n: n) if measure else (lambda n: None)
-    r = b.op(name("registerResource"), "holder", R, "registerResource", h(f"cat-{label}"), h(f"meta-{label}"), 7)
+    r = b.op(
+        name("registerResource"),
+        "holder",
+        R,
+        "registerResource",
+        h(f"cat-{label}"),
+        h(f"meta-{label}"),
+        7,
+    )
     asset = b.event_arg(r, R, "ResourceRegistered", "assetId")
     b.op(name("recordValuation"), "registrar", R, "recordValuation", asset, 200_000_000, 1, h("v"))
-    b.op(name("recordCompliance(opens notice)"), "registrar", R, "recordCompliance", asset, True, h("c"))
+    b.op(
+        name("recordCompliance(opens notice)"),
+        "registrar",
+        R,
+        "recordCompliance",
+        asset,
+        True,
+        h("c"),
+    )
     b.travel(10 * DAY)
     r = b.op(name("issueCertificate"), "registrar", R, "issueCertificate", asset)
     cert = b.event_arg(r, R, "CertificateIssued", "certificateId")
@@ -192,10 +208,26 @@ def _certified_asset(b: Bench, label: str, measure: bool) -> tuple[bytes, bytes]
 
 def _paid_use(b: Bench, asset: bytes, measure: bool) -> None:
     name = (lambda n: n) if measure else (lambda n: None)
-    r = b.op(name("applyForPaidUse"), "holder", U, "applyForPaidUse", asset, h("scope"), b.orgs["operator"])
+    r = b.op(
+        name("applyForPaidUse"),
+        "holder",
+        U,
+        "applyForPaidUse",
+        asset,
+        h("scope"),
+        b.orgs["operator"],
+    )
     app = b.event_arg(r, U, "ApplicationChanged", "applicationId")
     b.op(name("reviewPaidUse(competent)"), "competent", U, "reviewPaidUse", app, True, ZERO)
-    b.op(name("reviewPaidUse(data administration)"), "data_admin", U, "reviewPaidUse", app, True, ZERO)
+    b.op(
+        name("reviewPaidUse(data administration)"),
+        "data_admin",
+        U,
+        "reviewPaidUse",
+        app,
+        True,
+        ZERO,
+    )
     b.op(name("decidePaidUse(approve)"), "finance", U, "decidePaidUse", app, True, ZERO)
     bounds = [0, 10_000_000, 50_000_000]
     bps = [2_000, 3_500, 5_000]
@@ -217,7 +249,7 @@ def measure() -> dict[str, dict[str, int]]:
         r = b.op(name, "registrar", D, "admitOrg", kind, h(label), b.account(label))
         b.orgs[label] = b.event_arg(r, D, "OrgAdmitted", "orgId")
     b.op("proposeSigningKey", "holder", D, "proposeSigningKey", b.account("spare"), 0)
-    b.op("acceptSigningKey", "spare", D, "acceptSigningKey")
+    b.op("acceptSigningKey", "spare", D, "acceptSigningKey", b.orgs["holder"])
     b.op("removeSigningKey", "holder", D, "removeSigningKey", b.account("spare"))
     b.op("setRegistrarTerms", "registrar", D, "setRegistrarTerms", 0, 0)
     params = Web3().codec.encode(["uint32"], [2])
@@ -226,15 +258,26 @@ def measure() -> dict[str, dict[str, int]]:
     b.op("approve(executes)", "xm_registrar", D, "approve", proposal)
 
     # money routes and the merchant's allowance
-    b.op("proposeTreasuryAccount(first)", "finance", S, "proposeTreasuryAccount", QINGDAO, b.account("treasury"))
+    b.op(
+        "proposeTreasuryAccount(first)",
+        "finance",
+        S,
+        "proposeTreasuryAccount",
+        QINGDAO,
+        b.account("treasury"),
+    )
     b.op("proposePayoutAccount(first)", "operator", S, "proposePayoutAccount", b.account("payout"))
-    b.op("proposePayoutAccount(change)", "operator", S, "proposePayoutAccount", b.account("payout2"))
+    b.op(
+        "proposePayoutAccount(change)", "operator", S, "proposePayoutAccount", b.account("payout2")
+    )
     b.travel(ACCOUNT_DELAY)
     b.op("activatePayoutAccount", "merchant", S, "activatePayoutAccount", b.orgs["operator"])
     token = b.c["LedgerTestToken"]
     b._wait(token.functions.mint(b.account("merchant"), 10**15).transact({"from": b.admin}))
     b._wait(
-        token.functions.approve(b.c[S].address, 2**256 - 1).transact({"from": b.account("merchant")})
+        token.functions.approve(b.c[S].address, 2**256 - 1).transact(
+            {"from": b.account("merchant")}
+        )
     )
 
     # the first asset warms every kind of record; the second is measured
@@ -245,7 +288,15 @@ def measure() -> dict[str, dict[str, int]]:
     asset, cert = _certified_asset(b, "second", measure=True)
     _paid_use(b, asset, measure=True)
     b.op("pay(3 brackets, 2 transfers)", "merchant", S, "pay", asset, 100_000_000, h("pay-1"))
-    b.op("recordOffchainPayment", "operator", S, "recordOffchainPayment", asset, 30_000_000, h("bank-1"))
+    b.op(
+        "recordOffchainPayment",
+        "operator",
+        S,
+        "recordOffchainPayment",
+        asset,
+        30_000_000,
+        h("bank-1"),
+    )
     r = b.op(None, "operator", S, "recordOffchainPayment", asset, 30_000_000, h("bank-2"))
     payment = b.event_arg(r, S, "OffchainPaymentRecorded", "paymentId")
     b.op("confirmRemittance", "finance", S, "confirmRemittance", payment, h("remit"))
@@ -254,12 +305,22 @@ def measure() -> dict[str, dict[str, int]]:
     b.op("proposeAgreement", "xm_registrar", D, "proposeAgreement", b.orgs["registrar"])
     b.op("acceptAgreement", "registrar", D, "acceptAgreement", b.orgs["xm_registrar"])
     b.op("renewCertificate", "registrar", R, "renewCertificate", cert)
-    r = b.op("requestPledge", "holder", U, "requestPledge", asset, b.orgs["bank"], 700_000_000, h("p"))
+    r = b.op(
+        "requestPledge", "holder", U, "requestPledge", asset, b.orgs["bank"], 700_000_000, h("p")
+    )
     pledge = b.event_arg(r, U, "FinancingChanged", "financingId")
     b.op("confirmPledge", "bank", U, "confirmPledge", pledge)
     b.op("releasePledge", "bank", U, "releasePledge", pledge)
     b.op("recordCreditLine", "bank", U, "recordCreditLine", asset, 6_000_000_000, h("l"))
-    b.op("recordEquityContribution", "holder", U, "recordEquityContribution", asset, 100_000_000, h("e"))
+    b.op(
+        "recordEquityContribution",
+        "holder",
+        U,
+        "recordEquityContribution",
+        asset,
+        100_000_000,
+        h("e"),
+    )
     b.op("revokeCertificate(2, registration error)", "registrar", R, "revokeCertificate", cert, 2)
     r = b.op("reissueCertificate", "registrar", R, "reissueCertificate", cert)
     cert = b.event_arg(r, R, "CertificateIssued", "certificateId")
@@ -276,7 +337,14 @@ def measure() -> dict[str, dict[str, int]]:
     b.op(None, "registrar", R, "recordCompliance", third, True, h("c"))
     r = b.op("lodgeObjection(same city)", "bank", R, "lodgeObjection", third, h("o"))
     objection = b.event_arg(r, R, "ObjectionLodged", "objectionId")
-    b.op("lodgeObjection(other city, rate-limited)", "xm_registrar", R, "lodgeObjection", third, h("o"))
+    b.op(
+        "lodgeObjection(other city, rate-limited)",
+        "xm_registrar",
+        R,
+        "lodgeObjection",
+        third,
+        h("o"),
+    )
     b.op("resolveObjection(dismiss)", "registrar", R, "resolveObjection", objection, False, h("r"))
     return b.results
 
@@ -292,7 +360,8 @@ def main() -> None:
     for name, row in results.items():
         ratio = row["gas_used"] / row["lower_bound"]
         target = f"{row['target']:,}" if "target" in row else ""
-        print(f"{name:<{width}}  {row['gas_used']:>9,}  {row['lower_bound']:>9,}  {ratio:.2f}   {target}")
+        gas, bound = row["gas_used"], row["lower_bound"]
+        print(f"{name:<{width}}  {gas:>9,}  {bound:>9,}  {ratio:.2f}   {target}")
     for name, size in sizes.items():
         print(f"{name}: {size} bytes deployed")
     print(f"wrote {SNAPSHOT.relative_to(ROOT)}")

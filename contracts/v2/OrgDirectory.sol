@@ -137,9 +137,9 @@ contract OrgDirectory is IOrgDirectory {
         emit SigningKeyProposed(account, actor.orgId, validUntil);
     }
 
-    function acceptSigningKey() external {
+    function acceptSigningKey(bytes32 orgId) external {
         Pending memory p = _pending[msg.sender];
-        if (p.orgId == 0) revert NoPendingKey(msg.sender);
+        if (p.orgId == 0 || p.orgId != orgId) revert NoPendingKey(msg.sender);
         delete _pending[msg.sender];
         Org storage o = _orgs[p.orgId];
         if (!o.active) revert NotOrgKey(msg.sender, p.orgId);
@@ -508,7 +508,6 @@ contract OrgDirectory is IOrgDirectory {
     function _requireFreeAccount(address account) private view {
         if (account == address(0)) revert ZeroValue();
         bytes32 owner = _keys[account].orgId;
-        if (owner == 0) owner = _pending[account].orgId;
         if (owner != 0) revert AccountInUse(account, owner);
     }
 

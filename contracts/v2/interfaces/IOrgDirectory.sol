@@ -150,8 +150,9 @@ interface IOrgDirectory {
     error OrgExists(bytes32 orgId);
     error InvalidOrgKind(ILedgerDirectory.OrgKind kind);
     error RegistrarExists(uint32 city, bytes32 orgId);
-    /// @notice The account belongs (or belonged) to an organisation, or is proposed to one.
+    /// @notice The account belongs (or belonged) to an organisation.
     error AccountInUse(address account, bytes32 orgId);
+    /// @notice No proposal for the account from that organisation.
     error NoPendingKey(address account);
     error KeyNotLive(address account);
     error TooManyKeys(bytes32 orgId, uint8 max);
@@ -197,11 +198,13 @@ interface IOrgDirectory {
     /// city that is not a registrar. Registrars are suspended by governance.
     function setOrgActive(bytes32 orgId, bool active) external;
 
-    /// @notice Step 1 of adding a key: a live key of the caller's organisation proposes `account`.
+    /// @notice Step 1 of adding a key: a live key of the caller's organisation proposes `account`
+    /// (a later proposal for the same account replaces it).
     function proposeSigningKey(address account, uint64 validUntil) external;
 
-    /// @notice Step 2: the proposed account accepts; it signs for the organisation from now.
-    function acceptSigningKey() external;
+    /// @notice Step 2: the proposed account accepts the organisation it names (so a replaced
+    /// proposal can never make it join another organisation); it signs for it from now.
+    function acceptSigningKey(bytes32 orgId) external;
 
     /// @notice A live key of the same organisation ends `account`'s window now.
     function removeSigningKey(address account) external;

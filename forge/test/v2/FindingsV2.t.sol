@@ -134,7 +134,7 @@ contract FindingsV2Test is TestBase, V2Setup {
         directory.proposeSigningKey(address(0xBAD), 0);
         hevm.stopPrank();
         hevm.prank(address(0xBAD));
-        directory.acceptSigningKey();
+        directory.acceptSigningKey(qd);
         assertTrue(directory.signingKey(address(0xBAD)).orgId == qd, "joins the registrar");
 
         // no other role, no money route
@@ -258,7 +258,7 @@ contract FindingsV2Test is TestBase, V2Setup {
         hevm.prank(qdKey);
         directory.proposeSigningKey(qdKey2, 0);
         hevm.prank(qdKey2);
-        directory.acceptSigningKey();
+        directory.acceptSigningKey(qd);
 
         uint64 leakedAt = uint64(block.timestamp + 1 hours);
         bytes32 assetB = _register();
@@ -411,6 +411,25 @@ contract FindingsV2Test is TestBase, V2Setup {
         split.sweep(address(token), qdKey);
         _governance(IOrgDirectory.ProposalKind.Sweep, abi.encode(address(split), address(token), treasury));
         assertEq(token.balanceOf(address(split)), 0, "swept by governance");
+    }
+
+    /// A key joins only the organisation it accepts: a proposal replaced by another
+    /// organisation (a registrar, say) cannot pull it in.
+    function test_keyJoinsOnlyTheOrganisationItAccepts() public {
+        address fresh = address(0xF2E5);
+        hevm.prank(holderKey);
+        directory.proposeSigningKey(fresh, 0);
+        hevm.prank(qdKey);
+        directory.proposeSigningKey(fresh, 0); // replaces the holder's proposal
+        hevm.prank(fresh);
+        hevm.expectRevert(abi.encodeWithSelector(IOrgDirectory.NoPendingKey.selector, fresh));
+        directory.acceptSigningKey(holder);
+        assertTrue(directory.signingKey(fresh).orgId == 0, "joined nobody");
+        hevm.prank(holderKey);
+        directory.proposeSigningKey(fresh, 0);
+        hevm.prank(fresh);
+        directory.acceptSigningKey(holder);
+        assertTrue(directory.signingKey(fresh).orgId == holder, "joined the holder with its consent");
     }
 
     // ------------------------------------------------------------------ pending requests

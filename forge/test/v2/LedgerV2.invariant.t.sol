@@ -227,7 +227,7 @@ contract LedgerV2Handler is V2Setup {
         try directory.proposeSigningKey(own, 0) {} catch {}
         hevm.stopPrank();
         hevm.prank(own);
-        try directory.acceptSigningKey() {} catch {}
+        try directory.acceptSigningKey(qd) {} catch {}
     }
 
     /// One registrar tries to admit a registrar or change governance alone.
