@@ -116,6 +116,7 @@ contract AssetRegistryV2 is IAssetRegistryV2 {
         if (_useAndFinance != address(0)) revert AlreadyBound(_useAndFinance);
         if (useAndFinance_ == address(0)) revert ZeroValue();
         _useAndFinance = useAndFinance_;
+        emit UseAndFinanceBound(useAndFinance_);
     }
 
     // ================================================================ resources

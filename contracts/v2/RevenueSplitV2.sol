@@ -86,6 +86,9 @@ contract RevenueSplitV2 is IRevenueSplitV2 {
     {
         ISplitContext.PaymentContext memory ctx = _ctx.paymentContext(assetId);
         if (ctx.usability == IAssetRegistryV2.Usability.UnknownAsset) revert UnknownAsset(assetId);
+        if (ctx.usability == IAssetRegistryV2.Usability.Disposed || ctx.usability == IAssetRegistryV2.Usability.Deregistered) {
+            revert IAssetRegistryV2.AssetNotUsable(assetId, ctx.usability);
+        }
         bytes32 financeOrgId = _requireFinance(ctx.city);
         SplitMath.validate(lowerBounds, operatorBps);
         uint256 count = lowerBounds.length;
@@ -165,9 +168,9 @@ contract RevenueSplitV2 is IRevenueSplitV2 {
         if (payout == address(0)) revert NoPayoutAccount(ctx.operatorOrgId);
         address treasury = _treasury[ctx.city].current;
         if (treasury == address(0)) revert NoTreasuryAccount(ctx.city);
-        _emitSettled(paymentId, assetId, payerOrgId, ctx, amount, shares, externalRef);
         if (shares.operatorShare != 0) _token.safeTransferFrom(msg.sender, payout, shares.operatorShare);
         if (shares.treasuryShare != 0) _token.safeTransferFrom(msg.sender, treasury, shares.treasuryShare);
+        _emitSettled(paymentId, assetId, payerOrgId, ctx, amount, shares, externalRef);
     }
 
     function recordOffchainPayment(bytes32 assetId, uint256 amount, bytes32 bankRef)

@@ -208,6 +208,8 @@ interface IAssetRegistryV2 {
 
     // ------------------------------------------------------------------ events
 
+    /// @notice The deployment bound the UseAndFinance contract whose pledges the registry reads.
+    event UseAndFinanceBound(address indexed useAndFinance);
     event ResourceRegistered(bytes32 indexed assetId, bytes32 indexed actorOrgId, Resource resource, AssetState state);
     event ResourceBatchRegistered(bytes32 indexed batchId, bytes32 indexed actorOrgId, Batch batch);
     event AssetValued(bytes32 indexed assetId, bytes32 indexed actorOrgId, Valuation valuation, AssetState state);
@@ -265,6 +267,11 @@ interface IAssetRegistryV2 {
     error NotUseAndFinance(address account);
     error AlreadyBound(address useAndFinance);
     error ZeroValue();
+
+    // ------------------------------------------------------------------ deployment
+
+    /// @notice The deploying account binds UseAndFinance once, during deployment.
+    function bindUseAndFinance(address useAndFinance) external;
 
     // ------------------------------------------------------------------ resources
 

@@ -103,7 +103,8 @@ interface IRevenueSplitV2 {
     error NoPayoutAccount(bytes32 operatorOrgId);
     error NotGovernance(address account);
 
-    /// @notice Finance of the asset's city sets a new schedule version (applies forward).
+    /// @notice Finance of the asset's city sets a new schedule version (applies forward); not
+    /// for a disposed or deregistered asset.
     function setSchedule(bytes32 assetId, uint256[] calldata lowerBounds, uint16[] calldata operatorBps)
         external
         returns (uint32 version);
