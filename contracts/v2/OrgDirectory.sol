@@ -227,7 +227,7 @@ contract OrgDirectory is IOrgDirectory {
         id = keccak256(abi.encode(kind, keccak256(params), registrar, _proposalNonce[registrar]++));
         Proposal storage p = _proposals[id];
         p.kind = kind;
-        p.status = ProposalStatus.Open;
+        _proposalTo(id, p, ProposalStatus.Open);
         p.createdAt = uint64(block.timestamp);
         p.expiresAt = uint64(block.timestamp) + PROPOSAL_TTL;
         p.proposerOrgId = registrar;
@@ -254,7 +254,7 @@ contract OrgDirectory is IOrgDirectory {
         Proposal storage p = _proposals[id];
         if (p.status != ProposalStatus.Open) revert ProposalNotOpen(id, p.status);
         if (p.proposerOrgId != registrar) revert NotOrgKey(msg.sender, p.proposerOrgId);
-        p.status = ProposalStatus.Cancelled;
+        _proposalTo(id, p, ProposalStatus.Cancelled);
         emit ProposalCancelled(id, registrar, p);
     }
 
@@ -404,9 +404,17 @@ contract OrgDirectory is IOrgDirectory {
             emit ProposalApproved(id, registrar, p);
             return;
         }
-        p.status = ProposalStatus.Executed;
+        _proposalTo(id, p, ProposalStatus.Executed);
         _execute(p.kind, p.params, registrar);
         emit ProposalExecuted(id, registrar, p);
+    }
+
+    /// @dev The one transition function of a proposal: None -> Open -> Executed | Cancelled.
+    function _proposalTo(bytes32 id, Proposal storage p, ProposalStatus to) private {
+        ProposalStatus from = p.status;
+        bool ok = to == ProposalStatus.Open ? from == ProposalStatus.None : from == ProposalStatus.Open;
+        if (!ok) revert ProposalNotOpen(id, from);
+        p.status = to;
     }
 
     function _execute(ProposalKind kind, bytes memory params, bytes32 actor) private {

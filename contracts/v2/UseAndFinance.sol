@@ -51,8 +51,7 @@ contract UseAndFinance is IUseAndFinance, ISplitContext {
         ap.operatorOrgId = operatorOrgId;
         ap.scopeHash = scopeHash;
         ap.appliedAt = uint64(block.timestamp);
-        ap.status = ApplicationStatus.Applied;
-        emit ApplicationChanged(id, holder, ap);
+        _applicationTo(id, ap, ApplicationStatus.Applied, holder);
     }
 
     function reviewPaidUse(bytes32 id, bool approve, bytes32 reasonHash) external {
@@ -69,8 +68,11 @@ contract UseAndFinance is IUseAndFinance, ISplitContext {
             revert KindNotAllowed(msg.sender, uint8(actor.kind));
         }
         if (actor.city != city) revert WrongCity(city, actor.city);
-        if (!approve) _reject(ap, reasonHash);
-        emit ApplicationChanged(id, actor.orgId, ap);
+        if (approve) {
+            _applicationTo(id, ap, ApplicationStatus.Applied, actor.orgId);
+        } else {
+            _reject(id, ap, reasonHash, actor.orgId);
+        }
     }
 
     function decidePaidUse(bytes32 id, bool approve, bytes32 reasonHash) external {
@@ -81,16 +83,11 @@ contract UseAndFinance is IUseAndFinance, ISplitContext {
         if (!(ap.competentApproved && ap.dataAdminApproved)) {
             revert ReviewsIncomplete(id, ap.competentApproved, ap.dataAdminApproved);
         }
-        if (approve) {
-            _requireUsable(assetId);
-            ap.status = ApplicationStatus.Approved;
-            ap.decidedAt = uint64(block.timestamp);
-            _operatorOf[assetId] = ap.operatorOrgId;
-        } else {
-            _reject(ap, reasonHash);
-        }
-        emit ApplicationChanged(id, finance, ap);
-        if (approve) emit PaidUseOperatorSet(assetId, ap.operatorOrgId, id);
+        if (!approve) return _reject(id, ap, reasonHash, finance);
+        _requireUsable(assetId);
+        _operatorOf[assetId] = ap.operatorOrgId;
+        _applicationTo(id, ap, ApplicationStatus.Approved, finance);
+        emit PaidUseOperatorSet(assetId, ap.operatorOrgId, id);
     }
 
     function cancelApplication(bytes32 id) external {
@@ -100,9 +97,7 @@ contract UseAndFinance is IUseAndFinance, ISplitContext {
         }
         bytes32 holder = _actorOf(ILedgerDirectory.OrgKind.Holder).orgId;
         if (holder != ap.holderOrgId) revert NotHolder(ap.assetId, holder);
-        ap.status = ApplicationStatus.Cancelled;
-        ap.decidedAt = uint64(block.timestamp);
-        emit ApplicationChanged(id, holder, ap);
+        _applicationTo(id, ap, ApplicationStatus.Cancelled, holder);
     }
 
     // ================================================================ financing
@@ -119,8 +114,7 @@ contract UseAndFinance is IUseAndFinance, ISplitContext {
         if (bank.city != city) revert WrongCity(city, bank.city);
         Financing storage f;
         (id, f) = _newFinancing(assetId, holder, bankOrgId, FinancingKind.Pledge, amountFen, contractHash);
-        f.status = FinancingStatus.Requested;
-        emit FinancingChanged(id, holder, f);
+        _financingTo(id, f, FinancingStatus.Requested, holder);
     }
 
     function cancelPledgeRequest(bytes32 id) external {
@@ -130,8 +124,7 @@ contract UseAndFinance is IUseAndFinance, ISplitContext {
         }
         bytes32 holder = _actorOf(ILedgerDirectory.OrgKind.Holder).orgId;
         if (holder != f.holderOrgId) revert NotHolder(f.assetId, holder);
-        f.status = FinancingStatus.Cancelled;
-        emit FinancingChanged(id, holder, f);
+        _financingTo(id, f, FinancingStatus.Cancelled, holder);
     }
 
     function confirmPledge(bytes32 id) external {
@@ -142,16 +135,14 @@ contract UseAndFinance is IUseAndFinance, ISplitContext {
         bytes32 assetId = f.assetId;
         _requireUsable(assetId);
         _requireUnpledged(assetId);
-        f.status = FinancingStatus.Active;
         _pledgeOf[assetId] = id;
-        emit FinancingChanged(id, bank, f);
+        _financingTo(id, f, FinancingStatus.Active, bank);
     }
 
     function releasePledge(bytes32 id) external {
         (Financing storage f, bytes32 bank) = _bankAct(id, FinancingStatus.Active);
-        f.status = FinancingStatus.Released;
         _pledgeOf[f.assetId] = 0;
-        emit FinancingChanged(id, bank, f);
+        _financingTo(id, f, FinancingStatus.Released, bank);
     }
 
     function recordCreditLine(bytes32 assetId, uint128 amountFen, bytes32 agreementHash)
@@ -164,8 +155,7 @@ contract UseAndFinance is IUseAndFinance, ISplitContext {
         _requireUsable(assetId);
         Financing storage f;
         (id, f) = _newFinancing(assetId, holder, bank, FinancingKind.CreditLine, amountFen, agreementHash);
-        f.status = FinancingStatus.Recorded;
-        emit FinancingChanged(id, bank, f);
+        _financingTo(id, f, FinancingStatus.Recorded, bank);
     }
 
     function recordEquityContribution(bytes32 assetId, uint128 valuationFen, bytes32 investeeHash)
@@ -177,8 +167,7 @@ contract UseAndFinance is IUseAndFinance, ISplitContext {
         _requireUnpledged(assetId);
         Financing storage f;
         (id, f) = _newFinancing(assetId, holder, holder, FinancingKind.EquityContribution, valuationFen, investeeHash);
-        f.status = FinancingStatus.Recorded;
-        emit FinancingChanged(id, holder, f);
+        _financingTo(id, f, FinancingStatus.Recorded, holder);
     }
 
     // ================================================================ disposal
@@ -295,11 +284,36 @@ contract UseAndFinance is IUseAndFinance, ISplitContext {
         if (block.timestamp >= ap.appliedAt + APPLICATION_TERM) revert ApplicationExpired(id, ap.appliedAt + APPLICATION_TERM);
     }
 
-    function _reject(Application storage ap, bytes32 reasonHash) private {
+    function _reject(bytes32 id, Application storage ap, bytes32 reasonHash, bytes32 actor) private {
         if (reasonHash == 0) revert ZeroValue();
-        ap.status = ApplicationStatus.Rejected;
         ap.reasonHash = reasonHash;
-        ap.decidedAt = uint64(block.timestamp);
+        _applicationTo(id, ap, ApplicationStatus.Rejected, actor);
+    }
+
+    /// @dev The one transition function of an application: None -> Applied, Applied ->
+    /// Applied (a review), Approved, Rejected or Cancelled; the event after every write.
+    function _applicationTo(bytes32 id, Application storage ap, ApplicationStatus to, bytes32 actor) private {
+        ApplicationStatus from = ap.status;
+        bool ok = to == ApplicationStatus.Applied
+            ? (from == ApplicationStatus.None || from == ApplicationStatus.Applied)
+            : (from == ApplicationStatus.Applied && to != ApplicationStatus.Expired && to != ApplicationStatus.None);
+        if (!ok) revert IllegalApplicationTransition(id, from, to);
+        ap.status = to;
+        if (to != ApplicationStatus.Applied) ap.decidedAt = uint64(block.timestamp);
+        emit ApplicationChanged(id, actor, ap);
+    }
+
+    /// @dev The one transition function of a financing record: None -> Requested (pledge) or
+    /// Recorded (credit line, equity); Requested -> Active or Cancelled; Active -> Released.
+    function _financingTo(bytes32 id, Financing storage f, FinancingStatus to, bytes32 actor) private {
+        FinancingStatus from = f.status;
+        bool ok;
+        if (from == FinancingStatus.None) ok = to == FinancingStatus.Requested || to == FinancingStatus.Recorded;
+        else if (from == FinancingStatus.Requested) ok = to == FinancingStatus.Active || to == FinancingStatus.Cancelled;
+        else if (from == FinancingStatus.Active) ok = to == FinancingStatus.Released;
+        if (!ok) revert IllegalFinancingTransition(id, from, to);
+        f.status = to;
+        emit FinancingChanged(id, actor, f);
     }
 
     function _newFinancing(
