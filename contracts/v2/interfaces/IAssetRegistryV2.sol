@@ -4,12 +4,14 @@ pragma solidity 0.8.30;
 /// @title The asset registry (v2): resources, batches, valuation, compliance, public notice,
 /// objections, ownership disputes, certificates and mutual recognition.
 /// @notice Organisations, keys and recognition agreements live in the OrgDirectory; paid use,
-/// financing and disposal requests in UseAndFinance. Identifiers are the v1 ones (deterministic, the same on every chain):
+/// financing and disposal requests in UseAndFinance. Identifiers are the v1 ones
+/// (deterministic, the same on every chain):
 /// - batch id        = keccak256(abi.encode(holderOrgId, merkleRoot))
 /// - asset id        = keccak256(abi.encode(holderOrgId, domainCode, catalogueHash))
 /// - objection id    = keccak256(abi.encode(assetId, objectorOrgId, reasonHash))
 /// - certificate id  = keccak256(abi.encode(registrarOrgId, assetId, nonce))
 /// where nonce is the asset's own counter in this contract (UseAndFinance keeps its own).
+/// A certificate's registrar is the registrar of its asset's city (one per city, ever).
 ///
 /// Rules:
 /// - Lifecycle: Registered -> (valued + compliance passed) InNotice -> Certified ->
