@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,17 @@ class ChainHandle:
         tip = 1_000_000_000
         return {"maxFeePerGas": Wei(base_fee * 2 + tip), "maxPriorityFeePerGas": Wei(tip)}
 
+    def advance_time(self, seconds: int) -> None:
+        """Move the in-process chain's clock ``seconds`` past its head and mine a block
+        (memory mode: tests of time-bound rules), one request at a time with the rest."""
+        if self.tester is None:
+            raise RuntimeError("only the in-process chain's clock can be moved")
+        lock = getattr(self.w3.provider, "lock", None) or threading.RLock()
+        with lock:
+            now = int(self.w3.eth.get_block("latest")["timestamp"])
+            self.tester.time_travel(now + seconds)
+            self.tester.mine_blocks(1)
+
     def fund(self, address: str, wei: int = 10**21) -> None:
         """Give an account gas money where the chain charges fees (memory mode only)."""
         if self.tester is None:
@@ -48,12 +60,32 @@ class ChainHandle:
         self.w3.eth.wait_for_transaction_receipt(tx_hash)
 
 
-def memory_chain() -> ChainHandle:
-    from eth_tester import EthereumTester, PyEVMBackend
+def serialised_tester_provider(tester: Any) -> Any:
+    """An eth-tester provider that answers one request at a time.
+
+    eth-tester is not thread-safe; the gateway reads (routes), writes (the pipeline and
+    its receipt tracker) and follows logs (the indexer) from several threads, so every
+    request goes through one lock (``provider.lock``, also for direct ``tester`` use).
+    """
     from web3.providers.eth_tester import EthereumTesterProvider
 
+    class SerialisedEthereumTesterProvider(EthereumTesterProvider):
+        def __init__(self, tester: Any) -> None:
+            super().__init__(tester)
+            self.lock = threading.RLock()
+
+        def make_request(self, method: Any, params: Any) -> Any:
+            with self.lock:
+                return super().make_request(method, params)
+
+    return SerialisedEthereumTesterProvider(tester)
+
+
+def memory_chain() -> ChainHandle:
+    from eth_tester import EthereumTester, PyEVMBackend
+
     tester = EthereumTester(PyEVMBackend())
-    w3 = Web3(EthereumTesterProvider(tester))
+    w3 = Web3(serialised_tester_provider(tester))
     return ChainHandle(w3=w3, mode="memory", chain_id=int(w3.eth.chain_id), tester=tester)
 
 

@@ -76,10 +76,7 @@ class Cli:
         return org_id
 
     def advance(self, seconds: int) -> None:
-        tester = self.runtime.handle.tester
-        now = int(self.runtime.w3.eth.get_block("latest")["timestamp"])
-        tester.time_travel(now + seconds)
-        tester.mine_blocks(1)
+        self.runtime.handle.advance_time(seconds)
 
     def record(self, function: str, record_id: str) -> dict[str, Any]:
         from chain.service.common import struct

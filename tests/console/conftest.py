@@ -75,10 +75,7 @@ class Cast:
         return principal
 
     def advance(self, seconds: int) -> None:
-        tester = self.runtime.handle.tester
-        now = int(self.runtime.w3.eth.get_block("latest")["timestamp"])
-        tester.time_travel(now + seconds)
-        tester.mine_blocks(1)
+        self.runtime.handle.advance_time(seconds)
 
 
 def _mined(runtime: LedgerRuntime, op_id: str) -> None:

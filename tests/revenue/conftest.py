@@ -135,11 +135,8 @@ class RevenueLedger:
         return "0x" + bytes(logs[0]["args"][arg]).hex()
 
     def travel(self, seconds: int) -> None:
-        tester = self.runtime.handle.tester
         with self.runtime.txpipe._chain_lock:
-            now = int(self.runtime.w3.eth.get_block("latest")["timestamp"])
-            tester.time_travel(now + seconds)
-            tester.mine_blocks()
+            self.runtime.handle.advance_time(seconds)
 
     def registered_asset(self) -> str:
         n = next(self._labels)

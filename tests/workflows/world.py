@@ -132,10 +132,7 @@ class RegistryWorld:
     # -- chain -----------------------------------------------------------------------------
 
     def advance(self, seconds: int) -> None:
-        tester = self.runtime.handle.tester
-        now = int(self.runtime.w3.eth.get_block("latest")["timestamp"])
-        tester.time_travel(now + seconds)
-        tester.mine_blocks(1)
+        self.runtime.handle.advance_time(seconds)
 
     def asset(self, asset_id: str) -> dict[str, Any]:
         from chain.service.common import struct
