@@ -241,6 +241,9 @@ def test_a_second_run_finds_the_demo_and_changes_nothing(
     assert "already on the ledger" in out and "nothing was changed" in out
     assert "Seeding" not in out
     assert runtime.w3.eth.block_number == block
+    chain = client.get("/v1/chain").json()
+    assert chain["head_block"] == block
+    assert chain["head_timestamp"] == runtime.w3.eth.get_block(block)["timestamp"]
     assert operations() == count
     assert seeded.state_path.read_bytes() == saved
     assert seeded.state.keys["transport"] in out  # the logins are printed again
