@@ -43,9 +43,11 @@ def add_command(sub: Any) -> None:
                       f"{gateway.DEFAULT_API_URL}")  # fmt: skip
     demo.add_argument("--api-key", help="the consortium admin's key (default: "
                       f"${gateway.API_KEY_ENV} or <var>/secrets/bootstrap-admin-key)")
-    demo.add_argument("--notice-seconds", type=int, default=scenario.NOTICE_WINDOW_SECONDS,
-                      help="Qingdao's public notice window, waited out for real "
-                      f"(default {scenario.NOTICE_WINDOW_SECONDS})")  # fmt: skip
+    demo.add_argument("--notice-seconds", type=int,
+                      help="Qingdao's public notice window, waited out for real (default "
+                      f"{scenario.NOTICE_WINDOW_SECONDS}; "
+                      f"{scenario.MEMORY_CHAIN_NOTICE_WINDOW_SECONDS} on the in-process chain)",
+                      )  # fmt: skip
     demo.add_argument("--state", type=Path, help="state file (default: <var>/demo.json)")
 
 

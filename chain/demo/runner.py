@@ -91,7 +91,7 @@ class Demo:
     """One run of the demo against the gateway behind ``client``."""
 
     def __init__(self, client: httpx.Client, url: str, admin_key: str, state_path: Path,
-                 *, notice_seconds: int = s.NOTICE_WINDOW_SECONDS, out: TextIO,
+                 *, notice_seconds: int | None = None, out: TextIO,
                  sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
         self.client, self.url, self.admin_key = client, url.rstrip("/"), admin_key
         self.state_path, self.notice_seconds, self.out = state_path, notice_seconds, out
@@ -146,6 +146,9 @@ class Demo:
     def run(self) -> DemoState:
         chain = self.gateway(CONSORTIUM).request("GET", "/v1/chain", auth=False).json()
         registry = str(chain["contracts"]["AssetRegistry"]["address"])
+        if self.notice_seconds is None:
+            self.notice_seconds = (s.MEMORY_CHAIN_NOTICE_WINDOW_SECONDS
+                                   if chain.get("mode") == "memory" else s.NOTICE_WINDOW_SECONDS)
         found = DemoState.load(self.state_path)
         if found is not None and (found.chain_id, found.registry.lower()) == (
             int(chain["chain_id"]), registry.lower(),

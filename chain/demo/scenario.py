@@ -26,6 +26,10 @@ QINGDAO, XIAMEN, SHENZHEN = 370200, 350200, 440300
 #: demo waits it out for real (the chain's clock is never moved); a registrar in
 #: production keeps days.
 NOTICE_WINDOW_SECONDS = 20
+#: The same on the in-process chain (LEDGER_CHAIN=memory), which mines a block only for a
+#: transaction and moves its clock at least a second per block: the demo's writes while
+#: the notice runs are what carry its clock past the window's end.
+MEMORY_CHAIN_NOTICE_WINDOW_SECONDS = 5
 
 
 @dataclass(frozen=True)

@@ -248,3 +248,32 @@ def test_a_second_run_finds_the_demo_and_changes_nothing(
     assert seeded.state_path.read_bytes() == saved
     assert seeded.state.keys["transport"] in out  # the logins are printed again
     assert "payment 1,000,000.00 yuan: operator 410,000.00, treasury 590,000.00" in out
+
+
+def test_an_interrupted_run_resumes_without_sending_a_write_twice(
+    seeded: Seeded, world: tuple[LedgerRuntime, TestClient],
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """A run stopped after its last writes were sent but before the state file recorded
+    them: the next run sends them again under the same Idempotency-Keys and the gateway
+    answers the operations it already has; no transaction is sent twice."""
+    runtime, client = world
+    state = DemoState.load(seeded.state_path)
+    assert state is not None
+    lost = ["pledge-confirmation", "disposal", "disposal-confirmation"]
+    assert state.done[-3:] == lost
+    state.done, state.complete = state.done[:-3], False
+    state.save(seeded.state_path)
+
+    def operations() -> int:
+        with runtime.sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(Operation)) or 0)
+
+    block, count = runtime.w3.eth.block_number, operations()
+    code, out, err = run_demo(client, seeded.state_path, monkeypatch, capsys)
+    assert code == 0, err
+    assert "Seeding" in out and "Done: 3 writes" in out
+    assert runtime.w3.eth.block_number == block and operations() == count
+    resumed = DemoState.load(seeded.state_path)
+    assert resumed is not None and resumed.complete and resumed.done[-3:] == lost
+    assert f"{s.HEALTH.en}: Disposed" in out
