@@ -4,13 +4,13 @@ finds the demo there and sends nothing."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -43,19 +43,20 @@ def b(hex_id: str) -> bytes:
     return bytes.fromhex(hex_id[2:])
 
 
-def run_demo(client: TestClient, state_path: Path, monkeypatch: pytest.MonkeyPatch,
-             capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:  # fmt: skip
+def run_demo(client: TestClient, state_path: Path) -> tuple[int, str, str]:
+    """``ledger demo`` with its HTTP client served by ``client``: exit code, out, err."""
+
     @contextmanager
     def in_process(base_url: str, timeout: float) -> Iterator[TestClient]:
         yield client
 
-    monkeypatch.setattr(cli_gateway, "CLIENT_FACTORY", in_process)
-    monkeypatch.delenv("LEDGER_API_KEY", raising=False)
-    capsys.readouterr()
-    code = cli.main(["demo", "--api-url", "http://ledger.test", "--api-key", BOOTSTRAP,
-                     "--notice-seconds", str(NOTICE), "--state", str(state_path)])  # fmt: skip
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, redirect_stdout(out), redirect_stderr(err):
+        mp.setattr(cli_gateway, "CLIENT_FACTORY", in_process)
+        mp.delenv("LEDGER_API_KEY", raising=False)
+        code = cli.main(["demo", "--api-url", "http://ledger.test", "--api-key", BOOTSTRAP,
+                         "--notice-seconds", str(NOTICE), "--state", str(state_path)])
+    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -73,33 +74,11 @@ def seeded(world: tuple[LedgerRuntime, TestClient],
     runtime, client = world
     state_path = tmp_path_factory.mktemp("demo-state") / "demo.json"
     started, head = time.time(), runtime.w3.eth.block_number
-    with pytest.MonkeyPatch.context() as mp:
-        capture = _Capture()
-        mp.setattr("sys.stdout", capture)
-        code, out, err = run_demo(client, state_path, mp, capture)  # type: ignore[arg-type]
+    code, out, err = run_demo(client, state_path)
     assert code == 0, (out, err)
     state = DemoState.load(state_path)
     assert state is not None and state.complete
     yield Seeded(runtime, state, state_path, out, started, runtime.w3.eth.block_number - head)
-
-
-class _Capture:
-    """Enough of capsys for a module-scoped fixture: collects what the demo prints."""
-
-    def __init__(self) -> None:
-        self.text: list[str] = []
-
-    def write(self, text: str) -> int:
-        self.text.append(text)
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def readouterr(self) -> Any:
-        out = "".join(self.text)
-        self.text.clear()
-        return type("Captured", (), {"out": out, "err": ""})()
 
 
 def test_demo_registers_values_and_certifies_after_a_real_notice(seeded: Seeded) -> None:
@@ -225,9 +204,8 @@ def test_demo_prints_each_roles_console_and_key_and_the_figures(seeded: Seeded) 
 
 
 def test_a_second_run_finds_the_demo_and_changes_nothing(
-    seeded: Seeded, world: tuple[LedgerRuntime, TestClient],
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+    seeded: Seeded, world: tuple[LedgerRuntime, TestClient]
+) -> None:
     runtime, client = world
 
     def operations() -> int:
@@ -236,7 +214,7 @@ def test_a_second_run_finds_the_demo_and_changes_nothing(
 
     block, count = runtime.w3.eth.block_number, operations()
     saved = seeded.state_path.read_bytes()
-    code, out, err = run_demo(client, seeded.state_path, monkeypatch, capsys)
+    code, out, err = run_demo(client, seeded.state_path)
     assert code == 0, err
     assert "already on the ledger" in out and "nothing was changed" in out
     assert "Seeding" not in out
@@ -251,9 +229,8 @@ def test_a_second_run_finds_the_demo_and_changes_nothing(
 
 
 def test_an_interrupted_run_resumes_without_sending_a_write_twice(
-    seeded: Seeded, world: tuple[LedgerRuntime, TestClient],
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+    seeded: Seeded, world: tuple[LedgerRuntime, TestClient]
+) -> None:
     """A run stopped after its last writes were sent but before the state file recorded
     them: the next run sends them again under the same Idempotency-Keys and the gateway
     answers the operations it already has; no transaction is sent twice."""
@@ -270,7 +247,7 @@ def test_an_interrupted_run_resumes_without_sending_a_write_twice(
             return int(session.scalar(select(func.count()).select_from(Operation)) or 0)
 
     block, count = runtime.w3.eth.block_number, operations()
-    code, out, err = run_demo(client, seeded.state_path, monkeypatch, capsys)
+    code, out, err = run_demo(client, seeded.state_path)
     assert code == 0, err
     assert "Seeding" in out and "Done: 3 writes" in out
     assert runtime.w3.eth.block_number == block and operations() == count
