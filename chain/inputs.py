@@ -10,7 +10,9 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, ValidationError
+
+from chain.errors import ValidationFailed
 
 
 class RequestModel(BaseModel):
@@ -29,3 +31,14 @@ def int_code(enum: type[IntEnum]) -> Any:
     """A code field of ``enum``: a JSON integer naming one of its members (strict mode
     alone would want the enum object itself)."""
     return Annotated[enum, Strict(False), BeforeValidator(_json_integer)]
+
+
+def validation_failed(exc: ValidationError) -> ValidationFailed:
+    """A request model's validation error as the ledger's 422, naming every field."""
+    errors: list[dict[str, Any]] = []
+    sentences: list[str] = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        errors.append({"loc": ["body", *loc], "msg": error["msg"], "type": error["type"]})
+        sentences.append(f"{'.'.join(loc)}: {error['msg']}")
+    return ValidationFailed(f"the input is not valid: {', '.join(sentences[:5])}", errors=errors)

@@ -13,7 +13,7 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,7 +28,10 @@ from chain.indexer.models import (
     RawEvent,
     RecognitionRow,
 )
-from chain.indexer.projections import CERTIFICATE_STATUS, ZERO
+from chain.indexer.projections import ZERO
+
+if TYPE_CHECKING:
+    from chain.indexer.consistency import ConsistencyReport
 
 MAX_LIMIT = 500
 #: The largest integer the store's integer columns hold (a signed 64-bit BIGINT): block
@@ -411,98 +414,14 @@ def payment_totals(session: Session, asset_id: str) -> dict[str, int]:
 # ---------------------------------------------------------------- consistency
 
 
-@dataclass
-class ConsistencyReport:
-    block: int | None
-    checked: dict[str, int] = field(default_factory=dict)
-    differences: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def consistent(self) -> bool:
-        return not self.differences
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "block": self.block,
-            "consistent": self.consistent,
-            "checked": self.checked,
-            "differences": self.differences,
-        }
-
-
 def consistency_check(
     session: Session, w3: Web3, registry: Any, revenue: Any | None, limit: int | None = None
 ) -> ConsistencyReport:
-    """Compare the store with the chain at the last indexed block.
+    """The store against the chain: see :mod:`chain.indexer.consistency` (kept here for
+    callers of this module)."""
+    from chain.indexer.consistency import consistency_check as check
 
-    Checks every certificate's status (``certificateStatus``), every active recognition
-    (``isRecognised``) and the payment totals of every asset with payments
-    (``assetTotals``); each difference names the record, the field, store and chain.
-    """
-    cp = session.scalar(select(Checkpoint).limit(1))
-    if cp is None or cp.block_hash is None:
-        return ConsistencyReport(block=None)
-    block = cp.block_number
-    at = {"block_identifier": block}
-    now = indexed_time(session)
-    report = ConsistencyReport(block=block)
-    certs = session.scalars(select(CertificateRow).order_by(CertificateRow.certificate_id))
-    count = 0
-    for cert in certs:
-        chain_status = int(registry.functions.certificateStatus(cert.certificate_id).call(**at))
-        name = CERTIFICATE_STATUS[chain_status] if chain_status < len(CERTIFICATE_STATUS) else "?"
-        ours = effective_status(cert, now)
-        if name != ours:
-            report.differences.append(
-                {"kind": "certificate_status", "id": cert.certificate_id,
-                 "store": ours, "chain": name}
-            )  # fmt: skip
-        count += 1
-        if limit is not None and count >= limit:
-            break
-    report.checked["certificates"] = count
-    recognitions = session.scalars(
-        select(RecognitionRow)
-        .where(RecognitionRow.active.is_(True))
-        .order_by(RecognitionRow.certificate_id, RecognitionRow.org_id)
-    )
-    count = 0
-    for rec in recognitions:
-        recognised = session.get(CertificateRow, rec.certificate_id)
-        if recognised is None or effective_status(recognised, now) != "active":
-            continue  # recognition only counts while the certificate is active
-        on_chain = bool(registry.functions.isRecognised(rec.certificate_id, rec.org_id).call(**at))
-        if not on_chain:
-            report.differences.append(
-                {"kind": "recognition", "id": rec.certificate_id, "org_id": rec.org_id,
-                 "store": True, "chain": False}
-            )  # fmt: skip
-        count += 1
-    report.checked["recognitions"] = count
-    count = 0
-    if revenue is not None:
-        asset_ids = session.scalars(
-            select(PaymentRow.asset_id).group_by(PaymentRow.asset_id).order_by(PaymentRow.asset_id)
-        )
-        for asset_id in asset_ids:
-            ours_totals = payment_totals(session, asset_id)
-            total_paid, operator_total, treasury_total = revenue.functions.assetTotals(
-                asset_id
-            ).call(**at)
-            theirs = {
-                "total_paid": int(total_paid),
-                "operator_total": int(operator_total),
-                "treasury_total": int(treasury_total),
-            }
-            for key, value in theirs.items():
-                if ours_totals[key] != value:
-                    report.differences.append(
-                        {"kind": "payment_totals", "id": asset_id, "field": key,
-                         "store": ours_totals[key], "chain": value}
-                    )  # fmt: skip
-            count += 1
-    report.checked["assets_with_payments"] = count
-    return report
+    return check(session, w3, registry, revenue, limit)
 
 
 def event_count(session: Session) -> int:

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chain import store_queries as q
 from chain.errors import ChainUnavailable
+from chain.indexer.consistency import ConsistencyReport, consistency_check
+from chain.indexer.core import IndexerError
 from chain.indexer.models import (
     ApplicationRow,
     AssetRow,
@@ -28,6 +30,7 @@ from chain.indexer.models import (
     PaymentRow,
     ScheduleRow,
 )
+from chain.indexer.runner import deployment_specs
 from chain.runtime import LedgerRuntime
 from chain.service.common import ASSET_STATUSES
 
@@ -320,11 +323,12 @@ def history(session: Session, asset_id: str) -> list[EventItem]:
         cursor = page.next_cursor
 
 
-def consistency(session: Session, runtime: LedgerRuntime) -> q.ConsistencyReport:
+def consistency(session: Session, runtime: LedgerRuntime) -> ConsistencyReport:
     """The store against the chain at the last indexed block (as ``/v1/audit/consistency``)."""
     try:
         registry = runtime.contract("AssetRegistry")
         revenue = runtime.contract("RevenueSplit")
-        return q.consistency_check(session, runtime.w3, registry, revenue)
-    except (ConnectionError, OSError) as exc:
+        specs = deployment_specs(runtime.deployment)
+        return consistency_check(session, runtime.w3, registry, revenue, contracts=specs)
+    except (ConnectionError, OSError, IndexerError) as exc:
         raise ChainUnavailable(f"the chain does not answer: {exc}") from exc

@@ -11,12 +11,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import StringConstraints
 
 from api.auth import CurrentUser
 from api.routes.catalogue import Cursor, Limit, OrgFilter, SessionDep, StoreDep, _guard, _page
 from chain import store_queries as q
 from chain.accounts import Principal
 from chain.errors import ChainUnavailable, NotAuthorised
+from chain.indexer.consistency import consistency_check
+from chain.indexer.core import IndexerError
+from chain.indexer.runner import deployment_specs
 
 router = APIRouter(tags=["audit"])
 
@@ -45,7 +49,9 @@ Block = Annotated[int | None, Query(ge=0, le=q.MAX_STORE_INT)]
 Time = Annotated[
     int | None, Query(ge=0, le=q.MAX_STORE_INT, description="unix seconds (block time)")
 ]
-Kinds = Annotated[list[str] | None, Query(description="event names, repeatable")]
+#: Event names are contract identifiers: anything else cannot match and is refused.
+EventName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9]{0,63}$")]
+Kinds = Annotated[list[EventName] | None, Query(description="event names, repeatable")]
 
 
 @router.get("/v1/audit/events", summary="Indexed events by block/time range, kind and org")
@@ -100,7 +106,8 @@ def audit_consistency(request: Request, user: AuditorUser, session: SessionDep) 
     try:
         registry = runtime.contract("AssetRegistry")
         revenue = runtime.contract("RevenueSplit")
-        report = q.consistency_check(session, runtime.w3, registry, revenue)
-    except (ConnectionError, OSError) as exc:
+        specs = deployment_specs(runtime.deployment)
+        report = consistency_check(session, runtime.w3, registry, revenue, contracts=specs)
+    except (ConnectionError, OSError, IndexerError) as exc:
         raise ChainUnavailable(f"the chain does not answer: {exc}") from exc
     return report.to_json()

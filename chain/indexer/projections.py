@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -50,11 +50,20 @@ def _name(names: tuple[str, ...], value: int) -> str:
     return names[value] if 0 <= value < len(names) else str(value)
 
 
+class RowSource(Protocol):
+    """What handlers need of a store: rows by primary key, and adding new ones. A database
+    session is one; the consistency check replays into an in-memory one."""
+
+    def get(self, entity: Any, ident: Any) -> Any: ...
+
+    def add(self, instance: Any) -> None: ...
+
+
 @dataclass(frozen=True)
 class EventContext:
     """The event a handler applies, with its position in the chain."""
 
-    session: Session
+    session: RowSource
     event: str
     args: dict[str, Any]
     block_number: int
@@ -149,7 +158,8 @@ def on_asset(ctx: EventContext) -> None:
 
 
 def _asset(ctx: EventContext, asset_id: str) -> AssetRow | None:
-    return ctx.session.get(AssetRow, asset_id)
+    row: AssetRow | None = ctx.session.get(AssetRow, asset_id)
+    return row
 
 
 @handles("ObjectionLodged", "ObjectionResolved")
@@ -346,7 +356,7 @@ _ACTOR_FIELDS = ("actorOrgId", "financeOrgId", "payerOrgId", "operatorOrgId", "r
 _RECORD_FIELDS = ("certificate", "application", "financing", "objection")
 
 
-def describe(session: Session, event: str, args: dict[str, Any]) -> tuple[
+def describe(session: RowSource, event: str, args: dict[str, Any]) -> tuple[
     str | None, str | None, str | None
 ]:
     """(subject id, acting organisation, asset id) of an event, for search and history."""

@@ -23,6 +23,7 @@ from api.writes import WRITE_RESPONSES, WriteOpts, write_response
 from chain.runtime import LedgerRuntime
 from chain.settings import LedgerSettings
 from tests.txpipe.helpers import PROBE, deploy_probe
+from tests.workflows.world import RegistryWorld
 
 BOOTSTRAP = "dal_boot0000_" + "b" * 40
 
@@ -111,3 +112,9 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
 def fresh_gateway(tmp_path: Path) -> Iterator[Gateway]:
     """A gateway of its own (for tests that count everything)."""
     yield from _gateway(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def w(registry_world: RegistryWorld) -> RegistryWorld:
+    """The deployed ledger with the Qingdao cast (``registry_world``), by its short name."""
+    return registry_world

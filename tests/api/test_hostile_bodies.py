@@ -14,7 +14,7 @@ import pytest
 
 from api.limits import MAX_JSON_DEPTH, MIB, BodyGuard, json_depth_exceeds
 from chain.txpipe.models import Operation
-from tests.workflows.world import RegistryWorld, start_world
+from tests.workflows.world import RegistryWorld
 
 ID = "0x" + "11" * 32
 #: 100,000 "[" then 100,000 "]": 200 KB that overflowed the C stack of the JSON parser.
@@ -23,15 +23,6 @@ JSON_HEADERS = {"content-type": "application/json"}
 
 #: Every route that takes a body and needs no API key.
 PUBLIC_BODY_ROUTES = ["/v1/split/quote", "/v1/verify", "/verify", "/console/login"]
-
-
-@pytest.fixture(scope="module")
-def w(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryWorld]:
-    world, client = start_world(tmp_path_factory.mktemp("hostile"))
-    try:
-        yield world
-    finally:
-        client.__exit__(None, None, None)
 
 
 def body_routes(w: RegistryWorld) -> Iterator[tuple[str, str, dict[str, Any]]]:

@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from tests.workflows.world import RegistryWorld, start_world
-
-
-@pytest.fixture(scope="module")
-def w(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryWorld]:
-    world, client = start_world(tmp_path_factory.mktemp("named"))
-    try:
-        yield world
-    finally:
-        client.__exit__(None, None, None)
+from tests.workflows.world import RegistryWorld
 
 
 def test_confirming_a_disposal_nobody_requested_says_so(w: RegistryWorld) -> None:

@@ -3,20 +3,7 @@ store has indexed the write's block, and says so in ``Ledger-Indexed``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from tests.workflows.world import RegistryWorld, start_world
-
-
-@pytest.fixture(scope="module")
-def w(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryWorld]:
-    world, client = start_world(tmp_path_factory.mktemp("ryw"))
-    try:
-        yield world
-    finally:
-        client.__exit__(None, None, None)
+from tests.workflows.world import RegistryWorld
 
 
 def test_registered_asset_is_read_from_the_store_right_after_the_waited_write(

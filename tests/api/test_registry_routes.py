@@ -4,24 +4,13 @@ asserted), a refused role, kind or city gets 403 or the contract's error, bad in
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
-import pytest
 from pypdf import PdfReader
 from web3 import Web3
 
 from chain import pdf
 from chain.service.assets import batch_proof
-from tests.workflows.world import RegistryWorld, h, start_world
-
-
-@pytest.fixture(scope="module")
-def w(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryWorld]:
-    world, client = start_world(tmp_path_factory.mktemp("routes"))
-    try:
-        yield world
-    finally:
-        client.__exit__(None, None, None)
+from tests.workflows.world import RegistryWorld, h
 
 
 def b(value: str) -> bytes:

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import update
 
 from api.console import i18n
 from chain.errors import ContractRevert, NotAuthorised
+from chain.indexer import event_audit
+from chain.indexer.core import IndexerError
 from chain.indexer.models import CertificateRow
 from chain.service import assets, certificates
 from chain.txpipe import MINED, Operation
@@ -241,18 +245,39 @@ def test_auditor_page_renders_the_consistency_report(console: ConsoleWorld) -> N
         session.commit()
     try:
         bad = auditor.get("/console/auditor?lang=zh").text
-        assert "发现 1 处差异" in bad and "证书状态" in bad
-        assert re.search(r"<td>revoked</td><td>active</td>", bad)
-        assert "1 differences found." in auditor.get("/console/auditor?lang=en").text
+        # the view (certificateStatus) and the stored row (against the replayed events)
+        assert "发现 2 处差异" in bad and "证书状态" in bad and "索引行被改动" in bad
+        assert len(re.findall(r"<td>revoked</td><td>active</td>", bad)) == 2
+        assert "idx_certificates" in bad and "<td>status</td>" in bad
+        assert "2 differences found." in auditor.get("/console/auditor?lang=en").text
         key = console.cast.keys["auditor"]
         api = auditor.get("/v1/audit/consistency", headers={"Authorization": f"Bearer {key}"})
-        assert api.status_code == 200 and len(api.json()["differences"]) == 1
+        assert api.status_code == 200
+        assert [(d["kind"], d.get("table"), d.get("field")) for d in api.json()["differences"]] == [
+            ("certificate_status", None, None), ("row", "idx_certificates", "status"),
+        ]
     finally:
         with console.app.state.indexer_store() as session:
             session.execute(update(CertificateRow).where(CertificateRow.certificate_id == cert_id)
                             .values(status="active"))  # fmt: skip
             session.commit()
     assert "一致，未发现差异" in auditor.get("/console/auditor?lang=zh").text
+
+
+def test_consistency_check_answers_503_when_the_chain_fails_it(
+    console: ConsoleWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _certified_asset(console, "370200-JT-2025-0905")
+
+    def refuse(self: event_audit.ChainLogs, numbers: Any) -> Any:
+        raise IndexerError("eth_getBlockByNumber failed: {'code': -32005}")
+
+    monkeypatch.setattr(event_audit.ChainLogs, "headers", refuse)
+    key = console.cast.keys["auditor"]
+    answer = console.client.get("/v1/audit/consistency", headers={"Authorization": f"Bearer {key}"})
+    assert answer.status_code == 503
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert "-32005" in answer.json()["detail"]
 
 
 def test_review_departments_review_paid_use_then_finance_decides(console: ConsoleWorld) -> None:
@@ -385,3 +410,16 @@ def test_errors_are_sentences_in_both_languages() -> None:
     assert set(i18n.STRINGS["zh"]) == set(i18n.STRINGS["en"])
     assert set(i18n.ERRORS["zh"]) == set(i18n.ERRORS["en"])
     assert set(i18n.REASONS["zh"]) == set(i18n.REASONS["en"])
+
+
+def test_form_values_outside_what_the_use_case_takes_are_a_sentence_not_a_500(
+    console: ConsoleWorld,
+) -> None:
+    registrar = console.login("registrar")
+    block = console.runtime.w3.eth.block_number
+    asset_id = "0x" + "11" * 32
+    response = registrar.post(f"/console/registrar/assets/{asset_id}/valuation",
+                              data={"value_yuan": "1e40", "report_ref": "PG-1"})  # fmt: skip
+    assert response.status_code == 422, response.text[:300]
+    assert "value_fen" in response.text and "Traceback" not in response.text
+    assert console.runtime.w3.eth.block_number == block

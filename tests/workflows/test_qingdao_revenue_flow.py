@@ -6,10 +6,14 @@ disposal is refused with the contract's error name. Chain state is read directly
 
 from __future__ import annotations
 
+from typing import Any
+
 from eth_account import Account
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
-from chain.indexer.models import PaymentRow
+from chain.indexer.models import PaymentRow, RawEvent
 from tests.workflows.world import NOTICE, QINGDAO, RegistryWorld, h
 
 YUAN = 100
@@ -21,6 +25,14 @@ WORKED = [(80_000, 16_000, 64_000), (300_000, 90_000, 210_000), (1_000_000, 410_
 
 def raw(hex_id: str) -> bytes:
     return bytes.fromhex(hex_id[2:])
+
+
+def _raw_event(store: sessionmaker[Session], event: str, payment_id: str) -> dict[str, Any]:
+    """The indexed event of a payment, every column."""
+    with store() as session:
+        rows = session.scalars(select(RawEvent).where(RawEvent.event == event))
+        row = next(r for r in rows if r.args["paymentId"] == payment_id.lower())
+        return {c.key: getattr(row, c.key) for c in RawEvent.__table__.columns}
 
 
 def test_qingdao_flow_with_revenue_settles_exact_shares_until_disposal(
@@ -169,12 +181,45 @@ def test_qingdao_flow_with_revenue_settles_exact_shares_until_disposal(
         assert audit["differences"] == [{
             "kind": "payment_totals", "id": asset_id, "field": "operator_total",
             "store": 606_000 * YUAN + 1, "chain": 606_000 * YUAN,
+        }, {
+            "kind": "row", "change": "changed", "table": "idx_payments",
+            "key": {"payment_id": off_id.lower()}, "id": off_id.lower(),
+            "field": "operator_share", "store": 90_000 * YUAN + 1, "chain": 90_000 * YUAN,
         }]  # fmt: skip
     finally:
         with store() as session, session.begin():
             row = session.get(PaymentRow, off_id.lower())
             assert row is not None
             row.operator_share = int(row.operator_share) - 1
+    audit = w.client.get("/v1/audit/consistency", headers=w.auth("auditor")).json()
+    assert audit["consistent"] is True
+    # an indexed event edited (9,000,000 fen -> 900,000), another deleted: both are named
+    settled = _raw_event(store, "PaymentSettled", paid_ids[1])
+    assert settled["args"]["operatorShare"] == 90_000 * YUAN
+    key = {"block_number": settled["block_number"], "log_index": settled["log_index"]}
+    with store() as session, session.begin():
+        args = {**settled["args"], "operatorShare": 9_000 * YUAN}
+        session.execute(update(RawEvent).where(RawEvent.id == settled["id"]).values(args=args))
+    audit = w.client.get("/v1/audit/consistency", headers=w.auth("auditor")).json()
+    assert audit["differences"] == [{
+        "kind": "row", "change": "changed", "table": "idx_events", "key": key,
+        "id": f"{key['block_number']}/{key['log_index']}", "field": "args.operatorShare",
+        "store": 9_000 * YUAN, "chain": 90_000 * YUAN,
+    }]  # fmt: skip
+    with store() as session, session.begin():
+        session.execute(
+            update(RawEvent).where(RawEvent.id == settled["id"]).values(args=settled["args"])
+        )
+    offchain = _raw_event(store, "OffchainPaymentRecorded", off_id)
+    with store() as session, session.begin():
+        session.execute(delete(RawEvent).where(RawEvent.id == offchain["id"]))
+    audit = w.client.get("/v1/audit/consistency", headers=w.auth("auditor")).json()
+    assert audit["consistent"] is False and len(audit["differences"]) == 1
+    gone = audit["differences"][0]
+    assert (gone["change"], gone["table"], gone["store"]) == ("missing", "idx_events", None)
+    assert gone["chain"] == {k: v for k, v in offchain.items() if k != "id"}
+    with store() as session, session.begin():
+        session.execute(insert(RawEvent).values(**offchain))
     audit = w.client.get("/v1/audit/consistency", headers=w.auth("auditor")).json()
     assert audit["consistent"] is True
 

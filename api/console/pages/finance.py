@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from api.console import lists
-from api.console.pages.rendering import act, page, ref_hash
+from api.console.pages.rendering import act, decision, page
 from chain.accounts import Principal
 from chain.runtime import LedgerRuntime
 from chain.service import approvals, revenue
@@ -67,9 +67,7 @@ def finance_decide(
     reason: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
-        yes = approve == "yes"
-        body = approvals.DecisionIn(approve=yes, reason_hash=None if yes else ref_hash(reason))
-        return approvals.decide_paid_use(runtime, user, application_id, body)
+        return approvals.decide_paid_use(runtime, user, application_id, decision(approve, reason))
 
     return act(request, "finance.html", _finance_ctx, action, "/console/finance")
 

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 from web3 import Web3
 
 from api.console import i18n, lists, session
@@ -19,7 +20,9 @@ from api.deps import get_runtime
 from chain import documents
 from chain.accounts import Principal
 from chain.errors import LedgerError
+from chain.inputs import validation_failed
 from chain.runtime import LedgerRuntime
+from chain.service import approvals
 from chain.service.common import hex32
 from chain.txpipe import Operation
 
@@ -57,6 +60,12 @@ def ref_hash(text: str) -> str:
     if text.startswith("0x") and len(text) == 66:
         return hex32(text)
     return "0x" + bytes(Web3.keccak(text=text or "console")).hex()
+
+
+def decision(approve: str, reason: str) -> approvals.DecisionIn:
+    """A review or finance decision from the console's form: a refusal commits its reason."""
+    yes = approve == "yes"
+    return approvals.DecisionIn(approve=yes, reason_hash=None if yes else ref_hash(reason))
 
 
 def render(request: Request, name: str, lang: str, user: Principal | None,
@@ -116,7 +125,10 @@ def act(request: Request, template: str, build: Page, action: Action, back: str)
     if user is None:
         return login_redirect()
     try:
-        op = action(runtime, user)
+        try:
+            op = action(runtime, user)
+        except ValidationError as invalid:  # a form value outside what the use case takes
+            raise validation_failed(invalid) from invalid
     except LedgerError as exc:
         lang = i18n.lang_of(request)
         return page(request, template, build, error=i18n.error_sentence(lang, exc),

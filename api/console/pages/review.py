@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from api.console import lists
-from api.console.pages.rendering import act, page, ref_hash
+from api.console.pages.rendering import act, decision, page
 from chain.accounts import Principal
 from chain.runtime import LedgerRuntime
 from chain.service import approvals
@@ -42,8 +42,6 @@ def review_decide(
     reason: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
-        yes = approve == "yes"
-        body = approvals.DecisionIn(approve=yes, reason_hash=None if yes else ref_hash(reason))
-        return approvals.review_paid_use(runtime, user, application_id, body)
+        return approvals.review_paid_use(runtime, user, application_id, decision(approve, reason))
 
     return act(request, "review.html", _review_ctx, action, "/console/review")
