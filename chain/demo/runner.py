@@ -47,6 +47,23 @@ class DemoFailed(Exception):
     """A step of the demo was refused or did not end mined."""
 
 
+def notice_floor(problem: dict[str, Any]) -> int | None:
+    """The shortest notice window a ``TermsOutOfBounds`` refusal names (its ``bounds``
+    argument: ``noticeMin`` first), or None when the problem names none."""
+    error = problem.get("contract_error")
+    if not isinstance(error, dict) or error.get("name") != "TermsOutOfBounds":
+        return None
+    args = error.get("args")
+    bounds = args.get("bounds") if isinstance(args, dict) else None
+    value = bounds.get("noticeMin") if isinstance(bounds, dict) else (
+        bounds[0] if isinstance(bounds, list) and bounds else None
+    )  # fmt: skip
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 def commitment(label: str) -> str:
     """A stand-in 32-byte commitment of a document the demo does not write out."""
     return "0x" + keccak(text=f"data asset ledger demo: {label}").hex()
@@ -211,12 +228,33 @@ class Demo:
                 self.state.keys[org.label] = str(user["api_key"])
                 self.finished(f"user-{org.label}")
             if org.label == "qd_registrar" and self.step("terms"):
-                self.write("qd_registrar", "terms", "PUT", f"/v1/orgs/{self.state.orgs[org.label]}"
-                           "/terms", {"notice_window_seconds": self.notice_seconds,
-                                      "certificate_term_seconds": 0})  # fmt: skip
+                self._set_terms(self.state.orgs[org.label])
                 self.finished("terms")
         self.say(f"  {len(s.ORGS)} organisations admitted, one user each; Qingdao's notice "
                  f"window is {self.notice_seconds} s")  # fmt: skip
+
+    def _set_terms(self, registrar: str) -> None:
+        """The short notice window, through the registrar's terms. A registry with a floor
+        above it (``TermsOutOfBounds`` names the bounds) gets its floor when that is short
+        enough to wait out; otherwise the demo stops and says so."""
+        seconds = self.notice_seconds
+        assert seconds is not None
+        try:
+            self._terms(registrar, seconds)
+            return
+        except DemoFailed as exc:
+            cause = exc.__cause__
+            floor = notice_floor(cause.body) if isinstance(cause, GatewayProblem) else None
+            if floor is None or floor <= seconds or floor > s.MAX_NOTICE_WINDOW_SECONDS:
+                raise DemoFailed(f"{exc}; pass a --notice-seconds the registry accepts") from exc
+            self.say(f"  the registry's shortest notice window is {floor} s; the demo uses it")
+        self.notice_seconds = floor
+        self._terms(registrar, floor)
+
+    def _terms(self, registrar: str, seconds: int) -> None:
+        self.write("qd_registrar", f"terms-{seconds}", "PUT", f"/v1/orgs/{registrar}/terms",
+                   {"notice_window_seconds": seconds,
+                    "certificate_term_seconds": s.CERTIFICATE_TERM_SECONDS})  # fmt: skip
 
     # -- registration, valuation, compliance -------------------------------------------
 

@@ -30,6 +30,11 @@ NOTICE_WINDOW_SECONDS = 20
 #: transaction and moves its clock at least a second per block: the demo's writes while
 #: the notice runs are what carry its clock past the window's end.
 MEMORY_CHAIN_NOTICE_WINDOW_SECONDS = 5
+#: The longest notice window the demo accepts when the registry's floor is above the
+#: one asked for (a registry deployed for production refuses windows of seconds).
+MAX_NOTICE_WINDOW_SECONDS = 600
+#: The certificate term the demo sets with the window: three years, the default.
+CERTIFICATE_TERM_SECONDS = 3 * 365 * DAY
 
 
 @dataclass(frozen=True)

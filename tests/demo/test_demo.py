@@ -20,7 +20,7 @@ from web3 import Web3
 from chain import cli
 from chain.cli import gateway as cli_gateway
 from chain.demo import scenario as s
-from chain.demo.runner import DemoState
+from chain.demo.runner import DemoState, notice_floor
 from chain.runtime import LedgerRuntime
 from chain.service.common import struct
 from chain.txpipe.models import Operation
@@ -84,7 +84,7 @@ def seeded(world: tuple[LedgerRuntime, TestClient],
 def test_demo_registers_values_and_certifies_after_a_real_notice(seeded: Seeded) -> None:
     rt, st = seeded.runtime, seeded.state
     terms = struct(rt, "registrarTerms", b(st.orgs["qd_registrar"]))
-    assert (terms["noticeWindow"], terms["certificateTerm"]) == (NOTICE, 0)
+    assert (terms["noticeWindow"], terms["certificateTerm"]) == (NOTICE, 3 * 365 * 86_400)
     for asset in s.ASSETS:
         record = struct(rt, "asset", b(st.ids[asset.label]))
         assert record["holderOrgId"] == st.orgs[asset.holder]
@@ -254,3 +254,20 @@ def test_an_interrupted_run_resumes_without_sending_a_write_twice(
     resumed = DemoState.load(seeded.state_path)
     assert resumed is not None and resumed.complete and resumed.done[-3:] == lost
     assert f"{s.HEALTH.en}: Disposed" in out
+
+
+def test_a_registry_floor_on_the_notice_window_is_read_from_the_refusal() -> None:
+    """A registry that bounds the notice window refuses shorter terms with
+    ``TermsOutOfBounds(noticeWindow, certificateTerm, bounds)``; the demo takes the floor
+    from the problem the gateway answers (the tuple as a list or as named members)."""
+    refused = {"code": "TermsOutOfBounds", "status": 422, "contract_error": {
+        "name": "TermsOutOfBounds",
+        "args": {"noticeWindow": 3, "certificateTerm": 94_608_000,
+                 "bounds": [30, 5_184_000, 31_536_000, 157_680_000]},
+    }}  # fmt: skip
+    assert notice_floor(refused) == 30
+    refused["contract_error"]["args"]["bounds"] = {"noticeMin": "432000", "noticeMax": 5_184_000}
+    assert notice_floor(refused) == 432_000
+    assert notice_floor({"code": "NotOrgOfKind", "contract_error": {"name": "NotOrgOfKind",
+                                                                    "args": {}}}) is None
+    assert notice_floor({"code": "validation-failed"}) is None
