@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test check-deep forge-test contracts lint bench clean deps node-deps py-deps gas
+.PHONY: run demo test check-deep forge-test contracts lint bench clean deps node-deps py-deps gas
 
 deps: py-deps node-deps
 
@@ -25,6 +25,11 @@ $(NODE_STAMP): package.json package-lock.json
 ## Start the local node, deploy once and serve the gateway on 127.0.0.1:8000.
 run: deps
 	$(BIN)/ledger run
+
+## Seed the notice's scenario on the running gateway (`make run` in another shell first):
+## prints each role's console link and API key and the figures; a second run changes nothing.
+demo: deps
+	$(BIN)/ledger demo
 
 ## The whole suite (contracts, chain layer, gateway, local node).
 test: deps

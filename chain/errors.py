@@ -156,6 +156,15 @@ class ChainUnavailable(LedgerError):
         self.retry_after = max(1, int(retry_after))
 
 
+class RendererUnavailable(LedgerError):
+    """A document cannot be rendered on this gateway (no embeddable font, say): a fault of
+    the installation, not of the chain or the request; the detail names what to install."""
+
+    code = "renderer-unavailable"
+    status = 503
+    title = "The document renderer is not available on this gateway"
+
+
 class KeystoreUnavailable(LedgerError):
     code = "keystore-unavailable"
     status = 503

@@ -1,10 +1,17 @@
 """The printable data asset registration certificate (A4, Chinese and English, with a QR code).
 
-Fonts are embedded so the certificate looks the same in every viewer: a CJK TrueType font
-for Chinese (reportlab cannot embed the CFF-outline Noto CJK ``.ttc``, so Debian's
-``fonts-droid-fallback`` ``DroidSansFallbackFull.ttf`` is used, or WenQuanYi / AR PL
-when installed) and DejaVu Sans (``fonts-dejavu-core``) for Latin text. Text is drawn in
-runs, each character in the first font that has its glyph.
+Fonts are embedded (as subsets) so the certificate looks the same in every viewer: a CJK
+TrueType font for Chinese and DejaVu Sans (``fonts-dejavu-core``, on the base machine) for
+Latin text. reportlab embeds only TrueType outlines, not the CFF outlines of Noto CJK, so
+the Chinese font is WenQuanYi Micro Hei (Apache-2.0 or GPLv3 with the font embedding
+exception) from the pinned PyPI package ``paperang-p2-fonts-cjk``, which ``make deps``
+installs into the project's virtual environment; Debian's ``fonts-droid-fallback``,
+WenQuanYi or AR PL fonts are used only when that package is absent. The same
+WenQuanYi faces stand in for Latin text when no DejaVu or Liberation font is installed.
+Text is drawn in runs, each character in the first font that has its glyph.
+
+Without any usable font the renderer raises :class:`FontMissing`, which names what to
+install; the gateway answers it as 503 ``renderer-unavailable``.
 
 The QR code (segno) carries the verification link with the certificate id; it is drawn
 as vector squares, so it scans at any print resolution.
@@ -12,6 +19,7 @@ as vector squares, so it scans at any print resolution.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 from dataclasses import dataclass
@@ -32,8 +40,29 @@ class FontMissing(RuntimeError):
     """No embeddable font for Chinese (or Latin) text is installed; names the package."""
 
 
-#: (path, subfont index, Debian package), in order of preference.
+#: The PyPI package that brings WenQuanYi Micro Hei (pinned in requirements.lock).
+FONT_PACKAGE = "paperang-p2-fonts-cjk"
+
+
+def _packaged_font() -> str:
+    """Path of the WenQuanYi Micro Hei collection installed with the project ('' if absent):
+    face 0 is proportional, face 1 monospaced."""
+    spec = importlib.util.find_spec("paperang_p2_fonts_cjk")
+    if spec is None or not spec.submodule_search_locations:
+        return ""
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / "fonts" / "wqy-microhei.ttc"
+        if path.is_file():
+            return str(path)
+    return ""
+
+
+PACKAGED_FONT = _packaged_font()
+_PACKAGE_HINT = f"the PyPI package {FONT_PACKAGE} (make deps installs it)"
+
+#: (path, subfont index, package), in order of preference.
 CJK_FONT_CANDIDATES: tuple[tuple[str, int, str], ...] = (
+    (PACKAGED_FONT, 0, _PACKAGE_HINT),
     ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0, "fonts-droid-fallback"),
     ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0, "fonts-wqy-zenhei"),
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0, "fonts-wqy-microhei"),
@@ -43,10 +72,12 @@ CJK_FONT_CANDIDATES: tuple[tuple[str, int, str], ...] = (
 LATIN_FONT_CANDIDATES: tuple[tuple[str, int, str], ...] = (
     ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 0, "fonts-dejavu-core"),
     ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", 0, "fonts-liberation"),
+    (PACKAGED_FONT, 0, _PACKAGE_HINT),
 )
 LATIN_MONO_CANDIDATES: tuple[tuple[str, int, str], ...] = (
     ("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 0, "fonts-dejavu-core"),
     ("/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf", 0, "fonts-liberation"),
+    (PACKAGED_FONT, 1, _PACKAGE_HINT),
 )
 
 STATUS_ZH = {
@@ -72,7 +103,7 @@ def _load(name: str, candidates: tuple[tuple[str, int, str], ...], env: str, wha
     options += list(candidates)
     errors = []
     for path, index, _package in options:
-        if not Path(path).exists():
+        if not path or not Path(path).is_file():
             continue
         try:
             font = TTFont(name, path, subfontIndex=index)
@@ -84,7 +115,7 @@ def _load(name: str, candidates: tuple[tuple[str, int, str], ...], env: str, wha
     packages = ", ".join(dict.fromkeys(p for _, _, p in candidates))
     detail = f" ({'; '.join(errors)})" if errors else ""
     raise FontMissing(
-        f"no embeddable TrueType font for {what} found; install the Debian package "
+        f"no embeddable TrueType font for {what} found; install "
         f"{candidates[0][2]} (or one of: {packages}){detail}"
     )
 

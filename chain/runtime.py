@@ -229,6 +229,7 @@ class LedgerRuntime:
             "mode": self.handle.mode,
             "head_block": int(head["number"]),
             "head_hash": "0x" + bytes(head["hash"]).hex() if head.get("hash") else None,
+            "head_timestamp": int(head["timestamp"]),
             "deployment_block": self.deployment.deployment_block if contracts else None,
             "contracts": {
                 name: {"address": c.address, "block": c.block, "tx": c.tx}

@@ -432,6 +432,7 @@ ERRORS: dict[str, dict[str, str]] = {
         "backpressure": "当前待上链交易过多，请稍后再试。",
         "chain-unavailable": "区块链节点暂时无法访问，请稍后再试。",
         "keystore-unavailable": "本单位的签名密钥暂时无法使用，请联系管理员。",
+        "renderer-unavailable": "本网关缺少生成证书文件所需的字体，请联系管理员。",
         "operation-failed": "链上操作失败。",
         "IllegalTransition": "资产当前状态不允许此操作。",
         "NoticeWindowOpen": "公示期尚未结束，公示期满后才能发证。",
@@ -478,6 +479,8 @@ ERRORS: dict[str, dict[str, str]] = {
         "backpressure": "Too many transactions are waiting; try again shortly.",
         "chain-unavailable": "The chain node cannot be reached; try again shortly.",
         "keystore-unavailable": "Your organisation's signing key cannot be used; "
+        "ask an administrator.",
+        "renderer-unavailable": "This gateway lacks the font needed to print the certificate; "
         "ask an administrator.",
         "operation-failed": "The operation on chain failed.",
         "IllegalTransition": "The asset's current status does not allow this.",

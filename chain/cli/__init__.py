@@ -7,6 +7,7 @@
     ledger compile             rebuild chain/artifacts from contracts/
     ledger verify --rpc-url URL --registry 0x... document.json
                                verify a certificate with nothing but a node and the registry
+    ledger demo                seed the notice's scenario on the running gateway (HTTP)
 
 These operator commands act on this host's ``LEDGER_*`` settings. Workflow commands act
 as a user of a gateway over HTTP: only ``LEDGER_API_URL`` (default
@@ -30,7 +31,7 @@ import sys
 from collections.abc import Sequence
 
 from chain import localnode
-from chain.cli import operator, workflows
+from chain.cli import demo, operator, workflows
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,6 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     commands: dict[str, operator.Command] = {}
     operator.add_commands(sub, commands)
+    demo.add_command(sub)
+    commands["demo"] = demo.cmd_demo
     workflows.add_commands(sub)
 
     args = parser.parse_args(argv)

@@ -70,7 +70,9 @@ def _serve(settings: LedgerSettings) -> None:
 
     app = create_app(settings)
     print(f"gateway on http://{settings.host}:{settings.port}  (chain: {settings.chain})")
-    print(f"  try: curl http://{settings.host}:{settings.port}/v1/chain", flush=True)
+    print(f"  try: curl http://{settings.host}:{settings.port}/v1/chain")
+    print(f"  demo data, in another shell: make demo (LEDGER_API_URL=http://{settings.host}:"
+          f"{settings.port} .venv/bin/ledger demo)", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
 

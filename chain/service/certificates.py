@@ -13,7 +13,13 @@ from chain import documents, verifier
 from chain.accounts import Principal
 from chain.commitments import commit
 from chain.documents import CertificateDocument, DocumentError
-from chain.errors import ChainUnavailable, Conflict, NotAuthorised, NotFound
+from chain.errors import (
+    ChainUnavailable,
+    Conflict,
+    NotAuthorised,
+    NotFound,
+    RendererUnavailable,
+)
 from chain.inputs import RequestModel, int_code
 from chain.revocation import ManualRevocationReason
 from chain.runtime import LedgerRuntime
@@ -347,7 +353,7 @@ def certificate_pdf(runtime: LedgerRuntime, certificate_id: str, verify_base_url
     try:
         return pdf.render_certificate_pdf(document, view_, link)
     except pdf.FontMissing as exc:
-        raise ChainUnavailable(f"the certificate cannot be printed here: {exc}") from exc
+        raise RendererUnavailable(f"the certificate cannot be printed here: {exc}") from exc
 
 
 def verify_document(runtime: LedgerRuntime, body: VerifyIn) -> verifier.Verdict:

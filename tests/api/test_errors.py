@@ -14,6 +14,7 @@ from chain.errors import (
     IllegalTransition,
     LedgerError,
     NotFound,
+    RendererUnavailable,
     ValidationFailed,
     register_revert_status,
 )
@@ -23,6 +24,7 @@ register_revert_status("AssetPledgedForProbe", 409)
 CASES: list[tuple[LedgerError, int, str]] = [
     (Backpressure("signer busy", retry_after=3), 429, "backpressure"),
     (ChainUnavailable("node down", retry_after=7), 503, "chain-unavailable"),
+    (RendererUnavailable("no font for Chinese text"), 503, "renderer-unavailable"),
     (IllegalTransition("asset 0x01 is Disposed"), 409, "illegal-transition"),
     (NotFound("no asset 0x02"), 404, "not-found"),
     (ValidationFailed("bad id", errors=[{"loc": ["body", "id"], "msg": "hex", "type": "v"}]),

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from pypdf import PdfReader
 from web3 import Web3
 
+from chain import pdf
 from chain.service.assets import batch_proof
 from tests.workflows.world import RegistryWorld, h
 
@@ -188,6 +190,28 @@ def test_signed_document_verifies_and_a_tampered_one_does_not(w: RegistryWorld) 
     assert status["revocation_reason_text"] == "the registration was found to be wrong"
     verdict = w.client.post("/v1/verify", json={"document": doc}).json()
     assert verdict["valid"] is False and verdict["status"] == "Revoked"
+
+
+def test_pdf_without_a_font_is_renderer_unavailable_not_a_chain_fault(
+    w: RegistryWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _asset_id, cert_id = w.certified_asset()
+    monkeypatch.delenv("LEDGER_PDF_CJK_FONT", raising=False)
+    monkeypatch.setattr(pdf, "CJK_FONT_CANDIDATES",
+                        (("/nonexistent/cjk.ttf", 0, "the-cjk-font-package"),))  # fmt: skip
+    pdf.fonts.cache_clear()
+    try:
+        refused = w.client.get(f"/v1/certificates/{cert_id}/pdf", headers=w.auth("holder"))
+    finally:
+        pdf.fonts.cache_clear()
+    assert refused.status_code == 503, refused.text
+    body = refused.json()
+    assert body["code"] == "renderer-unavailable"
+    assert "Chinese text" in body["detail"] and "the-cjk-font-package" in body["detail"]
+    assert "retry-after" not in refused.headers
+    # the chain and the signed document are unaffected
+    document = w.client.get(f"/v1/certificates/{cert_id}/document", headers=w.auth("holder"))
+    assert document.status_code == 200 and document.json()["message"]["certificateId"] == cert_id
 
 
 def test_recognition_and_agreements(w: RegistryWorld) -> None:

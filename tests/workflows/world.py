@@ -94,10 +94,13 @@ class RegistryWorld:
         )
 
     def ok(self, method: str, path: str, role: str, body: Any = None) -> Response:
-        """A write that must be mined (200 with the operation)."""
+        """A write that must be mined (200 with the operation) and indexed: the gateway's
+        store holds its block, so reads from the store (lists, the audit, the store itself)
+        see it at once."""
         response = self.call(method, path, role, body)
         assert response.status_code == 200, (path, role, response.text)
         assert response.json()["state"] == "mined"
+        assert response.headers.get("Ledger-Indexed") == "true", (path, dict(response.headers))
         return response
 
     def events(self, response: Response, name: str) -> list[dict[str, Any]]:
