@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import Request
 
+from api.console.i18n_more import MORE_STRINGS
 from chain.errors import ContractRevert, LedgerError
 from chain.revocation import describe as describe_revocation
 
@@ -690,3 +691,4 @@ ADMIN_ERRORS: dict[str, dict[str, str]] = {
 for _lang in LANGS:
     STRINGS[_lang].update(ADMIN_STRINGS[_lang])
     ERRORS[_lang].update(ADMIN_ERRORS[_lang])
+    STRINGS[_lang].update(MORE_STRINGS[_lang])

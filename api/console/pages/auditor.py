@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.console import i18n, lists
+from api.console import gates, i18n, lists
 from api.console.pages.rendering import page
 from chain.accounts import Principal
 from chain.errors import NotFound
@@ -55,4 +55,4 @@ def _onchain(runtime: LedgerRuntime, asset_id: str) -> dict[str, Any] | None:
 
 @router.get("/console/auditor")
 def auditor_page(request: Request) -> Response:
-    return page(request, "auditor.html", _auditor_ctx)
+    return page(request, "auditor.html", _auditor_ctx, gate=gates.auditor)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from api.console import lists
+from api.console import gates, lists
 from api.console.pages.rendering import act, decision, page
 from chain.accounts import Principal
 from chain.runtime import LedgerRuntime
@@ -35,7 +35,7 @@ def _finance_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
 
 @router.get("/console/finance")
 def finance_page(request: Request) -> Response:
-    return page(request, "finance.html", _finance_ctx)
+    return page(request, "finance.html", _finance_ctx, gate=gates.finance)
 
 
 def _ints(text: str) -> list[int]:
@@ -58,7 +58,8 @@ def finance_schedule(
             raise ValidationFailed("bounds and shares are whole numbers") from exc
         return revenue.set_schedule(runtime, user, asset_id, bounds, bps)
 
-    return act(request, "finance.html", _finance_ctx, action, "/console/finance")
+    return act(request, "finance.html", _finance_ctx, action, "/console/finance",
+               gate=gates.finance)
 
 
 @router.post("/console/finance/applications/{application_id}/approval")
@@ -69,7 +70,8 @@ def finance_decide(
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return approvals.decide_paid_use(runtime, user, application_id, decision(approve, reason))
 
-    return act(request, "finance.html", _finance_ctx, action, "/console/finance")
+    return act(request, "finance.html", _finance_ctx, action, "/console/finance",
+               gate=gates.finance)
 
 
 @router.post("/console/finance/payments/{payment_id}/remittance")
@@ -78,4 +80,5 @@ def finance_remit(request: Request, payment_id: str,
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return revenue.confirm_remittance(runtime, user, payment_id, remittance_ref)
 
-    return act(request, "finance.html", _finance_ctx, action, "/console/finance")
+    return act(request, "finance.html", _finance_ctx, action, "/console/finance",
+               gate=gates.finance)

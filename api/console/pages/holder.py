@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from api.console import lists
+from api.console import gates, lists
 from api.console.pages.rendering import act, page
 from chain.accounts import Principal
 from chain.runtime import LedgerRuntime
@@ -29,7 +29,7 @@ def _holder_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
 
 @router.get("/console/holder")
 def holder_page(request: Request) -> Response:
-    return page(request, "holder.html", _holder_ctx)
+    return page(request, "holder.html", _holder_ctx, gate=gates.holder)
 
 
 @router.post("/console/holder/assets")
@@ -48,7 +48,8 @@ def holder_register(
         )  # fmt: skip
         return assets.register_asset(runtime, user, body).operation
 
-    return act(request, "holder.html", _holder_ctx, action, "/console/holder")
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
+               gate=gates.holder)
 
 
 @router.post("/console/holder/applications")
@@ -66,4 +67,5 @@ def holder_apply(
         )
         return approvals.apply_for_paid_use(runtime, user, asset_id, body).operation
 
-    return act(request, "holder.html", _holder_ctx, action, "/console/holder")
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
+               gate=gates.holder)

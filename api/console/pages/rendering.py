@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from web3 import Web3
 
 from api.console import i18n, lists, session
+from api.console.gates import Gate
 from api.deps import get_runtime
 from chain import documents
 from chain.accounts import Principal
@@ -80,6 +81,7 @@ def render(request: Request, name: str, lang: str, user: Principal | None,
         "revocation_label": lambda code: i18n.revocation_label(lang, code),
         "home": HOME_BY_KIND.get(user.org_kind, "/console") if user else "/console",
         "path": request.url.path, "error": None, "notice": None,
+        "writable": bool(user and user.can_write()),
     }  # fmt: skip
     base.update(ctx)
     response = templates.TemplateResponse(request, name, base, status_code=status_code)
@@ -100,13 +102,25 @@ def op_redirect(op: Operation, next_path: str) -> RedirectResponse:
     return RedirectResponse(f"/console/operations/{op.id}?next={next_path}", status_code=303)
 
 
-def page(request: Request, template: str, build: Page, *, error: str | None = None,
-         status_code: int = 200) -> Response:  # fmt: skip
+def denied(request: Request, lang: str, user: Principal, exc: LedgerError) -> HTMLResponse:
+    """The page a user may not open: the sentence and the way home, none of its data."""
+    return render(request, "denied.html", lang, user, exc.http_status,
+                  error=i18n.error_sentence(lang, exc))  # fmt: skip
+
+
+def page(request: Request, template: str, build: Page, *, gate: Gate | None = None,
+         error: str | None = None, status_code: int = 200) -> Response:  # fmt: skip
+    """A page built by ``build`` for a user ``gate`` lets through (403 otherwise)."""
     runtime = runtime_of(request)
     lang = i18n.lang_of(request)
     user = session.principal_of(runtime, request)
     if user is None:
         return login_redirect()
+    try:
+        if gate is not None:
+            gate(user)
+    except LedgerError as exc:
+        return denied(request, lang, user, exc)
     try:
         ctx = build(runtime, user, lang, request)
     except LedgerError as exc:
@@ -118,8 +132,10 @@ def page(request: Request, template: str, build: Page, *, error: str | None = No
 Action = Callable[[LedgerRuntime, Principal], Operation]
 
 
-def act(request: Request, template: str, build: Page, action: Action, back: str) -> Response:
-    """Run a write; on success follow its operation, on error show the page with a sentence."""
+def act(request: Request, template: str, build: Page, action: Action, back: str, *,
+        gate: Gate | None = None) -> Response:  # fmt: skip
+    """Run a write (the service function decides who may, as for the API); on success
+    follow its operation, on error show the page (if ``gate`` opens it) with a sentence."""
     runtime = runtime_of(request)
     user = session.principal_of(runtime, request)
     if user is None:
@@ -131,7 +147,7 @@ def act(request: Request, template: str, build: Page, action: Action, back: str)
             raise validation_failed(invalid) from invalid
     except LedgerError as exc:
         lang = i18n.lang_of(request)
-        return page(request, template, build, error=i18n.error_sentence(lang, exc),
+        return page(request, template, build, gate=gate, error=i18n.error_sentence(lang, exc),
                     status_code=exc.http_status)  # fmt: skip
     return op_redirect(op, back)
 

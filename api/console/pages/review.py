@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from api.console import lists
+from api.console import gates, lists
 from api.console.pages.rendering import act, decision, page
 from chain.accounts import Principal
 from chain.runtime import LedgerRuntime
@@ -33,7 +33,7 @@ def _review_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
 
 @router.get("/console/review")
 def review_page(request: Request) -> Response:
-    return page(request, "review.html", _review_ctx)
+    return page(request, "review.html", _review_ctx, gate=gates.review)
 
 
 @router.post("/console/review/applications/{application_id}/review")
@@ -44,4 +44,5 @@ def review_decide(
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return approvals.review_paid_use(runtime, user, application_id, decision(approve, reason))
 
-    return act(request, "review.html", _review_ctx, action, "/console/review")
+    return act(request, "review.html", _review_ctx, action, "/console/review",
+               gate=gates.review)
