@@ -327,7 +327,7 @@ def test_review_departments_review_paid_use_then_finance_decides(console: Consol
 
 
 def test_a_rejected_review_closes_the_application(console: ConsoleWorld) -> None:
-    asset_id, _ = _certified_asset(console, "370200-JT-2025-0904")
+    asset_id, _ = _certified_asset(console, "370200-JT-2025-0911")
     holder = console.login("holder")
     apply = holder.post("/console/holder/applications", data={
         "asset_id": asset_id, "operator_org_id": console.cast.orgs["operator"]})  # fmt: skip
