@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import Request
 
-from api.console.i18n_more import MORE_STRINGS
+from api.console.i18n_more import MORE_STATUS, MORE_STRINGS
 from chain.errors import ContractRevert, LedgerError
 from chain.revocation import describe as describe_revocation
 
@@ -692,3 +692,4 @@ for _lang in LANGS:
     STRINGS[_lang].update(ADMIN_STRINGS[_lang])
     ERRORS[_lang].update(ADMIN_ERRORS[_lang])
     STRINGS[_lang].update(MORE_STRINGS[_lang])
+    STATUS_NAMES[_lang].update(MORE_STATUS[_lang])

@@ -10,7 +10,7 @@ blocks: :func:`lag_of` says how far it is indexed, for the banner on list pages.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +26,7 @@ from chain.indexer.core import IndexerError
 from chain.indexer.models import (
     ApplicationRow,
     AssetRow,
+    CertificateRow,
     FinancingRow,
     PaymentRow,
     ScheduleRow,
@@ -115,9 +116,27 @@ class AssetItem:
     current_certificate_id: str | None
     pledged: bool
     catalogue_hash: str
+    certificate_status: str | None = None
+    certificate_valid_until: int = 0
+
+    @property
+    def standing(self) -> str:
+        """The status in words a holder needs: a certified asset whose certificate was
+        revoked (or has expired) says so, not "certified"."""
+        if self.status == "Certified" and self.certificate_status in ("Revoked", "Expired"):
+            return f"Certificate{self.certificate_status}"
+        return self.status
+
+    @property
+    def applicable(self) -> bool:
+        """Whether a new paid-use application can be made for it (certified, its
+        certificate in force, not pledged)."""
+        return self.standing == "Certified" and self.certificate_status == "Active" and not (
+            self.pledged
+        )
 
 
-def _asset_item(data: dict[str, Any]) -> AssetItem:
+def asset_item(data: dict[str, Any]) -> AssetItem:
     cert = str(data["current_certificate_id"])
     return AssetItem(
         asset_id=str(data["asset_id"]), holder_org_id=str(data["holder_org_id"]),
@@ -194,15 +213,34 @@ class EventItem:
 
 
 def assets(session: Session, *, holder: str | None = None, city: int | None = None,
-           text: str | None = None, limit: int = LIST_LIMIT) -> list[AssetItem]:  # fmt: skip
-    """Assets of a holder or city (or matching a text), newest first."""
-    page = q.list_assets(session, holder=holder, city=city, q=text or None, limit=limit)
-    return [_asset_item(item) for item in reversed(page.items)]
+           text: str | None = None, named: Sequence[str] = (), status: str | None = None,
+           limit: int = LIST_LIMIT) -> list[AssetItem]:  # fmt: skip
+    """Assets of a holder or city (or matching a text, or ``named`` by it), newest first,
+    with their current certificate's status."""
+    page = q.list_assets(session, holder=holder, city=city, q=text or None, named=named,
+                         status=status, limit=limit)  # fmt: skip
+    return with_certificates(session, [asset_item(item) for item in reversed(page.items)])
+
+
+def with_certificates(session: Session, items: list[AssetItem]) -> list[AssetItem]:
+    ids = [a.current_certificate_id for a in items if a.current_certificate_id]
+    if not ids:
+        return items
+    now = q.indexed_time(session)
+    rows = session.scalars(select(CertificateRow).where(CertificateRow.certificate_id.in_(ids)))
+    found = {r.certificate_id: (_status(q.effective_status(r, now)), int(r.valid_until))
+             for r in rows}  # fmt: skip
+    for item in items:
+        if item.current_certificate_id in found:
+            item.certificate_status, item.certificate_valid_until = found[
+                item.current_certificate_id
+            ]
+    return items
 
 
 def asset(session: Session, asset_id: str) -> AssetItem | None:
     data = q.get_asset(session, asset_id)
-    return _asset_item(data) if data is not None else None
+    return with_certificates(session, [asset_item(data)])[0] if data is not None else None
 
 
 def certificates(session: Session, *, issuer: str | None = None, asset_id: str | None = None,
@@ -225,9 +263,15 @@ def certificates(session: Session, *, issuer: str | None = None, asset_id: str |
 
 
 def applications(session: Session, *, holder: str | None = None, city: int | None = None,
-                 status: str | None = None) -> list[ApplicationItem]:  # fmt: skip
-    """Paid-use applications of a holder or of the assets of a city, newest first."""
+                 status: str | None = None, asset_id: str | None = None,
+                 application_id: str | None = None) -> list[ApplicationItem]:  # fmt: skip
+    """Paid-use applications of a holder, of the assets of a city or of one asset (or the
+    one with ``application_id``), newest first."""
     stmt = select(ApplicationRow)
+    if asset_id is not None:
+        stmt = stmt.where(ApplicationRow.asset_id == asset_id.lower())
+    if application_id is not None:
+        stmt = stmt.where(ApplicationRow.application_id == application_id.lower())
     if holder is not None:
         stmt = stmt.where(ApplicationRow.holder_org_id == holder.lower())
     if city is not None:

@@ -127,8 +127,8 @@ def test_asset_walks_to_a_certificate_through_the_console(console: ConsoleWorld)
         "title": "城市交通分析数据资源集", "categories": "3", "items": "13"})  # fmt: skip
     assert _follow_operation(console, holder, response) == "/console/holder"
     listed = holder.get("/console/holder").text
-    (asset_id,) = re.findall(r'title="(0x[0-9a-f]{64})"', listed)
-    assert "已登记" in listed
+    (asset_id,) = re.findall(r'href="/console/assets/(0x[0-9a-f]{64})"', listed)
+    assert "已登记" in listed and "城市交通分析数据资源集（370200-JT-2025-0001）" in listed
 
     # registering the same catalogue code again: a sentence, not a stack trace
     again = holder.post("/console/holder/assets", data={

@@ -10,6 +10,7 @@ from api.console.pages import (
     admin,
     auditor,
     bank,
+    entities,
     entry,
     finance,
     holder,
@@ -19,5 +20,5 @@ from api.console.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
-for _module in (entry, holder, registrar, finance, bank, review, auditor, admin, verify):
+for _module in (entry, entities, holder, registrar, finance, bank, review, auditor, admin, verify):
     router.include_router(_module.router)

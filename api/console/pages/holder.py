@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from api.console import gates, lists
+from api.console import gates, lists, records
 from api.console.pages.rendering import act, page
 from chain.accounts import Principal
 from chain.runtime import LedgerRuntime
@@ -24,7 +24,8 @@ def _holder_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
         apps = lists.applications(store, holder=user.org_id)
     operators = [o for o in runtime.accounts.list_orgs()
                  if o.kind == "operator" and o.city_code == user.city_code]  # fmt: skip
-    return {"assets": mine, "applications": apps, "operators": operators}
+    return {"assets": mine, "applications": apps, "operators": operators,
+            "scopes": records.scopes(runtime, apps)}  # fmt: skip
 
 
 @router.get("/console/holder")

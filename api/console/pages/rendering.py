@@ -17,6 +17,7 @@ from web3 import Web3
 
 from api.console import i18n, lists, session
 from api.console.gates import Gate
+from api.console.names import Names, short
 from api.deps import get_runtime
 from chain import documents
 from chain.accounts import Principal
@@ -50,11 +51,6 @@ def date(ts: Any) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(int(ts or 0))) + " UTC" if ts else "-"
 
 
-def short(value: Any) -> str:
-    text = str(value or "")
-    return text if len(text) <= 14 else f"{text[:8]}…{text[-4:]}"
-
-
 def ref_hash(text: str) -> str:
     """A 32-byte commitment of a report reference typed into a form (0x hex kept as is)."""
     text = text.strip()
@@ -76,6 +72,7 @@ def render(request: Request, name: str, lang: str, user: Principal | None,
 
     base = {
         "lang": lang, "t": tr, "user": user, "yuan": yuan, "date": date, "short": short,
+        "names": Names(get_runtime(request)),
         "status_name": lambda s: i18n.status_name(lang, s),
         "kind_label": lambda k: i18n.kind_label(lang, k),
         "revocation_label": lambda code: i18n.revocation_label(lang, code),
@@ -103,9 +100,10 @@ def op_redirect(op: Operation, next_path: str) -> RedirectResponse:
 
 
 def denied(request: Request, lang: str, user: Principal, exc: LedgerError) -> HTMLResponse:
-    """The page a user may not open: the sentence and the way home, none of its data."""
+    """A page that cannot be shown (not allowed, not found, the chain away): the sentence
+    and the way home, none of its data."""
     return render(request, "denied.html", lang, user, exc.http_status,
-                  error=i18n.error_sentence(lang, exc))  # fmt: skip
+                  error=i18n.error_sentence(lang, exc), problem=exc.http_status)  # fmt: skip
 
 
 def page(request: Request, template: str, build: Page, *, gate: Gate | None = None,
@@ -124,7 +122,7 @@ def page(request: Request, template: str, build: Page, *, gate: Gate | None = No
     try:
         ctx = build(runtime, user, lang, request)
     except LedgerError as exc:
-        ctx, error, status_code = {}, i18n.error_sentence(lang, exc), exc.http_status
+        return denied(request, lang, user, exc)
     lag = lists.lag_of(request, runtime)
     return render(request, template, lang, user, status_code, error=error, lag=lag, **ctx)
 

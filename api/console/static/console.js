@@ -30,3 +30,12 @@ document.addEventListener("submit", function (e) {
   var text = button && button.getAttribute("data-confirm");
   if (text && !window.confirm(text)) e.preventDefault();
 });
+
+// Copy buttons beside shortened ids: the full id goes to the clipboard.
+document.addEventListener("click", function (e) {
+  var button = e.target.closest && e.target.closest("button[data-copy]");
+  if (!button) return;
+  var text = button.getAttribute("data-copy");
+  var done = function () { button.classList.add("copied"); setTimeout(function () { button.classList.remove("copied"); }, 1200); };
+  if (navigator.clipboard) { navigator.clipboard.writeText(text).then(done); }
+});
