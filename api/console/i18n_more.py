@@ -34,6 +34,16 @@ MORE_STRINGS: dict[str, dict[str, str]] = {
         "download_pdf": "下载证书 PDF",
         "held_assets": "持有的资产",
         "term_months": "期限（月）",
+        "purpose": "用途与范围",
+        "quote_amount": "试算金额（元）",
+        "lower_yuan": "本档起点金额（元）",
+        "operator_pct": "运营机构分成（%）",
+        "remittance_ref": "国库缴款凭证号",
+        "schedule_help": "每行一档：收入达到该金额（元）起，超出部分按该比例分给运营机构，"
+        "其余缴入国库。第一档从 0 元起；空行不计。",
+        "value_yuan": "评估价值（元，可写 125万）",
+        "term": "期限",
+        "decision": "决定",
         "no_applicable_assets": "没有可申请有偿使用的资产：须已发证、证书有效且未质押。",
     },
     "en": {
@@ -60,6 +70,17 @@ MORE_STRINGS: dict[str, dict[str, str]] = {
         "download_pdf": "Download certificate PDF",
         "held_assets": "Assets held",
         "term_months": "Term (months)",
+        "purpose": "Purpose and scope",
+        "quote_amount": "Amount to quote (yuan)",
+        "lower_yuan": "Bracket starts at (yuan)",
+        "operator_pct": "Operator share (%)",
+        "remittance_ref": "Treasury remittance receipt number",
+        "schedule_help": "One bracket per row: revenue from that amount (yuan) up goes to the "
+        "operator at that share, the rest to the treasury. The first bracket starts at 0; "
+        "blank rows are ignored.",
+        "value_yuan": "Assessed value (yuan)",
+        "term": "Term",
+        "decision": "Decision",
         "no_applicable_assets": "No asset can be applied for: it must be certified, its "
         "certificate in force and not pledged.",
     },

@@ -194,9 +194,10 @@ def test_console_walks_an_asset_to_a_verified_certificate(
             page.fill("input[name=api_key]", cast.keys["finance"])
             page.click("button.primary")
             page.wait_for_url(f"{base}/console/finance")
-            page.fill("form[data-quote] input[name=amount]", "30000000")
+            page.click("details.schedule summary")
+            page.fill("form[data-schedule] input[name=amount_yuan]", "300000")
             page.wait_for_function(
-                "document.querySelector('[data-operator]').textContent.includes('90,000')"
+                "document.querySelector('[data-operator]').textContent.includes('90,000.00 元')"
             )
             page.screenshot(path=str(SHOTS / "finance-quote.png"), full_page=True)
         finally:

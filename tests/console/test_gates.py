@@ -272,7 +272,7 @@ def _actions(g: Gates, label: str) -> list[Action]:
         ("/console/registrar/agreements", {"partner_org_id": partner},
          "POST", "/v1/agreements", {"partner_org_id": partner}),
         (f"/console/finance/assets/{g.asset}/schedule",
-         {"lower_bounds": "0", "operator_bps": "2000"},
+         {"lower_yuan": "0", "operator_pct": "20"},
          "POST", f"/v1/assets/{g.asset}/schedules", {"lower_bounds": [0], "operator_bps": [2000]}),
         (f"/console/finance/applications/{g.application}/approval", {"approve": "yes"},
          "POST", f"/v1/applications/{g.application}/approval", {"approve": True}),

@@ -376,7 +376,7 @@ def test_finance_and_bank_pages_render(console: ConsoleWorld) -> None:
     finance = console.login("finance").get("/console/finance?lang=en")
     assert finance.status_code == 200
     assert "Paid-use applications awaiting approval" in finance.text
-    assert "data-quote" in finance.text and "Live quote by the contract" in finance.text
+    assert "Revenue split schedules" in finance.text and "Bracket starts at (yuan)" in finance.text
     bank = console.login("bank").get("/console/bank")
     assert bank.status_code == 200 and "质押" in bank.text
 
@@ -421,5 +421,8 @@ def test_form_values_outside_what_the_use_case_takes_are_a_sentence_not_a_500(
     response = registrar.post(f"/console/registrar/assets/{asset_id}/valuation",
                               data={"value_yuan": "1e40", "report_ref": "PG-1"})  # fmt: skip
     assert response.status_code == 422, response.text[:300]
-    assert "value_fen" in response.text and "Traceback" not in response.text
+    assert "value_yuan" in response.text and "Traceback" not in response.text
+    huge = {"value_yuan": "1" + "0" * 40, "report_ref": "PG-1"}
+    too_large = registrar.post(f"/console/registrar/assets/{asset_id}/valuation", data=huge)
+    assert too_large.status_code == 422 and "value_fen" in too_large.text
     assert console.runtime.w3.eth.block_number == block

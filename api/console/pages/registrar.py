@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from api.console import gates, lists
+from api.console import gates, lists, money
 from api.console.pages.rendering import act, chain_now, page, ref_hash
 from chain.accounts import Principal
 from chain.errors import ValidationFailed
@@ -46,12 +46,13 @@ def registrar_page(request: Request) -> Response:
 def registrar_value(
     request: Request,
     asset_id: str,
-    value_yuan: Annotated[float, Form()],
+    value_yuan: Annotated[str, Form()],
     method_code: Annotated[int, Form()] = 1,
     report_ref: Annotated[str, Form()] = "",
 ) -> Response:
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
-        body = assets.ValuationIn(value_fen=round(value_yuan * 100), method_code=method_code,
+        body = assets.ValuationIn(value_fen=money.fen_of_yuan(value_yuan, "value_yuan"),
+                                  method_code=method_code,
                                   report_hash=ref_hash(report_ref))  # fmt: skip
         return assets.record_valuation(runtime, user, asset_id, body)
 

@@ -4,7 +4,6 @@ write and follows its operation)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,10 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from web3 import Web3
 
-from api.console import i18n, lists, session
+from api.console import i18n, lists, money, session
 from api.console.gates import Gate
 from api.console.names import Names, short
 from api.deps import get_runtime
-from chain import documents
 from chain.accounts import Principal
 from chain.errors import LedgerError
 from chain.inputs import validation_failed
@@ -43,14 +41,6 @@ HOME_BY_KIND = {
 Page = Callable[[LedgerRuntime, Principal, str, Request], dict[str, Any]]
 
 
-def yuan(fen: Any) -> str:
-    return documents.format_yuan(int(fen or 0))
-
-
-def date(ts: Any) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(int(ts or 0))) + " UTC" if ts else "-"
-
-
 def ref_hash(text: str) -> str:
     """A 32-byte commitment of a report reference typed into a form (0x hex kept as is)."""
     text = text.strip()
@@ -71,7 +61,9 @@ def render(request: Request, name: str, lang: str, user: Principal | None,
         return i18n.t(lang, key, **values)
 
     base = {
-        "lang": lang, "t": tr, "user": user, "yuan": yuan, "date": date, "short": short,
+        "lang": lang, "t": tr, "user": user, "short": short, "percent": money.percent,
+        "plain_yuan": money.plain_yuan, "plain_percent": money.plain_percent,
+        "yuan": lambda fen: money.yuan(fen, lang), "date": lambda ts: money.beijing(ts, lang),
         "names": Names(get_runtime(request)),
         "status_name": lambda s: i18n.status_name(lang, s),
         "kind_label": lambda k: i18n.kind_label(lang, k),

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from api.console import gates, lists
+from api.console import gates, lists, records
 from api.console.pages.rendering import act, decision, page
 from chain.accounts import Principal
 from chain.runtime import LedgerRuntime
@@ -28,7 +28,8 @@ def _review_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
             and not (a.competent_approved if competent else a.data_admin_approved)]  # fmt: skip
     waiting = {a.application_id for a in mine}
     others = [a for a in apps if a.application_id not in waiting]
-    return {"awaiting": mine, "others": others, "competent": competent}
+    return {"awaiting": mine, "others": others, "competent": competent,
+            "scopes": records.scopes(runtime, apps)}  # fmt: skip
 
 
 @router.get("/console/review")
