@@ -161,7 +161,7 @@ def test_asset_walks_to_a_certificate_through_the_console(console: ConsoleWorld)
 
     verify = console.browser().get(f"/verify?cert={cert_ids[0]}")
     assert verify.status_code == 200
-    assert "有效" in verify.text and 'class="card verdict valid"' in verify.text
+    assert "有效" in verify.text and 'class="card verdict answer-valid valid"' in verify.text
     assert "签名有效，可恢复出文件所载签名人。" in verify.text
     assert "签名人是发证登记中心在发证时有效的签名账户" in verify.text
     en = console.browser().get(f"/verify?cert={cert_ids[0]}&lang=en")
@@ -173,7 +173,8 @@ def test_asset_walks_to_a_certificate_through_the_console(console: ConsoleWorld)
     document["message"]["issuedAt"] = int(document["message"]["issuedAt"]) + 1
     tampered = console.browser().post("/verify", data={"document": json.dumps(document)})
     assert tampered.status_code == 200
-    assert 'class="card verdict invalid"' in tampered.text and "无效" in tampered.text
+    assert 'class="card verdict answer-not_authentic invalid"' in tampered.text
+    assert "不是真实的证书" in tampered.text and "状态：有效" not in tampered.text
     assert "签名字段与链上" in tampered.text
 
     auditor = console.login("auditor")
@@ -363,8 +364,8 @@ def test_registrar_revokes_a_certificate(console: ConsoleWorld) -> None:
     row = re.search(rf'title="{cert_id}".*?</tr>', page, re.S)
     assert row and "已撤销" in row.group(0) and "持有单位申请撤销" in row.group(0)
     verify = console.browser().get(f"/verify?cert={cert_id}")
-    assert 'class="card verdict invalid"' in verify.text
-    assert "撤销原因: 持有单位申请撤销" in verify.text
+    assert 'class="card verdict answer-revoked invalid"' in verify.text
+    assert "已撤销 REVOKED" in verify.text and "撤销原因: 持有单位申请撤销" in verify.text
     again = registrar.post(action, data={"reason_code": "2"})
     assert again.status_code == 409 and "该证书已不处于有效状态" in again.text
     auditor = console.login("auditor")
