@@ -8,10 +8,12 @@ in the page's language.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
 
+from api.console import next_steps
 from api.console.i18n_more import MORE_STATUS, MORE_STRINGS
 from chain.errors import ContractRevert, LedgerError
 from chain.revocation import describe as describe_revocation
@@ -582,8 +584,22 @@ def code_sentence(lang: str, code: str) -> str | None:
     return ERRORS.get(lang, ERRORS["en"]).get(code)
 
 
+def revert_sentence(lang: str, name: str, args: Mapping[str, Any]) -> str:
+    """A contract's refusal: the catalogue's sentence and what to do next, never the raw
+    revert text."""
+    base = code_sentence(lang, name)
+    if base is None:
+        failed = (code_sentence(lang, "operation-failed") or "").rstrip("。.")
+        base = failed + next_steps.code_note(lang, name) + ("。" if lang == "zh" else ".")
+    step = next_steps.step(lang, name, args)
+    return f"{base}{step}" if lang == "zh" else f"{base} {step}".strip()
+
+
 def error_sentence(lang: str, exc: Exception) -> str:
-    """One sentence for the user; the gateway's detail follows in English when useful."""
+    """One sentence for the user; a contract's refusal with what to do next, other errors
+    with the gateway's detail in English when useful."""
+    if isinstance(exc, ContractRevert):
+        return revert_sentence(lang, exc.name, exc.args_by_name)
     if isinstance(exc, LedgerError):
         code = exc.error_code
         base = code_sentence(lang, code)
@@ -596,6 +612,8 @@ def error_sentence(lang: str, exc: Exception) -> str:
 
 
 def operation_error_sentence(lang: str, code: str | None, detail: str | None) -> str:
+    if code and code_sentence(lang, code) is not None and code[:1].isupper():
+        return revert_sentence(lang, code, next_steps.args_of(detail))
     base = code_sentence(lang, code or "") or code_sentence(lang, "operation-failed") or ""
     return f"{base} ({detail})" if detail else base
 

@@ -155,3 +155,38 @@ def test_finance_edits_a_schedule_as_brackets_in_yuan_and_percent(
     assert list(schedule.operator_bps) == [2000, 3550, 5000]
     shown = client.get("/console/finance").text
     assert "100,000.00 元（10 万元） → 35.5%" in shown
+
+
+def test_a_refusal_reads_as_a_sentence_with_what_to_do_next(console: ConsoleWorld) -> None:
+    runtime, cast = console.runtime, console.cast
+    registrar = cast.principal("registrar")
+    made = assets.register_asset(runtime, cast.principal("holder"), assets.AssetCreate(
+        catalogue_code="370200-JT-2025-0502", domain_code=7,
+        metadata={"title": "公示中"}))  # fmt: skip
+    _mined(console, made.operation)
+    value = assets.ValuationIn(value_fen=100_000, method_code=1, report_hash=HASH)
+    _mined(console, assets.record_valuation(runtime, registrar, made.resource_id, value))
+    review = assets.ComplianceIn(passed=True, report_hash=HASH)
+    _mined(console, assets.record_compliance(runtime, registrar, made.resource_id, review))
+    ends = int(chain_asset(runtime, made.resource_id)["noticeEndsAt"])
+    client = console.login("registrar")
+    early = client.post(f"/console/registrar/assets/{made.resource_id}/certificate")
+    assert early.status_code == 409
+    sentence = f"公示期至 {money.beijing(ends)} 结束，届时可发证。"
+    assert sentence in early.text, early.text[-1500:]
+    assert "reverted" not in early.text and "noticeEndsAt" not in early.text
+    english = client.post(f"/console/registrar/assets/{made.resource_id}/certificate?lang=en")
+    assert f"The notice period ends {money.beijing(ends, 'en')}" in english.text
+
+
+def test_an_unknown_refusal_names_its_code_only() -> None:
+    from api.console import i18n
+
+    assert i18n.revert_sentence("zh", "BrandNewError", {"x": 1}) == (
+        "链上操作失败（错误代码 BrandNewError）。"
+    )
+    done = i18n.operation_error_sentence(
+        "zh", "NoticeWindowOpen", "the contract reverted with NoticeWindowOpen("
+        "assetId=0x12, noticeEndsAt=1797768000)")  # fmt: skip
+    assert done == ("公示期尚未结束，公示期满后才能发证。"
+                    "公示期至 2026-12-20 20:00 北京时间 结束，届时可发证。")

@@ -405,7 +405,9 @@ def test_errors_are_sentences_in_both_languages() -> None:
     assert i18n.error_sentence("zh", revert).startswith("公示期尚未结束")
     assert i18n.error_sentence("en", revert).startswith("The public notice period has not ended")
     unknown = ContractRevert("SomethingNew")
-    assert i18n.error_sentence("en", unknown).startswith("The operation on chain failed.")
+    assert i18n.error_sentence("en", unknown) == (
+        "The operation on chain failed (error code SomethingNew)."
+    )
     denied = NotAuthorised("registering a data resource is done by a holder")
     assert i18n.error_sentence("zh", denied).startswith("您的单位或角色无权执行此操作。")
     assert set(i18n.STRINGS["zh"]) == set(i18n.STRINGS["en"])
