@@ -10,6 +10,7 @@ blocks: :func:`lag_of` says how far it is indexed, for the banner on list pages.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -76,12 +77,39 @@ class Lag:
     lag: int
 
 
+#: A store this many blocks behind is behind, however recently it was seen to move.
+LAG_BLOCKS = 10
+#: A store stuck at one block for this many indexer polls (while the chain moved on) is
+#: behind; before that the indexer's next poll will pick the new blocks up.
+GRACE_POLLS = 4
+_behind_since: dict[int, tuple[int, float]] = {}
+
+
 def lag_of(request: Request, runtime: LedgerRuntime) -> Lag | None:
-    """How far the store is behind the chain's head now (None: caught up or unknown)."""
+    """How far the store is behind the chain's head, when it really is: a stopped
+    indexer, a lag of more than :data:`LAG_BLOCKS`, or a store stuck at the same block for
+    :data:`GRACE_POLLS` polls. A running indexer a block or two behind just after a block
+    was mined is not behind (a banner then would flicker on every other load)."""
     runner: Any = getattr(request.app.state, "indexer", None)
     if runner is None:
         return None
     status = runner.status()
+    lag = _lag(status, runner, runtime)
+    key = id(runner)
+    if lag is None:
+        _behind_since.pop(key, None)
+        return None
+    seen = _behind_since.get(key)
+    now = time.monotonic()
+    if seen is None or seen[0] != lag.indexed:
+        seen = _behind_since[key] = (lag.indexed, now)
+    if lag.lag > LAG_BLOCKS or not status.get("running", True):
+        return lag
+    poll = float(getattr(runtime.settings, "indexer_poll_seconds", 1.0) or 1.0)
+    return lag if now - seen[1] >= GRACE_POLLS * poll else None
+
+
+def _lag(status: dict[str, Any], runner: Any, runtime: LedgerRuntime) -> Lag | None:
     indexed = status.get("indexed_block")
     confirmations = int(status.get("confirmations") or 0)
     try:
