@@ -305,3 +305,20 @@ def test_every_form_action_answers_as_the_api_for_every_role_and_city(gates: Gat
     assert allowed["/console/bank/pledges"] == {"bank"}
     assert allowed["/console/holder/applications"] == {"holder", "holder-admin"}
     assert allowed["/console/registrar/recognitions"] >= {"exchange", "jn-registrar"}
+
+
+def test_the_auditors_exports_work_from_the_console_session(gates: Gates) -> None:
+    auditor = gates.session("auditor")
+    page = auditor.get("/console/auditor").text
+    assert 'href="/console/auditor/export?format=csv"' in page and "/v1/audit" not in page
+    csv = auditor.get("/console/auditor/export?format=csv")
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert "ResourceRegistered" in csv.text and gates.asset in csv.text
+    lines = auditor.get("/console/auditor/export?format=jsonl").text.splitlines()
+    assert lines and all(line.startswith("{") for line in lines)
+    report = auditor.get("/console/auditor/consistency.json")
+    assert report.status_code == 200 and report.json()["consistent"] is True
+    for label in ("holder", "merchant", "finance"):
+        for path in ("/console/auditor/export?format=csv", "/console/auditor/consistency.json"):
+            answer = gates.session(label).get(path)
+            assert answer.status_code == 403 and gates.asset not in answer.text, (label, path)
