@@ -537,6 +537,14 @@ EVENT_LABELS_ZH: dict[str, str] = {
     "PledgeConfirmed": "质押确认", "PledgeReleased": "质押解除",
     "CreditLineRecorded": "授信登记", "EquityContributed": "作价入股",
     "DisposalRequested": "申请处置", "AssetDisposed": "资产处置",
+    "ScheduleSet": "设定收益分配方案", "PaymentSettled": "收款结算",
+    "OffchainPaymentRecorded": "登记线下收款", "RemittanceConfirmed": "确认缴入国库",
+    "PaymentContextSet": "设定收款主体", "TreasuryAccountSet": "设定国库账户",
+    "PayoutAccountSet": "设定运营收款账户", "AgreementProposed": "提议互认协议",
+    "AgreementAccepted": "签署互认协议", "AgreementWithdrawn": "撤回互认协议",
+    "OrgAdmitted": "机构准入", "OrgActivationChanged": "机构启用状态变更",
+    "RegistrarTermsSet": "设定登记条款", "SigningAccountAdded": "新增签名账户",
+    "SigningAccountRemoved": "移除签名账户", "AccountOrgSet": "账户归属设定",
 }  # fmt: skip
 
 

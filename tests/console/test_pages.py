@@ -183,7 +183,7 @@ def test_asset_walks_to_a_certificate_through_the_console(console: ConsoleWorld)
     for event in ("ResourceRegistered", "AssetValued", "ComplianceReviewed", "CertificateIssued"):
         assert event in explorer.text
     assert len(re.findall(r"0x[0-9a-f]{64}", explorer.text)) >= 5
-    assert "/v1/audit/export" in explorer.text and "一致性报告" in explorer.text
+    assert "/console/auditor/export" in explorer.text and "一致性报告" in explorer.text
 
 
 def test_lists_come_from_the_store_and_show_the_lag_while_it_is_behind(
@@ -234,7 +234,8 @@ def test_auditor_page_renders_the_consistency_report(console: ConsoleWorld) -> N
     assert f"在已索引的区块 {status['indexed_block']} 上" in zh.text
     en = auditor.get("/console/auditor?lang=en").text
     assert "consistent, no differences." in en and "certificates" in en
-    assert "/v1/audit/export?format=csv" in en and "/v1/audit/export?format=jsonl" in en
+    for export in ("csv", "jsonl"):
+        assert f"/console/auditor/export?format={export}" in en
     # the asset's page: history from the store, the status on chain beside it
     one = auditor.get(f"/console/auditor?q={asset_id}&lang=en").text
     assert "CertificateIssued" in one and "on chain now: certified" in one

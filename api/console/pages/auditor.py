@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from api.console import gates, i18n, lists, session
+from api.console.names import Names
 from api.console.pages.rendering import denied, login_redirect, page, runtime_of
 from chain import store_queries as q
 from chain.accounts import Principal
@@ -27,7 +28,8 @@ def _auditor_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
     timeline: list[lists.EventItem] = []
     selected = onchain = None
     with lists.reading(request) as store:
-        found = lists.assets(store, text=query or None, limit=50)
+        named = Names(runtime).search(query) if query else []
+        found = lists.assets(store, text=query or None, named=named, limit=50)
         exact = lists.asset(store, query) if ASSET_ID.fullmatch(query.lower()) else None
         if exact is not None or (query and len(found) == 1):
             selected = exact or found[0]
