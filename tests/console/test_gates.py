@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -322,3 +323,48 @@ def test_the_auditors_exports_work_from_the_console_session(gates: Gates) -> Non
         for path in ("/console/auditor/export?format=csv", "/console/auditor/consistency.json"):
             answer = gates.session(label).get(path)
             assert answer.status_code == 403 and gates.asset not in answer.text, (label, path)
+
+
+class _Controls(HTMLParser):
+    """Visible form controls of <main> and whether each has a label (wrapping <label>,
+    <label for=id> or aria-label)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.targets: set[str] = set()
+        self.controls: list[tuple[str, str, bool]] = []  # (name, id, wrapped or aria)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if tag == "label":
+            self.depth += 1
+            if named.get("for"):
+                self.targets.add(str(named["for"]))
+        elif tag in ("input", "select", "textarea") and named.get("type") != "hidden":
+            direct = self.depth > 0 or bool(named.get("aria-label"))
+            self.controls.append((str(named.get("name")), str(named.get("id")), direct))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self.depth -= 1
+
+    def unlabelled(self) -> list[str]:
+        return [name for name, ident, direct in self.controls
+                if not direct and ident not in self.targets]  # fmt: skip
+
+
+def test_every_input_of_every_workbench_has_a_label(gates: Gates) -> None:
+    pages = {"registrar": "/console/registrar", "finance": "/console/finance",
+             "holder": "/console/holder", "competent": "/console/review",
+             "bank": "/console/bank", "auditor": "/console/auditor"}  # fmt: skip
+    for label, path in pages.items():
+        for lang in ("zh", "en"):
+            html = gates.session(label).get(f"{path}?lang={lang}").text
+            parser = _Controls()
+            parser.feed(html)
+            assert parser.controls, (label, lang)
+            assert parser.unlabelled() == [], (label, lang, parser.unlabelled())
+    verify = _Controls()
+    verify.feed(gates.world.browser().get("/verify").text)
+    assert verify.controls and verify.unlabelled() == []
