@@ -123,6 +123,9 @@ def _paid_use_with_payment(world: ConsoleWorld, g: Gates) -> None:
     _mined(world, paid.operation)
     g.payment = paid.payment_id
     _mined(world, revenue.confirm_remittance(runtime, finance, g.payment, "GK-1"))
+    due = revenue.record_offchain_payment(runtime, cast.principal("operator"), g.asset,
+                                          50_000, "BOC-GATES-2")  # fmt: skip
+    _mined(world, due.operation)
 
 
 def _pledged(world: ConsoleWorld, g: Gates) -> None:
@@ -368,3 +371,25 @@ def test_every_input_of_every_workbench_has_a_label(gates: Gates) -> None:
     verify = _Controls()
     verify.feed(gates.world.browser().get("/verify").text)
     assert verify.controls and verify.unlabelled() == []
+
+
+def _figure(html: str, name: str) -> str:
+    match = re.search(rf'data-figure="{name}">([^<]+)<', html)
+    assert match, name
+    return match.group(1)
+
+
+def test_finance_and_auditor_dashboards_total_the_citys_revenue(gates: Gates) -> None:
+    finance = gates.session("finance").get("/console/finance?lang=zh").text
+    # 1,000 yuan remitted and 500 yuan due, at 20% to the operator
+    assert _figure(finance, "revenue") == "1,500.00 元"
+    assert _figure(finance, "operator") == "300.00 元"
+    assert _figure(finance, "treasury") == "1,200.00 元"
+    assert _figure(finance, "outstanding") == "400.00 元"
+    assert "<svg" in finance and "按月收益（北京时间）" in finance
+    assert re.search(r"已发证</span><span class=\"bar\">.*?</span><b>\d+</b>", finance)
+    jinan = gates.session("jn-finance").get("/console/finance?lang=zh").text
+    assert _figure(jinan, "revenue") == "0.00 元"  # another city's revenue is not its own
+    auditor = gates.session("auditor").get("/console/auditor?lang=zh").text
+    assert _figure(auditor, "revenue") == "1,500.00 元"
+    assert re.search(r"370200 · \d+", auditor)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from api.console import gates, i18n, lists, session
+from api.console import dashboard, gates, i18n, lists, session
 from api.console.names import Names
 from api.console.pages.rendering import denied, login_redirect, page, runtime_of
 from chain import store_queries as q
@@ -35,12 +35,13 @@ def _auditor_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
             selected = exact or found[0]
             timeline = lists.history(store, selected.asset_id)
         report = lists.consistency(store, runtime)
+        board = dashboard.build(store) if not query else None
     if selected is not None:
         onchain = _onchain(runtime, selected.asset_id)
     elif ASSET_ID.fullmatch(query.lower()):
         onchain = _onchain(runtime, query.lower())  # mined, not indexed yet: the chain says
     return {"q": query, "found": found, "selected": selected, "timeline": timeline,
-            "onchain": onchain, "report": report,
+            "onchain": onchain, "report": report, "board": board,
             "event_label": lambda name: i18n.event_label(lang, name)}  # fmt: skip
 
 

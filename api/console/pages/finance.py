@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.console import gates, i18n, lists, money, records, session
+from api.console import dashboard, gates, i18n, lists, money, records, session
 from api.console.pages.rendering import act, decision, page, runtime_of
 from chain.accounts import Principal
 from chain.errors import LedgerError, NotAuthenticated, ValidationFailed
@@ -30,6 +30,7 @@ def _finance_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
     with lists.reading(request) as store:
         city = lists.assets(store, city=user.city_code)
         awaiting = lists.applications(store, city=user.city_code, status="applied")
+        board = dashboard.build(store, user.city_code)
         for asset in city:
             schedules = lists.schedules(store, asset.asset_id)
             payments = lists.payments(store, asset.asset_id)
@@ -43,7 +44,7 @@ def _finance_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
                          "brackets": brackets, "payments": payments,
                          "editable": asset.standing == "Certified"})  # fmt: skip
     return {"awaiting": awaiting, "rows": rows, "scopes": records.scopes(runtime, awaiting),
-            "outstanding": outstanding, "editor_rows": EDITOR_ROWS}  # fmt: skip
+            "outstanding": outstanding, "editor_rows": EDITOR_ROWS, "board": board}  # fmt: skip
 
 
 @router.get(PATH)
