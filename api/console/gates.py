@@ -16,7 +16,7 @@ from collections.abc import Callable
 from api.auth import authorise_auditor
 from chain.accounts import Principal
 from chain.errors import NotAuthorised
-from chain.service import approvals, certificates, financing
+from chain.service import approvals, certificates, financing, revenue
 from chain.service.common import require_org_kind
 
 Gate = Callable[[Principal], object]
@@ -35,6 +35,9 @@ finance = _kinds("the finance department's workbench", *approvals.DECIDERS)
 review = _kinds("the review workbench", *approvals.REVIEWERS)
 bank = _kinds("the bank's workbench", *financing.PLEDGEES)
 auditor: Gate = authorise_auditor
+operator = _kinds("the operator's workbench", revenue.OPERATOR)
+merchant = _kinds("the merchant's workbench", revenue.MERCHANT)
+exchange = _kinds("the exchange's workbench", "exchange")
 
 #: The gate of each workbench page, by path.
 PAGES: dict[str, Gate] = {
@@ -44,6 +47,9 @@ PAGES: dict[str, Gate] = {
     "/console/review": review,
     "/console/bank": bank,
     "/console/auditor": auditor,
+    "/console/operator": operator,
+    "/console/merchant": merchant,
+    "/console/exchange": exchange,
 }
 
 

@@ -393,3 +393,29 @@ def test_finance_and_auditor_dashboards_total_the_citys_revenue(gates: Gates) ->
     auditor = gates.session("auditor").get("/console/auditor?lang=zh").text
     assert _figure(auditor, "revenue") == "1,500.00 元"
     assert re.search(r"370200 · \d+", auditor)
+
+
+def test_operator_merchant_and_exchange_have_their_own_workbench(gates: Gates) -> None:
+    opens = {"/console/operator": {"operator"}, "/console/merchant": {"merchant"},
+             "/console/exchange": {"exchange"}}  # fmt: skip
+    for path, expected in opens.items():
+        opened = {label for label in gates.keys
+                  if gates.session(label).get(path).status_code == 200}  # fmt: skip
+        assert opened == expected, path
+    operator = gates.session("operator")
+    assert operator.get("/console").headers["location"] == "/console/operator"
+    page = operator.get("/console/operator?lang=zh").text
+    assert f"/console/assets/{gates.asset}" in page and _figure(page, "due") == "400.00 元"
+    assert _shown(gates.payment, page)
+    exchange = gates.session("exchange")
+    answer = exchange.post("/console/exchange/recognitions",
+                           data={"certificate_id": gates.certificate})  # fmt: skip
+    assert answer.status_code in (303, 409), answer.text[-500:]
+    if answer.status_code == 303:
+        op_id = answer.headers["location"].split("/")[3].split("?")[0]
+        assert gates.world.runtime.txpipe.wait(op_id, 30).state == MINED
+    gates.world.indexed()
+    listed = exchange.get("/console/exchange?lang=zh").text
+    assert f'href="/console/certificates/{gates.certificate}"' in listed
+    merchant = gates.session("merchant").get("/console/merchant?lang=zh").text
+    assert _figure(merchant, "spent") == "0.00 元"

@@ -14,11 +14,14 @@ from api.console.pages import (
     entry,
     finance,
     holder,
+    market,
     registrar,
     review,
     verify,
 )
 
 router = APIRouter(include_in_schema=False)
-for _module in (entry, entities, holder, registrar, finance, bank, review, auditor, admin, verify):
+MODULES = (entry, entities, holder, registrar, finance, bank, review, auditor, market, admin,
+           verify)  # fmt: skip
+for _module in MODULES:
     router.include_router(_module.router)

@@ -37,6 +37,9 @@ HOME_BY_KIND = {
     "auditor": "/console/auditor",
     "competent_dept": "/console/review",
     "data_administration": "/console/review",
+    "operator": "/console/operator",
+    "merchant": "/console/merchant",
+    "exchange": "/console/exchange",
 }
 Page = Callable[[LedgerRuntime, Principal, str, Request], dict[str, Any]]
 
