@@ -324,11 +324,15 @@ def applications(session: Session, *, holder: str | None = None, city: int | Non
     ]
 
 
-def financings(session: Session, *, counterparty: str) -> list[FinancingItem]:
-    """Pledges, credit lines and contributions with one counterparty, newest first."""
+def financings(session: Session, *, counterparty: str | None = None,
+               holder: str | None = None) -> list[FinancingItem]:  # fmt: skip
+    """Pledges, credit lines and contributions with one counterparty (or of one holder),
+    newest first."""
+    party = (FinancingRow.counterparty_org_id == counterparty.lower() if counterparty
+             else FinancingRow.holder_org_id == (holder or "").lower())  # fmt: skip
     stmt = (
         select(FinancingRow)
-        .where(FinancingRow.counterparty_org_id == counterparty.lower())
+        .where(party)
         .order_by(FinancingRow.first_block.desc(), FinancingRow.first_log_index.desc())
         .limit(LIST_LIMIT)
     )

@@ -286,6 +286,14 @@ def _actions(g: Gates, label: str) -> list[Action]:
          "POST", f"/v1/applications/{g.application}/reviews", {"approve": True}),
         (f"/console/bank/pledges/{g.pledge}/confirm", {},
          "POST", f"/v1/pledges/{g.pledge}/confirmation", None),
+        ("/console/holder/pledges", {"asset_id": g.asset, "bank_org_id": cast.orgs["bank"],
+                                     "amount_yuan": "10", "contract_ref": "ZY-1"},
+         "POST", f"/v1/assets/{g.asset}/pledges",
+         {"bank_org_id": cast.orgs["bank"], "amount_fen": 1000, "contract_hash": HASH}),
+        (f"/console/registrar/certificates/{g.certificate}/renewal", {},
+         "POST", f"/v1/certificates/{g.certificate}/renewal", None),
+        ("/console/exchange/recognitions", {"certificate_id": g.certificate},
+         "POST", f"/v1/certificates/{g.certificate}/recognitions", None),
     ]  # fmt: skip
 
 
@@ -308,6 +316,8 @@ def test_every_form_action_answers_as_the_api_for_every_role_and_city(gates: Gat
     assert allowed["/console/review/applications"] == {"competent", "dataadmin"}
     assert allowed["/console/bank/pledges"] == {"bank"}
     assert allowed["/console/holder/applications"] == {"holder", "holder-admin"}
+    assert allowed["/console/holder/pledges"] == {"holder", "holder-admin"}
+    assert allowed["/console/registrar/certificates"] == {"registrar"}
     assert allowed["/console/registrar/recognitions"] >= {"exchange", "jn-registrar"}
 
 

@@ -148,3 +148,24 @@ def test_the_certificate_pdf_downloads_from_the_console_with_the_revoked_mark(
     assert "REVOKED" not in PdfReader(io.BytesIO(live)).pages[0].extract_text()
     anonymous = console.browser().get(f"/console/certificates/{named['live_cert']}/pdf")
     assert anonymous.status_code == 303
+
+
+def test_the_holder_requests_a_pledge_the_bank_sees_it_by_name(
+    console: ConsoleWorld, named: dict[str, str]
+) -> None:
+    holder = console.login("holder")
+    page = holder.get("/console/holder?lang=zh").text
+    form = re.search(r'<form method="post" action="/console/holder/pledges".*?</form>', page, re.S)
+    assert form and named["live"] in form.group(0) and named["revoked"] not in form.group(0)
+    answer = holder.post("/console/holder/pledges", data={
+        "asset_id": named["live"], "bank_org_id": console.cast.orgs["bank"],
+        "amount_yuan": "50万", "contract_ref": "ZY-2025-01"})  # fmt: skip
+    assert answer.status_code == 303, answer.text[-800:]
+    op_id = answer.headers["location"].split("/")[3].split("?")[0]
+    assert console.runtime.txpipe.wait(op_id, 30).state == MINED
+    console.indexed()
+    mine = holder.get("/console/holder?lang=zh").text
+    pledges = mine[mine.index('id="pledges"'):]
+    assert "公交线路与站点（370200-GJ-2025-0002）" in pledges and "500,000.00 元" in pledges
+    bank = console.login("bank").get("/console/bank?lang=zh").text
+    assert "公交线路与站点（370200-GJ-2025-0002）" in bank and "已申请" in bank

@@ -135,3 +135,12 @@ def registrar_withdraw(request: Request, agreement_id: str) -> Response:
 
     return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
                gate=gates.registrar)
+
+
+@router.post("/console/registrar/certificates/{certificate_id}/renewal")
+def registrar_renew(request: Request, certificate_id: str) -> Response:
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        return certificates.renew_certificate(runtime, user, certificate_id)
+
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+               gate=gates.registrar)  # fmt: skip

@@ -140,9 +140,19 @@ def act(request: Request, template: str, build: Page, action: Action, back: str,
             raise validation_failed(invalid) from invalid
     except LedgerError as exc:
         lang = i18n.lang_of(request)
+        if gate is not None and not _passes(gate, user):
+            return denied(request, lang, user, exc)  # the action's answer, not the page's
         return page(request, template, build, gate=gate, error=i18n.error_sentence(lang, exc),
                     status_code=exc.http_status)  # fmt: skip
     return op_redirect(op, back)
+
+
+def _passes(gate: Gate, user: Principal) -> bool:
+    try:
+        gate(user)
+    except LedgerError:
+        return False
+    return True
 
 
 def chain_now(runtime: LedgerRuntime) -> int:
