@@ -29,6 +29,7 @@ from chain.indexer.models import (
     AssetRow,
     CertificateRow,
     FinancingRow,
+    IndexedBlock,
     PaymentRow,
     ScheduleRow,
 )
@@ -224,6 +225,7 @@ class PaymentItem:
     operator_share: int
     treasury_share: int
     remitted: bool
+    paid_at: int = 0
 
 
 @dataclass
@@ -356,22 +358,17 @@ def schedules(session: Session, asset_id: str) -> list[ScheduleItem]:
 
 
 def payments(session: Session, asset_id: str) -> list[PaymentItem]:
-    """Every payment of an asset, oldest first."""
+    """Every payment of an asset, oldest first, with the time of its block."""
     stmt = (
-        select(PaymentRow)
+        select(PaymentRow, IndexedBlock.timestamp)
+        .join(IndexedBlock, IndexedBlock.number == PaymentRow.first_block, isouter=True)
         .where(PaymentRow.asset_id == asset_id)
         .order_by(PaymentRow.first_block, PaymentRow.first_log_index)
     )
     return [
-        PaymentItem(
-            r.payment_id,
-            r.asset_id,
-            int(r.amount),
-            int(r.operator_share),
-            int(r.treasury_share),
-            bool(r.remitted),
-        )
-        for r in session.scalars(stmt)
+        PaymentItem(r.payment_id, r.asset_id, int(r.amount), int(r.operator_share),
+                    int(r.treasury_share), bool(r.remitted), int(stamp or 0))
+        for r, stamp in session.execute(stmt)
     ]
 
 

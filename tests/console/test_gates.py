@@ -397,6 +397,8 @@ def test_finance_and_auditor_dashboards_total_the_citys_revenue(gates: Gates) ->
     assert _figure(finance, "treasury") == "1,200.00 元"
     assert _figure(finance, "outstanding") == "400.00 元"
     assert "<svg" in finance and "按月收益（北京时间）" in finance
+    dates = re.findall(r'<td class="paid-at">([^<]+)</td>', finance)
+    assert len(dates) == 2 and all(d.endswith(" 北京时间") for d in dates), dates
     assert re.search(r"已发证</span><span class=\"bar\">.*?</span><b>\d+</b>", finance)
     jinan = gates.session("jn-finance").get("/console/finance?lang=zh").text
     assert _figure(jinan, "revenue") == "0.00 元"  # another city's revenue is not its own
