@@ -31,9 +31,10 @@ def _finance_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
         city = lists.assets(store, city=user.city_code)
         awaiting = lists.applications(store, city=user.city_code, status="applied")
         board = dashboard.build(store, user.city_code)
+        plans, paid = lists.by_asset(store, [a.asset_id for a in city])
         for asset in city:
-            schedules = lists.schedules(store, asset.asset_id)
-            payments = lists.payments(store, asset.asset_id)
+            schedules = plans.get(asset.asset_id, [])
+            payments = paid.get(asset.asset_id, [])
             if asset.standing != "Certified" and not payments and not schedules:
                 continue  # nothing to schedule or confirm for an asset not in force
             current = schedules[-1] if schedules else None

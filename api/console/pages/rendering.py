@@ -41,6 +41,8 @@ HOME_BY_KIND = {
     "merchant": "/console/merchant",
     "exchange": "/console/exchange",
 }
+#: Rows a workbench list shows before linking to the full, paged list.
+PAGE_ROWS = 50
 Page = Callable[[LedgerRuntime, Principal, str, Request], dict[str, Any]]
 
 
@@ -73,7 +75,7 @@ def render(request: Request, name: str, lang: str, user: Principal | None,
         "revocation_label": lambda code: i18n.revocation_label(lang, code),
         "home": HOME_BY_KIND.get(user.org_kind, "/console") if user else "/console",
         "path": request.url.path, "error": None, "notice": None,
-        "writable": bool(user and user.can_write()),
+        "writable": bool(user and user.can_write()), "page_rows": PAGE_ROWS,
     }  # fmt: skip
     base.update(ctx)
     response = templates.TemplateResponse(request, name, base, status_code=status_code)
