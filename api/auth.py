@@ -81,5 +81,13 @@ def require_org_member_or_consortium_admin(
     return check
 
 
+def authorise_auditor(user: Principal) -> Principal:
+    """Auditor organisations' users, users with the auditor role and admins only (403
+    otherwise): the rule of the audit paths and of the console's auditor page."""
+    if user.role == "admin" or user.role == "auditor" or user.org_kind.lower() == "auditor":
+        return user
+    raise NotAuthorised("the audit paths are for auditors and admins")
+
+
 AdminUser = Annotated[Principal, require_role("admin")]
 WriterUser = Annotated[Principal, require_role("admin", "writer")]

@@ -309,6 +309,26 @@ def render_certificate_pdf(
     w.text(text_x, ty - 14, sig[:68], 6, True)
     w.text(text_x, ty - 22, sig[68:], 6, True)
 
+    if status == "Revoked":
+        _revoked_mark(canvas, w)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+def _revoked_mark(canvas: Canvas, w: _Writer) -> None:
+    """A loud red 已撤销 / REVOKED stamp across the page, over the fields (translucent so
+    they stay legible): a printout of a revoked certificate cannot pass for a valid one."""
+    page_w, page_h = A4
+    canvas.saveState()
+    canvas.setFillColorRGB(0.85, 0.05, 0.05)
+    canvas.setStrokeColorRGB(0.85, 0.05, 0.05)
+    canvas.setFillAlpha(0.55)
+    canvas.setStrokeAlpha(0.55)
+    canvas.translate(page_w / 2, page_h / 2)
+    canvas.rotate(32)
+    canvas.setLineWidth(6)
+    canvas.rect(-260, -95, 520, 215, stroke=1, fill=0)
+    for text, size, y in (("已撤销", 110, 5.0), ("REVOKED", 64, -75.0)):
+        w.text(-w.width(text, size) / 2, y, text, size)
+    canvas.restoreState()

@@ -119,8 +119,11 @@ def list_assets(
     q: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    named: Sequence[str] = (),
 ) -> Page:
-    """Assets filtered by holder, city, status, operator and text in catalogue code/hash."""
+    """Assets filtered by holder, city, status, operator and text in catalogue code/hash;
+    ``named`` (ids or holder org ids the text names, found by the caller in the gateway's
+    own documents) match the text too."""
     stmt = select(AssetRow)
     if holder:
         stmt = stmt.where(AssetRow.holder_org_id == holder.lower())
@@ -131,7 +134,11 @@ def list_assets(
     if operator:
         stmt = stmt.where(AssetRow.operator_org_id == operator.lower())
     if q:
-        stmt = stmt.where(_asset_text(q))
+        text = _asset_text(q)
+        if named:
+            ids = [n.lower() for n in named]
+            text = or_(text, AssetRow.asset_id.in_(ids), AssetRow.holder_org_id.in_(ids))
+        stmt = stmt.where(text)
     return _page(session, stmt, AssetRow, AssetRow.asset_id, cursor, limit, asset_dict)
 
 

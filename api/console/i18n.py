@@ -8,10 +8,13 @@ in the page's language.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
 
+from api.console import next_steps
+from api.console.i18n_more import MORE_STATUS, MORE_STRINGS
 from chain.errors import ContractRevert, LedgerError
 from chain.revocation import describe as describe_revocation
 
@@ -537,6 +540,14 @@ EVENT_LABELS_ZH: dict[str, str] = {
     "PledgeConfirmed": "质押确认", "PledgeReleased": "质押解除",
     "CreditLineRecorded": "授信登记", "EquityContributed": "作价入股",
     "DisposalRequested": "申请处置", "AssetDisposed": "资产处置",
+    "ScheduleSet": "设定收益分配方案", "PaymentSettled": "收款结算",
+    "OffchainPaymentRecorded": "登记线下收款", "RemittanceConfirmed": "确认缴入国库",
+    "PaymentContextSet": "设定收款主体", "TreasuryAccountSet": "设定国库账户",
+    "PayoutAccountSet": "设定运营收款账户", "AgreementProposed": "提议互认协议",
+    "AgreementAccepted": "签署互认协议", "AgreementWithdrawn": "撤回互认协议",
+    "OrgAdmitted": "机构准入", "OrgActivationChanged": "机构启用状态变更",
+    "RegistrarTermsSet": "设定登记条款", "SigningAccountAdded": "新增签名账户",
+    "SigningAccountRemoved": "移除签名账户", "AccountOrgSet": "账户归属设定",
 }  # fmt: skip
 
 
@@ -584,8 +595,22 @@ def code_sentence(lang: str, code: str) -> str | None:
     return ERRORS.get(lang, ERRORS["en"]).get(code)
 
 
+def revert_sentence(lang: str, name: str, args: Mapping[str, Any]) -> str:
+    """A contract's refusal: the catalogue's sentence and what to do next, never the raw
+    revert text."""
+    base = code_sentence(lang, name)
+    if base is None:
+        failed = (code_sentence(lang, "operation-failed") or "").rstrip("。.")
+        base = failed + next_steps.code_note(lang, name) + ("。" if lang == "zh" else ".")
+    step = next_steps.step(lang, name, args)
+    return f"{base}{step}" if lang == "zh" else f"{base} {step}".strip()
+
+
 def error_sentence(lang: str, exc: Exception) -> str:
-    """One sentence for the user; the gateway's detail follows in English when useful."""
+    """One sentence for the user; a contract's refusal with what to do next, other errors
+    with the gateway's detail in English when useful."""
+    if isinstance(exc, ContractRevert):
+        return revert_sentence(lang, exc.name, exc.args_by_name)
     if isinstance(exc, LedgerError):
         code = exc.error_code
         base = code_sentence(lang, code)
@@ -598,6 +623,8 @@ def error_sentence(lang: str, exc: Exception) -> str:
 
 
 def operation_error_sentence(lang: str, code: str | None, detail: str | None) -> str:
+    if code and code_sentence(lang, code) is not None and code[:1].isupper():
+        return revert_sentence(lang, code, next_steps.args_of(detail))
     base = code_sentence(lang, code or "") or code_sentence(lang, "operation-failed") or ""
     return f"{base} ({detail})" if detail else base
 
@@ -693,3 +720,5 @@ ADMIN_ERRORS: dict[str, dict[str, str]] = {
 for _lang in LANGS:
     STRINGS[_lang].update(ADMIN_STRINGS[_lang])
     ERRORS[_lang].update(ADMIN_ERRORS[_lang])
+    STRINGS[_lang].update(MORE_STRINGS[_lang])
+    STATUS_NAMES[_lang].update(MORE_STATUS[_lang])

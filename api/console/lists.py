@@ -10,7 +10,8 @@ blocks: :func:`lag_of` says how far it is indexed, for the banner on list pages.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,9 @@ from chain.indexer.core import IndexerError
 from chain.indexer.models import (
     ApplicationRow,
     AssetRow,
+    CertificateRow,
     FinancingRow,
+    IndexedBlock,
     PaymentRow,
     ScheduleRow,
 )
@@ -75,12 +78,39 @@ class Lag:
     lag: int
 
 
+#: A store this many blocks behind is behind, however recently it was seen to move.
+LAG_BLOCKS = 10
+#: A store stuck at one block for this many indexer polls (while the chain moved on) is
+#: behind; before that the indexer's next poll will pick the new blocks up.
+GRACE_POLLS = 4
+_behind_since: dict[int, tuple[int, float]] = {}
+
+
 def lag_of(request: Request, runtime: LedgerRuntime) -> Lag | None:
-    """How far the store is behind the chain's head now (None: caught up or unknown)."""
+    """How far the store is behind the chain's head, when it really is: a stopped
+    indexer, a lag of more than :data:`LAG_BLOCKS`, or a store stuck at the same block for
+    :data:`GRACE_POLLS` polls. A running indexer a block or two behind just after a block
+    was mined is not behind (a banner then would flicker on every other load)."""
     runner: Any = getattr(request.app.state, "indexer", None)
     if runner is None:
         return None
     status = runner.status()
+    lag = _lag(status, runner, runtime)
+    key = id(runner)
+    if lag is None:
+        _behind_since.pop(key, None)
+        return None
+    seen = _behind_since.get(key)
+    now = time.monotonic()
+    if seen is None or seen[0] != lag.indexed:
+        seen = _behind_since[key] = (lag.indexed, now)
+    if lag.lag > LAG_BLOCKS or not status.get("running", True):
+        return lag
+    poll = float(getattr(runtime.settings, "indexer_poll_seconds", 1.0) or 1.0)
+    return lag if now - seen[1] >= GRACE_POLLS * poll else None
+
+
+def _lag(status: dict[str, Any], runner: Any, runtime: LedgerRuntime) -> Lag | None:
     indexed = status.get("indexed_block")
     confirmations = int(status.get("confirmations") or 0)
     try:
@@ -115,9 +145,27 @@ class AssetItem:
     current_certificate_id: str | None
     pledged: bool
     catalogue_hash: str
+    certificate_status: str | None = None
+    certificate_valid_until: int = 0
+
+    @property
+    def standing(self) -> str:
+        """The status in words a holder needs: a certified asset whose certificate was
+        revoked (or has expired) says so, not "certified"."""
+        if self.status == "Certified" and self.certificate_status in ("Revoked", "Expired"):
+            return f"Certificate{self.certificate_status}"
+        return self.status
+
+    @property
+    def applicable(self) -> bool:
+        """Whether a new paid-use application can be made for it (certified, its
+        certificate in force, not pledged)."""
+        return self.standing == "Certified" and self.certificate_status == "Active" and not (
+            self.pledged
+        )
 
 
-def _asset_item(data: dict[str, Any]) -> AssetItem:
+def asset_item(data: dict[str, Any]) -> AssetItem:
     cert = str(data["current_certificate_id"])
     return AssetItem(
         asset_id=str(data["asset_id"]), holder_org_id=str(data["holder_org_id"]),
@@ -177,6 +225,7 @@ class PaymentItem:
     operator_share: int
     treasury_share: int
     remitted: bool
+    paid_at: int = 0
 
 
 @dataclass
@@ -194,15 +243,34 @@ class EventItem:
 
 
 def assets(session: Session, *, holder: str | None = None, city: int | None = None,
-           text: str | None = None, limit: int = LIST_LIMIT) -> list[AssetItem]:  # fmt: skip
-    """Assets of a holder or city (or matching a text), newest first."""
-    page = q.list_assets(session, holder=holder, city=city, q=text or None, limit=limit)
-    return [_asset_item(item) for item in reversed(page.items)]
+           text: str | None = None, named: Sequence[str] = (), status: str | None = None,
+           limit: int = LIST_LIMIT) -> list[AssetItem]:  # fmt: skip
+    """Assets of a holder or city (or matching a text, or ``named`` by it), newest first,
+    with their current certificate's status."""
+    page = q.list_assets(session, holder=holder, city=city, q=text or None, named=named,
+                         status=status, limit=limit)  # fmt: skip
+    return with_certificates(session, [asset_item(item) for item in reversed(page.items)])
+
+
+def with_certificates(session: Session, items: list[AssetItem]) -> list[AssetItem]:
+    ids = [a.current_certificate_id for a in items if a.current_certificate_id]
+    if not ids:
+        return items
+    now = q.indexed_time(session)
+    rows = session.scalars(select(CertificateRow).where(CertificateRow.certificate_id.in_(ids)))
+    found = {r.certificate_id: (_status(q.effective_status(r, now)), int(r.valid_until))
+             for r in rows}  # fmt: skip
+    for item in items:
+        if item.current_certificate_id in found:
+            item.certificate_status, item.certificate_valid_until = found[
+                item.current_certificate_id
+            ]
+    return items
 
 
 def asset(session: Session, asset_id: str) -> AssetItem | None:
     data = q.get_asset(session, asset_id)
-    return _asset_item(data) if data is not None else None
+    return with_certificates(session, [asset_item(data)])[0] if data is not None else None
 
 
 def certificates(session: Session, *, issuer: str | None = None, asset_id: str | None = None,
@@ -225,9 +293,15 @@ def certificates(session: Session, *, issuer: str | None = None, asset_id: str |
 
 
 def applications(session: Session, *, holder: str | None = None, city: int | None = None,
-                 status: str | None = None) -> list[ApplicationItem]:  # fmt: skip
-    """Paid-use applications of a holder or of the assets of a city, newest first."""
+                 status: str | None = None, asset_id: str | None = None,
+                 application_id: str | None = None) -> list[ApplicationItem]:  # fmt: skip
+    """Paid-use applications of a holder, of the assets of a city or of one asset (or the
+    one with ``application_id``), newest first."""
     stmt = select(ApplicationRow)
+    if asset_id is not None:
+        stmt = stmt.where(ApplicationRow.asset_id == asset_id.lower())
+    if application_id is not None:
+        stmt = stmt.where(ApplicationRow.application_id == application_id.lower())
     if holder is not None:
         stmt = stmt.where(ApplicationRow.holder_org_id == holder.lower())
     if city is not None:
@@ -252,11 +326,15 @@ def applications(session: Session, *, holder: str | None = None, city: int | Non
     ]
 
 
-def financings(session: Session, *, counterparty: str) -> list[FinancingItem]:
-    """Pledges, credit lines and contributions with one counterparty, newest first."""
+def financings(session: Session, *, counterparty: str | None = None,
+               holder: str | None = None) -> list[FinancingItem]:  # fmt: skip
+    """Pledges, credit lines and contributions with one counterparty (or of one holder),
+    newest first."""
+    party = (FinancingRow.counterparty_org_id == counterparty.lower() if counterparty
+             else FinancingRow.holder_org_id == (holder or "").lower())  # fmt: skip
     stmt = (
         select(FinancingRow)
-        .where(FinancingRow.counterparty_org_id == counterparty.lower())
+        .where(party)
         .order_by(FinancingRow.first_block.desc(), FinancingRow.first_log_index.desc())
         .limit(LIST_LIMIT)
     )
@@ -280,23 +358,45 @@ def schedules(session: Session, asset_id: str) -> list[ScheduleItem]:
 
 
 def payments(session: Session, asset_id: str) -> list[PaymentItem]:
-    """Every payment of an asset, oldest first."""
+    """Every payment of an asset, oldest first, with the time of its block."""
     stmt = (
-        select(PaymentRow)
+        select(PaymentRow, IndexedBlock.timestamp)
+        .join(IndexedBlock, IndexedBlock.number == PaymentRow.first_block, isouter=True)
         .where(PaymentRow.asset_id == asset_id)
         .order_by(PaymentRow.first_block, PaymentRow.first_log_index)
     )
     return [
-        PaymentItem(
-            r.payment_id,
-            r.asset_id,
-            int(r.amount),
-            int(r.operator_share),
-            int(r.treasury_share),
-            bool(r.remitted),
-        )
-        for r in session.scalars(stmt)
+        PaymentItem(r.payment_id, r.asset_id, int(r.amount), int(r.operator_share),
+                    int(r.treasury_share), bool(r.remitted), int(stamp or 0))
+        for r, stamp in session.execute(stmt)
     ]
+
+
+def by_asset(session: Session, asset_ids: Sequence[str]) -> tuple[
+        dict[str, list[ScheduleItem]], dict[str, list[PaymentItem]]]:  # fmt: skip
+    """The schedule versions and payments of many assets in two reads, by asset id (the
+    same items, in the same order, as :func:`schedules` and :func:`payments`)."""
+    ids = list(asset_ids)
+    plans: dict[str, list[ScheduleItem]] = {}
+    paid: dict[str, list[PaymentItem]] = {}
+    if not ids:
+        return plans, paid
+    rows = session.scalars(select(ScheduleRow).where(ScheduleRow.asset_id.in_(ids))
+                           .order_by(ScheduleRow.version))  # fmt: skip
+    for r in rows:
+        plans.setdefault(r.asset_id, []).append(ScheduleItem(
+            int(r.version), [int(b) for b in r.lower_bounds], [int(b) for b in r.operator_bps]))
+    stmt = (
+        select(PaymentRow, IndexedBlock.timestamp)
+        .join(IndexedBlock, IndexedBlock.number == PaymentRow.first_block, isouter=True)
+        .where(PaymentRow.asset_id.in_(ids))
+        .order_by(PaymentRow.first_block, PaymentRow.first_log_index)
+    )
+    for p, stamp in session.execute(stmt):
+        paid.setdefault(p.asset_id, []).append(PaymentItem(
+            p.payment_id, p.asset_id, int(p.amount), int(p.operator_share),
+            int(p.treasury_share), bool(p.remitted), int(stamp or 0)))
+    return plans, paid
 
 
 def history(session: Session, asset_id: str) -> list[EventItem]:

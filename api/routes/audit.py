@@ -13,11 +13,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import StringConstraints
 
-from api.auth import CurrentUser
+from api.auth import CurrentUser, authorise_auditor
 from api.routes.catalogue import Cursor, Limit, OrgFilter, SessionDep, StoreDep, _guard, _page
 from chain import store_queries as q
 from chain.accounts import Principal
-from chain.errors import ChainUnavailable, NotAuthorised
+from chain.errors import ChainUnavailable
 from chain.indexer.consistency import consistency_check
 from chain.indexer.core import IndexerError
 from chain.indexer.runner import deployment_specs
@@ -27,9 +27,7 @@ router = APIRouter(tags=["audit"])
 
 def require_auditor(user: CurrentUser) -> Principal:
     """Auditor organisations' users and admins only (403 otherwise)."""
-    if user.role == "admin" or user.role == "auditor" or user.org_kind.lower() == "auditor":
-        return user
-    raise NotAuthorised("the audit paths are for auditors and admins")
+    return authorise_auditor(user)
 
 
 AuditorUser = Annotated[Principal, Depends(require_auditor)]

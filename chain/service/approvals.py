@@ -28,6 +28,11 @@ from chain.service.common import (
 )
 from chain.txpipe import Operation
 
+#: Who applies, who reviews and who decides paid use (the asset's city for the last two).
+APPLICANTS = ("holder",)
+REVIEWERS = ("competent_dept", "data_administration")
+DECIDERS = ("finance_dept",)
+
 
 class ApplicationCreate(RequestModel):
     operator_org_id: Bytes32 = Field(description="The authorised operator of the asset's city")
@@ -67,7 +72,7 @@ def apply_for_paid_use(
     idempotency_key: str | None = None,
     request_hash: str | None = None,
 ) -> Created:
-    require_kind(principal, "applying for paid use", "holder")
+    require_kind(principal, "applying for paid use", *APPLICANTS)
     asset = chain_asset(runtime, asset_id)
     if str(asset["holderOrgId"]) != principal.org_id:
         raise NotAuthorised(
@@ -122,7 +127,7 @@ def review_paid_use(
     """The competent department or the data administration of the asset's city reviews."""
     return _decide(
         runtime, principal, "reviewPaidUse", application_id, body,
-        "reviewing a paid-use application", "competent_dept", "data_administration",
+        "reviewing a paid-use application", *REVIEWERS,
         idempotency_key=idempotency_key, request_hash=request_hash,
     )  # fmt: skip
 
@@ -139,6 +144,6 @@ def decide_paid_use(
     """The finance department of the asset's city decides last, after both reviews."""
     return _decide(
         runtime, principal, "decidePaidUse", application_id, body,
-        "deciding on paid use", "finance_dept",
+        "deciding on paid use", *DECIDERS,
         idempotency_key=idempotency_key, request_hash=request_hash,
     )  # fmt: skip

@@ -125,3 +125,46 @@ def signed_certificate(runtime: LedgerRuntime, certificate_id: str) -> SignedCer
     ensure_tables(runtime)
     with runtime.sessions() as session:
         return session.get(SignedCertificate, certificate_id)
+
+
+#: At most this many registered resources are searched by title in one query.
+SEARCH_LIMIT = 5000
+
+
+def labels(runtime: LedgerRuntime) -> dict[str, tuple[str, str]]:
+    """Every registered resource's catalogue code and title (as its holder typed them),
+    by asset id: the names people know their assets by."""
+    ensure_tables(runtime)
+    stmt = select(AssetDocument.asset_id, AssetDocument.catalogue_code,
+                  AssetDocument.metadata_doc).limit(SEARCH_LIMIT)  # fmt: skip
+    with runtime.sessions() as session:
+        rows = session.execute(stmt).all()
+    return {str(asset_id): (str(code), _title(doc)) for asset_id, code, doc in rows}
+
+
+def _title(document: Any) -> str:
+    if isinstance(document, dict):
+        return str(document.get("title") or "")
+    return ""
+
+
+def search(runtime: LedgerRuntime, text: str) -> list[str]:
+    """Ids of the resources whose catalogue code or title contains ``text`` (any case)."""
+    needle = text.strip().lower()
+    if not needle:
+        return []
+    return [asset_id for asset_id, (code, title) in labels(runtime).items()
+            if needle in code.lower() or needle in title.lower()]  # fmt: skip
+
+
+def committed(runtime: LedgerRuntime, purpose: str, subject_ids: list[str]) -> dict[str, Any]:
+    """The documents of ``purpose`` the gateway committed to for ``subject_ids`` (a
+    paid-use application's scope, say), by subject id."""
+    ensure_tables(runtime)
+    if not subject_ids:
+        return {}
+    stmt = select(CommittedDocument.subject_id, CommittedDocument.document).where(
+        CommittedDocument.purpose == purpose, CommittedDocument.subject_id.in_(subject_ids)
+    )
+    with runtime.sessions() as session:
+        return {str(subject): document for subject, document in session.execute(stmt).all()}

@@ -42,6 +42,9 @@ from chain.service.common import (
 )
 from chain.txpipe import Operation
 
+#: Who issues, renews and revokes certificates (the registrar of the asset's city).
+ISSUERS = ("registrar",)
+
 AMENDMENT_KINDS: dict[str, int] = {"change": 1, "correction": 2, "deregistration": 3}
 
 
@@ -108,7 +111,7 @@ def issue_certificate(
 ) -> Created:
     """The asset city's registrar issues the initial certificate after the notice window."""
     asset = chain_asset(runtime, asset_id)
-    require_kind(principal, "issuing a certificate", "registrar", city=int(asset["city"]))
+    require_kind(principal, "issuing a certificate", *ISSUERS, city=int(asset["city"]))
     op = submit(runtime, principal, "issueCertificate", [b32(asset_id)],
                 idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
     return Created(op, certificate_id_for(principal.org_id, asset_id, int(asset["nonce"])),

@@ -195,6 +195,15 @@ def require_writer(principal: Principal, action: str) -> None:
 def require_kind(principal: Principal, action: str, *kinds: str, city: int | None = None) -> None:
     """The caller writes for an organisation of one of ``kinds`` (in ``city`` if given)."""
     require_writer(principal, action)
+    require_org_kind(principal, action, *kinds, city=city)
+
+
+def require_org_kind(
+    principal: Principal, action: str, *kinds: str, city: int | None = None
+) -> None:
+    """The caller belongs to an organisation of one of ``kinds`` (in ``city`` if given),
+    whatever its role: the part of :func:`require_kind` that a read of that organisation's
+    work (a console workbench) shares with its writes."""
     if principal.org_kind not in kinds:
         wanted = " or ".join(k.replace("_", " ") for k in kinds)
         raise NotAuthorised(

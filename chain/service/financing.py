@@ -26,6 +26,9 @@ from chain.service.common import (
 )
 from chain.txpipe import Operation
 
+#: Who confirms and releases a pledge (a bank of the asset's city).
+PLEDGEES = ("bank",)
+
 PLEDGE, CREDIT_LINE, EQUITY = 0, 1, 2
 
 
@@ -98,7 +101,7 @@ def _bank_step(
     """A step on a pledge by its bank (which must be of the asset's city)."""
     record = _financing(runtime, financing_id)
     asset = chain_asset(runtime, str(record["assetId"]))
-    require_kind(principal, action, "bank", city=int(asset["city"]))
+    require_kind(principal, action, *PLEDGEES, city=int(asset["city"]))
     if principal.org_id != str(record["counterpartyOrgId"]):
         raise NotAuthorised(
             f"{action} is done by the pledge's bank {record['counterpartyOrgId']}, "

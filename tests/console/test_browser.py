@@ -110,8 +110,10 @@ def test_console_walks_an_asset_to_a_verified_certificate(
             assert page.locator("tr.asset-row").count() == 1
             assert "已登记" in page.content()
             page.screenshot(path=str(SHOTS / "holder-assets.png"), full_page=True)
-            asset_id = page.locator("tr.asset-row td.mono").get_attribute("title")
-            assert asset_id and re.fullmatch(r"0x[0-9a-f]{64}", asset_id)
+            href = page.locator("tr.asset-row a.asset-name").get_attribute("href") or ""
+            asset_id = href.rsplit("/", 1)[-1]
+            assert re.fullmatch(r"0x[0-9a-f]{64}", asset_id), href
+            assert "城市交通分析数据资源集（370200-JT-2025-0001）" in page.content()
             holder.close()
 
             registrar = browser.new_context(viewport={"width": 1200, "height": 900})
@@ -137,12 +139,15 @@ def test_console_walks_an_asset_to_a_verified_certificate(
             _wait_mined(page, app, cast)
             page.click("a[href^='/verify?cert=']")
             page.wait_for_selector("#verdict")
+            assert page.locator("#verdict .big").inner_text() == "有效"
+            page.click("#verdict details.checks summary")
             verdict = page.locator("#verdict").inner_text()
-            assert "有效" in verdict and "签名有效" in verdict
+            assert "城市交通分析数据资源集" in verdict and "签名有效" in verdict
             assert "签名人是发证登记中心在发证时有效的签名账户" in verdict
             page.screenshot(path=str(SHOTS / "verify-verdict.png"), full_page=True)
             page.goto(page.url + "&lang=en")
-            assert "valid" in page.locator("#verdict .big").inner_text()
+            assert page.locator("#verdict .big").inner_text() == "Valid"
+            cert_url = page.url
             page.screenshot(path=str(SHOTS / "verify-verdict-en.png"), full_page=True)
             registrar.close()
 
@@ -154,21 +159,23 @@ def test_console_walks_an_asset_to_a_verified_certificate(
             holder.close()
 
             competent, page = _login(browser, base, cast.keys["competent"], "/console/review")
-            assert page.locator("#awaiting form.review").count() == 1
+            assert page.locator("#awaiting article.review").count() == 1
+            assert "交通出行分析" in page.locator("#awaiting article.review").inner_text()
             page.screenshot(path=str(SHOTS / "review-queue.png"), full_page=True)
-            page.click("#awaiting form.review button")
+            page.click("#awaiting article.review form button")
             _wait_mined(page, app, cast)
-            assert page.locator("#awaiting form.review").count() == 0
+            assert page.locator("#awaiting article.review").count() == 0
             competent.close()
             dataadmin, page = _login(browser, base, cast.keys["dataadmin"], "/console/review")
-            page.click("#awaiting form.review button")
+            page.click("#awaiting article.review form button")
             _wait_mined(page, app, cast)
             dataadmin.close()
 
             auditor, page = _login(browser, base, cast.keys["auditor"], "/console/auditor")
             assert "一致，未发现差异" in page.locator("#consistency").inner_text()
-            page.fill("input[name=q]", asset_id)
-            page.click("form.row-form button")
+            page.screenshot(path=str(SHOTS / "auditor-dashboard.png"), full_page=True)
+            page.fill("main input[name=q]", asset_id)
+            page.click("main form.row-form button")
             page.wait_for_selector("ol.timeline li")
             timeline = page.locator("ol.timeline").inner_text()
             for event in ("ResourceRegistered", "AssetValued", "ComplianceReviewed",
@@ -178,6 +185,19 @@ def test_console_walks_an_asset_to_a_verified_certificate(
             page.screenshot(path=str(SHOTS / "auditor-timeline.png"), full_page=True)
             auditor.close()
 
+            finance = browser.new_context(viewport={"width": 1200, "height": 900})
+            page = finance.new_page()
+            page.goto(f"{base}/console/login")
+            page.fill("input[name=api_key]", cast.keys["finance"])
+            page.click("button.primary")
+            page.wait_for_url(f"{base}/console/finance")
+            page.locator("details.schedule").first.evaluate("d => { d.open = true; }")
+            page.fill("form[data-schedule] input[name=amount_yuan]", "300000")
+            page.wait_for_function(
+                "document.querySelector('[data-operator]').textContent.includes('90,000.00 元')"
+            )
+            page.screenshot(path=str(SHOTS / "finance-quote.png"), full_page=True)
+            finance.close()
             registrar, page = _login(browser, base, cast.keys["registrar"], "/console/registrar")
             page.once("dialog", lambda dialog: dialog.accept())  # revoking asks once
             page.select_option("#certificates select[name=reason_code]", "2")
@@ -188,16 +208,19 @@ def test_console_walks_an_asset_to_a_verified_certificate(
             page.screenshot(path=str(SHOTS / "registrar-certificates.png"), full_page=True)
             registrar.close()
 
-            finance = browser.new_context(viewport={"width": 1200, "height": 900})
-            page = finance.new_page()
-            page.goto(f"{base}/console/login")
-            page.fill("input[name=api_key]", cast.keys["finance"])
-            page.click("button.primary")
-            page.wait_for_url(f"{base}/console/finance")
-            page.fill("form[data-quote] input[name=amount]", "30000000")
-            page.wait_for_function(
-                "document.querySelector('[data-operator]').textContent.includes('90,000')"
-            )
-            page.screenshot(path=str(SHOTS / "finance-quote.png"), full_page=True)
+            phone = browser.new_context(viewport={"width": 375, "height": 740})
+            page = phone.new_page()
+            page.goto(cert_url.replace("&lang=en", "&lang=zh"))
+            assert page.locator("#verdict .big").inner_text() == "已撤销 REVOKED"
+            wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert wide <= 0, f"the verify page scrolls sideways by {wide}px on a phone"
+            page.screenshot(path=str(SHOTS / "verify-revoked-phone.png"), full_page=True)
+            phone.close()
+            holder, page = _login(browser, base, cast.keys["holder"], "/console/holder")
+            assert "证书已撤销" in page.locator("tr.asset-row").inner_text()
+            page.goto(f"{base}/console/assets/{asset_id}")
+            page.screenshot(path=str(SHOTS / "asset-page.png"), full_page=True)
+            holder.close()
+
         finally:
             browser.close()

@@ -127,8 +127,8 @@ def test_asset_walks_to_a_certificate_through_the_console(console: ConsoleWorld)
         "title": "城市交通分析数据资源集", "categories": "3", "items": "13"})  # fmt: skip
     assert _follow_operation(console, holder, response) == "/console/holder"
     listed = holder.get("/console/holder").text
-    (asset_id,) = re.findall(r'title="(0x[0-9a-f]{64})"', listed)
-    assert "已登记" in listed
+    (asset_id,) = re.findall(r'href="/console/assets/(0x[0-9a-f]{64})"', listed)
+    assert "已登记" in listed and "城市交通分析数据资源集（370200-JT-2025-0001）" in listed
 
     # registering the same catalogue code again: a sentence, not a stack trace
     again = holder.post("/console/holder/assets", data={
@@ -161,7 +161,7 @@ def test_asset_walks_to_a_certificate_through_the_console(console: ConsoleWorld)
 
     verify = console.browser().get(f"/verify?cert={cert_ids[0]}")
     assert verify.status_code == 200
-    assert "有效" in verify.text and 'class="card verdict valid"' in verify.text
+    assert "有效" in verify.text and 'class="card verdict answer-valid valid"' in verify.text
     assert "签名有效，可恢复出文件所载签名人。" in verify.text
     assert "签名人是发证登记中心在发证时有效的签名账户" in verify.text
     en = console.browser().get(f"/verify?cert={cert_ids[0]}&lang=en")
@@ -173,7 +173,8 @@ def test_asset_walks_to_a_certificate_through_the_console(console: ConsoleWorld)
     document["message"]["issuedAt"] = int(document["message"]["issuedAt"]) + 1
     tampered = console.browser().post("/verify", data={"document": json.dumps(document)})
     assert tampered.status_code == 200
-    assert 'class="card verdict invalid"' in tampered.text and "无效" in tampered.text
+    assert 'class="card verdict answer-not_authentic invalid"' in tampered.text
+    assert "不是真实的证书" in tampered.text and "状态：有效" not in tampered.text
     assert "签名字段与链上" in tampered.text
 
     auditor = console.login("auditor")
@@ -182,7 +183,7 @@ def test_asset_walks_to_a_certificate_through_the_console(console: ConsoleWorld)
     for event in ("ResourceRegistered", "AssetValued", "ComplianceReviewed", "CertificateIssued"):
         assert event in explorer.text
     assert len(re.findall(r"0x[0-9a-f]{64}", explorer.text)) >= 5
-    assert "/v1/audit/export" in explorer.text and "一致性报告" in explorer.text
+    assert "/console/auditor/export" in explorer.text and "一致性报告" in explorer.text
 
 
 def test_lists_come_from_the_store_and_show_the_lag_while_it_is_behind(
@@ -233,7 +234,8 @@ def test_auditor_page_renders_the_consistency_report(console: ConsoleWorld) -> N
     assert f"在已索引的区块 {status['indexed_block']} 上" in zh.text
     en = auditor.get("/console/auditor?lang=en").text
     assert "consistent, no differences." in en and "certificates" in en
-    assert "/v1/audit/export?format=csv" in en and "/v1/audit/export?format=jsonl" in en
+    for export in ("csv", "jsonl"):
+        assert f"/console/auditor/export?format={export}" in en
     # the asset's page: history from the store, the status on chain beside it
     one = auditor.get(f"/console/auditor?q={asset_id}&lang=en").text
     assert "CertificateIssued" in one and "on chain now: certified" in one
@@ -327,7 +329,7 @@ def test_review_departments_review_paid_use_then_finance_decides(console: Consol
 
 
 def test_a_rejected_review_closes_the_application(console: ConsoleWorld) -> None:
-    asset_id, _ = _certified_asset(console, "370200-JT-2025-0903")
+    asset_id, _ = _certified_asset(console, "370200-JT-2025-0911")
     holder = console.login("holder")
     apply = holder.post("/console/holder/applications", data={
         "asset_id": asset_id, "operator_org_id": console.cast.orgs["operator"]})  # fmt: skip
@@ -363,8 +365,8 @@ def test_registrar_revokes_a_certificate(console: ConsoleWorld) -> None:
     row = re.search(rf'title="{cert_id}".*?</tr>', page, re.S)
     assert row and "已撤销" in row.group(0) and "持有单位申请撤销" in row.group(0)
     verify = console.browser().get(f"/verify?cert={cert_id}")
-    assert 'class="card verdict invalid"' in verify.text
-    assert "撤销原因: 持有单位申请撤销" in verify.text
+    assert 'class="card verdict answer-revoked invalid"' in verify.text
+    assert "已撤销 REVOKED" in verify.text and "撤销原因: 持有单位申请撤销" in verify.text
     again = registrar.post(action, data={"reason_code": "2"})
     assert again.status_code == 409 and "该证书已不处于有效状态" in again.text
     auditor = console.login("auditor")
@@ -376,7 +378,7 @@ def test_finance_and_bank_pages_render(console: ConsoleWorld) -> None:
     finance = console.login("finance").get("/console/finance?lang=en")
     assert finance.status_code == 200
     assert "Paid-use applications awaiting approval" in finance.text
-    assert "data-quote" in finance.text and "Live quote by the contract" in finance.text
+    assert "Revenue split schedules" in finance.text and "Bracket starts at (yuan)" in finance.text
     bank = console.login("bank").get("/console/bank")
     assert bank.status_code == 200 and "质押" in bank.text
 
@@ -404,7 +406,9 @@ def test_errors_are_sentences_in_both_languages() -> None:
     assert i18n.error_sentence("zh", revert).startswith("公示期尚未结束")
     assert i18n.error_sentence("en", revert).startswith("The public notice period has not ended")
     unknown = ContractRevert("SomethingNew")
-    assert i18n.error_sentence("en", unknown).startswith("The operation on chain failed.")
+    assert i18n.error_sentence("en", unknown) == (
+        "The operation on chain failed (error code SomethingNew)."
+    )
     denied = NotAuthorised("registering a data resource is done by a holder")
     assert i18n.error_sentence("zh", denied).startswith("您的单位或角色无权执行此操作。")
     assert set(i18n.STRINGS["zh"]) == set(i18n.STRINGS["en"])
@@ -421,5 +425,8 @@ def test_form_values_outside_what_the_use_case_takes_are_a_sentence_not_a_500(
     response = registrar.post(f"/console/registrar/assets/{asset_id}/valuation",
                               data={"value_yuan": "1e40", "report_ref": "PG-1"})  # fmt: skip
     assert response.status_code == 422, response.text[:300]
-    assert "value_fen" in response.text and "Traceback" not in response.text
+    assert "value_yuan" in response.text and "Traceback" not in response.text
+    huge = {"value_yuan": "1" + "0" * 40, "report_ref": "PG-1"}
+    too_large = registrar.post(f"/console/registrar/assets/{asset_id}/valuation", data=huge)
+    assert too_large.status_code == 422 and "value_fen" in too_large.text
     assert console.runtime.w3.eth.block_number == block

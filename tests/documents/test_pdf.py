@@ -120,3 +120,43 @@ def test_pdf_of_a_revoked_certificate_states_the_reason_in_both_languages(
     path.write_bytes(pdf.render_certificate_pdf(doc, view, doc.links.verify))
     text = PdfReader(path).pages[0].extract_text()
     assert "Revoked" in text and "异议成立" in text and "an objection was upheld" in text
+
+
+def _red_share(pdf_bytes: bytes, tmp_path: Path) -> float:
+    """The share of clearly red pixels in the middle third of the rendered page."""
+    from PIL import Image
+
+    source = tmp_path / "page.pdf"
+    source.write_bytes(pdf_bytes)
+    subprocess.run(["pdftoppm", "-r", "30", "-png", "-singlefile", str(source),
+                    str(tmp_path / "page")], check=True)  # fmt: skip
+    image = Image.open(tmp_path / "page.png").convert("RGB")
+    width, height = image.size
+    band = image.crop((0, height // 3, width, 2 * height // 3))
+    pixels = list(band.getdata())
+    red = [p for p in pixels if p[0] > 180 and p[1] < 140 and p[2] < 140]
+    return len(red) / len(pixels)
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs Debian poppler-utils")
+@pytest.mark.usefixtures("evm_snapshot")
+def test_a_revoked_certificate_carries_a_revoked_mark_across_the_page(
+    issued: Issued, rendered: tuple[bytes, str, str], tmp_path: Path
+) -> None:
+    ledger = issued.ledger
+    active_red = _red_share(rendered[0], tmp_path)
+    ledger.send(
+        ledger.registrar, ledger.registry.functions.revokeCertificate(issued.certificate_id, 2)
+    )
+    doc = documents.build_document(
+        ledger.w3, ledger.address, issued.certificate_id, ledger.registrar, VERIFY_BASE
+    )
+    view = documents.load_view(ledger.w3, ledger.address, issued.certificate_id)
+    data = pdf.render_certificate_pdf(doc, view, doc.links.verify)
+    path = tmp_path / "revoked.pdf"
+    path.write_bytes(data)
+    text = PdfReader(path).pages[0].extract_text()
+    assert "已撤销" in text and "REVOKED" in text
+    revoked_red = _red_share(data, tmp_path)
+    assert active_red < 0.01, active_red  # an active certificate has no mark
+    assert revoked_red > 0.05, revoked_red  # the mark spans the middle of the page

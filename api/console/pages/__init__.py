@@ -10,14 +10,18 @@ from api.console.pages import (
     admin,
     auditor,
     bank,
+    entities,
     entry,
     finance,
     holder,
+    market,
     registrar,
     review,
     verify,
 )
 
 router = APIRouter(include_in_schema=False)
-for _module in (entry, holder, registrar, finance, bank, review, auditor, admin, verify):
+MODULES = (entry, entities, holder, registrar, finance, bank, review, auditor, market, admin,
+           verify)  # fmt: skip
+for _module in MODULES:
     router.include_router(_module.router)

@@ -4,15 +4,17 @@ consistency report of the store against the chain."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from api.console import i18n, lists
-from api.console.pages.rendering import page
+from api.console import dashboard, gates, i18n, lists, session
+from api.console.names import Names
+from api.console.pages.rendering import denied, login_redirect, page, runtime_of
+from chain import store_queries as q
 from chain.accounts import Principal
-from chain.errors import NotFound
+from chain.errors import LedgerError, NotFound
 from chain.runtime import LedgerRuntime
 from chain.service.common import ASSET_STATUSES, ZERO32, chain_asset
 
@@ -26,18 +28,20 @@ def _auditor_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
     timeline: list[lists.EventItem] = []
     selected = onchain = None
     with lists.reading(request) as store:
-        found = lists.assets(store, text=query or None, limit=50)
+        named = Names(runtime).search(query) if query else []
+        found = lists.assets(store, text=query or None, named=named, limit=50)
         exact = lists.asset(store, query) if ASSET_ID.fullmatch(query.lower()) else None
         if exact is not None or (query and len(found) == 1):
             selected = exact or found[0]
             timeline = lists.history(store, selected.asset_id)
         report = lists.consistency(store, runtime)
+        board = dashboard.build(store) if not query else None
     if selected is not None:
         onchain = _onchain(runtime, selected.asset_id)
     elif ASSET_ID.fullmatch(query.lower()):
         onchain = _onchain(runtime, query.lower())  # mined, not indexed yet: the chain says
     return {"q": query, "found": found, "selected": selected, "timeline": timeline,
-            "onchain": onchain, "report": report,
+            "onchain": onchain, "report": report, "board": board,
             "event_label": lambda name: i18n.event_label(lang, name)}  # fmt: skip
 
 
@@ -55,4 +59,44 @@ def _onchain(runtime: LedgerRuntime, asset_id: str) -> dict[str, Any] | None:
 
 @router.get("/console/auditor")
 def auditor_page(request: Request) -> Response:
-    return page(request, "auditor.html", _auditor_ctx)
+    return page(request, "auditor.html", _auditor_ctx, gate=gates.auditor)
+
+
+def _auditor(request: Request) -> Principal | Response:
+    """The session's auditor (the audit API's rule), or the answer to give instead."""
+    user = session.principal_of(runtime_of(request), request)
+    if user is None:
+        return login_redirect()
+    try:
+        gates.auditor(user)
+    except LedgerError as exc:
+        return denied(request, i18n.lang_of(request), user, exc)
+    return user
+
+
+@router.get("/console/auditor/export")
+def auditor_export(request: Request, format: Literal["csv", "jsonl"] = "csv") -> Response:
+    """The audit export (as ``/v1/audit/export``) downloaded from the console session."""
+    allowed = _auditor(request)
+    if isinstance(allowed, Response):
+        return allowed
+    store = lists.store_of(request)
+    media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
+    return StreamingResponse(
+        q.export_events(store, q.EventFilter(), format), media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="ledger-events.{format}"'},
+    )  # fmt: skip
+
+
+@router.get("/console/auditor/consistency.json")
+def auditor_consistency(request: Request) -> Response:
+    """The consistency report (as ``/v1/audit/consistency``) from the console session."""
+    allowed = _auditor(request)
+    if isinstance(allowed, Response):
+        return allowed
+    try:
+        with lists.reading(request) as store:
+            report = lists.consistency(store, runtime_of(request))
+    except LedgerError as exc:
+        return JSONResponse({"detail": str(exc)}, exc.http_status)
+    return JSONResponse(report.to_json())

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.console import lists
+from api.console import gates, lists
 from api.console.pages.rendering import act, page
 from chain.accounts import Principal
 from chain.errors import NotFound
@@ -26,7 +26,7 @@ def _bank_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
 
 @router.get("/console/bank")
 def bank_page(request: Request) -> Response:
-    return page(request, "bank.html", _bank_ctx)
+    return page(request, "bank.html", _bank_ctx, gate=gates.bank)
 
 
 @router.post("/console/bank/pledges/{financing_id}/{step}")
@@ -38,4 +38,5 @@ def bank_act(request: Request, financing_id: str, step: str) -> Response:
             return financing.release_pledge(runtime, user, financing_id)
         raise NotFound(f"no pledge step {step}")
 
-    return act(request, "bank.html", _bank_ctx, action, "/console/bank")
+    return act(request, "bank.html", _bank_ctx, action, "/console/bank",
+               gate=gates.bank)

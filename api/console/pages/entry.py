@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from api.console import i18n, lists, session
+from api.console import gates, i18n, lists, session
 from api.console.pages.rendering import (
     CONSOLE_DIR,
     HOME_BY_KIND,
@@ -67,7 +67,8 @@ def home(request: Request) -> Response:
         suffix = f"?lang={request.query_params['lang']}" if "lang" in request.query_params else ""
         return RedirectResponse(target + suffix, status_code=303)
     lang = i18n.lang_of(request)
-    return render(request, "home.html", lang, user, pages=HOME_BY_KIND)
+    pages = {kind: path for kind, path in HOME_BY_KIND.items() if gates.opens(user, path)}
+    return render(request, "home.html", lang, user, pages=pages)
 
 
 @router.get("/console/operations/{op_id}")

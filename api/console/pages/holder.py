@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from api.console import lists
-from api.console.pages.rendering import act, page
+from api.console import gates, lists, money, records
+from api.console.pages.rendering import act, page, ref_hash
 from chain.accounts import Principal
 from chain.runtime import LedgerRuntime
-from chain.service import approvals, assets
+from chain.service import approvals, assets, financing
 from chain.txpipe import Operation
 
 router = APIRouter(include_in_schema=False)
@@ -22,14 +22,17 @@ def _holder_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
     with lists.reading(request) as store:
         mine = lists.assets(store, holder=user.org_id)
         apps = lists.applications(store, holder=user.org_id)
-    operators = [o for o in runtime.accounts.list_orgs()
-                 if o.kind == "operator" and o.city_code == user.city_code]  # fmt: skip
-    return {"assets": mine, "applications": apps, "operators": operators}
+        pledges = lists.financings(store, holder=user.org_id)
+    city_orgs = [o for o in runtime.accounts.list_orgs() if o.city_code == user.city_code]
+    return {"assets": mine, "applications": apps, "pledges": pledges,
+            "operators": [o for o in city_orgs if o.kind == "operator"],
+            "banks": [o for o in city_orgs if o.kind == "bank"],
+            "scopes": records.scopes(runtime, apps)}  # fmt: skip
 
 
 @router.get("/console/holder")
 def holder_page(request: Request) -> Response:
-    return page(request, "holder.html", _holder_ctx)
+    return page(request, "holder.html", _holder_ctx, gate=gates.holder)
 
 
 @router.post("/console/holder/assets")
@@ -48,7 +51,8 @@ def holder_register(
         )  # fmt: skip
         return assets.register_asset(runtime, user, body).operation
 
-    return act(request, "holder.html", _holder_ctx, action, "/console/holder")
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
+               gate=gates.holder)
 
 
 @router.post("/console/holder/applications")
@@ -66,4 +70,24 @@ def holder_apply(
         )
         return approvals.apply_for_paid_use(runtime, user, asset_id, body).operation
 
-    return act(request, "holder.html", _holder_ctx, action, "/console/holder")
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
+               gate=gates.holder)
+
+
+@router.post("/console/holder/pledges")
+def holder_pledge(
+    request: Request,
+    asset_id: Annotated[str, Form()],
+    bank_org_id: Annotated[str, Form()],
+    amount_yuan: Annotated[str, Form()],
+    contract_ref: Annotated[str, Form()] = "",
+) -> Response:
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        body = financing.PledgeCreate(
+            bank_org_id=bank_org_id, amount_fen=money.fen_of_yuan(amount_yuan, "amount_yuan"),
+            contract_hash=ref_hash(contract_ref),
+        )  # fmt: skip
+        return financing.request_pledge(runtime, user, asset_id, body).operation
+
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
+               gate=gates.holder)  # fmt: skip

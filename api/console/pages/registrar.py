@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from api.console import lists
+from api.console import gates, lists, money
 from api.console.pages.rendering import act, chain_now, page, ref_hash
 from chain.accounts import Principal
 from chain.errors import ValidationFailed
@@ -39,23 +39,25 @@ def _registrar_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
 
 @router.get("/console/registrar")
 def registrar_page(request: Request) -> Response:
-    return page(request, "registrar.html", _registrar_ctx)
+    return page(request, "registrar.html", _registrar_ctx, gate=gates.registrar)
 
 
 @router.post("/console/registrar/assets/{asset_id}/valuation")
 def registrar_value(
     request: Request,
     asset_id: str,
-    value_yuan: Annotated[float, Form()],
+    value_yuan: Annotated[str, Form()],
     method_code: Annotated[int, Form()] = 1,
     report_ref: Annotated[str, Form()] = "",
 ) -> Response:
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
-        body = assets.ValuationIn(value_fen=round(value_yuan * 100), method_code=method_code,
+        body = assets.ValuationIn(value_fen=money.fen_of_yuan(value_yuan, "value_yuan"),
+                                  method_code=method_code,
                                   report_hash=ref_hash(report_ref))  # fmt: skip
         return assets.record_valuation(runtime, user, asset_id, body)
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+               gate=gates.registrar)
 
 
 @router.post("/console/registrar/assets/{asset_id}/compliance")
@@ -69,7 +71,8 @@ def registrar_review(
         body = assets.ComplianceIn(passed=passed == "yes", report_hash=ref_hash(report_ref))
         return assets.record_compliance(runtime, user, asset_id, body)
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+               gate=gates.registrar)
 
 
 @router.post("/console/registrar/assets/{asset_id}/certificate")
@@ -77,7 +80,8 @@ def registrar_certify(request: Request, asset_id: str) -> Response:
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return certificates.issue_certificate(runtime, user, asset_id).operation
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+               gate=gates.registrar)
 
 
 @router.post("/console/registrar/certificates/{certificate_id}/revocation")
@@ -92,7 +96,8 @@ def registrar_revoke(request: Request, certificate_id: str,
         body = certificates.RevocationIn(reason_code=ManualRevocationReason(reason_code))
         return certificates.revoke_certificate(runtime, user, certificate_id, body)
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+               gate=gates.registrar)
 
 
 @router.post("/console/registrar/recognitions")
@@ -100,7 +105,8 @@ def registrar_recognise(request: Request, certificate_id: Annotated[str, Form()]
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return certificates.recognise(runtime, user, certificate_id.strip())
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+               gate=gates.registrar)
 
 
 @router.post("/console/registrar/agreements")
@@ -109,7 +115,8 @@ def registrar_propose(request: Request, partner_org_id: Annotated[str, Form()]) 
         body = certificates.AgreementIn(partner_org_id=partner_org_id.strip())
         return certificates.propose_agreement(runtime, user, body).operation
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+               gate=gates.registrar)
 
 
 @router.post("/console/registrar/agreements/{agreement_id}/signature")
@@ -117,7 +124,8 @@ def registrar_sign(request: Request, agreement_id: str) -> Response:
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return certificates.accept_agreement(runtime, user, agreement_id)
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+               gate=gates.registrar)
 
 
 @router.post("/console/registrar/agreements/{agreement_id}/withdrawal")
@@ -125,4 +133,14 @@ def registrar_withdraw(request: Request, agreement_id: str) -> Response:
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return certificates.withdraw_agreement(runtime, user, agreement_id)
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar")
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+               gate=gates.registrar)
+
+
+@router.post("/console/registrar/certificates/{certificate_id}/renewal")
+def registrar_renew(request: Request, certificate_id: str) -> Response:
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        return certificates.renew_certificate(runtime, user, certificate_id)
+
+    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+               gate=gates.registrar)  # fmt: skip

@@ -4,7 +4,6 @@ write and follows its operation)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,9 +14,10 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from web3 import Web3
 
-from api.console import i18n, lists, session
+from api.console import i18n, lists, money, session
+from api.console.gates import Gate
+from api.console.names import Names, short
 from api.deps import get_runtime
-from chain import documents
 from chain.accounts import Principal
 from chain.errors import LedgerError
 from chain.inputs import validation_failed
@@ -37,21 +37,13 @@ HOME_BY_KIND = {
     "auditor": "/console/auditor",
     "competent_dept": "/console/review",
     "data_administration": "/console/review",
+    "operator": "/console/operator",
+    "merchant": "/console/merchant",
+    "exchange": "/console/exchange",
 }
+#: Rows a workbench list shows before linking to the full, paged list.
+PAGE_ROWS = 50
 Page = Callable[[LedgerRuntime, Principal, str, Request], dict[str, Any]]
-
-
-def yuan(fen: Any) -> str:
-    return documents.format_yuan(int(fen or 0))
-
-
-def date(ts: Any) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(int(ts or 0))) + " UTC" if ts else "-"
-
-
-def short(value: Any) -> str:
-    text = str(value or "")
-    return text if len(text) <= 14 else f"{text[:8]}…{text[-4:]}"
 
 
 def ref_hash(text: str) -> str:
@@ -74,12 +66,16 @@ def render(request: Request, name: str, lang: str, user: Principal | None,
         return i18n.t(lang, key, **values)
 
     base = {
-        "lang": lang, "t": tr, "user": user, "yuan": yuan, "date": date, "short": short,
+        "lang": lang, "t": tr, "user": user, "short": short, "percent": money.percent,
+        "plain_yuan": money.plain_yuan, "plain_percent": money.plain_percent,
+        "yuan": lambda fen: money.yuan(fen, lang), "date": lambda ts: money.beijing(ts, lang),
+        "names": Names(get_runtime(request)),
         "status_name": lambda s: i18n.status_name(lang, s),
         "kind_label": lambda k: i18n.kind_label(lang, k),
         "revocation_label": lambda code: i18n.revocation_label(lang, code),
         "home": HOME_BY_KIND.get(user.org_kind, "/console") if user else "/console",
         "path": request.url.path, "error": None, "notice": None,
+        "writable": bool(user and user.can_write()), "page_rows": PAGE_ROWS,
     }  # fmt: skip
     base.update(ctx)
     response = templates.TemplateResponse(request, name, base, status_code=status_code)
@@ -100,17 +96,30 @@ def op_redirect(op: Operation, next_path: str) -> RedirectResponse:
     return RedirectResponse(f"/console/operations/{op.id}?next={next_path}", status_code=303)
 
 
-def page(request: Request, template: str, build: Page, *, error: str | None = None,
-         status_code: int = 200) -> Response:  # fmt: skip
+def denied(request: Request, lang: str, user: Principal, exc: LedgerError) -> HTMLResponse:
+    """A page that cannot be shown (not allowed, not found, the chain away): the sentence
+    and the way home, none of its data."""
+    return render(request, "denied.html", lang, user, exc.http_status,
+                  error=i18n.error_sentence(lang, exc), problem=exc.http_status)  # fmt: skip
+
+
+def page(request: Request, template: str, build: Page, *, gate: Gate | None = None,
+         error: str | None = None, status_code: int = 200) -> Response:  # fmt: skip
+    """A page built by ``build`` for a user ``gate`` lets through (403 otherwise)."""
     runtime = runtime_of(request)
     lang = i18n.lang_of(request)
     user = session.principal_of(runtime, request)
     if user is None:
         return login_redirect()
     try:
+        if gate is not None:
+            gate(user)
+    except LedgerError as exc:
+        return denied(request, lang, user, exc)
+    try:
         ctx = build(runtime, user, lang, request)
     except LedgerError as exc:
-        ctx, error, status_code = {}, i18n.error_sentence(lang, exc), exc.http_status
+        return denied(request, lang, user, exc)
     lag = lists.lag_of(request, runtime)
     return render(request, template, lang, user, status_code, error=error, lag=lag, **ctx)
 
@@ -118,8 +127,10 @@ def page(request: Request, template: str, build: Page, *, error: str | None = No
 Action = Callable[[LedgerRuntime, Principal], Operation]
 
 
-def act(request: Request, template: str, build: Page, action: Action, back: str) -> Response:
-    """Run a write; on success follow its operation, on error show the page with a sentence."""
+def act(request: Request, template: str, build: Page, action: Action, back: str, *,
+        gate: Gate | None = None) -> Response:  # fmt: skip
+    """Run a write (the service function decides who may, as for the API); on success
+    follow its operation, on error show the page (if ``gate`` opens it) with a sentence."""
     runtime = runtime_of(request)
     user = session.principal_of(runtime, request)
     if user is None:
@@ -131,9 +142,19 @@ def act(request: Request, template: str, build: Page, action: Action, back: str)
             raise validation_failed(invalid) from invalid
     except LedgerError as exc:
         lang = i18n.lang_of(request)
-        return page(request, template, build, error=i18n.error_sentence(lang, exc),
+        if gate is not None and not _passes(gate, user):
+            return denied(request, lang, user, exc)  # the action's answer, not the page's
+        return page(request, template, build, gate=gate, error=i18n.error_sentence(lang, exc),
                     status_code=exc.http_status)  # fmt: skip
     return op_redirect(op, back)
+
+
+def _passes(gate: Gate, user: Principal) -> bool:
+    try:
+        gate(user)
+    except LedgerError:
+        return False
+    return True
 
 
 def chain_now(runtime: LedgerRuntime) -> int:

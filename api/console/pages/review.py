@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from api.console import lists
+from api.console import gates, lists, records
 from api.console.pages.rendering import act, decision, page
 from chain.accounts import Principal
 from chain.runtime import LedgerRuntime
@@ -28,12 +28,13 @@ def _review_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
             and not (a.competent_approved if competent else a.data_admin_approved)]  # fmt: skip
     waiting = {a.application_id for a in mine}
     others = [a for a in apps if a.application_id not in waiting]
-    return {"awaiting": mine, "others": others, "competent": competent}
+    return {"awaiting": mine, "others": others, "competent": competent,
+            "scopes": records.scopes(runtime, apps)}  # fmt: skip
 
 
 @router.get("/console/review")
 def review_page(request: Request) -> Response:
-    return page(request, "review.html", _review_ctx)
+    return page(request, "review.html", _review_ctx, gate=gates.review)
 
 
 @router.post("/console/review/applications/{application_id}/review")
@@ -44,4 +45,5 @@ def review_decide(
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return approvals.review_paid_use(runtime, user, application_id, decision(approve, reason))
 
-    return act(request, "review.html", _review_ctx, action, "/console/review")
+    return act(request, "review.html", _review_ctx, action, "/console/review",
+               gate=gates.review)
