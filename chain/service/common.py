@@ -8,22 +8,20 @@ city or role it needs) and then lets the contract judge (a revert is a
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from eth_abi.abi import encode
 from pydantic import AfterValidator, Field
-from web3 import Web3
 
 from chain.accounts import CONSORTIUM, Principal
+from chain.bindings import enums, ids
+from chain.bindings.contracts import REGISTRY
 from chain.commitments import check_document
-from chain.errors import NotAuthorised, NotFound, ValidationFailed, register_revert_status
+from chain.errors import NotAuthorised, NotFound, ValidationFailed
 from chain.runtime import LedgerRuntime
 from chain.txpipe import Operation
 
-REGISTRY = "AssetRegistry"
-ZERO32 = "0x" + "00" * 32
+ZERO32 = ids.ZERO32
 UINT128 = 2**128
 UINT32 = 2**32
 BYTES32_PATTERN = r"^0x[0-9a-fA-F]{64}$"
@@ -44,48 +42,18 @@ Uint32 = Annotated[int, Field(ge=0, lt=UINT32)]
 #: Unicode, nested at most MAX_DOCUMENT_DEPTH deep.
 JsonDocument = Annotated[dict[str, Any], AfterValidator(check_document)]
 
-#: Gateway organisation kinds -> ILedgerDirectory.OrgKind.
-KIND_CODES: dict[str, int] = {
-    "registrar": 1,
-    "holder": 2,
-    "competent_dept": 3,
-    "data_administration": 4,
-    "finance_dept": 5,
-    "operator": 6,
-    "merchant": 7,
-    "exchange": 8,
-    "bank": 9,
-    "auditor": 10,
-}
-KIND_NAMES: dict[int, str] = {v: k for k, v in KIND_CODES.items()}
-ASSET_STATUSES = ("None", "Registered", "InNotice", "Certified", "Disposed", "Deregistered")
-COMPLIANCE_RESULTS = ("None", "Passed", "Failed")
-REGISTRATION_KINDS = ("Initial", "Change", "Correction", "Deregistration")
-CERTIFICATE_STATUSES = ("Unknown", "Active", "Revoked", "Expired", "Superseded")
-OBJECTION_STATUSES = ("None", "Open", "Upheld", "Dismissed")
-APPLICATION_STATUSES = ("None", "Applied", "Approved", "Rejected")
-AGREEMENT_STATUSES = ("None", "Proposed", "Active", "Withdrawn")
-FINANCING_KINDS = ("Pledge", "CreditLine", "EquityContribution")
-FINANCING_STATUSES = ("None", "Requested", "Active", "Released", "Recorded")
-
-
-#: HTTP status of registry errors whose names do not say it (others follow chain.errors)
-REVERT_STATUSES: dict[str, int] = {
-    **dict.fromkeys(
-        ("NotOrgOfKind", "KindNotAllowed", "NotOrgManager", "NotHolder", "NotCounterparty",
-         "NotConsortiumAdmin", "SelfRecognition", "AccountNotLive", "OrgInactive"),
-        403,
-    ),
-    **dict.fromkeys(
-        ("NoticeWindowOpen", "NoticeWindowClosed", "ObjectionsOpen", "ObjectionNotOpen",
-         "OwnershipDisputed", "NoDispute", "ReviewsIncomplete", "BatchComplete", "AccountInUse",
-         "NotRecognised", "NotCurrentCertificate", "CertificateNotActive", "AssetPledged",
-         "RegistrarExists", "OrgExists"),
-        409,
-    ),
-}
-for _name, _status in REVERT_STATUSES.items():
-    register_revert_status(_name, _status)
+#: Statuses and kinds by enum value (from the one bindings package).
+KIND_CODES = enums.KIND_CODES
+KIND_NAMES = enums.KIND_NAMES
+ASSET_STATUSES = enums.ASSET_STATUSES
+COMPLIANCE_RESULTS = enums.COMPLIANCE_RESULTS
+REGISTRATION_KINDS = enums.REGISTRATION_KINDS
+CERTIFICATE_STATUSES = enums.CERTIFICATE_STATUSES
+OBJECTION_STATUSES = enums.OBJECTION_STATUSES
+APPLICATION_STATUSES = enums.APPLICATION_STATUSES
+AGREEMENT_STATUSES = enums.AGREEMENT_STATUSES
+FINANCING_KINDS = enums.FINANCING_KINDS
+FINANCING_STATUSES = enums.FINANCING_STATUSES
 
 
 @dataclass(frozen=True)
@@ -101,85 +69,31 @@ class Created:
 
 
 def hex32(value: bytes | str) -> str:
-    if isinstance(value, bytes | bytearray):
-        if len(value) != 32:
-            raise ValueError("expected 32 bytes")
-        return "0x" + bytes(value).hex()
-    text = value.lower()
-    if not text.startswith("0x"):
-        text = "0x" + text
-    if not _BYTES32.match(text):
+    """A 32-byte id as 0x hex (:class:`ValidationFailed` when it is not one)."""
+    try:
+        return ids.hex32(value)
+    except ids.BadId as exc:
         raise ValidationFailed(
-            f"{value!r} is not a 0x-prefixed 32-byte hex string",
+            str(exc),
             errors=[{"loc": ["id"], "msg": "expected 0x + 64 hex digits", "type": "value_error"}],
-        )
-    return text
+        ) from exc
 
 
 def b32(value: str | bytes) -> bytes:
     return bytes.fromhex(hex32(value)[2:])
 
 
-def keccak_abi(types: Sequence[str], values: Sequence[Any]) -> bytes:
-    """keccak256(abi.encode(...)), as the contract derives its ids."""
-    return bytes(Web3.keccak(encode(list(types), list(values))))
-
-
-def name_hash(name: str) -> bytes:
-    return bytes(Web3.keccak(text=name))
-
-
-def org_id_for(kind: str, city: int, name: str) -> str:
-    """keccak256(abi.encode(uint8 kind, uint32 city, bytes32 keccak256(name)))."""
-    values = [KIND_CODES[kind], city, name_hash(name)]
-    return hex32(keccak_abi(["uint8", "uint32", "bytes32"], values))
-
-
-def asset_id_for(holder_org_id: str, domain_code: int, catalogue_hash: str | bytes) -> str:
-    return hex32(
-        keccak_abi(
-            ["bytes32", "uint32", "bytes32"], [b32(holder_org_id), domain_code, b32(catalogue_hash)]
-        )
-    )
-
-
-def batch_id_for(holder_org_id: str, root: bytes) -> str:
-    return hex32(keccak_abi(["bytes32", "bytes32"], [b32(holder_org_id), root]))
-
-
-def objection_id_for(asset_id: str, objector_org_id: str, reason_hash: str) -> str:
-    return hex32(
-        keccak_abi(["bytes32"] * 3, [b32(asset_id), b32(objector_org_id), b32(reason_hash)])
-    )
-
-
-def certificate_id_for(registrar_org_id: str, asset_id: str, nonce: int) -> str:
-    return hex32(
-        keccak_abi(["bytes32", "bytes32", "uint256"], [b32(registrar_org_id), b32(asset_id), nonce])
-    )
-
-
-def application_id_for(holder: str, asset_id: str, scope_hash: str, nonce: int) -> str:
-    return hex32(
-        keccak_abi(
-            ["bytes32", "bytes32", "bytes32", "uint256"],
-            [b32(holder), b32(asset_id), b32(scope_hash), nonce],
-        )
-    )
-
-
-def financing_id_for(asset_id: str, counterparty: str, kind: int, nonce: int) -> str:
-    return hex32(
-        keccak_abi(
-            ["bytes32", "bytes32", "uint8", "uint256"],
-            [b32(asset_id), b32(counterparty), kind, nonce],
-        )
-    )
-
-
-def agreement_id_for(a: str, b: str) -> str:
-    low, high = sorted([b32(a), b32(b)])
-    return hex32(keccak_abi(["bytes32", "bytes32"], [low, high]))
+keccak_abi = ids.keccak_abi
+name_hash = ids.name_hash
+org_id_for = ids.org_id_for
+asset_id_for = ids.asset_id_for
+batch_id_for = ids.batch_id_for
+objection_id_for = ids.objection_id_for
+certificate_id_for = ids.certificate_id_for
+application_id_for = ids.application_id_for
+financing_id_for = ids.financing_id_for
+agreement_id_for = ids.agreement_id_for
+proposal_id_for = ids.proposal_id_for
 
 
 # -- authorisation ---------------------------------------------------------------------
