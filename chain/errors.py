@@ -225,6 +225,14 @@ class ContractRevert(LedgerError):
         if detail is None:
             shown = ", ".join(f"{k}={v}" for k, v in self.args_by_name.items())
             detail = f"the contract reverted with {name}({shown})"
+            if name == "AssetNotUsable" and "part" in self.args_by_name:
+                from chain.bindings.enums import Usability, usability_words
+
+                part = int(self.args_by_name["part"])
+                detail = (
+                    f"asset {self.args_by_name.get('assetId')} is not usable: "
+                    f"{usability_words(part)} ({Usability.name_of(part)})"
+                )
         super().__init__(detail)
 
     @property

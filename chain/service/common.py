@@ -12,12 +12,23 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
+from web3.exceptions import ContractLogicError
 
 from chain.accounts import CONSORTIUM, Principal
-from chain.bindings import enums, ids
-from chain.bindings.contracts import REGISTRY
+from chain.bindings import enums, ids, structs
+from chain.bindings.contracts import DIRECTORY as DIRECTORY
+from chain.bindings.contracts import REGISTRY as REGISTRY
+from chain.bindings.contracts import SPLIT as SPLIT
+from chain.bindings.contracts import USE_AND_FINANCE as USE_AND_FINANCE
+from chain.bindings.contracts import VERIFIER as VERIFIER
 from chain.commitments import check_document
-from chain.errors import NotAuthorised, NotFound, ValidationFailed
+from chain.errors import (
+    ContractRevert,
+    NotAuthorised,
+    NotFound,
+    ValidationFailed,
+    revert_from_exception,
+)
 from chain.runtime import LedgerRuntime
 from chain.txpipe import Operation
 
@@ -145,14 +156,16 @@ def submit(
     function: str,
     args: list[Any],
     *,
+    contract: str = REGISTRY,
     idempotency_key: str | None = None,
     request_hash: str | None = None,
     org_id: str | None = None,
 ) -> Operation:
-    """Write ``AssetRegistry.function(*args)`` signed by the caller's organisation."""
+    """Write ``contract.function(*args)`` (the registry unless named) signed by the
+    caller's organisation."""
     return runtime.submit(
         org_id or principal.org_id,
-        REGISTRY,
+        contract,
         function,
         args,
         caller=principal.user_id,
@@ -161,35 +174,45 @@ def submit(
     )
 
 
-def view(runtime: LedgerRuntime, function: str, *args: Any) -> Any:
-    return runtime.contract(REGISTRY).functions[function](*args).call()
+def simulate(
+    runtime: LedgerRuntime, org_id: str, contract: str, function: str, args: list[Any]
+) -> Any:
+    """What ``contract.function(*args)`` returns when the org's signer calls it now (the id
+    a write is about to create, for ids made from a counter no view exposes)."""
+    signer = runtime.signer_for_org(org_id)
+    try:
+        return runtime.contract(contract).functions[function](*args).call({"from": signer.address})
+    except ContractLogicError as exc:  # a refusal: the contract's error, as submit raises it
+        abis = [runtime.contract(n).abi for n in runtime.deployment.contracts]
+        raise revert_from_exception(exc, abis) from exc
 
 
-def struct(runtime: LedgerRuntime, function: str, *args: Any) -> dict[str, Any]:
+def view(runtime: LedgerRuntime, function: str, *args: Any, contract: str = REGISTRY) -> Any:
+    return runtime.contract(contract).functions[function](*args).call()
+
+
+def read(runtime: LedgerRuntime, function: str, *args: Any, contract: str = REGISTRY) -> Any:
+    """A view's outputs by name (structs as dicts, bytes as 0x hex)."""
+    return structs.read(runtime.contract(contract), function, *args)
+
+
+def struct(
+    runtime: LedgerRuntime, function: str, *args: Any, contract: str = REGISTRY
+) -> dict[str, Any]:
     """A view returning one struct, members named after the ABI components."""
-    contract = runtime.contract(REGISTRY)
-    abi = next(
-        item
-        for item in contract.abi
-        if item.get("type") == "function" and item.get("name") == function
-    )
-    components = abi["outputs"][0]["components"]  # type: ignore[typeddict-item]
-    value = contract.functions[function](*args).call()
-    return {c["name"]: _plain(v) for c, v in zip(components, value, strict=True)}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    return value
+    return structs.read_struct(runtime.contract(contract), function, *args)
 
 
 def chain_asset(runtime: LedgerRuntime, asset_id: str) -> dict[str, Any]:
-    """The on-chain asset record; :class:`NotFound` when it is not registered."""
-    record = struct(runtime, "asset", b32(asset_id))
-    if int(record["registeredAt"]) == 0:
+    """The asset as the registry holds it: ``holderOrgId`` and ``city`` (``holderOf``)
+    and its state (``assetState``: status, nonce, current certificate...).
+    :class:`NotFound` when it is not registered."""
+    aid = b32(asset_id)
+    holder = read(runtime, "holderOf", aid)
+    if int(str(holder["holderOrgId"]), 16) == 0:
         raise NotFound(f"no asset {hex32(asset_id)} on chain")
-    return record
+    state = struct(runtime, "assetState", aid)
+    return {"holderOrgId": str(holder["holderOrgId"]), "city": int(holder["city"]), **state}
 
 
 def chain_certificate(runtime: LedgerRuntime, certificate_id: str) -> dict[str, Any]:
@@ -197,6 +220,46 @@ def chain_certificate(runtime: LedgerRuntime, certificate_id: str) -> dict[str, 
     if int(record["issuedAt"]) == 0:
         raise NotFound(f"no certificate {hex32(certificate_id)} on chain")
     return record
+
+
+def chain_org(runtime: LedgerRuntime, org_id: str) -> dict[str, Any]:
+    """The directory's record of an organisation (kind 0 when unknown)."""
+    return struct(runtime, "org", b32(org_id), contract=DIRECTORY)
+
+
+def usability(runtime: LedgerRuntime, asset_id: str) -> enums.Usability:
+    part, _ = view(runtime, "usability", b32(asset_id))
+    return enums.Usability(int(part))
+
+
+def require_usable(runtime: LedgerRuntime, asset_id: str, action: str) -> None:
+    """Refuse early, as the contract would, when the asset is not usable: the problem's
+    code is ``AssetNotUsable`` and its detail names the failing part in words."""
+    part = usability(runtime, asset_id)
+    if part != enums.Usability.Usable:
+        raise asset_not_usable(asset_id, part, action)
+
+
+def asset_not_usable(asset_id: str, part: int, action: str | None = None) -> ContractRevert:
+    """``AssetNotUsable(assetId, part)`` with the part in words (and by name)."""
+    words = enums.usability_words(part)
+    doing = f"{action}: " if action else ""
+    return ContractRevert(
+        "AssetNotUsable",
+        {"assetId": b32(asset_id), "part": int(part)},
+        detail=f"{doing}asset {hex32(asset_id)} is not usable: {words} "
+        f"({enums.Usability.name_of(part)})",
+    )
+
+
+def created_id(op: Operation, arg: str, predicted: str) -> str:
+    """The id a write created: from its event once mined (an idempotent replay), else the
+    one predicted before it was sent."""
+    for event in op.events or []:
+        args = event.get("args", {}) if isinstance(event, dict) else {}
+        if arg in args:
+            return hex32(str(args[arg]))
+    return predicted
 
 
 def sub_key(key: str | None, part: str) -> str | None:
