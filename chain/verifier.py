@@ -1,8 +1,12 @@
 """Verify a portable certificate document with nothing but an RPC endpoint and the registry.
 
 No gateway, no database: every fact comes from the document itself and from views of the
-AssetRegistry contract on the chain the caller connects to. The verdict lists every check
-with a stable code, whether it passed, and a sentence saying why::
+v2 contracts on the chain the caller connects to: the AssetRegistryV2 the document names
+as its EIP-712 verifying contract and, when its address is known, the CertificateVerifier
+deployed with it (one eth_call for ``verify`` and one for ``verifyCertificateSignature``;
+without it the same views of the registry, the OrgDirectory and UseAndFinance are read one
+by one). The verdict lists every check with a stable code, whether it passed, and a
+sentence saying why::
 
     format               the document parses as data-asset-certificate/v1
     types                the EIP-712 types are exactly the certificate schema
@@ -14,10 +18,16 @@ with a stable code, whether it passed, and a sentence saying why::
     fields               all signed fields equal the on-chain certificate
     signature_canonical  65 bytes, v in {27, 28}, low s (malleated signatures rejected)
     signature            the signature recovers to the document's signer (eth-account)
-    contract_signature   the registry's verifyCertificateSignature agrees
+    contract_signature   verifyCertificateSignature agrees (digest, low s, issuer key live
+                         at issue time and not compromised as of it)
     signer_registrar     the signer is a signing account of the issuing registrar that
-                         was valid at the issue time (current or former key)
-    status               Active; otherwise Revoked (reason code), Expired, Superseded by
+                         was valid at the issue time (current or former key) and not
+                         marked compromised as of a time at or before it
+    status               Active; otherwise Revoked (reason code; re-issued as), Expired,
+                         Superseded by
+    registrar_active     the issuing registrar is not suspended by governance
+    dispute              no ownership dispute is recorded on the asset
+    usable               (active certificates) the asset is usable, else the failing part
     recognised           recognition by the verifying org (only when one is named)
 
 ``valid`` is true exactly when every listed check passed.

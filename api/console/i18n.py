@@ -469,6 +469,10 @@ EVENT_LABELS_ZH: dict[str, str] = {
     "PledgeConfirmed": "质押确认", "PledgeReleased": "质押解除",
     "CreditLineRecorded": "授信登记", "EquityContributed": "作价入股",
     "DisposalRequested": "申请处置", "AssetDisposed": "资产处置",
+    "ReturnedToRegistered": "退回登记", "Certified": "登记完成",
+    "CertificateSuspended": "证书暂停", "PaidUseCancelled": "撤回有偿使用申请",
+    "PaidUseExpired": "有偿使用申请过期", "PaidUseOperatorSet": "运营单位变更",
+    "PledgeCancelled": "撤回质押申请", "PledgeExpired": "质押申请过期",
 }  # fmt: skip
 
 
