@@ -35,7 +35,7 @@ _V1_INDEXER_TABLES = (
 
 def _recognitions(org_key: str) -> None:
     """idx_recognitions keyed by (certificate, ``org_key``)."""
-    columns = [
+    columns: list[sa.schema.SchemaItem] = [
         sa.Column("certificate_id", sa.String(length=66), nullable=False),
         sa.Column("org_id", sa.String(length=66), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
