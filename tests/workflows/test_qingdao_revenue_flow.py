@@ -170,24 +170,28 @@ def test_qingdao_flow_with_revenue_settles_exact_shares_until_disposal(
     store = w.client.app.state.indexer_store
     with store() as session, session.begin():  # a quiet edit of one indexed payment
         row = session.get(PaymentRow, off_id.lower())
-        assert row is not None and int(row.operator_share) == 90_000 * YUAN
-        row.operator_share = int(row.operator_share) + 1
+        assert row is not None and int(row.operator_share) == 90_000 * YUAN and row.remitted
+        share = int(row.treasury_share)
+        row.remitted = False  # the store now claims the treasury share is still owed
     try:
         audit = w.client.get("/v1/audit/consistency", headers=w.auth("auditor")).json()
         assert audit["consistent"] is False
-        assert audit["differences"] == [{
-            "kind": "payment_totals", "id": asset_id, "field": "operator_total",
-            "store": 606_000 * YUAN + 1, "chain": 606_000 * YUAN,
+        assert share > 0 and audit["differences"] == [{
+            "kind": "payment_status", "id": off_id.lower(),
+            "store": "offchain_outstanding", "chain": "offchain_remitted",
+        }, {
+            "kind": "payment_totals", "id": asset_id, "field": "outstanding",
+            "store": share, "chain": 0,
         }, {
             "kind": "row", "change": "changed", "table": "idx_payments",
             "key": {"payment_id": off_id.lower()}, "id": off_id.lower(),
-            "field": "operator_share", "store": 90_000 * YUAN + 1, "chain": 90_000 * YUAN,
+            "field": "remitted", "store": False, "chain": True,
         }]  # fmt: skip
     finally:
         with store() as session, session.begin():
             row = session.get(PaymentRow, off_id.lower())
             assert row is not None
-            row.operator_share = int(row.operator_share) - 1
+            row.remitted = True
     audit = w.client.get("/v1/audit/consistency", headers=w.auth("auditor")).json()
     assert audit["consistent"] is True
     # an indexed event edited (9,000,000 fen -> 900,000), another deleted: both are named
