@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from eth_abi.abi import decode
 from pydantic import AfterValidator, Field
-from web3.exceptions import ContractLogicError
 
+from chain import errors
 from chain.accounts import CONSORTIUM, Principal
 from chain.bindings import enums, ids, structs
 from chain.bindings.contracts import DIRECTORY as DIRECTORY
@@ -31,6 +32,7 @@ from chain.errors import (
 )
 from chain.runtime import LedgerRuntime
 from chain.txpipe import Operation
+from chain.txpipe.rpc import RevertError
 
 ZERO32 = ids.ZERO32
 UINT128 = 2**128
@@ -180,11 +182,20 @@ def simulate(
     """What ``contract.function(*args)`` returns when the org's signer calls it now (the id
     a write is about to create, for ids made from a counter no view exposes)."""
     signer = runtime.signer_for_org(org_id)
+    handle = runtime.contract(contract)
+    data = handle.encode_abi(function, args=args)
+    outputs = structs.function_abi(handle, function)["outputs"]
+    abis = [runtime.contract(n).abi for n in runtime.deployment.contracts]
     try:
-        return runtime.contract(contract).functions[function](*args).call({"from": signer.address})
-    except ContractLogicError as exc:  # a refusal: the contract's error, as submit raises it
-        abis = [runtime.contract(n).abi for n in runtime.deployment.contracts]
+        raw = runtime.txpipe.rpc.call({"from": signer.address, "to": handle.address, "data": data})
+    except RevertError as exc:  # a refusal: the contract's error, as submit raises it
         raise revert_from_exception(exc, abis) from exc
+    except Exception as exc:  # the in-process chain raises its own TransactionFailed
+        if "revert" in str(exc).lower():
+            raise revert_from_exception(exc, abis) from exc
+        raise
+    values = decode([errors.abi_type(o) for o in outputs], raw)
+    return values[0] if len(values) == 1 else values
 
 
 def view(runtime: LedgerRuntime, function: str, *args: Any, contract: str = REGISTRY) -> Any:

@@ -342,13 +342,8 @@ def _require_admin(principal: Principal, action: str) -> None:
 
 
 def _may_manage(principal: Principal, org: Organisation) -> bool:
-    if principal.role != "admin":
-        return False
-    if principal.org_id == org.org_id:
-        return True
-    if org.kind == "registrar":
-        return principal.is_consortium_admin
-    return principal.org_kind == "registrar" and principal.city_code == org.city_code
+    """An organisation's keys change only with its own consent: its own admin asks."""
+    return principal.role == "admin" and principal.org_id == org.org_id
 
 
 def rotate_key(
@@ -369,8 +364,8 @@ def rotate_key(
     org = runtime.accounts.get_org(hex32(org_id))
     if not _may_manage(principal, org):
         raise NotAuthorised(
-            f"rotating the key of {org.org_id} is done by an admin of that organisation (the "
-            "organisation consents to its own keys; a registrar never changes another "
+            f"rotating the key of {org.org_id} is done by an admin of that organisation itself "
+            "(an organisation consents to its own keys; a registrar never changes another "
             "organisation's keys)"
         )
     if org.org_id == CONSORTIUM_ORG_ID:

@@ -846,7 +846,7 @@ def _payment(runtime: LedgerRuntime, log: Any, status: PaymentStatus) -> Payment
         amount=int(a["amount"]),
         operator_share=int(a["operatorShare"]),
         treasury_share=int(a["treasuryShare"]),
-        remitted=status == PaymentStatus.OffchainRemitted,
+        remitted=status in (PaymentStatus.Settled, PaymentStatus.OffchainRemitted),
         external_ref=hex32(a["externalRef"] if onchain else a["bankRef"]),
         remittance_ref=remittance,
     )
