@@ -118,7 +118,10 @@ def payment_context(runtime: LedgerRuntime, asset_id: str) -> PaymentContextOut:
     return PaymentContextOut(
         exists=part != Usability.UnknownAsset, city=int(city),
         holder_org_id=hex32(bytes(holder)), operator_org_id=operator_id,
-        paid_use_approved=operator_id != ZERO32, disposed=part == Usability.Disposed,
+        # a disposed or deregistered asset's approval ended with it (terminal states)
+        paid_use_approved=operator_id != ZERO32
+        and part not in (Usability.Disposed, Usability.Deregistered),
+        disposed=part == Usability.Disposed,
         usability=Usability.name_of(part), usable=part == Usability.Usable,
         usability_text=usability_words(part),
     )  # fmt: skip
