@@ -38,7 +38,7 @@ from web3 import Web3
 from web3.contract import Contract
 
 from chain import artifacts
-from chain.bindings.contracts import REGISTRY
+from chain.bindings.contracts import DIRECTORY, REGISTRY
 from chain.bindings.enums import CERTIFICATE_STATUSES as _STATUS_NAMES
 from chain.bindings.enums import REGISTRATION_KINDS as _KIND_NAMES
 from chain.bindings.enums import USABILITY as _USABILITY_NAMES
@@ -504,7 +504,7 @@ def asset_facts(registry: Contract, asset_id: bytes | str) -> dict[str, Any]:
 def directory_contract(registry: Contract) -> Contract:
     """The OrgDirectory the registry reads (organisations, keys, registrars' standing)."""
     address = Web3.to_checksum_address(registry.functions.directory().call())
-    return registry.w3.eth.contract(address=address, abi=artifacts.load("OrgDirectory").abi)
+    return registry.w3.eth.contract(address=address, abi=artifacts.load(DIRECTORY).abi)
 
 
 def load_view(
