@@ -23,6 +23,7 @@ from chain.service.common import (
     AGREEMENT_STATUSES,
     DIRECTORY,
     REGISTRY,
+    VERIFIER,
     Bytes32,
     Created,
     JsonDocument,
@@ -392,7 +393,8 @@ def verify_document(runtime: LedgerRuntime, body: VerifyIn) -> verifier.Verdict:
     """Verify a signed document against this chain's registry (anyone, no key)."""
     try:
         return verifier.verify_document(
-            runtime.w3, runtime.deployment.address(REGISTRY), body.document, body.by_org_id
+            runtime.w3, runtime.deployment.address(REGISTRY), body.document, body.by_org_id,
+            verifier_address=runtime.deployment.address(VERIFIER),
         )
     except verifier.VerificationUnavailable as exc:
         raise ChainUnavailable(str(exc)) from exc
