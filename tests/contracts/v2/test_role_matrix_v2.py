@@ -140,7 +140,7 @@ def _to_notice(led: Ledger, label: str) -> bytes:
 
 
 def _state(led: Ledger) -> dict[str, Any]:
-    from tests.contracts.registry.merkle import StandardMerkleTree
+    from tests.contracts.merkle import StandardMerkleTree
 
     s: dict[str, Any] = {}
     for label in ("A", "B", "I", "RV", "P"):
