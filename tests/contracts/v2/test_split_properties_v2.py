@@ -8,16 +8,14 @@ to 2**128, amounts exactly on, just below and just above bounds. `make test` run
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from eth_tester import EthereumTester, PyEVMBackend
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from collections.abc import Iterator
-from dataclasses import dataclass
-
-from eth_tester import EthereumTester, PyEVMBackend
 from web3 import Web3
 from web3.contract import Contract
 from web3.providers.eth_tester import EthereumTesterProvider
