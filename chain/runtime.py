@@ -209,6 +209,18 @@ class LedgerRuntime:
     def token(self) -> Contract:
         return self.contract(TEST_TOKEN)
 
+    def settlement_token(self) -> Contract:
+        """The split's settlement token (the test token's ABI covers ERC-20), built once."""
+        key = "settlement-token"
+        cached = self._contracts.get(key)
+        if cached is None:
+            address = self.split.functions.settlementToken().call()
+            cached = self.w3.eth.contract(
+                address=Web3.to_checksum_address(address), abi=load(TEST_TOKEN).abi
+            )
+            self._contracts[key] = cached
+        return cached
+
     def signer_for_org(self, org_id: str) -> LocalAccount:
         """The unlocked signing account of an organisation known to this gateway."""
         org = self.accounts.get_org(org_id)

@@ -301,13 +301,9 @@ def _split(runtime: LedgerRuntime) -> Contract:
 
 
 def token_contract(runtime: LedgerRuntime) -> Contract:
-    """The settlement token (the test token's ABI covers ERC-20 and its mint)."""
-    from chain.artifacts import load
-
-    address = _call(runtime, _split(runtime), "settlementToken")
-    return runtime.w3.eth.contract(
-        address=Web3.to_checksum_address(address), abi=load(TEST_TOKEN).abi
-    )
+    """The settlement token (the test token's ABI covers ERC-20 and its mint); its handle
+    is built once per runtime."""
+    return runtime.settlement_token()
 
 
 def _payment_context(runtime: LedgerRuntime, asset_id: bytes) -> PaymentContext:
