@@ -102,10 +102,31 @@ def _row(obj: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- assets
 
 
-def asset_dict(row: AssetRow) -> dict[str, Any]:
+def asset_usability(row: AssetRow, now: int) -> str:
+    """The first failing part of "usable" as ``AssetRegistryV2.usability`` names it at ``now``
+    (certified, current certificate neither revoked nor expired, not disputed)."""
+    if row.status == "none":
+        return "unknown_asset"
+    if row.status in ("disposed", "deregistered"):
+        return row.status
+    if row.status != "certified":
+        return "not_certified"
+    if row.certificate_revoked:
+        return "certificate_revoked"
+    if now >= row.certificate_valid_until:
+        return "certificate_expired"
+    if row.disputed:
+        return "disputed"
+    return "usable"
+
+
+def asset_dict(row: AssetRow, now: int | None = None) -> dict[str, Any]:
     data = _row(row)
     data["value_fen"] = int(row.value_fen)
     data["pledged"] = row.pledge_id != ZERO
+    if now is not None:
+        data["usability"] = asset_usability(row, now)
+        data["usable"] = data["usability"] == "usable"
     return data
 
 
@@ -132,7 +153,10 @@ def list_assets(
         stmt = stmt.where(AssetRow.operator_org_id == operator.lower())
     if q:
         stmt = stmt.where(_asset_text(q))
-    return _page(session, stmt, AssetRow, AssetRow.asset_id, cursor, limit, asset_dict)
+    now = indexed_time(session)
+    return _page(
+        session, stmt, AssetRow, AssetRow.asset_id, cursor, limit, lambda r: asset_dict(r, now)
+    )
 
 
 def _asset_text(q: str) -> ColumnElement[bool]:
@@ -177,7 +201,7 @@ def get_asset(session: Session, asset_id: str) -> dict[str, Any] | None:
     row = session.get(AssetRow, asset_id.lower())
     if row is None:
         return None
-    data = asset_dict(row)
+    data = asset_dict(row, indexed_time(session))
     data["certificates"] = list(
         session.scalars(
             select(CertificateRow.certificate_id)
@@ -212,6 +236,7 @@ def certificate_dict(row: CertificateRow, now: int) -> dict[str, Any]:
     data["issuer_org_id"] = row.registrar_org_id
     data["status"] = effective_status(row, now)
     data["replaced_by"] = None if row.replaced_by == ZERO else row.replaced_by
+    data["supersedes"] = None if row.supersedes == ZERO else row.supersedes
     return data
 
 
@@ -274,7 +299,7 @@ def get_certificate(session: Session, cert_id: str) -> dict[str, Any] | None:
         session.scalars(
             select(RecognitionRow.org_id)
             .where(RecognitionRow.certificate_id == row.certificate_id, RecognitionRow.active)
-            .order_by(RecognitionRow.recognised_block, RecognitionRow.org_id)
+            .order_by(RecognitionRow.recognised_block, RecognitionRow.org_index)
         )
     )
     return data
@@ -398,6 +423,17 @@ def export_events(
 
 
 # ---------------------------------------------------------------- payments
+
+
+#: RevenueSplitV2.PaymentStatus
+PAYMENT_STATUS = ("none", "settled", "offchain_outstanding", "offchain_remitted")
+
+
+def payment_status(row: PaymentRow) -> str:
+    """The payment's status as ``RevenueSplitV2.paymentStatus`` names it."""
+    if row.settlement == "onchain":
+        return "settled"
+    return "offchain_remitted" if row.remitted else "offchain_outstanding"
 
 
 def payment_totals(session: Session, asset_id: str) -> dict[str, int]:
