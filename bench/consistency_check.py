@@ -11,7 +11,8 @@ SQLite, then measures in the same run:
   verified digest: no logs fetched, the store is re-hashed and replayed locally);
 - the peak Python memory of a cold check (tracemalloc, a separate run).
 
-The contract views (certificate status, recognitions, totals) answer from the store, so
+The v2 contract views (certificate status, recognitions, usability, payment status and
+outstanding remittance) answer from the store (``tests.indexer.workload.StoreViews``), so
 the numbers are those of the row check. Results: ``bench/results/consistency_check.json``.
 
     .venv/bin/python bench/consistency_check.py [--transactions 1000]
@@ -42,51 +43,16 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 from web3 import Web3  # noqa: E402
 
 from chain import localnode  # noqa: E402
-from chain import store_queries as q  # noqa: E402
 from chain.artifacts import load  # noqa: E402
 from chain.db import make_engine, session_factory  # noqa: E402
 from chain.indexer import ContractSpec, Indexer  # noqa: E402
 from chain.indexer.consistency import ConsistencyReport, consistency_check  # noqa: E402
 from chain.indexer.event_audit import VerifiedRanges  # noqa: E402
-from chain.indexer.models import CertificateRow, PaymentRow, RawEvent, create_tables  # noqa: E402
-from chain.indexer.projections import CERTIFICATE_STATUS  # noqa: E402
-from tests.indexer.workload import Workload  # noqa: E402
+from chain.indexer.models import RawEvent, create_tables  # noqa: E402
+from chain.indexer.runner import FOLLOWED_CONTRACTS  # noqa: E402
+from tests.indexer.workload import StoreViews, Workload  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "consistency_check.json"
-
-
-class _Call:
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def call(self, block_identifier: int | None = None) -> Any:
-        return self.value
-
-
-class StoreViews:
-    """Registry and revenue views answered from the indexed store (no chain calls)."""
-
-    def __init__(self, factory: sessionmaker[Session]) -> None:
-        self.functions = self
-        with factory() as session:
-            now = q.indexed_time(session)
-            self.statuses = {
-                c.certificate_id: CERTIFICATE_STATUS.index(q.effective_status(c, now))
-                for c in session.scalars(select(CertificateRow))
-            }
-            self.totals = {}
-            for asset_id in {p.asset_id for p in session.scalars(select(PaymentRow))}:
-                t = q.payment_totals(session, asset_id)
-                self.totals[asset_id] = (t["total_paid"], t["operator_total"], t["treasury_total"])
-
-    def certificateStatus(self, cert_id: str) -> _Call:
-        return _Call(self.statuses[cert_id])
-
-    def isRecognised(self, cert_id: str, org_id: str) -> _Call:
-        return _Call(True)
-
-    def assetTotals(self, asset_id: str) -> _Call:
-        return _Call(self.totals[asset_id])
 
 
 def _free_port() -> int:
@@ -96,8 +62,10 @@ def _free_port() -> int:
 
 
 def _spec(address: str) -> ContractSpec:
-    abi = [*load("IndexerProbe").abi, *load("AssetRegistry").abi, *load("RevenueSplit").abi]
-    return ContractSpec(name="AssetRegistry", address=address, abi=abi)
+    """The probe with the followed v2 contracts' events."""
+    events = [i for n in FOLLOWED_CONTRACTS for i in load(n).abi if i["type"] == "event"]
+    return ContractSpec(name="AssetRegistryV2", address=address,
+                        abi=[*load("IndexerProbe").abi, *events])  # fmt: skip
 
 
 def _index(w3: Web3, spec: ContractSpec, start: int, path: Path) -> tuple[Any, float]:

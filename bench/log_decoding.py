@@ -25,6 +25,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 from chain.artifacts import load
+from chain.bindings.contracts import REGISTRY, SPLIT
 from chain.indexer.decoder import ContractSpec, LogDecoder, abi_type, event_topic
 
 RESULTS = Path(__file__).resolve().parent / "results" / "log_decoding.json"
@@ -100,11 +101,10 @@ def as_web3_log(raw: dict[str, Any]) -> dict[str, Any]:
 
 def run(count: int) -> dict[str, Any]:
     w3 = Web3()
-    registry_abi = load("AssetRegistry").abi
-    split_abi = load("RevenueSplit").abi
+    registry_abi = load(REGISTRY).abi
+    split_abi = load(SPLIT).abi
     half = count // 2
-    cases = [("RevenueSplit", split_abi, "PaymentSettled"), ("AssetRegistry", registry_abi,
-             "CertificateIssued")]  # fmt: skip
+    cases = [(SPLIT, split_abi, "PaymentSettled"), (REGISTRY, registry_abi, "CertificateIssued")]
     results = []
     for contract_name, abi, event_name in cases:
         raw = synthetic_logs(abi, event_name, half)

@@ -46,7 +46,8 @@ def _settings() -> dict[str, Any]:
                     "evm.deployedBytecode.object",
                     "evm.methodIdentifiers",
                     "metadata",
-                ]
+                ],
+                "": ["ast"],
             }
         },
     }
@@ -93,6 +94,43 @@ def compile_sources(only: str | None = None) -> dict[str, Any]:
     return output
 
 
+def _ast_definitions(ast: dict[str, Any]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Enum definitions (canonical name -> member names) and, per enum, the contract (or
+    file, for file-level enums) that declares it, from one source unit's AST."""
+    enums: dict[str, list[str]] = {}
+    owners: dict[str, str] = {}
+
+    def walk(node: Any, owner: str) -> None:
+        if isinstance(node, dict):
+            kind = node.get("nodeType")
+            if kind == "ContractDefinition":
+                owner = str(node["name"])
+            if kind == "EnumDefinition":
+                name = str(node.get("canonicalName") or node["name"])
+                enums[name] = [str(m["name"]) for m in node.get("members", [])]
+                owners[name] = owner
+            for value in node.values():
+                walk(value, owner)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, owner)
+
+    walk(ast, "")
+    return enums, owners
+
+
+def enum_definitions(output: dict[str, Any]) -> dict[str, list[str]]:
+    """Every enum of the product's sources: canonical name (``IOrgDirectory.ProposalKind``)
+    -> member names in declaration order, read from the compiler's AST."""
+    found: dict[str, list[str]] = {}
+    for source_name, unit in sorted(output.get("sources", {}).items()):
+        if not source_name.startswith("contracts/") or "ast" not in unit:
+            continue
+        enums, _ = _ast_definitions(unit["ast"])
+        found.update(enums)
+    return dict(sorted(found.items()))
+
+
 def build_artifacts(out_dir: Path = ARTIFACTS_DIR, only: str | None = None) -> list[str]:
     """Compile and write one JSON artifact per product contract plus a manifest.
 
@@ -100,6 +138,7 @@ def build_artifacts(out_dir: Path = ARTIFACTS_DIR, only: str | None = None) -> l
     and rewrite just their artifacts, leaving the manifest alone: a quick edit loop.
     """
     output = compile_sources(only)
+    enums = enum_definitions(output)
     out_dir.mkdir(parents=True, exist_ok=True)
     if only is None:
         for stale in out_dir.glob("*.json"):
@@ -121,6 +160,7 @@ def build_artifacts(out_dir: Path = ARTIFACTS_DIR, only: str | None = None) -> l
                 if data["evm"]["deployedBytecode"]["object"]
                 else "0x",
                 "methodIdentifiers": data["evm"].get("methodIdentifiers", {}),
+                "enums": {k: v for k, v in enums.items() if k.split(".")[0] == name},
             }
             (out_dir / f"{name}.json").write_text(json.dumps(artifact, indent=1) + "\n")
             written.append(name)
@@ -136,6 +176,7 @@ def build_artifacts(out_dir: Path = ARTIFACTS_DIR, only: str | None = None) -> l
             for p in source_files()
         },
         "contracts": written,
+        "enums": enums,
     }
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return written

@@ -1,6 +1,14 @@
-"""Deploy the ledger's contracts once per chain and keep a deployment record.
+"""Deploy the ledger's v2 contracts once per chain and keep a deployment record.
 
-The record (addresses, blocks, transactions, chain id, artifact digest, admin) lives in
+Order (as the forge setUp): OrgDirectory(noticeFloor), AssetRegistryV2(directory),
+UseAndFinance(directory, registry), ``registry.bindUseAndFinance(useAndFinance)`` (one time),
+the settlement token (LedgerTestToken unless one is given), RevenueSplitV2(useAndFinance,
+token, accountChangeDelay), CertificateVerifier(registry, useAndFinance). The deploying
+account (the gateway's consortium admin) then bootstraps registrars until it hands
+governance over to them.
+
+The record (addresses, blocks, transactions, chain id, artifact digest, admin, the
+contract ``versions``, the notice floor and the account-change delay) lives in
 ``var/deployments/<chain id>.json``. A live record (code still at the addresses) is
 reused; a record whose contracts were built from other sources is never silently
 replaced: pass ``redeploy=True`` (``LEDGER_REDEPLOY=1``, ``ledger deploy --redeploy``).
@@ -18,7 +26,21 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from chain.artifacts import load, manifest
+from chain.bindings.contracts import (
+    DIRECTORY,
+    REGISTRY,
+    SPLIT,
+    TEST_TOKEN,
+    USE_AND_FINANCE,
+    VERIFIER,
+    VERSIONS,
+)
 from chain.clients import ChainHandle, send_signed
+
+DAY = 86_400
+#: The production notice floor (OrgDirectory.PRODUCTION_NOTICE_FLOOR) and account delay.
+PRODUCTION_NOTICE_FLOOR = 5 * DAY
+PRODUCTION_ACCOUNT_CHANGE_DELAY = 2 * DAY
 
 
 class DeploymentError(RuntimeError):
@@ -39,6 +61,11 @@ class Deployment:
     artifact_digest: str
     deployed_at: float
     contracts: dict[str, DeployedContract] = field(default_factory=dict)
+    #: contract name -> the contract version it implements
+    versions: dict[str, str] = field(default_factory=dict)
+    #: the OrgDirectory's notice floor and RevenueSplitV2's account-change delay (seconds)
+    notice_floor: int = PRODUCTION_NOTICE_FLOOR
+    account_change_delay: int = PRODUCTION_ACCOUNT_CHANGE_DELAY
 
     @property
     def deployment_block(self) -> int:
@@ -59,6 +86,11 @@ class Deployment:
             artifact_digest=str(data["artifact_digest"]),
             deployed_at=float(data["deployed_at"]),
             contracts=contracts,
+            versions={str(k): str(v) for k, v in data.get("versions", {}).items()},
+            notice_floor=int(data.get("notice_floor", PRODUCTION_NOTICE_FLOOR)),
+            account_change_delay=int(
+                data.get("account_change_delay", PRODUCTION_ACCOUNT_CHANGE_DELAY)
+            ),
         )
 
 
@@ -104,29 +136,63 @@ def _deploy_one(
     )
 
 
+def _call(
+    handle: ChainHandle, deployer: LocalAccount, name: str, address: str, fn: str, *args: Any
+) -> None:
+    contract = handle.w3.eth.contract(
+        address=Web3.to_checksum_address(address), abi=load(name).abi
+    )
+    data = contract.encode_abi(fn, args=list(args))
+    receipt = send_signed(handle, deployer, {"to": contract.address, "data": data, "gas": 500_000})
+    if int(receipt["status"]) != 1:
+        raise DeploymentError(f"{name}.{fn} failed during deployment")
+
+
 def deploy_contracts(
-    handle: ChainHandle, deployer: LocalAccount, settlement_token: str | None = None
+    handle: ChainHandle,
+    deployer: LocalAccount,
+    settlement_token: str | None = None,
+    *,
+    notice_floor: int = PRODUCTION_NOTICE_FLOOR,
+    account_change_delay: int = PRODUCTION_ACCOUNT_CHANGE_DELAY,
 ) -> Deployment:
-    """Deploy registry, settlement token (unless one is given) and revenue split."""
+    """Deploy the v2 ledger (and a test settlement token unless one is given)."""
+    if not 1 <= notice_floor <= PRODUCTION_NOTICE_FLOOR:
+        raise DeploymentError(
+            f"the notice floor must be 1 to {PRODUCTION_NOTICE_FLOOR} seconds, not {notice_floor}"
+        )
+    if account_change_delay < 1:
+        raise DeploymentError("the account-change delay must be at least 1 second")
     handle.fund(deployer.address)
-    contracts: dict[str, DeployedContract] = {}
-    contracts["AssetRegistry"] = _deploy_one(handle, deployer, "AssetRegistry", deployer.address)
+    c: dict[str, DeployedContract] = {}
+    c[DIRECTORY] = _deploy_one(handle, deployer, DIRECTORY, notice_floor)
+    directory = Web3.to_checksum_address(c[DIRECTORY].address)
+    c[REGISTRY] = _deploy_one(handle, deployer, REGISTRY, directory)
+    registry = Web3.to_checksum_address(c[REGISTRY].address)
+    c[USE_AND_FINANCE] = _deploy_one(handle, deployer, USE_AND_FINANCE, directory, registry)
+    use_and_finance = Web3.to_checksum_address(c[USE_AND_FINANCE].address)
+    _call(handle, deployer, REGISTRY, registry, "bindUseAndFinance", use_and_finance)
     if settlement_token is None:
-        contracts["LedgerTestToken"] = _deploy_one(handle, deployer, "LedgerTestToken")
-        settlement_token = contracts["LedgerTestToken"].address
-    contracts["RevenueSplit"] = _deploy_one(
+        c[TEST_TOKEN] = _deploy_one(handle, deployer, TEST_TOKEN)
+        settlement_token = c[TEST_TOKEN].address
+    c[SPLIT] = _deploy_one(
         handle,
         deployer,
-        "RevenueSplit",
-        contracts["AssetRegistry"].address,
+        SPLIT,
+        use_and_finance,
         Web3.to_checksum_address(settlement_token),
+        account_change_delay,
     )
+    c[VERIFIER] = _deploy_one(handle, deployer, VERIFIER, registry, use_and_finance)
     return Deployment(
         chain_id=handle.chain_id,
         admin=deployer.address,
         artifact_digest=str(manifest()["sourcesDigest"]),
         deployed_at=time.time(),
-        contracts=contracts,
+        contracts=c,
+        versions={name: VERSIONS[name] for name in c},
+        notice_floor=notice_floor,
+        account_change_delay=account_change_delay,
     )
 
 
@@ -137,6 +203,8 @@ def ensure_deployed(
     *,
     redeploy: bool = False,
     settlement_token: str | None = None,
+    notice_floor: int = PRODUCTION_NOTICE_FLOOR,
+    account_change_delay: int = PRODUCTION_ACCOUNT_CHANGE_DELAY,
 ) -> Deployment:
     """Reuse the live deployment of this chain, or deploy and record a new one.
 
@@ -152,7 +220,13 @@ def ensure_deployed(
                 "redeploy explicitly with `ledger deploy --redeploy` (LEDGER_REDEPLOY=1)"
             )
         return existing
-    deployment = deploy_contracts(handle, deployer, settlement_token)
+    deployment = deploy_contracts(
+        handle,
+        deployer,
+        settlement_token,
+        notice_floor=notice_floor,
+        account_change_delay=account_change_delay,
+    )
     if folder is not None:
         write_record(folder, deployment)
     return deployment

@@ -1,6 +1,6 @@
 """Portable certificate documents: EIP-712 typed data signed by the issuing registrar.
 
-A data asset registration certificate lives on chain in the AssetRegistry. Its portable
+A data asset registration certificate lives on chain in the AssetRegistryV2. Its portable
 form is a JSON document any partner city or exchange can check with nothing but an RPC
 endpoint and the registry address (see :mod:`chain.verifier`)::
 
@@ -16,9 +16,9 @@ endpoint and the registry address (see :mod:`chain.verifier`)::
      "links": {"verify": "https://ledger.example/verify?cert=0x.."}}
 
 The message is exactly the contract's ``CertificateDocument`` struct and the domain is
-the one the contract's OpenZeppelin ``EIP712`` constructor sets (read back through
-ERC-5267 ``eip712Domain()``), so ``certificateDigest(id)`` on chain equals the digest
-computed here.
+("DataAssetLedger", "1", chain id, the AssetRegistryV2 address); the registry's
+``domainSeparator()`` confirms it, so ``certificateDigest(id)`` on chain equals the digest
+computed here. The verifying contract is what tells a v2 document from a v1 one.
 """
 
 from __future__ import annotations
@@ -32,15 +32,23 @@ from typing import Any, Final, Literal
 from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from web3 import Web3
 from web3.contract import Contract
 
 from chain import artifacts
+from chain.bindings.contracts import DIRECTORY, REGISTRY
+from chain.bindings.enums import CERTIFICATE_STATUSES as _STATUS_NAMES
+from chain.bindings.enums import REGISTRATION_KINDS as _KIND_NAMES
+from chain.bindings.enums import USABILITY as _USABILITY_NAMES
 
 FORMAT: Final = "data-asset-certificate/v1"
 PRIMARY_TYPE: Final = "Certificate"
-CONTRACT_NAME = "AssetRegistry"
+CONTRACT_NAME = REGISTRY
+#: The EIP-712 domain name and version (unchanged from v1).
+DOMAIN_NAME: Final = "DataAssetLedger"
+DOMAIN_VERSION: Final = "1"
 
 #: The EIP-712 types of the document; equal to the contract's CERTIFICATE_TYPEHASH string
 #: "Certificate(bytes32 certificateId,bytes32 assetId,bytes32 registrarOrgId,
@@ -61,10 +69,12 @@ DOMAIN_FIELDS: tuple[tuple[str, str], ...] = (
     ("verifyingContract", "address"),
 )
 
-#: RegistrationKind of IAssetRegistry.
-REGISTRATION_KINDS = ("Initial", "Change", "Correction", "Deregistration")
-#: CertificateStatus of IAssetRegistry.
-CERTIFICATE_STATUSES = ("Unknown", "Active", "Revoked", "Expired", "Superseded")
+#: RegistrationKind of IAssetRegistryV2.
+REGISTRATION_KINDS: tuple[str, ...] = tuple(_KIND_NAMES)
+#: CertificateStatus of IAssetRegistryV2.
+CERTIFICATE_STATUSES: tuple[str, ...] = tuple(_STATUS_NAMES)
+#: Usability of IAssetRegistryV2 (the first failing part of "usable").
+USABILITY: tuple[str, ...] = tuple(_USABILITY_NAMES)
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
@@ -320,14 +330,27 @@ def call_struct(contract: Contract, function: str, *args: Any) -> dict[str, Any]
     return {c["name"]: v for c, v in zip(components, value, strict=True)}
 
 
+def domain_separator(domain: Eip712Domain) -> bytes:
+    """The EIP-712 domain separator of ``domain`` (what the registry's ``domainSeparator()``
+    returns for its own domain)."""
+    from eth_account._utils.encode_typed_data.encoding_and_hashing import hash_domain
+
+    return bytes(hash_domain(domain.model_dump()))
+
+
 def chain_domain(registry: Contract) -> Eip712Domain:
-    """The registry's EIP-712 domain, read through ERC-5267 ``eip712Domain()``."""
-    _fields, name, version, chain_id, verifying, _salt, _ext = (
-        registry.functions.eip712Domain().call()
+    """The registry's EIP-712 domain: ("DataAssetLedger", "1", the chain's id, the registry),
+    confirmed by the registry's ``domainSeparator()`` (DocumentError when it differs: the
+    contract is not a v2 certificate registry)."""
+    domain = Eip712Domain(
+        name=DOMAIN_NAME,
+        version=DOMAIN_VERSION,
+        chainId=int(registry.w3.eth.chain_id),
+        verifyingContract=str(registry.address),
     )
-    return Eip712Domain(
-        name=name, version=version, chainId=int(chain_id), verifyingContract=verifying
-    )
+    if bytes(registry.functions.domainSeparator().call()) != domain_separator(domain):
+        raise DocumentError(f"the contract at {registry.address} is not a certificate registry")
+    return domain
 
 
 def _id_bytes(certificate_id: bytes | str) -> bytes:
@@ -340,6 +363,12 @@ def chain_message(registry: Contract, certificate_id: bytes | str) -> Certificat
     cert = call_struct(registry, "certificate", cid)
     if int(cert["issuedAt"]) == 0:
         raise DocumentError(f"no certificate {_hex32(cid)} on chain")
+    return message_of(cid, cert)
+
+
+def message_of(certificate_id: bytes | str, cert: Mapping[str, Any]) -> CertificateMessage:
+    """The signed fields of a certificate from its on-chain ``Certificate`` record."""
+    cid = _id_bytes(certificate_id)
     return CertificateMessage(
         certificateId=_hex32(cid),
         assetId=_hex32(cert["assetId"]),
@@ -410,6 +439,12 @@ class CertificateView(BaseModel):
     printed_at: int
     holder_name: str | None = None
     registrar_name: str | None = None
+    #: v2 facts: the re-issued or amended certificate, the first failing part of "usable",
+    #: an ownership dispute, the issuing registrar's standing
+    supersedes: str | None = None
+    usability: str = "Usable"
+    disputed: bool = False
+    registrar_active: bool = True
 
     @property
     def city_names(self) -> tuple[str, str]:
@@ -427,6 +462,51 @@ def format_date(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d")
 
 
+def _logs(registry: Contract, event: str, asset_id: bytes) -> list[Any]:
+    """The registry's ``event`` logs of one asset (its first indexed argument), in order."""
+    abi: Mapping[str, Any] = next(
+        i for i in artifacts.load(CONTRACT_NAME).abi
+        if i.get("type") == "event" and i.get("name") == event
+    )
+    topic0 = Web3.keccak(text=f"{event}({','.join(_abi_type(p) for p in abi['inputs'])})")
+    topics = [HexBytes(topic0).to_0x_hex(), HexBytes(asset_id).to_0x_hex()]
+    logs = registry.w3.eth.get_logs(
+        {"address": registry.address, "fromBlock": 0, "toBlock": "latest", "topics": topics}
+    )
+    decoder = registry.events[event]()
+    return [decoder.process_log(log) for log in logs]
+
+
+def _abi_type(param: Mapping[str, Any]) -> str:
+    kind = str(param["type"])
+    if kind.startswith("tuple"):
+        return f"({','.join(_abi_type(c) for c in param['components'])}){kind[5:]}"
+    return kind
+
+
+def asset_facts(registry: Contract, asset_id: bytes | str) -> dict[str, Any]:
+    """What the registry keeps of an asset only in events: catalogue hash, domain code and
+    city (ResourceRegistered) and the latest valuation in fen (AssetValued)."""
+    aid = _id_bytes(asset_id)
+    registered = _logs(registry, "ResourceRegistered", aid)
+    if not registered:
+        raise DocumentError(f"no asset {_hex32(aid)} on chain")
+    resource = registered[0]["args"]["resource"]
+    valued = _logs(registry, "AssetValued", aid)
+    return {
+        "catalogueHash": _hex32(resource["catalogueHash"]),
+        "domainCode": int(resource["domainCode"]),
+        "city": int(resource["city"]),
+        "valueFen": int(valued[-1]["args"]["valuation"]["valueFen"]) if valued else 0,
+    }
+
+
+def directory_contract(registry: Contract) -> Contract:
+    """The OrgDirectory the registry reads (organisations, keys, registrars' standing)."""
+    address = Web3.to_checksum_address(registry.functions.directory().call())
+    return registry.w3.eth.contract(address=address, abi=artifacts.load(DIRECTORY).abi)
+
+
 def load_view(
     w3: Web3,
     registry_address: str,
@@ -440,13 +520,17 @@ def load_view(
     cert = call_struct(registry, "certificate", cid)
     if int(cert["issuedAt"]) == 0:
         raise DocumentError(f"no certificate {_hex32(cid)} on chain")
-    asset = call_struct(registry, "asset", cert["assetId"])
+    asset = asset_facts(registry, cert["assetId"])
+    state = call_struct(registry, "assetState", cert["assetId"])
+    part, _city = registry.functions.usability(cert["assetId"]).call()
+    registrar = directory_contract(registry).functions.org(cert["registrarOrgId"]).call()
     status = int(registry.functions.certificateStatus(cid).call())
     replaced = _hex32(cert["replacedBy"])
+    supersedes = _hex32(cert["supersedes"])
     return CertificateView(
         certificate_id=_hex32(cid),
         asset_id=_hex32(cert["assetId"]),
-        catalogue_hash=_hex32(asset["catalogueHash"]),
+        catalogue_hash=asset["catalogueHash"],
         holder_org_id=_hex32(cert["holderOrgId"]),
         registrar_org_id=_hex32(cert["registrarOrgId"]),
         value_fen=int(asset["valueFen"]),
@@ -458,6 +542,10 @@ def load_view(
         status=CERTIFICATE_STATUSES[status],
         revocation_reason=int(cert["revocationReason"]),
         replaced_by=None if int(replaced, 16) == 0 else replaced,
+        supersedes=None if int(supersedes, 16) == 0 else supersedes,
+        usability=USABILITY[int(part)],
+        disputed=bool(state["disputed"]),
+        registrar_active=bool(registrar[2]),
         printed_at=int(w3.eth.get_block("latest")["timestamp"]),
         holder_name=holder_name,
         registrar_name=registrar_name,

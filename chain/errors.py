@@ -8,8 +8,8 @@ The ``detail`` names the offending values; it never carries a stack trace or a s
 Contract reverts become :class:`ContractRevert` whose ``code`` is the contract's custom
 error name (``CertificateRevoked``) and whose ``args`` are the decoded arguments.
 :func:`decode_revert` decodes custom errors from any of the given ABIs, ``Error(string)``
-and ``Panic(uint256)``. The HTTP status of a revert follows its name (see
-:func:`revert_status`); the service layer can pin a name with :func:`register_revert_status`.
+and ``Panic(uint256)``. The HTTP status of a revert comes from the one error table,
+``chain.bindings.errors.ERROR_TABLE`` (see :func:`revert_status`).
 """
 
 from __future__ import annotations
@@ -182,38 +182,21 @@ class OperationFailed(LedgerError):
 # -- contract reverts ---------------------------------------------------------------
 
 _STATUS_BY_NAME: dict[str, int] = {}
-_STATUS_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
-    (
-        re.compile(
-            r"(NotAuthori[sz]ed|Unauthori[sz]ed|AccessControl|NotAllowed|Forbidden|"
-            r"Only[A-Z]|WrongCity|NotRegistrar|NotMember)"
-        ),
-        403,
-    ),
-    (re.compile(r"(NotFound|Unknown[A-Z]|DoesNotExist|NonexistentToken|Missing[A-Z])"), 404),
-    (
-        re.compile(
-            r"(Already|Exists|Duplicate|Transition|Revoked|Expired|Pledged|Disposed|"
-            r"Status|State|NotActive|Paused|Closed|Withdrawn)"
-        ),
-        409,
-    ),
-)
 
 
 def register_revert_status(name: str, status: int) -> None:
-    """Pin the HTTP status of a contract error name (the service layer's mapping)."""
+    """Pin the HTTP status of an error name outside the contracts' table (test probes)."""
     _STATUS_BY_NAME[name] = status
 
 
 def revert_status(name: str) -> int:
-    """HTTP status for a revert: the pinned one, else by its name, else 422."""
-    if name in _STATUS_BY_NAME:
-        return _STATUS_BY_NAME[name]
-    for pattern, status in _STATUS_PATTERNS:
-        if pattern.search(name):
-            return status
-    return 422
+    """HTTP status of a revert: from the one error table (``chain.bindings.errors``), else
+    a pinned status, else 422."""
+    from chain.bindings.errors import ERROR_TABLE, status_of
+
+    if name in ERROR_TABLE:
+        return status_of(name)
+    return _STATUS_BY_NAME.get(name, 422)
 
 
 def jsonable(value: Any) -> Any:
@@ -251,6 +234,14 @@ class ContractRevert(LedgerError):
         if detail is None:
             shown = ", ".join(f"{k}={v}" for k, v in self.args_by_name.items())
             detail = f"the contract reverted with {name}({shown})"
+            if name == "AssetNotUsable" and "part" in self.args_by_name:
+                from chain.bindings.enums import Usability, usability_words
+
+                part = int(self.args_by_name["part"])
+                detail = (
+                    f"asset {self.args_by_name.get('assetId')} is not usable: "
+                    f"{usability_words(part)} ({Usability.name_of(part)})"
+                )
         super().__init__(detail)
 
     @property

@@ -243,8 +243,16 @@ def render_certificate_pdf(
     if status == "Revoked":
         reason = describe_reason(onchain_view.revocation_reason)
         status_text += f" ({reason.zh} · {reason.en})"
+    if status == "Revoked" and onchain_view.replaced_by:
+        status_text += f", 已重新签发 re-issued as {onchain_view.replaced_by}"
     if status == "Superseded" and onchain_view.replaced_by:
         status_text += f" by {onchain_view.replaced_by}"
+    if not onchain_view.registrar_active:
+        status_text += "; 登记机构已暂停 issuing registrar suspended"
+    if onchain_view.disputed:
+        status_text += "; 权属争议中 ownership disputed"
+    elif status == "Active" and onchain_view.usability != "Usable":
+        status_text += f"; 不可使用 not usable ({onchain_view.usability})"
     status_text += f" — as of {format_date(onchain_view.printed_at)} (UTC)"
     holder = onchain_view.holder_name or onchain_view.holder_org_id
     registrar = onchain_view.registrar_name or onchain_view.registrar_org_id
@@ -264,6 +272,8 @@ def render_certificate_pdf(
         ("打印时状态", "Status at printing", status_text, False),
         ("签发账户", "Signer address", document.signer, True),
     ]  # fmt: skip
+    if onchain_view.supersedes:
+        rows.insert(2, ("替代证书", "Supersedes", onchain_view.supersedes, True))
     y = page_h - 190
     label_x, value_x = 60, 210
     for zh, en, value, mono in rows:

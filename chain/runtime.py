@@ -22,6 +22,14 @@ from web3.contract import Contract
 
 from chain.accounts import AccountStore, Organisation, org_key_name
 from chain.artifacts import load
+from chain.bindings.contracts import (
+    DIRECTORY,
+    REGISTRY,
+    SPLIT,
+    TEST_TOKEN,
+    USE_AND_FINANCE,
+    VERIFIER,
+)
 from chain.clients import ChainHandle, connect
 from chain.db import make_engine, session_factory
 from chain.deploy import Deployment, ensure_deployed
@@ -69,6 +77,8 @@ class LedgerRuntime:
     accounts: AccountStore
     tracker: ReceiptTracker
     opened: bool = field(default=False)
+    #: contract handles, built once per deployed contract
+    _contracts: dict[str, Contract] = field(default_factory=dict, repr=False)
 
     @classmethod
     def start(cls, settings: LedgerSettings, *, deploy: bool = True) -> LedgerRuntime:
@@ -85,6 +95,8 @@ class LedgerRuntime:
                 folder,
                 redeploy=settings.redeploy,
                 settlement_token=settings.settlement_token,
+                notice_floor=settings.effective_notice_floor,
+                account_change_delay=settings.effective_account_change_delay,
             )
         else:
             deployment = Deployment(handle.chain_id, admin.address, "", time.time(), {})
@@ -162,10 +174,52 @@ class LedgerRuntime:
         return self.handle.w3
 
     def contract(self, name: str) -> Contract:
+        """The handle of a deployed contract (built once, then cached)."""
+        cached = self._contracts.get(name)
+        if cached is not None:
+            return cached
         if name not in self.deployment.contracts:
             raise NotFound(f"contract {name} is not deployed on chain {self.handle.chain_id}")
         address = Web3.to_checksum_address(self.deployment.address(name))
-        return self.w3.eth.contract(address=address, abi=load(name).abi)
+        handle = self.w3.eth.contract(address=address, abi=load(name).abi)
+        self._contracts[name] = handle
+        return handle
+
+    @property
+    def directory(self) -> Contract:
+        return self.contract(DIRECTORY)
+
+    @property
+    def registry(self) -> Contract:
+        return self.contract(REGISTRY)
+
+    @property
+    def use_and_finance(self) -> Contract:
+        return self.contract(USE_AND_FINANCE)
+
+    @property
+    def split(self) -> Contract:
+        return self.contract(SPLIT)
+
+    @property
+    def verifier(self) -> Contract:
+        return self.contract(VERIFIER)
+
+    @property
+    def token(self) -> Contract:
+        return self.contract(TEST_TOKEN)
+
+    def settlement_token(self) -> Contract:
+        """The split's settlement token (the test token's ABI covers ERC-20), built once."""
+        key = "settlement-token"
+        cached = self._contracts.get(key)
+        if cached is None:
+            address = self.split.functions.settlementToken().call()
+            cached = self.w3.eth.contract(
+                address=Web3.to_checksum_address(address), abi=load(TEST_TOKEN).abi
+            )
+            self._contracts[key] = cached
+        return cached
 
     def signer_for_org(self, org_id: str) -> LocalAccount:
         """The unlocked signing account of an organisation known to this gateway."""
@@ -205,11 +259,20 @@ class LedgerRuntime:
         caller: str,
         idempotency_key: str | None = None,
         request_hash: str | None = None,
+        signer: LocalAccount | None = None,
     ) -> Operation:
-        """Write to a deployed contract as an organisation (the service layer's shortcut)."""
+        """Write to a deployed contract as an organisation (the service layer's shortcut).
+
+        ``signer`` overrides the organisation's current key (a key being accepted, the
+        deploying account bootstrapping registrars). Errors of any deployed contract
+        decode (a call may revert inside another ledger contract).
+        """
         contract = self.contract(contract_name)
+        others = [
+            load(name).abi for name in self.deployment.contracts if name != contract_name
+        ]
         return self.txpipe.submit(
-            self.signer_for_org(org_id),
+            signer if signer is not None else self.signer_for_org(org_id),
             contract_name,
             contract.address,
             contract.abi,
@@ -219,6 +282,7 @@ class LedgerRuntime:
             org_id=org_id,
             idempotency_key=idempotency_key,
             request_hash=request_hash,
+            extra_error_abis=others,
         )
 
     def chain_info(self) -> dict[str, Any]:
@@ -237,4 +301,7 @@ class LedgerRuntime:
             },
             "admin": self.deployment.admin,
             "artifact_digest": self.deployment.artifact_digest,
+            "versions": dict(self.deployment.versions),
+            "notice_floor": self.deployment.notice_floor,
+            "account_change_delay": self.deployment.account_change_delay,
         }

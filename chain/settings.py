@@ -42,12 +42,35 @@ class LedgerSettings(BaseSettings):
     indexer_enabled: bool = True
     indexer_poll_seconds: float = 1.0
     indexer_batch_size: int = 500
+    #: Shortest notice window the OrgDirectory allows, fixed at deployment. Unset: 1 second
+    #: in the memory and local modes (a development chain), 5 days (the production floor)
+    #: on an RPC chain. At most 5 days.
+    notice_floor_seconds: Annotated[int, Field(ge=1, le=5 * 86_400)] | None = None
+    #: Delay before a treasury or payout account change takes effect, fixed at deployment.
+    #: Unset: 1 second in the memory and local modes, 2 days on an RPC chain.
+    account_change_delay_seconds: Annotated[int, Field(ge=1)] | None = None
 
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.var_dir / 'ledger.db'}"
+
+    @property
+    def development_chain(self) -> bool:
+        return self.chain in ("memory", "local")
+
+    @property
+    def effective_notice_floor(self) -> int:
+        if self.notice_floor_seconds is not None:
+            return self.notice_floor_seconds
+        return 1 if self.development_chain else 5 * 86_400
+
+    @property
+    def effective_account_change_delay(self) -> int:
+        if self.account_change_delay_seconds is not None:
+            return self.account_change_delay_seconds
+        return 1 if self.development_chain else 2 * 86_400
 
     @property
     def keys_dir(self) -> Path:

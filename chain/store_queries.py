@@ -102,10 +102,31 @@ def _row(obj: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- assets
 
 
-def asset_dict(row: AssetRow) -> dict[str, Any]:
+def asset_usability(row: AssetRow, now: int) -> str:
+    """The first failing part of "usable" as ``AssetRegistryV2.usability`` names it at ``now``
+    (certified, current certificate neither revoked nor expired, not disputed)."""
+    if row.status == "none":
+        return "unknown_asset"
+    if row.status in ("disposed", "deregistered"):
+        return row.status
+    if row.status != "certified":
+        return "not_certified"
+    if row.certificate_revoked:
+        return "certificate_revoked"
+    if now >= row.certificate_valid_until:
+        return "certificate_expired"
+    if row.disputed:
+        return "disputed"
+    return "usable"
+
+
+def asset_dict(row: AssetRow, now: int | None = None) -> dict[str, Any]:
     data = _row(row)
     data["value_fen"] = int(row.value_fen)
     data["pledged"] = row.pledge_id != ZERO
+    if now is not None:
+        data["usability"] = asset_usability(row, now)
+        data["usable"] = data["usability"] == "usable"
     return data
 
 
@@ -139,7 +160,10 @@ def list_assets(
             ids = [n.lower() for n in named]
             text = or_(text, AssetRow.asset_id.in_(ids), AssetRow.holder_org_id.in_(ids))
         stmt = stmt.where(text)
-    return _page(session, stmt, AssetRow, AssetRow.asset_id, cursor, limit, asset_dict)
+    now = indexed_time(session)
+    return _page(
+        session, stmt, AssetRow, AssetRow.asset_id, cursor, limit, lambda r: asset_dict(r, now)
+    )
 
 
 def _asset_text(q: str) -> ColumnElement[bool]:
@@ -184,7 +208,7 @@ def get_asset(session: Session, asset_id: str) -> dict[str, Any] | None:
     row = session.get(AssetRow, asset_id.lower())
     if row is None:
         return None
-    data = asset_dict(row)
+    data = asset_dict(row, indexed_time(session))
     data["certificates"] = list(
         session.scalars(
             select(CertificateRow.certificate_id)
@@ -219,6 +243,7 @@ def certificate_dict(row: CertificateRow, now: int) -> dict[str, Any]:
     data["issuer_org_id"] = row.registrar_org_id
     data["status"] = effective_status(row, now)
     data["replaced_by"] = None if row.replaced_by == ZERO else row.replaced_by
+    data["supersedes"] = None if row.supersedes == ZERO else row.supersedes
     return data
 
 
@@ -281,7 +306,7 @@ def get_certificate(session: Session, cert_id: str) -> dict[str, Any] | None:
         session.scalars(
             select(RecognitionRow.org_id)
             .where(RecognitionRow.certificate_id == row.certificate_id, RecognitionRow.active)
-            .order_by(RecognitionRow.recognised_block, RecognitionRow.org_id)
+            .order_by(RecognitionRow.recognised_block, RecognitionRow.org_index)
         )
     )
     return data
@@ -405,6 +430,17 @@ def export_events(
 
 
 # ---------------------------------------------------------------- payments
+
+
+#: RevenueSplitV2.PaymentStatus
+PAYMENT_STATUS = ("none", "settled", "offchain_outstanding", "offchain_remitted")
+
+
+def payment_status(row: PaymentRow) -> str:
+    """The payment's status as ``RevenueSplitV2.paymentStatus`` names it."""
+    if row.settlement == "onchain":
+        return "settled"
+    return "offchain_remitted" if row.remitted else "offchain_outstanding"
 
 
 def payment_totals(session: Session, asset_id: str) -> dict[str, int]:

@@ -1,8 +1,12 @@
 """Verify a portable certificate document with nothing but an RPC endpoint and the registry.
 
 No gateway, no database: every fact comes from the document itself and from views of the
-AssetRegistry contract on the chain the caller connects to. The verdict lists every check
-with a stable code, whether it passed, and a sentence saying why::
+v2 contracts on the chain the caller connects to: the AssetRegistryV2 the document names
+as its EIP-712 verifying contract and, when its address is known, the CertificateVerifier
+deployed with it (one eth_call for ``verify`` and one for ``verifyCertificateSignature``;
+without it the same views of the registry, the OrgDirectory and UseAndFinance are read one
+by one). The verdict lists every check with a stable code, whether it passed, and a
+sentence saying why::
 
     format               the document parses as data-asset-certificate/v1
     types                the EIP-712 types are exactly the certificate schema
@@ -14,10 +18,16 @@ with a stable code, whether it passed, and a sentence saying why::
     fields               all signed fields equal the on-chain certificate
     signature_canonical  65 bytes, v in {27, 28}, low s (malleated signatures rejected)
     signature            the signature recovers to the document's signer (eth-account)
-    contract_signature   the registry's verifyCertificateSignature agrees
+    contract_signature   verifyCertificateSignature agrees (digest, low s, issuer key live
+                         at issue time and not compromised as of it)
     signer_registrar     the signer is a signing account of the issuing registrar that
-                         was valid at the issue time (current or former key)
-    status               Active; otherwise Revoked (reason code), Expired, Superseded by
+                         was valid at the issue time (current or former key) and not
+                         marked compromised as of a time at or before it
+    status               Active; otherwise Revoked (reason code; re-issued as), Expired,
+                         Superseded by
+    registrar_active     the issuing registrar is not suspended by governance
+    dispute              no ownership dispute is recorded on the asset
+    usable               (active certificates) the asset is usable, else the failing part
     recognised           recognition by the verifying org (only when one is named)
 
 ``valid`` is true exactly when every listed check passed.
@@ -26,6 +36,7 @@ with a stable code, whether it passed, and a sentence saying why::
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from eth_account import Account
@@ -34,8 +45,10 @@ from web3 import Web3
 from web3.contract import Contract
 
 from chain import documents
+from chain.bindings import contracts, structs
+from chain.bindings.contracts import USE_AND_FINANCE, VERIFIER
+from chain.bindings.enums import CertificateStatus, SignatureCheck, Usability, usability_words
 from chain.documents import (
-    CERTIFICATE_STATUSES,
     SECP256K1_N,
     CertificateDocument,
     DocumentError,
@@ -78,6 +91,14 @@ class Verdict(BaseModel):
     registry: str | None = None
     recognised_by: list[str] = []
     checked_recognisers: list[str] = []
+    #: v2 facts: the certificate this one re-issues or amends, the signing key's compromise
+    #: time, the registrar's standing, a dispute, a pledge, the first failing part of "usable"
+    supersedes: str | None = None
+    key_compromised_at: int | None = None
+    registrar_active: bool | None = None
+    disputed: bool | None = None
+    pledged: bool | None = None
+    usability: str | None = None
 
     def failed(self) -> list[Reason]:
         return [r for r in self.reasons if not r.ok]
@@ -161,12 +182,15 @@ def verify_document(
     document: CertificateDocument | Mapping[str, Any] | str | bytes,
     by_org_id: bytes | str | None = None,
     recognisers: Iterable[bytes | str] = (),
+    verifier_address: str | None = None,
 ) -> Verdict:
     """Verify ``document`` against the registry at ``registry_address`` on ``w3``'s chain.
 
     ``by_org_id``: the verifying organisation; when given, the certificate must be
     recognised by it (its issuer, an individual recognition, or an active agreement).
     ``recognisers``: organisations to report recognition for (does not affect validity).
+    ``verifier_address``: the CertificateVerifier deployed with the registry, when known
+    (each of its answers is one eth_call); without it the same views are read one by one.
     Raises :class:`VerificationUnavailable` when the chain or the registry cannot be read.
     """
     reasons: list[Reason] = []
@@ -245,7 +269,7 @@ def verify_document(
 
     # -- the certificate on chain
     cid = bytes.fromhex(doc.certificate_id[2:])
-    cert = documents.call_struct(registry, "certificate", cid)
+    cert = structs.read_struct(registry, "certificate", cid)
     if int(cert["issuedAt"]) == 0:
         reasons.append(
             Reason(
@@ -256,11 +280,13 @@ def verify_document(
         )
         return _finish(verdict)
     reasons.append(Reason(code="certificate_exists", ok=True, detail="the certificate is on chain"))
-    onchain = documents.chain_message(registry, cid)
+    onchain = documents.message_of(cid, cert)
     verdict.issuer = onchain.registrarOrgId
     verdict.holder = onchain.holderOrgId
     verdict.asset_id = onchain.assetId
     verdict.valid_until = int(cert["validUntil"])
+    supersedes = str(cert["supersedes"])
+    verdict.supersedes = None if supersedes == _ZERO32 else supersedes
     mismatched = False
     for name, _type in documents.CERTIFICATE_FIELDS:
         ours, theirs = getattr(doc.message, name), getattr(onchain, name)
@@ -281,44 +307,37 @@ def verify_document(
             )
         )
 
-    # -- the registry's own check of the signature (digest from chain state, low s, key window)
-    try:
-        ok, contract_signer = registry.functions.verifyCertificateSignature(
-            doc.message.as_tuple(), bytes.fromhex(doc.signature[2:])
-        ).call()
-    except Exception as exc:  # a revert is a failed check, not an outage
-        ok, contract_signer = False, None
-        detail = f"the registry rejected the signature: {exc}"
-    else:
-        detail = (
-            "the registry confirms the signature and the signer's key"
-            if ok
-            else "the registry does not accept this signature for this certificate"
-        )
-    reasons.append(Reason(code="contract_signature", ok=bool(ok), detail=detail))
+    by_hex = _org_hex(by_org_id) if by_org_id is not None else None
+    views = _views(w3, registry, domain, verifier_address)
+    facts = views.verification(cid, by_hex or _ZERO32)
+    check = views.signature_check(doc)
+
+    # -- the contract's check of the signature (digest from chain state, low s, key window,
+    # key compromise)
+    reasons.append(_contract_signature_reason(check))
     same_digest = not mismatched and {"types", "domain", "chain_id", "verifying_contract"} <= {
         r.code for r in reasons if r.ok
     }
-    if same_digest and ok and contract_signer != recovered:
+    if same_digest and check.check == "Valid" and check.signer != recovered:
         # Both sides hash the same typed data here, so they must recover the same signer.
         reasons.append(
             Reason(
                 code="signature_cross_check",
                 ok=False,
-                detail=f"the registry recovers {contract_signer}, eth-account {recovered}",
+                detail=f"the contract recovers {check.signer}, eth-account {recovered}",
             )
         )
 
-    # -- the signer is the issuing registrar's key, valid at issue time
-    reasons.append(_signer_reason(w3, registry, doc.signer, onchain, verdict))
+    # -- the signer is the issuing registrar's key, valid at issue time and not compromised
+    reasons.append(_signer_reason(w3, views.directory, doc.signer, onchain, verdict))
 
-    # -- status
-    reasons.append(_status_reason(registry, cid, cert, verdict))
+    # -- status, the registrar's standing, disputes, usability
+    reasons.append(_status_reason(facts, cert, verdict))
+    reasons.extend(_standing_reasons(facts, verdict))
 
     # -- recognition
-    if by_org_id is not None:
-        by_hex = _org_hex(by_org_id)
-        recognised = bool(registry.functions.isRecognised(cid, bytes.fromhex(by_hex[2:])).call())
+    if by_hex is not None:
+        recognised = bool(facts["recognised"])
         verdict.checked_recognisers.append(by_hex)
         if recognised:
             verdict.recognised_by.append(by_hex)
@@ -358,23 +377,184 @@ def _connect(w3: Web3, registry_address: str) -> tuple[Contract, int, documents.
         domain = documents.chain_domain(registry)
     except VerificationUnavailable:
         raise
-    except Exception as exc:  # transport or decoding failures
-        raise VerificationUnavailable(f"cannot read the registry: {exc}") from exc
-    if domain.verifyingContract != address or domain.chainId != chain_id:
-        raise VerificationUnavailable(f"the contract at {address} is not a certificate registry")
+    except DocumentError as exc:
+        raise VerificationUnavailable(str(exc)) from exc
+    except Exception as exc:  # transport or decoding failures, or not a registry
+        raise VerificationUnavailable(
+            f"cannot read the registry at {registry_address}: {exc}"
+        ) from exc
     return registry, chain_id, domain
+
+
+# ---------------------------------------------------------------- the v2 views
+
+
+@dataclass(frozen=True)
+class SignatureFinding:
+    """``verifyCertificateSignature``: what the contract found about a document."""
+
+    valid: bool
+    signer: str | None
+    check: str  # a SignatureCheck name
+    status: str  # a CertificateStatus name
+
+
+class ChainViews:
+    """What the CertificateVerifier answers about a certificate.
+
+    With the verifier's address each answer is one ``eth_call`` (``verify``,
+    ``verifyCertificateSignature``). Without it (only the registry's address is known) the
+    same answers are assembled from the views the CertificateVerifier itself reads: the
+    registry's, the OrgDirectory's and UseAndFinance's.
+    """
+
+    def __init__(
+        self, registry: Contract, domain: documents.Eip712Domain, verifier: Contract | None
+    ) -> None:
+        self.registry = registry
+        self.domain = domain
+        self.verifier = verifier
+        self.directory = documents.directory_contract(registry)
+
+    def verification(self, cid: bytes, by_org_hex: str) -> dict[str, Any]:
+        """The ``Verification`` struct of ``verify(certificateId, byOrgId)``."""
+        by = bytes.fromhex(by_org_hex[2:])
+        if self.verifier is not None:
+            return structs.read_struct(self.verifier, "verify", cid, by)
+        r = self.registry.functions
+        c = structs.read_struct(self.registry, "certificate", cid)
+        v: dict[str, Any] = {
+            "status": int(r.certificateStatus(cid).call()), "kind": c["kind"],
+            "assetId": c["assetId"], "registrarOrgId": c["registrarOrgId"],
+            "holderOrgId": c["holderOrgId"], "validUntil": c["validUntil"],
+            "revocationReason": c["revocationReason"], "replacedBy": c["replacedBy"],
+            "pledged": False, "recognised": False, "disputed": False,
+            "registrarActive": False, "assetStatus": 0, "usability": int(Usability.UnknownAsset),
+        }  # fmt: skip
+        if v["status"] == int(CertificateStatus.Unknown):
+            return v
+        asset = bytes.fromhex(str(c["assetId"])[2:])
+        state = structs.read_struct(self.registry, "assetState", asset)
+        use = self.registry.w3.eth.contract(
+            address=r.useAndFinance().call(), abi=contracts.abi(USE_AND_FINANCE)
+        )
+        v["pledged"] = bytes(use.functions.pledgeOf(asset).call()) != bytes(32)
+        v["recognised"] = bool(r.isRecognised(cid, by).call())
+        v["disputed"] = bool(state["disputed"])
+        registrar = structs.read_struct(self.directory, "org", c["registrarOrgId"])
+        v["registrarActive"] = bool(registrar["active"])
+        v["assetStatus"] = int(state["status"])
+        v["usability"] = int(r.usability(asset).call()[0])
+        return v
+
+    def signature_check(self, doc: CertificateDocument) -> SignatureFinding:
+        """``verifyCertificateSignature(document, signature)``."""
+        signature = bytes.fromhex(doc.signature[2:])
+        if self.verifier is not None:
+            valid, signer, check, status = self.verifier.functions.verifyCertificateSignature(
+                doc.message.as_tuple(), signature
+            ).call()
+            zero = int(signer, 16) == 0
+            return SignatureFinding(
+                valid=bool(valid), signer=None if zero else str(signer),
+                check=SignatureCheck.name_of(int(check)),
+                status=CertificateStatus.name_of(int(status)),
+            )  # fmt: skip
+        return self._signature_from_views(doc, signature)
+
+    def _signature_from_views(
+        self, doc: CertificateDocument, signature: bytes
+    ) -> SignatureFinding:
+        r = self.registry.functions
+        cid = bytes.fromhex(doc.certificate_id[2:])
+        status = CertificateStatus.name_of(int(r.certificateStatus(cid).call()))
+
+        def found(check: SignatureCheck, signer: str | None = None) -> SignatureFinding:
+            valid = check == SignatureCheck.Valid and status == "Active"
+            return SignatureFinding(valid, signer, SignatureCheck.name_of(int(check)), status)
+
+        if status == "Unknown":
+            return found(SignatureCheck.UnknownCertificate)
+        digest = bytes(r.certificateDigest(cid).call())
+        ours = documents.digest(documents.typed_data(self.domain, doc.message))
+        if ours != digest:
+            return found(SignatureCheck.DocumentMismatch)
+        if len(signature) != 65 or not _check_signature_shape(doc.signature).ok:
+            return found(SignatureCheck.BadSignature)
+        rr, ss, v = _signature_parts(doc.signature)
+        try:
+            signer = str(Account._recover_hash(digest, vrs=(v, rr, ss)))
+        except Exception:  # no signer: what ECDSA.tryRecover reports as an error
+            return found(SignatureCheck.BadSignature)
+        key = structs.read_struct(self.directory, "signingKey", signer)
+        issued = doc.message.issuedAt
+        if int(key["orgId"], 16) == 0 or key["orgId"] != doc.message.registrarOrgId:
+            return found(SignatureCheck.NotIssuerKey, signer)
+        until = int(key["validUntil"])
+        if int(key["validFrom"]) > issued or (until != 0 and issued >= until):
+            return found(SignatureCheck.KeyNotLiveAtIssue, signer)
+        compromised = int(key["compromisedAt"])
+        if compromised != 0 and issued >= compromised:
+            return found(SignatureCheck.KeyCompromised, signer)
+        return found(SignatureCheck.Valid, signer)
+
+
+def _views(
+    w3: Web3, registry: Contract, domain: documents.Eip712Domain, verifier_address: str | None
+) -> ChainViews:
+    if verifier_address is None:
+        return ChainViews(registry, domain, None)
+    verifier = w3.eth.contract(
+        address=Web3.to_checksum_address(verifier_address), abi=contracts.abi(VERIFIER)
+    )
+    try:
+        bound = str(verifier.functions.registry().call())
+    except Exception as exc:  # no verifier at the address
+        raise VerificationUnavailable(
+            f"there is no certificate verifier at {verifier_address}: {exc}"
+        ) from exc
+    if bound != registry.address:
+        raise VerificationUnavailable(
+            f"the certificate verifier at {verifier_address} reads registry {bound}, "
+            f"not {registry.address}"
+        )
+    return ChainViews(registry, domain, verifier)
+
+
+_CHECK_SENTENCES = {
+    "Valid": "the contract confirms the signature and the signer's key",
+    "UnknownCertificate": "the registry knows no such certificate",
+    "DocumentMismatch": "the contract does not accept this signature for this certificate "
+    "(the signed data differs from the registry's record)",
+    "BadSignature": "the contract rejects the signature (not a canonical ECDSA signature)",
+    "NotIssuerKey": "the contract does not accept this signature for this certificate "
+    "(the signer is not a key of the issuing registrar)",
+    "KeyNotLiveAtIssue": "the contract does not accept this signature for this certificate "
+    "(the signer's key was not valid when the certificate was issued)",
+    "KeyCompromised": "the contract does not accept this signature: the signing key was "
+    "marked compromised as of a time at or before the certificate was issued",
+}
+
+
+def _contract_signature_reason(check: SignatureFinding) -> Reason:
+    return Reason(
+        code="contract_signature",
+        ok=check.check == "Valid",
+        detail=_CHECK_SENTENCES.get(check.check, f"signature check {check.check}"),
+    )
 
 
 def _signer_reason(
     w3: Web3,
-    registry: Contract,
+    directory: Contract,
     signer: str,
     onchain: documents.CertificateMessage,
     verdict: Verdict,
 ) -> Reason:
-    acc = documents.call_struct(registry, "signingAccount", signer)
-    org = _hex(acc["orgId"])
-    valid_from, valid_until = int(acc["validFrom"]), int(acc["validUntil"])
+    key = structs.read_struct(directory, "signingKey", signer)
+    org = str(key["orgId"])
+    valid_from, valid_until = int(key["validFrom"]), int(key["validUntil"])
+    compromised = int(key["compromisedAt"])
     issued = onchain.issuedAt
     if org == _ZERO32:
         return Reason(
@@ -398,8 +578,23 @@ def _signer_reason(
             f"certificate was issued on {documents.format_date(issued)} (valid "
             f"{documents.format_date(valid_from)} to {until})",
         )
+    if compromised:
+        verdict.key_compromised_at = compromised
+    if compromised and issued >= compromised:
+        return Reason(
+            code="signer_registrar",
+            ok=False,
+            detail=f"{signer} is a key of the issuing registrar that was marked compromised as "
+            f"of {documents.format_date(compromised)}; signatures by it count for no "
+            f"certificate issued from then on (this one was issued on "
+            f"{documents.format_date(issued)})",
+        )
     now = int(w3.eth.get_block("latest")["timestamp"])
-    current = valid_from <= now and (valid_until == 0 or now < valid_until)
+    current = (
+        valid_from <= now
+        and (valid_until == 0 or now < valid_until)
+        and (compromised == 0 or now < compromised)
+    )
     verdict.signer_key = "current" if current else "former"
     if current:
         return Reason(
@@ -407,19 +602,23 @@ def _signer_reason(
             ok=True,
             detail=f"{signer} is a current signing key of the issuing registrar",
         )
+    if compromised and (valid_until == 0 or compromised < valid_until):
+        ended = f"marked compromised as of {documents.format_date(compromised)}"
+    else:
+        ended = f"rotated out on {documents.format_date(valid_until)}"
     return Reason(
         code="signer_registrar",
         ok=True,
-        detail=f"{signer} is a former key of the issuing registrar (rotated out on "
-        f"{documents.format_date(valid_until)}), valid when the certificate was issued",
+        detail=f"{signer} is a former key of the issuing registrar ({ended}), valid when the "
+        f"certificate was issued",
     )
 
 
-def _status_reason(
-    registry: Contract, cid: bytes, cert: Mapping[str, Any], verdict: Verdict
-) -> Reason:
-    status = CERTIFICATE_STATUSES[int(registry.functions.certificateStatus(cid).call())]
+def _status_reason(facts: Mapping[str, Any], cert: Mapping[str, Any], verdict: Verdict) -> Reason:
+    status = CertificateStatus.name_of(int(facts["status"]))
     verdict.status = status
+    replaced = str(facts["replacedBy"])
+    verdict.replaced_by = None if replaced == _ZERO32 else replaced
     if status == "Active":
         return Reason(
             code="status",
@@ -427,13 +626,14 @@ def _status_reason(
             detail=f"active, valid until {documents.format_date(int(cert['validUntil']))}",
         )
     if status == "Revoked":
-        verdict.revocation_reason = int(cert["revocationReason"])
+        verdict.revocation_reason = int(facts["revocationReason"])
+        reissued = f"; re-issued as {verdict.replaced_by}" if verdict.replaced_by else ""
         return Reason(
             code="status",
             ok=False,
             detail=f"revoked on {documents.format_date(int(cert['revokedAt']))}: "
             f"{describe_reason(verdict.revocation_reason).en} "
-            f"(reason code {verdict.revocation_reason})",
+            f"(reason code {verdict.revocation_reason}){reissued}",
         )
     if status == "Expired":
         return Reason(
@@ -442,6 +642,39 @@ def _status_reason(
             detail=f"expired on {documents.format_date(int(cert['validUntil']))}",
         )
     if status == "Superseded":
-        verdict.replaced_by = _hex(cert["replacedBy"])
         return Reason(code="status", ok=False, detail=f"superseded by {verdict.replaced_by}")
     return Reason(code="status", ok=False, detail=f"status {status}")
+
+
+def _standing_reasons(facts: Mapping[str, Any], verdict: Verdict) -> list[Reason]:
+    """The issuing registrar's standing, an ownership dispute and (for an active
+    certificate) whether the asset is usable."""
+    verdict.registrar_active = bool(facts["registrarActive"])
+    verdict.disputed = bool(facts["disputed"])
+    verdict.pledged = bool(facts["pledged"])
+    verdict.usability = Usability.name_of(int(facts["usability"]))
+    out = [
+        _check(
+            "registrar_active",
+            verdict.registrar_active,
+            "the issuing registrar is active",
+            "the issuing registrar is suspended by the registrars' governance",
+        ),
+        _check(
+            "dispute",
+            not verdict.disputed,
+            "no ownership dispute is recorded",
+            "an ownership dispute over the asset is recorded; the asset may not be used "
+            "until the registrar resolves it",
+        ),
+    ]
+    if verdict.status == "Active" and verdict.usability != "Disputed":
+        out.append(
+            _check(
+                "usable",
+                verdict.usability == "Usable",
+                "the asset is usable (certified, current certificate in force, no dispute)",
+                f"the asset is not usable: {usability_words(int(facts['usability']))}",
+            )
+        )
+    return out

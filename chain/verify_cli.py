@@ -3,7 +3,12 @@
 The independent path for a partner city or an exchange: no gateway, no database, no key::
 
     python -m chain.verify_cli --rpc-url https://rpc.example --registry 0x... cert.json \\
-        [--by ORG_ID ...] [--require-recognition] [--json] [--poa]
+        [--verifier 0x...] [--by ORG_ID ...] [--require-recognition] [--json] [--poa]
+
+The registry is the AssetRegistryV2 the document names as its EIP-712 verifying contract.
+``--verifier`` (optional) is the CertificateVerifier deployed with it: each of its answers
+(status, dispute, registrar standing, usability, signature and key-compromise check) is then
+one eth_call; without it the same views are read from the registry and the OrgDirectory.
 
 ``--by`` names organisations (bytes32 org ids) whose recognition is reported; with
 ``--require-recognition`` the first of them is the verifying organisation and the
@@ -43,7 +48,15 @@ def build_parser(prog: str = "python -m chain.verify_cli") -> argparse.ArgumentP
         description="Verify a data asset registration certificate document against the chain.",
     )
     parser.add_argument("--rpc-url", required=True, help="Ethereum JSON-RPC endpoint")
-    parser.add_argument("--registry", required=True, help="AssetRegistry contract address")
+    parser.add_argument(
+        "--registry", required=True,
+        help="AssetRegistryV2 contract address (the document's verifying contract)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--verifier",
+        help="CertificateVerifier address deployed with the registry (optional: each of its "
+        "answers is one eth_call; without it the registry's views are read one by one)",
+    )
     parser.add_argument("document", help="the signed certificate document (JSON file, or -)")
     parser.add_argument(
         "--by",
@@ -89,6 +102,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m chain.verify_
     if not Web3.is_address(args.registry):
         print(f"error: --registry {args.registry!r} is not an address", file=sys.stderr)
         return EXIT_ERROR
+    if args.verifier is not None and not Web3.is_address(args.verifier):
+        print(f"error: --verifier {args.verifier!r} is not an address", file=sys.stderr)
+        return EXIT_ERROR
     try:
         text = sys.stdin.read() if args.document == "-" else Path(args.document).read_text()
     except OSError as exc:
@@ -105,6 +121,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m chain.verify_
             text,
             by_org_id=args.by[0] if args.require_recognition else None,
             recognisers=args.by,
+            verifier_address=args.verifier,
         )
     except VerificationUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)

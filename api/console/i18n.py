@@ -15,6 +15,7 @@ from fastapi import Request
 
 from api.console import next_steps
 from api.console.i18n_more import MORE_STATUS, MORE_STRINGS
+from chain.bindings.errors import messages as contract_error_messages
 from chain.errors import ContractRevert, LedgerError
 from chain.revocation import describe as describe_revocation
 
@@ -422,7 +423,8 @@ REASONS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }  # fmt: skip
 
-#: Error codes (gateway errors and contract error names) -> sentences.
+#: Error codes of the gateway -> sentences; contract errors come from the one error table
+#: (``chain.bindings.errors``), merged in below.
 ERRORS: dict[str, dict[str, str]] = {
     "zh": {
         "not-authenticated": "需要登录：API 密钥无效或已被吊销。",
@@ -437,39 +439,6 @@ ERRORS: dict[str, dict[str, str]] = {
         "keystore-unavailable": "本单位的签名密钥暂时无法使用，请联系管理员。",
         "renderer-unavailable": "本网关缺少生成证书文件所需的字体，请联系管理员。",
         "operation-failed": "链上操作失败。",
-        "IllegalTransition": "资产当前状态不允许此操作。",
-        "NoticeWindowOpen": "公示期尚未结束，公示期满后才能发证。",
-        "NoticeWindowClosed": "公示期已结束，不能再提出异议。",
-        "ObjectionsOpen": "仍有未处理的异议，处理完毕后才能发证。",
-        "OwnershipDisputed": "权属存在争议，暂不能登记。",
-        "AssetExists": "该数据资源已经登记过。",
-        "AssetDisposed": "该资产已处置。",
-        "AssetPledged": "该资产已质押，不能执行此操作。",
-        "UnknownAsset": "链上没有这个资产。",
-        "UnknownOrg": "链上没有这个单位。",
-        "NotHolder": "只有资产的持有单位可以执行此操作。",
-        "NotOrgOfKind": "您的单位类型不能执行此操作。",
-        "WrongCity": "此操作须由资产所在城市的机构执行。",
-        "ZeroValue": "评估价值必须大于零。",
-        "ZeroAmount": "金额必须大于零。",
-        "CertificateNotActive": "该证书已不处于有效状态。",
-        "NotCurrentCertificate": "这不是该资产的现行证书。",
-        "AlreadyRecognised": "该证书已被认可过。",
-        "SelfRecognition": "不能认可本单位签发的证书。",
-        "PaidUseNotApproved": "该资产的有偿使用尚未获批。",
-        "ReviewsIncomplete": "主管部门和数据管理部门的审核尚未全部完成。",
-        "AlreadyReviewed": "您的单位已审核过此申请。",
-        "NoSchedule": "该资产尚未设定收益分配方案。",
-        "NotFinanceDepartment": "只有资产所在城市的财政部门可以执行此操作。",
-        "SplitFirstBoundNotZero": "分配方案第一档的下限必须为 0。",
-        "SplitBoundsNotIncreasing": "分配方案各档下限必须严格递增。",
-        "SplitRateDecreasing": "运营机构分成比例不能随档位降低。",
-        "SplitRateAboveMax": "分成比例不能超过 10000 基点（100%）。",
-        "SplitLengthMismatch": "下限与分成比例的个数必须相同。",
-        "SplitScheduleEmpty": "分配方案至少需要一档。",
-        "SplitTooManyBrackets": "分配方案的档位过多。",
-        "AlreadyRemitted": "该笔款项已缴入国库。",
-        "DuplicatePayment": "该笔付款已记录过。",
     },
     "en": {
         "not-authenticated": "You need to log in: the API key is not valid or was revoked.",
@@ -486,44 +455,10 @@ ERRORS: dict[str, dict[str, str]] = {
         "renderer-unavailable": "This gateway lacks the font needed to print the certificate; "
         "ask an administrator.",
         "operation-failed": "The operation on chain failed.",
-        "IllegalTransition": "The asset's current status does not allow this.",
-        "NoticeWindowOpen": "The public notice period has not ended; a certificate can be "
-        "issued once it has.",
-        "NoticeWindowClosed": "The public notice period has ended; objections are closed.",
-        "ObjectionsOpen": "Objections are still open; resolve them before certifying.",
-        "OwnershipDisputed": "The ownership is disputed; this cannot proceed.",
-        "AssetExists": "This data resource is registered already.",
-        "AssetDisposed": "This asset has been disposed of.",
-        "AssetPledged": "This asset is pledged; this cannot be done now.",
-        "UnknownAsset": "There is no such asset on chain.",
-        "UnknownOrg": "There is no such organisation on chain.",
-        "NotHolder": "Only the asset's holder may do this.",
-        "NotOrgOfKind": "Your kind of organisation may not do this.",
-        "WrongCity": "This is done by an organisation of the asset's city.",
-        "ZeroValue": "The value must be greater than zero.",
-        "ZeroAmount": "The amount must be greater than zero.",
-        "CertificateNotActive": "The certificate is no longer active.",
-        "NotCurrentCertificate": "This is not the asset's current certificate.",
-        "AlreadyRecognised": "The certificate is recognised already.",
-        "SelfRecognition": "An organisation cannot recognise its own certificates.",
-        "PaidUseNotApproved": "Paid use of this asset is not approved.",
-        "ReviewsIncomplete": "The competent department and the data administration have "
-        "not both reviewed it yet.",
-        "AlreadyReviewed": "Your organisation reviewed this application already.",
-        "NoSchedule": "The asset has no revenue split schedule yet.",
-        "NotFinanceDepartment": "Only the finance department of the asset's city may do this.",
-        "SplitFirstBoundNotZero": "The first bracket's lower bound must be 0.",
-        "SplitBoundsNotIncreasing": "The brackets' lower bounds must strictly increase.",
-        "SplitRateDecreasing": "The operator's share may not decrease from one bracket to "
-        "the next.",
-        "SplitRateAboveMax": "A share cannot exceed 10,000 basis points (100%).",
-        "SplitLengthMismatch": "There must be as many shares as lower bounds.",
-        "SplitScheduleEmpty": "A schedule needs at least one bracket.",
-        "SplitTooManyBrackets": "The schedule has too many brackets.",
-        "AlreadyRemitted": "This payment was remitted to the treasury already.",
-        "DuplicatePayment": "This payment is recorded already.",
     },
-}
+}  # fmt: skip
+for _lang in LANGS:
+    ERRORS[_lang].update(contract_error_messages(_lang))
 
 
 EVENT_LABELS_ZH: dict[str, str] = {
@@ -548,6 +483,10 @@ EVENT_LABELS_ZH: dict[str, str] = {
     "OrgAdmitted": "机构准入", "OrgActivationChanged": "机构启用状态变更",
     "RegistrarTermsSet": "设定登记条款", "SigningAccountAdded": "新增签名账户",
     "SigningAccountRemoved": "移除签名账户", "AccountOrgSet": "账户归属设定",
+    "ReturnedToRegistered": "退回登记", "Certified": "登记完成",
+    "CertificateSuspended": "证书暂停", "PaidUseCancelled": "撤回有偿使用申请",
+    "PaidUseExpired": "有偿使用申请过期", "PaidUseOperatorSet": "运营单位变更",
+    "PledgeCancelled": "撤回质押申请", "PledgeExpired": "质押申请过期",
 }  # fmt: skip
 
 

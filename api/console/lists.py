@@ -21,6 +21,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chain import store_queries as q
+from chain.bindings.contracts import REGISTRY, SPLIT
+from chain.bindings.enums import (
+    ApplicationStatus,
+    AssetAction,
+    CertificateAction,
+    FinancingKind,
+    FinancingStatus,
+)
 from chain.errors import ChainUnavailable
 from chain.indexer.consistency import ConsistencyReport, consistency_check
 from chain.indexer.core import IndexerError
@@ -46,6 +54,11 @@ STATUS = {
     "applied": "Applied", "approved": "Approved", "rejected": "Rejected",
     "requested": "Requested", "released": "Released", "recorded": "Recorded",
     "pledge": "Pledge", "credit_line": "CreditLine", "equity_contribution": "EquityContribution",
+    "cancelled": "Cancelled",
+    # Usability (the first failing part of "usable")
+    "usable": "Usable", "unknown_asset": "UnknownAsset", "not_certified": "NotCertified",
+    "certificate_revoked": "CertificateRevoked", "certificate_expired": "CertificateExpired",
+    "disputed": "Disputed",
 }  # fmt: skip
 LIST_LIMIT = q.MAX_LIMIT
 
@@ -147,21 +160,29 @@ class AssetItem:
     catalogue_hash: str
     certificate_status: str | None = None
     certificate_valid_until: int = 0
+    #: the first failing part of "usable" (Usable when none), and a recorded dispute
+    usability: str = "Usable"
+    disputed: bool = False
 
     @property
     def standing(self) -> str:
         """The status in words a holder needs: a certified asset whose certificate was
-        revoked (or has expired) says so, not "certified"."""
+        revoked (or has expired), or whose ownership is disputed, says so, not "certified"."""
         if self.status == "Certified" and self.certificate_status in ("Revoked", "Expired"):
             return f"Certificate{self.certificate_status}"
+        if self.status == "Certified" and self.usability not in ("Usable", "NotCertified"):
+            return self.usability
         return self.status
 
     @property
     def applicable(self) -> bool:
-        """Whether a new paid-use application can be made for it (certified, its
-        certificate in force, not pledged)."""
-        return self.standing == "Certified" and self.certificate_status == "Active" and not (
-            self.pledged
+        """Whether a new paid-use application can be made for it (usable: certified, its
+        certificate in force, not disputed; and not pledged)."""
+        return (
+            self.standing == "Certified"
+            and self.certificate_status == "Active"
+            and self.usability == "Usable"
+            and not self.pledged
         )
 
 
@@ -174,6 +195,8 @@ def asset_item(data: dict[str, Any]) -> AssetItem:
         notice_ends_at=int(data["notice_ends_at"]),
         current_certificate_id=None if int(cert, 16) == 0 else cert,
         pledged=bool(data["pledged"]), catalogue_hash=str(data["catalogue_hash"]),
+        usability=_status(str(data.get("usability", "usable"))),
+        disputed=bool(data["disputed"]),
     )  # fmt: skip
 
 
@@ -187,6 +210,9 @@ class CertificateItem:
     valid_until: int
     kind: str
     revocation_reason: int
+    #: v2 re-issue and amendment links (None when there is none)
+    replaced_by: str | None = None
+    supersedes: str | None = None
 
 
 @dataclass
@@ -226,6 +252,7 @@ class PaymentItem:
     treasury_share: int
     remitted: bool
     paid_at: int = 0
+    settlement: str = "onchain"
 
 
 @dataclass
@@ -287,6 +314,8 @@ def certificates(session: Session, *, issuer: str | None = None, asset_id: str |
             valid_until=int(c["valid_until"]),
             kind=str(c["kind"]),
             revocation_reason=int(c["revocation_reason"]),
+            replaced_by=c["replaced_by"],
+            supersedes=c["supersedes"],
         )
         for c in reversed(page.items)
     ]
@@ -367,7 +396,7 @@ def payments(session: Session, asset_id: str) -> list[PaymentItem]:
     )
     return [
         PaymentItem(r.payment_id, r.asset_id, int(r.amount), int(r.operator_share),
-                    int(r.treasury_share), bool(r.remitted), int(stamp or 0))
+                    int(r.treasury_share), bool(r.remitted), int(stamp or 0), str(r.settlement))
         for r, stamp in session.execute(stmt)
     ]
 
@@ -395,8 +424,48 @@ def by_asset(session: Session, asset_ids: Sequence[str]) -> tuple[
     for p, stamp in session.execute(stmt):
         paid.setdefault(p.asset_id, []).append(PaymentItem(
             p.payment_id, p.asset_id, int(p.amount), int(p.operator_share),
-            int(p.treasury_share), bool(p.remitted), int(stamp or 0)))
+            int(p.treasury_share), bool(p.remitted), int(stamp or 0), str(p.settlement)))
     return plans, paid
+
+
+_ASSET_ACTION_NAMES = {
+    "Deregistered": "AssetDeregistered", "Disposed": "AssetDisposed",
+}  # fmt: skip
+_APPLICATION_NAMES = {
+    "Applied": "PaidUseApplied", "Approved": "PaidUseApproved", "Rejected": "PaidUseRejected",
+    "Cancelled": "PaidUseCancelled", "Expired": "PaidUseExpired",
+}  # fmt: skip
+_FINANCING_NAMES = {
+    ("Pledge", "Requested"): "PledgeRequested", ("Pledge", "Active"): "PledgeConfirmed",
+    ("Pledge", "Released"): "PledgeReleased", ("Pledge", "Cancelled"): "PledgeCancelled",
+    ("Pledge", "Expired"): "PledgeExpired", ("CreditLine", "Recorded"): "CreditLineRecorded",
+    ("EquityContribution", "Recorded"): "EquityContributed",
+}  # fmt: skip
+
+
+def event_name(event: str, args: dict[str, Any]) -> str:
+    """What happened, by name: the v2 events that carry an action or a status say which
+    (``CertificateChanged`` with action Revoked is ``CertificateRevoked``, an
+    ``ApplicationChanged`` to Approved is ``PaidUseApproved``, ...)."""
+    try:
+        if event == "AssetChanged":
+            action = AssetAction.name_of(int(args["action"]))
+            return _ASSET_ACTION_NAMES.get(action, action)
+        if event == "CertificateChanged":
+            return "Certificate" + CertificateAction.name_of(int(args["action"]))
+        if event == "ApplicationChanged":
+            a = args["application"]
+            status = ApplicationStatus.name_of(int(a["status"]))
+            if status == "Applied" and (a["competentApproved"] or a["dataAdminApproved"]):
+                return "PaidUseReviewed"
+            return _APPLICATION_NAMES.get(status, event)
+        if event == "FinancingChanged":
+            f = args["financing"]
+            key = (FinancingKind.name_of(int(f["kind"])), FinancingStatus.name_of(int(f["status"])))
+            return _FINANCING_NAMES.get(key, event)
+    except (KeyError, TypeError, ValueError):
+        return event
+    return event
 
 
 def history(session: Session, asset_id: str) -> list[EventItem]:
@@ -408,13 +477,13 @@ def history(session: Session, asset_id: str) -> list[EventItem]:
         page = q.asset_history(session, asset_id, cursor)
         for e in page.items:
             args = e["args"] if isinstance(e["args"], dict) else {}
-            record = args.get("asset")
+            record = args.get("state")  # every v2 asset event carries the AssetState
             status = None
             if isinstance(record, dict) and isinstance(record.get("status"), int):
                 index = int(record["status"])
                 status = ASSET_STATUSES[index] if index < len(ASSET_STATUSES) else None
             out.append(EventItem(
-                name=str(e["event"]), block=int(e["block_number"]),
+                name=event_name(str(e["event"]), args), block=int(e["block_number"]),
                 timestamp=int(e["timestamp"]), tx_hash=str(e["tx_hash"]),
                 actor=e["actor_org_id"], asset_status=status, args=args,
             ))  # fmt: skip
@@ -426,8 +495,8 @@ def history(session: Session, asset_id: str) -> list[EventItem]:
 def consistency(session: Session, runtime: LedgerRuntime) -> ConsistencyReport:
     """The store against the chain at the last indexed block (as ``/v1/audit/consistency``)."""
     try:
-        registry = runtime.contract("AssetRegistry")
-        revenue = runtime.contract("RevenueSplit")
+        registry = runtime.contract(REGISTRY)
+        revenue = runtime.contract(SPLIT)
         specs = deployment_specs(runtime.deployment)
         return consistency_check(session, runtime.w3, registry, revenue, contracts=specs)
     except (ConnectionError, OSError, IndexerError) as exc:

@@ -61,9 +61,21 @@ def approve(
     return answer(runtime, op, write)
 
 
+@router.post(
+    "/v1/applications/{app_id}/cancellation", status_code=202, responses=WRITE_RESPONSES,
+    summary="Withdraw the holder's own pending application (the holder)",
+)  # fmt: skip
+def cancel(
+    app_id: ApplicationId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts,
+    request: Request,
+) -> JSONResponse:  # fmt: skip
+    op = perform(runtime, user, write, request, service.cancel_application, app_id)
+    return answer(runtime, op, write)
+
+
 @router.get(
     "/v1/applications/{app_id}/onchain", response_model=chain_reads.RecordOut,
-    summary="The application as the registry holds it",
+    summary="The application as UseAndFinance holds it",
 )  # fmt: skip
 def onchain(app_id: ApplicationId, user: CurrentUser, runtime: RuntimeDep) -> chain_reads.RecordOut:
     return chain_reads.application_record(runtime, app_id)

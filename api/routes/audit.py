@@ -17,6 +17,7 @@ from api.auth import CurrentUser, authorise_auditor
 from api.routes.catalogue import Cursor, Limit, OrgFilter, SessionDep, StoreDep, _guard, _page
 from chain import store_queries as q
 from chain.accounts import Principal
+from chain.bindings.contracts import REGISTRY, SPLIT
 from chain.errors import ChainUnavailable
 from chain.indexer.consistency import consistency_check
 from chain.indexer.core import IndexerError
@@ -102,8 +103,8 @@ def audit_consistency(request: Request, user: AuditorUser, session: SessionDep) 
     if runtime is None:
         raise ChainUnavailable("the gateway has no chain connection")
     try:
-        registry = runtime.contract("AssetRegistry")
-        revenue = runtime.contract("RevenueSplit")
+        registry = runtime.contract(REGISTRY)
+        revenue = runtime.contract(SPLIT)
         specs = deployment_specs(runtime.deployment)
         report = consistency_check(session, runtime.w3, registry, revenue, contracts=specs)
     except (ConnectionError, OSError, IndexerError) as exc:

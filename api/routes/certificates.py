@@ -37,6 +37,20 @@ def revoke(
 
 
 @router.post(
+    "/v1/certificates/{cert_id}/reissue", status_code=202, responses=WRITE_RESPONSES,
+    summary="Re-issue a certificate revoked for registration error (2) or key compromise (6) "
+    "(registrar of the asset's city)",
+    description="A new certificate (same kind and metadata, new id and term) supersedes the "
+    "revoked one, without a new notice period. " + CREATED_DESCRIPTION,
+)  # fmt: skip
+def reissue(
+    cert_id: CertId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts, request: Request
+) -> JSONResponse:  # fmt: skip
+    created = perform(runtime, user, write, request, service.reissue_certificate, cert_id)
+    return answer_created(runtime, created, write, f"/v1/certificates/{created.resource_id}")
+
+
+@router.post(
     "/v1/certificates/{cert_id}/renewal", status_code=202, responses=WRITE_RESPONSES,
     summary="Renew by one term (registrar of the asset's city)",
 )  # fmt: skip

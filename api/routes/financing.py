@@ -47,6 +47,18 @@ def confirm_pledge(
 
 
 @router.post(
+    "/v1/pledges/{pledge_id}/cancellation", status_code=202, responses=WRITE_RESPONSES,
+    summary="Withdraw the holder's own pending pledge request (the holder)",
+)  # fmt: skip
+def cancel_pledge_request(
+    pledge_id: FinancingId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts,
+    request: Request,
+) -> JSONResponse:  # fmt: skip
+    op = perform(runtime, user, write, request, service.cancel_pledge_request, pledge_id)
+    return answer(runtime, op, write)
+
+
+@router.post(
     "/v1/pledges/{pledge_id}/release", status_code=202, responses=WRITE_RESPONSES,
     summary="Release the pledge (the bank)",
 )  # fmt: skip

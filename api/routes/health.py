@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import RuntimeDep
+from chain.bindings.contracts import REGISTRY
 
 router = APIRouter(tags=["health"])
 
@@ -21,7 +22,7 @@ def healthz() -> dict[str, str]:
 def readyz(runtime: RuntimeDep, request: Request) -> JSONResponse:
     try:
         head = int(runtime.w3.eth.block_number)
-        code = runtime.w3.eth.get_code(runtime.contract("AssetRegistry").address)
+        code = runtime.w3.eth.get_code(runtime.contract(REGISTRY).address)
     except Exception as exc:  # any failure to reach the chain means not ready
         return JSONResponse(
             status_code=503, content={"status": "unavailable", "reason": type(exc).__name__}

@@ -3,7 +3,9 @@ imports that let an org's own gateway sign for an org another gateway admitted."
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.auth import CurrentUser, WriterUser
@@ -17,7 +19,8 @@ router = APIRouter(tags=["organisations"])
 
 @router.post(
     "/v1/orgs", status_code=202, responses=WRITE_RESPONSES,
-    summary="Admit an organisation (registrar: consortium admin; others: the city's registrar)",
+    summary="Admit an organisation (registrar: consortium admin before the governance "
+    "handover; others: the city's registrar)",
     description=CREATED_DESCRIPTION,
 )  # fmt: skip
 def create_org(
@@ -37,6 +40,22 @@ def create_org(
 )  # fmt: skip
 def create_key(user: WriterUser, runtime: RuntimeDep) -> service.KeyPublic:
     return service.create_key(runtime, user)
+
+
+@router.post(
+    "/v1/keys/{account}/compromise", status_code=202, responses=WRITE_RESPONSES,
+    summary="Mark one of the organisation's signing keys compromised (that org's admin)",
+    description="Signatures by the key for certificates issued from `since` on fail "
+    "verification. Rotate the key first when it is the organisation's current one.",
+)  # fmt: skip
+def mark_compromised(
+    account: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")],
+    body: service.CompromiseIn, user: WriterUser, runtime: RuntimeDep, write: WriteOpts,
+    request: Request,
+) -> JSONResponse:  # fmt: skip
+    op = perform(runtime, user, write, request, service.mark_key_compromised, account,
+                 body=body)  # fmt: skip
+    return answer(runtime, op, write)
 
 
 @router.get(
@@ -76,8 +95,10 @@ def get_org(org_id: OrgId, user: CurrentUser, runtime: RuntimeDep) -> service.Or
 
 @router.post(
     "/v1/orgs/{org_id}/keys/rotation", status_code=202, responses=WRITE_RESPONSES,
-    summary="Rotate the signing key: add the new account on chain, end the old one's window",
-    description="Answers with the removal of the old account (mined after the addition).",
+    summary="Rotate the signing key with the organisation's consent: the old key proposes the "
+    "new account, the new one accepts, then ends the old one's window",
+    description="Answers with the removal of the old account (mined after the acceptance); "
+    "the proposal is mined before the answer.",
 )  # fmt: skip
 def rotate_key(
     org_id: OrgId, user: WriterUser, runtime: RuntimeDep, write: WriteOpts, request: Request

@@ -9,6 +9,7 @@ same body. Payment writes also answer ``Link: </v1/payments/{payment_id}>; rel="
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -201,6 +202,16 @@ class OperatorRemittanceOut(BaseModel):
 class AccountIn(RequestModel):
     account: str = Field(
         pattern=r"^0x[0-9a-fA-F]{40}$", examples=["0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"]
+    )
+
+
+class AccountSettingOut(BaseModel):
+    """A treasury or payout account: the one in effect and a change waiting for its delay."""
+
+    effective: str | None = Field(description="the account payments go to now (None: unset)")
+    pending: str | None = Field(description="a proposed account not yet in effect")
+    effective_at: int | None = Field(
+        description="unix time from which the pending account may be activated"
     )
 
 
@@ -427,7 +438,9 @@ def operator_remittance(
     "/v1/cities/{city}/treasury-account",
     status_code=202,
     responses=WRITE_RESPONSES,
-    summary="Set the city's treasury account (finance department of that city)",
+    summary="Propose the city's treasury account (finance department of that city)",
+    description="The first account takes effect at once; a change takes effect only after "
+    "the deployment's delay (2 days in production), with `POST .../activation`.",
 )
 def set_treasury_account(
     city: CityPath,
@@ -448,7 +461,9 @@ def set_treasury_account(
     "/v1/orgs/{org_id}/payout-account",
     status_code=202,
     responses=WRITE_RESPONSES,
-    summary="Set an operator's payout account (that operator)",
+    summary="Propose an operator's payout account (that operator)",
+    description="The first account takes effect at once; a change takes effect only after "
+    "the deployment's delay, with `POST .../activation`.",
 )
 def set_payout_account(
     org_id: OrgIdPath,
@@ -463,6 +478,56 @@ def set_payout_account(
         idempotency_key=write.idempotency_key, request_hash=write.request_hash(request, body),
     )  # fmt: skip
     return answer(runtime, op, write)
+
+
+@router.post(
+    "/v1/cities/{city}/treasury-account/activation",
+    status_code=202,
+    responses=WRITE_RESPONSES,
+    summary="Put the pending treasury account into effect after its delay (finance dept)",
+)
+def activate_treasury_account(
+    city: CityPath, user: WriterUser, runtime: RuntimeDep, write: WriteOpts, request: Request
+) -> JSONResponse:
+    op = revenue.activate_treasury_account(
+        runtime, user, city,
+        idempotency_key=write.idempotency_key, request_hash=write.request_hash(request),
+    )  # fmt: skip
+    return answer(runtime, op, write)
+
+
+@router.get(
+    "/v1/cities/{city}/treasury-account",
+    response_model=AccountSettingOut,
+    summary="The city's treasury account in effect and a pending change",
+)
+def get_treasury_account(city: CityPath, user: CurrentUser, runtime: RuntimeDep) -> Any:
+    return AccountSettingOut(**asdict(revenue.treasury_setting(runtime, city)))
+
+
+@router.post(
+    "/v1/orgs/{org_id}/payout-account/activation",
+    status_code=202,
+    responses=WRITE_RESPONSES,
+    summary="Put the pending payout account into effect after its delay (that operator)",
+)
+def activate_payout_account(
+    org_id: OrgIdPath, user: WriterUser, runtime: RuntimeDep, write: WriteOpts, request: Request
+) -> JSONResponse:
+    op = revenue.activate_payout_account(
+        runtime, user, normalise_org_id(org_id),
+        idempotency_key=write.idempotency_key, request_hash=write.request_hash(request),
+    )  # fmt: skip
+    return answer(runtime, op, write)
+
+
+@router.get(
+    "/v1/orgs/{org_id}/payout-account",
+    response_model=AccountSettingOut,
+    summary="An operator's payout account in effect and a pending change",
+)
+def get_payout_account(org_id: OrgIdPath, user: CurrentUser, runtime: RuntimeDep) -> Any:
+    return AccountSettingOut(**asdict(revenue.payout_setting(runtime, normalise_org_id(org_id))))
 
 
 @router.get(

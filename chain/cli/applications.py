@@ -1,4 +1,4 @@
-"""Paid-use applications: ``ledger app apply|review|decide``."""
+"""Paid-use applications: ``ledger app apply|review|decide|cancel``."""
 
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ def app_decide(ctx: Ctx, a: argparse.Namespace) -> Outcome:
     return ctx.send("POST", f"/v1/applications/{seg(a.target)}/approval", _decision(a))
 
 
+def app_cancel(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/applications/{seg(a.target)}/cancellation")
+
+
 def register(tree: CommandTree) -> None:
     """Add the commands of this module to ``ledger``."""
     g = tree.group("app", "paid-use applications")
@@ -43,3 +47,4 @@ def register(tree: CommandTree) -> None:
         p = g.leaf(name, handler, helptext, target="APP")
         verdict(p, "approve", "approve", "reject")
         p.add_argument("--reason-hash")
+    g.leaf("cancel", app_cancel, "withdraw a pending application (its holder)", target="APP")

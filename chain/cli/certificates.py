@@ -19,6 +19,10 @@ def cert_renew(ctx: Ctx, a: argparse.Namespace) -> Outcome:
     return ctx.send("POST", f"/v1/certificates/{seg(a.target)}/renewal")
 
 
+def cert_reissue(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/certificates/{seg(a.target)}/reissue", kind="certificate")
+
+
 def cert_amend(ctx: Ctx, a: argparse.Namespace) -> Outcome:
     body = {"kind": a.kind, "metadata": a.metadata}
     return ctx.send("POST", f"/v1/certificates/{seg(a.target)}/amendment", body,
@@ -60,6 +64,8 @@ def register(tree: CommandTree) -> None:
     g.leaf("issue", cert_issue, "issue the certificate after the notice window (registrar)",
          target="ASSET")  # fmt: skip
     g.leaf("renew", cert_renew, "extend the certificate by one term (registrar)", target="CERT")
+    g.leaf("reissue", cert_reissue, "re-issue a certificate revoked for registration error or "
+           "key compromise (registrar)", target="CERT")  # fmt: skip
     p = g.leaf("amend", cert_amend, "change, correction or deregistration (registrar)",
              target="CERT")  # fmt: skip
     p.add_argument("--kind", required=True, choices=["change", "correction", "deregistration"])

@@ -23,6 +23,10 @@ def pledge_release(ctx: Ctx, a: argparse.Namespace) -> Outcome:
     return ctx.send("POST", f"/v1/pledges/{seg(a.target)}/release")
 
 
+def pledge_cancel(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/pledges/{seg(a.target)}/cancellation")
+
+
 def credit_line(ctx: Ctx, a: argparse.Namespace) -> Outcome:
     body = {"amount_fen": a.amount_fen, "agreement_hash": a.agreement_hash}
     return ctx.send("POST", f"/v1/assets/{seg(a.target)}/credit-lines", body, kind="financing")
@@ -51,6 +55,8 @@ def register(tree: CommandTree) -> None:
     p.add_argument("--contract-hash", required=True)
     g.leaf("confirm", pledge_confirm, "confirm the pledge (its bank)", target="PLEDGE")
     g.leaf("release", pledge_release, "release the pledge (its bank)", target="PLEDGE")
+    g.leaf("cancel", pledge_cancel, "withdraw a pending pledge request (its holder)",
+           target="PLEDGE")  # fmt: skip
 
     g = tree.group("financing", "credit lines and equity contributions")
     p = g.leaf("credit-line", credit_line, "record a credit line (bank)", target="ASSET")

@@ -65,6 +65,14 @@ def account_payout(ctx: Ctx, a: argparse.Namespace) -> Outcome:
     return ctx.send("PUT", f"/v1/orgs/{seg(a.target)}/payout-account", {"account": a.account})
 
 
+def account_treasury_activate(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/cities/{a.city}/treasury-account/activation")
+
+
+def account_payout_activate(ctx: Ctx, a: argparse.Namespace) -> Outcome:
+    return ctx.send("POST", f"/v1/orgs/{seg(a.target)}/payout-account/activation")
+
+
 def balance(ctx: Ctx, a: argparse.Namespace) -> Outcome:
     return ctx.read(f"/v1/orgs/{seg(a.target)}/balance")
 
@@ -108,12 +116,18 @@ def register(tree: CommandTree) -> None:
          parent=tree.reader, target="ASSET")  # fmt: skip
 
     g = tree.group("account", "treasury and payout accounts")
-    p = g.leaf("treasury", account_treasury, "set a city's treasury account (finance)")
+    p = g.leaf("treasury", account_treasury, "propose a city's treasury account (finance; "
+             "a change takes effect after the delay)")  # fmt: skip
     p.add_argument("city", type=int, metavar="CITY")
     p.add_argument("account", metavar="ADDRESS")
-    p = g.leaf("payout", account_payout, "set an operator's payout account (operator)",
-             target="ORG")  # fmt: skip
+    p = g.leaf("treasury-activate", account_treasury_activate,
+               "put the pending treasury account into effect (finance)")  # fmt: skip
+    p.add_argument("city", type=int, metavar="CITY")
+    p = g.leaf("payout", account_payout, "propose an operator's payout account (operator; a "
+             "change takes effect after the delay)", target="ORG")  # fmt: skip
     p.add_argument("account", metavar="ADDRESS")
+    g.leaf("payout-activate", account_payout_activate,
+           "put the pending payout account into effect (operator)", target="ORG")  # fmt: skip
     tree.top.leaf("balance", balance, "settlement-token balance of an organisation",
                   parent=tree.reader, target="ORG")  # fmt: skip
     p = tree.top.leaf("faucet", faucet, "mint test tokens (consortium admin; memory and local "

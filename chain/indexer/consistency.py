@@ -8,8 +8,8 @@ At the last indexed block (the checkpoint) the check covers (``row_check``)
   indexer's own handlers (``replay``, ``projection_audit``);
 * the checkpoint row (chain id, contracts, block hash, event count);
 
-and what the contracts' views answer about certificates, recognitions and payment
-totals (``consistency_views``).
+and what the v2 contracts' views answer about certificates, recognitions, assets'
+usability and payments (``consistency_views``).
 
 Each difference names the table (or kind), the key, the field and both values. The
 report also carries a hash chain over the stored events (the digests of the ranges in
@@ -157,9 +157,12 @@ def _check(
     count, found = views.recognitions(session, registry, block)
     report.checked["recognitions"] = count
     report.add(found)
+    count, found = views.usability(session, registry, block, limit)
+    report.checked["asset_usability"] = count
+    report.add(found)
     count = 0
     if revenue is not None:
-        count, found = views.payment_totals_by_asset(session, revenue, block)
+        count, found = views.payments(session, revenue, block)
         report.add(found)
     report.checked["assets_with_payments"] = count
 

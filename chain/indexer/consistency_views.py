@@ -1,8 +1,10 @@
-"""The consistency check's reads of contract views at the indexed block.
+"""The consistency check's reads of the v2 contracts' views at the indexed block.
 
-What the store answers about certificates (status with expiry), recognitions and payment
-totals is compared with what the contracts' views answer at the last indexed block; each
-difference names the record, the field, the store's value and the chain's.
+What the store answers about certificates (status with expiry), recognitions, assets'
+usability and payments is compared with what the contracts answer at the last indexed
+block: ``AssetRegistryV2.certificateStatus``, ``isRecognised`` and ``usability``, and
+``RevenueSplitV2.paymentStatus`` (one slot per payment) and ``outstandingRemittance`` (per
+asset). Each difference names the record, the field, the store's value and the chain's.
 """
 
 from __future__ import annotations
@@ -12,9 +14,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chain.indexer.models import CertificateRow, PaymentRow, RecognitionRow
-from chain.indexer.projections import CERTIFICATE_STATUS
-from chain.store_queries import effective_status, indexed_time, payment_totals
+from chain.indexer.models import AssetRow, CertificateRow, PaymentRow, RecognitionRow
+from chain.indexer.projections import CERTIFICATE_STATUS, USABILITY
+from chain.store_queries import (
+    PAYMENT_STATUS,
+    asset_usability,
+    effective_status,
+    indexed_time,
+    payment_status,
+    payment_totals,
+)
 
 
 def certificate_statuses(
@@ -41,6 +50,33 @@ def certificate_statuses(
     return count, out
 
 
+def usability(
+    session: Session, registry: Any, block: int, limit: int | None = None
+) -> tuple[int, list[dict[str, Any]]]:
+    """Every asset's first failing part of "usable" (``usability``) and its city."""
+    at = {"block_identifier": block}
+    now = indexed_time(session)
+    out: list[dict[str, Any]] = []
+    count = 0
+    for asset in session.scalars(select(AssetRow).order_by(AssetRow.asset_id)):
+        part, city = registry.functions.usability(asset.asset_id).call(**at)
+        name = USABILITY[int(part)] if int(part) < len(USABILITY) else "?"
+        ours = asset_usability(asset, now)
+        if name != ours:
+            out.append(
+                {"kind": "asset_usability", "id": asset.asset_id, "store": ours, "chain": name}
+            )
+        if int(city) != asset.city and name != "unknown_asset":
+            out.append(
+                {"kind": "asset_city", "id": asset.asset_id, "store": asset.city,
+                 "chain": int(city)}
+            )  # fmt: skip
+        count += 1
+        if limit is not None and count >= limit:
+            break
+    return count, out
+
+
 def recognitions(session: Session, registry: Any, block: int) -> tuple[int, list[dict[str, Any]]]:
     """Every active recognition of an active certificate (``isRecognised``)."""
     at = {"block_identifier": block}
@@ -49,7 +85,7 @@ def recognitions(session: Session, registry: Any, block: int) -> tuple[int, list
     rows = session.scalars(
         select(RecognitionRow)
         .where(RecognitionRow.active.is_(True))
-        .order_by(RecognitionRow.certificate_id, RecognitionRow.org_id)
+        .order_by(RecognitionRow.certificate_id, RecognitionRow.org_index)
     )
     count = 0
     for rec in rows:
@@ -66,31 +102,30 @@ def recognitions(session: Session, registry: Any, block: int) -> tuple[int, list
     return count, out
 
 
-def payment_totals_by_asset(
-    session: Session, revenue: Any, block: int
-) -> tuple[int, list[dict[str, Any]]]:
-    """The payment totals of every asset with payments (``assetTotals``)."""
+def payments(session: Session, revenue: Any, block: int) -> tuple[int, list[dict[str, Any]]]:
+    """Every payment's status (``paymentStatus``) and, per asset with payments, the treasury
+    share still to remit (``outstandingRemittance``). Returns (assets checked, differences)."""
     at = {"block_identifier": block}
     out: list[dict[str, Any]] = []
+    for p in session.scalars(select(PaymentRow).order_by(PaymentRow.payment_id)):
+        chain_status = int(revenue.functions.paymentStatus(p.payment_id).call(**at))
+        name = PAYMENT_STATUS[chain_status] if chain_status < len(PAYMENT_STATUS) else "?"
+        ours = payment_status(p)
+        if name != ours:
+            out.append(
+                {"kind": "payment_status", "id": p.payment_id, "store": ours, "chain": name}
+            )
     asset_ids = session.scalars(
         select(PaymentRow.asset_id).group_by(PaymentRow.asset_id).order_by(PaymentRow.asset_id)
     )
     count = 0
     for asset_id in asset_ids:
-        ours = payment_totals(session, asset_id)
-        total_paid, operator_total, treasury_total = revenue.functions.assetTotals(asset_id).call(
-            **at
-        )
-        theirs = {
-            "total_paid": int(total_paid),
-            "operator_total": int(operator_total),
-            "treasury_total": int(treasury_total),
-        }
-        for key, value in theirs.items():
-            if ours[key] != value:
-                out.append(
-                    {"kind": "payment_totals", "id": asset_id, "field": key,
-                     "store": ours[key], "chain": value}
-                )  # fmt: skip
+        stored = payment_totals(session, asset_id)["outstanding"]
+        theirs = int(revenue.functions.outstandingRemittance(asset_id).call(**at))
+        if stored != theirs:
+            out.append(
+                {"kind": "payment_totals", "id": asset_id, "field": "outstanding",
+                 "store": stored, "chain": theirs}
+            )  # fmt: skip
         count += 1
     return count, out

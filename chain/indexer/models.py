@@ -134,6 +134,66 @@ class OrgRow(Position, Base):
     city: Mapped[int] = mapped_column(BigInteger, index=True)
     active: Mapped[bool] = mapped_column(Boolean)
     name_hash: Mapped[str] = mapped_column(String(HASH))
+    #: Admission order in the directory (other contracts store it instead of the id).
+    org_index: Mapped[int] = mapped_column(BigInteger, index=True)
+    key_count: Mapped[int] = mapped_column(Integer)
+    #: A registrar's notice window and certificate term (seconds; 0 for other kinds).
+    notice_window: Mapped[int] = mapped_column(BigInteger, default=0)
+    certificate_term: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class OrgIndexRow(Base):
+    """Directory index -> organisation id (recognitions name the recogniser by index)."""
+
+    __tablename__ = "idx_org_indexes"
+
+    org_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    org_id: Mapped[str] = mapped_column(String(HASH))
+
+
+class SigningKeyRow(Position, Base):
+    """A signing account of an organisation: proposed, live, removed or compromised."""
+
+    __tablename__ = "idx_signing_keys"
+
+    account: Mapped[str] = mapped_column(String(ADDRESS), primary_key=True)
+    org_id: Mapped[str] = mapped_column(String(HASH), index=True)
+    valid_from: Mapped[int] = mapped_column(BigInteger)
+    valid_until: Mapped[int] = mapped_column(BigInteger)
+    compromised_at: Mapped[int] = mapped_column(BigInteger)
+    #: proposed | live | removed | compromised
+    state: Mapped[str] = mapped_column(String(16))
+    marked_by_org_id: Mapped[str | None] = mapped_column(String(HASH))
+
+
+class ProposalRow(Position, Base):
+    """A governance proposal of the registrars (k of n)."""
+
+    __tablename__ = "idx_proposals"
+
+    proposal_id: Mapped[str] = mapped_column(String(HASH), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    approvals: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    proposer_org_id: Mapped[str] = mapped_column(String(HASH))
+    params: Mapped[str] = mapped_column(String(4096))
+
+
+class GovernanceRow(Position, Base):
+    """The directory's governance settings (one row, key "directory")."""
+
+    __tablename__ = "idx_governance"
+
+    key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    threshold: Mapped[int] = mapped_column(Integer)
+    active_registrars: Mapped[int] = mapped_column(Integer)
+    handed_over: Mapped[bool] = mapped_column(Boolean)
+    notice_min: Mapped[int] = mapped_column(BigInteger)
+    notice_max: Mapped[int] = mapped_column(BigInteger)
+    term_min: Mapped[int] = mapped_column(BigInteger)
+    term_max: Mapped[int] = mapped_column(BigInteger)
 
 
 class AssetRow(Position, Base):
@@ -162,6 +222,27 @@ class AssetRow(Position, Base):
     compliance: Mapped[str] = mapped_column(String(16))
     disputed: Mapped[bool] = mapped_column(Boolean)
     paid_use_approved: Mapped[bool] = mapped_column(Boolean)
+    # v2 facts: the parts of "usable" and the dispute's documents
+    valued: Mapped[bool] = mapped_column(Boolean)
+    certificate_revoked: Mapped[bool] = mapped_column(Boolean)
+    certificate_valid_until: Mapped[int] = mapped_column(BigInteger)
+    nonce: Mapped[int] = mapped_column(BigInteger)
+    dispute_reason_hash: Mapped[str] = mapped_column(String(HASH))
+    dispute_resolution_hash: Mapped[str] = mapped_column(String(HASH))
+    disposal_requested: Mapped[bool] = mapped_column(Boolean)
+
+
+class ObjectionRow(Position, Base):
+    __tablename__ = "idx_objections"
+
+    objection_id: Mapped[str] = mapped_column(String(HASH), primary_key=True)
+    asset_id: Mapped[str] = mapped_column(String(HASH), index=True)
+    objector_org_id: Mapped[str] = mapped_column(String(HASH))
+    reason_hash: Mapped[str] = mapped_column(String(HASH))
+    resolution_hash: Mapped[str] = mapped_column(String(HASH))
+    lodged_at: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    foreign: Mapped[bool] = mapped_column(Boolean)
 
 
 class CertificateRow(Position, Base):
@@ -177,6 +258,8 @@ class CertificateRow(Position, Base):
     city: Mapped[int] = mapped_column(BigInteger, index=True)
     metadata_hash: Mapped[str] = mapped_column(String(HASH))
     replaced_by: Mapped[str] = mapped_column(String(HASH))
+    #: The revoked certificate this one re-issues or the one it amends (0 for an initial one).
+    supersedes: Mapped[str] = mapped_column(String(HASH))
     issued_at: Mapped[int] = mapped_column(BigInteger)
     valid_until: Mapped[int] = mapped_column(BigInteger)
     revoked_at: Mapped[int] = mapped_column(BigInteger)
@@ -187,10 +270,14 @@ class CertificateRow(Position, Base):
 
 
 class RecognitionRow(Base):
+    """Recognition of a certificate by the organisation with directory index ``org_index``
+    (``org_id`` as the directory's OrgAdmitted event named it; zero when unknown)."""
+
     __tablename__ = "idx_recognitions"
 
     certificate_id: Mapped[str] = mapped_column(String(HASH), primary_key=True)
-    org_id: Mapped[str] = mapped_column(String(HASH), primary_key=True)
+    org_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    org_id: Mapped[str] = mapped_column(String(HASH), index=True)
     active: Mapped[bool] = mapped_column(Boolean)
     recognised_block: Mapped[int] = mapped_column(BigInteger)
     withdrawn_block: Mapped[int | None] = mapped_column(BigInteger)
@@ -241,6 +328,8 @@ class PaymentRow(Position, Base):
     settlement: Mapped[str] = mapped_column(String(16))
     payer: Mapped[str] = mapped_column(String(ADDRESS))
     payer_org_id: Mapped[str] = mapped_column(String(HASH), index=True)
+    operator_org_id: Mapped[str] = mapped_column(String(HASH))
+    city: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[int] = mapped_column(Uint)
     operator_share: Mapped[int] = mapped_column(Uint)
     treasury_share: Mapped[int] = mapped_column(Uint)
@@ -267,9 +356,27 @@ class FinancingRow(Position, Base):
     status: Mapped[str] = mapped_column(String(16))
 
 
+class SplitAccountRow(Position, Base):
+    """A treasury (per city) or payout (per operator) account and its pending change."""
+
+    __tablename__ = "idx_split_accounts"
+
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)  # treasury | payout
+    owner: Mapped[str] = mapped_column(String(HASH), primary_key=True)  # city | operator org
+    account: Mapped[str] = mapped_column(String(ADDRESS))
+    pending_account: Mapped[str] = mapped_column(String(ADDRESS))
+    pending_effective_at: Mapped[int] = mapped_column(BigInteger)
+    proposed_by: Mapped[str] = mapped_column(String(HASH))
+
+
 PROJECTION_TABLES: tuple[type[Base], ...] = (
     OrgRow,
+    OrgIndexRow,
+    SigningKeyRow,
+    ProposalRow,
+    GovernanceRow,
     AssetRow,
+    ObjectionRow,
     CertificateRow,
     RecognitionRow,
     AgreementRow,
@@ -277,6 +384,7 @@ PROJECTION_TABLES: tuple[type[Base], ...] = (
     ScheduleRow,
     PaymentRow,
     FinancingRow,
+    SplitAccountRow,
 )
 INDEXER_TABLES: tuple[type[Base], ...] = (IndexedBlock, RawEvent, Checkpoint, *PROJECTION_TABLES)
 

@@ -19,7 +19,8 @@ from chain.indexer.decoder import ContractSpec
 
 log = logging.getLogger(__name__)
 
-FOLLOWED_CONTRACTS = ("AssetRegistry", "RevenueSplit")
+#: The v2 contracts with events (the CertificateVerifier only has views).
+FOLLOWED_CONTRACTS = ("OrgDirectory", "AssetRegistryV2", "UseAndFinance", "RevenueSplitV2")
 
 
 def deployment_specs(
@@ -41,7 +42,7 @@ def indexer_for_deployment(
     confirmations: int = 0,
     batch_size: int = 500,
 ) -> Indexer:
-    """An indexer over both ledger contracts from the deployment block."""
+    """An indexer over the ledger contracts from the deployment block."""
     return Indexer(
         w3,
         factory,

@@ -14,15 +14,18 @@ from chain.inputs import RequestModel
 from chain.runtime import LedgerRuntime
 from chain.service import asset_documents as docs
 from chain.service.common import (
+    USE_AND_FINANCE,
     ZERO32,
     Bytes32,
     Created,
     JsonDocument,
-    application_id_for,
     b32,
     chain_asset,
+    created_id,
     hex32,
     require_kind,
+    require_usable,
+    simulate,
     struct,
     submit,
 )
@@ -57,7 +60,7 @@ class DecisionIn(RequestModel):
 
 
 def _application(runtime: LedgerRuntime, application_id: str) -> dict[str, Any]:
-    record = struct(runtime, "application", b32(application_id))
+    record = struct(runtime, "application", b32(application_id), contract=USE_AND_FINANCE)
     if int(record["appliedAt"]) == 0:
         raise NotFound(f"no paid-use application {hex32(application_id)} on chain")
     return record
@@ -78,19 +81,22 @@ def apply_for_paid_use(
         raise NotAuthorised(
             f"asset {hex32(asset_id)} is held by {asset['holderOrgId']}; only its holder applies"
         )
+    require_usable(runtime, asset_id, "applying for paid use")
     if not body.scope:
         raise ValidationFailed(
             "the scope document is empty",
             errors=[{"loc": ["body", "scope"], "msg": "must not be empty", "type": "value_error"}],
         )
     scope = commit(body.scope)
-    op = submit(
-        runtime, principal, "applyForPaidUse",
-        [b32(asset_id), scope.digest, b32(body.operator_org_id)],
-        idempotency_key=idempotency_key, request_hash=request_hash,
-    )  # fmt: skip
+    args = [b32(asset_id), scope.digest, b32(body.operator_org_id)]
+    # the id comes from UseAndFinance's per-asset counter, which no view exposes: the
+    # simulated call returns it (and refuses as the write would)
+    predicted = hex32(simulate(runtime, principal.org_id, USE_AND_FINANCE, "applyForPaidUse",
+                               args))  # fmt: skip
+    op = submit(runtime, principal, "applyForPaidUse", args, contract=USE_AND_FINANCE,
+                idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
     scope_hash = str(op.args[1]).lower()
-    app_id = application_id_for(principal.org_id, asset_id, scope_hash, int(asset["nonce"]))
+    app_id = created_id(op, "applicationId", predicted)
     if scope_hash == scope.digest_hex:
         docs.save(runtime, docs.CommittedDocument(
             digest=scope.digest_hex, purpose="paid-use-scope", subject_id=app_id,
@@ -111,7 +117,7 @@ def _decide(
     return submit(
         runtime, principal, function,
         [b32(application_id), body.approve, b32(body.reason_hash or ZERO32)],
-        idempotency_key=idempotency_key, request_hash=request_hash,
+        contract=USE_AND_FINANCE, idempotency_key=idempotency_key, request_hash=request_hash,
     )  # fmt: skip
 
 
@@ -147,3 +153,24 @@ def decide_paid_use(
         "deciding on paid use", *DECIDERS,
         idempotency_key=idempotency_key, request_hash=request_hash,
     )  # fmt: skip
+
+
+def cancel_application(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    application_id: str,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Operation:
+    """The holder withdraws its own pending application (``cancelApplication``)."""
+    require_kind(principal, "cancelling a paid-use application", "holder")
+    record = _application(runtime, application_id)
+    if str(record["holderOrgId"]) != principal.org_id:
+        raise NotAuthorised(
+            f"application {hex32(application_id)} was made by {record['holderOrgId']}; only "
+            "that holder cancels it"
+        )
+    return submit(runtime, principal, "cancelApplication", [b32(application_id)],
+                  contract=USE_AND_FINANCE, idempotency_key=idempotency_key,
+                  request_hash=request_hash)  # fmt: skip

@@ -11,6 +11,7 @@ from web3 import Web3
 
 from chain import documents, verifier
 from chain.accounts import Principal
+from chain.bindings.enums import RegistrationKind
 from chain.commitments import commit
 from chain.documents import CertificateDocument, DocumentError
 from chain.errors import (
@@ -26,7 +27,9 @@ from chain.runtime import LedgerRuntime
 from chain.service import asset_documents as docs
 from chain.service.common import (
     AGREEMENT_STATUSES,
+    DIRECTORY,
     REGISTRY,
+    VERIFIER,
     Bytes32,
     Created,
     JsonDocument,
@@ -35,6 +38,7 @@ from chain.service.common import (
     certificate_id_for,
     chain_asset,
     chain_certificate,
+    created_id,
     hex32,
     require_kind,
     struct,
@@ -45,7 +49,13 @@ from chain.txpipe import Operation
 #: Who issues, renews and revokes certificates (the registrar of the asset's city).
 ISSUERS = ("registrar",)
 
-AMENDMENT_KINDS: dict[str, int] = {"change": 1, "correction": 2, "deregistration": 3}
+AMENDMENT_KINDS: dict[str, int] = {
+    "change": RegistrationKind.Change,
+    "correction": RegistrationKind.Correction,
+    "deregistration": RegistrationKind.Deregistration,
+}
+#: Revocation reasons after which the registrar re-issues (registration error, key compromise).
+REISSUE_REASONS = (2, 6)
 
 
 class CertificateIssueIn(RequestModel):
@@ -71,6 +81,10 @@ class RevocationIn(RequestModel):
         "request, 4 objection upheld, 5 authority or court order, 6 issuing key compromised, "
         "99 other (1, disposal, is recorded by the registry itself)",
     )
+
+
+class ReissueIn(RequestModel):
+    """Re-issue a certificate revoked for reason 2 or 6 (no fields: the chain holds them)."""
 
 
 class AgreementIn(RequestModel):
@@ -181,6 +195,27 @@ def revoke_certificate(
                   idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
 
 
+def reissue_certificate(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    certificate_id: str,
+    body: ReissueIn | None = None,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Created:
+    """After a revocation for registration error (2) or key compromise (6), the asset
+    city's registrar issues a new certificate (same kind and metadata, new id and term)
+    that supersedes the revoked one; the asset does not go through notice again. The
+    contract refuses any other certificate with ``NotReissuable``."""
+    cert = chain_certificate(runtime, certificate_id)
+    asset = _registrar_acting_on(runtime, principal, certificate_id, "re-issuing a certificate")
+    op = submit(runtime, principal, "reissueCertificate", [b32(certificate_id)],
+                idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
+    new_id = certificate_id_for(principal.org_id, str(cert["assetId"]), int(asset["nonce"]))
+    return Created(op, created_id(op, "certificateId", new_id), "certificate")
+
+
 def recognise(
     runtime: LedgerRuntime,
     principal: Principal,
@@ -214,7 +249,7 @@ def withdraw_recognition(
 
 
 def agreement_record(runtime: LedgerRuntime, agreement_id: str) -> AgreementPublic:
-    record = struct(runtime, "agreement", b32(agreement_id))
+    record = struct(runtime, "agreement", b32(agreement_id), contract=DIRECTORY)
     status = int(record["status"])
     if status == 0:
         raise NotFound(f"no agreement {hex32(agreement_id)} on chain")
@@ -237,7 +272,8 @@ def propose_agreement(
 ) -> Created:
     require_kind(principal, "proposing a recognition agreement", "registrar")
     op = submit(runtime, principal, "proposeAgreement", [b32(body.partner_org_id)],
-                idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
+                contract=DIRECTORY, idempotency_key=idempotency_key,
+                request_hash=request_hash)  # fmt: skip
     return Created(op, agreement_id_for(principal.org_id, body.partner_org_id), "agreement")
 
 
@@ -258,7 +294,8 @@ def accept_agreement(
             f"{record.partner_org_id}, not by {principal.org_id}"
         )
     return submit(runtime, principal, "acceptAgreement", [b32(record.proposer_org_id)],
-                  idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
+                  contract=DIRECTORY, idempotency_key=idempotency_key,
+                  request_hash=request_hash)  # fmt: skip
 
 
 def withdraw_agreement(
@@ -278,15 +315,15 @@ def withdraw_agreement(
             f"agreement {record.agreement_id} is withdrawn by one of its registrars only"
         )
     (other,) = parties - {principal.org_id}
-    return submit(runtime, principal, "withdrawAgreement", [b32(other)],
+    return submit(runtime, principal, "withdrawAgreement", [b32(other)], contract=DIRECTORY,
                   idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
 
 
 def list_agreements(runtime: LedgerRuntime, principal: Principal) -> list[AgreementPublic]:
-    """Agreements on chain (from the registry's AgreementProposed logs), current status."""
-    registry = runtime.contract(REGISTRY)
+    """Agreements on chain (from the directory's AgreementChanged logs), current status."""
+    directory = runtime.contract(DIRECTORY)
     start = runtime.deployment.deployment_block if runtime.deployment.contracts else 0
-    logs = registry.events.AgreementProposed().get_logs(from_block=start)
+    logs = directory.events.AgreementChanged().get_logs(from_block=start)
     ids = list(dict.fromkeys(hex32(bytes(log["args"]["agreementId"])) for log in logs))
     found = [agreement_record(runtime, i) for i in ids]
     if principal.org_kind == "registrar":
@@ -315,12 +352,14 @@ def certificate_document(
             "document; this gateway does not hold that key"
         )
     account = runtime.signer_for_org(registrar)
-    window = struct(runtime, "signingAccount", Web3.to_checksum_address(account.address))
+    window = struct(runtime, "signingKey", Web3.to_checksum_address(account.address),
+                    contract=DIRECTORY)  # fmt: skip
     issued = int(cert["issuedAt"])
     valid = (
         str(window["orgId"]) == registrar
         and int(window["validFrom"]) <= issued
         and (int(window["validUntil"]) == 0 or issued < int(window["validUntil"]))
+        and (int(window["compromisedAt"]) == 0 or issued < int(window["compromisedAt"]))
     )
     if not valid:
         raise Conflict(
@@ -363,7 +402,8 @@ def verify_document(runtime: LedgerRuntime, body: VerifyIn) -> verifier.Verdict:
     """Verify a signed document against this chain's registry (anyone, no key)."""
     try:
         return verifier.verify_document(
-            runtime.w3, runtime.deployment.address(REGISTRY), body.document, body.by_org_id
+            runtime.w3, runtime.deployment.address(REGISTRY), body.document, body.by_org_id,
+            verifier_address=runtime.deployment.address(VERIFIER),
         )
     except verifier.VerificationUnavailable as exc:
         raise ChainUnavailable(str(exc)) from exc

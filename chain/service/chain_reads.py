@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from chain.bindings.enums import Usability, usability_words
 from chain.revocation import describe as describe_reason
 from chain.runtime import LedgerRuntime
 from chain.service.approvals import _application
@@ -17,6 +18,9 @@ from chain.service.common import (
     FINANCING_KINDS,
     FINANCING_STATUSES,
     REGISTRATION_KINDS,
+    REGISTRY,
+    USE_AND_FINANCE,
+    VERIFIER,
     ZERO32,
     b32,
     chain_asset,
@@ -43,6 +47,13 @@ class PaymentContextOut(BaseModel):
     operator_org_id: str
     paid_use_approved: bool
     disposed: bool
+    usability: str = Field(
+        description="the first part of the 'usable' rule that fails (Usable when none): "
+        "UnknownAsset, NotCertified, Disposed, Deregistered, CertificateRevoked, "
+        "CertificateExpired, Disputed"
+    )
+    usable: bool = Field(description="paid use, pledges, credit, equity and payments allowed")
+    usability_text: str = Field(description="the usability part in words")
 
 
 class AssetOnChain(BaseModel):
@@ -75,6 +86,10 @@ class CertificateStatusOut(BaseModel):
     pledged: bool
     by_org_id: str | None
     recognised: bool
+    disputed: bool = Field(description="the asset's ownership is disputed")
+    registrar_active: bool = Field(description="false when governance suspended the issuer")
+    asset_status: str
+    usability: str = Field(description="the first part of 'usable' that fails, or Usable")
     proof: ChainProof
 
 
@@ -88,19 +103,27 @@ class RecordOut(BaseModel):
 def proof(runtime: LedgerRuntime) -> ChainProof:
     return ChainProof(
         chain_id=runtime.handle.chain_id,
-        registry=runtime.contract("AssetRegistry").address,
+        registry=runtime.contract(REGISTRY).address,
         block_number=int(runtime.w3.eth.block_number),
     )
 
 
 def payment_context(runtime: LedgerRuntime, asset_id: str) -> PaymentContextOut:
-    exists, city, holder, operator, approved, disposed = view(
-        runtime, "paymentContext", b32(asset_id)
-    )
+    """UseAndFinance's ``paymentContext`` (what RevenueSplitV2 reads) and the holder."""
+    part_code, city, operator = view(runtime, "paymentContext", b32(asset_id),
+                                     contract=USE_AND_FINANCE)  # fmt: skip
+    holder, _ = view(runtime, "holderOf", b32(asset_id))
+    part = Usability(int(part_code))
+    operator_id = hex32(bytes(operator))
     return PaymentContextOut(
-        exists=bool(exists), city=int(city), holder_org_id=hex32(bytes(holder)),
-        operator_org_id=hex32(bytes(operator)), paid_use_approved=bool(approved),
-        disposed=bool(disposed),
+        exists=part != Usability.UnknownAsset, city=int(city),
+        holder_org_id=hex32(bytes(holder)), operator_org_id=operator_id,
+        # a disposed or deregistered asset's approval ended with it (terminal states)
+        paid_use_approved=operator_id != ZERO32
+        and part not in (Usability.Disposed, Usability.Deregistered),
+        disposed=part == Usability.Disposed,
+        usability=Usability.name_of(part), usable=part == Usability.Usable,
+        usability_text=usability_words(part),
     )  # fmt: skip
 
 
@@ -112,6 +135,8 @@ def asset_onchain(runtime: LedgerRuntime, asset_id: str) -> AssetOnChain:
         if current == ZERO32
         else CERTIFICATE_STATUSES[int(view(runtime, "certificateStatus", b32(current)))]
     )
+    # the v2 registry stores the valuation in its AssetValued event only
+    record = {k: v for k, v in record.items()}
     return AssetOnChain(
         asset_id=hex32(asset_id),
         status=ASSET_STATUSES[int(record["status"])],
@@ -129,7 +154,7 @@ def certificate_status(
     """``verify(certificateId, byOrgId)``: status, kind, validity, pledge and recognition."""
     chain_certificate(runtime, certificate_id)
     by = b32(by_org_id) if by_org_id else b32(ZERO32)
-    v = struct(runtime, "verify", b32(certificate_id), by)
+    v = struct(runtime, "verify", b32(certificate_id), by, contract=VERIFIER)
     replaced = str(v["replacedBy"])
     status = CERTIFICATE_STATUSES[int(v["status"])]
     reason = describe_reason(int(v["revocationReason"])) if status == "Revoked" else None
@@ -149,6 +174,10 @@ def certificate_status(
         pledged=bool(v["pledged"]),
         by_org_id=hex32(by_org_id) if by_org_id else None,
         recognised=bool(v["recognised"]),
+        disputed=bool(v["disputed"]),
+        registrar_active=bool(v["registrarActive"]),
+        asset_status=ASSET_STATUSES[int(v["assetStatus"])],
+        usability=Usability.name_of(int(v["usability"])),
         proof=proof(runtime),
     )
 

@@ -8,22 +8,33 @@ city or role it needs) and then lets the contract judge (a revert is a
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from eth_abi.abi import encode
+from eth_abi.abi import decode
 from pydantic import AfterValidator, Field
-from web3 import Web3
 
+from chain import errors
 from chain.accounts import CONSORTIUM, Principal
+from chain.bindings import enums, ids, structs
+from chain.bindings.contracts import DIRECTORY as DIRECTORY
+from chain.bindings.contracts import REGISTRY as REGISTRY
+from chain.bindings.contracts import SPLIT as SPLIT
+from chain.bindings.contracts import USE_AND_FINANCE as USE_AND_FINANCE
+from chain.bindings.contracts import VERIFIER as VERIFIER
 from chain.commitments import check_document
-from chain.errors import NotAuthorised, NotFound, ValidationFailed, register_revert_status
+from chain.errors import (
+    ContractRevert,
+    NotAuthorised,
+    NotFound,
+    ValidationFailed,
+    revert_from_exception,
+)
 from chain.runtime import LedgerRuntime
 from chain.txpipe import Operation
+from chain.txpipe.rpc import RevertError
 
-REGISTRY = "AssetRegistry"
-ZERO32 = "0x" + "00" * 32
+ZERO32 = ids.ZERO32
 UINT128 = 2**128
 UINT32 = 2**32
 BYTES32_PATTERN = r"^0x[0-9a-fA-F]{64}$"
@@ -44,48 +55,18 @@ Uint32 = Annotated[int, Field(ge=0, lt=UINT32)]
 #: Unicode, nested at most MAX_DOCUMENT_DEPTH deep.
 JsonDocument = Annotated[dict[str, Any], AfterValidator(check_document)]
 
-#: Gateway organisation kinds -> ILedgerDirectory.OrgKind.
-KIND_CODES: dict[str, int] = {
-    "registrar": 1,
-    "holder": 2,
-    "competent_dept": 3,
-    "data_administration": 4,
-    "finance_dept": 5,
-    "operator": 6,
-    "merchant": 7,
-    "exchange": 8,
-    "bank": 9,
-    "auditor": 10,
-}
-KIND_NAMES: dict[int, str] = {v: k for k, v in KIND_CODES.items()}
-ASSET_STATUSES = ("None", "Registered", "InNotice", "Certified", "Disposed", "Deregistered")
-COMPLIANCE_RESULTS = ("None", "Passed", "Failed")
-REGISTRATION_KINDS = ("Initial", "Change", "Correction", "Deregistration")
-CERTIFICATE_STATUSES = ("Unknown", "Active", "Revoked", "Expired", "Superseded")
-OBJECTION_STATUSES = ("None", "Open", "Upheld", "Dismissed")
-APPLICATION_STATUSES = ("None", "Applied", "Approved", "Rejected")
-AGREEMENT_STATUSES = ("None", "Proposed", "Active", "Withdrawn")
-FINANCING_KINDS = ("Pledge", "CreditLine", "EquityContribution")
-FINANCING_STATUSES = ("None", "Requested", "Active", "Released", "Recorded")
-
-
-#: HTTP status of registry errors whose names do not say it (others follow chain.errors)
-REVERT_STATUSES: dict[str, int] = {
-    **dict.fromkeys(
-        ("NotOrgOfKind", "KindNotAllowed", "NotOrgManager", "NotHolder", "NotCounterparty",
-         "NotConsortiumAdmin", "SelfRecognition", "AccountNotLive", "OrgInactive"),
-        403,
-    ),
-    **dict.fromkeys(
-        ("NoticeWindowOpen", "NoticeWindowClosed", "ObjectionsOpen", "ObjectionNotOpen",
-         "OwnershipDisputed", "NoDispute", "ReviewsIncomplete", "BatchComplete", "AccountInUse",
-         "NotRecognised", "NotCurrentCertificate", "CertificateNotActive", "AssetPledged",
-         "RegistrarExists", "OrgExists"),
-        409,
-    ),
-}
-for _name, _status in REVERT_STATUSES.items():
-    register_revert_status(_name, _status)
+#: Statuses and kinds by enum value (from the one bindings package).
+KIND_CODES = enums.KIND_CODES
+KIND_NAMES = enums.KIND_NAMES
+ASSET_STATUSES = enums.ASSET_STATUSES
+COMPLIANCE_RESULTS = enums.COMPLIANCE_RESULTS
+REGISTRATION_KINDS = enums.REGISTRATION_KINDS
+CERTIFICATE_STATUSES = enums.CERTIFICATE_STATUSES
+OBJECTION_STATUSES = enums.OBJECTION_STATUSES
+APPLICATION_STATUSES = enums.APPLICATION_STATUSES
+AGREEMENT_STATUSES = enums.AGREEMENT_STATUSES
+FINANCING_KINDS = enums.FINANCING_KINDS
+FINANCING_STATUSES = enums.FINANCING_STATUSES
 
 
 @dataclass(frozen=True)
@@ -101,85 +82,31 @@ class Created:
 
 
 def hex32(value: bytes | str) -> str:
-    if isinstance(value, bytes | bytearray):
-        if len(value) != 32:
-            raise ValueError("expected 32 bytes")
-        return "0x" + bytes(value).hex()
-    text = value.lower()
-    if not text.startswith("0x"):
-        text = "0x" + text
-    if not _BYTES32.match(text):
+    """A 32-byte id as 0x hex (:class:`ValidationFailed` when it is not one)."""
+    try:
+        return ids.hex32(value)
+    except ids.BadId as exc:
         raise ValidationFailed(
-            f"{value!r} is not a 0x-prefixed 32-byte hex string",
+            str(exc),
             errors=[{"loc": ["id"], "msg": "expected 0x + 64 hex digits", "type": "value_error"}],
-        )
-    return text
+        ) from exc
 
 
 def b32(value: str | bytes) -> bytes:
     return bytes.fromhex(hex32(value)[2:])
 
 
-def keccak_abi(types: Sequence[str], values: Sequence[Any]) -> bytes:
-    """keccak256(abi.encode(...)), as the contract derives its ids."""
-    return bytes(Web3.keccak(encode(list(types), list(values))))
-
-
-def name_hash(name: str) -> bytes:
-    return bytes(Web3.keccak(text=name))
-
-
-def org_id_for(kind: str, city: int, name: str) -> str:
-    """keccak256(abi.encode(uint8 kind, uint32 city, bytes32 keccak256(name)))."""
-    values = [KIND_CODES[kind], city, name_hash(name)]
-    return hex32(keccak_abi(["uint8", "uint32", "bytes32"], values))
-
-
-def asset_id_for(holder_org_id: str, domain_code: int, catalogue_hash: str | bytes) -> str:
-    return hex32(
-        keccak_abi(
-            ["bytes32", "uint32", "bytes32"], [b32(holder_org_id), domain_code, b32(catalogue_hash)]
-        )
-    )
-
-
-def batch_id_for(holder_org_id: str, root: bytes) -> str:
-    return hex32(keccak_abi(["bytes32", "bytes32"], [b32(holder_org_id), root]))
-
-
-def objection_id_for(asset_id: str, objector_org_id: str, reason_hash: str) -> str:
-    return hex32(
-        keccak_abi(["bytes32"] * 3, [b32(asset_id), b32(objector_org_id), b32(reason_hash)])
-    )
-
-
-def certificate_id_for(registrar_org_id: str, asset_id: str, nonce: int) -> str:
-    return hex32(
-        keccak_abi(["bytes32", "bytes32", "uint256"], [b32(registrar_org_id), b32(asset_id), nonce])
-    )
-
-
-def application_id_for(holder: str, asset_id: str, scope_hash: str, nonce: int) -> str:
-    return hex32(
-        keccak_abi(
-            ["bytes32", "bytes32", "bytes32", "uint256"],
-            [b32(holder), b32(asset_id), b32(scope_hash), nonce],
-        )
-    )
-
-
-def financing_id_for(asset_id: str, counterparty: str, kind: int, nonce: int) -> str:
-    return hex32(
-        keccak_abi(
-            ["bytes32", "bytes32", "uint8", "uint256"],
-            [b32(asset_id), b32(counterparty), kind, nonce],
-        )
-    )
-
-
-def agreement_id_for(a: str, b: str) -> str:
-    low, high = sorted([b32(a), b32(b)])
-    return hex32(keccak_abi(["bytes32", "bytes32"], [low, high]))
+keccak_abi = ids.keccak_abi
+name_hash = ids.name_hash
+org_id_for = ids.org_id_for
+asset_id_for = ids.asset_id_for
+batch_id_for = ids.batch_id_for
+objection_id_for = ids.objection_id_for
+certificate_id_for = ids.certificate_id_for
+application_id_for = ids.application_id_for
+financing_id_for = ids.financing_id_for
+agreement_id_for = ids.agreement_id_for
+proposal_id_for = ids.proposal_id_for
 
 
 # -- authorisation ---------------------------------------------------------------------
@@ -240,14 +167,16 @@ def submit(
     function: str,
     args: list[Any],
     *,
+    contract: str = REGISTRY,
     idempotency_key: str | None = None,
     request_hash: str | None = None,
     org_id: str | None = None,
 ) -> Operation:
-    """Write ``AssetRegistry.function(*args)`` signed by the caller's organisation."""
+    """Write ``contract.function(*args)`` (the registry unless named) signed by the
+    caller's organisation."""
     return runtime.submit(
         org_id or principal.org_id,
-        REGISTRY,
+        contract,
         function,
         args,
         caller=principal.user_id,
@@ -256,35 +185,54 @@ def submit(
     )
 
 
-def view(runtime: LedgerRuntime, function: str, *args: Any) -> Any:
-    return runtime.contract(REGISTRY).functions[function](*args).call()
+def simulate(
+    runtime: LedgerRuntime, org_id: str, contract: str, function: str, args: list[Any]
+) -> Any:
+    """What ``contract.function(*args)`` returns when the org's signer calls it now (the id
+    a write is about to create, for ids made from a counter no view exposes)."""
+    signer = runtime.signer_for_org(org_id)
+    handle = runtime.contract(contract)
+    data = handle.encode_abi(function, args=args)
+    outputs = structs.function_abi(handle, function)["outputs"]
+    abis = [runtime.contract(n).abi for n in runtime.deployment.contracts]
+    try:
+        raw = runtime.txpipe.rpc.call({"from": signer.address, "to": handle.address, "data": data})
+    except RevertError as exc:  # a refusal: the contract's error, as submit raises it
+        raise revert_from_exception(exc, abis) from exc
+    except Exception as exc:  # the in-process chain raises its own TransactionFailed
+        if "revert" in str(exc).lower():
+            raise revert_from_exception(exc, abis) from exc
+        raise
+    values = decode([errors.abi_type(o) for o in outputs], raw)
+    return values[0] if len(values) == 1 else values
 
 
-def struct(runtime: LedgerRuntime, function: str, *args: Any) -> dict[str, Any]:
+def view(runtime: LedgerRuntime, function: str, *args: Any, contract: str = REGISTRY) -> Any:
+    return runtime.contract(contract).functions[function](*args).call()
+
+
+def read(runtime: LedgerRuntime, function: str, *args: Any, contract: str = REGISTRY) -> Any:
+    """A view's outputs by name (structs as dicts, bytes as 0x hex)."""
+    return structs.read(runtime.contract(contract), function, *args)
+
+
+def struct(
+    runtime: LedgerRuntime, function: str, *args: Any, contract: str = REGISTRY
+) -> dict[str, Any]:
     """A view returning one struct, members named after the ABI components."""
-    contract = runtime.contract(REGISTRY)
-    abi = next(
-        item
-        for item in contract.abi
-        if item.get("type") == "function" and item.get("name") == function
-    )
-    components = abi["outputs"][0]["components"]  # type: ignore[typeddict-item]
-    value = contract.functions[function](*args).call()
-    return {c["name"]: _plain(v) for c, v in zip(components, value, strict=True)}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    return value
+    return structs.read_struct(runtime.contract(contract), function, *args)
 
 
 def chain_asset(runtime: LedgerRuntime, asset_id: str) -> dict[str, Any]:
-    """The on-chain asset record; :class:`NotFound` when it is not registered."""
-    record = struct(runtime, "asset", b32(asset_id))
-    if int(record["registeredAt"]) == 0:
+    """The asset as the registry holds it: ``holderOrgId`` and ``city`` (``holderOf``)
+    and its state (``assetState``: status, nonce, current certificate...).
+    :class:`NotFound` when it is not registered."""
+    aid = b32(asset_id)
+    holder = read(runtime, "holderOf", aid)
+    if int(str(holder["holderOrgId"]), 16) == 0:
         raise NotFound(f"no asset {hex32(asset_id)} on chain")
-    return record
+    state = struct(runtime, "assetState", aid)
+    return {"holderOrgId": str(holder["holderOrgId"]), "city": int(holder["city"]), **state}
 
 
 def chain_certificate(runtime: LedgerRuntime, certificate_id: str) -> dict[str, Any]:
@@ -292,6 +240,46 @@ def chain_certificate(runtime: LedgerRuntime, certificate_id: str) -> dict[str, 
     if int(record["issuedAt"]) == 0:
         raise NotFound(f"no certificate {hex32(certificate_id)} on chain")
     return record
+
+
+def chain_org(runtime: LedgerRuntime, org_id: str) -> dict[str, Any]:
+    """The directory's record of an organisation (kind 0 when unknown)."""
+    return struct(runtime, "org", b32(org_id), contract=DIRECTORY)
+
+
+def usability(runtime: LedgerRuntime, asset_id: str) -> enums.Usability:
+    part, _ = view(runtime, "usability", b32(asset_id))
+    return enums.Usability(int(part))
+
+
+def require_usable(runtime: LedgerRuntime, asset_id: str, action: str) -> None:
+    """Refuse early, as the contract would, when the asset is not usable: the problem's
+    code is ``AssetNotUsable`` and its detail names the failing part in words."""
+    part = usability(runtime, asset_id)
+    if part != enums.Usability.Usable:
+        raise asset_not_usable(asset_id, part, action)
+
+
+def asset_not_usable(asset_id: str, part: int, action: str | None = None) -> ContractRevert:
+    """``AssetNotUsable(assetId, part)`` with the part in words (and by name)."""
+    words = enums.usability_words(part)
+    doing = f"{action}: " if action else ""
+    return ContractRevert(
+        "AssetNotUsable",
+        {"assetId": b32(asset_id), "part": int(part)},
+        detail=f"{doing}asset {hex32(asset_id)} is not usable: {words} "
+        f"({enums.Usability.name_of(part)})",
+    )
+
+
+def created_id(op: Operation, arg: str, predicted: str) -> str:
+    """The id a write created: from its event once mined (an idempotent replay), else the
+    one predicted before it was sent."""
+    for event in op.events or []:
+        args = event.get("args", {}) if isinstance(event, dict) else {}
+        if arg in args:
+            return hex32(str(args[arg]))
+    return predicted
 
 
 def sub_key(key: str | None, part: str) -> str | None:

@@ -12,24 +12,25 @@ from chain.errors import DisposalNotRequested, NotAuthorised, NotFound
 from chain.inputs import RequestModel
 from chain.runtime import LedgerRuntime
 from chain.service.common import (
+    USE_AND_FINANCE,
     ZERO32,
     AmountFen,
     Bytes32,
     Created,
     b32,
     chain_asset,
-    financing_id_for,
+    created_id,
     hex32,
     require_kind,
+    simulate,
     struct,
     submit,
+    view,
 )
 from chain.txpipe import Operation
 
 #: Who confirms and releases a pledge (a bank of the asset's city).
 PLEDGEES = ("bank",)
-
-PLEDGE, CREDIT_LINE, EQUITY = 0, 1, 2
 
 
 class PledgeCreate(RequestModel):
@@ -57,7 +58,7 @@ class EmptyIn(RequestModel):
 
 
 def _financing(runtime: LedgerRuntime, financing_id: str) -> dict[str, Any]:
-    record = struct(runtime, "financing", b32(financing_id))
+    record = struct(runtime, "financing", b32(financing_id), contract=USE_AND_FINANCE)
     if int(record["recordedAt"]) == 0:
         raise NotFound(f"no financing record {hex32(financing_id)} on chain")
     return record
@@ -84,14 +85,22 @@ def request_pledge(
     idempotency_key: str | None = None,
     request_hash: str | None = None,
 ) -> Created:
-    asset = _holder_of(runtime, principal, asset_id, "requesting a pledge")
-    op = submit(
-        runtime, principal, "requestPledge",
-        [b32(asset_id), b32(body.bank_org_id), body.amount_fen, b32(body.contract_hash)],
-        idempotency_key=idempotency_key, request_hash=request_hash,
-    )  # fmt: skip
-    fid = financing_id_for(asset_id, body.bank_org_id, PLEDGE, int(asset["nonce"]))
-    return Created(op, fid, "financing")
+    _holder_of(runtime, principal, asset_id, "requesting a pledge")
+    args = [b32(asset_id), b32(body.bank_org_id), body.amount_fen, b32(body.contract_hash)]
+    return _created(runtime, principal, "requestPledge", args,
+                    idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
+
+
+def _created(
+    runtime: LedgerRuntime, principal: Principal, function: str, args: list[Any], *,
+    idempotency_key: str | None, request_hash: str | None,
+) -> Created:  # fmt: skip
+    """A UseAndFinance write creating a financing record; its id comes from the contract's
+    per-asset counter (no view): the simulated call returns it."""
+    predicted = hex32(simulate(runtime, principal.org_id, USE_AND_FINANCE, function, args))
+    op = submit(runtime, principal, function, args, contract=USE_AND_FINANCE,
+                idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
+    return Created(op, created_id(op, "financingId", predicted), "financing")
 
 
 def _bank_step(
@@ -107,7 +116,7 @@ def _bank_step(
             f"{action} is done by the pledge's bank {record['counterpartyOrgId']}, "
             f"not by {principal.org_id}"
         )
-    return submit(runtime, principal, function, [b32(financing_id)],
+    return submit(runtime, principal, function, [b32(financing_id)], contract=USE_AND_FINANCE,
                   idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
 
 
@@ -146,13 +155,9 @@ def record_credit_line(
 ) -> Created:
     asset = chain_asset(runtime, asset_id)
     require_kind(principal, "recording a credit line", "bank", city=int(asset["city"]))
-    op = submit(
-        runtime, principal, "recordCreditLine",
-        [b32(asset_id), body.amount_fen, b32(body.agreement_hash)],
-        idempotency_key=idempotency_key, request_hash=request_hash,
-    )  # fmt: skip
-    fid = financing_id_for(asset_id, principal.org_id, CREDIT_LINE, int(asset["nonce"]))
-    return Created(op, fid, "financing")
+    args = [b32(asset_id), body.amount_fen, b32(body.agreement_hash)]
+    return _created(runtime, principal, "recordCreditLine", args,
+                    idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
 
 
 def record_equity_contribution(
@@ -164,14 +169,10 @@ def record_equity_contribution(
     idempotency_key: str | None = None,
     request_hash: str | None = None,
 ) -> Created:
-    asset = _holder_of(runtime, principal, asset_id, "recording an equity contribution")
-    op = submit(
-        runtime, principal, "recordEquityContribution",
-        [b32(asset_id), body.valuation_fen, b32(body.investee_hash)],
-        idempotency_key=idempotency_key, request_hash=request_hash,
-    )  # fmt: skip
-    fid = financing_id_for(asset_id, principal.org_id, EQUITY, int(asset["nonce"]))
-    return Created(op, fid, "financing")
+    _holder_of(runtime, principal, asset_id, "recording an equity contribution")
+    args = [b32(asset_id), body.valuation_fen, b32(body.investee_hash)]
+    return _created(runtime, principal, "recordEquityContribution", args,
+                    idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
 
 
 def request_disposal(
@@ -185,7 +186,8 @@ def request_disposal(
 ) -> Operation:
     _holder_of(runtime, principal, asset_id, "requesting disposal")
     return submit(runtime, principal, "requestDisposal", [b32(asset_id), b32(body.reason_hash)],
-                  idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
+                  contract=USE_AND_FINANCE, idempotency_key=idempotency_key,
+                  request_hash=request_hash)  # fmt: skip
 
 
 def confirm_disposal(
@@ -199,9 +201,32 @@ def confirm_disposal(
     """The asset city's registrar confirms: current certificate revoked, record kept."""
     asset = chain_asset(runtime, asset_id)
     require_kind(principal, "confirming disposal", "registrar", city=int(asset["city"]))
-    if hex32(asset["disposalReasonHash"]) == ZERO32:
+    requested = view(runtime, "disposalRequest", b32(asset_id), contract=USE_AND_FINANCE)
+    if hex32(bytes(requested)) == ZERO32:
         raise DisposalNotRequested(
             f"no disposal requested for asset {hex32(asset_id)}: its holder requests it first"
         )
     return submit(runtime, principal, "confirmDisposal", [b32(asset_id)],
-                  idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
+                  contract=USE_AND_FINANCE, idempotency_key=idempotency_key,
+                  request_hash=request_hash)  # fmt: skip
+
+
+def cancel_pledge_request(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    financing_id: str,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Operation:
+    """The holder withdraws its own pending pledge request (``cancelPledgeRequest``)."""
+    require_kind(principal, "cancelling a pledge request", "holder")
+    record = _financing(runtime, financing_id)
+    if str(record["holderOrgId"]) != principal.org_id:
+        raise NotAuthorised(
+            f"pledge request {hex32(financing_id)} was made by {record['holderOrgId']}; only "
+            "that holder cancels it"
+        )
+    return submit(runtime, principal, "cancelPledgeRequest", [b32(financing_id)],
+                  contract=USE_AND_FINANCE, idempotency_key=idempotency_key,
+                  request_hash=request_hash)  # fmt: skip

@@ -1,9 +1,10 @@
 """Deactivate or reactivate an organisation (``setOrgActive``).
 
-Who may, as the contract rules: the consortium admin for a registrar, the admin of the
-city's registrar for any other organisation of its city. A deactivated organisation's
-keys sign nothing the registry accepts (``OrgInactive``) until it is reactivated; its
-records stay.
+Who may, as the contract rules: the admin of the city's registrar for any other
+organisation of its city. A registrar is suspended or reinstated only by k of n
+registrars (``POST /v1/governance/proposals`` kind ``set_registrar_active``). A
+deactivated organisation's keys sign nothing the ledger accepts until it is reactivated;
+its records stay.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from chain.errors import NotAuthorised, NotFound
 from chain.inputs import RequestModel
 from chain.runtime import LedgerRuntime
 from chain.service.common import (
+    DIRECTORY,
     KIND_CODES,
     KIND_NAMES,
     b32,
+    chain_org,
     hex32,
-    require_consortium_admin,
-    struct,
     submit,
 )
 from chain.txpipe import Operation
@@ -43,13 +44,18 @@ def set_org_active(
 ) -> Operation:
     """``setOrgActive(org_id, active)`` signed by the organisation's manager."""
     target = hex32(org_id)
-    record = struct(runtime, "org", b32(target))
+    record = chain_org(runtime, target)
     kind_code, city = int(record["kind"]), int(record["city"])
     if kind_code == 0:
         raise NotFound(f"the chain has no organisation {target}")
     verb = "reactivating" if body.active else "deactivating"
     if kind_code == KIND_CODES["registrar"]:
-        require_consortium_admin(principal, f"{verb} a registrar")
+        raise NotAuthorised(
+            f"{verb} a registrar is a governance act of k of n city registrars: a registrar "
+            "proposes it (POST /v1/governance/proposals, kind set_registrar_active) and the "
+            "others approve",
+            required_kind=["registrar"],
+        )
     else:
         kind = KIND_NAMES.get(kind_code, str(kind_code)).replace("_", " ")
         action = f"{verb} a {kind}"
@@ -66,6 +72,6 @@ def set_org_active(
                 required_city=city,
             )
     return submit(
-        runtime, principal, "setOrgActive", [b32(target), body.active],
+        runtime, principal, "setOrgActive", [b32(target), body.active], contract=DIRECTORY,
         idempotency_key=idempotency_key, request_hash=request_hash,
     )  # fmt: skip

@@ -24,6 +24,7 @@ from chain.errors import (
     KeystoreUnavailable,
     NotAuthorised,
     NotFound,
+    OperationFailed,
     SigningKeyElsewhere,
     ValidationFailed,
 )
@@ -31,10 +32,12 @@ from chain.inputs import RequestModel
 from chain.keys import KeystoreError
 from chain.runtime import LedgerRuntime
 from chain.service.common import (
+    DIRECTORY,
     KIND_CODES,
     KIND_NAMES,
     Created,
     b32,
+    chain_org,
     hex32,
     name_hash,
     org_id_for,
@@ -45,7 +48,7 @@ from chain.service.common import (
     submit,
     view,
 )
-from chain.txpipe import Operation
+from chain.txpipe import MINED, Operation
 
 
 class OrgCreate(RequestModel):
@@ -117,18 +120,20 @@ class KeyRotation:
     removed: Operation
     old_signer: str
     new_signer: str
+    proposed: Operation | None = None
 
 
 def org_public(runtime: LedgerRuntime, org: Organisation, *, with_chain: bool = True) -> OrgPublic:
     chain: OrgChain | None = None
     if with_chain and org.org_id != CONSORTIUM_ORG_ID:
-        record = struct(runtime, "org", b32(org.org_id))
+        record = chain_org(runtime, org.org_id)
         if int(record["kind"]) != 0:
+            # the directory keeps no name hash (it is in OrgAdmitted); the id commits to it
             chain = OrgChain(
                 kind=KIND_NAMES.get(int(record["kind"]), str(record["kind"])),
                 city=int(record["city"]),
                 active=bool(record["active"]),
-                name_hash=str(record["nameHash"]),
+                name_hash=hex32(name_hash(org.name)),
             )
     created: datetime | None = org.created_at
     return OrgPublic(
@@ -153,8 +158,11 @@ def create_org(
 ) -> Created:
     """Provision the org's signing key and gateway row, then admit it on chain.
 
-    A registrar is admitted by the consortium admin (``admitRegistrar``); any other kind
-    by the registrar of the caller's city (``admitOrg``), in that registrar's city.
+    A registrar is admitted by the consortium admin, whose key deployed the ledger
+    (``OrgDirectory.bootstrapRegistrar``, until the registrars take governance over; after
+    the handover the contract refuses with ``NotBootstrapper`` and registrars are admitted
+    by k of n registrars through ``POST /v1/governance/proposals``); any other kind by the
+    registrar of the caller's city (``admitOrg``), in that registrar's city.
     """
     action = f"admitting a {body.kind.replace('_', ' ')}"
     require_writer(principal, action)
@@ -206,12 +214,13 @@ def create_org(
         org = existing or runtime.provision_org(org_id, body.name, body.kind, city)
         signer = Web3.to_checksum_address(org.signer_address)
     if body.kind == "registrar":
-        op = submit(runtime, principal, "admitRegistrar", [city, name_hash(body.name), signer],
-                    idempotency_key=idempotency_key, request_hash=request_hash)  # fmt: skip
+        op = submit(runtime, principal, "bootstrapRegistrar", [city, name_hash(body.name), signer],
+                    contract=DIRECTORY, idempotency_key=idempotency_key,
+                    request_hash=request_hash)  # fmt: skip
     else:
         op = submit(
             runtime, principal, "admitOrg", [KIND_CODES[body.kind], name_hash(body.name), signer],
-            idempotency_key=idempotency_key, request_hash=request_hash,
+            contract=DIRECTORY, idempotency_key=idempotency_key, request_hash=request_hash,
         )  # fmt: skip
     if body.signer_address is not None and existing is None:
         # recorded once the admission is journaled (a refused one leaves no row); a
@@ -273,7 +282,7 @@ def import_org(runtime: LedgerRuntime, principal: Principal, body: OrgImport) ->
     existing = runtime.accounts.find_org(org_id)
     if existing is not None and not existing.is_external:
         raise Conflict(f"organisation {org_id} is already signed for by this gateway")
-    record = struct(runtime, "org", b32(org_id))
+    record = chain_org(runtime, org_id)
     kind_code = int(record["kind"])
     if kind_code == 0:
         raise NotFound(f"the chain has no organisation {org_id}; it is admitted first")
@@ -281,7 +290,7 @@ def import_org(runtime: LedgerRuntime, principal: Principal, body: OrgImport) ->
     city = int(record["city"])
     if kind is None:
         raise ValidationFailed(f"organisation {org_id} has an unknown kind {kind_code}")
-    if hex32(name_hash(body.name)) != hex32(record["nameHash"]):
+    if org_id_for(kind_code, city, body.name) != org_id:
         raise ValidationFailed(
             f"the name {body.name!r} does not match the name hash of organisation {org_id} "
             "on chain; give the name it was admitted with",
@@ -291,14 +300,15 @@ def import_org(runtime: LedgerRuntime, principal: Principal, body: OrgImport) ->
     if not bool(record["active"]):
         raise Conflict(f"organisation {org_id} is deactivated on chain", org_id=org_id)
     address = Web3.to_checksum_address(runtime.keystore.address(key_id))
-    account_org, _, _, _ = view(runtime, "accountOrg", address)
+    account_org, _, _, _ = view(runtime, "accountOrg", address, contract=DIRECTORY)
     signs_for = hex32(bytes(account_org))
     if signs_for != org_id:
         now = "no organisation" if int(signs_for, 16) == 0 else f"organisation {signs_for}"
         raise Conflict(
             f"the chain does not show key {key_id} ({address}) as a live signing account of "
             f"organisation {org_id}: it signs for {now}. Have the org's manager admit it "
-            "with this address (signer_address) or add it as a signing account first",
+            "with this address (signer_address) or have the org propose it as a signing key "
+            "and accept it first",
             org_id=org_id,
             signer_address=address,
         )
@@ -332,13 +342,8 @@ def _require_admin(principal: Principal, action: str) -> None:
 
 
 def _may_manage(principal: Principal, org: Organisation) -> bool:
-    if principal.role != "admin":
-        return False
-    if principal.org_id == org.org_id:
-        return True
-    if org.kind == "registrar":
-        return principal.is_consortium_admin
-    return principal.org_kind == "registrar" and principal.city_code == org.city_code
+    """An organisation's keys change only with its own consent: its own admin asks."""
+    return principal.role == "admin" and principal.org_id == org.org_id
 
 
 def rotate_key(
@@ -349,18 +354,22 @@ def rotate_key(
     idempotency_key: str | None = None,
     request_hash: str | None = None,
 ) -> KeyRotation:
-    """New keystore key -> ``addSigningAccount``, then ``removeSigningAccount`` of the old
-    one (both signed by the old key, so they are mined in that order); the gateway row
-    then points at the new key. Signatures made with the old key inside its window stay
-    valid."""
+    """A new key joins with the organisation's own consent, then the old one ends.
+
+    New keystore key -> ``proposeSigningKey(new)`` signed by the old key (the org
+    consents) -> once mined, ``acceptSigningKey(org)`` signed by the new key ->
+    ``removeSigningKey(old)`` signed by the new key (after the acceptance, in nonce
+    order); the gateway row then points at the new key. Signatures made with the old key
+    inside its window stay valid (mark it compromised to end that)."""
     org = runtime.accounts.get_org(hex32(org_id))
     if not _may_manage(principal, org):
         raise NotAuthorised(
-            f"rotating the key of {org.org_id} is done by an admin of that organisation or of "
-            "its manager (the consortium for registrars, the city's registrar otherwise)"
+            f"rotating the key of {org.org_id} is done by an admin of that organisation itself "
+            "(an organisation consents to its own keys; a registrar never changes another "
+            "organisation's keys)"
         )
     if org.org_id == CONSORTIUM_ORG_ID:
-        raise ValidationFailed("the consortium admin key is not rotated through the registry")
+        raise ValidationFailed("the consortium admin key is not rotated through the directory")
     if org.is_external:
         raise SigningKeyElsewhere(
             f"this gateway does not hold the signing key of organisation {org.org_id}; its "
@@ -376,28 +385,112 @@ def rotate_key(
     except KeystoreError as exc:
         raise KeystoreUnavailable(f"cannot create a new signing key for {org.org_id}") from exc
     runtime.handle.fund(account.address)
-    caller_org = org.org_id
-    added = runtime.submit(
-        caller_org, "AssetRegistry", "addSigningAccount", [b32(org.org_id), account.address, 0],
-        caller=principal.user_id, idempotency_key=sub_key(idempotency_key, "add"),
+    proposed = runtime.submit(
+        org.org_id, DIRECTORY, "proposeSigningKey", [account.address, 0],
+        caller=principal.user_id, idempotency_key=sub_key(idempotency_key, "propose"),
         request_hash=request_hash,
+    )  # fmt: skip
+    new_signer = Web3.to_checksum_address(str(proposed.args[0]))
+    if new_signer != account.address:  # an idempotent replay: this key was proposed before
+        new_name = _key_name_of(runtime, new_signer) or new_name
+    mined = runtime.txpipe.wait(proposed.id, runtime.settings.receipt_timeout_seconds)
+    if mined.state != MINED:
+        raise OperationFailed(
+            f"the proposal of the new key {new_signer} for {org.org_id} is {mined.state} "
+            f"({mined.error_code or 'no receipt yet'}); the key was not rotated",
+            operation_id=mined.id,
+        )
+    new_account = runtime.keystore.load(new_name)
+    accepted = runtime.submit(
+        org.org_id, DIRECTORY, "acceptSigningKey", [b32(org.org_id)],
+        caller=principal.user_id, idempotency_key=sub_key(idempotency_key, "accept"),
+        request_hash=request_hash, signer=new_account,
     )  # fmt: skip
     removed = runtime.submit(
-        caller_org, "AssetRegistry", "removeSigningAccount", [old],
+        org.org_id, DIRECTORY, "removeSigningKey", [old],
         caller=principal.user_id, idempotency_key=sub_key(idempotency_key, "remove"),
-        request_hash=request_hash,
+        request_hash=request_hash, signer=new_account,
     )  # fmt: skip
-    new_signer = str(added.args[1]) if added.args else account.address
-    if new_signer.lower() != account.address.lower():  # an idempotent replay: done before
-        return KeyRotation(added, removed, str(removed.args[0]), new_signer)
-    runtime.accounts.set_signer(org.org_id, new_name, account.address)
-    return KeyRotation(added, removed, old, account.address)
+    if org.signer_address.lower() != new_signer.lower():
+        runtime.accounts.set_signer(org.org_id, new_name, new_signer)
+    return KeyRotation(accepted, removed, str(removed.args[0]), new_signer, proposed)
+
+
+def _key_name_of(runtime: LedgerRuntime, address: str) -> str | None:
+    """The name of the keystore key with this address (None when not held here)."""
+    for name in runtime.keystore.names():
+        if runtime.keystore.address(name).lower() == address.lower():
+            return name
+    return None
+
+
+class CompromiseIn(RequestModel):
+    """Mark one of the organisation's signing keys compromised."""
+
+    since: int | None = Field(
+        default=None, ge=1, lt=2**64,
+        description="unix time from which the key counts as compromised (its signatures "
+        "for certificates issued from then on fail); omitted: now. A time in the past is "
+        "dated back by the key itself (this gateway signs with it), inside its window.",
+        examples=[1_767_225_600],
+    )  # fmt: skip
+
+
+def mark_key_compromised(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    account: str,
+    body: CompromiseIn,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Operation:
+    """The organisation marks one of its own keys compromised (``markKeyCompromised``).
+
+    Signed by the compromised key itself when this gateway holds it (it may date the
+    compromise back inside its window), else by the organisation's current key (as of
+    now). Rotate first when the compromised key is the current one: it cannot act after.
+    """
+    require_writer(principal, "marking a signing key compromised")
+    if principal.role != "admin":
+        raise NotAuthorised(
+            f"marking a signing key compromised needs the role admin; this key is a "
+            f"{principal.role}"
+        )
+    address = Web3.to_checksum_address(account)
+    key = signing_account(runtime, address)
+    if int(str(key["orgId"]), 16) == 0:
+        raise NotFound(f"{address} is no signing key of any organisation on chain")
+    if str(key["orgId"]) != principal.org_id:
+        raise NotAuthorised(
+            f"{address} is a signing key of {key['orgId']}; only that organisation marks it "
+            "compromised (or k of n registrars, by a governance proposal)"
+        )
+    name = _key_name_of(runtime, address)
+    latest = int(runtime.w3.eth.get_block("latest")["timestamp"])
+    if name is not None:
+        since = body.since if body.since is not None else latest
+        return runtime.submit(
+            principal.org_id, DIRECTORY, "markKeyCompromised", [address, since],
+            caller=principal.user_id, idempotency_key=idempotency_key,
+            request_hash=request_hash, signer=runtime.keystore.load(name),
+        )  # fmt: skip
+    if body.since is not None:
+        raise ValidationFailed(
+            "a compromise dated back is signed by the key itself, which this gateway does "
+            "not hold; omit since (as of now) or ask the registrars' governance",
+            errors=[{"loc": ["body", "since"], "msg": "key not held here", "type": "value_error"}],
+        )  # fmt: skip
+    return submit(runtime, principal, "markKeyCompromised", [address, latest + 1],
+                  contract=DIRECTORY, idempotency_key=idempotency_key,
+                  request_hash=request_hash)  # fmt: skip
 
 
 def signing_account(runtime: LedgerRuntime, address: str) -> dict[str, Any]:
-    record = struct(runtime, "signingAccount", Web3.to_checksum_address(address))
-    return record
+    """The directory's record of a signing key (orgId, validFrom, validUntil,
+    compromisedAt; orgId zero when the account never signed for an org)."""
+    return struct(runtime, "signingKey", Web3.to_checksum_address(address), contract=DIRECTORY)
 
 
 def registrar_of(runtime: LedgerRuntime, city: int) -> str:
-    return hex32(bytes(view(runtime, "registrarOf", city)))
+    return hex32(bytes(view(runtime, "registrarOf", city, contract=DIRECTORY)))

@@ -1,9 +1,12 @@
 """A registrar's terms: its public notice window and certificate term.
 
-The registrar itself sets them (``setRegistrarTerms``, signed by its own key); anyone
-reads them (``registrarTerms``). 0 means the contract's default: 10 days of notice, a
-three-year term. The gateway bounds both (a year of notice, twenty years of term) so a
-value typed in milliseconds is refused instead of freezing registrations for decades.
+The registrar itself sets them (``OrgDirectory.setRegistrarTerms``, signed by its own
+key); anyone reads them (``termsOf``, the effective terms: the directory stores them with
+the defaults and the current bounds applied). 0 means the contract's default: 10 days of
+notice, a three-year term. The contract bounds both (k of n registrars set the bounds
+inside hard limits: notice from the deployment's floor to 60 days, term 1 to 5 years;
+``TermsOutOfBounds`` otherwise); the gateway also refuses values beyond a year of notice
+or twenty years of term before asking the chain.
 Setting terms is policy: it needs the registrar's admin, not any of its writers.
 """
 
@@ -15,7 +18,16 @@ from chain.accounts import Principal
 from chain.errors import NotAuthorised, NotFound
 from chain.inputs import RequestModel
 from chain.runtime import LedgerRuntime
-from chain.service.common import KIND_CODES, b32, hex32, require_kind, struct, submit
+from chain.service.common import (
+    DIRECTORY,
+    KIND_CODES,
+    b32,
+    chain_org,
+    hex32,
+    require_kind,
+    submit,
+    view,
+)
 from chain.txpipe import Operation
 
 DAY = 86_400
@@ -46,8 +58,11 @@ class TermsOut(BaseModel):
     """A registrar's terms as the chain holds them, and what applies."""
 
     org_id: str = Field(examples=["0x" + "ab" * 32])
-    notice_window_seconds: int = Field(description="as set; 0 = the default")
-    certificate_term_seconds: int = Field(description="as set; 0 = the default")
+    notice_window_seconds: int = Field(
+        description="in force (the directory keeps the effective value: the default for 0, "
+        "clamped into the current bounds)"
+    )
+    certificate_term_seconds: int = Field(description="in force (as notice_window_seconds)")
     effective_notice_window_seconds: int = Field(examples=[DEFAULT_NOTICE_WINDOW])
     effective_certificate_term_seconds: int = Field(examples=[DEFAULT_CERTIFICATE_TERM])
 
@@ -55,18 +70,18 @@ class TermsOut(BaseModel):
 def get_terms(runtime: LedgerRuntime, org_id: str) -> TermsOut:
     """The terms of a registrar, read from the chain (:class:`NotFound` for another kind)."""
     registrar = hex32(org_id)
-    record = struct(runtime, "org", b32(registrar))
+    record = chain_org(runtime, registrar)
     if int(record["kind"]) != KIND_CODES["registrar"]:
         raise NotFound(f"organisation {registrar} is not a registrar on chain; only registrars "
                        "have terms")  # fmt: skip
-    terms = struct(runtime, "registrarTerms", b32(registrar))
-    notice, term = int(terms["noticeWindow"]), int(terms["certificateTerm"])
+    notice, term = view(runtime, "termsOf", b32(registrar), contract=DIRECTORY)
+    notice, term = int(notice), int(term)
     return TermsOut(
         org_id=registrar,
         notice_window_seconds=notice,
         certificate_term_seconds=term,
-        effective_notice_window_seconds=notice or DEFAULT_NOTICE_WINDOW,
-        effective_certificate_term_seconds=term or DEFAULT_CERTIFICATE_TERM,
+        effective_notice_window_seconds=notice,
+        effective_certificate_term_seconds=term,
     )
 
 
@@ -93,6 +108,6 @@ def set_terms(
         raise NotAuthorised(f"{action} needs the role admin; this key is a {principal.role}")
     return submit(
         runtime, principal, "setRegistrarTerms",
-        [body.notice_window_seconds, body.certificate_term_seconds],
+        [body.notice_window_seconds, body.certificate_term_seconds], contract=DIRECTORY,
         idempotency_key=idempotency_key, request_hash=request_hash,
     )  # fmt: skip

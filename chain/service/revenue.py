@@ -28,7 +28,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi.abi import encode
 from sqlalchemy import select
 from web3 import Web3
 from web3.contract import Contract
@@ -36,6 +35,9 @@ from web3.exceptions import ContractCustomError, ContractLogicError, ContractPan
 
 from chain import splitmath
 from chain.accounts import Principal, normalise_org_id
+from chain.bindings import contracts as contract_names
+from chain.bindings import ids
+from chain.bindings.enums import PaymentStatus, Usability
 from chain.errors import (
     ChainUnavailable,
     ContractRevert,
@@ -43,45 +45,27 @@ from chain.errors import (
     NotFound,
     OperationFailed,
     ValidationFailed,
-    register_revert_status,
     revert_from_exception,
 )
 from chain.runtime import LedgerRuntime
 from chain.txpipe import IN_FLIGHT, MINED, TERMINAL, Operation
 
-SPLIT = "RevenueSplit"
-REGISTRY = "AssetRegistry"
-TEST_TOKEN = "LedgerTestToken"
+SPLIT = contract_names.SPLIT
+REGISTRY = contract_names.REGISTRY
+USE_AND_FINANCE = contract_names.USE_AND_FINANCE
+TEST_TOKEN = contract_names.TEST_TOKEN
 MAX_AMOUNT = 2**128  # amounts are < 2**128 (the contract stores uint128)
 APPROVE_TIMEOUT = 60.0
 FAUCET_MODES = ("memory", "local")
 ZERO32 = "0x" + "00" * 32
-PAY_TAG = bytes(Web3.keccak(text="RevenueSplit.pay"))
-OFFCHAIN_TAG = bytes(Web3.keccak(text="RevenueSplit.offchain"))
+PAY_TAG = ids.PAY_TAG
+OFFCHAIN_TAG = ids.OFFCHAIN_TAG
 
 FINANCE = "finance_dept"
 OPERATOR = "operator"
 MERCHANT = "merchant"
 PAYER_KINDS = (MERCHANT, OPERATOR)
 SETTLEMENT_NAMES = {0: "none", 1: "onchain", 2: "offchain"}
-
-# HTTP statuses of RevenueSplit's custom errors that their names do not tell.
-for _name, _status in {
-    "NotFinanceDepartment": 403,
-    "NotOperator": 403,
-    "NotAuthorisedOperator": 403,
-    "NotPayer": 403,
-    "PaidUseNotApproved": 409,
-    "NoSchedule": 409,
-    "NoTreasuryAccount": 409,
-    "NoPayoutAccount": 409,
-    "NotOffchainPayment": 409,
-    "ERC20InsufficientBalance": 422,
-    "ERC20InsufficientAllowance": 422,
-    "NotMinter": 403,
-}.items():
-    register_revert_status(_name, _status)
-
 
 # ---------------------------------------------------------------------------- results
 
@@ -153,6 +137,28 @@ class OperatorRemittance:
     operator_org_id: str
     outstanding_remittance: int
     payout_account: str | None
+
+
+@dataclass(frozen=True)
+class AccountSetting:
+    """A treasury or payout account: the one in effect and a pending change."""
+
+    effective: str | None
+    pending: str | None
+    effective_at: int | None
+
+
+@dataclass(frozen=True)
+class PaymentContext:
+    """UseAndFinance's ``paymentContext``: usability part, city, approved operator."""
+
+    usability: Usability
+    city: int
+    operator_org_id: bytes
+
+    @property
+    def paid_use_approved(self) -> bool:
+        return self.operator_org_id != b"\0" * 32
 
 
 @dataclass(frozen=True)
@@ -295,22 +301,21 @@ def _split(runtime: LedgerRuntime) -> Contract:
 
 
 def token_contract(runtime: LedgerRuntime) -> Contract:
-    """The settlement token (the test token's ABI covers ERC-20 and its mint)."""
-    from chain.artifacts import load
+    """The settlement token (the test token's ABI covers ERC-20 and its mint); its handle
+    is built once per runtime."""
+    return runtime.settlement_token()
 
-    address = _call(runtime, _split(runtime), "settlementToken")
-    return runtime.w3.eth.contract(
-        address=Web3.to_checksum_address(address), abi=load(TEST_TOKEN).abi
+
+def _payment_context(runtime: LedgerRuntime, asset_id: bytes) -> PaymentContext:
+    """What RevenueSplitV2 reads about an asset (404 when the asset is unknown)."""
+    part, city, operator = _fields(
+        _call(runtime, runtime.contract(USE_AND_FINANCE), "paymentContext", asset_id),
+        ("usability", "city", "operatorOrgId"),
     )
-
-
-def _payment_context(runtime: LedgerRuntime, asset_id: bytes) -> tuple[Any, ...]:
-    """(exists, city, holderOrgId, operatorOrgId, paidUseApproved, disposed)."""
-    ctx = _call(runtime, runtime.contract(REGISTRY), "paymentContext", asset_id)
-    values = tuple(ctx.values()) if isinstance(ctx, dict) else tuple(ctx)
-    if not values[0]:
+    ctx = PaymentContext(Usability(int(part)), int(city), bytes(operator))
+    if ctx.usability == Usability.UnknownAsset:
         raise NotFound(f"no asset {hex32(asset_id)} on chain", code_name="UnknownAsset")
-    return values
+    return ctx
 
 
 def _require_writer(user: Principal) -> None:
@@ -388,7 +393,7 @@ def set_schedule(
     asset = bytes32(asset_id, "asset_id")
     validate_schedule(lower_bounds, operator_bps)
     ctx = _payment_context(runtime, asset)
-    _require_finance_of(user, int(ctx[1]), "set the schedule of this asset")
+    _require_finance_of(user, ctx.city, "set the schedule of this asset")
     return _submit(
         runtime, user, _split(runtime), SPLIT, "setSchedule",
         [asset, list(lower_bounds), list(operator_bps)],
@@ -397,26 +402,28 @@ def set_schedule(
 
 
 def list_schedules(runtime: LedgerRuntime, asset_id: str) -> list[ScheduleVersion]:
-    """Every schedule version of an asset, oldest first (from the chain)."""
+    """Every schedule version of an asset, oldest first: RevenueSplitV2 stores only the
+    current one; each version is in its ScheduleSet event (filtered by the indexed asset)."""
     asset = bytes32(asset_id, "asset_id")
+    found = []
+    for log in _logs(runtime, "ScheduleSet", {"assetId": asset}):
+        a = log["args"]
+        found.append(ScheduleVersion(
+            version=int(a["version"]), effective_block=int(a["effectiveBlock"]),
+            finance_org_id=hex32(a["financeOrgId"]),
+            lower_bounds=[int(b) for b in a["lowerBounds"]],
+            operator_bps=[int(r) for r in a["operatorBps"]],
+        ))  # fmt: skip
+    return sorted(found, key=lambda v: v.version)
+
+
+def _logs(runtime: LedgerRuntime, event: str, filters: dict[str, Any]) -> list[Any]:
+    """RevenueSplitV2 logs of one event since its deployment, in chain order."""
     split = _split(runtime)
-    count = int(_call(runtime, split, "scheduleCount", asset))
-    return [
-        _schedule(_call(runtime, split, "scheduleVersion", asset, v)) for v in range(1, count + 1)
-    ]
-
-
-def _schedule(raw: Any) -> ScheduleVersion:
-    version, block, finance, bounds, bps = _fields(
-        raw, ("version", "effectiveBlock", "financeOrgId", "lowerBounds", "operatorBps")
-    )
-    return ScheduleVersion(
-        version=int(version),
-        effective_block=int(block),
-        finance_org_id=hex32(finance),
-        lower_bounds=[int(b) for b in bounds],
-        operator_bps=[int(r) for r in bps],
-    )
+    start = runtime.deployment.contracts[SPLIT].block if runtime.deployment.contracts else 0
+    with _chain(runtime):
+        logs = split.events[event].get_logs(from_block=start, argument_filters=filters)
+    return sorted(logs, key=lambda log: (int(log["blockNumber"]), int(log["logIndex"])))
 
 
 def _fields(raw: Any, names: Sequence[str]) -> tuple[Any, ...]:
@@ -466,12 +473,14 @@ def preview(runtime: LedgerRuntime, asset_id: str, amount: int) -> Quote:
     check_amount(amount)
     split = _split(runtime)
     operator, treasury, version = _call(runtime, split, "preview", asset, amount)
-    current = _schedule(_call(runtime, split, "currentSchedule", asset))
+    _, bounds, bps = _fields(
+        _call(runtime, split, "currentSchedule", asset), ("version", "lowerBounds", "operatorBps")
+    )
     return Quote(
         amount=amount,
         operator_share=int(operator),
         treasury_share=int(treasury),
-        brackets=_brackets(current.lower_bounds, current.operator_bps, amount),
+        brackets=_brackets([int(b) for b in bounds], [int(r) for r in bps], amount),
         version=int(version),
     )
 
@@ -488,13 +497,34 @@ def set_treasury_account(
     idempotency_key: str | None = None,
     request_hash: str | None = None,
 ) -> Operation:
-    """The treasury account of a city (that city's finance department)."""
+    """Propose the treasury account of a city (that city's finance department): the first
+    takes effect at once, a later change after the deployment's delay
+    (:func:`activate_treasury_account`). Never zero, the split contract or the token."""
     if not 0 < city < 2**32:
         raise _invalid("city", f"city must be a uint32 division code, got {city}", city)
     address = _address(account, "account")
     _require_finance_of(user, city, "set the treasury account")
     return _submit(
-        runtime, user, _split(runtime), SPLIT, "setTreasuryAccount", [city, address],
+        runtime, user, _split(runtime), SPLIT, "proposeTreasuryAccount", [city, address],
+        idempotency_key=idempotency_key, request_hash=request_hash,
+    )  # fmt: skip
+
+
+def activate_treasury_account(
+    runtime: LedgerRuntime,
+    user: Principal,
+    city: int,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Operation:
+    """Put a city's pending treasury account into effect once its delay has passed (the
+    contract lets anyone; the gateway lets that city's finance department)."""
+    if not 0 < city < 2**32:
+        raise _invalid("city", f"city must be a uint32 division code, got {city}", city)
+    _require_finance_of(user, city, "activate the treasury account")
+    return _submit(
+        runtime, user, _split(runtime), SPLIT, "activateTreasuryAccount", [city],
         idempotency_key=idempotency_key, request_hash=request_hash,
     )  # fmt: skip
 
@@ -508,7 +538,8 @@ def set_payout_account(
     idempotency_key: str | None = None,
     request_hash: str | None = None,
 ) -> Operation:
-    """The payout account of the caller's operator organisation."""
+    """Propose the payout account of the caller's operator organisation (the first takes
+    effect at once, a later change after the delay: :func:`activate_payout_account`)."""
     target = normalise_org_id(org_id)
     address = _address(account, "account")
     _require_kind(user, (OPERATOR,), "set a payout account")
@@ -517,7 +548,29 @@ def set_payout_account(
             f"organisation {user.org_id} may not set the payout account of {target}"
         )
     return _submit(
-        runtime, user, _split(runtime), SPLIT, "setPayoutAccount", [address],
+        runtime, user, _split(runtime), SPLIT, "proposePayoutAccount", [address],
+        idempotency_key=idempotency_key, request_hash=request_hash,
+    )  # fmt: skip
+
+
+def activate_payout_account(
+    runtime: LedgerRuntime,
+    user: Principal,
+    org_id: str,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Operation:
+    """Put an operator's pending payout account into effect once its delay has passed."""
+    target = normalise_org_id(org_id)
+    _require_kind(user, (OPERATOR,), "activate a payout account")
+    if user.org_id != target:
+        raise NotAuthorised(
+            f"organisation {user.org_id} may not activate the payout account of {target}"
+        )
+    return _submit(
+        runtime, user, _split(runtime), SPLIT, "activatePayoutAccount",
+        [bytes32(target, "org_id")],
         idempotency_key=idempotency_key, request_hash=request_hash,
     )  # fmt: skip
 
@@ -542,24 +595,39 @@ def payout_account(runtime: LedgerRuntime, org_id: str) -> str | None:
     return None if int(found, 16) == 0 else Web3.to_checksum_address(found)
 
 
+def _setting(effective: str | None, pending: Any) -> AccountSetting:
+    account, effective_at = _fields(pending, ("account", "effectiveAt"))
+    waiting = int(str(account), 16) != 0
+    return AccountSetting(
+        effective=effective,
+        pending=Web3.to_checksum_address(str(account)) if waiting else None,
+        effective_at=int(effective_at) if waiting else None,
+    )
+
+
+def treasury_setting(runtime: LedgerRuntime, city: int) -> AccountSetting:
+    """A city's treasury account in effect and its pending change (if any)."""
+    pending = _call(runtime, _split(runtime), "pendingTreasuryAccount", city)
+    return _setting(treasury_account(runtime, city), pending)
+
+
+def payout_setting(runtime: LedgerRuntime, org_id: str) -> AccountSetting:
+    """An operator's payout account in effect and its pending change (if any)."""
+    operator = bytes32(normalise_org_id(org_id), "org_id")
+    pending = _call(runtime, _split(runtime), "pendingPayoutAccount", operator)
+    return _setting(payout_account(runtime, org_id), pending)
+
+
 # ---------------------------------------------------------------------------- payments
 
 
 def payment_id_of(asset_id: bytes, payer: str, external_ref: bytes) -> str:
     """The contract's id of a token payment (same asset, payer and reference -> same id)."""
-    payload = encode(
-        ["bytes32", "bytes32", "address", "bytes32"],
-        [PAY_TAG, asset_id, Web3.to_checksum_address(payer), external_ref],
-    )
-    return hex32(Web3.keccak(payload))
+    return ids.payment_id_for(hex32(asset_id), payer, external_ref)
 
 
 def offchain_payment_id_of(asset_id: bytes, operator_org_id: bytes, bank_ref: bytes) -> str:
-    payload = encode(
-        ["bytes32", "bytes32", "bytes32", "bytes32"],
-        [OFFCHAIN_TAG, asset_id, operator_org_id, bank_ref],
-    )
-    return hex32(Web3.keccak(payload))
+    return ids.offchain_payment_id_for(hex32(asset_id), hex32(operator_org_id), bank_ref)
 
 
 def pay(
@@ -593,9 +661,11 @@ def pay(
     with _payer_turn(signer.address):
         if _existing_operation(runtime, user.user_id, idempotency_key) is None:
             ctx = _payment_context(runtime, asset)
-            if ctx[5]:
-                raise ContractRevert("AssetDisposed", {"assetId": asset})
-            if not ctx[4]:
+            if ctx.usability != Usability.Usable:  # the contract's rule, said before signing
+                raise ContractRevert(
+                    "AssetNotUsable", {"assetId": asset, "part": int(ctx.usability)}
+                )
+            if not ctx.paid_use_approved:
                 raise ContractRevert("PaidUseNotApproved", {"assetId": asset})
             # ``pay`` transactions of this payer not yet in a block spend the allowance (and
             # the balance) first: they come before any new transaction in nonce order.
@@ -693,7 +763,7 @@ def record_offchain_payment(
     ref = reference(bank_ref, "bank_ref")
     _require_kind(user, (OPERATOR,), "record an off-chain payment")
     ctx = _payment_context(runtime, asset)
-    operator_org = bytes(ctx[3])
+    operator_org = ctx.operator_org_id
     if operator_org != b"\0" * 32 and hex32(operator_org) != user.org_id:
         raise NotAuthorised(
             f"organisation {user.org_id} is not the authorised operator of asset {asset_id} "
@@ -729,7 +799,7 @@ def confirm_remittance(
             "in that transaction; only off-chain payments are confirmed as remitted",
         )
     ctx = _payment_context(runtime, bytes32(found.asset_id, "asset_id"))
-    _require_finance_of(user, int(ctx[1]), "confirm this remittance")
+    _require_finance_of(user, ctx.city, "confirm this remittance")
     return _submit(
         runtime, user, _split(runtime), SPLIT, "confirmRemittance", [pid, ref],
         idempotency_key=idempotency_key, request_hash=request_hash,
@@ -737,82 +807,91 @@ def confirm_remittance(
 
 
 def get_payment(runtime: LedgerRuntime, payment_id: str) -> Payment:
-    """One payment record from the chain (404 when unknown)."""
+    """One payment from the chain (404 when unknown): RevenueSplitV2 stores its status;
+    the record is in its PaymentSettled or OffchainPaymentRecorded event and the
+    remittance in RemittanceConfirmed."""
     pid = bytes32(payment_id, "payment_id")
-    try:
-        raw = _call(runtime, _split(runtime), "payment", pid)
-    except ContractRevert as exc:
-        if exc.name == "UnknownPayment":
-            raise NotFound(f"no payment {payment_id}", code_name="UnknownPayment") from None
-        raise
-    (asset, payer, version, block, settlement, remitted, amount, operator_share,
-     payer_org, operator_org, external_ref, remittance_ref) = _fields(raw, (
-        "assetId", "payer", "scheduleVersion", "blockNumber", "settlement", "remitted",
-        "amount", "operatorShare", "payerOrgId", "operatorOrgId", "externalRef",
-        "remittanceRef",
-    ))  # fmt: skip
+    status = PaymentStatus(int(_call(runtime, _split(runtime), "paymentStatus", pid)))
+    if status == PaymentStatus.None_:
+        raise NotFound(f"no payment {payment_id}", code_name="UnknownPayment")
+    if status == PaymentStatus.Settled:
+        logs = _logs(runtime, "PaymentSettled", {"paymentId": pid})
+    else:
+        logs = _logs(runtime, "OffchainPaymentRecorded", {"paymentId": pid})
+    if not logs:
+        raise ChainUnavailable(f"the node returned no event for payment {payment_id}")
+    return _payment(runtime, logs[0], status)
+
+
+def _payment(runtime: LedgerRuntime, log: Any, status: PaymentStatus) -> Payment:
+    a = log["args"]
+    onchain = log["event"] == "PaymentSettled"
+    remittance: str | None = None
+    if status == PaymentStatus.OffchainRemitted:
+        confirmed = _logs(runtime, "RemittanceConfirmed", {"paymentId": a["paymentId"]})
+        remittance = hex32(confirmed[0]["args"]["remittanceRef"]) if confirmed else None
     return Payment(
-        payment_id=hex32(pid),
-        asset_id=hex32(asset),
-        payer=Web3.to_checksum_address(payer),
-        payer_org_id=hex32(payer_org),
-        operator_org_id=hex32(operator_org),
-        settlement=SETTLEMENT_NAMES.get(int(settlement), str(settlement)),
-        schedule_version=int(version),
-        block_number=int(block),
-        amount=int(amount),
-        operator_share=int(operator_share),
-        treasury_share=int(amount) - int(operator_share),
-        remitted=bool(remitted),
-        external_ref=hex32(external_ref),
-        remittance_ref=None if bytes(remittance_ref) == b"\0" * 32 else hex32(remittance_ref),
+        payment_id=hex32(a["paymentId"]),
+        asset_id=hex32(a["assetId"]),
+        payer=Web3.to_checksum_address(a["payer"] if onchain else a["recordedBy"]),
+        payer_org_id=hex32(a["payerOrgId"] if onchain else a["operatorOrgId"]),
+        operator_org_id=hex32(a["operatorOrgId"]),
+        settlement="onchain" if onchain else "offchain",
+        schedule_version=int(a["scheduleVersion"]),
+        block_number=int(log["blockNumber"]),
+        amount=int(a["amount"]),
+        operator_share=int(a["operatorShare"]),
+        treasury_share=int(a["treasuryShare"]),
+        remitted=status in (PaymentStatus.Settled, PaymentStatus.OffchainRemitted),
+        external_ref=hex32(a["externalRef"] if onchain else a["bankRef"]),
+        remittance_ref=remittance,
     )
 
 
 def list_payments(runtime: LedgerRuntime, asset_id: str) -> list[Payment]:
     """Every payment of an asset (PaymentSettled and OffchainPaymentRecorded events,
-    filtered by the indexed asset id), oldest first, with their current records."""
+    filtered by the indexed asset id), oldest first, with their current status."""
     asset = bytes32(asset_id, "asset_id")
+    logs = _logs(runtime, "PaymentSettled", {"assetId": asset})
+    logs += _logs(runtime, "OffchainPaymentRecorded", {"assetId": asset})
+    logs.sort(key=lambda log: (int(log["blockNumber"]), int(log["logIndex"])))
     split = _split(runtime)
-    start = runtime.deployment.contracts[SPLIT].block if runtime.deployment.contracts else 0
-    found: list[tuple[int, int, str]] = []
-    for event in (split.events.PaymentSettled, split.events.OffchainPaymentRecorded):
-        with _chain(runtime):
-            logs = event.get_logs(from_block=start, argument_filters={"assetId": asset})
-        for log in logs:
-            found.append(
-                (int(log["blockNumber"]), int(log["logIndex"]), hex32(log["args"]["paymentId"]))
-            )
-    found.sort()
-    return [get_payment(runtime, pid) for _, _, pid in found]
+    return [
+        _payment(runtime, log, PaymentStatus(int(_call(
+            runtime, split, "paymentStatus", bytes(log["args"]["paymentId"])))))
+        for log in logs
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- totals
 
 
 def asset_revenue(runtime: LedgerRuntime, asset_id: str) -> AssetRevenue:
-    """Totals of an asset and the treasury share not yet confirmed as remitted."""
+    """Totals of an asset (summed from its payment events) and the treasury share not yet
+    confirmed as remitted (the contract's ``outstandingRemittance``)."""
     asset = bytes32(asset_id, "asset_id")
-    split = _split(runtime)
-    total, operator, treasury = _fields(
-        _call(runtime, split, "assetTotals", asset),
-        ("totalPaid", "operatorTotal", "treasuryTotal"),
-    )
-    outstanding = int(_call(runtime, split, "outstandingRemittance", asset))
+    payments = list_payments(runtime, asset_id)
+    outstanding = int(_call(runtime, _split(runtime), "outstandingRemittance", asset))
     return AssetRevenue(
         asset_id=hex32(asset),
-        total_paid=int(total),
-        operator_total=int(operator),
-        treasury_total=int(treasury),
+        total_paid=sum(p.amount for p in payments),
+        operator_total=sum(p.operator_share for p in payments),
+        treasury_total=sum(p.treasury_share for p in payments),
         outstanding_remittance=outstanding,
     )
 
 
 def operator_remittance(runtime: LedgerRuntime, org_id: str) -> OperatorRemittance:
-    """The treasury share an operator recorded off chain and has not yet remitted."""
+    """The treasury share an operator recorded off chain and has not yet remitted (its
+    OffchainPaymentRecorded events whose payments are not remitted)."""
     operator = normalise_org_id(org_id)
     raw = bytes32(operator, "org_id")
-    outstanding = int(_call(runtime, _split(runtime), "outstandingRemittanceByOperator", raw))
+    split = _split(runtime)
+    outstanding = 0
+    for log in _logs(runtime, "OffchainPaymentRecorded", {"operatorOrgId": raw}):
+        status = int(_call(runtime, split, "paymentStatus", bytes(log["args"]["paymentId"])))
+        if status == PaymentStatus.OffchainOutstanding:
+            outstanding += int(log["args"]["treasuryShare"])
     return OperatorRemittance(
         operator_org_id=operator,
         outstanding_remittance=outstanding,

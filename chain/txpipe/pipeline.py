@@ -159,11 +159,13 @@ class TxPipeline:
     def chain_id(self) -> int:
         return self.handle.chain_id
 
-    def register_abi(self, contract_name: str, abi: Abi) -> None:
-        """Make a contract's events and errors known (submit does this itself)."""
+    def register_abi(self, contract_name: str, abi: Abi, others: Sequence[Abi] = ()) -> None:
+        """Make a contract's events and errors known (submit does this itself); ``others``
+        are the ABIs of contracts it calls, whose events its transactions also carry (the
+        contract's own events win when two share a signature)."""
         if contract_name not in self._abis:
             self._abis[contract_name] = list(abi)
-            self._decoders[contract_name] = EventDecoder([abi])
+            self._decoders[contract_name] = EventDecoder([abi, *others])
 
     def submit(
         self,
@@ -195,7 +197,7 @@ class TxPipeline:
             if existing is not None:
                 return self._same_request(existing, request_hash)
         to = Web3.to_checksum_address(address)
-        self.register_abi(contract_name, abi)
+        self.register_abi(contract_name, abi, extra_error_abis)
         data = self._encode(contract_name, to, abi, function, args)
         sender = Web3.to_checksum_address(signer.address)
         with self._submit_slots:
@@ -669,7 +671,8 @@ class TxPipeline:
                 max(0, block - 1),
             )
         except RevertError as exc:
-            revert = revert_from_exception(exc, [self._abis.get(op.contract_name, [])])
+            own = self._abis.get(op.contract_name, [])
+            revert = revert_from_exception(exc, [own, *self._abis.values()])
             return revert.error_code, revert.detail
         except Exception:  # replay is best effort
             pass

@@ -2,8 +2,13 @@
 pragma solidity 0.8.30;
 
 import {SplitMath} from "contracts/libraries/SplitMath.sol";
-import {RevenueSplit} from "contracts/RevenueSplit.sol";
-import {ILedgerDirectory} from "contracts/interfaces/ILedgerDirectory.sol";
+import {OrgDirectory} from "contracts/v2/OrgDirectory.sol";
+import {AssetRegistryV2} from "contracts/v2/AssetRegistryV2.sol";
+import {UseAndFinance} from "contracts/v2/UseAndFinance.sol";
+import {RevenueSplitV2} from "contracts/v2/RevenueSplitV2.sol";
+import {IOrgDirectory} from "contracts/v2/interfaces/IOrgDirectory.sol";
+import {IAssetRegistryV2} from "contracts/v2/interfaces/IAssetRegistryV2.sol";
+import {ISplitContext} from "contracts/v2/interfaces/ISplitContext.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {TestBase} from "./utils/TestBase.sol";
@@ -21,11 +26,15 @@ contract SplitMathTest is TestBase {
     uint256 private constant MAX_AMOUNT = type(uint128).max;
 
     SplitMathHarness private harness;
-    RevenueSplit private revenueSplit;
+    RevenueSplitV2 private revenueSplit;
 
     function setUp() public {
         harness = new SplitMathHarness();
-        revenueSplit = new RevenueSplit(ILedgerDirectory(address(0)), IERC20(address(0)));
+        OrgDirectory directory = new OrgDirectory(1 days);
+        AssetRegistryV2 registry = new AssetRegistryV2(IOrgDirectory(address(directory)));
+        UseAndFinance uaf =
+            new UseAndFinance(IOrgDirectory(address(directory)), IAssetRegistryV2(address(registry)));
+        revenueSplit = new RevenueSplitV2(ISplitContext(address(uaf)), IERC20(address(0)), 1);
     }
 
     /// @dev An amount that often lands exactly on, just below or just above a bound.

@@ -22,7 +22,7 @@ from web3 import Web3
 from chain.accounts import AccountStore
 from chain.keys import KeyStore
 from chain.runtime import ADMIN_KEY, LedgerRuntime
-from chain.service.common import KIND_CODES, name_hash, org_id_for, struct, view
+from chain.service.common import KIND_CODES, chain_asset, name_hash, org_id_for, struct, view
 from chain.settings import LedgerSettings
 from tests.workflows.world import build_app
 
@@ -101,8 +101,9 @@ def test_registrar_admitted_in_one_gateway_acts_through_its_own(
     cities: tuple[City, City],
 ) -> None:
     a, b = cities
-    registry = a.runtime.contract("AssetRegistry")
-    assert b.runtime.deployment.address("AssetRegistry") == registry.address
+    registry = a.runtime.contract("AssetRegistryV2")
+    assert b.runtime.deployment.address("AssetRegistryV2") == registry.address
+    assert b.runtime.deployment.address("OrgDirectory") == a.runtime.directory.address
 
     # 1. Xiamen's gateway creates a key bound to no org
     created = b.call("POST", "/v1/keys", b.admin_key)
@@ -125,13 +126,17 @@ def test_registrar_admitted_in_one_gateway_acts_through_its_own(
     admitted = _mined(a.call("POST", "/v1/orgs", a.admin_key, {
         "name": XM_REGISTRAR, "kind": "registrar", "city_code": XIAMEN, "signer_address": address,
     }))  # fmt: skip
-    assert admitted["events"][0]["event"] == "OrgAdmitted"
+    admitted_event = next(e for e in admitted["events"] if e["event"] == "OrgAdmitted")
+    assert {e["event"] for e in admitted["events"]} == {
+        "SigningKeyAdded", "OrgAdmitted", "RegistrarTermsSet"}  # fmt: skip
     assert admitted["args"][2] == address
-    assert admitted["events"][0]["args"]["orgId"] == registrar_id
-    record = struct(a.runtime, "org", bytes.fromhex(registrar_id[2:]))
+    assert admitted_event["args"]["orgId"] == registrar_id
+    record = struct(a.runtime, "org", bytes.fromhex(registrar_id[2:]), contract="OrgDirectory")
     assert int(record["kind"]) == KIND_CODES["registrar"] and int(record["city"]) == XIAMEN
-    assert bool(record["active"]) and record["nameHash"] == "0x" + name_hash(XM_REGISTRAR).hex()
-    org_of, kind, city, active = view(a.runtime, "accountOrg", address)
+    assert bool(record["active"]) and int(record["keyCount"]) == 1
+    # the directory keeps no name hash: the id commits to it (and OrgAdmitted carries it)
+    assert admitted_event["args"]["nameHash"] == "0x" + name_hash(XM_REGISTRAR).hex()
+    org_of, kind, city, active = view(a.runtime, "accountOrg", address, contract="OrgDirectory")
     assert ("0x" + bytes(org_of).hex(), kind, city, active) == (
         registrar_id, KIND_CODES["registrar"], XIAMEN, True)  # fmt: skip
     in_a = a.call("GET", f"/v1/orgs/{registrar_id}", a.admin_key).json()
@@ -146,7 +151,7 @@ def test_registrar_admitted_in_one_gateway_acts_through_its_own(
     problem = refused.json()
     assert problem["code"] == "signing-key-elsewhere"
     assert f"does not hold the signing key of organisation {registrar_id}" in problem["detail"]
-    rotation = a.call("POST", f"/v1/orgs/{registrar_id}/keys/rotation", a.admin_key)
+    rotation = a.call("POST", f"/v1/orgs/{registrar_id}/keys/rotation", a_registrar_admin)
     assert rotation.status_code == 409 and rotation.json()["code"] == "signing-key-elsewhere"
 
     # a wrong name or a key the chain does not show signing for the org is refused
@@ -180,10 +185,12 @@ def test_registrar_admitted_in_one_gateway_acts_through_its_own(
     holder = _mined(b.call("POST", "/v1/orgs", registrar_key,
                            {"name": XM_HOLDER, "kind": "holder"}))  # fmt: skip
     holder_id = org_id_for("holder", XIAMEN, XM_HOLDER)
-    assert holder["events"][0]["args"]["orgId"] == holder_id
+    assert next(e for e in holder["events"] if e["event"] == "OrgAdmitted")["args"]["orgId"] == (
+        holder_id)  # fmt: skip
     assert holder["signer"].lower() == address.lower() and holder["org_id"] == registrar_id
     holder_signer = b.runtime.accounts.get_org(holder_id).signer_address
-    org_of, kind, city, active = view(a.runtime, "accountOrg", holder_signer)
+    org_of, kind, city, active = view(a.runtime, "accountOrg", holder_signer,
+                                      contract="OrgDirectory")  # fmt: skip
     assert ("0x" + bytes(org_of).hex(), kind, city, active) == (
         holder_id, KIND_CODES["holder"], XIAMEN, True)  # fmt: skip
 
@@ -194,7 +201,7 @@ def test_registrar_admitted_in_one_gateway_acts_through_its_own(
         "metadata": {"title": "Xiamen bus routes", "items": 12},
     }))  # fmt: skip
     asset_id = registered["events"][0]["args"]["assetId"]
-    asset = struct(a.runtime, "asset", bytes.fromhex(asset_id[2:]))
+    asset = chain_asset(a.runtime, asset_id)
     assert asset["holderOrgId"] == holder_id
     assert int(asset["city"]) == XIAMEN
 

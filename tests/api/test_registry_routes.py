@@ -11,6 +11,7 @@ from web3 import Web3
 
 from chain import pdf
 from chain.service.assets import batch_proof
+from chain.service.common import chain_certificate
 from tests.workflows.world import RegistryWorld, h
 
 
@@ -68,8 +69,9 @@ def test_register_asset_commits_and_refuses_other_kinds(w: RegistryWorld) -> Non
     assert refused.status_code == 403 and "holder" in refused.json()["detail"]
     response = w.ok("POST", "/v1/assets", "holder", body)
     asset_id = response.headers["Ledger-Resource-Id"]
-    record = w.asset(asset_id)
+    record = w.resource(asset_id)
     assert record["holderOrgId"] == w.orgs["holder"] and record["domainCode"] == 3
+    assert w.asset(asset_id)["holderOrgId"] == w.orgs["holder"]
     from chain.commitments import opens
     from chain.service.asset_documents import get_asset_document
 
@@ -112,7 +114,7 @@ def test_batch_proofs_are_accepted_by_the_contract(w: RegistryWorld) -> None:
     assert refused.status_code == 403
     response = w.ok("POST", f"/v1/assets/batches/{batch_id}/items", "holder", {"index": 3})
     asset_id = response.headers["Ledger-Resource-Id"]
-    assert w.asset(asset_id)["batchId"] == batch_id
+    assert w.resource(asset_id)["batchId"] == batch_id
     again = w.call("POST", f"/v1/assets/batches/{batch_id}/items", "holder", {"index": 3})
     assert again.status_code == 409 and again.json()["code"] == "AssetExists"
     beyond = w.call("POST", f"/v1/assets/batches/{batch_id}/items", "holder", {"index": 7})
@@ -230,7 +232,9 @@ def test_recognition_and_agreements(w: RegistryWorld) -> None:
     response = w.ok("POST", "/v1/agreements", "xm_registrar",
                     {"partner_org_id": w.orgs["registrar"]})  # fmt: skip
     agreement_id = response.headers["Ledger-Resource-Id"]
-    assert w.events(response, "AgreementProposed")[0]["agreementId"] == agreement_id
+    proposed = w.events(response, "AgreementChanged")[0]
+    assert proposed["agreementId"] == agreement_id
+    assert proposed["agreement"][3] == 1  # AgreementStatus.Proposed
     assert w.call("POST", f"/v1/agreements/{agreement_id}/signature",
                   "xm_registrar").status_code == 403  # fmt: skip
     w.ok("POST", f"/v1/agreements/{agreement_id}/signature", "registrar")
@@ -244,9 +248,9 @@ def test_recognition_and_agreements(w: RegistryWorld) -> None:
 def test_amendment_and_renewal(w: RegistryWorld) -> None:
     asset_id, cert_id = w.certified_asset()
     assert w.call("POST", f"/v1/certificates/{cert_id}/renewal", "holder").status_code == 403
-    before = w.reg.functions.certificate(b(cert_id)).call()[6]
+    before = chain_certificate(w.runtime, cert_id)["validUntil"]
     w.ok("POST", f"/v1/certificates/{cert_id}/renewal", "registrar")
-    assert w.reg.functions.certificate(b(cert_id)).call()[6] > before
+    assert chain_certificate(w.runtime, cert_id)["validUntil"] > before
     bad = w.call("POST", f"/v1/certificates/{cert_id}/amendment", "registrar",
                  {"kind": "initial", "metadata": {"x": 1}})  # fmt: skip
     assert bad.status_code == 422 and "kind" in bad.text
@@ -289,7 +293,9 @@ def test_credit_line_equity_and_pledge_refusals(w: RegistryWorld) -> None:
     response = w.ok("POST", f"/v1/assets/{asset_id}/credit-lines", "bank",
                     {"amount_fen": 6_000_000_000, "agreement_hash": h("credit")})  # fmt: skip
     credit_id = response.headers["Ledger-Resource-Id"]
-    assert w.events(response, "CreditLineRecorded")[0]["financingId"] == credit_id
+    recorded = w.events(response, "FinancingChanged")[0]
+    assert recorded["financingId"] == credit_id
+    assert recorded["financing"][4] == 6_000_000_000  # amountFen
     response = w.ok("POST", f"/v1/assets/{asset_id}/equity", "holder",
                     {"valuation_fen": 100_000_000, "investee_hash": h("newco")})  # fmt: skip
     equity_id = response.headers["Ledger-Resource-Id"]
@@ -309,14 +315,20 @@ def test_credit_line_equity_and_pledge_refusals(w: RegistryWorld) -> None:
 
 def test_key_rotation_keeps_the_org_writing(w: RegistryWorld) -> None:
     old = w.runtime.accounts.get_org(w.orgs["merchant"]).signer_address
+    _, w.keys["merchant_admin"] = w.runtime.accounts.create_user(
+        w.orgs["merchant"], "merchant admin", "admin"
+    )
     assert w.call("POST", f"/v1/orgs/{w.orgs['merchant']}/keys/rotation",
                   "merchant").status_code == 403  # fmt: skip
-    response = w.ok("POST", f"/v1/orgs/{w.orgs['merchant']}/keys/rotation", "registrar_admin")
-    assert w.events(response, "SigningAccountRemoved")[0]["account"].lower() == old.lower()
+    # the registrar never changes another organisation's keys (finding 3)
+    refused = w.call("POST", f"/v1/orgs/{w.orgs['merchant']}/keys/rotation", "registrar_admin")
+    assert refused.status_code == 403
+    response = w.ok("POST", f"/v1/orgs/{w.orgs['merchant']}/keys/rotation", "merchant_admin")
+    assert w.events(response, "SigningKeyRemoved")[0]["account"].lower() == old.lower()
     new = response.headers["Ledger-New-Signer"]
     assert w.runtime.accounts.get_org(w.orgs["merchant"]).signer_address == new
-    assert w.reg.functions.signingAccount(old).call()[2] != 0
-    org_id, _kind, _city, active = w.reg.functions.accountOrg(new).call()
+    assert w.directory.functions.signingKey(old).call()[2] != 0  # validUntil set
+    org_id, _kind, _city, active = w.directory.functions.accountOrg(new).call()
     assert "0x" + org_id.hex() == w.orgs["merchant"] and active
     asset_id = w.new_asset()
     w.in_notice(asset_id)

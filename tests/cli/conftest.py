@@ -79,9 +79,30 @@ class Cli:
         self.runtime.handle.advance_time(seconds)
 
     def record(self, function: str, record_id: str) -> dict[str, Any]:
-        from chain.service.common import struct
+        """The chain's record: an asset (``holderOf`` and ``assetState`` of the registry),
+        an application or a financing (UseAndFinance), else the registry's view."""
+        from chain.service.approvals import _application
+        from chain.service.common import chain_asset, struct
+        from chain.service.financing import _financing
 
+        if function == "asset":
+            return chain_asset(self.runtime, record_id)
+        if function == "application":
+            return _application(self.runtime, record_id)
+        if function == "financing":
+            return _financing(self.runtime, record_id)
         return struct(self.runtime, function, bytes.fromhex(record_id[2:]))
+
+    def resource(self, asset_id: str) -> dict[str, Any]:
+        """The resource's immutable facts from its ResourceRegistered event."""
+        return resource_of(self.runtime, asset_id)
+
+    def value_fen(self, asset_id: str) -> int:
+        """The latest valuation (the v2 registry keeps it in its AssetValued events)."""
+        logs = self.runtime.registry.events.AssetValued().get_logs(
+            from_block=0, argument_filters={"assetId": bytes.fromhex(asset_id[2:])}
+        )
+        return int(logs[-1]["args"]["valuation"]["valueFen"])
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +174,16 @@ def cast(ledger: Cli) -> Cli:
         for label, (kind, name) in QINGDAO_CAST.items():
             ledger.admit(label, kind, name, "registrar_admin")
     return ledger
+
+
+def resource_of(runtime: LedgerRuntime, asset_id: str) -> dict[str, Any]:
+    """The immutable facts of a resource (holderOrgId, catalogueHash, metadataHash, batchId,
+    domainCode, city) from the registry's ResourceRegistered event."""
+    from chain.bindings.structs import named
+
+    event = runtime.registry.events.ResourceRegistered
+    logs = event().get_logs(from_block=0, argument_filters={"assetId": bytes.fromhex(asset_id[2:])})
+    assert len(logs) == 1, f"{len(logs)} ResourceRegistered events for {asset_id}"
+    abi = next(i for i in event.abi["inputs"] if i["name"] == "resource")
+    resource: dict[str, Any] = named(abi, logs[0]["args"]["resource"])
+    return resource

@@ -58,7 +58,10 @@ def test_org_terms_reads_and_sets_one_term_keeping_the_other(cast: Cli) -> None:
     cast.ok("org", "terms", registrar, "--notice-window", "0", "--certificate-term", "0",
             who="registrar_admin")  # fmt: skip
     reset = cast.ok("org", "terms", registrar, who="registrar_admin")
-    assert (reset["notice_window_seconds"], reset["certificate_term_seconds"]) == (0, 0)
+    # 0 asks the directory for its defaults (10 days, 3 years), stored as such
+    assert (reset["notice_window_seconds"], reset["certificate_term_seconds"]) == (
+        10 * 86_400, 3 * 365 * 86_400,
+    )  # fmt: skip
 
 
 def test_org_deactivate_stops_its_writes_and_activate_restores_them(
@@ -72,7 +75,7 @@ def test_org_deactivate_stops_its_writes_and_activate_restores_them(
     assert body["operation"]["function"] == "setOrgActive"
     assert body["operation"]["args"][1] is False
     code, refused = cast.run(*register, "--catalogue-code", "370200-HY-OFF", who="holder2")
-    assert code == 1 and refused["code"] == "OrgInactive"
+    assert code == 1 and refused["code"] == "NotOrgOfKind"  # no live key of an active org
     cast.ok("org", "activate", org, who="registrar_admin")
     asset = cast.ok(*register, "--catalogue-code", "370200-HY-ON", who="holder2")["id"]
     assert cast.record("asset", asset)["holderOrgId"] == org

@@ -22,9 +22,9 @@ from argon2 import PasswordHasher
 from api.main import create_app
 from chain.accounts import AccountStore
 from chain.runtime import LedgerRuntime
-from chain.service.common import struct
+from chain.service.common import chain_asset
 from chain.settings import LedgerSettings
-from tests.cli.conftest import QINGDAO, h
+from tests.cli.conftest import QINGDAO, h, resource_of
 
 BOOTSTRAP = "dal_boot0000_" + "r" * 40
 LEDGER = Path(sys.executable).parent / "ledger"
@@ -124,9 +124,9 @@ def test_readme_one_liner_registers_an_asset_with_only_url_and_key(remote: Remot
     line = done.stdout.strip()
     assert line.startswith("asset 0x") and " mined in block " in line and "\n" not in line
     asset_id = line.split()[1].rstrip(":")
-    record = struct(remote.runtime, "asset", bytes.fromhex(asset_id[2:]))
+    record = chain_asset(remote.runtime, asset_id)
     assert record["holderOrgId"] == remote.holder
-    assert record["domainCode"] == 7
+    assert resource_of(remote.runtime, asset_id)["domainCode"] == 7
 
 
 def test_flags_replace_the_environment(remote: Remote) -> None:
@@ -185,7 +185,7 @@ def test_no_wait_prints_the_operation_and_op_show_follows_it(remote: Remote) -> 
     assert op["id"] == op_id and op["state"] == "mined" and op["function"] == "registerResource"
     again = remote.ledger(*argv, key=remote.holder_key)
     assert json.loads(again.stdout)["operation"]["id"] == op_id
-    record = struct(remote.runtime, "asset", bytes.fromhex(body["id"][2:]))
+    record = chain_asset(remote.runtime, body["id"])
     assert record["holderOrgId"] == remote.holder
 
 

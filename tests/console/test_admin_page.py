@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from api.console import i18n
-from chain.service.common import struct
+from chain.service.common import DIRECTORY, read, struct
 from chain.txpipe import MINED
 from tests.console.conftest import BOOTSTRAP, ConsoleWorld
 
@@ -81,7 +81,7 @@ def _mined(console: ConsoleWorld, client: TestClient, response: Response) -> Non
 
 def _active(console: ConsoleWorld, label: str) -> bool:
     org = bytes.fromhex(console.cast.orgs[label][2:])
-    return bool(struct(console.runtime, "org", org)["active"])
+    return bool(struct(console.runtime, "org", org, contract=DIRECTORY)["active"])
 
 
 def test_non_admins_do_not_see_the_page_nor_act(console: ConsoleWorld) -> None:
@@ -106,8 +106,8 @@ def test_non_admins_do_not_see_the_page_nor_act(console: ConsoleWorld) -> None:
                                    data={"active": "no"})  # fmt: skip
     assert toggle.status_code == 403
     registrar = bytes.fromhex(console.cast.orgs["registrar"][2:])
-    assert struct(console.runtime, "registrarTerms", registrar) == {
-        "noticeWindow": 0, "certificateTerm": 0}  # fmt: skip
+    assert read(console.runtime, "termsOf", registrar, contract=DIRECTORY) == {
+        "noticeWindow": 10 * DAY, "certificateTerm": 1095 * DAY}  # fmt: skip
     assert _active(console, "bank") is True
 
 
@@ -214,7 +214,7 @@ def test_registrar_admin_sets_terms_and_toggles_an_org(console: ConsoleWorld) ->
     )
     _mined(console, admin, response)
     registrar = bytes.fromhex(console.cast.orgs["registrar"][2:])
-    assert struct(console.runtime, "registrarTerms", registrar) == {
+    assert read(console.runtime, "termsOf", registrar, contract=DIRECTORY) == {
         "noticeWindow": 5 * DAY, "certificateTerm": 365 * DAY}  # fmt: skip
     assert "现行：公示期 5 天，证书有效期 365 天。" in admin.get("/console/admin").text
     too_long = admin.post(

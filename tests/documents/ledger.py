@@ -1,4 +1,4 @@
-"""Drive an AssetRegistry to issued certificates with local keys, on eth-tester or anvil."""
+"""Drive the v2 ledger to issued certificates with local keys, on eth-tester or anvil."""
 
 from __future__ import annotations
 
@@ -13,10 +13,14 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 
 from chain import artifacts
+from chain.bindings.contracts import DIRECTORY, REGISTRY, VERIFIER
 from chain.clients import ChainHandle
+from chain.deploy import Deployment, deploy_contracts
 
 QINGDAO = 370200
 XIAMEN = 350200
+WUHAN = 420100
+SET_REGISTRAR_ACTIVE = 1  # IOrgDirectory.ProposalKind
 HOLDER_KIND = 2
 EXCHANGE_KIND = 8
 NOTICE_WINDOW = 10 * 86_400
@@ -30,18 +34,24 @@ def h(text: str) -> bytes:
 
 @dataclass
 class Ledger:
-    """A deployed registry with a Qingdao registrar and holder, and a Xiamen registrar."""
+    """The deployed v2 ledger with a Qingdao registrar and holder, and the Xiamen and Wuhan
+    registrars."""
 
     handle: ChainHandle
     advance: Callable[[int], None]
     registry: Contract = field(init=False)
+    directory: Contract = field(init=False)
+    verifier: Contract = field(init=False)
+    deployment: Deployment = field(init=False)
     admin: LocalAccount = field(default_factory=Account.create)
     registrar: LocalAccount = field(default_factory=Account.create)
     holder: LocalAccount = field(default_factory=Account.create)
     partner: LocalAccount = field(default_factory=Account.create)
+    third: LocalAccount = field(default_factory=Account.create)
     registrar_org: bytes = b""
     holder_org: bytes = b""
     partner_org: bytes = b""
+    third_org: bytes = b""
 
     @property
     def w3(self) -> Web3:
@@ -73,38 +83,56 @@ class Ledger:
         return receipt
 
     def deploy(self) -> Ledger:
-        art = artifacts.load("AssetRegistry")
-        factory = self.w3.eth.contract(abi=art.abi, bytecode=art.bytecode)
-        self.handle.fund(self.admin.address)
-        tx = factory.constructor(self.admin.address).build_transaction(
-            {
-                "from": self.admin.address,
-                "chainId": self.handle.chain_id,
-                "nonce": self.w3.eth.get_transaction_count(self.admin.address, "pending"),
-                "gas": 12_000_000,
-                **self.handle.fee_fields(),
-            }
+        """Deploy the v2 set as the gateway does; the admin bootstraps the Qingdao, Xiamen and
+        Wuhan registrars and hands governance over (k = 2, accepted by Qingdao)."""
+        self.deployment = deploy_contracts(
+            self.handle, self.admin, notice_floor=1, account_change_delay=60
         )
-        signed = self.admin.sign_transaction(tx)
-        receipt = self.w3.eth.wait_for_transaction_receipt(
-            self.w3.eth.send_raw_transaction(signed.raw_transaction), timeout=60
-        )
-        assert receipt["status"] == 1, "registry deployment reverted"
-        self.registry = self.w3.eth.contract(address=receipt["contractAddress"], abi=art.abi)
-        fns = self.registry.functions
-        self.send(
-            self.admin, fns.admitRegistrar(QINGDAO, h("qingdao-registrar"), self.registrar.address)
-        )
+        self.registry = self.contract(REGISTRY)
+        self.directory = self.contract(DIRECTORY)
+        self.verifier = self.contract(VERIFIER)
+        d = self.directory.functions
+        for city, name, account in (
+            (QINGDAO, "qingdao-registrar", self.registrar),
+            (XIAMEN, "xiamen-registrar", self.partner),
+            (WUHAN, "wuhan-registrar", self.third),
+        ):
+            self.send(self.admin, d.bootstrapRegistrar(city, h(name), account.address))
+        self.send(self.admin, d.beginHandover(2))
+        self.send(self.registrar, d.acceptHandover())
         self.registrar_org = self.org_id(1, QINGDAO, h("qingdao-registrar"))
-        self.send(
-            self.registrar, fns.admitOrg(HOLDER_KIND, h("qingdao-metro"), self.holder.address)
-        )
-        self.holder_org = self.org_id(HOLDER_KIND, QINGDAO, h("qingdao-metro"))
-        self.send(
-            self.admin, fns.admitRegistrar(XIAMEN, h("xiamen-registrar"), self.partner.address)
-        )
         self.partner_org = self.org_id(1, XIAMEN, h("xiamen-registrar"))
+        self.third_org = self.org_id(1, WUHAN, h("wuhan-registrar"))
+        self.send(self.registrar, d.admitOrg(HOLDER_KIND, h("qingdao-metro"), self.holder.address))
+        self.holder_org = self.org_id(HOLDER_KIND, QINGDAO, h("qingdao-metro"))
         return self
+
+    def contract(self, name: str) -> Contract:
+        return self.w3.eth.contract(
+            address=self.deployment.address(name), abi=artifacts.load(name).abi
+        )
+
+    @property
+    def verifier_address(self) -> str:
+        return str(self.verifier.address)
+
+    def add_key(self, org_key: LocalAccount, new_key: LocalAccount, org_id: bytes) -> None:
+        """One of the organisation's live keys proposes ``new_key``; the new key accepts."""
+        d = self.directory.functions
+        self.send(org_key, d.proposeSigningKey(new_key.address, 0))
+        self.send(new_key, d.acceptSigningKey(org_id))
+
+    def set_registrar_active(self, registrar_org: bytes, active: bool) -> None:
+        """Governance (k = 2): Xiamen proposes, Wuhan approves (the second approval executes)."""
+        from eth_abi import encode
+
+        d = self.directory.functions
+        params = encode(["bytes32", "bool"], [registrar_org, active])
+        receipt = self.send(self.partner, d.propose(SET_REGISTRAR_ACTIVE, params))
+        (event,) = self.directory.events.ProposalCreated().process_receipt(
+            receipt, errors=DISCARD
+        )
+        self.send(self.third, d.approve(event["args"]["proposalId"]))
 
     @staticmethod
     def org_id(kind: int, city: int, name_hash: bytes) -> bytes:

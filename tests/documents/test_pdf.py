@@ -9,6 +9,7 @@ import pypdfium2
 import pytest
 import zxingcpp
 from pypdf import PdfReader
+from web3.logs import DISCARD
 
 from chain import documents, pdf
 from tests.documents.conftest import VERIFY_BASE, Issued
@@ -155,3 +156,29 @@ def test_a_revoked_certificate_carries_a_revoked_mark_across_the_page(
     revoked_red = _red_share(data, tmp_path)
     assert active_red < 0.01, active_red  # an active certificate has no mark
     assert revoked_red > 0.05, revoked_red  # the mark spans the middle of the page
+
+
+@pytest.mark.usefixtures("evm_snapshot")
+def test_pdf_of_a_reissued_certificate_names_both_and_a_dispute(
+    issued: Issued, tmp_path: Path
+) -> None:
+    ledger = issued.ledger
+    fns = ledger.registry.functions
+    ledger.send(ledger.registrar, fns.revokeCertificate(issued.certificate_id, 2))
+    receipt = ledger.send(ledger.registrar, fns.reissueCertificate(issued.certificate_id))
+    (event,) = ledger.registry.events.CertificateIssued().process_receipt(receipt, errors=DISCARD)
+    reissued = "0x" + bytes(event["args"]["certificateId"]).hex()
+    old = documents.load_view(ledger.w3, ledger.address, issued.certificate_id)
+    assert (old.status, old.replaced_by, old.revocation_reason) == ("Revoked", reissued, 2)
+    ledger.send(ledger.registrar, fns.recordDispute(issued.asset_id, b"\x73" * 32))
+    view = documents.load_view(ledger.w3, ledger.address, reissued)
+    assert view.supersedes == "0x" + issued.certificate_id.hex()
+    assert (view.status, view.disputed, view.usability) == ("Active", True, "Disputed")
+    assert view.value_fen == 123_456_789 and view.city == 370200 and view.domain_code == 101
+    doc = documents.build_document(ledger.w3, ledger.address, reissued, ledger.registrar,
+                                   VERIFY_BASE)  # fmt: skip
+    path = tmp_path / "reissued.pdf"
+    path.write_bytes(pdf.render_certificate_pdf(doc, view, doc.links.verify))
+    text = PdfReader(path).pages[0].extract_text().replace("\n", " ")
+    assert "Supersedes" in text and issued.certificate_id.hex()[:16] in text
+    assert "ownership disputed" in text

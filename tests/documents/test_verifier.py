@@ -48,11 +48,10 @@ def test_document_signed_in_python_verifies_on_chain_and_in_python(issued: Issue
     assert documents.digest(doc.typed_data()) == bytes(
         registry.functions.certificateDigest(issued.certificate_id).call()
     )
-    ok, signer = registry.functions.verifyCertificateSignature(
+    valid, signer, check, status = issued.ledger.verifier.functions.verifyCertificateSignature(
         doc.message.as_tuple(), bytes.fromhex(doc.signature[2:])
     ).call()
-    assert ok is True
-    assert signer == issued.ledger.registrar.address
+    assert (valid, signer, check, status) == (True, issued.ledger.registrar.address, 0, 1)
 
     verdict = _verify(issued, doc)
     assert verdict.valid, verdict.sentences()
@@ -73,7 +72,15 @@ def test_document_signed_in_python_verifies_on_chain_and_in_python(issued: Issue
         "status",
         "fields",
         "certificate_exists",
+        "registrar_active",
+        "dispute",
+        "usable",
     } <= verdict.codes(ok=True)
+    assert (verdict.registrar_active, verdict.disputed, verdict.usability) == (
+        True, False, "Usable",
+    )  # fmt: skip
+    with_verifier = _verify(issued, doc, verifier_address=issued.ledger.verifier_address)
+    assert with_verifier == verdict  # one eth_call per view, the same verdict
     assert doc.links.verify == f"{VERIFY_BASE}/verify?cert=0x{issued.certificate_id.hex()}"
 
 
@@ -112,8 +119,8 @@ def test_independent_eth_account_signature_equals_ours(issued: Issued) -> None:
             "registrarOrgId": cert[1],
             "holderOrgId": cert[2],
             "metadataHash": cert[3],
-            "kind": cert[9],
-            "issuedAt": cert[5],
+            "kind": cert[10],
+            "issuedAt": cert[6],
         },
     }
     independent = Account.sign_typed_data(ledger.registrar.key, full_message=typed)
@@ -247,11 +254,10 @@ def test_verify_signer_field_swapped_is_rejected(issued: Issued) -> None:
 @pytest.mark.usefixtures("evm_snapshot")
 def test_verify_rotated_key_valid_for_earlier_certificate_not_for_later(issued: Issued) -> None:
     ledger = issued.ledger
-    fns = ledger.registry.functions
     new_key = Account.create()
-    ledger.send(ledger.registrar, fns.addSigningAccount(ledger.registrar_org, new_key.address, 0))
+    ledger.add_key(ledger.registrar, new_key, ledger.registrar_org)
     ledger.advance(60)
-    ledger.send(new_key, fns.removeSigningAccount(ledger.registrar.address))
+    ledger.send(new_key, ledger.directory.functions.removeSigningKey(ledger.registrar.address))
     # A later certificate, issued after the old key was rotated out.
     later_asset = ledger.register_and_value("later-asset", registrar=new_key)
     # Registration by the holder; valuation and compliance are signed by the new key.
@@ -367,6 +373,105 @@ def test_verdict_sentences_start_with_the_conclusion(issued: Issued) -> None:
     assert lines[0].startswith("VALID: certificate 0x")
     assert all(line.startswith("  [ok] ") for line in lines[1:-1])
     assert lines[-1].startswith("Recognised by 0x")
+
+
+def _both_ways(issued: Issued, doc: Any, **kwargs: Any) -> Verdict:
+    """The verdict from the registry's views, checked equal to the CertificateVerifier's."""
+    verdict = _verify(issued, doc, **kwargs)
+    assert _verify(issued, doc, verifier_address=issued.ledger.verifier_address, **kwargs) == (
+        verdict
+    )
+    return verdict
+
+
+@pytest.mark.usefixtures("evm_snapshot")
+def test_verify_key_compromised_as_of_a_time_rejects_later_certificates_only(
+    issued: Issued,
+) -> None:
+    ledger = issued.ledger
+    new_key = Account.create()
+    ledger.add_key(ledger.registrar, new_key, ledger.registrar_org)
+    later_asset = ledger.register_and_value("after-the-leak")
+    ledger.advance(NOTICE_WINDOW + 60)
+    later = ledger.issue(later_asset)
+    issued_at = int(ledger.registry.functions.certificate(later).call()[6])
+    # the key itself dates its compromise back to the later certificate's issue time
+    ledger.send(
+        ledger.registrar,
+        ledger.directory.functions.markKeyCompromised(ledger.registrar.address, issued_at),
+    )
+    stale = _both_ways(issued, _doc(issued, later, key=ledger.registrar))
+    assert not stale.valid
+    assert stale.codes(ok=False) == {"signer_registrar", "contract_signature"}
+    assert stale.key_compromised_at == issued_at
+    detail = next(r for r in stale.failed() if r.code == "signer_registrar").detail
+    assert "marked compromised as of" in detail
+    assert "compromised" in next(r for r in stale.failed() if r.code == "contract_signature").detail
+    _, _, check, status = ledger.verifier.functions.verifyCertificateSignature(
+        _doc(issued, later, key=ledger.registrar).message.as_tuple(),
+        bytes.fromhex(_doc(issued, later, key=ledger.registrar).signature[2:]),
+    ).call()
+    assert (check, status) == (6, 1)  # KeyCompromised beside an Active certificate
+    earlier = _both_ways(issued, _doc(issued, key=ledger.registrar))
+    assert earlier.valid, earlier.sentences()  # issued before the compromise
+    assert earlier.signer_key == "former"
+    # the remedy: revoke with reason 6, re-issue, sign with the new key
+    ledger.send(new_key, ledger.registry.functions.revokeCertificate(later, 6))
+    receipt = ledger.send(new_key, ledger.registry.functions.reissueCertificate(later))
+    (event,) = ledger.registry.events.CertificateIssued().process_receipt(receipt, errors=DISCARD)
+    reissued = bytes(event["args"]["certificateId"])
+    old = _both_ways(issued, _doc(issued, later, key=new_key))
+    assert old.status == "Revoked" and old.revocation_reason == 6
+    assert old.replaced_by == "0x" + reissued.hex()
+    assert f"re-issued as 0x{reissued.hex()}" in next(
+        r for r in old.failed() if r.code == "status"
+    ).detail
+    fresh = _both_ways(issued, _doc(issued, reissued, key=new_key))
+    assert fresh.valid, fresh.sentences()
+    assert fresh.supersedes == "0x" + later.hex()
+
+
+@pytest.mark.usefixtures("evm_snapshot")
+def test_verify_disputed_asset_is_reported_and_restored(issued: Issued) -> None:
+    ledger = issued.ledger
+    doc = _doc(issued)
+    fns = ledger.registry.functions
+    ledger.send(ledger.registrar, fns.recordDispute(issued.asset_id, b"\x71" * 32))
+    disputed = _both_ways(issued, doc)
+    assert not disputed.valid
+    assert disputed.status == "Active"
+    assert disputed.codes(ok=False) == {"dispute"}
+    assert (disputed.disputed, disputed.usability) == (True, "Disputed")
+    ledger.send(ledger.registrar, fns.resolveDispute(issued.asset_id, b"\x72" * 32))
+    resolved = _both_ways(issued, doc)
+    assert resolved.valid, resolved.sentences()
+
+
+@pytest.mark.usefixtures("evm_snapshot")
+def test_verify_certificate_of_a_suspended_registrar(issued: Issued) -> None:
+    ledger = issued.ledger
+    doc = _doc(issued)
+    ledger.set_registrar_active(ledger.registrar_org, False)
+    suspended = _both_ways(issued, doc)
+    assert not suspended.valid
+    assert suspended.registrar_active is False
+    assert suspended.codes(ok=False) == {"registrar_active"}
+    assert "suspended" in suspended.failed()[0].detail
+
+
+@pytest.mark.usefixtures("evm_snapshot")
+def test_verify_deregistration_certificate_is_not_usable(issued: Issued) -> None:
+    ledger = issued.ledger
+    receipt = ledger.send(
+        ledger.registrar,
+        ledger.registry.functions.amendCertificate(issued.certificate_id, 3, b"\x67" * 32),
+    )
+    (event,) = ledger.registry.events.CertificateIssued().process_receipt(receipt, errors=DISCARD)
+    verdict = _both_ways(issued, _doc(issued, bytes(event["args"]["certificateId"])))
+    assert verdict.status == "Active"
+    assert verdict.usability == "Deregistered"
+    assert verdict.codes(ok=False) == {"usable"}
+    assert "deregist" in verdict.failed()[0].detail.lower()
 
 
 def test_verify_other_types_schema_is_rejected(issued: Issued) -> None:

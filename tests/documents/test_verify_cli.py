@@ -96,6 +96,27 @@ def test_cli_valid_document_exits_0_with_sentences(anvil_cert: AnvilCert) -> Non
     assert "current signing key of the issuing registrar" in result.stdout
 
 
+def test_cli_with_the_certificate_verifier_gives_the_same_verdict(
+    anvil_cert: AnvilCert, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ledger = anvil_cert.ledger
+    base = ["--rpc-url", anvil_cert.url, "--registry", ledger.address, "--json",
+            str(anvil_cert.document)]  # fmt: skip
+    assert main(base) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert main([*base, "--verifier", ledger.verifier_address]) == 0
+    assert json.loads(capsys.readouterr().out) == alone
+    assert alone["registry"] == ledger.address
+    assert (alone["registrar_active"], alone["disputed"], alone["usability"]) == (
+        True, False, "Usable",
+    )  # fmt: skip
+    # the verifier's address given as the registry: not a certificate registry
+    wrong = ["--rpc-url", anvil_cert.url, "--registry", ledger.verifier_address,
+             str(anvil_cert.document)]  # fmt: skip
+    assert main(wrong) == 2
+    assert "cannot read the registry" in capsys.readouterr().err
+
+
 def test_cli_forged_document_exits_1_with_json_reasons(
     anvil_cert: AnvilCert, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -31,6 +31,7 @@ from web3.contract import Contract
 
 from chain import localnode
 from chain.artifacts import load
+from chain.bindings.contracts import DIRECTORY, REGISTRY, SPLIT, TEST_TOKEN, USE_AND_FINANCE
 from chain.paths import REPO_ROOT
 
 pytestmark = [pytest.mark.deep, pytest.mark.anvil]
@@ -227,8 +228,8 @@ def test_qingdao_flow_on_anvil_matches_chain_and_survives_sigkill(e2e: E2E) -> N
     t = e2e
     chain_before = t.get("/v1/chain", "admin")
     assert chain_before["mode"] == "local" and chain_before["chain_id"] == 31337
-    reg, split, token = (t.contract(n) for n in ("AssetRegistry", "RevenueSplit",
-                                                  "LedgerTestToken"))  # fmt: skip
+    reg, split, token = (t.contract(n) for n in (REGISTRY, SPLIT, TEST_TOKEN))
+    directory, uaf = t.contract(DIRECTORY), t.contract(USE_AND_FINANCE)
 
     def balance(account: str) -> int:
         return int(token.functions.balanceOf(Web3.to_checksum_address(account)).call())
@@ -239,8 +240,8 @@ def test_qingdao_flow_on_anvil_matches_chain_and_survives_sigkill(e2e: E2E) -> N
     t.keys["registrar_admin"] = t.user("registrar", qd, "admin")
     for label, kind in CAST.items():
         t.admit(label, kind, "registrar_admin")
-    assert reg.functions.registrarOf(QINGDAO).call() == raw(qd)
-    _kind, city, active, _ = reg.functions.org(raw(t.orgs["merchant"])).call()
+    assert directory.functions.registrarOf(QINGDAO).call() == raw(qd)
+    _kind, city, active, _index, _keys = directory.functions.org(raw(t.orgs["merchant"])).call()
     assert (city, active) == (QINGDAO, True)
 
     # -- register (202 + operation), value, compliance, notice on chain time, certify ----
@@ -250,12 +251,12 @@ def test_qingdao_flow_on_anvil_matches_chain_and_survives_sigkill(e2e: E2E) -> N
     })  # fmt: skip
     asset_id = registered["headers"]["Ledger-Resource-Id"]
     op = registered["op"]
-    assert op["function"] == "registerResource" and op["contract"]["name"] == "AssetRegistry"
+    assert op["function"] == "registerResource" and op["contract"]["name"] == REGISTRY
     assert op["contract"]["address"] == reg.address and op["chain_id"] == 31337
     assert [e["event"] for e in op["events"]] == ["ResourceRegistered"]
     assert op["events"][0]["args"]["assetId"] == asset_id
     assert t.w3.eth.get_transaction(op["tx_hash"])["nonce"] == op["nonce"]
-    assert reg.functions.asset(raw(asset_id)).call()[18] == 1  # AssetStatus.Registered
+    assert reg.functions.assetState(raw(asset_id)).call()[0] == 1  # AssetStatus.Registered
     t.ok("POST", f"/v1/assets/{asset_id}/valuation", "registrar",
          {"value_fen": 1_250_000_00, "method_code": 1, "report_hash": h("valuation")})  # fmt: skip
     t.ok("POST", f"/v1/assets/{asset_id}/compliance", "registrar",
@@ -266,8 +267,8 @@ def test_qingdao_flow_on_anvil_matches_chain_and_survives_sigkill(e2e: E2E) -> N
     t.advance(NOTICE + 1)
     response = t.ok("POST", f"/v1/assets/{asset_id}/certificate", "registrar")
     cert_id = response.headers["Ledger-Resource-Id"]
-    record = reg.functions.asset(raw(asset_id)).call()
-    assert "0x" + record[6].hex() == cert_id
+    record = reg.functions.assetState(raw(asset_id)).call()
+    assert "0x" + record[9].hex() == cert_id  # currentCertificateId
     assert t.get(f"/v1/assets/{asset_id}/onchain")["status"] == "Certified"
 
     # -- recognition by Xiamen ---------------------------------------------------------
@@ -284,13 +285,13 @@ def test_qingdao_flow_on_anvil_matches_chain_and_survives_sigkill(e2e: E2E) -> N
     t.ok("POST", f"/v1/applications/{app_id}/reviews", "competent", {"approve": True})
     t.ok("POST", f"/v1/applications/{app_id}/reviews", "data_admin", {"approve": True})
     t.ok("POST", f"/v1/applications/{app_id}/approval", "finance", {"approve": True})
-    context = reg.functions.paymentContext(raw(asset_id)).call()
-    assert context[4] is True and "0x" + context[3].hex() == t.orgs["operator"]
+    usability, _city, operator = uaf.functions.paymentContext(raw(asset_id)).call()
+    assert usability == 0 and "0x" + operator.hex() == t.orgs["operator"]  # Usable
 
     # -- schedule, accounts, faucet ----------------------------------------------------
     t.ok("POST", f"/v1/assets/{asset_id}/schedules", "finance",
          {"lower_bounds": BOUNDS, "operator_bps": BPS})  # fmt: skip
-    assert split.functions.scheduleCount(raw(asset_id)).call() == 1
+    assert split.functions.currentSchedule(raw(asset_id)).call()[0] == 1
     assert split.functions.preview(raw(asset_id), 1_000_000 * YUAN).call() == [
         410_000 * YUAN, 590_000 * YUAN, 1,
     ]  # fmt: skip
@@ -314,8 +315,12 @@ def test_qingdao_flow_on_anvil_matches_chain_and_survives_sigkill(e2e: E2E) -> N
         pid = response.headers["Payment-Id"]
         assert balance(payout) - payout0 == operator_share * YUAN
         assert balance(treasury) - treasury0 == treasury_share * YUAN
-        onchain = split.functions.payment(raw(pid)).call()
-        assert amount * YUAN in onchain and operator_share * YUAN in onchain
+        assert split.functions.paymentStatus(raw(pid)).call() == 1  # Settled
+        (settled,) = [e["args"] for e in response.json()["events"]
+                      if e["event"] == "PaymentSettled"]  # fmt: skip
+        assert (settled["amount"], settled["operatorShare"]) == (
+            amount * YUAN, operator_share * YUAN,
+        )  # fmt: skip
     assert (balance(payout), balance(treasury)) == (516_000 * YUAN, 864_000 * YUAN)
     assert balance(merchant_account) == 620_000 * YUAN
 
@@ -348,7 +353,7 @@ def test_qingdao_flow_on_anvil_matches_chain_and_survives_sigkill(e2e: E2E) -> N
     assert [a.status_code for a in answers] == [200] * len(together), [a.text for a in answers]
     assert balance(merchant_account) == 0
     assert balance(payout) + balance(treasury) - shares_before == sum(together) * YUAN
-    assert split.functions.assetTotals(raw(asset_id)).call()[0] == 2_300_000 * YUAN
+    assert t.get(f"/v1/assets/{asset_id}/remittance")["total_paid"] == 2_300_000 * YUAN
 
     # -- pledge, release, disposal -----------------------------------------------------
     response = t.ok("POST", f"/v1/assets/{asset_id}/pledges", "holder", {
@@ -357,16 +362,16 @@ def test_qingdao_flow_on_anvil_matches_chain_and_survives_sigkill(e2e: E2E) -> N
     })  # fmt: skip
     pledge_id = response.headers["Ledger-Resource-Id"]
     t.ok("POST", f"/v1/pledges/{pledge_id}/confirmation", "bank")
-    assert "0x" + reg.functions.asset(raw(asset_id)).call()[7].hex() == pledge_id
+    assert "0x" + uaf.functions.pledgeOf(raw(asset_id)).call().hex() == pledge_id
     t.ok("POST", f"/v1/pledges/{pledge_id}/release", "bank")
-    assert reg.functions.asset(raw(asset_id)).call()[7] == b"\x00" * 32
+    assert uaf.functions.pledgeOf(raw(asset_id)).call() == b"\x00" * 32
     t.ok("POST", f"/v1/assets/{asset_id}/disposal", "holder", {"reason_hash": h("disposal")})
     t.ok("POST", f"/v1/assets/{asset_id}/disposal/confirmation", "registrar")
     assert t.get(f"/v1/assets/{asset_id}/onchain")["status"] == "Disposed"
     assert reg.functions.isRecognised(raw(cert_id), xm).call() is False
     late = t.call("POST", f"/v1/assets/{asset_id}/payments", "merchant",
                   {"amount": 100 * YUAN, "reference": "after-disposal"})  # fmt: skip
-    assert late.status_code == 409 and late.json()["code"] == "AssetDisposed"
+    assert late.status_code == 409 and late.json()["code"] == "AssetNotUsable"
     assert late.headers["content-type"].startswith("application/problem+json")
 
     # -- SIGKILL right after a 202; restart on the same var folder and node ------------
@@ -385,7 +390,7 @@ def test_qingdao_flow_on_anvil_matches_chain_and_survives_sigkill(e2e: E2E) -> N
     while (op := t.get(f"/v1/operations/{pending_op}", "holder"))["state"] != "mined":
         assert time.monotonic() < deadline, op
         time.sleep(0.2)
-    assert reg.functions.asset(raw(second_asset)).call()[15] > 0  # registeredAt
+    assert reg.functions.holderOf(raw(second_asset)).call()[0] == raw(t.orgs["holder"])
     again = t.call("POST", "/v1/assets", "holder", {
         "catalogue_code": "370200-JT-2025-0202", "domain_code": 7,
         "metadata": {"title": "written just before the crash"},
@@ -399,5 +404,8 @@ def test_qingdao_flow_on_anvil_matches_chain_and_survives_sigkill(e2e: E2E) -> N
     assert len(payments) == 9 and payments[3]["payment_id"] == off_id
     value = {"value_fen": 1_00, "method_code": 1, "report_hash": h("after restart")}
     after = t.ok("POST", f"/v1/assets/{second_asset}/valuation", "registrar", value)
-    assert reg.functions.asset(raw(second_asset)).call()[10] == 1_00
+    valued = reg.events.AssetValued().get_logs(
+        from_block=0, argument_filters={"assetId": raw(second_asset)}
+    )
+    assert [e["args"]["valuation"]["valueFen"] for e in valued] == [1_00]
     assert after.json()["nonce"] == t.w3.eth.get_transaction_count(after.json()["signer"]) - 1

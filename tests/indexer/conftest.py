@@ -19,6 +19,7 @@ from chain.artifacts import load
 from chain.db import Base, make_engine, session_factory
 from chain.indexer.decoder import ContractSpec
 from chain.indexer.models import INDEXER_TABLES, create_tables
+from chain.indexer.runner import FOLLOWED_CONTRACTS
 
 POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL")
 STORES = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
@@ -56,8 +57,9 @@ def deploy(w3: Web3, name: str) -> Any:
 
 
 def ledger_abi() -> list[dict[str, Any]]:
-    """The registry's and the revenue split's events plus the probe's own (for emitRaw)."""
-    return [*load("IndexerProbe").abi, *load("AssetRegistry").abi, *load("RevenueSplit").abi]
+    """The followed v2 contracts' events plus the probe's own ABI (for emitRaw)."""
+    events = [i for n in FOLLOWED_CONTRACTS for i in load(n).abi if i["type"] == "event"]
+    return [*load("IndexerProbe").abi, *events]
 
 
 @pytest.fixture
@@ -68,7 +70,7 @@ def probe(chain_w3: Web3) -> Any:
 
 @pytest.fixture
 def probe_spec(probe: Any) -> ContractSpec:
-    return ContractSpec(name="AssetRegistry", address=probe.address, abi=ledger_abi())
+    return ContractSpec(name="AssetRegistryV2", address=probe.address, abi=ledger_abi())
 
 
 def _reset(engine: Engine) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -30,58 +31,29 @@ from chain.indexer.models import (
     CertificateRow,
     Checkpoint,
     FinancingRow,
+    GovernanceRow,
     IndexedBlock,
+    ObjectionRow,
+    OrgIndexRow,
     OrgRow,
     PaymentRow,
+    ProposalRow,
     RawEvent,
     RecognitionRow,
     ScheduleRow,
+    SigningKeyRow,
+    SplitAccountRow,
     create_tables,
 )
-from chain.indexer.projections import CERTIFICATE_STATUS
 from tests.indexer.conftest import deploy, ledger_abi, new_store
-from tests.indexer.workload import LEDGER_EVENTS, Workload, encode_log
+from tests.indexer.workload import LEDGER_EVENTS, StoreViews, Workload, encode_log
 
 RANGE_BLOCKS = 8  # several ranges over the workload's blocks
 FAKE = "0x" + "ab" * 32
 
 
-class _Call:
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def call(self, block_identifier: int | None = None) -> Any:
-        return self.value
-
-
-class ViewTruth:
+class ViewTruth(StoreViews):
     """The registry's and revenue split's views, answering from an untouched store."""
-
-    def __init__(self, factory: sessionmaker[Session]) -> None:
-        self.functions = self
-        with factory() as session:
-            now = q.indexed_time(session)
-            self.statuses = {
-                c.certificate_id: CERTIFICATE_STATUS.index(q.effective_status(c, now))
-                for c in session.scalars(select(CertificateRow))
-            }
-            self.recognised = {
-                (r.certificate_id, r.org_id)
-                for r in session.scalars(select(RecognitionRow).where(RecognitionRow.active))
-            }
-            self.totals = {}
-            for asset_id in {p.asset_id for p in session.scalars(select(PaymentRow))}:
-                t = q.payment_totals(session, asset_id)
-                self.totals[asset_id] = (t["total_paid"], t["operator_total"], t["treasury_total"])
-
-    def certificateStatus(self, cert_id: str) -> _Call:
-        return _Call(self.statuses.get(cert_id, 0))
-
-    def isRecognised(self, cert_id: str, org_id: str) -> _Call:
-        return _Call((cert_id, org_id) in self.recognised)
-
-    def assetTotals(self, asset_id: str) -> _Call:
-        return _Call(self.totals.get(asset_id, (0, 0, 0)))
 
 
 @dataclass
@@ -122,14 +94,15 @@ def _emit(probe: Any, name: str, values: dict[str, Any]) -> None:
 def _payments(probe: Any) -> None:
     """The auditor's case: a token payment with an operator share of 9,000,000 fen and an
     off-chain payment recorded by the operator."""
-    common = {"assetId": "0x" + "a1" * 32, "amount": 30_000_000, "scheduleVersion": 1}
+    common = {"assetId": "0x" + "a1" * 32, "amount": 30_000_000, "scheduleVersion": 1,
+              "city": 370200, "operatorOrgId": "0x" + "c2" * 32}  # fmt: skip
     _emit(probe, "PaymentSettled", {
         **common, "paymentId": "0x" + "b1" * 32, "payerOrgId": "0x" + "c1" * 32,
         "payer": "0x" + "d1" * 20, "operatorShare": 9_000_000, "treasuryShare": 21_000_000,
         "externalRef": "0x" + "e1" * 32,
     })  # fmt: skip
     _emit(probe, "OffchainPaymentRecorded", {
-        **common, "paymentId": "0x" + "b2" * 32, "operatorOrgId": "0x" + "c2" * 32,
+        **common, "paymentId": "0x" + "b2" * 32,
         "recordedBy": "0x" + "d2" * 20, "operatorShare": 9_000_000,
         "treasuryShare": 21_000_000, "bankRef": "0x" + "e2" * 32,
     })  # fmt: skip
@@ -138,7 +111,7 @@ def _payments(probe: Any) -> None:
 @pytest.fixture(scope="module")
 def indexed(chain_w3: Web3, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Indexed]:
     probe = deploy(chain_w3, "IndexerProbe")
-    spec = ContractSpec(name="AssetRegistry", address=probe.address, abi=ledger_abi())
+    spec = ContractSpec(name="AssetRegistryV2", address=probe.address, abi=ledger_abi())
     start = chain_w3.eth.block_number + 1
     workload = Workload(probe, seed=11)
     workload.run(30, events_per_tx=6)
@@ -254,13 +227,19 @@ Tamper = Callable[[Session], tuple[dict[str, Any], set[tuple[str, str]]]]
 #: A column to edit per projection table, and how.
 EDITS: dict[Any, tuple[str, Callable[[Any], Any]]] = {
     OrgRow: ("name_hash", lambda v: FAKE),
+    OrgIndexRow: ("org_id", lambda v: FAKE),
+    SigningKeyRow: ("valid_until", lambda v: v + 1),
+    ProposalRow: ("approvals", lambda v: v + 1),
+    GovernanceRow: ("threshold", lambda v: v + 1),
+    ObjectionRow: ("reason_hash", lambda v: FAKE),
+    SplitAccountRow: ("pending_effective_at", lambda v: v + 1),
     AssetRow: ("catalogue_hash", lambda v: FAKE),
     CertificateRow: ("metadata_hash", lambda v: FAKE),
     RecognitionRow: ("recognised_block", lambda v: v + 1000),
     AgreementRow: ("updated_at", lambda v: v + 1),
     ApplicationRow: ("competent_approved", lambda v: not v),
     ScheduleRow: ("operator_bps", lambda v: [*v, 1]),
-    PaymentRow: ("operator_share", lambda v: v // 10 if v else 1),
+    PaymentRow: ("treasury_share", lambda v: v // 10 if v else 1),
     FinancingRow: ("amount_fen", lambda v: v + 1),
 }
 
@@ -269,9 +248,12 @@ def _key_of(model: Any, row: dict[str, Any]) -> dict[str, Any]:
     return {c.key: row[c.key] for c in model.__table__.primary_key.columns}
 
 
-def _totals(row: dict[str, Any]) -> set[tuple[str, str]]:
-    """A payment row changed: its asset's totals differ from ``assetTotals`` too."""
-    return {("payment_totals", row["asset_id"])} if "payment_id" in row else set()
+def _outstanding(row: dict[str, Any]) -> set[tuple[str, str]]:
+    """A payment row whose treasury share is still to remit changed: the asset's
+    ``outstandingRemittance`` differs too."""
+    if "payment_id" in row and row["settlement"] == "offchain" and not row["remitted"]:
+        return {("payment_totals", row["asset_id"])}
+    return set()
 
 
 def _edit(model: Any) -> Tamper:
@@ -282,7 +264,7 @@ def _edit(model: Any) -> Tamper:
         new = change(row[name])
         where = [_columns(model)[k] == v for k, v in key.items()]
         session.execute(update(model).where(*where).values({name: new}))
-        return _row(model.__tablename__, "changed", key, name, new, row[name]), _totals(row)
+        return _row(model.__tablename__, "changed", key, name, new, row[name]), _outstanding(row)
 
     return tamper
 
@@ -292,10 +274,10 @@ def _delete(model: Any) -> Tamper:
         row = _first(session, model)
         key = _key_of(model, row)
         session.execute(delete(model).where(*[_columns(model)[k] == v for k, v in key.items()]))
-        views = _totals(row)
+        views = _outstanding(row) if row.get("treasury_share") else set()
         if views and session.scalars(select(PaymentRow).where(
             PaymentRow.asset_id == row["asset_id"])).first() is None:  # fmt: skip
-            views = set()  # assetTotals is only asked for assets with stored payments
+            views = set()  # outstandingRemittance is only asked for assets with stored payments
         return _row(model.__tablename__, "missing", key, None, None, row), views
 
     return tamper
@@ -309,9 +291,15 @@ def _insert(model: Any) -> Tamper:
         if model is RecognitionRow:
             row["active"] = False  # an active one would also differ from isRecognised
         session.execute(insert(model).values(**row))
-        views = _totals(row)
+        views = _outstanding(row) if row.get("treasury_share") else set()
         if model is CertificateRow:
             views.add(("certificate_status", FAKE))  # the registry knows no such certificate
+        if model is PaymentRow:
+            views.add(("payment_status", FAKE))  # the split knows no such payment
+        if model is AssetRow:
+            now = q.indexed_time(session)
+            if q.asset_usability(SimpleNamespace(**row), now) != "unknown_asset":  # type: ignore[arg-type]
+                views.add(("asset_usability", FAKE))  # the registry knows no such asset
         return _row(model.__tablename__, "extra", _key_of(model, row), None, row, None), views
 
     return tamper
@@ -490,29 +478,6 @@ def test_verified_ranges_spare_chain_reads_and_replays_and_still_catch_edits(
 # ------------------------------------------------------------------ a moving indexer
 
 
-class LiveViews:
-    """Contract views answered from the store at the time of the call."""
-
-    def __init__(self, factory: sessionmaker[Session]) -> None:
-        self.functions = self
-        self.factory = factory
-
-    def certificateStatus(self, cert_id: str) -> _Call:
-        with self.factory() as session:
-            row = session.get(CertificateRow, cert_id)
-            assert row is not None
-            status = q.effective_status(row, q.indexed_time(session))
-        return _Call(CERTIFICATE_STATUS.index(status))
-
-    def isRecognised(self, cert_id: str, org_id: str) -> _Call:
-        return _Call(True)
-
-    def assetTotals(self, asset_id: str) -> _Call:
-        with self.factory() as session:
-            t = q.payment_totals(session, asset_id)
-        return _Call((t["total_paid"], t["operator_total"], t["treasury_total"]))
-
-
 class IndexWhileChecking(VerifiedRanges):
     """Verified ranges that, on the first look-up, let the indexer store more blocks."""
 
@@ -538,7 +503,7 @@ def test_rows_the_indexer_writes_during_a_check_are_not_reported(
     before, _hash = indexer.checkpoint()
     workload.run(10, events_per_tx=6)
     moving = IndexWhileChecking(lambda: indexer.sync() and None)
-    views = LiveViews(store)
+    views = StoreViews(store, live=True)
     with store() as session:
         report = consistency_check(
             session, chain_w3, views, views, contracts=[probe_spec], verified=moving,

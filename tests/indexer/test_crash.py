@@ -17,14 +17,17 @@ from web3 import Web3
 
 from chain.db import make_engine, session_factory
 from chain.indexer.models import Checkpoint, RawEvent
+from chain.indexer.runner import FOLLOWED_CONTRACTS
 from chain.paths import REPO_ROOT
 from tests.indexer.workload import Workload, chain_log_keys, event_keys
+
+ARTIFACTS = ",".join(FOLLOWED_CONTRACTS)
 
 
 def _indexer_process(url: str, db: str, probe: Any, start: int, *extra: str) -> list[str]:
     return [
         sys.executable, "-m", "chain.indexer", "run", "--rpc-url", url, "--database-url", db,
-        "--contract", f"AssetRegistry={probe.address}@IndexerProbe,AssetRegistry,RevenueSplit",
+        "--contract", f"AssetRegistryV2={probe.address}@IndexerProbe,{ARTIFACTS}",
         "--start-block", str(start), "--batch-size", "10", "--poll", "0.02", *extra,
     ]  # fmt: skip
 

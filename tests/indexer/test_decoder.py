@@ -43,7 +43,7 @@ def test_decode_matches_web3_for_every_ledger_event(chain_w3: Web3, probe: Any) 
         probe.functions.emitRaw(topics, data).transact({"gas": 5_000_000})
     probe.functions.ping("hello", [1, 2**200]).transact()
     probe.functions.burst(3, b"\x02" * 32).transact()
-    decoder = LogDecoder([ContractSpec("AssetRegistry", probe.address, ledger_abi())])
+    decoder = LogDecoder([ContractSpec("AssetRegistryV2", probe.address, ledger_abi())])
     reference = chain_w3.eth.contract(address=probe.address, abi=ledger_abi())
     by_name = {e.event_name: e for e in reference.events}
     raw = _raw_logs(chain_w3, probe.address, start)

@@ -16,8 +16,7 @@ from web3 import Web3
 from chain import store_queries as q
 from chain.indexer import ContractSpec, Indexer
 from chain.indexer.models import CertificateRow, Checkpoint, IndexedBlock, PaymentRow, RawEvent
-from chain.indexer.projections import CERTIFICATE_STATUS
-from tests.indexer.workload import Workload
+from tests.indexer.workload import StoreViews, Workload
 
 
 def _synthesise(factory: sessionmaker[Session], count: int) -> int:
@@ -27,7 +26,7 @@ def _synthesise(factory: sessionmaker[Session], count: int) -> int:
         {
             "block_number": 1 + i // 10, "block_hash": "0x" + f"{1 + i // 10:064x}",
             "tx_hash": "0x" + f"{i:064x}", "log_index": i % 10, "timestamp": 1_700_000_000 + i,
-            "contract": "AssetRegistry", "address": "0x" + "11" * 20, "event": "Pinged",
+            "contract": "AssetRegistryV2", "address": "0x" + "11" * 20, "event": "Pinged",
             "args": {"n": i, "note": note}, "subject_id": None, "actor_org_id": "0x" + "aa" * 32,
             "asset_id": None,
         }
@@ -79,69 +78,43 @@ def test_events_pages_cover_every_event_once_in_order(store: sessionmaker[Sessio
     assert len(ranged.items) == 20
 
 
-class _Call:
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def call(self, block_identifier: int | None = None) -> Any:
-        return self.value
-
-
-class _ChainTruth:
-    """Stands in for the registry and revenue contracts: answers from recorded truth."""
-
-    def __init__(self, statuses: dict[str, int], totals: dict[str, tuple[int, int, int]]):
-        self.functions = self
-        self.statuses = statuses
-        self.totals = totals
-
-    def certificateStatus(self, cert_id: str) -> _Call:
-        return _Call(self.statuses.get(cert_id, 0))
-
-    def isRecognised(self, cert_id: str, org_id: str) -> _Call:
-        return _Call(True)
-
-    def assetTotals(self, asset_id: str) -> _Call:
-        return _Call(self.totals.get(asset_id, (0, 0, 0)))
-
-
 def test_consistency_check_reports_tampered_rows(
     chain_w3: Web3, probe: Any, probe_spec: ContractSpec, store: sessionmaker[Session]
 ) -> None:
     start = chain_w3.eth.block_number + 1
-    Workload(probe, seed=77).run(30, events_per_tx=6)
+    Workload(probe, seed=77).run(80, events_per_tx=6)
     Indexer(chain_w3, store, [probe_spec], start_block=start).sync()
     with store() as session:
-        now = q.indexed_time(session)
         certs = list(session.scalars(select(CertificateRow)))
-        statuses = {
-            c.certificate_id: CERTIFICATE_STATUS.index(q.effective_status(c, now)) for c in certs
+        outstanding = {
+            p.asset_id
+            for p in session.scalars(select(PaymentRow))
+            if p.settlement == "offchain" and not p.remitted and int(p.treasury_share)
         }
-        assets = {p.asset_id for p in session.scalars(select(PaymentRow))}
-        totals = {}
-        for asset_id in assets:
-            t = q.payment_totals(session, asset_id)
-            totals[asset_id] = (t["total_paid"], t["operator_total"], t["treasury_total"])
-    with store() as session:
         n_events = len(list(session.scalars(select(RawEvent))))
-    assert certs and totals, (n_events, len(certs), len(totals))
-    truth = _ChainTruth(statuses, totals)
+    assert certs and outstanding, (n_events, len(certs), len(outstanding))
+    truth = StoreViews(store)
     with store() as session:
         clean = q.consistency_check(session, chain_w3, truth, truth)
     assert clean.consistent, clean.differences
     assert clean.checked["certificates"] == len(certs)
     victim = certs[0]
     tampered_status = "revoked" if victim.status != "revoked" else "superseded"
-    payment = sorted(assets)[0]
+    payment = sorted(outstanding)[0]
     with store() as session, session.begin():
         session.execute(
             update(CertificateRow)
             .where(CertificateRow.certificate_id == victim.certificate_id)
             .values(status=tampered_status)
         )
-        row = session.scalars(select(PaymentRow).where(PaymentRow.asset_id == payment)).first()
+        row = session.scalars(
+            select(PaymentRow).where(
+                PaymentRow.asset_id == payment, PaymentRow.settlement == "offchain",
+                PaymentRow.remitted.is_(False),
+            )
+        ).first()
         assert row is not None
-        row.amount = int(row.amount) + 1
+        row.treasury_share = int(row.treasury_share) + 1
     with store() as session:
         report = q.consistency_check(session, chain_w3, truth, truth)
     assert not report.consistent
@@ -156,7 +129,7 @@ def test_certificate_and_asset_lists_filter_and_page(
     chain_w3: Web3, probe: Any, probe_spec: ContractSpec, store: sessionmaker[Session]
 ) -> None:
     start = chain_w3.eth.block_number + 1
-    Workload(probe, seed=78).run(20, events_per_tx=6)
+    Workload(probe, seed=78).run(60, events_per_tx=6)
     Indexer(chain_w3, store, [probe_spec], start_block=start).sync()
     with store() as session:
         every = list(session.scalars(select(CertificateRow)))

@@ -1,4 +1,5 @@
-"""Random ledger-shaped workloads: real event shapes emitted through the probe's raw logs."""
+"""Random ledger-shaped workloads: the v2 contracts' real event shapes emitted through the
+probe's raw logs."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from web3 import Web3
 from chain.artifacts import load
 from chain.indexer.decoder import abi_type, event_topic
 from chain.indexer.models import INDEXER_TABLES, Checkpoint, RawEvent
+from chain.indexer.runner import FOLLOWED_CONTRACTS
 
 LEDGER_EVENTS = {
     item["name"]: item
-    for name in ("AssetRegistry", "RevenueSplit")
+    for name in FOLLOWED_CONTRACTS
     for item in load(name).abi
     if item["type"] == "event"
 }
@@ -26,9 +28,14 @@ POOLS = {
     "paymentId": "payment", "financingId": "financing", "applicationId": "application",
     "agreementId": "agreement", "holderOrgId": "org", "registrarOrgId": "org",
     "replacedBy": "cert", "operatorOrgId": "org", "payerOrgId": "org", "financeOrgId": "org",
-    "counterpartyOrgId": "org",
+    "counterpartyOrgId": "org", "objectionId": "objection", "proposalId": "proposal",
+    "objectorOrgId": "org", "proposerOrgId": "org", "partnerOrgId": "org", "supersedes": "cert",
+    "currentCertificateId": "cert",
 }  # fmt: skip
-ENUM_LIMITS = {"status": 4, "kind": 3, "compliance": 3, "settlement": 3}
+ENUM_LIMITS = {"status": 4, "kind": 3, "compliance": 3, "settlement": 3, "action": 4}
+#: Small integers that name something another event names too (directory indexes, cities).
+SMALL_INTS = {"index": 12, "actorOrgIndex": 12, "city": 4}
+ADDRESS_POOL = ("account", "previous")
 
 
 def _random(param: Mapping[str, Any], rng: random.Random, pools: dict[str, list[str]]) -> Any:
@@ -50,11 +57,22 @@ def _random(param: Mapping[str, Any], rng: random.Random, pools: dict[str, list[
         pool.append(value)
         return value
     if kind == "address":
+        if name in ADDRESS_POOL:
+            pool = pools.setdefault("address", [])
+            if pool and rng.random() < 0.7:
+                return rng.choice(pool)
+            value = Web3.to_checksum_address(rng.randbytes(20))
+            pool.append(value)
+            return value
         return Web3.to_checksum_address(rng.randbytes(20))
+    if kind == "bytes":
+        return "0x" + rng.randbytes(rng.randrange(0, 100)).hex()
     if kind == "bool":
         return rng.random() < 0.5
     if kind == "uint8":
         return rng.randrange(0, ENUM_LIMITS.get(name, 3))
+    if kind.startswith("uint") and name in SMALL_INTS:
+        return rng.randrange(1, SMALL_INTS[name] + 1)
     if kind.startswith("uint"):
         bits = int(kind[4:] or 256)
         if name in ("revokedAt",) and rng.random() < 0.6:
@@ -152,3 +170,73 @@ def chain_log_keys(w3: Web3, address: str, from_block: int) -> list[tuple[str, i
 
 def sequence(values: Sequence[Any]) -> list[Any]:
     return sorted(values)
+
+
+class _Call:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def call(self, block_identifier: int | None = None) -> Any:
+        return self.value
+
+
+class StoreViews:
+    """Stands in for the v2 registry's and revenue split's views (certificateStatus,
+    isRecognised, usability, paymentStatus, outstandingRemittance), answering from a
+    store: from a snapshot taken now (``live=False``) or at the time of each call."""
+
+    def __init__(self, factory: sessionmaker[Session], live: bool = False) -> None:
+        self.functions = self
+        self.factory = factory
+        self.live = live
+        self._snapshot = None if live else self._answers()
+
+    def _answers(self) -> dict[str, Any]:
+        from chain import store_queries as q
+        from chain.indexer.models import AssetRow, CertificateRow, PaymentRow, RecognitionRow
+        from chain.indexer.projections import CERTIFICATE_STATUS, USABILITY
+
+        with self.factory() as session:
+            now = q.indexed_time(session)
+            certs = session.scalars(select(CertificateRow))
+            assets = session.scalars(select(AssetRow))
+            payments = list(session.scalars(select(PaymentRow)))
+            recognised = session.scalars(select(RecognitionRow).where(RecognitionRow.active))
+            return {
+                "certificate": {
+                    c.certificate_id: CERTIFICATE_STATUS.index(q.effective_status(c, now))
+                    for c in certs
+                },
+                "usability": {
+                    a.asset_id: (USABILITY.index(q.asset_usability(a, now)), a.city)
+                    for a in assets
+                },
+                "recognised": {(r.certificate_id, r.org_id) for r in recognised},
+                "payment": {
+                    p.payment_id: q.PAYMENT_STATUS.index(q.payment_status(p)) for p in payments
+                },
+                "outstanding": {
+                    a: q.payment_totals(session, a)["outstanding"]
+                    for a in {p.asset_id for p in payments}
+                },
+            }
+
+    def _get(self, table: str, key: Any, default: Any) -> _Call:
+        answers = self._answers() if self._snapshot is None else self._snapshot
+        return _Call(answers[table].get(key, default))
+
+    def certificateStatus(self, cert_id: str) -> _Call:
+        return self._get("certificate", cert_id, 0)
+
+    def isRecognised(self, cert_id: str, org_id: str) -> _Call:
+        answers = self._answers() if self._snapshot is None else self._snapshot
+        return _Call((cert_id, org_id) in answers["recognised"])
+
+    def usability(self, asset_id: str) -> _Call:
+        return self._get("usability", asset_id, (1, 0))
+
+    def paymentStatus(self, payment_id: str) -> _Call:
+        return self._get("payment", payment_id, 0)
+
+    def outstandingRemittance(self, asset_id: str) -> _Call:
+        return self._get("outstanding", asset_id, 0)

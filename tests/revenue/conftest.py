@@ -59,6 +59,16 @@ KINDS: dict[str, tuple[int, str]] = {
 SETUP_ONLY = ("registrar", "holder", "competent", "data_admin")
 
 
+#: the contract of each function the setup sends (the registry's otherwise)
+CONTRACT_OF = {
+    **dict.fromkeys(("bootstrapRegistrar", "admitOrg", "proposeSigningKey",
+                     "acceptSigningKey"), "OrgDirectory"),
+    **dict.fromkeys(("applyForPaidUse", "reviewPaidUse", "decidePaidUse", "requestPledge",
+                     "confirmPledge", "releasePledge", "requestDisposal", "confirmDisposal"),
+                    "UseAndFinance"),
+}  # fmt: skip
+
+
 def h(label: str) -> bytes:
     return bytes(Web3.keccak(text=label))
 
@@ -105,12 +115,12 @@ class RevenueLedger:
 
     # -- chain setup (not under test) --------------------------------------------
 
-    def tx(self, who: str, fn: str, *args: Any, contract: str = "AssetRegistry") -> Any:
+    def tx(self, who: str, fn: str, *args: Any, contract: str | None = None) -> Any:
         """Send ``fn(*args)`` signed by ``who``'s setup key, straight to the chain (fixed
         gas, no simulation: the setup is not what these tests measure). Only keys that
         never write through the gateway's pipeline sign here, so its nonces stay in step."""
         signer = self.setup_keys[who]
-        c = self.runtime.contract(contract)
+        c = self.runtime.contract(contract or CONTRACT_OF.get(fn, "AssetRegistryV2"))
         w3 = self.runtime.w3
         with self.runtime.txpipe._chain_lock:
             nonce = w3.eth.get_transaction_count(signer.address, "pending")
@@ -128,8 +138,9 @@ class RevenueLedger:
         assert receipt["status"] == 1, (who, fn)
         return receipt
 
-    def event_arg(self, receipt: Any, event: str, arg: str) -> str:
-        c = self.runtime.contract("AssetRegistry")
+    def event_arg(self, receipt: Any, event: str, arg: str,
+                  contract: str = "AssetRegistryV2") -> str:  # fmt: skip
+        c = self.runtime.contract(contract)
         logs = getattr(c.events, event)().process_receipt(receipt, errors=DISCARD)
         assert len(logs) == 1, (event, logs)
         return "0x" + bytes(logs[0]["args"][arg]).hex()
@@ -160,13 +171,16 @@ class RevenueLedger:
         receipt = self.tx(
             "holder", "applyForPaidUse", raw, h("scope"), bytes.fromhex(self.orgs["operator"][2:])
         )
-        app = bytes.fromhex(self.event_arg(receipt, "PaidUseApplied", "applicationId")[2:])
+        app = bytes.fromhex(
+            self.event_arg(receipt, "ApplicationChanged", "applicationId", "UseAndFinance")[2:]
+        )
         self.tx("competent", "reviewPaidUse", app, True, h("ok"))
         self.tx("data_admin", "reviewPaidUse", app, True, h("ok"))
         self.tx("finance", "decidePaidUse", app, True, h("ok"))
         if schedule:
             self.tx(
-                "finance", "setSchedule", raw, EXAMPLE_BOUNDS, EXAMPLE_BPS, contract="RevenueSplit"
+                "finance", "setSchedule", raw, EXAMPLE_BOUNDS, EXAMPLE_BPS,
+                contract="RevenueSplitV2",
             )
         return asset
 
@@ -216,17 +230,22 @@ def rl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RevenueLedger]:
             if label in SETUP_ONLY:
                 led.setup_keys[label] = runtime.signer_for_org(org.org_id)
             if label == "registrar":
-                led.tx("admin", "admitRegistrar", QINGDAO, name_hash, org.signer_address)
+                led.tx("admin", "bootstrapRegistrar", QINGDAO, name_hash, org.signer_address)
             else:
                 led.tx("registrar", "admitOrg", kind, name_hash, org.signer_address)
             _, key = runtime.accounts.create_user(org.org_id, f"{label} writer", "writer")
             led.keys[label] = key
-        # finance decides paid use in the setup with a second signing account of its own
+        # finance decides paid use in the setup with a second signing key of its own: its
+        # gateway key proposes it (the organisation consents), the new key accepts
         finance_setup = Account.create()
         runtime.handle.fund(finance_setup.address)
-        led.tx("registrar", "addSigningAccount", bytes.fromhex(led.orgs["finance"][2:]),
-               finance_setup.address, 0)  # fmt: skip
+        op = runtime.submit(
+            led.orgs["finance"], "OrgDirectory", "proposeSigningKey", [finance_setup.address, 0],
+            caller="revenue-test-setup",
+        )  # fmt: skip
+        assert runtime.txpipe.wait(op.id, 30).state == "mined"
         led.setup_keys["finance"] = finance_setup
+        led.tx("finance", "acceptSigningKey", bytes.fromhex(led.orgs["finance"][2:]))
         _, led.keys["reader"] = runtime.accounts.create_user(
             led.orgs["holder"], "holder reader", "reader"
         )
@@ -244,7 +263,7 @@ def rl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RevenueLedger]:
         led.fund("merchant", 10_000_000 * YUAN)
         op = runtime.submit(
             led.orgs["merchant"], "LedgerTestToken", "approve",
-            [runtime.contract("RevenueSplit").address, 2**256 - 1], caller="revenue-test-setup",
+            [runtime.contract("RevenueSplitV2").address, 2**256 - 1], caller="revenue-test-setup",
         )  # fmt: skip
         assert runtime.txpipe.wait(op.id, 30).state == "mined"
         yield led

@@ -122,18 +122,22 @@ def test_pay_after_disposal_is_refused(rl: RevenueLedger) -> None:
         f"/v1/assets/{asset}/payments", "merchant", {"amount": 100 * YUAN, "reference": "late"}
     )
     assert r.status_code == 409, r.text
-    assert r.json()["code"] == "AssetDisposed"
+    assert r.json()["code"] == "AssetNotUsable"
+    assert r.json()["contract_error"]["args"]["part"] == 3  # Usability.Disposed
+    assert "the asset was disposed of" in r.json()["detail"]
     off = rl.post(
         f"/v1/assets/{asset}/payments", "operator",
         {"amount": 100 * YUAN, "offchain": True, "bank_ref": "late-bank"},
     )  # fmt: skip
-    assert off.status_code == 409 and off.json()["code"] == "AssetDisposed"
+    assert off.status_code == 409 and off.json()["code"] == "AssetNotUsable"
+    assert "the asset was disposed of" in off.json()["detail"]
     s = rl.post(
         f"/v1/assets/{asset}/schedules",
         "finance",
         {"lower_bounds": [0], "operator_bps": [100]},
     )
-    assert s.status_code == 409 and s.json()["code"] == "AssetDisposed"
+    assert s.status_code == 409 and s.json()["code"] == "AssetNotUsable"
+    assert s.json()["contract_error"]["args"]["part"] == 3
 
 
 def test_payments_by_wrong_kind_or_role_are_refused(rl: RevenueLedger) -> None:
@@ -280,9 +284,9 @@ def test_concurrent_payments_by_one_payer_all_settle_with_exact_totals(
     with ThreadPoolExecutor(len(amounts)) as pool:
         ops = list(pool.map(pay, range(len(amounts))))
     assert [(op.function, op.state) for op in ops] == [("pay", "mined")] * len(amounts)
-    split = rl.runtime.contract("RevenueSplit")
-    total_paid = split.functions.assetTotals(bytes.fromhex(asset[2:])).call()[0]
-    assert total_paid == sum(amounts)
+    totals = revenue.asset_revenue(rl.runtime, asset)
+    assert totals.total_paid == sum(amounts)
+    assert totals.operator_total + totals.treasury_total == sum(amounts)
     after = rl.get(f"/v1/orgs/{merchant}/balance").json()
     assert after["balance"] == before["balance"] - sum(amounts) == 0
 

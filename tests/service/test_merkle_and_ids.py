@@ -12,7 +12,7 @@ from chain.errors import NotAuthorised
 from chain.merkle import StandardMerkleTree, leaf_hash, resource_tree, verify
 from chain.runtime import LedgerRuntime
 from chain.service import assets, common, orgs
-from tests.contracts.registry.merkle import StandardMerkleTree as ReferenceTree
+from tests.contracts.merkle import StandardMerkleTree as ReferenceTree
 
 TYPES = ("bytes32", "bytes32", "uint32")
 

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from chain.bindings.enums import Usability
 from tests.workflows.world import NOTICE, QINGDAO, XIAMEN, RegistryWorld, h
 
 
 def test_qingdao_flow_end_to_end(registry_world: RegistryWorld) -> None:
     w = registry_world
-    reg = w.reg
+    reg, directory, uaf = w.reg, w.directory, w.uaf
 
     # admission: registrars by the consortium admin, the rest by the Qingdao registrar
-    assert reg.functions.registrarOf(QINGDAO).call() == bytes.fromhex(w.orgs["registrar"][2:])
-    assert reg.functions.registrarOf(XIAMEN).call() == bytes.fromhex(w.orgs["xm_registrar"][2:])
+    assert directory.functions.registrarOf(QINGDAO).call() == bytes.fromhex(
+        w.orgs["registrar"][2:]
+    )
+    assert directory.functions.registrarOf(XIAMEN).call() == bytes.fromhex(
+        w.orgs["xm_registrar"][2:]
+    )
     for label in ("holder", "competent", "data_admin", "finance", "operator", "merchant", "bank"):
-        _kind, city, active, _ = reg.functions.org(bytes.fromhex(w.orgs[label][2:])).call()
-        assert (city, active) == (QINGDAO, True)
+        _kind, city, active, index, keys = directory.functions.org(
+            bytes.fromhex(w.orgs[label][2:])
+        ).call()
+        assert (city, active, keys) == (QINGDAO, True, 1) and index > 0
 
     # the holder registers the resource set
     response = w.ok("POST", "/v1/assets", "holder", {
@@ -31,7 +38,11 @@ def test_qingdao_flow_end_to_end(registry_world: RegistryWorld) -> None:
     w.in_notice(asset_id)
     onchain = w.client.get(f"/v1/assets/{asset_id}/onchain", headers=w.auth("auditor")).json()
     assert onchain["status"] == "InNotice" and onchain["compliance"] == "Passed"
-    assert onchain["record"]["valueFen"] == 1_250_000_00
+    assert onchain["record"]["valued"] is True
+    valued = w.reg.events.AssetValued().get_logs(
+        from_block=0, argument_filters={"assetId": bytes.fromhex(asset_id[2:])}
+    )
+    assert [e["args"]["valuation"]["valueFen"] for e in valued] == [1_250_000_00]
 
     # issuing inside the notice window is refused by the contract
     early = w.call("POST", f"/v1/assets/{asset_id}/certificate", "registrar")
@@ -60,15 +71,15 @@ def test_qingdao_flow_end_to_end(registry_world: RegistryWorld) -> None:
         "scope": {"purpose": "traffic forecasting products", "term_months": 24},
     })  # fmt: skip
     app_id = response.headers["Ledger-Resource-Id"]
-    assert w.events(response, "PaidUseApplied")[0]["applicationId"] == app_id
+    assert w.events(response, "ApplicationChanged")[0]["applicationId"] == app_id
     early = w.call("POST", f"/v1/applications/{app_id}/approval", "finance", {"approve": True})
     assert early.status_code == 409 and early.json()["code"] == "ReviewsIncomplete"
     w.ok("POST", f"/v1/applications/{app_id}/reviews", "competent", {"approve": True})
     w.ok("POST", f"/v1/applications/{app_id}/reviews", "data_admin", {"approve": True})
     w.ok("POST", f"/v1/applications/{app_id}/approval", "finance", {"approve": True})
-    context = reg.functions.paymentContext(bytes.fromhex(asset_id[2:])).call()
-    assert context[0] is True and context[4] is True and context[5] is False
-    assert "0x" + context[3].hex() == w.orgs["operator"]
+    usability, city, operator = uaf.functions.paymentContext(bytes.fromhex(asset_id[2:])).call()
+    assert (usability, city) == (Usability.Usable, QINGDAO)
+    assert "0x" + operator.hex() == w.orgs["operator"]
     app = w.client.get(f"/v1/applications/{app_id}/onchain", headers=w.auth("auditor")).json()
     assert app["status"] == "Approved"
 
@@ -78,9 +89,9 @@ def test_qingdao_flow_end_to_end(registry_world: RegistryWorld) -> None:
         "contract_hash": h("pledge contract"),
     })  # fmt: skip
     pledge_id = response.headers["Ledger-Resource-Id"]
-    assert w.events(response, "PledgeRequested")[0]["financingId"] == pledge_id
+    assert w.events(response, "FinancingChanged")[0]["financingId"] == pledge_id
     w.ok("POST", f"/v1/pledges/{pledge_id}/confirmation", "bank")
-    assert "0x" + w.asset(asset_id)["pledgeId"][2:] == pledge_id
+    assert "0x" + uaf.functions.pledgeOf(bytes.fromhex(asset_id[2:])).call().hex() == pledge_id
     status = w.client.get(f"/v1/certificates/{cert_id}/status", headers=w.auth("bank")).json()
     assert status["pledged"] is True
     refused = w.call("POST", f"/v1/assets/{asset_id}/disposal", "holder",
@@ -93,8 +104,8 @@ def test_qingdao_flow_end_to_end(registry_world: RegistryWorld) -> None:
     # disposal: holder requests, registrar confirms; certificate revoked, record kept
     w.ok("POST", f"/v1/assets/{asset_id}/disposal", "holder", {"reason_hash": h("disposal")})
     response = w.ok("POST", f"/v1/assets/{asset_id}/disposal/confirmation", "registrar")
-    events = [e["event"] for e in response.json()["events"]]
-    assert events == ["CertificateRevoked", "AssetDisposed"]
+    events = [(e["event"], e["args"].get("action")) for e in response.json()["events"]]
+    assert events == [("CertificateChanged", 2), ("AssetChanged", 7)]  # Revoked, Disposed
     onchain = w.client.get(f"/v1/assets/{asset_id}/onchain", headers=w.auth("auditor")).json()
     assert onchain["status"] == "Disposed"
     assert onchain["current_certificate_status"] == "Revoked"

@@ -13,6 +13,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
+from chain.bindings.contracts import SPLIT, TEST_TOKEN
+from chain.bindings.enums import Usability
 from chain.indexer.models import PaymentRow, RawEvent
 from tests.workflows.world import NOTICE, QINGDAO, RegistryWorld, h
 
@@ -40,8 +42,8 @@ def test_qingdao_flow_with_revenue_settles_exact_shares_until_disposal(
 ) -> None:
     w = registry_world
     reg = w.reg
-    split = w.runtime.contract("RevenueSplit")
-    token = w.runtime.contract("LedgerTestToken")
+    split = w.runtime.contract(SPLIT)
+    token = w.runtime.contract(TEST_TOKEN)
     xm = raw(w.orgs["xm_registrar"])
 
     def balance(account: str) -> int:
@@ -77,8 +79,9 @@ def test_qingdao_flow_with_revenue_settles_exact_shares_until_disposal(
     w.ok("POST", f"/v1/applications/{app_id}/reviews", "competent", {"approve": True})
     w.ok("POST", f"/v1/applications/{app_id}/reviews", "data_admin", {"approve": True})
     w.ok("POST", f"/v1/applications/{app_id}/approval", "finance", {"approve": True})
-    context = reg.functions.paymentContext(raw(asset_id)).call()
-    assert context[4] is True and "0x" + context[3].hex() == w.orgs["operator"]
+    usability, city, operator = w.uaf.functions.paymentContext(raw(asset_id)).call()
+    assert (usability, city) == (Usability.Usable, QINGDAO)
+    assert "0x" + operator.hex() == w.orgs["operator"]
 
     # -- faucet; finance sets the schedule; treasury and payout accounts ---------------
     merchant_signer = w.runtime.accounts.get_org(w.orgs["merchant"]).signer_address
@@ -104,7 +107,8 @@ def test_qingdao_flow_with_revenue_settles_exact_shares_until_disposal(
     w.ok("PUT", f"/v1/orgs/{w.orgs['operator']}/payout-account", "operator", {"account": payout})
     assert split.functions.treasuryAccount(QINGDAO).call() == treasury
     assert split.functions.payoutAccount(raw(w.orgs["operator"])).call() == payout
-    assert split.functions.scheduleCount(raw(asset_id)).call() == 1
+    version, bounds, bps = split.functions.currentSchedule(raw(asset_id)).call()
+    assert (version, list(bounds), list(bps)) == (1, BOUNDS, BPS)
 
     # -- token payments: the worked example, exact balances after each -----------------
     paid_ids = []
@@ -173,24 +177,28 @@ def test_qingdao_flow_with_revenue_settles_exact_shares_until_disposal(
     store = w.client.app.state.indexer_store
     with store() as session, session.begin():  # a quiet edit of one indexed payment
         row = session.get(PaymentRow, off_id.lower())
-        assert row is not None and int(row.operator_share) == 90_000 * YUAN
-        row.operator_share = int(row.operator_share) + 1
+        assert row is not None and int(row.operator_share) == 90_000 * YUAN and row.remitted
+        share = int(row.treasury_share)
+        row.remitted = False  # the store now claims the treasury share is still owed
     try:
         audit = w.client.get("/v1/audit/consistency", headers=w.auth("auditor")).json()
         assert audit["consistent"] is False
-        assert audit["differences"] == [{
-            "kind": "payment_totals", "id": asset_id, "field": "operator_total",
-            "store": 606_000 * YUAN + 1, "chain": 606_000 * YUAN,
+        assert share > 0 and audit["differences"] == [{
+            "kind": "payment_status", "id": off_id.lower(),
+            "store": "offchain_outstanding", "chain": "offchain_remitted",
+        }, {
+            "kind": "payment_totals", "id": asset_id, "field": "outstanding",
+            "store": share, "chain": 0,
         }, {
             "kind": "row", "change": "changed", "table": "idx_payments",
             "key": {"payment_id": off_id.lower()}, "id": off_id.lower(),
-            "field": "operator_share", "store": 90_000 * YUAN + 1, "chain": 90_000 * YUAN,
+            "field": "remitted", "store": False, "chain": True,
         }]  # fmt: skip
     finally:
         with store() as session, session.begin():
             row = session.get(PaymentRow, off_id.lower())
             assert row is not None
-            row.operator_share = int(row.operator_share) - 1
+            row.remitted = True
     audit = w.client.get("/v1/audit/consistency", headers=w.auth("auditor")).json()
     assert audit["consistent"] is True
     # an indexed event edited (9,000,000 fen -> 900,000), another deleted: both are named
@@ -230,11 +238,11 @@ def test_qingdao_flow_with_revenue_settles_exact_shares_until_disposal(
     })  # fmt: skip
     pledge_id = response.headers["Ledger-Resource-Id"]
     w.ok("POST", f"/v1/pledges/{pledge_id}/confirmation", "bank")
-    assert w.asset(asset_id)["pledgeId"] == pledge_id
+    assert "0x" + w.uaf.functions.pledgeOf(raw(asset_id)).call().hex() == pledge_id
     w.ok("POST", f"/v1/pledges/{pledge_id}/release", "bank")
     record = w.client.get(f"/v1/pledges/{pledge_id}/onchain", headers=w.auth("bank")).json()
     assert record["status"] == "Released"
-    assert w.asset(asset_id)["pledgeId"] == "0x" + "00" * 32
+    assert w.uaf.functions.pledgeOf(raw(asset_id)).call() == bytes(32)
 
     # -- disposal; a payment afterwards is refused with the contract's error name ------
     w.ok("POST", f"/v1/assets/{asset_id}/disposal", "holder", {"reason_hash": h("disposal")})
@@ -246,7 +254,7 @@ def test_qingdao_flow_with_revenue_settles_exact_shares_until_disposal(
     assert late.status_code == 409, late.text
     assert late.headers["content-type"].startswith("application/problem+json")
     problem = late.json()
-    assert problem["code"] == "AssetDisposed"
+    assert problem["code"] == "AssetNotUsable"  # the usability part that fails: Disposed
     assert "Traceback" not in late.text
     assert balance(merchant_signer) == 620_000 * YUAN
     assert balance(payout) == 516_000 * YUAN

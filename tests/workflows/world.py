@@ -78,7 +78,15 @@ class RegistryWorld:
 
     @property
     def reg(self) -> Contract:
-        return self.runtime.contract("AssetRegistry")
+        return self.runtime.registry
+
+    @property
+    def directory(self) -> Contract:
+        return self.runtime.directory
+
+    @property
+    def uaf(self) -> Contract:
+        return self.runtime.use_and_finance
 
     # -- HTTP ----------------------------------------------------------------------------
 
@@ -138,9 +146,25 @@ class RegistryWorld:
         self.runtime.handle.advance_time(seconds)
 
     def asset(self, asset_id: str) -> dict[str, Any]:
-        from chain.service.common import struct
+        """holderOrgId and city (``holderOf``) with the asset's state (``assetState``)."""
+        from chain.service.common import chain_asset
 
-        return struct(self.runtime, "asset", bytes.fromhex(asset_id[2:]))
+        return chain_asset(self.runtime, asset_id)
+
+    def resource(self, asset_id: str) -> dict[str, Any]:
+        """The immutable facts of a resource: the v2 registry emits them once, in its
+        ResourceRegistered event (holderOrgId, catalogueHash, metadataHash, batchId,
+        domainCode, city)."""
+        from chain.bindings.structs import named
+
+        event = self.reg.events.ResourceRegistered
+        logs = event().get_logs(
+            from_block=0, argument_filters={"assetId": bytes.fromhex(asset_id[2:])}
+        )
+        assert len(logs) == 1, f"{len(logs)} ResourceRegistered events for {asset_id}"
+        abi = next(i for i in event.abi["inputs"] if i["name"] == "resource")
+        resource: dict[str, Any] = named(abi, logs[0]["args"]["resource"])
+        return resource
 
     def status_of(self, asset_id: str) -> str:
         return str(self.client.get(f"/v1/assets/{asset_id}/onchain",

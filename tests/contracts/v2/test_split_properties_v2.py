@@ -1,4 +1,4 @@
-"""Property tests: the contract's `quote` against the Python reference model.
+"""Property tests: RevenueSplitV2's `quote` (SplitMath) against the Python reference model.
 
 Random schedules of 1-20 brackets, rates including 0 and 10,000, bounds and amounts up
 to 2**128, amounts exactly on, just below and just above bounds. `make test` runs the
@@ -8,15 +8,20 @@ to 2**128, amounts exactly on, just below and just above bounds. `make test` run
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from eth_tester import EthereumTester, PyEVMBackend
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from web3 import Web3
+from web3.contract import Contract
+from web3.providers.eth_tester import EthereumTesterProvider
 
-from chain import splitmath
+from chain import artifacts, splitmath
 from tests.contracts.reverts import decode_custom_error
-from tests.contracts.split.conftest import SplitEnv
 
 LIMIT = 2**128
 Schedule = tuple[list[int], list[int]]
@@ -48,6 +53,33 @@ raw_schedules = st.tuples(
     st.lists(st.one_of(st.integers(0, 50), st.integers(0, LIMIT)), max_size=22),
     st.lists(st.one_of(st.integers(0, 10_010), st.integers(0, 2**16 - 1)), max_size=22),
 )
+
+
+@dataclass
+class SplitEnv:
+    split: Contract
+
+
+@pytest.fixture(scope="module")
+def split_env() -> Iterator[SplitEnv]:
+    """RevenueSplitV2 deployed behind its context (UseAndFinance over the directory and
+    registry); ``quote`` is pure and needs nothing else."""
+    w3 = Web3(EthereumTesterProvider(EthereumTester(PyEVMBackend())))
+    admin = w3.eth.accounts[0]
+
+    def deploy(name: str, *args: object) -> Contract:
+        art = artifacts.load(name)
+        factory = w3.eth.contract(abi=art.abi, bytecode=art.bytecode)
+        receipt = w3.eth.wait_for_transaction_receipt(
+            factory.constructor(*args).transact({"from": admin})
+        )
+        return w3.eth.contract(address=receipt["contractAddress"], abi=art.abi)
+
+    directory = deploy("OrgDirectory", 86_400)
+    registry = deploy("AssetRegistryV2", directory.address)
+    uaf = deploy("UseAndFinance", directory.address, registry.address)
+    token = deploy("LedgerTestToken")
+    yield SplitEnv(deploy("RevenueSplitV2", uaf.address, token.address, 86_400))
 
 
 def _profile(name: str) -> settings:
