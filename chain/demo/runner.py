@@ -162,7 +162,7 @@ class Demo:
 
     def run(self) -> DemoState:
         chain = self.gateway(CONSORTIUM).request("GET", "/v1/chain", auth=False).json()
-        registry = str(chain["contracts"]["AssetRegistry"]["address"])
+        registry = str(chain["contracts"]["AssetRegistryV2"]["address"])
         if self.notice_seconds is None:
             self.notice_seconds = (s.MEMORY_CHAIN_NOTICE_WINDOW_SECONDS
                                    if chain.get("mode") == "memory" else s.NOTICE_WINDOW_SECONDS)
@@ -491,8 +491,9 @@ class Demo:
         main, cert = st.ids[s.MAIN.label], st.ids[f"certificate-{s.MAIN.label}"]
         lines = ["", "Figures (read from the chain):"]
         onchain = self.read("auditor", f"/v1/assets/{main}/onchain")
+        valued = self.read("auditor", f"/v1/assets/{main}")  # the valuation is an event
         lines.append(f"  {s.MAIN.zh} {s.MAIN.en}: asset {main}, {onchain['status']}, valued "
-                     f"{y(int(onchain['record']['valueFen']))} yuan; {s.RESOURCE_SET_ITEMS} "
+                     f"{y(int(valued['value_fen']))} yuan; {s.RESOURCE_SET_ITEMS} "
                      f"resources in batch {st.ids['batch']}")  # fmt: skip
         for label in ("xm_registrar", "sz_exchange"):
             status = self.read("auditor", f"/v1/certificates/{cert}/status",

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +22,7 @@ from chain import cli
 from chain.cli import gateway as cli_gateway
 from chain.demo import scenario as s
 from chain.demo.runner import DemoState, notice_floor
+from chain.bindings.contracts import DIRECTORY, REGISTRY, SPLIT, USE_AND_FINANCE
 from chain.runtime import LedgerRuntime
 from chain.service.common import struct
 from chain.txpipe.models import Operation
@@ -81,71 +83,97 @@ def seeded(world: tuple[LedgerRuntime, TestClient],
     yield Seeded(runtime, state, state_path, out, started, runtime.w3.eth.block_number - head)
 
 
+def _logs(runtime: LedgerRuntime, contract: str, event: str) -> list[dict[str, Any]]:
+    """Every ``event`` of ``contract`` since block 0, as decoded argument dicts."""
+    found = getattr(runtime.contract(contract).events, event)().get_logs(from_block=0)
+    return [dict(log["args"]) for log in found]
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
 def test_demo_registers_values_and_certifies_after_a_real_notice(seeded: Seeded) -> None:
     rt, st = seeded.runtime, seeded.state
-    terms = struct(rt, "registrarTerms", b(st.orgs["qd_registrar"]))
-    assert (terms["noticeWindow"], terms["certificateTerm"]) == (NOTICE, 3 * 365 * 86_400)
+    directory = rt.contract(DIRECTORY).functions
+    terms = directory.termsOf(b(st.orgs["qd_registrar"])).call()
+    assert tuple(terms) == (NOTICE, 3 * 365 * 86_400)
+    valued = {_hex(e["assetId"]): e for e in _logs(rt, REGISTRY, "AssetValued")}
     for asset in s.ASSETS:
-        record = struct(rt, "asset", b(st.ids[asset.label]))
-        assert record["holderOrgId"] == st.orgs[asset.holder]
-        assert (record["valueFen"], record["domainCode"]) == (asset.value_fen, asset.domain_code)
-        assert record["compliance"] == 1  # Passed
+        aid = b(st.ids[asset.label])
+        holder, city = rt.contract(REGISTRY).functions.holderOf(aid).call()
+        assert (_hex(holder), city) == (st.orgs[asset.holder], s.QINGDAO)
+        assert valued[st.ids[asset.label]]["valuation"]["valueFen"] == asset.value_fen
+        state = struct(rt, "assetState", aid)
+        assert state["compliance"] == 1  # Passed
         cert = struct(rt, "certificate", b(st.ids[f"certificate-{asset.label}"]))
         assert cert["assetId"] == st.ids[asset.label]
         assert cert["registrarOrgId"] == st.orgs["qd_registrar"]
         # the notice lasted its NOTICE seconds and the certificate came after it
-        assert record["noticeEndsAt"] >= seeded.started + NOTICE - 1
-        assert cert["issuedAt"] >= record["noticeEndsAt"]
+        assert state["noticeEndsAt"] >= seeded.started + NOTICE - 1
+        assert cert["issuedAt"] >= state["noticeEndsAt"]
         assert cert["validUntil"] == cert["issuedAt"] + 3 * 365 * 86_400
+    registered = {_hex(e["assetId"]): e for e in _logs(rt, REGISTRY, "ResourceRegistered")}
+    for asset in s.ASSETS:
+        assert registered[st.ids[asset.label]]["resource"]["domainCode"] == asset.domain_code
     # the chain's clock was never moved: no jump between the demo's blocks
     head = int(rt.w3.eth.block_number)
     times = [int(rt.w3.eth.get_block(n)["timestamp"])
              for n in range(head - seeded.blocks, head + 1)]
     assert max(later - earlier for earlier, later in itertools.pairwise(times)) < 60
-    assert struct(rt, "asset", b(st.ids[s.MAIN.label]))["status"] == 3  # Certified
+    assert struct(rt, "assetState", b(st.ids[s.MAIN.label]))["status"] == 3  # Certified
     # the resource set: 13 items of one batch, materialised as the bureau's resources
     batch = struct(rt, "batch", b(st.ids["batch"]))
     assert (batch["count"], batch["materialised"]) == (13, 13)
     assert batch["holderOrgId"] == st.orgs["transport"] and batch["city"] == s.QINGDAO
     assert len(set(st.items)) == s.RESOURCE_SET_ITEMS == 13
     for item in st.items:
-        record = struct(rt, "asset", b(item))
-        assert record["batchId"] == st.ids["batch"] and record["status"] == 1  # Registered
+        assert struct(rt, "assetState", b(item))["status"] == 1  # Registered
+        assert registered[item]["resource"]["batchId"] == b(st.ids["batch"])
 
 
 def test_demo_certificate_is_recognised_by_xiamen_and_the_shenzhen_exchange(
     seeded: Seeded,
 ) -> None:
     rt, st = seeded.runtime, seeded.state
-    reg = rt.contract("AssetRegistry")
+    reg = rt.contract(REGISTRY)
     cert = b(st.ids[f"certificate-{s.MAIN.label}"])
     assert reg.functions.certificateStatus(cert).call() == 1  # Active
     assert reg.functions.isRecognised(cert, b(st.orgs["xm_registrar"])).call() is True
     assert reg.functions.isRecognised(cert, b(st.orgs["sz_exchange"])).call() is True
-    exchange = struct(rt, "org", b(st.orgs["sz_exchange"]))
+    exchange = struct(rt, "org", b(st.orgs["sz_exchange"]), contract=DIRECTORY)
     assert (exchange["city"], exchange["active"]) == (s.SHENZHEN, True)
-    application = struct(rt, "application", b(st.ids["application"]))
+    application = struct(rt, "application", b(st.ids["application"]), contract=USE_AND_FINANCE)
     assert application["operatorOrgId"] == st.orgs["operator"]
-    assert struct(rt, "asset", b(st.ids[s.MAIN.label]))["paidUseApproved"] is True
+    assert application["status"] == 2  # Approved
+    operator = rt.contract(USE_AND_FINANCE).functions.operatorOf(b(st.ids[s.MAIN.label])).call()
+    assert _hex(operator) == st.orgs["operator"]
 
 
 def test_demo_payments_split_as_the_worked_example(seeded: Seeded) -> None:
     rt, st = seeded.runtime, seeded.state
-    split, token = rt.contract("RevenueSplit"), rt.contract("LedgerTestToken")
+    split, token = rt.contract(SPLIT), rt.contract("LedgerTestToken")
     main = b(st.ids[s.MAIN.label])
+    settled = {_hex(e["paymentId"]): e for e in _logs(rt, SPLIT, "PaymentSettled")}
     shares = []
     for pid in st.payments:
-        p = split.functions.payment(b(pid)).call()
-        assert p[0] == main
-        shares.append((p[6], p[7], p[6] - p[7]))
+        p = settled[pid]
+        assert p["assetId"] == main
+        assert split.functions.paymentStatus(b(pid)).call() != 0
+        shares.append((p["amount"], p["operatorShare"], p["treasuryShare"]))
     assert shares == list(s.PAYMENTS)
     assert shares == [(8_000_000, 1_600_000, 6_400_000), (30_000_000, 9_000_000, 21_000_000),
                       (100_000_000, 41_000_000, 59_000_000)]  # fmt: skip
-    off = split.functions.payment(b(st.ids["offchain-payment"])).call()
-    assert (off[6], off[7], off[5]) == (30_000_000, 9_000_000, False)  # not remitted
-    assert split.functions.outstandingRemittance(main).call() == 21_000_000
+    (off,) = [e for e in _logs(rt, SPLIT, "OffchainPaymentRecorded")
+              if _hex(e["paymentId"]) == st.ids["offchain-payment"]]  # fmt: skip
+    assert (off["amount"], off["operatorShare"], off["treasuryShare"]) == (
+        30_000_000, 9_000_000, 21_000_000,
+    )  # fmt: skip
+    assert split.functions.outstandingRemittance(main).call() == 21_000_000  # not remitted
     # totals: paid 1,680,000; operator 16,000 + 90,000 + 410,000 + 90,000 (off chain)
-    assert tuple(split.functions.assetTotals(main).call()) == (
+    everything = [e for e in [*settled.values(), off] if e["assetId"] == main]
+    assert (sum(e["amount"] for e in everything), sum(e["operatorShare"] for e in everything),
+            sum(e["treasuryShare"] for e in everything)) == (
         1_680_000 * s.YUAN, 606_000 * s.YUAN, 1_074_000 * s.YUAN,
     )  # fmt: skip
     finance = rt.accounts.get_org(st.orgs["finance"]).signer_address
@@ -163,20 +191,21 @@ def test_demo_payments_split_as_the_worked_example(seeded: Seeded) -> None:
 
 def test_demo_financing_and_disposal(seeded: Seeded) -> None:
     rt, st = seeded.runtime, seeded.state
-    reg = rt.contract("AssetRegistry")
-    pledge = struct(rt, "financing", b(st.ids["pledge"]))
+    reg = rt.contract(REGISTRY)
+    pledge = struct(rt, "financing", b(st.ids["pledge"]), contract=USE_AND_FINANCE)
     assert pledge["assetId"] == st.ids[s.MAIN.label]
     assert pledge["counterpartyOrgId"] == st.orgs["bank"]
     assert (pledge["amountFen"], pledge["kind"], pledge["status"]) == (
         2_000_000 * s.YUAN, 0, 2,
     )  # Pledge, Active  # fmt: skip
-    assert struct(rt, "asset", b(st.ids[s.MAIN.label]))["pledgeId"] == st.ids["pledge"]
-    equity = struct(rt, "financing", b(st.ids["equity"]))
+    pledged = rt.contract(USE_AND_FINANCE).functions.pledgeOf(b(st.ids[s.MAIN.label])).call()
+    assert _hex(pledged) == st.ids["pledge"]
+    equity = struct(rt, "financing", b(st.ids["equity"]), contract=USE_AND_FINANCE)
     assert equity["assetId"] == st.ids[s.VAULT.label]
     assert (equity["amountFen"], equity["kind"], equity["status"]) == (
         1_000_000 * s.YUAN, 2, 4,
     )  # EquityContribution, Recorded  # fmt: skip
-    assert struct(rt, "asset", b(st.ids[s.HEALTH.label]))["status"] == 4  # Disposed
+    assert struct(rt, "assetState", b(st.ids[s.HEALTH.label]))["status"] == 4  # Disposed
     cert = b(st.ids[f"certificate-{s.HEALTH.label}"])
     assert reg.functions.certificateStatus(cert).call() == 2  # Revoked (disposal)
 
