@@ -168,7 +168,11 @@ class AssetItem:
     def standing(self) -> str:
         """The status in words a holder needs: a certified asset whose certificate was
         revoked (or has expired), or whose ownership is disputed, says so, not "certified"."""
-        if self.status == "Certified" and self.certificate_status in ("Revoked", "Expired"):
+        if self.status in ("Certified", "Registered") and self.certificate_status in (
+            "Revoked", "Expired",
+        ):  # fmt: skip
+            # (a revocation that is not followed by a re-issue returns the asset to
+            # Registered, its revoked certificate still current until a new one)
             return f"Certificate{self.certificate_status}"
         if self.status == "Certified" and self.usability not in ("Usable", "NotCertified"):
             return self.usability

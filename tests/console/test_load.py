@@ -1,9 +1,8 @@
-"""Pages stay fast with 1,000 assets in the store: the holder's, the registrar's and the
-finance workbenches and the asset list answer within 300 ms (best of three loads)."""
+"""Pages with 1,000 assets in the store: the holder's, the registrar's and the finance
+workbenches and the asset list answer with the assets they should list (their speed is
+measured in ``bench/console_pages.py``, not here)."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
@@ -13,7 +12,6 @@ from tests.console.conftest import QINGDAO, ConsoleWorld
 
 ZERO = "0x" + "00" * 32
 COUNT = 1_000
-BUDGET = 0.3
 
 
 def _row(i: int, holder: str) -> AssetRow:
@@ -24,7 +22,10 @@ def _row(i: int, holder: str) -> AssetRow:
         operator_org_id=ZERO, disposal_reason_hash=ZERO, value_fen=100_000 * i,
         city=QINGDAO, domain_code=7, valuation_method=1, open_objections=0,
         registered_at=0, notice_ends_at=0, status="registered", compliance="none",
-        disputed=False, paid_use_approved=False, first_block=10**9 + i, first_log_index=0,
+        disputed=False, paid_use_approved=False, valued=True, certificate_revoked=False,
+        certificate_valid_until=0, nonce=0, dispute_reason_hash=ZERO,
+        dispute_resolution_hash=ZERO, disposal_requested=False, first_block=10**9 + i,
+        first_log_index=0,
         updated_block=10**9 + i, updated_log_index=0,
     )  # fmt: skip
 
@@ -47,16 +48,13 @@ def loaded(console: ConsoleWorld) -> ConsoleWorld:
     ("holder", "/console/holder"), ("registrar", "/console/registrar"),
     ("finance", "/console/finance"), ("bank", "/console/assets?q=负载"),
 ])  # fmt: skip
-def test_a_page_answers_within_300_ms_at_1000_assets(
+def test_a_page_lists_the_assets_of_a_store_of_1000(
     loaded: ConsoleWorld, label: str, path: str
 ) -> None:
     client = loaded.login(label)
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        page = client.get(path)
-        timings.append(time.perf_counter() - started)
-        assert page.status_code == 200, page.text[-500:]
+    page = client.get(path)
+    assert page.status_code == 200, page.text[-500:]
     if label != "finance":  # finance lists certified assets only
         assert "负载测试资源" in page.text
-    assert min(timings) <= BUDGET, (path, timings)
+    else:
+        assert "负载测试资源" not in page.text

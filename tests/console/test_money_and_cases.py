@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from api.console import money
+from chain.bindings.contracts import REGISTRY
 from chain.errors import ValidationFailed
 from chain.service import approvals, assets, revenue
 from chain.service.common import chain_asset
@@ -93,8 +94,10 @@ def case(console: ConsoleWorld) -> dict[str, str]:
 def test_the_valuation_typed_in_yuan_is_exact_on_chain(
     console: ConsoleWorld, case: dict[str, str]
 ) -> None:
-    record = chain_asset(console.runtime, case["asset"])
-    assert int(record["valueFen"]) == 9_007_199_254_740_993
+    valued = console.runtime.contract(REGISTRY).events.AssetValued().get_logs(
+        from_block=0, argument_filters={"assetId": bytes.fromhex(case["asset"][2:])})
+    assert [int(e["args"]["valuation"]["valueFen"]) for e in valued] == [9_007_199_254_740_993]
+    assert chain_asset(console.runtime, case["asset"])["valued"] is True
     page = console.login("bank").get(f"/console/assets/{case['asset']}").text
     assert "90,071,992,547,409.93 元（9,007,199,254.740993 万元）" in page
 

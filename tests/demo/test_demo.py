@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 from web3 import Web3
 
 from chain import cli
+from chain.bindings.contracts import DIRECTORY, REGISTRY, SPLIT, USE_AND_FINANCE
 from chain.cli import gateway as cli_gateway
 from chain.demo import scenario as s
 from chain.demo.runner import DemoState, notice_floor
-from chain.bindings.contracts import DIRECTORY, REGISTRY, SPLIT, USE_AND_FINANCE
 from chain.runtime import LedgerRuntime
 from chain.service.common import struct
 from chain.txpipe.models import Operation
