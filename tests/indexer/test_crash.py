@@ -73,7 +73,7 @@ def _kill_during_workload(
     workload.run(3, events_per_tx=10)
     finish = subprocess.run(
         [*_indexer_process(url, db, probe, start), "--once"], env=env, cwd=REPO_ROOT,
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert finish.returncode == 0, finish.stderr[-2000:]
     with factory() as session:
