@@ -10,9 +10,9 @@ with 10 a minute after a burst of 20, 1,000 guesses take at least 98 minutes.
 Only failures count: a correct key costs nothing, and a subject that stops failing is
 free again after ``burst * T`` seconds. The cells live in the ``auth_throttle`` table
 (:class:`DatabaseCells`, shared by every gateway process on one database; a failure is
-one atomic ``UPDATE``) or in this process (:class:`MemoryCells`). The clock is injected
-(wall-clock seconds, so processes agree), which lets tests play hours of guessing
-without waiting.
+one transaction of atomic updates) or in this process (:class:`MemoryCells`). The clock
+is injected (wall-clock seconds, so processes agree), which lets tests play hours of
+guessing without waiting.
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ class Cells(Protocol):
     def tats(self, cells: Iterable[Cell]) -> dict[Cell, float]:
         """The theoretical arrival time of each cell that has one."""
 
-    def charge(self, cell: Cell, now: float, interval: float) -> float:
-        """Atomically move the cell to ``max(tat, now) + interval``; its new tat."""
+    def charge(self, cells: Iterable[Cell], now: float, interval: float) -> None:
+        """Atomically move each cell to ``max(tat, now) + interval`` (one transaction)."""
 
     def sweep(self, now: float) -> None:
         """Forget cells whose tat has passed."""
@@ -79,11 +79,10 @@ class MemoryCells:
         with self._lock:
             return {c: self._tats[c] for c in cells if c in self._tats}
 
-    def charge(self, cell: Cell, now: float, interval: float) -> float:
+    def charge(self, cells: Iterable[Cell], now: float, interval: float) -> None:
         with self._lock:
-            tat = max(self._tats.get(cell, now), now) + interval
-            self._tats[cell] = tat
-            return tat
+            for cell in cells:
+                self._tats[cell] = max(self._tats.get(cell, now), now) + interval
 
     def sweep(self, now: float) -> None:
         with self._lock:
@@ -108,26 +107,33 @@ class DatabaseCells:
             ).all()
         return {(str(scope), str(subject)): float(tat) for scope, subject, tat in rows}
 
-    def charge(self, cell: Cell, now: float, interval: float) -> float:
+    def charge(self, cells: Iterable[Cell], now: float, interval: float) -> None:
         table = AuthThrottleCell
-        scope, subject = cell
+        pending = list(cells)
         for _ in range(3):
             with self.sessions() as session, session.begin():
-                tat = session.execute(
-                    update(table)
-                    .where(table.scope == scope, table.subject == subject)
-                    .values(tat=case((table.tat > now, table.tat), else_=now) + interval)
-                    .returning(table.tat)
-                ).scalar()
-                if tat is not None:
-                    return float(tat)
+                missing = []
+                for scope, subject in pending:
+                    tat = session.execute(
+                        update(table)
+                        .where(table.scope == scope, table.subject == subject)
+                        .values(tat=case((table.tat > now, table.tat), else_=now) + interval)
+                        .returning(table.tat)
+                    ).scalar()
+                    if tat is None:
+                        missing.append((scope, subject))
+            if not missing:
+                return
             try:
                 with self.sessions() as session, session.begin():
-                    session.add(table(scope=scope, subject=subject, tat=now + interval))
-                return now + interval
-            except IntegrityError:  # another process inserted it first: update instead
-                continue
-        raise RuntimeError(f"could not record a failed attempt for {scope} {subject}")
+                    session.add_all(
+                        table(scope=scope, subject=subject, tat=now + interval)
+                        for scope, subject in missing
+                    )
+                return
+            except IntegrityError:  # another process inserted one first: update instead
+                pending = missing
+        raise RuntimeError(f"could not record a failed attempt for {pending}")
 
     def sweep(self, now: float) -> None:
         with self.sessions() as session, session.begin():
@@ -210,8 +216,7 @@ class AttemptLimiter:
     def failed(self, client: str, prefix: str) -> None:
         """Record one failed attempt against both cells."""
         now = self.clock()
-        for cell in _cells(client, prefix):
-            self.cells.charge(cell, now, self.interval)
+        self.cells.charge(_cells(client, prefix), now, self.interval)
         with self._count_lock:
             self._failures += 1
             sweep = self._failures % SWEEP_EVERY == 0
