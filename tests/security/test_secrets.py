@@ -76,7 +76,7 @@ def test_secrets_stay_out_of_logs_metrics_and_problems(
         gateway.admit("registrar", "registrar", "Qingdao Registration Centre", "admin", QINGDAO)
         gateway.keys["registrar_admin"] = gateway.admins["registrar"]
         gateway.admit("holder", "holder", "Qingdao Transport Bureau", "registrar_admin")
-    asset_id, cert_id = gateway.certified_asset()
+    _asset_id, cert_id = gateway.certified_asset()
     secrets += [*gateway.keys.values(), *gateway.admins.values()]
 
     shown: list[str] = []  # bodies that show a key on purpose (creation, rotation)
