@@ -6,14 +6,19 @@ manifest, another chain)."""
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from chain import cli
 from chain.accounts import CONSORTIUM_ORG_ID, AccountStore
@@ -233,3 +238,64 @@ def test_backup_as_json_lines_restores_every_row(tmp_path: Path) -> None:
     # the restored SQLite file is a plain database the gateway opens
     with sqlite3.connect(target.resolved_database_url.split("///", 1)[1]) as connection:
         assert connection.execute("select count(*) from users").fetchone() == (2,)
+
+
+# ------------------------------------------------------------------ PostgreSQL
+
+POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL")
+#: PostgreSQL where .ci/run started it (LEDGER_TEST_POSTGRES_URL); SQLite always
+STORES = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+
+@contextmanager
+def scratch_database(store: str, folder: Path) -> Iterator[str]:
+    """A new, empty database of the kind ``store``; dropped afterwards."""
+    if store == "sqlite":
+        yield f"sqlite:///{folder / 'scratch.db'}"
+        return
+    assert POSTGRES_URL is not None
+    name = f"backup_{secrets.token_hex(6)}"
+    admin = create_engine(
+        POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def comparable(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Rows in primary-key order with times as naive UTC (SQLite hands back naive times,
+    PostgreSQL aware ones)."""
+
+    def value(v: Any) -> Any:
+        if isinstance(v, datetime) and v.tzinfo is not None:
+            return v.astimezone(UTC).replace(tzinfo=None)
+        return v
+
+    return {
+        table: sorted(({k: value(v) for k, v in r.items()} for r in found), key=repr)
+        for table, found in rows.items()
+    }
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_backup_moves_between_sqlite_and_the_store(store: str, tmp_path: Path) -> None:
+    """SQLite file -> the store -> JSON lines -> a fresh SQLite file: every row kept."""
+    source = small_host(tmp_path / "a")
+    create_backup(source, tmp_path / "one")
+    expected = comparable(all_rows(source.resolved_database_url))
+    with scratch_database(store, tmp_path) as url:
+        middle = LedgerSettings(chain="memory", var_dir=tmp_path / "b", database_url=url)
+        restore_backup(middle, tmp_path / "one")
+        assert comparable(all_rows(url)) == expected
+        manifest = create_backup(middle, tmp_path / "two", database_format="jsonl")
+    assert manifest["database"]["rows"]["users"] == 2
+    last = LedgerSettings(chain="memory", var_dir=tmp_path / "c")
+    restore_backup(last, tmp_path / "two")
+    assert comparable(all_rows(last.resolved_database_url)) == expected
