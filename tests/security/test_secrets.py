@@ -117,6 +117,8 @@ def test_secrets_stay_out_of_logs_metrics_and_problems(
         problems.append(response.json())
         login = http.post("/console/login", data={"api_key": near_bootstrap})
         assert login.status_code == 429
+        assert login.headers["Retry-After"] == "6"  # 3 failures, a burst of 3 at 10 a minute
+        assert ("Too many wrong API keys" in login.text) or ("密钥错误次数过多" in login.text)
         console_page = login.text
         metrics = http.get("/metrics")
         assert metrics.status_code == 200
