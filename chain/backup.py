@@ -143,8 +143,10 @@ def create_backup(
     chain_ids = sorted(
         int(p.stem) for p in (target / "var" / "deployments").glob("*.json") if p.stem.isdigit()
     )
-    chain_id = facts["chain_id"] if facts["chain_id"] is not None else (
-        chain_ids[0] if chain_ids else settings.chain_id
+    chain_id = (
+        facts["chain_id"]
+        if facts["chain_id"] is not None
+        else (chain_ids[0] if chain_ids else settings.chain_id)
     )
     node_head = _ask(head_block)
     manifest: dict[str, Any] = {
@@ -272,9 +274,9 @@ def verify_backup(source: Path) -> dict[str, Any]:
     if manifest.get("format") != FORMAT or manifest.get("product") != "data-asset-ledger":
         raise BackupError(f"{path}: not a ledger backup of format {FORMAT}")
     listed: dict[str, str] = manifest.get("files") or {}
-    present = {
-        p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file()
-    } - {MANIFEST}
+    present = {p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file()} - {
+        MANIFEST
+    }
     problems = [f"missing: {name}" for name in sorted(set(listed) - present)]
     problems += [f"not in the manifest: {name}" for name in sorted(present - set(listed))]
     problems += [
@@ -304,9 +306,10 @@ def target_state(settings: LedgerSettings) -> list[str]:
         existing = set(inspect(engine).get_table_names())
         with engine.connect() as connection:
             for table in product_tables():
-                if table.name in existing and connection.execute(
-                    select(func.count()).select_from(table)
-                ).scalar():
+                if (
+                    table.name in existing
+                    and connection.execute(select(func.count()).select_from(table)).scalar()
+                ):
                     found.append(f"database table {table.name}")
     finally:
         engine.dispose()

@@ -9,9 +9,11 @@ import json
 import os
 import secrets
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +149,6 @@ def small_host(var_dir: Path, chain_id: int = 31337) -> LedgerSettings:
     (var_dir / "secrets" / "keystore-passphrase").write_text("pw")
     engine = make_engine(settings.resolved_database_url)
     migrate_database(engine)
-
 
     store = AccountStore(
         __import__("chain.db", fromlist=["session_factory"]).session_factory(engine),
@@ -299,3 +300,45 @@ def test_backup_moves_between_sqlite_and_the_store(store: str, tmp_path: Path) -
     last = LedgerSettings(chain="memory", var_dir=tmp_path / "c")
     restore_backup(last, tmp_path / "two")
     assert comparable(all_rows(last.resolved_database_url)) == expected
+
+
+class HeadOnly(BaseHTTPRequestHandler):
+    """A node that answers ``eth_blockNumber`` only (block 0x1234)."""
+
+    def do_POST(self) -> None:
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        assert request["method"] == "eth_blockNumber"
+        body = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": "0x1234"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def test_backup_records_the_node_head_or_the_indexed_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    small_host(tmp_path / "a")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), HeadOnly)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        use_host(monkeypatch, tmp_path / "a", LEDGER_CHAIN="rpc", LEDGER_RPC_URL=url)
+        assert cli.main(["backup", str(tmp_path / "up")]) == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    manifest = json.loads((tmp_path / "up" / MANIFEST).read_text())
+    assert (manifest["head_block"], manifest["head_block_source"]) == (0x1234, "node")
+    assert "head block 4660 (node)" in capsys.readouterr().out
+    # the node does not answer: the manifest says the indexer's block (none indexed here)
+    monkeypatch.setenv("LEDGER_RPC_URL", url)  # the server is closed now
+    assert cli.main(["backup", str(tmp_path / "down")]) == 0
+    manifest = json.loads((tmp_path / "down" / MANIFEST).read_text())
+    assert (manifest["head_block"], manifest["head_block_source"]) == (None, "indexer")
+    assert manifest["chain_id"] == 31337  # from the deployment record

@@ -159,5 +159,7 @@ def test_secrets_stay_out_of_logs_metrics_and_problems(
     assert found == []
     # the keys shown on purpose were really there (the search would have found them)
     assert new_key in shown[0] and rotated_key in shown[1]
-    print(f"\nsearched {sum(len(t) for t in haystacks.values()):,} characters "
-          f"({len(caplog.records):,} log records) for {len(secrets)} secrets: none found")
+    print(
+        f"\nsearched {sum(len(t) for t in haystacks.values()):,} characters "
+        f"({len(caplog.records):,} log records) for {len(secrets)} secrets: none found"
+    )
