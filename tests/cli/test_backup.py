@@ -6,12 +6,8 @@ manifest, another chain)."""
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,7 +16,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from chain import cli
 from chain.accounts import CONSORTIUM_ORG_ID, AccountStore
@@ -38,6 +34,7 @@ from chain.keys import KeyStore
 from chain.runtime import ADMIN_KEY, LedgerRuntime, migrate_database
 from chain.settings import LedgerSettings
 from chain.txpipe import MINED
+from tests.security.stores import STORES, scratch_database
 from tests.workflows.world import QINGDAO, build_app, settings_for, start_world
 
 
@@ -234,7 +231,7 @@ def test_backup_as_json_lines_restores_every_row(tmp_path: Path) -> None:
     target = LedgerSettings(chain="memory", var_dir=tmp_path / "fresh")
     restore_backup(target, tmp_path / "backup")
     restored = all_rows(target.resolved_database_url)
-    assert restored == all_rows(source.resolved_database_url)
+    assert comparable(restored) == comparable(all_rows(source.resolved_database_url))
     assert len(restored["users"]) == 2
     # the restored SQLite file is a plain database the gateway opens
     with sqlite3.connect(target.resolved_database_url.split("///", 1)[1]) as connection:
@@ -242,32 +239,6 @@ def test_backup_as_json_lines_restores_every_row(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ PostgreSQL
-
-POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL")
-#: PostgreSQL where .ci/run started it (LEDGER_TEST_POSTGRES_URL); SQLite always
-STORES = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
-
-
-@contextmanager
-def scratch_database(store: str, folder: Path) -> Iterator[str]:
-    """A new, empty database of the kind ``store``; dropped afterwards."""
-    if store == "sqlite":
-        yield f"sqlite:///{folder / 'scratch.db'}"
-        return
-    assert POSTGRES_URL is not None
-    name = f"backup_{secrets.token_hex(6)}"
-    admin = create_engine(
-        POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def comparable(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:

@@ -8,6 +8,7 @@ import secrets
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,9 +17,11 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from chain.accounts import CONSORTIUM_ORG_ID, AccountStore, key_prefix_of
-from chain.runtime import LedgerRuntime
-from chain.throttle import AttemptLimiter, DatabaseCells, MemoryCells
+from chain.db import make_engine, session_factory
+from chain.runtime import LedgerRuntime, migrate_database
+from chain.throttle import AttemptLimiter, DatabaseCells, MemoryCells, Refusal
 from tests.security.conftest import FakeClock
+from tests.security.stores import STORES, scratch_database
 from tests.workflows.world import RegistryWorld, build_app
 
 PER_MINUTE = 10
@@ -271,3 +274,31 @@ def test_concurrent_first_requests_with_one_key_verify_it_once(gateway: Registry
     assert {(b["name"], b["role"]) for b in bodies} == {("busy script", "writer")}
     assert hasher.waiters_seen == 31
     assert hasher.calls == 1
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_database_cells_charge_check_and_sweep_on_each_store(store: str, tmp_path: Path) -> None:
+    with scratch_database(store, tmp_path) as url:
+        engine, other_engine = make_engine(url), make_engine(url)  # two processes' engines
+        try:
+            migrate_database(engine)
+            cells = DatabaseCells(session_factory(engine))
+            other = DatabaseCells(session_factory(other_engine))
+            clock = FakeClock(1000.0)
+            limiter = AttemptLimiter(cells, per_minute=30, burst=2, clock=clock)
+            limiter.failed("192.0.2.9", "01234567")
+            other.charge([("client", "192.0.2.9"), ("prefix", "01234567")], 1000.0, 2.0)
+            assert cells.tats([("client", "192.0.2.9"), ("prefix", "01234567")]) == {
+                ("client", "192.0.2.9"): 1004.0,
+                ("prefix", "01234567"): 1004.0,
+            }
+            assert limiter.check("192.0.2.9", "89abcdef") == Refusal("client", 2)
+            assert limiter.check("192.0.2.10", "01234567") == Refusal("prefix", 2)
+            assert limiter.check("192.0.2.10", "89abcdef") is None
+            clock.advance(2)
+            assert limiter.check("192.0.2.9", "01234567") is None
+            cells.sweep(1004.0)
+            assert cells.tats([("client", "192.0.2.9"), ("prefix", "01234567")]) == {}
+        finally:
+            engine.dispose()
+            other_engine.dispose()
