@@ -15,8 +15,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from api.deps import get_runtime
-from chain.accounts import Principal
+from chain.accounts import Principal, key_prefix_of
 from chain.errors import NotAuthenticated, NotAuthorised
+from chain.throttle import AttemptLimiter
 
 BEARER = "bearer"
 
@@ -31,16 +32,51 @@ def _bearer_key(request: Request) -> str:
     return key.strip()
 
 
+def attempt_limiter(request: Request) -> AttemptLimiter:
+    """The app's limiter of failed API-key attempts, made from the settings on first use
+    (tests set ``app.state.auth_throttle`` to one with their own clock)."""
+    state = request.app.state
+    limiter: AttemptLimiter | None = getattr(state, "auth_throttle", None)
+    if limiter is None:
+        runtime = get_runtime(request)
+        limiter = AttemptLimiter.from_settings(runtime.settings, runtime.sessions)
+        state.auth_throttle = limiter
+    return limiter
+
+
+def client_address(request: Request) -> str:
+    """The remote address the limiter counts against (behind a proxy, run uvicorn with
+    ``--forwarded-allow-ips`` so this is the client's, not the proxy's)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 def current_user(request: Request) -> Principal:
-    """The principal of the request's API key (401 problem+json when missing or invalid)."""
+    """The principal of the request's API key (401 problem+json when missing or invalid;
+    429 ``too-many-attempts`` with ``Retry-After`` when this client or this key prefix
+    failed too often: then the key is not even checked)."""
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
-    key = _bearer_key(request)
-    principal = get_runtime(request).accounts.authenticate(key)
+    principal = check_api_key(request, _bearer_key(request))
     if principal is None:
         raise NotAuthenticated("the API key is not valid or was revoked")
     request.state.principal = principal
+    return principal
+
+
+def check_api_key(request: Request, key: str) -> Principal | None:
+    """The one door for an API key (bearer header, console login): the principal of a
+    valid key, None for a wrong one (counted as a failed attempt), and
+    :class:`TooManyAttempts` when this client or this key prefix failed too often."""
+    accounts = get_runtime(request).accounts
+    limiter = attempt_limiter(request)
+    client = client_address(request)
+    prefix = key_prefix_of(key)
+    if not accounts.recently_verified(key):  # a key verified a moment ago is no guess
+        limiter.refuse_if_limited(client, prefix)
+    principal = accounts.authenticate(key)
+    if principal is None:
+        limiter.failed(client, prefix)
     return principal
 
 

@@ -5,7 +5,8 @@ argon2 hash next to the public ``prefix`` used to find the row. Verified keys ar
 in memory (by the key's sha256) for ``cache_seconds`` so a request does not pay argon2;
 a cached key still costs one primary-key read of its user's ``revoked_at`` and current key
 prefix, so a revocation or key rotation made by any gateway process holds for the very next
-request everywhere.
+request everywhere. Concurrent first requests with one key share one verification: the
+first runs argon2, the others wait for its answer (argon2 holds ~64 MiB per run).
 Roles: ``admin`` (manages users of its organisation; the consortium org's admin manages
 every organisation), ``writer`` (writes for its organisation), ``reader``.
 """
@@ -59,6 +60,16 @@ CONSORTIUM_ORG_ID = "0x" + Web3.keccak(text="data-asset-ledger:consortium").hex(
 KEY_PREFIX = "dal"
 _KEY = re.compile(r"^dal_([a-z0-9]{8})_([A-Za-z0-9_-]{20,})$")
 _ORG_ID = re.compile(r"^0x[0-9a-f]{64}$")
+
+
+class _Flight:
+    """One verification of a key in progress; requests with the same key wait for it."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.waiters = 0
+        self.completed = False
+        self.result: Principal | None = None
 
 
 def utcnow() -> datetime:
@@ -172,6 +183,8 @@ class AccountStore:
         #: sha256 of a key -> (when verified, its principal, its key prefix)
         self._cache: dict[str, tuple[float, Principal, str]] = {}
         self._cache_lock = threading.Lock()
+        #: sha256 of a key -> the verification of it in progress
+        self._flights: dict[str, _Flight] = {}
 
     # -- organisations -----------------------------------------------------------------
 
@@ -341,6 +354,50 @@ class AccountStore:
             with self._cache_lock:
                 self._cache.pop(digest, None)
             return None
+        return self._verify_once(api_key, digest)
+
+    def recently_verified(self, api_key: str) -> bool:
+        """Whether this process verified ``api_key`` within ``cache_seconds`` (so it is
+        no guess; it may have been revoked since, which :meth:`authenticate` checks)."""
+        digest = hashlib.sha256(api_key.encode()).hexdigest()
+        with self._cache_lock:
+            cached = self._cache.get(digest)
+        return cached is not None and time.monotonic() - cached[0] < self.cache_seconds
+
+    def waiting(self, api_key: str) -> int:
+        """How many requests wait for the verification of ``api_key`` in progress."""
+        digest = hashlib.sha256(api_key.encode()).hexdigest()
+        with self._cache_lock:
+            flight = self._flights.get(digest)
+        return flight.waiters if flight is not None else 0
+
+    def _verify_once(self, api_key: str, digest: str) -> Principal | None:
+        """Verify a key that is not cached; concurrent callers with the same key wait for
+        the first one's answer instead of running argon2 again."""
+        with self._cache_lock:
+            flight = self._flights.get(digest)
+            leader = flight is None
+            if flight is None:
+                flight = self._flights[digest] = _Flight()
+            else:
+                flight.waiters += 1
+        if not leader:
+            flight.done.wait()
+            if flight.completed:
+                return flight.result
+            return self.authenticate(api_key)  # the first verification failed: try anew
+        try:
+            flight.result = self._verify(api_key, digest)
+            flight.completed = True
+            return flight.result
+        finally:
+            with self._cache_lock:
+                self._flights.pop(digest, None)
+            flight.done.set()
+
+    def _verify(self, api_key: str, digest: str) -> Principal | None:
+        """Look the key up by its prefix and check it with argon2 (the slow part)."""
+        now = time.monotonic()
         prefix = key_prefix_of(api_key)
         with self.sessions() as session:
             row = session.execute(

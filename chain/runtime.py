@@ -49,6 +49,7 @@ MODEL_MODULES = (
     "chain.txpipe.models",
     "chain.indexer.models",
     "chain.service.asset_documents",
+    "chain.throttle",
 )
 
 

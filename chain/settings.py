@@ -49,6 +49,14 @@ class LedgerSettings(BaseSettings):
     #: Delay before a treasury or payout account change takes effect, fixed at deployment.
     #: Unset: 1 second in the memory and local modes, 2 days on an RPC chain.
     account_change_delay_seconds: Annotated[int, Field(ge=1)] | None = None
+    #: Failed API-key attempts allowed per minute, per client address and per key prefix,
+    #: once the burst is spent (api/auth.py, chain/throttle.py); more answer 429.
+    auth_failures_per_minute: Annotated[float, Field(gt=0)] = 10.0
+    #: Failed API-key attempts allowed at once before the per-minute rate applies.
+    auth_failure_burst: Annotated[int, Field(ge=1)] = 20
+    #: Where the attempt counters live: ``database`` (shared by every gateway process on
+    #: the same database) or ``memory`` (this process only).
+    auth_throttle_store: Literal["database", "memory"] = "database"
 
     @property
     def resolved_database_url(self) -> str:

@@ -435,6 +435,7 @@ ERRORS: dict[str, dict[str, str]] = {
         "idempotency-conflict": "同一请求编号已用于另一内容的请求。",
         "validation-failed": "输入有误，请检查各项填写。",
         "backpressure": "当前待上链交易过多，请稍后再试。",
+        "too-many-attempts": "API 密钥错误次数过多，请稍后再试。",
         "chain-unavailable": "区块链节点暂时无法访问，请稍后再试。",
         "keystore-unavailable": "本单位的签名密钥暂时无法使用，请联系管理员。",
         "renderer-unavailable": "本网关缺少生成证书文件所需的字体，请联系管理员。",
@@ -449,6 +450,7 @@ ERRORS: dict[str, dict[str, str]] = {
         "idempotency-conflict": "The same request key was used for another request.",
         "validation-failed": "Some input is not valid; check the fields.",
         "backpressure": "Too many transactions are waiting; try again shortly.",
+        "too-many-attempts": "Too many wrong API keys; wait a moment before trying again.",
         "chain-unavailable": "The chain node cannot be reached; try again shortly.",
         "keystore-unavailable": "Your organisation's signing key cannot be used; "
         "ask an administrator.",

@@ -8,6 +8,8 @@
     ledger verify --rpc-url URL --registry 0x... document.json
                                verify a certificate with nothing but a node and the registry
     ledger demo                seed the notice's scenario on the running gateway (HTTP)
+    ledger backup DIR | restore DIR [--force]
+                               database, keystores and deployment records (local files)
 
 These operator commands act on this host's ``LEDGER_*`` settings. Workflow commands act
 as a user of a gateway over HTTP: only ``LEDGER_API_URL`` (default
@@ -31,7 +33,7 @@ import sys
 from collections.abc import Sequence
 
 from chain import localnode
-from chain.cli import demo, operator, workflows
+from chain.cli import backup, demo, operator, workflows
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     commands: dict[str, operator.Command] = {}
     operator.add_commands(sub, commands)
+    backup.add_commands(sub, commands)
     demo.add_command(sub)
     commands["demo"] = demo.cmd_demo
     workflows.add_commands(sub)

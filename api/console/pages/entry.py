@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from api.auth import check_api_key
 from api.console import gates, i18n, lists, session
 from api.console.pages.rendering import (
     CONSOLE_DIR,
@@ -17,6 +18,7 @@ from api.console.pages.rendering import (
     runtime_of,
 )
 from chain.errors import NotFound
+from chain.throttle import TooManyAttempts
 from chain.txpipe import MINED, TERMINAL
 
 router = APIRouter(include_in_schema=False)
@@ -41,7 +43,12 @@ def login_page(request: Request) -> Response:
 def login(request: Request, api_key: Annotated[str, Form()] = "") -> Response:
     runtime = runtime_of(request)
     lang = i18n.lang_of(request)
-    principal = runtime.accounts.authenticate(api_key.strip())
+    try:
+        principal = check_api_key(request, api_key.strip())
+    except TooManyAttempts as exc:
+        page = render(request, "login.html", lang, None, 429, error=i18n.error_sentence(lang, exc))
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     if principal is None:
         return render(request, "login.html", lang, None, 401, error=i18n.t(lang, "login_failed"))
     response = RedirectResponse("/console", status_code=303)
