@@ -4,15 +4,18 @@
 (function () {
   var form = document.getElementById("verify-form");
   if (!form) return;
-  var hash = window.location.hash || "";
-  if (/^#(.*&)?d=/.test(hash) && !document.querySelector("[data-source]")) {
+  function checkFragment() {
+    if (!/^#(.*&)?d=/.test(window.location.hash || "")) return false;
     var reading = document.getElementById("verify-reading");
     if (reading) reading.hidden = false;
     form.document.value = window.location.href;
     history.replaceState(null, "", window.location.pathname + window.location.search);
     form.submit();
-    return;
+    return true;
   }
+  // a second scan opened in the same tab changes only the fragment
+  window.addEventListener("hashchange", checkFragment);
+  if (checkFragment()) return;
   var zone = form.querySelector("[data-verify-drop]");
   function send(files) {
     if (!files || !files.length) return;
