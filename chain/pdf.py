@@ -321,8 +321,9 @@ def render_certificate_pdf(
         canvas.line(label_x, y - 18, page_w - 50, y - 18)
         y -= 30
 
-    # signature (small), QR and verification text
-    qr_size = 150
+    # signature (small), QR and verification text; the QR (a version 17 symbol with the
+    # compact document) as large as the field rows leave room for
+    qr_size = 150 if onchain_view.supersedes else 170
     qr_x, qr_y = page_w - 50 - qr_size, 70
     _qr(canvas, compact.qr_text(document, verify_url), qr_x, qr_y, qr_size)
     text_x = 60
