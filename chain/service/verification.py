@@ -12,12 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from chain import scan, verifier
-from chain.bindings.contracts import REGISTRY, VERIFIER
+from chain import documents, scan
 from chain.documents import DocumentError
-from chain.errors import ChainUnavailable, ValidationFailed
+from chain.errors import ValidationFailed
 from chain.runtime import LedgerRuntime
-from chain.verdict import Verdict, plain_answer
+from chain.service import certificates
+from chain.verdict import Reason, Verdict, plain_answer
 
 
 class VerificationPublic(BaseModel):
@@ -41,14 +41,15 @@ class VerificationPublic(BaseModel):
 def verify_parsed(
     runtime: LedgerRuntime, document: Any, by_org_id: str | None = None
 ) -> Verdict:
-    """Verify a document (parsed or not) against this chain's registry."""
+    """Verify a document (a parsed one, its JSON text or object) against this chain's
+    registry, through the one verification use case (``certificates.verify_document``)."""
     try:
-        return verifier.verify_document(
-            runtime.w3, runtime.deployment.address(REGISTRY), document, by_org_id,
-            verifier_address=runtime.deployment.address(VERIFIER),
-        )  # fmt: skip
-    except verifier.VerificationUnavailable as exc:
-        raise ChainUnavailable(str(exc)) from exc
+        parsed = documents.parse_document(document)
+    except DocumentError as exc:
+        return Verdict(valid=False, status="Unknown",
+                       reasons=[Reason(code="format", ok=False, detail=str(exc))])  # fmt: skip
+    body = certificates.VerifyIn(document=parsed.to_json_dict(), by_org_id=by_org_id)
+    return certificates.verify_document(runtime, body)
 
 
 def _refused(exc: DocumentError, kind: str) -> ValidationFailed:
