@@ -12,6 +12,8 @@ import pypdfium2
 import pytest
 import segno
 import zxingcpp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from chain import compact, documents, pdf, scan
@@ -196,3 +198,41 @@ def test_a_revoked_certificate_read_from_its_qr_says_revoked(
     assert plain_answer(verdict) == "revoked"
     assert verdict.revocation_reason == 3
     assert "revoked on" in next(r.detail for r in verdict.reasons if r.code == "status")
+
+
+_B32 = st.binary(min_size=32, max_size=32).map(lambda b: "0x" + b.hex())
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    chain_id=st.integers(min_value=1, max_value=2**64 - 1),
+    contract=st.binary(min_size=20, max_size=20),
+    hashes=st.tuples(_B32, _B32, _B32, _B32, _B32),
+    kind=st.integers(min_value=0, max_value=255),
+    issued_at=st.integers(min_value=0, max_value=2**64 - 1),
+    signer=st.binary(min_size=20, max_size=20),
+    signature=st.binary(min_size=65, max_size=65),
+)
+def test_any_document_survives_the_compact_round_trip(
+    chain_id: int, contract: bytes, hashes: tuple[str, str, str, str, str], kind: int,
+    issued_at: int, signer: bytes, signature: bytes,
+) -> None:  # fmt: skip
+    domain = documents.Eip712Domain(
+        name=documents.DOMAIN_NAME, version=documents.DOMAIN_VERSION, chainId=chain_id,
+        verifyingContract="0x" + contract.hex(),
+    )  # fmt: skip
+    names = ("certificateId", "assetId", "registrarOrgId", "holderOrgId", "metadataHash")
+    message = documents.CertificateMessage(
+        **dict(zip(names, hashes, strict=True)), kind=kind, issuedAt=issued_at
+    )
+    doc = documents.CertificateDocument(
+        format=documents.FORMAT, domain=domain,
+        types={k: [documents.TypedField(**f) for f in v]
+               for k, v in documents.certificate_types().items()},
+        primaryType=documents.PRIMARY_TYPE, message=message,
+        signature="0x" + signature.hex(), signer="0x" + signer.hex(),
+        links=documents.DocumentLinks(verify=f"{VERIFY_BASE}/verify?cert={hashes[0]}"),
+    )  # fmt: skip
+    assert len(compact.to_bytes(doc)) == compact.SIZE
+    again = compact.decode_text(compact.qr_text(doc))
+    assert again.to_canonical_json() == doc.to_canonical_json()
