@@ -20,6 +20,7 @@ from api.console.names import Names
 from api.console.pages.rendering import render, runtime_of
 from chain import compact
 from chain import store_queries as q
+from chain.accounts import Principal
 from chain.errors import LedgerError, ValidationFailed
 from chain.runtime import LedgerRuntime
 from chain.service import certificates, verification
@@ -57,7 +58,7 @@ def _verdict_ctx(request: Request, lang: str, verdict: Verdict,
             "source": source}  # fmt: skip
 
 
-def _page(request: Request, lang: str, user: Any, status: int = 200,
+def _page(request: Request, lang: str, user: Principal | None, status: int = 200,
           **ctx: Any) -> Response:  # fmt: skip
     """The verify page with its own words (``vt``)."""
     return render(request, "verify.html", lang, user, status, vt=verify_texts.texts(lang), **ctx)
@@ -104,7 +105,7 @@ def verify_page(request: Request, cert: str | None = None, d: str | None = None)
     return _page(request, lang, user, document=text, number=cid, names=Names(runtime), **ctx)
 
 
-def _checked_text(request: Request, runtime: LedgerRuntime, lang: str, user: Any,
+def _checked_text(request: Request, runtime: LedgerRuntime, lang: str, user: Principal | None,
                   text: str) -> Response:  # fmt: skip
     """Check a pasted or scanned text: JSON as it is, the QR's forms decoded first."""
     try:
