@@ -61,7 +61,9 @@ class KeyWindow(BaseModel):
     @field_validator("account")
     @classmethod
     def _address(cls, value: str) -> str:
-        return Web3.to_checksum_address(value)
+        if not Web3.is_address(value):
+            raise ValueError("must be 0x and 40 hex digits (an address)")
+        return str(Web3.to_checksum_address(value))
 
     def live_at(self, when: int) -> bool:
         """The key could sign at ``when``: in its window, not compromised as of then."""
@@ -93,6 +95,13 @@ class KeyList(BaseModel):
     registrars: list[RegistrarKeys]
     exporter: str
     signature: str = ""
+
+    @field_validator("registry", "directory", "exporter")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        if not Web3.is_address(value):
+            raise ValueError("must be 0x and 40 hex digits (an address)")
+        return str(Web3.to_checksum_address(value))
 
     def body(self) -> dict[str, Any]:
         """Everything the signature covers (all but the signature)."""

@@ -121,3 +121,16 @@ def test_a_changed_or_untrusted_key_list_is_refused(
     verdict = keylist.verify_offline(doc, exported, [other])
     assert verdict.codes(ok=False) == {"key_list"}
     assert plain_answer(verdict) == "not_authentic"
+
+
+def test_a_key_list_with_a_malformed_address_is_refused_not_crashed(
+    exported: keylist.KeyList,
+) -> None:
+    raw = json.loads(exported.to_json())
+    raw["exporter"] = "0x12"
+    with pytest.raises(keylist.KeyListError, match="malformed"):
+        keylist.load(json.dumps(raw))
+    raw = json.loads(exported.to_json())
+    raw["registrars"][0]["keys"][0]["account"] = "not-an-address"
+    with pytest.raises(keylist.KeyListError, match="malformed"):
+        keylist.load(json.dumps(raw))
