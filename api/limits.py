@@ -38,6 +38,8 @@ PYTHON_RECURSION_LIMIT = 1000
 #: Routes allowed a larger body than the default: (method, path pattern, bytes).
 ROUTE_BODY_LIMITS: tuple[tuple[str, re.Pattern[str], int], ...] = (
     ("POST", re.compile(r"^/v1/assets/batches$"), 16 * MIB),
+    # a certificate PDF or a phone photo of its QR code
+    ("POST", re.compile(r"^/(v1/verify/upload|verify)$"), 8 * MIB),
 )
 
 # A JSON string (skipped whole, so brackets inside text do not count) or one bracket.

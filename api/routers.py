@@ -17,6 +17,7 @@ from api.routes import (
     org_admin,
     orgs,
     revenue,
+    verify,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -24,6 +25,7 @@ ROUTERS: list[APIRouter] = [
     org_admin.router,
     assets.router,
     certificates.router,
+    verify.router,
     agreements.router,
     applications.router,
     financing.router,

@@ -462,6 +462,11 @@ def format_date(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d")
 
 
+def format_time(timestamp: int) -> str:
+    """A block time to the second, in UTC: 1767225600 -> '2026-01-01 00:00:00 UTC'."""
+    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def _logs(registry: Contract, event: str, asset_id: bytes) -> list[Any]:
     """The registry's ``event`` logs of one asset (its first indexed argument), in order."""
     abi: Mapping[str, Any] = next(

@@ -13,8 +13,12 @@ Text is drawn in runs, each character in the first font that has its glyph.
 Without any usable font the renderer raises :class:`FontMissing`, which names what to
 install; the gateway answers it as 503 ``renderer-unavailable``.
 
-The QR code (segno) carries the verification link with the certificate id; it is drawn
-as vector squares, so it scans at any print resolution.
+The QR code (segno) carries the verification link with the certificate id and, in the
+link's fragment, the signed document itself in compact form (:mod:`chain.compact`): a
+printout alone is enough to check the registrar's signature. It is drawn as vector
+squares, so it scans at any print resolution. The signed JSON document is also attached
+to the PDF (``certificate.json``, an embedded file) and its compact form is in the PDF's
+keywords, so a dropped PDF is read back without looking at pixels (:mod:`chain.scan`).
 """
 
 from __future__ import annotations
@@ -28,10 +32,11 @@ from pathlib import Path
 
 import segno
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from chain import compact
 from chain.documents import CertificateDocument, CertificateView, format_date, format_yuan
 from chain.revocation import describe as describe_reason
 
@@ -193,6 +198,30 @@ def _qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
                 )
 
 
+def _attach(canvas: Canvas, name: str, data: bytes, description: str) -> None:
+    """Embed ``data`` as the PDF's attached file ``name`` (the catalogue's EmbeddedFiles)."""
+    doc = canvas._doc
+    stream = pdfdoc.PDFStream(
+        pdfdoc.PDFDictionary({
+            "Type": pdfdoc.PDFName("EmbeddedFile"),
+            "Subtype": pdfdoc.PDFName("application/json"),
+            "Params": pdfdoc.PDFDictionary({"Size": len(data)}),
+        }),
+        data,
+    )  # fmt: skip
+    spec = pdfdoc.PDFDictionary({
+        "Type": pdfdoc.PDFName("Filespec"),
+        "F": pdfdoc.PDFString(name),
+        "UF": pdfdoc.PDFString(name),
+        "Desc": pdfdoc.PDFString(description),
+        "EF": pdfdoc.PDFDictionary({"F": doc.Reference(stream)}),
+    })  # fmt: skip
+    names = pdfdoc.PDFArray([pdfdoc.PDFString(name), doc.Reference(spec)])
+    doc.Catalog.Names = pdfdoc.PDFDictionary(
+        {"EmbeddedFiles": pdfdoc.PDFDictionary({"Names": names})}
+    )
+
+
 def render_certificate_pdf(
     document: CertificateDocument, onchain_view: CertificateView, verify_url: str
 ) -> bytes:
@@ -219,6 +248,9 @@ def render_certificate_pdf(
     canvas.setAuthor(onchain_view.registrar_name or onchain_view.registrar_org_id)
     canvas.setSubject(cid)
     canvas.setCreator("data asset ledger")
+    canvas.setKeywords(compact.ledger_uri(document))
+    _attach(canvas, compact.ATTACHMENT_NAME, document.to_canonical_json(),
+            "the signed certificate document (EIP-712, data-asset-certificate/v1)")  # fmt: skip
     w = _Writer(canvas)
     page_w, page_h = A4
 
@@ -289,14 +321,19 @@ def render_certificate_pdf(
         canvas.line(label_x, y - 18, page_w - 50, y - 18)
         y -= 30
 
-    # signature (small), QR and verification text
-    qr_size = 150
+    # signature (small), QR and verification text; the QR (a version 17 symbol with the
+    # compact document) as large as the field rows leave room for
+    qr_size = 150 if onchain_view.supersedes else 170
     qr_x, qr_y = page_w - 50 - qr_size, 70
-    _qr(canvas, verify_url, qr_x, qr_y, qr_size)
+    _qr(canvas, compact.qr_text(document, verify_url), qr_x, qr_y, qr_size)
     text_x = 60
     ty = qr_y + qr_size - 10
     w.text(text_x, ty, "扫码核验 · Scan to verify", 12)
-    ty -= 16
+    ty -= 14
+    w.text(text_x, ty, "二维码内含登记机构签名的证书，无需网关即可核验真伪。", 8)
+    ty -= 11
+    w.text(text_x, ty, "The QR holds the signed certificate: checkable with no gateway.", 8)
+    ty -= 14
     w.text(text_x, ty, "核验链接 Verification link:", 8)
     ty -= 11
     link_size = 7.0

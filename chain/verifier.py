@@ -36,93 +36,40 @@ sentence saying why::
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from eth_account import Account
-from pydantic import BaseModel, ConfigDict
 from web3 import Web3
 from web3.contract import Contract
 
 from chain import documents
-from chain.bindings import contracts, structs
-from chain.bindings.contracts import USE_AND_FINANCE, VERIFIER
-from chain.bindings.enums import CertificateStatus, SignatureCheck, Usability, usability_words
+from chain.bindings import structs
+from chain.bindings.enums import CertificateStatus, Usability, usability_words
+from chain.chain_views import (
+    ChainViews,
+    SignatureFinding,
+    VerificationUnavailable,
+    contract_signature_reason,
+    views_for,
+)
 from chain.documents import (
-    SECP256K1_N,
     CertificateDocument,
     DocumentError,
 )
 from chain.revocation import describe as describe_reason
+from chain.verdict import (
+    Reason,
+    Verdict,
+    check,
+    check_signature_shape,
+    recover_signer,
+)
+
+__all__ = [
+    "ChainViews", "Reason", "SignatureFinding", "Verdict", "VerificationUnavailable",
+    "verify_document",
+]  # fmt: skip
 
 _ZERO32 = "0x" + "00" * 32
-
-
-class VerificationUnavailable(RuntimeError):
-    """The chain could not be asked (no node, or no registry at the address)."""
-
-
-class Reason(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    code: str
-    ok: bool
-    detail: str
-    field: str | None = None
-
-
-class Verdict(BaseModel):
-    """The outcome of verifying one document, with every reason."""
-
-    valid: bool
-    status: str
-    reasons: list[Reason]
-    certificate_id: str | None = None
-    issuer: str | None = None
-    holder: str | None = None
-    asset_id: str | None = None
-    signer: str | None = None
-    recovered_signer: str | None = None
-    signer_key: str | None = None  # "current" | "former" | None
-    valid_until: int | None = None
-    revocation_reason: int | None = None
-    replaced_by: str | None = None
-    chain_id: int | None = None
-    registry: str | None = None
-    recognised_by: list[str] = []
-    checked_recognisers: list[str] = []
-    #: v2 facts: the certificate this one re-issues or amends, the signing key's compromise
-    #: time, the registrar's standing, a dispute, a pledge, the first failing part of "usable"
-    supersedes: str | None = None
-    key_compromised_at: int | None = None
-    registrar_active: bool | None = None
-    disputed: bool | None = None
-    pledged: bool | None = None
-    usability: str | None = None
-
-    def failed(self) -> list[Reason]:
-        return [r for r in self.reasons if not r.ok]
-
-    def codes(self, ok: bool | None = None) -> set[str]:
-        return {r.code for r in self.reasons if ok is None or r.ok == ok}
-
-    def sentences(self) -> list[str]:
-        """The verdict as human-readable sentences (first line is the conclusion)."""
-        cid = self.certificate_id or "(unknown id)"
-        head = (
-            f"VALID: certificate {cid} is authentic and {self.status.lower()}."
-            if self.valid
-            else f"INVALID: certificate {cid} did not pass verification (status {self.status})."
-        )
-        lines = [head]
-        for reason in self.reasons:
-            lines.append(f"  [{'ok' if reason.ok else 'FAIL'}] {reason.code}: {reason.detail}")
-        if self.checked_recognisers:
-            names = ", ".join(self.recognised_by) if self.recognised_by else "none of them"
-            lines.append(
-                f"Recognised by {names} (checked {len(self.checked_recognisers)} organisations)."
-            )
-        return lines
 
 
 def _hex(value: bytes) -> str:
@@ -139,41 +86,6 @@ def _org_hex(org: bytes | str) -> str:
         raise ValueError(f"an org id is 0x and 64 hex digits, got {org!r}")
     int(text, 16)
     return text
-
-
-def _signature_parts(signature: str) -> tuple[int, int, int]:
-    raw = bytes.fromhex(signature[2:])
-    return int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), raw[64]
-
-
-def _check_signature_shape(signature: str) -> Reason:
-    r, s, v = _signature_parts(signature)
-    if v not in (27, 28):
-        return Reason(code="signature_canonical", ok=False, detail=f"v is {v}, expected 27 or 28")
-    if not (0 < r < SECP256K1_N) or s == 0:
-        return Reason(code="signature_canonical", ok=False, detail="r or s is out of range")
-    if s > SECP256K1_N // 2:
-        return Reason(
-            code="signature_canonical",
-            ok=False,
-            detail="the signature has a high s value (a malleated signature); "
-            "only canonical low-s signatures are accepted",
-        )
-    return Reason(code="signature_canonical", ok=True, detail="canonical low-s signature")
-
-
-def _recover(doc: CertificateDocument) -> str | None:
-    """The signer eth-account recovers (high s accepted here; the shape check rejects it)."""
-    r, s, v = _signature_parts(doc.signature)
-    try:
-        return str(Account.recover_message(documents.signable(doc.typed_data()), vrs=(v, r, s)))
-    except Exception:  # any failure means no signer can be recovered
-        return None
-
-
-def _check(code: str, ok: bool, passed: str, failed: str) -> Reason:
-    """The reason ``code``: ``passed`` when ``ok``, else ``failed``."""
-    return Reason(code=code, ok=ok, detail=passed if ok else failed)
 
 
 def verify_document(
@@ -219,27 +131,27 @@ def verify_document(
     # -- the typed data is the certificate schema under this registry's domain
     reasons.extend(
         [
-            _check(
+            check(
                 "types",
                 doc.types_match(),
                 "EIP-712 types are the certificate schema",
                 "the EIP-712 types are not the certificate schema",
             ),
-            _check(
+            check(
                 "domain",
                 (doc.domain.name, doc.domain.version) == (domain.name, domain.version),
                 f"domain {domain.name!r} version {domain.version!r}",
                 f"domain {doc.domain.name!r} version {doc.domain.version!r} is not the "
                 f"registry's {domain.name!r} version {domain.version!r}",
             ),
-            _check(
+            check(
                 "chain_id",
                 doc.domain.chainId == chain_id,
                 f"signed for chain {chain_id}",
                 f"signed for chain {doc.domain.chainId}, but the registry is on chain "
                 f"{chain_id} (a replay from another chain)",
             ),
-            _check(
+            check(
                 "verifying_contract",
                 doc.domain.verifyingContract == registry.address,
                 f"signed for registry {registry.address}",
@@ -250,9 +162,9 @@ def verify_document(
     )
 
     # -- the signature
-    shape = _check_signature_shape(doc.signature)
+    shape = check_signature_shape(doc.signature)
     reasons.append(shape)
-    recovered = _recover(doc)
+    recovered = recover_signer(doc)
     verdict.recovered_signer = recovered
     if recovered is not None and recovered == doc.signer:
         reasons.append(Reason(code="signature", ok=True, detail=f"signed by {recovered}"))
@@ -308,23 +220,23 @@ def verify_document(
         )
 
     by_hex = _org_hex(by_org_id) if by_org_id is not None else None
-    views = _views(w3, registry, domain, verifier_address)
+    views = views_for(w3, registry, domain, verifier_address)
     facts = views.verification(cid, by_hex or _ZERO32)
-    check = views.signature_check(doc)
+    finding = views.signature_check(doc)
 
     # -- the contract's check of the signature (digest from chain state, low s, key window,
     # key compromise)
-    reasons.append(_contract_signature_reason(check))
+    reasons.append(contract_signature_reason(finding))
     same_digest = not mismatched and {"types", "domain", "chain_id", "verifying_contract"} <= {
         r.code for r in reasons if r.ok
     }
-    if same_digest and check.check == "Valid" and check.signer != recovered:
+    if same_digest and finding.check == "Valid" and finding.signer != recovered:
         # Both sides hash the same typed data here, so they must recover the same signer.
         reasons.append(
             Reason(
                 code="signature_cross_check",
                 ok=False,
-                detail=f"the contract recovers {check.signer}, eth-account {recovered}",
+                detail=f"the contract recovers {finding.signer}, eth-account {recovered}",
             )
         )
 
@@ -387,161 +299,6 @@ def _connect(w3: Web3, registry_address: str) -> tuple[Contract, int, documents.
 
 
 # ---------------------------------------------------------------- the v2 views
-
-
-@dataclass(frozen=True)
-class SignatureFinding:
-    """``verifyCertificateSignature``: what the contract found about a document."""
-
-    valid: bool
-    signer: str | None
-    check: str  # a SignatureCheck name
-    status: str  # a CertificateStatus name
-
-
-class ChainViews:
-    """What the CertificateVerifier answers about a certificate.
-
-    With the verifier's address each answer is one ``eth_call`` (``verify``,
-    ``verifyCertificateSignature``). Without it (only the registry's address is known) the
-    same answers are assembled from the views the CertificateVerifier itself reads: the
-    registry's, the OrgDirectory's and UseAndFinance's.
-    """
-
-    def __init__(
-        self, registry: Contract, domain: documents.Eip712Domain, verifier: Contract | None
-    ) -> None:
-        self.registry = registry
-        self.domain = domain
-        self.verifier = verifier
-        self.directory = documents.directory_contract(registry)
-
-    def verification(self, cid: bytes, by_org_hex: str) -> dict[str, Any]:
-        """The ``Verification`` struct of ``verify(certificateId, byOrgId)``."""
-        by = bytes.fromhex(by_org_hex[2:])
-        if self.verifier is not None:
-            return structs.read_struct(self.verifier, "verify", cid, by)
-        r = self.registry.functions
-        c = structs.read_struct(self.registry, "certificate", cid)
-        v: dict[str, Any] = {
-            "status": int(r.certificateStatus(cid).call()), "kind": c["kind"],
-            "assetId": c["assetId"], "registrarOrgId": c["registrarOrgId"],
-            "holderOrgId": c["holderOrgId"], "validUntil": c["validUntil"],
-            "revocationReason": c["revocationReason"], "replacedBy": c["replacedBy"],
-            "pledged": False, "recognised": False, "disputed": False,
-            "registrarActive": False, "assetStatus": 0, "usability": int(Usability.UnknownAsset),
-        }  # fmt: skip
-        if v["status"] == int(CertificateStatus.Unknown):
-            return v
-        asset = bytes.fromhex(str(c["assetId"])[2:])
-        state = structs.read_struct(self.registry, "assetState", asset)
-        use = self.registry.w3.eth.contract(
-            address=r.useAndFinance().call(), abi=contracts.abi(USE_AND_FINANCE)
-        )
-        v["pledged"] = bytes(use.functions.pledgeOf(asset).call()) != bytes(32)
-        v["recognised"] = bool(r.isRecognised(cid, by).call())
-        v["disputed"] = bool(state["disputed"])
-        registrar = structs.read_struct(self.directory, "org", c["registrarOrgId"])
-        v["registrarActive"] = bool(registrar["active"])
-        v["assetStatus"] = int(state["status"])
-        v["usability"] = int(r.usability(asset).call()[0])
-        return v
-
-    def signature_check(self, doc: CertificateDocument) -> SignatureFinding:
-        """``verifyCertificateSignature(document, signature)``."""
-        signature = bytes.fromhex(doc.signature[2:])
-        if self.verifier is not None:
-            valid, signer, check, status = self.verifier.functions.verifyCertificateSignature(
-                doc.message.as_tuple(), signature
-            ).call()
-            zero = int(signer, 16) == 0
-            return SignatureFinding(
-                valid=bool(valid), signer=None if zero else str(signer),
-                check=SignatureCheck.name_of(int(check)),
-                status=CertificateStatus.name_of(int(status)),
-            )  # fmt: skip
-        return self._signature_from_views(doc, signature)
-
-    def _signature_from_views(
-        self, doc: CertificateDocument, signature: bytes
-    ) -> SignatureFinding:
-        r = self.registry.functions
-        cid = bytes.fromhex(doc.certificate_id[2:])
-        status = CertificateStatus.name_of(int(r.certificateStatus(cid).call()))
-
-        def found(check: SignatureCheck, signer: str | None = None) -> SignatureFinding:
-            valid = check == SignatureCheck.Valid and status == "Active"
-            return SignatureFinding(valid, signer, SignatureCheck.name_of(int(check)), status)
-
-        if status == "Unknown":
-            return found(SignatureCheck.UnknownCertificate)
-        digest = bytes(r.certificateDigest(cid).call())
-        ours = documents.digest(documents.typed_data(self.domain, doc.message))
-        if ours != digest:
-            return found(SignatureCheck.DocumentMismatch)
-        if len(signature) != 65 or not _check_signature_shape(doc.signature).ok:
-            return found(SignatureCheck.BadSignature)
-        rr, ss, v = _signature_parts(doc.signature)
-        try:
-            signer = str(Account._recover_hash(digest, vrs=(v, rr, ss)))
-        except Exception:  # no signer: what ECDSA.tryRecover reports as an error
-            return found(SignatureCheck.BadSignature)
-        key = structs.read_struct(self.directory, "signingKey", signer)
-        issued = doc.message.issuedAt
-        if int(key["orgId"], 16) == 0 or key["orgId"] != doc.message.registrarOrgId:
-            return found(SignatureCheck.NotIssuerKey, signer)
-        until = int(key["validUntil"])
-        if int(key["validFrom"]) > issued or (until != 0 and issued >= until):
-            return found(SignatureCheck.KeyNotLiveAtIssue, signer)
-        compromised = int(key["compromisedAt"])
-        if compromised != 0 and issued >= compromised:
-            return found(SignatureCheck.KeyCompromised, signer)
-        return found(SignatureCheck.Valid, signer)
-
-
-def _views(
-    w3: Web3, registry: Contract, domain: documents.Eip712Domain, verifier_address: str | None
-) -> ChainViews:
-    if verifier_address is None:
-        return ChainViews(registry, domain, None)
-    verifier = w3.eth.contract(
-        address=Web3.to_checksum_address(verifier_address), abi=contracts.abi(VERIFIER)
-    )
-    try:
-        bound = str(verifier.functions.registry().call())
-    except Exception as exc:  # no verifier at the address
-        raise VerificationUnavailable(
-            f"there is no certificate verifier at {verifier_address}: {exc}"
-        ) from exc
-    if bound != registry.address:
-        raise VerificationUnavailable(
-            f"the certificate verifier at {verifier_address} reads registry {bound}, "
-            f"not {registry.address}"
-        )
-    return ChainViews(registry, domain, verifier)
-
-
-_CHECK_SENTENCES = {
-    "Valid": "the contract confirms the signature and the signer's key",
-    "UnknownCertificate": "the registry knows no such certificate",
-    "DocumentMismatch": "the contract does not accept this signature for this certificate "
-    "(the signed data differs from the registry's record)",
-    "BadSignature": "the contract rejects the signature (not a canonical ECDSA signature)",
-    "NotIssuerKey": "the contract does not accept this signature for this certificate "
-    "(the signer is not a key of the issuing registrar)",
-    "KeyNotLiveAtIssue": "the contract does not accept this signature for this certificate "
-    "(the signer's key was not valid when the certificate was issued)",
-    "KeyCompromised": "the contract does not accept this signature: the signing key was "
-    "marked compromised as of a time at or before the certificate was issued",
-}
-
-
-def _contract_signature_reason(check: SignatureFinding) -> Reason:
-    return Reason(
-        code="contract_signature",
-        ok=check.check == "Valid",
-        detail=_CHECK_SENTENCES.get(check.check, f"signature check {check.check}"),
-    )
 
 
 def _signer_reason(
@@ -654,13 +411,13 @@ def _standing_reasons(facts: Mapping[str, Any], verdict: Verdict) -> list[Reason
     verdict.pledged = bool(facts["pledged"])
     verdict.usability = Usability.name_of(int(facts["usability"]))
     out = [
-        _check(
+        check(
             "registrar_active",
             verdict.registrar_active,
             "the issuing registrar is active",
             "the issuing registrar is suspended by the registrars' governance",
         ),
-        _check(
+        check(
             "dispute",
             not verdict.disputed,
             "no ownership dispute is recorded",
@@ -670,7 +427,7 @@ def _standing_reasons(facts: Mapping[str, Any], verdict: Verdict) -> list[Reason
     ]
     if verdict.status == "Active" and verdict.usability != "Disputed":
         out.append(
-            _check(
+            check(
                 "usable",
                 verdict.usability == "Usable",
                 "the asset is usable (certified, current certificate in force, no dispute)",

@@ -1,5 +1,6 @@
 """A verification verdict as a plain answer people act on: valid, REVOKED, expired,
-superseded or not authentic, before any technical check.
+superseded or not authentic, before any technical check (the rule lives with the verdict,
+:func:`chain.verdict.plain_answer`, so the page, the API and the CLI answer alike).
 
 A document is *authentic* when every check of its form, signature and fields against the
 chain passed; only then does the chain's status (revoked, expired, superseded) decide the
@@ -9,26 +10,12 @@ valid or as "status active"."""
 
 from __future__ import annotations
 
-from chain.verifier import Verdict
+from chain.verdict import AUTHENTICITY, STATUS_ANSWERS, Verdict, authentic, plain_answer
 
-#: Checks that say whether the document is what the registrar signed and the chain holds.
-AUTHENTICITY = frozenset({
-    "format", "types", "domain", "chain_id", "verifying_contract", "certificate_exists",
-    "field_mismatch", "fields", "signature_canonical", "signature", "contract_signature",
-    "signature_cross_check", "signer_registrar",
-})  # fmt: skip
-STATUS_ANSWERS = {"Revoked": "revoked", "Expired": "expired", "Superseded": "superseded"}
-
-
-def authentic(verdict: Verdict) -> bool:
-    return not any(r.code in AUTHENTICITY for r in verdict.failed())
+__all__ = ["AUTHENTICITY", "STATUS_ANSWERS", "answer", "authentic"]
 
 
 def answer(verdict: Verdict) -> str:
     """One of ``valid``, ``revoked``, ``expired``, ``superseded``, ``not_authentic``,
     ``invalid`` (authentic and in force, but another check failed)."""
-    if not authentic(verdict):
-        return "not_authentic"
-    if verdict.status in STATUS_ANSWERS:
-        return STATUS_ANSWERS[verdict.status]
-    return "valid" if verdict.valid else "invalid"
+    return plain_answer(verdict)

@@ -5,8 +5,12 @@
     ledger node start|stop|restart|status
     ledger deploy [--redeploy] deploy (or find) the contracts and print the record
     ledger compile             rebuild chain/artifacts from contracts/
-    ledger verify --rpc-url URL --registry 0x... document.json
+    ledger verify --rpc-url URL --registry 0x... document.json | --qr IMAGE | --pdf FILE
                                verify a certificate with nothing but a node and the registry
+    ledger verify --offline-keys keys.json --qr IMAGE
+                               check authenticity with no network, as of the key list's export
+    ledger keys export keys.json --rpc-url URL --registry 0x... --key-file KEY
+                               export the registrars' signing keys, signed, for offline checks
     ledger demo                seed the notice's scenario on the running gateway (HTTP)
     ledger backup DIR | restore DIR [--force]
                                database, keystores and deployment records (local files)
@@ -33,7 +37,7 @@ import sys
 from collections.abc import Sequence
 
 from chain import localnode
-from chain.cli import backup, demo, operator, workflows
+from chain.cli import backup, demo, keys, operator, workflows
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     backup.add_commands(sub, commands)
     demo.add_command(sub)
     commands["demo"] = demo.cmd_demo
+    keys.add_command(sub)
+    commands["keys"] = keys.cmd_keys
     workflows.add_commands(sub)
 
     args = parser.parse_args(argv)

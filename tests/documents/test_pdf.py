@@ -64,8 +64,10 @@ def test_pdf_qr_decodes_to_verify_link(rendered: tuple[bytes, str, str]) -> None
     codes = zxingcpp.read_barcodes(image)
     assert [c.format for c in codes] == [zxingcpp.BarcodeFormat.QRCode]
     decoded = codes[0].text
-    assert decoded == link
-    assert decoded == f"{VERIFY_BASE}/verify?cert={cid}"
+    # the link, and in its fragment the signed document (chain.compact)
+    link_part, fragment = decoded.split("#", 1)
+    assert link_part == link == f"{VERIFY_BASE}/verify?cert={cid}"
+    assert fragment.startswith("d=") and len(fragment) == 2 + 378
 
 
 def test_pdf_refuses_link_without_the_id(issued: Issued) -> None:

@@ -22,7 +22,8 @@ from chain.throttle import TooManyAttempts
 from chain.txpipe import MINED, TERMINAL
 
 router = APIRouter(include_in_schema=False)
-STATIC = {"console.css": "text/css", "console.js": "text/javascript"}
+STATIC = {"console.css": "text/css", "console.js": "text/javascript",
+          "verify.js": "text/javascript"}  # fmt: skip
 
 
 @router.get("/console/static/{name}")

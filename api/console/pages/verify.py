@@ -1,7 +1,10 @@
 """The public verify page, for anyone: a certificate looked up by its number (or part of
-it), or its signed document pasted, uploaded or dropped; a plain answer first (valid,
-REVOKED, expired, superseded, not authentic) with the asset, holder, registrar, value,
-term and recognising organisations, and the technical checks folded below."""
+it); its signed document pasted, uploaded or dropped as JSON; the certificate PDF or a
+photo of its QR code dropped or uploaded; or the QR scanned with a phone camera, which
+opens this page with the signed document in the link's fragment (read by the page's
+script and checked like a pasted one). A plain answer first (valid, REVOKED, expired,
+superseded, not authentic) with the asset, holder, registrar, value, term and
+recognising organisations, and the technical checks folded below."""
 
 from __future__ import annotations
 
@@ -12,13 +15,16 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.console import i18n, lists, records, session, verdicts
+from api.console import i18n, lists, records, session, verify_texts
 from api.console.names import Names
 from api.console.pages.rendering import render, runtime_of
+from chain import compact
 from chain import store_queries as q
+from chain.accounts import Principal
 from chain.errors import LedgerError, ValidationFailed
 from chain.runtime import LedgerRuntime
-from chain.service import certificates
+from chain.service import certificates, verification
+from chain.verdict import Verdict, plain_answer
 
 router = APIRouter(include_in_schema=False)
 MIN_DIGITS = 10
@@ -34,11 +40,9 @@ def _facts(request: Request, certificate_id: str) -> dict[str, Any] | None:
     return {"cert": cert, "value_fen": asset.value_fen if asset else 0}
 
 
-def _verdict_ctx(request: Request, runtime: LedgerRuntime, lang: str,
-                 raw: Any) -> dict[str, Any]:  # fmt: skip
-    body = certificates.VerifyIn(document=raw if isinstance(raw, dict) else {"raw": raw})
-    verdict = certificates.verify_document(runtime, body)
-    answer = verdicts.answer(verdict)
+def _verdict_ctx(request: Request, lang: str, verdict: Verdict,
+                 source: str | None = None) -> dict[str, Any]:  # fmt: skip
+    answer = plain_answer(verdict)
     reasons = [
         {"ok": r.ok, "code": r.code, "sentence": i18n.reason_sentence(lang, r.code, r.ok),
          "detail": r.detail, "field": r.field}
@@ -50,7 +54,14 @@ def _verdict_ctx(request: Request, runtime: LedgerRuntime, lang: str,
     if answer != "not_authentic" and verdict.certificate_id:
         facts = _facts(request, verdict.certificate_id)
     return {"verdict": verdict, "answer": answer, "reasons": reasons, "facts": facts,
-            "failed": len(verdict.failed()), "revoked_why": revoked_why}  # fmt: skip
+            "failed": len(verdict.failed()), "revoked_why": revoked_why,
+            "source": source}  # fmt: skip
+
+
+def _page(request: Request, lang: str, user: Principal | None, status: int = 200,
+          **ctx: Any) -> Response:  # fmt: skip
+    """The verify page with its own words (``vt``)."""
+    return render(request, "verify.html", lang, user, status, vt=verify_texts.texts(lang), **ctx)
 
 
 def _matches(request: Request, number: str) -> list[str]:
@@ -68,28 +79,45 @@ def _matches(request: Request, number: str) -> list[str]:
 
 
 @router.get("/verify")
-def verify_page(request: Request, cert: str | None = None) -> Response:
+def verify_page(request: Request, cert: str | None = None, d: str | None = None) -> Response:
     runtime = runtime_of(request)
     lang = i18n.lang_of(request)
     user = session.principal_of(runtime, request)
+    if d:  # the compact document as a query parameter (a QR reader that drops fragments)
+        return _checked_text(request, runtime, lang, user, f"{compact.SCHEME}{d}")
     if not cert:
-        return render(request, "verify.html", lang, user, document="", number="")
+        return _page(request, lang, user, document="", number="")
     try:
         found = _matches(request, cert)
         if len(found) != 1:
             key = "no_match" if not found else "many_match"
-            return render(request, "verify.html", lang, user, 404, document="", number=cert,
-                          error=i18n.t(lang, key, number=cert.strip()))  # fmt: skip
+            return _page(request, lang, user, 404, document="", number=cert,
+                         error=i18n.t(lang, key, number=cert.strip()))  # fmt: skip
         cid = found[0]
         base = str(request.base_url).rstrip("/")
         doc = certificates.certificate_document(runtime, cid, base)
         text = doc.to_canonical_json().decode("utf-8")
-        ctx = _verdict_ctx(request, runtime, lang, json.loads(text))
+        verdict = verification.verify_parsed(runtime, json.loads(text))
+        ctx = _verdict_ctx(request, lang, verdict)
     except LedgerError as exc:
-        return render(request, "verify.html", lang, user, exc.http_status, document="",
-                      number=cert, error=i18n.error_sentence(lang, exc))  # fmt: skip
-    return render(request, "verify.html", lang, user, document=text, number=cid,
-                  names=Names(runtime), **ctx)  # fmt: skip
+        return _page(request, lang, user, exc.http_status, document="", number=cert,
+                     error=i18n.error_sentence(lang, exc))  # fmt: skip
+    return _page(request, lang, user, document=text, number=cid, names=Names(runtime), **ctx)
+
+
+def _checked_text(request: Request, runtime: LedgerRuntime, lang: str, user: Principal | None,
+                  text: str) -> Response:  # fmt: skip
+    """Check a pasted or scanned text: JSON as it is, the QR's forms decoded first."""
+    try:
+        if compact.looks_compact(text):
+            result = verification.verify_text(runtime, text)
+            ctx = _verdict_ctx(request, lang, result.verdict, result.source)
+        else:
+            ctx = _verdict_ctx(request, lang, verification.verify_parsed(runtime, text), "json")
+    except LedgerError as exc:
+        return _page(request, lang, user, exc.http_status, document=text, number="",
+                     error=i18n.error_sentence(lang, exc))  # fmt: skip
+    return _page(request, lang, user, document=text, number="", names=Names(runtime), **ctx)
 
 
 @router.post("/verify")
@@ -101,17 +129,15 @@ async def verify_submit(
     runtime = runtime_of(request)
     lang = i18n.lang_of(request)
     user = session.principal_of(runtime, request)
-    text = document
-    if upload is not None and upload.filename:
-        text = (await upload.read(256 * 1024)).decode("utf-8", errors="replace")
+    if upload is None or not upload.filename:
+        return await run_in_threadpool(_checked_text, request, runtime, lang, user, document)
+    data = await upload.read()
     try:
-        raw: Any = json.loads(text)
-    except ValueError:
-        raw = text
-    try:
-        ctx = await run_in_threadpool(_verdict_ctx, request, runtime, lang, raw)
+        result = await run_in_threadpool(verification.verify_upload, runtime, data)
     except LedgerError as exc:
-        return render(request, "verify.html", lang, user, exc.http_status, document=text,
-                      number="", error=i18n.error_sentence(lang, exc))  # fmt: skip
-    return render(request, "verify.html", lang, user, document=text, number="",
-                  names=Names(runtime), **ctx)  # fmt: skip
+        return _page(request, lang, user, exc.http_status, document="", number="",
+                     error=i18n.error_sentence(lang, exc))  # fmt: skip
+    shown = (json.dumps(result.document, ensure_ascii=False, indent=2) if result.document
+             else data.decode("utf-8", errors="replace"))  # fmt: skip
+    ctx = await run_in_threadpool(_verdict_ctx, request, lang, result.verdict, result.source)
+    return _page(request, lang, user, document=shown, number="", names=Names(runtime), **ctx)

@@ -29,18 +29,3 @@ document.addEventListener("click", function (e) {
   var done = function () { button.classList.add("copied"); setTimeout(function () { button.classList.remove("copied"); }, 1200); };
   if (navigator.clipboard) { navigator.clipboard.writeText(text).then(done); }
 });
-
-// Verify page: a dropped (or chosen) certificate file is read and checked at once.
-(function () {
-  var zone = document.querySelector("[data-dropzone]");
-  if (!zone) return;
-  var form = document.getElementById("verify-form");
-  function send(file) {
-    if (!file) return;
-    file.text().then(function (text) { form.document.value = text; form.upload.value = ""; form.submit(); });
-  }
-  zone.addEventListener("dragover", function (e) { e.preventDefault(); zone.classList.add("over"); });
-  zone.addEventListener("dragleave", function () { zone.classList.remove("over"); });
-  zone.addEventListener("drop", function (e) { e.preventDefault(); zone.classList.remove("over"); send(e.dataTransfer.files[0]); });
-  form.upload.addEventListener("change", function () { send(form.upload.files[0]); });
-})();
