@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from eth_abi.abi import encode
 from eth_utils.abi import function_abi_to_4byte_selector
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
@@ -28,6 +28,7 @@ from chain.errors import (
 from chain.txpipe.events import EventDecoder
 from chain.txpipe.models import IN_FLIGHT, MINED, SENT, Operation, utcnow
 from chain.txpipe.rpc import NodeUnreachable, RevertError, Web3Rpc, rpc_for
+from chain.txpipe.store import install_store_guard
 
 log = logging.getLogger("ledger.txpipe")
 
@@ -36,6 +37,9 @@ Abi = Sequence[AbiEntry]
 
 #: gas estimate margin: estimate * GAS_MARGIN_NUM / GAS_MARGIN_DEN + GAS_MARGIN_ADD
 GAS_MARGIN_NUM, GAS_MARGIN_DEN, GAS_MARGIN_ADD = 5, 4, 10_000
+#: a write journaled while the node is down gets this multiple of the largest gas limit
+#: the same function was journaled with (it is not simulated; unused gas costs nothing)
+UNSIMULATED_GAS_FACTOR = 2
 
 
 def _is_transport_error(exc: BaseException) -> bool:
@@ -79,6 +83,7 @@ class PipelineCore:
         resend_after_seconds: float = 10.0,
         fee_cache_seconds: float = 2.0,
         max_concurrent_submits: int = 2,
+        journal_when_node_down: bool = True,
     ) -> None:
         self.handle = handle
         self.sessions = sessions
@@ -86,6 +91,9 @@ class PipelineCore:
         self.confirmations = confirmations
         self.resend_after = resend_after_seconds
         self._fee_cache_seconds = fee_cache_seconds
+        #: while the node does not answer, journal writes with the last known fees and a
+        #: gas limit from the journal (no simulation); they go out when the node is back
+        self.journal_when_node_down = journal_when_node_down
         # Python threads contend for the GIL: a few submits at a time finish sooner than
         # many interleaved ones (each RPC return waits behind the others' CPU work).
         self.max_concurrent_submits = max(1, max_concurrent_submits)
@@ -97,7 +105,16 @@ class PipelineCore:
         self._abis: dict[str, list[AbiEntry]] = {}
         self._decoders: dict[str, EventDecoder] = {}
         self._last_checked: dict[str, float] = {}
+        #: (number, hash) of the head the tracker saw last; None before the first poll
+        self._seen_head: tuple[int, str] | None = None
+        self._node_down = False
+        #: times the chain was seen going back, and operations restored for re-send
+        self.rollbacks = 0
+        self.restored = 0
         _cache_chain_id(handle)
+        bind = sessions.kw.get("bind")
+        if isinstance(bind, Engine):
+            install_store_guard(bind)
         self.rpc = rpc_for(handle)
         self._encoders: dict[tuple[str, str], tuple[bytes, list[str]]] = {}
         # eth-tester runs in this process and is not thread-safe: serialise its calls.
@@ -207,6 +224,28 @@ class PipelineCore:
             except Exception as exc:
                 raise ChainUnavailable(f"cannot read fees: {type(exc).__name__}") from exc
         return dict(self._fees[1])
+
+    def _unsimulated_terms(self, contract_name: str, function: str) -> tuple[int, dict[str, Any]]:
+        """Gas limit and fees for a write journaled while the node is down: twice the
+        largest gas limit this function was journaled with, and the fees last read.
+
+        :class:`ChainUnavailable` when neither is known (nothing is journaled then)."""
+        with self.sessions() as session:
+            largest = session.scalar(
+                select(func.max(Operation.gas_limit)).where(
+                    Operation.chain_id == self.chain_id,
+                    Operation.contract_name == contract_name,
+                    Operation.function == function,
+                )
+            )
+        if self._fees is None or largest is None:
+            raise ChainUnavailable(
+                "the chain node does not answer and this write was never simulated here; "
+                "retry when the node is back"
+            )
+        log.warning("the chain node does not answer: %s.%s journaled without simulation",
+                    contract_name, function)  # fmt: skip
+        return int(largest) * UNSIMULATED_GAS_FACTOR, dict(self._fees[1])
 
     @contextlib.contextmanager
     def _account_lock(self, address: str) -> Iterator[None]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from chain.errors import ChainUnavailable
 from chain.txpipe.core import PipelineCore
 from chain.txpipe.models import AccountNonce, Operation, utcnow
 
@@ -24,7 +25,10 @@ class NonceManager(PipelineCore):
         ).scalar_one_or_none()
         if taken is not None:
             return int(taken) - 1
-        chain_nonce = self.rpc.nonce(sender, "pending")
+        try:
+            chain_nonce = self.rpc.nonce(sender, "pending")
+        except Exception as exc:  # the first write of this account needs the chain's nonce
+            raise ChainUnavailable(f"the chain node does not answer: {type(exc).__name__}") from exc
         journal_max = session.scalar(
             select(func.max(Operation.nonce)).where(
                 Operation.chain_id == self.chain_id, Operation.signer == sender

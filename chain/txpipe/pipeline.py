@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from sqlalchemy.exc import DBAPIError
 from web3 import Web3
 
-from chain.errors import ContractRevert, NotFound
+from chain.errors import ChainUnavailable, ContractRevert, NotFound
 from chain.txpipe.core import Abi, PipelineStats
 from chain.txpipe.journal import _Duplicate, request_hash
 from chain.txpipe.models import (
@@ -36,6 +37,7 @@ from chain.txpipe.models import (
     Operation,
 )
 from chain.txpipe.receipts import ReceiptTracking
+from chain.txpipe.store import is_store_fault, store_unavailable
 
 
 class TxPipeline(ReceiptTracking):
@@ -74,10 +76,37 @@ class TxPipeline(ReceiptTracking):
         ``request_hash``, :class:`ChainUnavailable` when the node cannot be reached
         before anything was journaled.
         """
-        if idempotency_key is not None:
-            existing = self._find_idempotent(caller, idempotency_key)
-            if existing is not None:
-                return self._same_request(existing, request_hash)
+        try:
+            if idempotency_key is not None:
+                existing = self._find_idempotent(caller, idempotency_key)
+                if existing is not None:
+                    return self._same_request(existing, request_hash)
+            return self._admit(
+                signer, contract_name, address, abi, function, args, caller=caller,
+                org_id=org_id, idempotency_key=idempotency_key, request_hash=request_hash,
+                value=value, extra_error_abis=extra_error_abis,
+            )  # fmt: skip
+        except DBAPIError as exc:
+            if is_store_fault(exc):
+                raise store_unavailable(exc) from exc
+            raise
+
+    def _admit(
+        self,
+        signer: LocalAccount,
+        contract_name: str,
+        address: str,
+        abi: Abi,
+        function: str,
+        args: Sequence[Any],
+        *,
+        caller: str,
+        org_id: str | None,
+        idempotency_key: str | None,
+        request_hash: str | None,
+        value: int,
+        extra_error_abis: Sequence[Abi],
+    ) -> Operation:
         to = Web3.to_checksum_address(address)
         self.register_abi(contract_name, abi, extra_error_abis)
         data = self._encode(contract_name, to, abi, function, args)
@@ -110,8 +139,13 @@ class TxPipeline(ReceiptTracking):
         self._check_backpressure(sender)
         call: dict[str, Any] = {"from": sender, "to": to, "data": data, "value": value}
         self._ensure_funded(sender)
-        gas = self._simulate(call, [abi, *extra_error_abis])
-        fees = self._fee_fields()
+        try:
+            gas = self._simulate(call, [abi, *extra_error_abis])
+            fees = self._fee_fields()
+        except ChainUnavailable:
+            if not self.journal_when_node_down:
+                raise
+            gas, fees = self._unsimulated_terms(contract_name, function)
         with self._account_lock(sender):
             try:
                 op = self._journal(
