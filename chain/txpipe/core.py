@@ -26,6 +26,7 @@ from chain.errors import (
     revert_from_exception,
 )
 from chain.txpipe.events import EventDecoder
+from chain.txpipe.locks import NamedLocks
 from chain.txpipe.models import IN_FLIGHT, MINED, SENT, Operation, utcnow
 from chain.txpipe.rpc import NodeUnreachable, RevertError, Web3Rpc, rpc_for
 from chain.txpipe.store import install_store_guard
@@ -115,6 +116,8 @@ class PipelineCore:
         bind = sessions.kw.get("bind")
         if isinstance(bind, Engine):
             install_store_guard(bind)
+        #: locks shared by every gateway process on this database (see ``payer_turn``)
+        self.locks = NamedLocks(bind if isinstance(bind, Engine) else None)
         self.rpc = rpc_for(handle)
         self._encoders: dict[tuple[str, str], tuple[bytes, list[str]]] = {}
         # eth-tester runs in this process and is not thread-safe: serialise its calls.
@@ -246,6 +249,12 @@ class PipelineCore:
         log.warning("the chain node does not answer: %s.%s journaled without simulation",
                     contract_name, function)  # fmt: skip
         return int(largest) * UNSIMULATED_GAS_FACTOR, dict(self._fees[1])
+
+    def payer_turn(self, payer: str) -> contextlib.AbstractContextManager[None]:
+        """One payment of ``payer`` prepared at a time, across every gateway process on
+        this database (approve and ``pay`` pair up in nonce order, no allowance counted
+        twice)."""
+        return self.locks.hold(f"payer:{self.chain_id}:{payer.lower()}")
 
     @contextlib.contextmanager
     def _account_lock(self, address: str) -> Iterator[None]:
