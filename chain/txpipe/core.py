@@ -95,6 +95,7 @@ class PipelineCore:
         #: while the node does not answer, journal writes with the last known fees and a
         #: gas limit from the journal (no simulation); they go out when the node is back
         self.journal_when_node_down = journal_when_node_down
+        self._simulated_gas: dict[tuple[str, str], int] = {}
         # Python threads contend for the GIL: a few submits at a time finish sooner than
         # many interleaved ones (each RPC return waits behind the others' CPU work).
         self.max_concurrent_submits = max(1, max_concurrent_submits)
@@ -230,17 +231,23 @@ class PipelineCore:
 
     def _unsimulated_terms(self, contract_name: str, function: str) -> tuple[int, dict[str, Any]]:
         """Gas limit and fees for a write journaled while the node is down: twice the
-        largest gas limit this function was journaled with, and the fees last read.
+        largest gas limit a simulation of this function gave here (or, after a restart,
+        what its mined transactions used, with the usual margin), and the fees last read.
 
         :class:`ChainUnavailable` when neither is known (nothing is journaled then)."""
-        with self.sessions() as session:
-            largest = session.scalar(
-                select(func.max(Operation.gas_limit)).where(
-                    Operation.chain_id == self.chain_id,
-                    Operation.contract_name == contract_name,
-                    Operation.function == function,
+        largest = self._simulated_gas.get((contract_name, function))
+        if largest is None:
+            with self.sessions() as session:
+                used = session.scalar(
+                    select(func.max(Operation.gas_used)).where(
+                        Operation.chain_id == self.chain_id,
+                        Operation.contract_name == contract_name,
+                        Operation.function == function,
+                        Operation.state == MINED,
+                    )
                 )
-            )
+            if used is not None:
+                largest = int(used) * GAS_MARGIN_NUM // GAS_MARGIN_DEN + GAS_MARGIN_ADD
         if self._fees is None or largest is None:
             raise ChainUnavailable(
                 "the chain node does not answer and this write was never simulated here; "
@@ -248,7 +255,11 @@ class PipelineCore:
             )
         log.warning("the chain node does not answer: %s.%s journaled without simulation",
                     contract_name, function)  # fmt: skip
-        return int(largest) * UNSIMULATED_GAS_FACTOR, dict(self._fees[1])
+        return largest * UNSIMULATED_GAS_FACTOR, dict(self._fees[1])
+
+    def _remember_gas(self, contract_name: str, function: str, gas: int) -> None:
+        key = (contract_name, function)
+        self._simulated_gas[key] = max(gas, self._simulated_gas.get(key, 0))
 
     def payer_turn(self, payer: str) -> contextlib.AbstractContextManager[None]:
         """One payment of ``payer`` prepared at a time, across every gateway process on

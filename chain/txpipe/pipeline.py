@@ -142,6 +142,7 @@ class TxPipeline(ReceiptTracking):
         try:
             gas = self._simulate(call, [abi, *extra_error_abis])
             fees = self._fee_fields()
+            self._remember_gas(contract_name, function, gas)
         except ChainUnavailable:
             if not self.journal_when_node_down:
                 raise
