@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +174,41 @@ class Client:
 
     def close(self) -> None:
         self.http.close()
+
+
+def postgres_admin_url() -> str:
+    """The test PostgreSQL (``LEDGER_TEST_POSTGRES_URL``, as ``.ci/run`` exports it; started
+    with ``scripts/ci_postgres.sh`` when unset)."""
+    url = os.environ.get("LEDGER_TEST_POSTGRES_URL")
+    if not url:
+        script = REPO_ROOT / "scripts" / "ci_postgres.sh"
+        output = subprocess.run([str(script)], check=True, capture_output=True, text=True)
+        url = output.stdout.strip().splitlines()[-1]
+    return url
+
+
+@contextlib.contextmanager
+def fresh_database(label: str) -> Iterator[str]:
+    """A database of its own on the test PostgreSQL (dropped afterwards); its URL."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    admin_url = postgres_admin_url()
+    name = f"{label}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(
+        "postgresql+psycopg://" + admin_url.split("://", 1)[1], isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as connection:
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = :name AND pid <> pg_backend_pid()"),
+                {"name": name},
+            )  # fmt: skip
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
