@@ -27,7 +27,7 @@ from chain.txpipe.models import (
     Operation,
     utcnow,
 )
-from chain.txpipe.rpc import RevertError
+from chain.txpipe.rpc import NodeUnreachable, RevertError
 
 #: on start, and when the head moved back, settled operations of this many blocks below
 #: the head (and any above it) are checked against the chain
@@ -68,11 +68,16 @@ class ReceiptTracking(Broadcaster):
             except Exception as exc:
                 log.warning("receipt tracker cannot reach the chain: %s", type(exc).__name__)
                 return finished
-            for op in group:
-                if op.nonce < mined_count:
-                    finished += self._settle(op, dropped_if_missing=True)
-                else:
-                    self._resend_if_unknown(op)
+            try:
+                for op in group:
+                    if op.nonce < mined_count:
+                        finished += self._settle(op, dropped_if_missing=True)
+                    else:
+                        self._resend_if_unknown(op)
+            except NodeUnreachable:  # the node went away during the poll: wait for it
+                log.warning("receipt tracker lost the chain node during a poll")
+                self._node_down = True
+                return finished
         return finished
 
     def _watch_head(self) -> bool:

@@ -82,8 +82,10 @@ def _write(client: Client, run: Run, n: int) -> None:
     raise AssertionError(f"write {n} was never acknowledged")
 
 
-def _while_down(client: Client, run: Run, n: int) -> None:
-    """The node is down: a chain read is refused clearly, a write is journaled."""
+def _while_down(client: Client, run: Run, n: int) -> bool:
+    """The node is down: a chain read is refused clearly, a write is journaled (202) -
+    or refused with backpressure when the signer already has the most transactions in
+    flight; True when it was journaled."""
     read = client.request("GET", "/v1/chain", "admin")
     assert read.status_code == 503, read.text
     assert read.headers["content-type"].startswith("application/problem+json")
@@ -92,28 +94,42 @@ def _while_down(client: Client, run: Run, n: int) -> None:
     run.reads_refused += 1
     write = client.request("POST", "/v1/assets", "holder", _asset(n),
                            **{"Idempotency-Key": f"node-kill-{n}"})  # fmt: skip
+    with run.lock:
+        run.statuses[write.status_code] += 1
+    if write.status_code == 429:
+        assert write.json()["code"] == "backpressure" and write.headers["Retry-After"]
+        return False
     assert write.status_code == 202, write.text
     assert write.json()["state"] == "pending"
     with run.lock:
         run.acknowledged[n] = (write.json()["id"], write.headers["Ledger-Resource-Id"])
-        run.statuses[202] += 1
     run.journaled_while_down += 1
+    return True
 
 
-def _killer(client: Client, run: Run, config: localnode.LocalNodeConfig, w3: Web3,
-            extra: list[int], done: threading.Event) -> None:  # fmt: skip
-    for k in range(KILLS):
-        threshold = WRITES * (k + 1) // (KILLS + 1)
-        while len(run.acknowledged) < threshold and not done.is_set():
-            time.sleep(0.02)
-        time.sleep(1.2)  # the node mines and saves a little between kills
-        head_before = w3.eth.block_number
-        localnode.kill(config)
-        run.kills += 1
-        _while_down(client, run, extra[k])
-        time.sleep(DOWN_SECONDS)
-        localnode.start(config)
-        run.blocks_lost += max(0, head_before - w3.eth.block_number)
+def _killer(
+    client: Client, run: Run, config: localnode.LocalNodeConfig, w3: Web3, extra: list[int],
+    done: threading.Event, failures: list[BaseException],
+) -> None:  # fmt: skip
+    try:
+        for k in range(KILLS):
+            threshold = WRITES * (k + 1) // (KILLS + 1)
+            while len(run.acknowledged) < threshold and not done.is_set():
+                time.sleep(0.02)
+            time.sleep(1.2)  # the node mines and saves a little between kills
+            head_before = w3.eth.block_number
+            localnode.kill(config)
+            run.kills += 1
+            try:
+                journaled = _while_down(client, run, extra[k])
+                time.sleep(DOWN_SECONDS)
+            finally:
+                localnode.start(config)
+            run.blocks_lost += max(0, head_before - w3.eth.block_number)
+            if not journaled:  # refused with backpressure: the client writes it again
+                _write(client, run, extra[k])
+    except BaseException as exc:  # reported by the test thread
+        failures.append(exc)
 
 
 def test_node_sigkilled_and_restarted_during_writes_loses_and_duplicates_nothing(
@@ -133,12 +149,19 @@ def test_node_sigkilled_and_restarted_during_writes_loses_and_duplicates_nothing
         w3 = Web3(Web3.HTTPProvider(config.url))
         extra = [WRITES + k for k in range(KILLS)]  # the writes made while the node is down
         done = threading.Event()
-        killer = threading.Thread(target=_killer, args=(client, run, config, w3, extra, done))
+        failures: list[BaseException] = []
+        killer = threading.Thread(
+            target=_killer, args=(client, run, config, w3, extra, done, failures)
+        )
         killer.start()
-        with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-            list(pool.map(lambda n: _write(client, run, n), range(WRITES)))  # type: ignore[arg-type]
-        done.set()
+        try:
+            with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+                list(pool.map(lambda n: _write(client, run, n), range(WRITES)))  # type: ignore[arg-type]
+        finally:
+            done.set()
         killer.join()
+        if failures:
+            raise failures[0]
         total = WRITES + KILLS
         assert len(run.acknowledged) == total and run.kills == KILLS
 
@@ -202,7 +225,8 @@ def test_node_sigkilled_and_restarted_during_writes_loses_and_duplicates_nothing
                        gateway.log_lines("settled operations restored for re-send"))  # fmt: skip
         print(
             f"\nnode faults: {run.kills} anvil SIGKILLs + restarts during {total} writes "
-            f"({CLIENTS} clients, {WRITES} + {KILLS} while down): acknowledged {total}, "
+            f"({CLIENTS} clients; {run.journaled_while_down} journaled while the node was down): "
+            f"acknowledged {total}, "
             f"lost {lost}, duplicated {sum(1 for a in assets if registered[a] > 1)}, "
             f"nonce gaps 0 ({len(nonces)} nonces), blocks the node lost {run.blocks_lost}, "
             f"mined operations restored and re-sent {restored}, reads refused 503 "
