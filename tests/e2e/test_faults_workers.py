@@ -125,7 +125,6 @@ def test_four_gateway_processes_on_one_postgres_settle_writes_and_payments_exact
         )
         try:
             gateway.start()
-            started = time.monotonic()
             workers = gateway.log_lines("Started server process")
             assert len(workers) == WORKERS, workers
             t = client = Client(gateway.url)
@@ -156,6 +155,7 @@ def test_four_gateway_processes_on_one_postgres_settle_writes_and_payments_exact
             # -- 400 registrations and 50 payments at once, over the 4 processes --------
             statuses: Counter[int] = Counter()
             lock = threading.Lock()
+            started = time.monotonic()
 
             def write(n: int) -> tuple[str, str]:
                 body = {"catalogue_code": f"370200-WK-2026-{n + 1:04d}", "domain_code": 7,
