@@ -221,11 +221,13 @@ def test_node_sigkilled_and_restarted_during_writes_loses_and_duplicates_nothing
         assert report["consistent"] is True
         assert report["block"] == last_block
         assert report["checked"]["events"] >= total + 1, report["checked"]
+        unsimulated = len(gateway.log_lines("journaled without simulation"))
         restored = sum(int(line.split(": ")[1].split()[0]) for line in
                        gateway.log_lines("settled operations restored for re-send"))  # fmt: skip
         print(
             f"\nnode faults: {run.kills} anvil SIGKILLs + restarts during {total} writes "
-            f"({CLIENTS} clients; {run.journaled_while_down} journaled while the node was down): "
+            f"({CLIENTS} clients; {unsimulated} journaled while the node was down, "
+            f"{run.journaled_while_down} of them by the killer's probe): "
             f"acknowledged {total}, "
             f"lost {lost}, duplicated {sum(1 for a in assets if registered[a] > 1)}, "
             f"nonce gaps 0 ({len(nonces)} nonces), blocks the node lost {run.blocks_lost}, "
