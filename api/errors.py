@@ -3,7 +3,9 @@
 Body: ``{type, title, status, detail, code, instance}`` plus ``errors`` (validation),
 ``contract_error`` ``{name, args}`` (contract reverts) and any extra members the error
 carries (``operation_id``...). ``type`` is ``https://ledger.example/problems/<code>``.
-Backpressure (429) and an unavailable chain (503) carry ``Retry-After``.
+Backpressure (429), an unavailable chain (503 ``chain-unavailable``: the node does not
+answer a read) and an unavailable database (503 ``store-unavailable``: unreachable,
+read-only or full) carry ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -12,19 +14,24 @@ import logging
 import uuid
 from typing import Any
 
+import requests
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from web3.exceptions import ProviderConnectionError
 
 from chain.errors import (
     Backpressure,
     ChainUnavailable,
     ContractRevert,
     LedgerError,
+    StoreUnavailable,
     ValidationFailed,
 )
+from chain.txpipe.store import is_store_fault, store_unavailable
 
 log = logging.getLogger("ledger.api")
 
@@ -77,7 +84,7 @@ def problem(
 def ledger_problem(exc: LedgerError, instance: str | None = None) -> JSONResponse:
     headers: dict[str, str] = {}
     members: dict[str, Any] = dict(exc.extra)
-    if isinstance(exc, Backpressure | ChainUnavailable):
+    if isinstance(exc, Backpressure | ChainUnavailable | StoreUnavailable):
         headers["Retry-After"] = str(exc.retry_after)
         members["retry_after"] = exc.retry_after
     if isinstance(exc, ContractRevert):
@@ -137,6 +144,19 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _chain_unreachable(request: Request, exc: Exception) -> JSONResponse:
+    """A read that needed the node while it does not answer (the gateway's only HTTP
+    peer is the chain node)."""
+    error = ChainUnavailable(f"the chain node does not answer: {type(exc).__name__}")
+    return await _ledger_error(request, error)
+
+
+async def _store_error(request: Request, exc: Exception) -> JSONResponse:
+    if is_store_fault(exc):
+        return await _ledger_error(request, store_unavailable(exc))
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     incident = str(uuid.uuid4())
     log.error(
@@ -156,4 +176,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LedgerError, _ledger_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(requests.ConnectionError, _chain_unreachable)
+    app.add_exception_handler(requests.Timeout, _chain_unreachable)
+    app.add_exception_handler(ProviderConnectionError, _chain_unreachable)
+    app.add_exception_handler(DBAPIError, _store_error)
     app.add_exception_handler(Exception, _unexpected)

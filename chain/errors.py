@@ -156,6 +156,19 @@ class ChainUnavailable(LedgerError):
         self.retry_after = max(1, int(retry_after))
 
 
+class StoreUnavailable(LedgerError):
+    """The gateway's database cannot be reached or refuses writes (read-only, full):
+    nothing was signed; retry after ``retry_after`` seconds."""
+
+    code = "store-unavailable"
+    status = 503
+    title = "The gateway's database is unavailable"
+
+    def __init__(self, detail: str, retry_after: int = 5, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = max(1, int(retry_after))
+
+
 class RendererUnavailable(LedgerError):
     """A document cannot be rendered on this gateway (no embeddable font, say): a fault of
     the installation, not of the chain or the request; the detail names what to install."""

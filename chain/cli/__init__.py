@@ -1,7 +1,8 @@
 """``ledger``: the command line of the data asset ledger.
 
     ledger run                 start the local node (local mode), deploy once, serve
-    ledger serve               serve the gateway against the configured chain
+    ledger serve [--workers N] serve the gateway against the configured chain (N processes
+                               on one PostgreSQL database)
     ledger node start|stop|restart|status
     ledger deploy [--redeploy] deploy (or find) the contracts and print the record
     ledger compile             rebuild chain/artifacts from contracts/

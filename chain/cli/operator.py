@@ -71,9 +71,48 @@ def _serve(settings: LedgerSettings) -> None:
     app = create_app(settings)
     print(f"gateway on http://{settings.host}:{settings.port}  (chain: {settings.chain})")
     print(f"  try: curl http://{settings.host}:{settings.port}/v1/chain")
-    print(f"  demo data, in another shell: make demo (LEDGER_API_URL=http://{settings.host}:"
-          f"{settings.port} .venv/bin/ledger demo)", flush=True)
+    print(
+        f"  demo data, in another shell: make demo (LEDGER_API_URL=http://{settings.host}:"
+        f"{settings.port} .venv/bin/ledger demo)",
+        flush=True,
+    )
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+
+
+def _prepare_shared(settings: LedgerSettings) -> None:
+    """Before the worker processes start: deploy (or find) the contracts, migrate the
+    database, create the consortium org and bootstrap admin, reconcile the outbox - once,
+    so the workers only find what is there."""
+    from chain.indexer.models import create_tables
+    from chain.runtime import LedgerRuntime
+
+    runtime = LedgerRuntime.start(settings)
+    create_tables(runtime.engine)
+    runtime.open()
+    runtime.close()
+    runtime.engine.dispose()
+
+
+def _serve_workers(settings: LedgerSettings, workers: int) -> int:
+    """``workers`` gateway processes on one port, sharing the PostgreSQL database (nonce
+    rows and payer locks live there) and the keystore."""
+    import uvicorn
+
+    if settings.resolved_database_url.startswith("sqlite"):
+        print(
+            "--workers above 1 needs a database all processes share with row and advisory "
+            "locks: set LEDGER_DATABASE_URL to PostgreSQL (SQLite serves one process)",
+            file=sys.stderr,
+        )
+        return 2
+    _prepare_shared(settings)
+    print(f"gateway on http://{settings.host}:{settings.port} with {workers} worker processes "
+          f"(chain: {settings.chain})", flush=True)  # fmt: skip
+    uvicorn.run(
+        "api.main:create_app", factory=True, host=settings.host, port=settings.port,
+        workers=workers, log_level="info",
+    )  # fmt: skip
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -81,6 +120,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if localnode.port_in_use(settings.host, settings.port):
         print(f"port {settings.port} on {settings.host} is taken; set LEDGER_PORT", file=sys.stderr)
         return 2
+    workers = int(getattr(args, "workers", 1) or 1)
+    if workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
+        return 2
+    if workers > 1:
+        return _serve_workers(settings, workers)
     _serve(settings)
     return 0
 
@@ -116,7 +161,11 @@ def add_commands(sub: Any, commands: dict[str, Command]) -> None:
     deploy = sub.add_parser("deploy", help="deploy or find the contracts")
     deploy.add_argument("--redeploy", action="store_true")
     commands["deploy"] = cmd_deploy
-    sub.add_parser("serve", help="serve the gateway")
+    serve = sub.add_parser("serve", help="serve the gateway")
+    serve.add_argument(
+        "--workers", type=int, default=1,
+        help="gateway processes sharing the port and the database (PostgreSQL for more than 1)",
+    )  # fmt: skip
     commands["serve"] = cmd_serve
     run = sub.add_parser("run", help="local node + deploy + gateway")
     run.add_argument("--redeploy", action="store_true")

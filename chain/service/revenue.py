@@ -23,7 +23,6 @@ payments neither overwrite each other's approval nor count the same allowance tw
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -658,7 +657,7 @@ def pay(
     split = _split(runtime)
     token = token_contract(runtime)
     approval: Operation | None = None
-    with _payer_turn(signer.address):
+    with runtime.txpipe.payer_turn(signer.address):
         if _existing_operation(runtime, user.user_id, idempotency_key) is None:
             ctx = _payment_context(runtime, asset)
             if ctx.usability != Usability.Usable:  # the contract's rule, said before signing
@@ -704,20 +703,6 @@ def pay(
             extra_error_abis=[token.abi],
         )  # fmt: skip
     return PaymentSubmission(payment_id=payment_id, operation=op, approval=approval)
-
-
-_payer_locks: dict[str, threading.Lock] = {}
-_payer_locks_guard = threading.Lock()
-
-
-@contextlib.contextmanager
-def _payer_turn(payer: str) -> Iterator[None]:
-    """One token payment of a payer prepared at a time in this process (check the
-    allowance, approve, journal ``pay``), so approvals and payments pair up in nonce order."""
-    with _payer_locks_guard:
-        lock = _payer_locks.setdefault(payer.lower(), threading.Lock())
-    with lock:
-        yield
 
 
 def _head(runtime: LedgerRuntime) -> int:

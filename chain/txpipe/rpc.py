@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import requests
 from eth_utils.conversions import to_bytes
 from web3 import Web3
-from web3.exceptions import ContractLogicError, TransactionNotFound
+from web3.exceptions import BlockNotFound, ContractLogicError, TransactionNotFound
 
 from chain.clients import ChainHandle
 from chain.errors import revert_data_of
@@ -78,6 +78,7 @@ class ChainRpc(Protocol):
     def receipt(self, tx_hash: str) -> dict[str, Any] | None: ...
     def transaction(self, tx_hash: str) -> dict[str, Any] | None: ...
     def block_number(self) -> int: ...
+    def block_hash(self, number: int | str) -> tuple[int, str] | None: ...
 
 
 def _json_tx(tx: dict[str, Any]) -> dict[str, Any]:
@@ -148,6 +149,12 @@ class HttpRpc:
     def block_number(self) -> int:
         return _int(self.request("eth_blockNumber", []))
 
+    def block_hash(self, number: int | str) -> tuple[int, str] | None:
+        """(number, hash) of a block (``"latest"`` for the head); None when there is none."""
+        tag = hex(number) if isinstance(number, int) else number
+        result = self.request("eth_getBlockByNumber", [tag, False])
+        return None if result is None else (_int(result["number"]), str(result["hash"]).lower())
+
 
 class Web3Rpc:
     """The same calls through web3 (eth-tester in process), one at a time."""
@@ -201,6 +208,14 @@ class Web3Rpc:
     def block_number(self) -> int:
         with self.lock:
             return int(self.w3.eth.block_number)
+
+    def block_hash(self, number: int | str) -> tuple[int, str] | None:
+        with self.lock:
+            try:
+                block = self.w3.eth.get_block(number)  # type: ignore[arg-type]
+            except BlockNotFound:
+                return None
+        return int(block["number"]), _hex(block["hash"]).lower()
 
 
 def rpc_for(handle: ChainHandle) -> ChainRpc:

@@ -1,0 +1,331 @@
+"""The pipeline's shared parts: chain handle, ABIs, calldata, simulation, fees, funding,
+backpressure and the operation-state writes every other step uses."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from eth_abi.abi import encode
+from eth_utils.abi import function_abi_to_4byte_selector
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from web3 import Web3
+
+from chain.clients import ChainHandle
+from chain.errors import (
+    Backpressure,
+    ChainUnavailable,
+    LedgerError,
+    abi_type,
+    revert_from_exception,
+)
+from chain.txpipe.events import EventDecoder
+from chain.txpipe.locks import NamedLocks
+from chain.txpipe.models import IN_FLIGHT, MINED, SENT, Operation, utcnow
+from chain.txpipe.rpc import NodeUnreachable, RevertError, Web3Rpc, rpc_for
+from chain.txpipe.store import install_store_guard
+
+log = logging.getLogger("ledger.txpipe")
+
+AbiEntry = Mapping[str, Any]
+Abi = Sequence[AbiEntry]
+
+#: gas estimate margin: estimate * GAS_MARGIN_NUM / GAS_MARGIN_DEN + GAS_MARGIN_ADD
+GAS_MARGIN_NUM, GAS_MARGIN_DEN, GAS_MARGIN_ADD = 5, 4, 10_000
+#: a write journaled while the node is down gets this multiple of the largest gas limit
+#: the same function was journaled with (it is not simulated; unused gas costs nothing)
+UNSIMULATED_GAS_FACTOR = 2
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    """A failure to reach the node (as opposed to the node answering with an error)."""
+    try:
+        import requests
+
+        if isinstance(exc, requests.RequestException):
+            return True
+    except ImportError:  # pragma: no cover - requests ships with web3
+        pass
+    return isinstance(exc, ConnectionError | TimeoutError | OSError)
+
+
+def _cache_chain_id(handle: ChainHandle) -> None:
+    """Let web3 answer eth_chainId from its cache: its validation middleware asks for
+    it before every eth_call / eth_estimateGas, doubling the round trips of a write."""
+    provider: Any = handle.w3.provider
+    if handle.tester is None and hasattr(provider, "cache_allowed_requests"):
+        provider.cacheable_requests = {"eth_chainId"}
+        provider.cache_allowed_requests = True
+
+
+@dataclass(frozen=True)
+class PipelineStats:
+    """Operation counts by state (for /metrics)."""
+
+    by_state: dict[str, int]
+
+
+class PipelineCore:
+    """State and helpers shared by the nonce, journal, broadcast and receipt steps."""
+
+    def __init__(
+        self,
+        handle: ChainHandle,
+        sessions: sessionmaker[Session],
+        *,
+        max_in_flight_per_account: int = 256,
+        confirmations: int = 0,
+        resend_after_seconds: float = 10.0,
+        fee_cache_seconds: float = 2.0,
+        max_concurrent_submits: int = 2,
+        journal_when_node_down: bool = True,
+    ) -> None:
+        self.handle = handle
+        self.sessions = sessions
+        self.max_in_flight = max_in_flight_per_account
+        self.confirmations = confirmations
+        self.resend_after = resend_after_seconds
+        self._fee_cache_seconds = fee_cache_seconds
+        #: while the node does not answer, journal writes with the last known fees and a
+        #: gas limit from the journal (no simulation); they go out when the node is back
+        self.journal_when_node_down = journal_when_node_down
+        self._simulated_gas: dict[tuple[str, str], int] = {}
+        # Python threads contend for the GIL: a few submits at a time finish sooner than
+        # many interleaved ones (each RPC return waits behind the others' CPU work).
+        self.max_concurrent_submits = max(1, max_concurrent_submits)
+        self._submit_slots = threading.BoundedSemaphore(self.max_concurrent_submits)
+        self._fees: tuple[float, dict[str, Any]] | None = None
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._funded: set[str] = set()
+        self._abis: dict[str, list[AbiEntry]] = {}
+        self._decoders: dict[str, EventDecoder] = {}
+        self._last_checked: dict[str, float] = {}
+        #: (number, hash) of the head the tracker saw last; None before the first poll
+        self._seen_head: tuple[int, str] | None = None
+        self._node_down = False
+        #: times the chain was seen going back, and operations restored for re-send
+        self.rollbacks = 0
+        self.restored = 0
+        _cache_chain_id(handle)
+        bind = sessions.kw.get("bind")
+        if isinstance(bind, Engine):
+            install_store_guard(bind)
+        #: locks shared by every gateway process on this database (see ``payer_turn``)
+        self.locks = NamedLocks(bind if isinstance(bind, Engine) else None)
+        self.rpc = rpc_for(handle)
+        self._encoders: dict[tuple[str, str], tuple[bytes, list[str]]] = {}
+        # eth-tester runs in this process and is not thread-safe: serialise its calls.
+        self._chain_lock: contextlib.AbstractContextManager[Any] = (
+            self.rpc.lock if isinstance(self.rpc, Web3Rpc) else contextlib.nullcontext()
+        )
+
+    @property
+    def w3(self) -> Web3:
+        return self.handle.w3
+
+    @property
+    def chain_id(self) -> int:
+        return self.handle.chain_id
+
+    def register_abi(self, contract_name: str, abi: Abi, others: Sequence[Abi] = ()) -> None:
+        """Make a contract's events and errors known (submit does this itself); ``others``
+        are the ABIs of contracts it calls, whose events its transactions also carry (the
+        contract's own events win when two share a signature)."""
+        if contract_name not in self._abis:
+            self._abis[contract_name] = list(abi)
+            self._decoders[contract_name] = EventDecoder([abi, *others])
+
+    def in_flight(self, signer: str) -> int:
+        """Unfinished operations of one signing account."""
+        with self.sessions() as session:
+            return int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(Operation)
+                    .where(
+                        Operation.signer == Web3.to_checksum_address(signer),
+                        Operation.chain_id == self.chain_id,
+                        Operation.state.in_(IN_FLIGHT),
+                    )
+                )
+                or 0
+            )
+
+    def stats(self) -> PipelineStats:
+        with self.sessions() as session:
+            rows = session.execute(
+                select(Operation.state, func.count()).group_by(Operation.state)
+            ).all()
+        return PipelineStats({str(state): int(n) for state, n in rows})
+
+    def _encode(
+        self, contract_name: str, to: str, abi: Abi, function: str, args: Sequence[Any]
+    ) -> str:
+        """Calldata: eth_abi directly for a unique function name, web3 otherwise."""
+        cached = self._encoders.get((contract_name, function))
+        if cached is None:
+            entries = [e for e in abi if e.get("type") == "function" and e.get("name") == function]
+            if len(entries) == 1:
+                entry = entries[0]
+                cached = (
+                    function_abi_to_4byte_selector(cast(Any, dict(entry))),
+                    [abi_type(p) for p in entry.get("inputs", [])],
+                )
+                self._encoders[(contract_name, function)] = cached
+        if cached is not None and len(cached[1]) == len(args):
+            try:
+                return "0x" + (cached[0] + encode(cached[1], list(args))).hex()
+            except Exception:  # loose argument types (hex strings...): let web3 convert
+                pass
+        contract = self.w3.eth.contract(address=Web3.to_checksum_address(to), abi=list(abi))
+        try:
+            return str(contract.encode_abi(function, args=list(args)))
+        except Exception as exc:
+            raise LedgerError(f"cannot encode {contract_name}.{function}: {exc}") from exc
+
+    def _check_backpressure(self, sender: str) -> None:
+        in_flight = self.in_flight(sender)
+        if in_flight >= self.max_in_flight:
+            raise Backpressure(
+                f"signing account {sender} has {in_flight} transactions in flight "
+                f"(limit {self.max_in_flight}); retry later",
+                retry_after=max(1, min(30, in_flight // 100 + 1)),
+            )
+
+    def _simulate(self, call: dict[str, Any], abis: Sequence[Abi]) -> int:
+        """eth_call then eth_estimateGas from the signer; the gas limit to use."""
+        try:
+            self.rpc.call(call)
+            estimate = self.rpc.estimate_gas(call)
+        except RevertError as exc:
+            raise revert_from_exception(exc, abis) from exc
+        except LedgerError:
+            raise
+        except Exception as exc:
+            if isinstance(exc, NodeUnreachable) or _is_transport_error(exc):
+                raise ChainUnavailable(
+                    f"the chain node does not answer: {type(exc).__name__}"
+                ) from exc
+            message = str(exc)
+            if "revert" in message.lower():
+                raise revert_from_exception(exc, abis) from exc
+            raise
+        return estimate * GAS_MARGIN_NUM // GAS_MARGIN_DEN + GAS_MARGIN_ADD
+
+    def _fee_fields(self) -> dict[str, Any]:
+        now = time.monotonic()
+        if self._fees is None or now - self._fees[0] > self._fee_cache_seconds:
+            try:
+                with self._chain_lock:
+                    self._fees = (now, dict(self.handle.fee_fields()))
+            except Exception as exc:
+                raise ChainUnavailable(f"cannot read fees: {type(exc).__name__}") from exc
+        return dict(self._fees[1])
+
+    def _unsimulated_terms(self, contract_name: str, function: str) -> tuple[int, dict[str, Any]]:
+        """Gas limit and fees for a write journaled while the node is down: twice the
+        largest gas limit a simulation of this function gave here (or, after a restart,
+        what its mined transactions used, with the usual margin), and the fees last read.
+
+        :class:`ChainUnavailable` when neither is known (nothing is journaled then)."""
+        largest = self._simulated_gas.get((contract_name, function))
+        if largest is None:
+            with self.sessions() as session:
+                used = session.scalar(
+                    select(func.max(Operation.gas_used)).where(
+                        Operation.chain_id == self.chain_id,
+                        Operation.contract_name == contract_name,
+                        Operation.function == function,
+                        Operation.state == MINED,
+                    )
+                )
+            if used is not None:
+                largest = int(used) * GAS_MARGIN_NUM // GAS_MARGIN_DEN + GAS_MARGIN_ADD
+        if self._fees is None or largest is None:
+            raise ChainUnavailable(
+                "the chain node does not answer and this write was never simulated here; "
+                "retry when the node is back"
+            )
+        log.warning("the chain node does not answer: %s.%s journaled without simulation",
+                    contract_name, function)  # fmt: skip
+        return largest * UNSIMULATED_GAS_FACTOR, dict(self._fees[1])
+
+    def _remember_gas(self, contract_name: str, function: str, gas: int) -> None:
+        key = (contract_name, function)
+        self._simulated_gas[key] = max(gas, self._simulated_gas.get(key, 0))
+
+    def payer_turn(self, payer: str) -> contextlib.AbstractContextManager[None]:
+        """One payment of ``payer`` prepared at a time, across every gateway process on
+        this database (approve and ``pay`` pair up in nonce order, no allowance counted
+        twice)."""
+        return self.locks.hold(f"payer:{self.chain_id}:{payer.lower()}")
+
+    @contextlib.contextmanager
+    def _account_lock(self, address: str) -> Iterator[None]:
+        with self._locks_guard:
+            lock = self._locks.setdefault(address.lower(), threading.Lock())
+        with lock:
+            yield
+
+    def _ensure_funded(self, sender: str) -> None:
+        if self.handle.tester is None or sender in self._funded:
+            return
+        with self._account_lock(sender), self._chain_lock:
+            self.handle.fund(sender)
+        self._funded.add(sender)
+
+    def _receipt(self, tx_hash: str) -> dict[str, Any] | None:
+        return self.rpc.receipt(tx_hash)
+
+    def _known(self, tx_hash: str) -> bool:
+        return self.rpc.transaction(tx_hash) is not None
+
+    def _decoder(self, contract_name: str) -> EventDecoder:
+        if contract_name not in self._decoders:
+            try:
+                from chain.artifacts import load
+
+                self.register_abi(contract_name, load(contract_name).abi)
+            except Exception:
+                return EventDecoder()
+        return self._decoders[contract_name]
+
+    def _mark(self, op_id: str, state: str, error: tuple[str, str] | None = None) -> None:
+        """Move an in-flight op to ``state`` (never touches a final one)."""
+        values: dict[str, Any] = {"state": state, "updated_at": utcnow()}
+        if state == SENT:
+            values["broadcasts"] = Operation.broadcasts + 1
+        if error is not None:
+            values["error_code"], values["error_detail"] = error
+        elif state == SENT:
+            values["error_code"] = None
+            values["error_detail"] = None
+        with self.sessions() as session, session.begin():
+            session.execute(
+                update(Operation)
+                .execution_options(synchronize_session=False)
+                .where(Operation.id == op_id, Operation.state.in_(IN_FLIGHT))
+                .values(**values)
+            )
+
+    def _finish(self, op_id: str, state: str, error: tuple[str, str] | None = None,
+                **values: Any) -> None:  # fmt: skip
+        if error is not None:
+            values["error_code"], values["error_detail"] = error
+        elif state == MINED:
+            values["error_code"] = None
+            values["error_detail"] = None
+        with self.sessions() as session, session.begin():
+            session.execute(
+                update(Operation)
+                .execution_options(synchronize_session=False)
+                .where(Operation.id == op_id, Operation.state.in_(IN_FLIGHT))
+                .values(state=state, updated_at=utcnow(), **values)
+            )

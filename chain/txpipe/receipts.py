@@ -1,0 +1,289 @@
+"""Receipts and reconciliation: settle mined operations, re-send what the node lacks.
+
+A node that restarts from an older state (anvil after ``kill -9`` reloads the state it
+saved up to one interval earlier) or a reorg takes mined transactions away. The tracker
+remembers the head it saw last; when that block is gone or has another hash, every
+operation settled in a block that is no longer on the chain goes back to ``pending``
+and the same signed bytes are sent again, so it is on chain exactly once in the end.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import select, update
+
+from chain.errors import revert_from_exception
+from chain.txpipe.broadcast import Broadcaster
+from chain.txpipe.core import log
+from chain.txpipe.models import (
+    DROPPED,
+    IN_FLIGHT,
+    MINED,
+    PENDING,
+    REVERTED,
+    SENT,
+    Operation,
+    utcnow,
+)
+from chain.txpipe.rpc import NodeUnreachable, RevertError
+
+#: on start, and when the head moved back, settled operations of this many blocks below
+#: the head (and any above it) are checked against the chain
+ROLLBACK_WINDOW_BLOCKS = 256
+#: what an operation taken off the chain forgets: it is in flight again
+_UNSETTLED: dict[str, Any] = {
+    "state": PENDING, "block_number": None, "block_hash": None, "receipt_status": None,
+    "gas_used": None, "events": [],
+}  # fmt: skip
+
+
+class ReceiptTracking(Broadcaster):
+    """Tracks receipts of in-flight operations."""
+
+    def poll_once(self) -> int:
+        """Track receipts of in-flight operations and re-send what the node lacks.
+
+        Returns how many operations reached a final state.
+        """
+        if not self._watch_head():
+            return 0
+        with self.sessions() as session:
+            ops = list(
+                session.scalars(
+                    select(Operation)
+                    .where(Operation.state.in_(IN_FLIGHT), Operation.chain_id == self.chain_id)
+                    .order_by(Operation.signer, Operation.nonce)
+                    .limit(5000)
+                )
+            )
+        finished = 0
+        by_signer: dict[str, list[Operation]] = {}
+        for op in ops:
+            by_signer.setdefault(op.signer, []).append(op)
+        for signer, group in by_signer.items():
+            try:
+                mined_count = self.rpc.nonce(signer, "latest")
+            except Exception as exc:
+                log.warning("receipt tracker cannot reach the chain: %s", type(exc).__name__)
+                return finished
+            try:
+                for op in group:
+                    if op.nonce < mined_count:
+                        finished += self._settle(op, dropped_if_missing=True)
+                    else:
+                        self._resend_if_unknown(op)
+            except NodeUnreachable:  # the node went away during the poll: wait for it
+                log.warning("receipt tracker lost the chain node during a poll")
+                self._node_down = True
+                return finished
+        return finished
+
+    def _watch_head(self) -> bool:
+        """Compare the chain with the head seen last; restore what a rollback took away.
+
+        False when the node does not answer (the next poll tries again)."""
+        try:
+            head = self.rpc.block_hash("latest")
+            seen = self._seen_head
+            moved_back = False
+            if seen is not None and head is not None and head != seen:
+                now = self.rpc.block_hash(seen[0]) if head[0] >= seen[0] else None
+                moved_back = now is None or now[1] != seen[1]
+        except Exception as exc:
+            if not self._node_down:
+                log.warning("receipt tracker cannot reach the chain: %s", type(exc).__name__)
+            self._node_down = True
+            return False
+        if self._node_down:  # back: its pool may have lost what was sent; send again now
+            self._node_down = False
+            self._last_checked.clear()
+        if moved_back:
+            self.rollbacks += 1
+            restored = self.restore_lost()
+            log.warning("the chain went back below block %d: %d settled operations restored "
+                        "for re-send", seen[0] if seen else -1, restored)  # fmt: skip
+            self._last_checked.clear()
+        self._seen_head = head
+        return True
+
+    def restore_lost(self) -> int:
+        """Operations settled in blocks the chain no longer has (or that now have another
+        hash), and dropped ones whose nonce is free again, go back to ``pending``.
+
+        Returns how many were restored; the tracker re-sends them in nonce order."""
+        head = self.rpc.block_number()
+        with self.sessions() as session:
+            blocks = session.execute(
+                select(Operation.block_number, Operation.block_hash)
+                .where(
+                    Operation.chain_id == self.chain_id,
+                    Operation.state.in_((MINED, REVERTED)),
+                    Operation.block_number >= max(0, head - ROLLBACK_WINDOW_BLOCKS),
+                )
+                .distinct()
+            ).all()
+            dropped = list(
+                session.scalars(
+                    select(Operation).where(
+                        Operation.chain_id == self.chain_id, Operation.state == DROPPED
+                    )
+                )
+            )
+        gone: list[tuple[int, str]] = []
+        for number, block_hash in blocks:
+            if number is None or block_hash is None:
+                continue
+            found = self.rpc.block_hash(int(number)) if number <= head else None
+            if found is None or found[1] != str(block_hash).lower():
+                gone.append((int(number), str(block_hash)))
+        restored = 0
+        with self.sessions() as session, session.begin():
+            for number, block_hash in gone:
+                moved = session.execute(
+                    update(Operation)
+                    .execution_options(synchronize_session=False)
+                    .where(
+                        Operation.chain_id == self.chain_id,
+                        Operation.block_number == number,
+                        Operation.block_hash == block_hash,
+                        Operation.state.in_((MINED, REVERTED)),
+                    )
+                    .values(**_UNSETTLED, updated_at=utcnow(), error_code="chain-rolled-back",
+                            error_detail=f"block {number} ({block_hash}) left the chain")
+                )  # fmt: skip
+                restored += int(moved.rowcount)  # type: ignore[attr-defined]
+        for op in dropped:
+            if self.rpc.nonce(op.signer, "latest") <= op.nonce:
+                with self.sessions() as session, session.begin():
+                    moved = session.execute(
+                        update(Operation)
+                        .execution_options(synchronize_session=False)
+                        .where(Operation.id == op.id, Operation.state == DROPPED)
+                        .values(**_UNSETTLED, updated_at=utcnow(), error_code="chain-rolled-back",
+                                error_detail=f"nonce {op.nonce} is free again")
+                    )  # fmt: skip
+                    restored += int(moved.rowcount)  # type: ignore[attr-defined]
+        self.restored += restored
+        return restored
+
+    def reconcile(self) -> dict[str, int]:
+        """On start: settle what was mined, re-send every journaled transaction the
+        chain lacks (in nonce order per signer) and move nonce rows past the chain's."""
+        before = self.stats().by_state
+        self._last_checked.clear()
+        restored = self.restore_lost()
+        self._seen_head = self.rpc.block_hash("latest")
+        with self.sessions() as session:
+            ops = list(
+                session.scalars(
+                    select(Operation)
+                    .where(Operation.state.in_(IN_FLIGHT), Operation.chain_id == self.chain_id)
+                    .order_by(Operation.signer, Operation.nonce)
+                )
+            )
+        resent = 0
+        settled = 0
+        for op in ops:
+            receipt = self._receipt(op.tx_hash)
+            if receipt is not None:
+                settled += self._apply_receipt(op, receipt)
+                continue
+            if self._known(op.tx_hash):
+                self._mark(op.id, SENT)
+                continue
+            with self._account_lock(op.signer):
+                state = self._broadcast(op)
+            resent += 1 if state == SENT else 0
+        self._align_nonce_rows()
+        log.info(
+            "reconciled %d in-flight operations: %d settled, %d re-sent, %d restored from "
+            "blocks the chain lost", len(ops), settled, resent, restored,
+        )  # fmt: skip
+        return {"in_flight": len(ops), "settled": settled, "resent": resent, "restored": restored,
+                **{f"before_{k}": v for k, v in before.items()}}  # fmt: skip
+
+    def _check_one(self, op: Operation) -> None:
+        try:
+            receipt = self._receipt(op.tx_hash)
+        except Exception:  # the tracker reports chain trouble; wait just keeps waiting
+            return
+        if receipt is not None:
+            self._apply_receipt(op, receipt)
+
+    def _settle(self, op: Operation, *, dropped_if_missing: bool) -> int:
+        receipt = self._receipt(op.tx_hash)
+        if receipt is not None:
+            return self._apply_receipt(op, receipt)
+        if dropped_if_missing and self.rpc.nonce(op.signer, "latest") > op.nonce:
+            # asked again after the receipt: a node that lost blocks meanwhile has a lower
+            # nonce now, and the operation stays in flight to be sent again
+            self._finish(op.id, DROPPED, error=(
+                "nonce-reused", f"nonce {op.nonce} of {op.signer} was used by another transaction"
+            ))  # fmt: skip
+            return 1
+        return 0
+
+    def _resend_if_unknown(self, op: Operation) -> None:
+        now = time.monotonic()
+        if op.state == SENT and now - self._last_checked.get(op.id, 0.0) < self.resend_after:
+            return
+        self._last_checked[op.id] = now
+        try:
+            known = self._known(op.tx_hash)
+        except Exception:
+            return
+        if known:
+            if op.state == PENDING:
+                self._mark(op.id, SENT)
+            return
+        with self._account_lock(op.signer):
+            self._broadcast(op)
+
+    def _apply_receipt(self, op: Operation, receipt: Any) -> int:
+        block = int(receipt["blockNumber"])
+        if self.confirmations > 0:
+            head = self.rpc.block_number()
+            if head - block < self.confirmations:
+                return 0
+        status = int(receipt["status"])
+        events = self._decoder(op.contract_name).decode_all(receipt["logs"])
+        error: tuple[str, str] | None = None
+        if status != 1:
+            error = self._revert_reason(op, block)
+        self._finish(
+            op.id,
+            MINED if status == 1 else REVERTED,
+            error=error,
+            block_number=block,
+            block_hash=str(receipt["blockHash"]),
+            receipt_status=status,
+            gas_used=int(receipt["gasUsed"]),
+            events=events,
+        )
+        self._last_checked.pop(op.id, None)
+        return 1
+
+    def _revert_reason(self, op: Operation, block: int) -> tuple[str, str]:
+        """Replay a reverted transaction against its parent block for the error name."""
+        try:
+            tx = self.rpc.transaction(op.tx_hash)
+            if tx is None:
+                raise LookupError(op.tx_hash)
+            self.rpc.call(
+                {
+                    "from": op.signer,
+                    "to": op.contract_address,
+                    "data": tx["input"],
+                    "gas": op.gas_limit,
+                },
+                max(0, block - 1),
+            )
+        except RevertError as exc:
+            own = self._abis.get(op.contract_name, [])
+            revert = revert_from_exception(exc, [own, *self._abis.values()])
+            return revert.error_code, revert.detail
+        except Exception:  # replay is best effort
+            pass
+        return "reverted", f"transaction {op.tx_hash} reverted in block {block}"
