@@ -62,12 +62,12 @@ slither: deps analysis-deps
 ## Mutation testing of contracts/v2 (bench/mutation/results.md). Narrow it with
 ## MUTATION_ARGS, e.g. MUTATION_ARGS="--contract RevenueSplitV2 --sample 20".
 mutation: deps
-	nice -n 10 $(BIN)/python -m scripts.mutation.run --write-results $(MUTATION_ARGS)
+	nice -n 10 $(BIN)/python scripts/mutation/run.py --write-results $(MUTATION_ARGS)
 
 ## A bounded random sample of mutants (part of check-deep): fails if one the full run
 ## recorded as killed now survives.
 mutation-sample: deps
-	nice -n 10 $(BIN)/python -m scripts.mutation.run --sample $${MUTATION_SAMPLE:-12} --check-killed
+	nice -n 10 $(BIN)/python scripts/mutation/run.py --sample $${MUTATION_SAMPLE:-12} --check-killed
 
 ## Rebuild chain/artifacts from contracts/ (commit the result).
 contracts: deps
