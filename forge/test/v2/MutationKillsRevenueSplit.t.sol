@@ -5,6 +5,9 @@ import {IOrgDirectory} from "contracts/v2/interfaces/IOrgDirectory.sol";
 import {IAssetRegistryV2} from "contracts/v2/interfaces/IAssetRegistryV2.sol";
 import {IRevenueSplitV2} from "contracts/v2/interfaces/IRevenueSplitV2.sol";
 import {ILedgerDirectory} from "contracts/interfaces/ILedgerDirectory.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {RevenueSplitV2} from "contracts/v2/RevenueSplitV2.sol";
+import {ISplitContext} from "contracts/v2/interfaces/ISplitContext.sol";
 
 import {KillsBase} from "./utils/KillsBase.sol";
 
@@ -391,6 +394,13 @@ contract MutationKillsRevenueSplitTest is KillsBase {
         directory.approve(id);
         assertEq(token.balanceOf(address(0x5EE7)), 7, "swept to the chosen account");
         assertEq(token.balanceOf(address(split)), 0, "nothing left");
+    }
+
+    function test_aZeroAccountChangeDelayIsRefusedAtDeployment() public {
+        hevm.expectRevert(abi.encodeWithSelector(IRevenueSplitV2.ZeroAmount.selector));
+        new RevenueSplitV2(ISplitContext(address(uaf)), IERC20(address(token)), 0);
+        RevenueSplitV2 one = new RevenueSplitV2(ISplitContext(address(uaf)), IERC20(address(token)), 1);
+        assertEq(one.accountChangeDelay(), 1, "one second is a delay");
     }
 
     function test_quoteValidatesAndSplits() public view {
