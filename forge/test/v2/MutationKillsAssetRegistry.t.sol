@@ -430,6 +430,11 @@ contract MutationKillsAssetRegistryTest is KillsBase {
         // reason 6: suspended, still Certified, re-issuable
         IAssetRegistryV2.AssetState memory s = registry.assetState(assetId);
         s.certificateRevoked = true;
+        IAssetRegistryV2.Certificate memory revoked = registry.certificate(certId);
+        revoked.revokedAt = uint64(block.timestamp);
+        revoked.revocationReason = 6;
+        _expectEmit(address(registry));
+        emit IAssetRegistryV2.CertificateChanged(certId, qd, IAssetRegistryV2.CertificateAction.Revoked, revoked);
         _expectEmit(address(registry));
         emit IAssetRegistryV2.AssetChanged(assetId, qd, IAssetRegistryV2.AssetAction.CertificateSuspended, certId, s);
         hevm.prank(qdKey);
