@@ -5,8 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+ANALYSIS_VENV := .venv-analysis
+ANALYSIS_STAMP := $(ANALYSIS_VENV)/.installed
 
-.PHONY: run demo test check-deep forge-test contracts lint bench clean deps node-deps py-deps gas
+.PHONY: run demo test check-deep forge-test contracts lint bench clean deps node-deps py-deps gas \
+	analysis-deps slither mutation mutation-sample
 
 deps: py-deps node-deps
 
@@ -15,6 +18,13 @@ $(PY_STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+## Static analysis tools (slither) in their own venv, pinned by requirements-analysis.lock.
+analysis-deps: $(ANALYSIS_STAMP)
+$(ANALYSIS_STAMP): requirements-analysis.lock
+	@test -x $(ANALYSIS_VENV)/bin/python || $(PYTHON) -m venv $(ANALYSIS_VENV)
+	$(ANALYSIS_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-analysis.lock
 	@touch $@
 
 node-deps: $(NODE_STAMP)
@@ -36,13 +46,28 @@ test: deps
 	$(BIN)/pytest -q -m "not deep" -n 2 --dist loadscope
 
 ## Slow suites: long fuzzing, fault injection, browser.
-check-deep: deps forge-test
+check-deep: deps forge-test slither mutation-sample
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest -q -m deep -n 2 --dist loadscope; rc=$$?; test $$rc -eq 0 -o $$rc -eq 5
 
 ## Solidity fuzz and invariant tests (forge from npm, offline; sizes via FORGE_FUZZ_RUNS,
 ## FORGE_INVARIANT_RUNS, FORGE_INVARIANT_DEPTH).
 forge-test: node-deps
 	scripts/forge_test.sh
+
+## slither over contracts/v2 with the project's solc; fails on a finding not in
+## docs/security/slither-triage.json.
+slither: deps analysis-deps
+	$(BIN)/python scripts/slither_check.py
+
+## Mutation testing of contracts/v2 (bench/mutation/results.md). Narrow it with
+## MUTATION_ARGS, e.g. MUTATION_ARGS="--contract RevenueSplitV2 --sample 20".
+mutation: deps
+	nice -n 10 $(BIN)/python scripts/mutation/run.py --write-results $(MUTATION_ARGS)
+
+## A bounded random sample of mutants (part of check-deep): fails if one the full run
+## recorded as killed now survives.
+mutation-sample: deps
+	nice -n 10 $(BIN)/python scripts/mutation/run.py --sample $${MUTATION_SAMPLE:-12} --check-killed
 
 ## Rebuild chain/artifacts from contracts/ (commit the result).
 contracts: deps
