@@ -163,6 +163,7 @@ class AssetItem:
     #: the first failing part of "usable" (Usable when none), and a recorded dispute
     usability: str = "Usable"
     disputed: bool = False
+    disposal_requested: bool = False
 
     @property
     def standing(self) -> str:
@@ -201,6 +202,7 @@ def asset_item(data: dict[str, Any]) -> AssetItem:
         pledged=bool(data["pledged"]), catalogue_hash=str(data["catalogue_hash"]),
         usability=_status(str(data.get("usability", "usable"))),
         disputed=bool(data["disputed"]),
+        disposal_requested=bool(data.get("disposal_requested")),
     )  # fmt: skip
 
 
@@ -238,6 +240,8 @@ class FinancingItem:
     amount_fen: int
     kind: str
     status: str
+    counterparty_org_id: str = ""
+    holder_org_id: str = ""
 
 
 @dataclass
@@ -372,9 +376,8 @@ def financings(session: Session, *, counterparty: str | None = None,
         .limit(LIST_LIMIT)
     )
     return [
-        FinancingItem(
-            r.financing_id, r.asset_id, int(r.amount_fen), _status(r.kind), _status(r.status)
-        )
+        FinancingItem(r.financing_id, r.asset_id, int(r.amount_fen), _status(r.kind),
+                      _status(r.status), r.counterparty_org_id, r.holder_org_id)
         for r in session.scalars(stmt)
     ]
 
