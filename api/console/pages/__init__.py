@@ -10,6 +10,7 @@ from api.console.pages import (
     admin,
     auditor,
     bank,
+    charts,
     entities,
     entry,
     finance,
@@ -23,7 +24,7 @@ from api.console.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
-MODULES = (entry, entities, holder, registrar, registrar_cases, finance, bank, review, auditor,
-           market, admin, governance, verify)  # fmt: skip
+MODULES = (entry, charts, entities, holder, registrar, registrar_cases, finance, bank, review,
+           auditor, market, admin, governance, verify)  # fmt: skip
 for _module in MODULES:
     router.include_router(_module.router)

@@ -44,3 +44,37 @@ document.addEventListener("click", function (e) {
   zone.addEventListener("drop", function (e) { e.preventDefault(); zone.classList.remove("over"); send(e.dataTransfer.files[0]); });
   form.upload.addEventListener("change", function () { send(form.upload.files[0]); });
 })();
+
+// Dashboard charts (ECharts from the project's npm copy): the SVG bars stay for pages
+// without scripts; the figures also stand in the tables beside them.
+(function () {
+  var box = document.querySelector("[data-charts]");
+  if (!box || !window.echarts) return;
+  var OP = "#4a5563", TR = "#b3261e";
+  fetch(box.getAttribute("data-charts"), {credentials: "same-origin"})
+    .then(function (r) { return r.json(); })
+    .then(function (d) {
+      var L = d.labels, base = {aria: {enabled: true, decal: {show: true}}, animation: false,
+        tooltip: {trigger: "axis"}, grid: {left: 60, right: 16, top: 30, bottom: 30}};
+      function draw(name, option) {
+        var el = box.querySelector('[data-chart="' + name + '"]');
+        if (!el) return;
+        echarts.init(el, null, {renderer: "svg"}).setOption(Object.assign({}, base, option));
+      }
+      box.querySelector(".echarts").hidden = false;
+      draw("revenue", {legend: {data: [L.operator, L.treasury]},
+        xAxis: {type: "category", data: d.revenue.months}, yAxis: {type: "value", name: L.unit},
+        series: [{name: L.operator, type: "bar", stack: "r", color: OP, data: d.revenue.operator},
+                 {name: L.treasury, type: "bar", stack: "r", color: TR, data: d.revenue.treasury}]});
+      draw("outstanding", {xAxis: {type: "category", data: d.outstanding.months},
+        yAxis: {type: "value", name: L.unit},
+        series: [{name: L.outstanding, type: "bar", color: TR, data: d.outstanding.amounts}]});
+      draw("status", {tooltip: {trigger: "item"}, series: [{name: L.assets_by_status, type: "pie",
+        radius: ["35%", "65%"], label: {formatter: "{b}: {c}"},
+        data: d.status.map(function (s) { return {name: s.name, value: s.value}; })}]});
+      if (d.cities) draw("cities", {xAxis: {type: "category", data: d.cities.map(function (c) { return String(c.city); })},
+        yAxis: {type: "value"}, series: [{name: L.certificates_by_city, type: "bar", color: OP,
+        data: d.cities.map(function (c) { return c.value; })}]});
+      box.classList.add("charted");
+    });
+})();
