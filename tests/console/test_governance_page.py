@@ -104,7 +104,7 @@ def test_handover_proposal_and_approval_run_on_chain(people: People) -> None:
     todo = page[page.index('id="todo"'):page.index('id="done"')]
     assert "接纳新城市登记机构" in todo and "城市代码 350200" in todo
     assert "已批准 1 / 需要 2" in todo and "本机构已批准" in todo
-    assert "✔○" in todo  # progress in marks and words, not colour
+    assert "✔○</span> 已批准 1 / 需要 2" in todo  # progress in marks and words, not colour
     proposal = re.search(r'data-proposal="(0x[0-9a-f]{64})"', todo)
     assert proposal
     approve = f"/console/governance/proposals/{proposal[1]}/approval"

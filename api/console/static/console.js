@@ -55,6 +55,7 @@ document.addEventListener("click", function (e) {
     .then(function (r) { return r.json(); })
     .then(function (d) {
       var L = d.labels, base = {aria: {enabled: true, decal: {show: true}}, animation: false,
+        textStyle: {color: "#1f2933"},
         tooltip: {trigger: "axis"}, grid: {left: 60, right: 16, top: 30, bottom: 30}};
       function draw(name, option) {
         var el = box.querySelector('[data-chart="' + name + '"]');
@@ -70,7 +71,7 @@ document.addEventListener("click", function (e) {
         yAxis: {type: "value", name: L.unit},
         series: [{name: L.outstanding, type: "bar", color: TR, data: d.outstanding.amounts}]});
       draw("status", {tooltip: {trigger: "item"}, series: [{name: L.assets_by_status, type: "pie",
-        radius: ["35%", "65%"], label: {formatter: "{b}: {c}"},
+        radius: ["35%", "65%"], label: {formatter: "{b}: {c}", color: "#1f2933"},
         data: d.status.map(function (s) { return {name: s.name, value: s.value}; })}]});
       if (d.cities) draw("cities", {xAxis: {type: "category", data: d.cities.map(function (c) { return String(c.city); })},
         yAxis: {type: "value"}, series: [{name: L.certificates_by_city, type: "bar", color: OP,
