@@ -70,8 +70,9 @@ document.addEventListener("click", function (e) {
       draw("outstanding", {xAxis: {type: "category", data: d.outstanding.months},
         yAxis: {type: "value", name: L.unit},
         series: [{name: L.outstanding, type: "bar", color: TR, data: d.outstanding.amounts}]});
-      draw("status", {tooltip: {trigger: "item"}, series: [{name: L.assets_by_status, type: "pie",
-        radius: ["35%", "65%"], label: {formatter: "{b}: {c}", color: "#1f2933"},
+      draw("status", {tooltip: {trigger: "item"}, legend: {bottom: 0, type: "scroll"},
+        series: [{name: L.assets_by_status, type: "pie", center: ["50%", "45%"],
+        radius: ["30%", "58%"], label: {formatter: "{c}", color: "#1f2933"},
         data: d.status.map(function (s) { return {name: s.name, value: s.value}; })}]});
       if (d.cities) draw("cities", {xAxis: {type: "category", data: d.cities.map(function (c) { return String(c.city); })},
         yAxis: {type: "value"}, series: [{name: L.certificates_by_city, type: "bar", color: OP,
