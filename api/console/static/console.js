@@ -56,14 +56,14 @@ document.addEventListener("click", function (e) {
     .then(function (d) {
       var L = d.labels, base = {aria: {enabled: true, decal: {show: true}}, animation: false,
         textStyle: {color: "#1f2933"},
-        tooltip: {trigger: "axis"}, grid: {left: 60, right: 16, top: 30, bottom: 30}};
+        tooltip: {trigger: "axis"}, grid: {left: 60, right: 16, top: 44, bottom: 30}};
       function draw(name, option) {
         var el = box.querySelector('[data-chart="' + name + '"]');
         if (!el) return;
         echarts.init(el, null, {renderer: "svg"}).setOption(Object.assign({}, base, option));
       }
       box.querySelector(".echarts").hidden = false;
-      draw("revenue", {legend: {data: [L.operator, L.treasury]},
+      draw("revenue", {legend: {top: 0, data: [L.operator, L.treasury]},
         xAxis: {type: "category", data: d.revenue.months}, yAxis: {type: "value", name: L.unit},
         series: [{name: L.operator, type: "bar", stack: "r", color: OP, data: d.revenue.operator},
                  {name: L.treasury, type: "bar", stack: "r", color: TR, data: d.revenue.treasury}]});
@@ -75,7 +75,7 @@ document.addEventListener("click", function (e) {
         radius: ["30%", "58%"], label: {formatter: "{c}", color: "#1f2933"},
         data: d.status.map(function (s) { return {name: s.name, value: s.value}; })}]});
       if (d.cities) draw("cities", {xAxis: {type: "category", data: d.cities.map(function (c) { return String(c.city); })},
-        yAxis: {type: "value"}, series: [{name: L.certificates_by_city, type: "bar", color: OP,
+        yAxis: {type: "value", minInterval: 1}, series: [{name: L.certificates_by_city, type: "bar", color: OP,
         data: d.cities.map(function (c) { return c.value; })}]});
       box.classList.add("charted");
     });
