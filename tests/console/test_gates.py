@@ -296,6 +296,22 @@ def _actions(g: Gates, label: str) -> list[Action]:
          "POST", f"/v1/certificates/{g.certificate}/renewal", None),
         ("/console/exchange/recognitions", {"certificate_id": g.certificate},
          "POST", f"/v1/certificates/{g.certificate}/recognitions", None),
+        (f"/console/holder/applications/{g.application}/cancellation", {},
+         "POST", f"/v1/applications/{g.application}/cancellation", None),
+        (f"/console/holder/pledges/{g.pledge}/cancellation", {},
+         "POST", f"/v1/pledges/{g.pledge}/cancellation", None),
+        ("/console/holder/disposals", {"asset_id": g.asset, "decision_ref": "CZ-1"},
+         "POST", f"/v1/assets/{g.asset}/disposal", {"reason_hash": HASH}),
+        (f"/console/registrar/assets/{g.asset}/disposal", {},
+         "POST", f"/v1/assets/{g.asset}/disposal/confirmation", None),
+        (f"/console/registrar/certificates/{g.certificate}/reissue", {},
+         "POST", f"/v1/certificates/{g.certificate}/reissue", None),
+        ("/console/bank/credit-lines", {"asset_id": g.asset, "amount_yuan": "100",
+                                        "agreement_ref": "SX-1"},
+         "POST", f"/v1/assets/{g.asset}/credit-lines",
+         {"amount_fen": 10_000, "agreement_hash": HASH}),
+        ("/console/governance/proposals", {"kind": "set_threshold", "threshold": "2"},
+         "POST", "/v1/governance/proposals", {"kind": "set_threshold", "threshold": 2}),
     ]  # fmt: skip
 
 
@@ -321,6 +337,9 @@ def test_every_form_action_answers_as_the_api_for_every_role_and_city(gates: Gat
     assert allowed["/console/holder/pledges"] == {"holder", "holder-admin"}
     assert allowed["/console/registrar/certificates"] == {"registrar"}
     assert allowed["/console/registrar/recognitions"] >= {"exchange", "jn-registrar"}
+    assert allowed["/console/holder/disposals"] == {"holder", "holder-admin"}
+    assert allowed["/console/bank/credit-lines"] == {"bank"}
+    assert "/console/governance/proposals" not in allowed  # registrars' admins only
 
 
 def test_the_auditors_exports_work_from_the_console_session(gates: Gates) -> None:

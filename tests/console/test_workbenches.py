@@ -251,6 +251,9 @@ def test_registrar_renews_a_certificate_near_its_end(world: World) -> None:
     renew = f"/console/registrar/certificates/{certificate_id}/renewal"
     section = page[page.index('id="renewals"'):]
     assert renew in section
+    _refused_alike(world, "jn-registrar", renew, {}, f"/v1/certificates/{certificate_id}/renewal")
+    _refused_alike(world, "bank", renew, {}, f"/v1/certificates/{certificate_id}/renewal")
+    assert int(chain_certificate(runtime, certificate_id)["validUntil"]) == before
     assert world.post("registrar", renew, {}).status_code == 303
     assert int(chain_certificate(runtime, certificate_id)["validUntil"]) > before
 
