@@ -1,31 +1,19 @@
-"""The figures of the finance and auditor dashboards, from the indexed store: revenue by
-month (Beijing time) split between operators and the treasury, outstanding remittance,
-assets by status and certificates by city; and the bar charts drawn from them as plain
-SVG numbers (no script, readable as a table too)."""
+"""The finance and auditor dashboards: the figures read through
+:func:`chain.service.store_reads.dashboard_figures` (revenue by month in Beijing time split
+between operators and the treasury, outstanding remittance, assets by status, certificates
+by city), shown as plain SVG bars (no script, readable as a table too) and, where scripts
+run, as ECharts charts fed by :func:`chart_data` (served as JSON beside each page)."""
 
 from __future__ import annotations
 
-import time
-from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.console import lists
-from api.console.money import BEIJING
-from chain.indexer.models import AssetRow, CertificateRow, IndexedBlock, PaymentRow
-
-
-@dataclass
-class Month:
-    month: str
-    operator: int = 0
-    treasury: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.operator + self.treasury
+from api.console import i18n, lists
+from chain.service import store_reads
+from chain.service.store_reads import Month
 
 
 @dataclass
@@ -35,6 +23,7 @@ class Dashboard:
     treasury_total: int = 0
     outstanding: int = 0
     outstanding_count: int = 0
+    outstanding_by_month: dict[str, int] = field(default_factory=dict)
     by_status: dict[str, int] = field(default_factory=dict)
     by_city: dict[int, int] = field(default_factory=dict)
 
@@ -51,39 +40,54 @@ class Dashboard:
         return max(self.by_status.values(), default=0)
 
 
-def _month(timestamp: int) -> str:
-    return time.strftime("%Y-%m", time.gmtime(timestamp + BEIJING))
-
-
 def build(session: Session, city: int | None = None) -> Dashboard:
     """The dashboard of one city's assets (or of all, for the auditor)."""
-    board = Dashboard()
-    payments = (select(PaymentRow, IndexedBlock.timestamp)
-                .join(AssetRow, AssetRow.asset_id == PaymentRow.asset_id)
-                .join(IndexedBlock, IndexedBlock.number == PaymentRow.first_block,
-                      isouter=True))  # fmt: skip
-    if city is not None:
-        payments = payments.where(AssetRow.city == city)
-    months: dict[str, Month] = {}
-    for row, stamp in session.execute(payments):
-        operator, treasury = int(row.operator_share), int(row.treasury_share)
-        board.operator_total += operator
-        board.treasury_total += treasury
-        if row.settlement == "offchain" and not row.remitted:
-            board.outstanding += treasury
-            board.outstanding_count += 1
-        key = _month(int(stamp)) if stamp else "-"
-        entry = months.setdefault(key, Month(key))
-        entry.operator += operator
-        entry.treasury += treasury
-    board.months = [months[k] for k in sorted(months)]
-    assets = select(AssetRow.status, func.count()).group_by(AssetRow.status)
-    if city is not None:
-        assets = assets.where(AssetRow.city == city)
-    counts: Counter[str] = Counter()
-    for status, count in session.execute(assets):
-        counts[lists.STATUS.get(str(status), str(status))] += int(count)
-    board.by_status = dict(counts)
-    certs = select(CertificateRow.city, func.count()).group_by(CertificateRow.city)
-    board.by_city = {int(c): int(n) for c, n in session.execute(certs)}
-    return board
+    figures = store_reads.dashboard_figures(session, city)
+    by_status: dict[str, int] = {}
+    for status, count in figures.by_status.items():
+        name = lists.STATUS.get(status, status)
+        by_status[name] = by_status.get(name, 0) + count
+    return Dashboard(
+        months=figures.months, operator_total=figures.operator_total,
+        treasury_total=figures.treasury_total, outstanding=figures.outstanding,
+        outstanding_count=figures.outstanding_count,
+        outstanding_by_month=dict(sorted(figures.outstanding_by_month.items())),
+        by_status=by_status, by_city=figures.by_city,
+    )  # fmt: skip
+
+
+def _yuan(fen: int) -> float:
+    return round(fen / 100, 2)
+
+
+def chart_data(board: Dashboard, lang: str, *, cities: bool) -> dict[str, Any]:
+    """What the ECharts charts draw, amounts in yuan and labels in the page's language:
+    revenue by month (operator / treasury stacked), outstanding remittance by month,
+    assets by status and (for the auditor) certificates by city."""
+    data: dict[str, Any] = {
+        "labels": {
+            "operator": i18n.t(lang, "operator_share"),
+            "treasury": i18n.t(lang, "treasury_share"),
+            "outstanding": i18n.t(lang, "outstanding"),
+            "revenue_by_month": i18n.t(lang, "revenue_by_month"),
+            "assets_by_status": i18n.t(lang, "assets_by_status"),
+            "certificates_by_city": i18n.t(lang, "certificates_by_city"),
+            "unit": i18n.t(lang, "unit_yuan"),
+        },
+        "revenue": {
+            "months": [m.month for m in board.months],
+            "operator": [_yuan(m.operator) for m in board.months],
+            "treasury": [_yuan(m.treasury) for m in board.months],
+        },
+        "outstanding": {
+            "total": _yuan(board.outstanding),
+            "count": board.outstanding_count,
+            "months": list(board.outstanding_by_month),
+            "amounts": [_yuan(v) for v in board.outstanding_by_month.values()],
+        },
+        "status": [{"name": i18n.status_name(lang, s), "status": s, "value": n}
+                   for s, n in sorted(board.by_status.items())],
+    }
+    if cities:
+        data["cities"] = [{"city": c, "value": n} for c, n in sorted(board.by_city.items())]
+    return data

@@ -39,6 +39,13 @@ operator = _kinds("the operator's workbench", revenue.OPERATOR)
 merchant = _kinds("the merchant's workbench", revenue.MERCHANT)
 exchange = _kinds("the exchange's workbench", "exchange")
 
+
+def governance(user: Principal) -> None:
+    """The governance page: whom :func:`chain.service.governance.list_proposals` answers
+    (registrars and the consortium admin)."""
+    if user.org_kind != "registrar" and not user.is_consortium_admin:
+        raise NotAuthorised("governance proposals are read by registrars and the consortium")
+
 #: The gate of each workbench page, by path.
 PAGES: dict[str, Gate] = {
     "/console/holder": holder,
@@ -50,6 +57,7 @@ PAGES: dict[str, Gate] = {
     "/console/operator": operator,
     "/console/merchant": merchant,
     "/console/exchange": exchange,
+    "/console/governance": governance,
 }
 
 

@@ -14,7 +14,9 @@ from typing import Any
 from fastapi import Request
 
 from api.console import next_steps
+from api.console.i18n_admin import ADMIN_ERRORS, ADMIN_STRINGS
 from api.console.i18n_more import MORE_STATUS, MORE_STRINGS
+from api.console.i18n_workbench import WORKBENCH_STATUS, WORKBENCH_STRINGS
 from chain.bindings.errors import messages as contract_error_messages
 from chain.errors import ContractRevert, LedgerError
 from chain.revocation import describe as describe_revocation
@@ -570,96 +572,10 @@ def operation_error_sentence(lang: str, code: str | None, detail: str | None) ->
     return f"{base} ({detail})" if detail else base
 
 
-#: The administration page (users and keys, registrar terms, organisation activation).
-ADMIN_STRINGS: dict[str, dict[str, str]] = {
-    "zh": {
-        "admin_nav": "管理",
-        "admin_title": "单位与用户管理",
-        "users_of": "{org} 的用户",
-        "show": "查看",
-        "user_name": "姓名",
-        "key_prefix": "密钥前缀",
-        "created_at": "创建时间",
-        "revoked_at": "已吊销于",
-        "key_active": "有效",
-        "you": "（您本人）",
-        "rotate_key": "更换密钥",
-        "rotate_key_confirm": "旧密钥将立即失效，确定更换吗？",
-        "revoke_key": "吊销密钥",
-        "revoke_key_confirm": "吊销后该密钥立即失效且无法恢复，确定吗？",
-        "new_key_once": "{name} 的新 API 密钥（仅显示这一次，请立即妥善保存）：",
-        "new_key_self": "这是您本人的新密钥，当前会话已切换到新密钥，旧密钥已失效。",
-        "user_revoked": "已吊销 {name} 的 API 密钥。",
-        "registrar_terms": "登记条款",
-        "terms_now": "现行：公示期 {notice} 天，证书有效期 {term} 天。",
-        "notice_window_days": "公示期（天，0 为默认 10 天）",
-        "certificate_term_days": "证书有效期（天，0 为默认 3 年）",
-        "save_terms": "保存条款",
-        "org_activation": "单位启用与停用",
-        "org_active": "启用中",
-        "org_inactive": "已停用",
-        "not_on_chain": "未上链",
-        "deactivate": "停用",
-        "reactivate": "重新启用",
-        "deactivate_confirm": "停用后该单位的链上操作将被拒绝，确定吗？",
-        "create_user": "新建用户",
-        "role_admin": "管理员",
-        "role_writer": "经办人",
-        "role_reader": "只读",
-    },
-    "en": {
-        "admin_nav": "Administration",
-        "admin_title": "Organisations and users",
-        "users_of": "Users of {org}",
-        "show": "Show",
-        "user_name": "Name",
-        "key_prefix": "Key prefix",
-        "created_at": "Created",
-        "revoked_at": "Revoked",
-        "key_active": "active",
-        "you": "(you)",
-        "rotate_key": "Rotate key",
-        "rotate_key_confirm": "The old key stops working at once. Rotate it?",
-        "revoke_key": "Revoke key",
-        "revoke_key_confirm": "The key stops working at once, for good. Revoke it?",
-        "new_key_once": "New API key of {name} (shown this once; store it now):",
-        "new_key_self": "This is your own new key: this session continues with it, the old "
-        "key no longer works.",
-        "user_revoked": "The API key of {name} is revoked.",
-        "registrar_terms": "Registration terms",
-        "terms_now": "In force: notice window {notice} days, certificate term {term} days.",
-        "notice_window_days": "Notice window (days, 0 = the default 10)",
-        "certificate_term_days": "Certificate term (days, 0 = the default 3 years)",
-        "save_terms": "Save terms",
-        "org_activation": "Organisation activation",
-        "org_active": "active",
-        "org_inactive": "deactivated",
-        "not_on_chain": "not on chain",
-        "deactivate": "Deactivate",
-        "reactivate": "Reactivate",
-        "deactivate_confirm": "The organisation's writes will be refused. Deactivate it?",
-        "create_user": "Create user",
-        "role_admin": "admin",
-        "role_writer": "writer",
-        "role_reader": "reader",
-    },
-}
-ADMIN_ERRORS: dict[str, dict[str, str]] = {
-    "zh": {
-        "self-revocation": "不能吊销您本人的密钥：请更换密钥，或请其他管理员吊销。",
-        "OrgInactive": "该单位已被停用，链上操作被拒绝。",
-        "NotOrgManager": "只有该单位的管理方（所在城市的登记中心或联盟管理员）可以执行此操作。",
-    },
-    "en": {
-        "self-revocation": "You cannot revoke your own key: rotate it, or have another admin "
-        "revoke it.",
-        "OrgInactive": "The organisation is deactivated; its writes are refused.",
-        "NotOrgManager": "Only the organisation's manager (its city's registrar, or the "
-        "consortium admin for a registrar) may do this.",
-    },
-}
 for _lang in LANGS:
     STRINGS[_lang].update(ADMIN_STRINGS[_lang])
     ERRORS[_lang].update(ADMIN_ERRORS[_lang])
     STRINGS[_lang].update(MORE_STRINGS[_lang])
     STATUS_NAMES[_lang].update(MORE_STATUS[_lang])
+    STRINGS[_lang].update(WORKBENCH_STRINGS[_lang])
+    STATUS_NAMES[_lang].update(WORKBENCH_STATUS[_lang])

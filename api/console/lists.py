@@ -2,8 +2,9 @@
 payments, an asset's history and the auditor's consistency report.
 
 Lists, search and history come from the indexer's store (``app.state.indexer_store``)
-through :mod:`chain.store_queries`; records the store has no typed query for yet
-(applications, financings, schedules, payments) are read from the same projections.
+through :mod:`chain.store_queries` and the read helpers of
+:mod:`chain.service.store_reads` (applications, financings, schedules, payments); this
+module only shapes their records for the pages.
 The chain is read only where a page shows a proof. The store may lag the chain by a few
 blocks: :func:`lag_of` says how far it is indexed, for the banner on list pages.
 """
@@ -17,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chain import store_queries as q
@@ -32,17 +32,9 @@ from chain.bindings.enums import (
 from chain.errors import ChainUnavailable
 from chain.indexer.consistency import ConsistencyReport, consistency_check
 from chain.indexer.core import IndexerError
-from chain.indexer.models import (
-    ApplicationRow,
-    AssetRow,
-    CertificateRow,
-    FinancingRow,
-    IndexedBlock,
-    PaymentRow,
-    ScheduleRow,
-)
 from chain.indexer.runner import deployment_specs
 from chain.runtime import LedgerRuntime
+from chain.service import store_reads
 from chain.service.common import ASSET_STATUSES
 
 #: Store status names (snake case) -> the status names the console labels.
@@ -163,6 +155,7 @@ class AssetItem:
     #: the first failing part of "usable" (Usable when none), and a recorded dispute
     usability: str = "Usable"
     disputed: bool = False
+    disposal_requested: bool = False
 
     @property
     def standing(self) -> str:
@@ -201,6 +194,7 @@ def asset_item(data: dict[str, Any]) -> AssetItem:
         pledged=bool(data["pledged"]), catalogue_hash=str(data["catalogue_hash"]),
         usability=_status(str(data.get("usability", "usable"))),
         disputed=bool(data["disputed"]),
+        disposal_requested=bool(data.get("disposal_requested")),
     )  # fmt: skip
 
 
@@ -238,6 +232,8 @@ class FinancingItem:
     amount_fen: int
     kind: str
     status: str
+    counterparty_org_id: str = ""
+    holder_org_id: str = ""
 
 
 @dataclass
@@ -285,17 +281,11 @@ def assets(session: Session, *, holder: str | None = None, city: int | None = No
 
 def with_certificates(session: Session, items: list[AssetItem]) -> list[AssetItem]:
     ids = [a.current_certificate_id for a in items if a.current_certificate_id]
-    if not ids:
-        return items
-    now = q.indexed_time(session)
-    rows = session.scalars(select(CertificateRow).where(CertificateRow.certificate_id.in_(ids)))
-    found = {r.certificate_id: (_status(q.effective_status(r, now)), int(r.valid_until))
-             for r in rows}  # fmt: skip
+    found = store_reads.certificate_standing(session, ids)
     for item in items:
         if item.current_certificate_id in found:
-            item.certificate_status, item.certificate_valid_until = found[
-                item.current_certificate_id
-            ]
+            status, item.certificate_valid_until = found[item.current_certificate_id]
+            item.certificate_status = _status(status)
     return items
 
 
@@ -330,20 +320,8 @@ def applications(session: Session, *, holder: str | None = None, city: int | Non
                  application_id: str | None = None) -> list[ApplicationItem]:  # fmt: skip
     """Paid-use applications of a holder, of the assets of a city or of one asset (or the
     one with ``application_id``), newest first."""
-    stmt = select(ApplicationRow)
-    if asset_id is not None:
-        stmt = stmt.where(ApplicationRow.asset_id == asset_id.lower())
-    if application_id is not None:
-        stmt = stmt.where(ApplicationRow.application_id == application_id.lower())
-    if holder is not None:
-        stmt = stmt.where(ApplicationRow.holder_org_id == holder.lower())
-    if city is not None:
-        stmt = stmt.join(AssetRow, AssetRow.asset_id == ApplicationRow.asset_id).where(
-            AssetRow.city == city
-        )
-    if status is not None:
-        stmt = stmt.where(ApplicationRow.status == status)
-    stmt = stmt.order_by(ApplicationRow.first_block.desc(), ApplicationRow.first_log_index.desc())
+    rows = store_reads.application_rows(session, holder=holder, city=city, status=status,
+                                        asset_id=asset_id, application_id=application_id)
     return [
         ApplicationItem(
             application_id=r.application_id,
@@ -355,7 +333,7 @@ def applications(session: Session, *, holder: str | None = None, city: int | Non
             data_admin_approved=bool(r.data_admin_approved),
             applied_at=int(r.applied_at),
         )
-        for r in session.scalars(stmt.limit(LIST_LIMIT))
+        for r in rows
     ]
 
 
@@ -363,72 +341,35 @@ def financings(session: Session, *, counterparty: str | None = None,
                holder: str | None = None) -> list[FinancingItem]:  # fmt: skip
     """Pledges, credit lines and contributions with one counterparty (or of one holder),
     newest first."""
-    party = (FinancingRow.counterparty_org_id == counterparty.lower() if counterparty
-             else FinancingRow.holder_org_id == (holder or "").lower())  # fmt: skip
-    stmt = (
-        select(FinancingRow)
-        .where(party)
-        .order_by(FinancingRow.first_block.desc(), FinancingRow.first_log_index.desc())
-        .limit(LIST_LIMIT)
-    )
     return [
-        FinancingItem(
-            r.financing_id, r.asset_id, int(r.amount_fen), _status(r.kind), _status(r.status)
-        )
-        for r in session.scalars(stmt)
+        FinancingItem(r.financing_id, r.asset_id, int(r.amount_fen), _status(r.kind),
+                      _status(r.status), r.counterparty_org_id, r.holder_org_id)
+        for r in store_reads.financing_rows(session, counterparty=counterparty, holder=holder)
     ]
 
 
 def schedules(session: Session, asset_id: str) -> list[ScheduleItem]:
     """Every schedule version of an asset, oldest first."""
-    stmt = select(ScheduleRow).where(ScheduleRow.asset_id == asset_id).order_by(ScheduleRow.version)
-    return [
-        ScheduleItem(
-            int(r.version), [int(b) for b in r.lower_bounds], [int(b) for b in r.operator_bps]
-        )
-        for r in session.scalars(stmt)
-    ]
+    return by_asset(session, [asset_id])[0].get(asset_id, [])
 
 
 def payments(session: Session, asset_id: str) -> list[PaymentItem]:
     """Every payment of an asset, oldest first, with the time of its block."""
-    stmt = (
-        select(PaymentRow, IndexedBlock.timestamp)
-        .join(IndexedBlock, IndexedBlock.number == PaymentRow.first_block, isouter=True)
-        .where(PaymentRow.asset_id == asset_id)
-        .order_by(PaymentRow.first_block, PaymentRow.first_log_index)
-    )
-    return [
-        PaymentItem(r.payment_id, r.asset_id, int(r.amount), int(r.operator_share),
-                    int(r.treasury_share), bool(r.remitted), int(stamp or 0), str(r.settlement))
-        for r, stamp in session.execute(stmt)
-    ]
+    return by_asset(session, [asset_id])[1].get(asset_id, [])
 
 
 def by_asset(session: Session, asset_ids: Sequence[str]) -> tuple[
         dict[str, list[ScheduleItem]], dict[str, list[PaymentItem]]]:  # fmt: skip
-    """The schedule versions and payments of many assets in two reads, by asset id (the
-    same items, in the same order, as :func:`schedules` and :func:`payments`)."""
-    ids = list(asset_ids)
+    """The schedule versions and payments of many assets in two reads, by asset id."""
     plans: dict[str, list[ScheduleItem]] = {}
     paid: dict[str, list[PaymentItem]] = {}
-    if not ids:
-        return plans, paid
-    rows = session.scalars(select(ScheduleRow).where(ScheduleRow.asset_id.in_(ids))
-                           .order_by(ScheduleRow.version))  # fmt: skip
-    for r in rows:
+    for r in store_reads.schedule_rows(session, asset_ids):
         plans.setdefault(r.asset_id, []).append(ScheduleItem(
             int(r.version), [int(b) for b in r.lower_bounds], [int(b) for b in r.operator_bps]))
-    stmt = (
-        select(PaymentRow, IndexedBlock.timestamp)
-        .join(IndexedBlock, IndexedBlock.number == PaymentRow.first_block, isouter=True)
-        .where(PaymentRow.asset_id.in_(ids))
-        .order_by(PaymentRow.first_block, PaymentRow.first_log_index)
-    )
-    for p, stamp in session.execute(stmt):
+    for p, stamp in store_reads.payment_rows(session, asset_ids):
         paid.setdefault(p.asset_id, []).append(PaymentItem(
             p.payment_id, p.asset_id, int(p.amount), int(p.operator_share),
-            int(p.treasury_share), bool(p.remitted), int(stamp or 0), str(p.settlement)))
+            int(p.treasury_share), bool(p.remitted), stamp, str(p.settlement)))
     return plans, paid
 
 

@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 
 from api.console import lists
 from chain import store_queries as q
-from chain.indexer.models import PaymentRow
 from chain.runtime import LedgerRuntime
-from chain.service import asset_documents
+from chain.service import asset_documents, store_reads
 
 PAGE_SIZE = 50
 SCOPE = "paid-use-scope"
@@ -45,7 +44,7 @@ def certificate(session: Session, certificate_id: str) -> dict[str, Any] | None:
 
 
 def payment(session: Session, payment_id: str) -> lists.PaymentItem | None:
-    row = session.get(PaymentRow, payment_id.lower())
+    row = store_reads.payment_row(session, payment_id)
     if row is None:
         return None
     return lists.PaymentItem(row.payment_id, row.asset_id, int(row.amount),

@@ -200,7 +200,7 @@ def test_console_walks_an_asset_to_a_verified_certificate(
             finance.close()
             registrar, page = _login(browser, base, cast.keys["registrar"], "/console/registrar")
             page.once("dialog", lambda dialog: dialog.accept())  # revoking asks once
-            page.select_option("#certificates select[name=reason_code]", "2")
+            page.select_option("#certificates select[name=reason]", "registration_error")
             page.click("#certificates form.revoke button")
             _wait_mined(page, app, cast)
             row = page.locator("#certificates tr.cert-row").inner_text()

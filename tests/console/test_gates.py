@@ -20,6 +20,7 @@ from chain.txpipe import MINED, Operation
 from tests.console.conftest import BOOTSTRAP, NOTICE, ConsoleWorld
 
 JINAN = 370100
+QINGDAO_CITY = 370200
 JINAN_CAST = {
     "jn-holder": ("holder", "济南市交通运输局"),
     "jn-finance": ("finance_dept", "济南市财政局"),
@@ -269,7 +270,8 @@ def _actions(g: Gates, label: str) -> list[Action]:
          "POST", f"/v1/assets/{g.asset}/compliance", {"passed": True, "report_hash": HASH}),
         (f"/console/registrar/assets/{g.asset}/certificate", {},
          "POST", f"/v1/assets/{g.asset}/certificate", None),
-        (f"/console/registrar/certificates/{g.revocable}/revocation", {"reason_code": "2"},
+        (f"/console/registrar/certificates/{g.revocable}/revocation",
+         {"reason": "registration_error"},
          "POST", f"/v1/certificates/{g.revocable}/revocation", {"reason_code": 2}),
         ("/console/registrar/recognitions", {"certificate_id": g.certificate},
          "POST", f"/v1/certificates/{g.certificate}/recognitions", None),
@@ -294,6 +296,22 @@ def _actions(g: Gates, label: str) -> list[Action]:
          "POST", f"/v1/certificates/{g.certificate}/renewal", None),
         ("/console/exchange/recognitions", {"certificate_id": g.certificate},
          "POST", f"/v1/certificates/{g.certificate}/recognitions", None),
+        (f"/console/holder/applications/{g.application}/cancellation", {},
+         "POST", f"/v1/applications/{g.application}/cancellation", None),
+        (f"/console/holder/pledges/{g.pledge}/cancellation", {},
+         "POST", f"/v1/pledges/{g.pledge}/cancellation", None),
+        ("/console/holder/disposals", {"asset_id": g.asset, "decision_ref": "CZ-1"},
+         "POST", f"/v1/assets/{g.asset}/disposal", {"reason_hash": HASH}),
+        (f"/console/registrar/assets/{g.asset}/disposal", {},
+         "POST", f"/v1/assets/{g.asset}/disposal/confirmation", None),
+        (f"/console/registrar/certificates/{g.certificate}/reissue", {},
+         "POST", f"/v1/certificates/{g.certificate}/reissue", None),
+        ("/console/bank/credit-lines", {"asset_id": g.asset, "amount_yuan": "100",
+                                        "agreement_ref": "SX-1"},
+         "POST", f"/v1/assets/{g.asset}/credit-lines",
+         {"amount_fen": 10_000, "agreement_hash": HASH}),
+        ("/console/governance/proposals", {"kind": "set_threshold", "threshold": "2"},
+         "POST", "/v1/governance/proposals", {"kind": "set_threshold", "threshold": 2}),
     ]  # fmt: skip
 
 
@@ -319,6 +337,9 @@ def test_every_form_action_answers_as_the_api_for_every_role_and_city(gates: Gat
     assert allowed["/console/holder/pledges"] == {"holder", "holder-admin"}
     assert allowed["/console/registrar/certificates"] == {"registrar"}
     assert allowed["/console/registrar/recognitions"] >= {"exchange", "jn-registrar"}
+    assert allowed["/console/holder/disposals"] == {"holder", "holder-admin"}
+    assert allowed["/console/bank/credit-lines"] == {"bank"}
+    assert "/console/governance/proposals" not in allowed  # registrars' admins only
 
 
 def test_the_auditors_exports_work_from_the_console_session(gates: Gates) -> None:
@@ -431,3 +452,42 @@ def test_operator_merchant_and_exchange_have_their_own_workbench(gates: Gates) -
     assert f'href="/console/certificates/{gates.certificate}"' in listed
     merchant = gates.session("merchant").get("/console/merchant?lang=zh").text
     assert _figure(merchant, "spent") == "0.00 元"
+
+
+def test_the_dashboard_charts_draw_the_stores_figures_for_whom_the_page_opens(
+    gates: Gates,
+) -> None:
+    finance = gates.session("finance")
+    page = finance.get("/console/finance?lang=zh").text
+    assert 'data-charts="/console/finance/charts.json"' in page
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert "/console/static/vendor/echarts.min.js" in scripts
+    assert all(s.startswith("/console/static/") for s in scripts), scripts  # no CDN
+    script = finance.get("/console/static/vendor/echarts.min.js")
+    assert script.status_code == 200 and "echarts" in script.text[:2000]
+    data = finance.get("/console/finance/charts.json?lang=zh").json()
+    # 1,000 yuan remitted and 500 yuan due, at 20% to the operator (as the tiles say)
+    assert sum(data["revenue"]["operator"]) == 300.0
+    assert sum(data["revenue"]["treasury"]) == 1200.0
+    assert len(data["revenue"]["months"]) == len(data["revenue"]["operator"]) >= 1
+    assert data["outstanding"]["total"] == 400.0 and data["outstanding"]["count"] == 1
+    assert sum(data["outstanding"]["amounts"]) == 400.0
+    assert data["labels"]["operator"] == "运营机构分成"
+    certified = next(s for s in data["status"] if s["status"] == "Certified")
+    shown = re.search(r"已发证</span><span class=\"bar\">.*?</span><b>(\d+)</b>", page)
+    assert shown and certified["value"] == int(shown[1]) and certified["name"] == "已发证"
+    assert "cities" not in data  # the finance department's own city only
+    other = gates.session("jn-finance").get("/console/finance/charts.json").json()
+    assert sum(other["revenue"]["operator"]) == 0 and other["outstanding"]["total"] == 0
+    auditor = gates.session("auditor")
+    every = auditor.get("/console/auditor/charts.json?lang=en").json()
+    assert sum(every["revenue"]["treasury"]) == 1200.0 and every["labels"]["unit"] == "yuan"
+    html = auditor.get("/console/auditor?lang=zh").text
+    qingdao = re.search(r"370200 · (\d+)", html)
+    assert qingdao and {"city": QINGDAO_CITY, "value": int(qingdao[1])} in every["cities"]
+    for label in ("holder", "operator", "bank", "merchant"):
+        refused = gates.session(label).get("/console/finance/charts.json")
+        assert refused.status_code == 403 and "revenue" not in refused.text, label
+    for label in ("holder", "finance"):
+        refused = gates.session(label).get("/console/auditor/charts.json")
+        assert refused.status_code == 403 and "cities" not in refused.text, label

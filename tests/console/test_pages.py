@@ -353,12 +353,12 @@ def test_registrar_revokes_a_certificate(console: ConsoleWorld) -> None:
     assert action in page and "撤销后证书将永久失效" in page
     # another registrar's user cannot: only the issuing registrar revokes
     bank = console.login("bank")
-    assert bank.post(action, data={"reason_code": "2"}).status_code == 403
-    assert '<option value="3">持有单位申请撤销</option>' in page
-    assert '<option value="1">' not in page  # disposal revokes on its own
-    refused = registrar.post(action, data={"reason_code": "1"})
+    assert bank.post(action, data={"reason": "registration_error"}).status_code == 403
+    assert '<option value="holder_request">持有单位申请撤销</option>' in page
+    assert '<option value="disposed">' not in page  # disposal revokes on its own
+    refused = registrar.post(action, data={"reason": "disposed"})
     assert refused.status_code == 422 and "choose a revocation reason from the list" in refused.text
-    revoke = registrar.post(action, data={"reason_code": "3"})
+    revoke = registrar.post(action, data={"reason": "holder_request"})
     _follow_operation(console, registrar, revoke)
     page = registrar.get("/console/registrar").text
     assert action not in page
@@ -367,7 +367,7 @@ def test_registrar_revokes_a_certificate(console: ConsoleWorld) -> None:
     verify = console.browser().get(f"/verify?cert={cert_id}")
     assert 'class="card verdict answer-revoked invalid"' in verify.text
     assert "已撤销 REVOKED" in verify.text and "撤销原因: 持有单位申请撤销" in verify.text
-    again = registrar.post(action, data={"reason_code": "2"})
+    again = registrar.post(action, data={"reason": "registration_error"})
     assert again.status_code == 409 and "该证书已不处于有效状态" in again.text
     auditor = console.login("auditor")
     history = auditor.get(f"/console/auditor?q={asset_id}").text

@@ -10,18 +10,21 @@ from api.console.pages import (
     admin,
     auditor,
     bank,
+    charts,
     entities,
     entry,
     finance,
+    governance,
     holder,
     market,
     registrar,
+    registrar_cases,
     review,
     verify,
 )
 
 router = APIRouter(include_in_schema=False)
-MODULES = (entry, entities, holder, registrar, finance, bank, review, auditor, market, admin,
-           verify)  # fmt: skip
+MODULES = (entry, charts, entities, holder, registrar, registrar_cases, finance, bank, review,
+           auditor, market, admin, governance, verify)  # fmt: skip
 for _module in MODULES:
     router.include_router(_module.router)

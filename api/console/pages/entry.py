@@ -12,6 +12,7 @@ from api.auth import check_api_key
 from api.console import gates, i18n, lists, session
 from api.console.pages.rendering import (
     CONSOLE_DIR,
+    GOVERNANCE,
     HOME_BY_KIND,
     login_redirect,
     render,
@@ -76,6 +77,8 @@ def home(request: Request) -> Response:
         return RedirectResponse(target + suffix, status_code=303)
     lang = i18n.lang_of(request)
     pages = {kind: path for kind, path in HOME_BY_KIND.items() if gates.opens(user, path)}
+    if gates.opens(user, GOVERNANCE):
+        pages["governance"] = GOVERNANCE
     return render(request, "home.html", lang, user, pages=pages)
 
 

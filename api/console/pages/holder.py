@@ -91,3 +91,35 @@ def holder_pledge(
 
     return act(request, "holder.html", _holder_ctx, action, "/console/holder",
                gate=gates.holder)  # fmt: skip
+
+
+@router.post("/console/holder/applications/{application_id}/cancellation")
+def holder_cancel_application(request: Request, application_id: str) -> Response:
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        return approvals.cancel_application(runtime, user, application_id)
+
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
+               gate=gates.holder)
+
+
+@router.post("/console/holder/pledges/{financing_id}/cancellation")
+def holder_cancel_pledge(request: Request, financing_id: str) -> Response:
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        return financing.cancel_pledge_request(runtime, user, financing_id)
+
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
+               gate=gates.holder)
+
+
+@router.post("/console/holder/disposals")
+def holder_request_disposal(
+    request: Request,
+    asset_id: Annotated[str, Form()],
+    decision_ref: Annotated[str, Form()] = "",
+) -> Response:
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        body = financing.DisposalIn(reason_hash=ref_hash(decision_ref))
+        return financing.request_disposal(runtime, user, asset_id, body)
+
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
+               gate=gates.holder)

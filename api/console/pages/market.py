@@ -9,34 +9,31 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from api.console import gates, lists, money
 from api.console.pages.rendering import act, page
 from chain import store_queries as q
 from chain.accounts import Principal
-from chain.indexer.models import AssetRow, PaymentRow
 from chain.runtime import LedgerRuntime
-from chain.service import certificates, revenue
+from chain.service import certificates, revenue, store_reads
 from chain.txpipe import Operation
 
 router = APIRouter(include_in_schema=False)
 
 
 def _payments(rows: Any) -> list[lists.PaymentItem]:
+    """Payments (with the time of their block), newest first."""
     return [lists.PaymentItem(r.payment_id, r.asset_id, int(r.amount), int(r.operator_share),
-                              int(r.treasury_share), bool(r.remitted)) for r in rows]  # fmt: skip
+                              int(r.treasury_share), bool(r.remitted), stamp, str(r.settlement))
+            for r, stamp in reversed(rows)]  # fmt: skip
 
 
 def _operator_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
                   request: Request) -> dict[str, Any]:  # fmt: skip
     with lists.reading(request) as store:
-        ids = list(store.scalars(select(AssetRow.asset_id)
-                                 .where(AssetRow.operator_org_id == user.org_id)))  # fmt: skip
+        ids = store_reads.operated_asset_ids(store, user.org_id)
         authorised = [a for a in (lists.asset(store, i) for i in ids) if a is not None]
-        payments = _payments(store.scalars(
-            select(PaymentRow).where(PaymentRow.asset_id.in_(ids))
-            .order_by(PaymentRow.first_block.desc())))  # fmt: skip
+        payments = _payments(store_reads.payment_rows(store, ids))
     due = [p for p in payments if not p.remitted]
     return {"authorised": authorised, "payments": payments, "due": due,
             "due_total": sum(p.treasury_share for p in due)}  # fmt: skip
@@ -66,9 +63,7 @@ def operator_record(
 def _merchant_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
                   request: Request) -> dict[str, Any]:  # fmt: skip
     with lists.reading(request) as store:
-        bought = _payments(store.scalars(
-            select(PaymentRow).where(PaymentRow.payer_org_id == user.org_id)
-            .order_by(PaymentRow.first_block.desc())))  # fmt: skip
+        bought = _payments(store_reads.payments_by_payer(store, user.org_id))
     return {"bought": bought, "spent": sum(p.amount for p in bought)}
 
 

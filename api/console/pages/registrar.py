@@ -15,17 +15,21 @@ from chain.errors import ValidationFailed
 from chain.revocation import ManualRevocationReason
 from chain.revocation import manual_choices as manual_revocation_choices
 from chain.runtime import LedgerRuntime
-from chain.service import assets, certificates
+from chain.service import assets, certificates, store_reads
 from chain.txpipe import Operation
 
 router = APIRouter(include_in_schema=False)
+#: Certificates that end within this many seconds are listed for renewal.
+RENEWAL_WINDOW = 90 * 86_400
 
 
-def _registrar_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
+def registrar_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
                    request: Request) -> dict[str, Any]:  # fmt: skip
     with lists.reading(request) as store:
         city = lists.assets(store, city=user.city_code)
         issued = lists.certificates(store, issuer=user.org_id)
+        objections = store_reads.objections(store, user.city_code)
+        cases = store_reads.case_assets(store, user.city_code)
     now = chain_now(runtime)
     queue = {
         "to_value": [a for a in city if a.status == "Registered" and not a.value_fen],
@@ -33,13 +37,27 @@ def _registrar_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
         "in_notice": [a for a in city if a.status == "InNotice"],
     }
     agreements = certificates.list_agreements(runtime, user)
+    active = [c for c in issued if c.status == "Active"]
     return {"queue": queue, "now": now, "agreements": agreements, "issued": issued,
-            "revocation_choices": manual_revocation_choices()}  # fmt: skip
+            "revocation_choices": manual_revocation_choices(),
+            "objections_open": [o for o in objections if o.status == "open"],
+            "objections_done": [o for o in objections if o.status != "open"],
+            "disputed": [a for a in cases if a.disputed],
+            "disposals": [a for a in cases if a.disposal_requested],
+            "disputable": [a for a in city if a.status == "Certified" and not a.disputed],
+            "renewals": [c for c in active if c.valid_until - now < RENEWAL_WINDOW],
+            "reissuable": [c for c in issued if c.status == "Revoked"
+                           and c.revocation_reason in certificates.REISSUE_REASONS
+                           and not _set(c.replaced_by)]}  # fmt: skip
+
+
+def _set(ident: str | None) -> bool:
+    return bool(ident) and int(str(ident), 16) != 0
 
 
 @router.get("/console/registrar")
 def registrar_page(request: Request) -> Response:
-    return page(request, "registrar.html", _registrar_ctx, gate=gates.registrar)
+    return page(request, "registrar.html", registrar_ctx, gate=gates.registrar)
 
 
 @router.post("/console/registrar/assets/{asset_id}/valuation")
@@ -56,7 +74,7 @@ def registrar_value(
                                   report_hash=ref_hash(report_ref))  # fmt: skip
         return assets.record_valuation(runtime, user, asset_id, body)
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
                gate=gates.registrar)
 
 
@@ -71,7 +89,7 @@ def registrar_review(
         body = assets.ComplianceIn(passed=passed == "yes", report_hash=ref_hash(report_ref))
         return assets.record_compliance(runtime, user, asset_id, body)
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
                gate=gates.registrar)
 
 
@@ -80,23 +98,26 @@ def registrar_certify(request: Request, asset_id: str) -> Response:
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return certificates.issue_certificate(runtime, user, asset_id).operation
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
                gate=gates.registrar)
 
 
 @router.post("/console/registrar/certificates/{certificate_id}/revocation")
 def registrar_revoke(request: Request, certificate_id: str,
-                     reason_code: Annotated[int, Form()] = 0) -> Response:  # fmt: skip
+                     reason: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    """Revoke with a reason chosen by its name in the catalogue (``registration_error``,
+    ``holder_request``, ...), never a number typed in."""
+
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
-        if reason_code not in set(ManualRevocationReason):
-            error = {"loc": ["body", "reason_code"], "msg": "not in the catalogue",
-                     "type": "enum"}  # fmt: skip
-            raise ValidationFailed(f"choose a revocation reason from the list, not {reason_code}",
+        chosen = ManualRevocationReason.__members__.get(reason.strip().upper())
+        if chosen is None:
+            error = {"loc": ["body", "reason"], "msg": "not in the catalogue", "type": "enum"}
+            raise ValidationFailed(f"choose a revocation reason from the list, not {reason!r}",
                                    errors=[error])  # fmt: skip
-        body = certificates.RevocationIn(reason_code=ManualRevocationReason(reason_code))
+        body = certificates.RevocationIn(reason_code=chosen)
         return certificates.revoke_certificate(runtime, user, certificate_id, body)
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
                gate=gates.registrar)
 
 
@@ -105,7 +126,7 @@ def registrar_recognise(request: Request, certificate_id: Annotated[str, Form()]
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return certificates.recognise(runtime, user, certificate_id.strip())
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
                gate=gates.registrar)
 
 
@@ -115,7 +136,7 @@ def registrar_propose(request: Request, partner_org_id: Annotated[str, Form()]) 
         body = certificates.AgreementIn(partner_org_id=partner_org_id.strip())
         return certificates.propose_agreement(runtime, user, body).operation
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
                gate=gates.registrar)
 
 
@@ -124,7 +145,7 @@ def registrar_sign(request: Request, agreement_id: str) -> Response:
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return certificates.accept_agreement(runtime, user, agreement_id)
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
                gate=gates.registrar)
 
 
@@ -133,7 +154,7 @@ def registrar_withdraw(request: Request, agreement_id: str) -> Response:
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return certificates.withdraw_agreement(runtime, user, agreement_id)
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
                gate=gates.registrar)
 
 
@@ -142,5 +163,5 @@ def registrar_renew(request: Request, certificate_id: str) -> Response:
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return certificates.renew_certificate(runtime, user, certificate_id)
 
-    return act(request, "registrar.html", _registrar_ctx, action, "/console/registrar",
+    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
                gate=gates.registrar)  # fmt: skip

@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from web3 import Web3
 
-from api.console import i18n, lists, money, session
+from api.console import gates, i18n, lists, money, session
 from api.console.gates import Gate
 from api.console.names import Names, short
 from api.deps import get_runtime
@@ -41,6 +41,7 @@ HOME_BY_KIND = {
     "merchant": "/console/merchant",
     "exchange": "/console/exchange",
 }
+GOVERNANCE = "/console/governance"
 #: Rows a workbench list shows before linking to the full, paged list.
 PAGE_ROWS = 50
 Page = Callable[[LedgerRuntime, Principal, str, Request], dict[str, Any]]
@@ -76,6 +77,7 @@ def render(request: Request, name: str, lang: str, user: Principal | None,
         "home": HOME_BY_KIND.get(user.org_kind, "/console") if user else "/console",
         "path": request.url.path, "error": None, "notice": None,
         "writable": bool(user and user.can_write()), "page_rows": PAGE_ROWS,
+        "governance_nav": bool(user and gates.opens(user, GOVERNANCE)),
     }  # fmt: skip
     base.update(ctx)
     response = templates.TemplateResponse(request, name, base, status_code=status_code)
