@@ -3,8 +3,7 @@
 ``ledger serve --workers 4`` (``FAULTS_WORKERS``) on a database of its own, in front of
 an automining anvil. At the same time ``FAULTS_WORKER_WRITES`` (default 200 for the deep
 suite's time; the issue's 400 with FAULTS_WORKER_WRITES=400, figures in docs/security.md)
-concurrent
-registrations by one holder and ``FAULTS_WORKER_PAYMENTS`` (default 50) concurrent token
+concurrent registrations by one holder and ``FAULTS_WORKER_PAYMENTS`` (default 50) concurrent token
 payments by one merchant, whose balance is exactly their sum, reach the processes. All
 settle: the operator's payout account and the city treasury receive exactly the
 contract's split of every payment (to the fen), the merchant ends at zero, every payment
