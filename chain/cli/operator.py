@@ -120,7 +120,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if localnode.port_in_use(settings.host, settings.port):
         print(f"port {settings.port} on {settings.host} is taken; set LEDGER_PORT", file=sys.stderr)
         return 2
-    workers = int(getattr(args, "workers", 1) or 1)
+    workers = int(getattr(args, "workers", 1))
     if workers < 1:
         print("--workers must be at least 1", file=sys.stderr)
         return 2

@@ -1,8 +1,9 @@
 """Deep test: several gateway processes on one PostgreSQL (how a city scales out).
 
 ``ledger serve --workers 4`` (``FAULTS_WORKERS``) on a database of its own, in front of
-an automining anvil. At the same time ``FAULTS_WORKER_WRITES`` (default 400) concurrent
-registrations by one holder and ``FAULTS_WORKER_PAYMENTS`` (default 50) concurrent token
+an automining anvil. At the same time ``FAULTS_WORKER_WRITES`` (default 200 for the deep
+suite's time; the issue's 400 with FAULTS_WORKER_WRITES=400, figures in docs/security.md)
+concurrent registrations by one holder and ``FAULTS_WORKER_PAYMENTS`` (default 50) concurrent token
 payments by one merchant, whose balance is exactly their sum, reach the processes. All
 settle: the operator's payout account and the city treasury receive exactly the
 contract's split of every payment (to the fen), the merchant ends at zero, every payment
@@ -42,7 +43,7 @@ from tests.e2e.faults_support import (
 pytestmark = [pytest.mark.deep, pytest.mark.anvil]
 
 WORKERS = env_int("FAULTS_WORKERS", 4)
-WRITES = env_int("FAULTS_WORKER_WRITES", 400)
+WRITES = env_int("FAULTS_WORKER_WRITES", 200)
 PAYMENTS = env_int("FAULTS_WORKER_PAYMENTS", 50)
 YUAN = 100
 DAY = 86_400
