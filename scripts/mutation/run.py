@@ -354,9 +354,16 @@ def main() -> int:
             elif args.sample is not None:
                 of_c = rng.sample(of_c, min(args.sample, len(of_c)))
             chosen.extend(sorted(of_c, key=lambda m: m.line))
+    if args.check_killed:
+        stale = [c for c in contracts if results.get("sources", {}).get(c) != source_digest(c)]
+        if stale:
+            print(
+                f"mutation: recorded results predate source changes of {', '.join(stale)}; "
+                "rerun 'make mutation' for them (their mutants still sampled where unchanged)"
+            )
     if not chosen:
         print("mutation: no mutant chosen")
-        return 1 if args.check_killed or args.ids else 0
+        return 1 if args.ids else 0
 
     timeout = float(os.environ.get("MUTATION_TIMEOUT", "300"))
     forge = forge_binary()
