@@ -169,8 +169,18 @@ class Workspace:
 
 
 def _first_failure(out: str) -> str:
-    m = re.search(r"\[FAIL[^\]]*\]\s*(\w+)", out)
-    return m.group(1) if m else "forge test failed"
+    """The first failing test's name (the reason before it may itself hold brackets)."""
+    lines = out.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("[FAIL"):
+            names = re.findall(r"\]\s*(\w+)\(", line)
+            if names:
+                return names[-1]
+            for later in lines[i + 1 : i + 40]:  # an invariant: its call sequence comes first
+                m = re.match(r"\s*(\w+)\(\) \((?:runs|gas)", later)
+                if m:
+                    return m.group(1)
+    return "forge test failed"
 
 
 def _first_error(out: str) -> str:
