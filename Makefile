@@ -67,7 +67,7 @@ mutation: deps
 ## A bounded random sample of mutants (part of check-deep): fails if one the full run
 ## recorded as killed now survives.
 mutation-sample: deps
-	nice -n 10 $(BIN)/python scripts/mutation/run.py --sample $${MUTATION_SAMPLE:-12} --check-killed
+	nice -n 10 $(BIN)/python scripts/mutation/run.py --sample $${MUTATION_SAMPLE:-10} --check-killed
 
 ## Rebuild chain/artifacts from contracts/ (commit the result).
 contracts: deps

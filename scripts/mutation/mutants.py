@@ -206,17 +206,20 @@ def generate(path: str, contract: str, source: str) -> list[Mutant]:
 
     mutants = []
     seen: set[tuple[int, int, str]] = set()
+    occurrences: dict[str, int] = {}
     for operator, start, end, replacement in sorted(found, key=lambda f: (f[1], f[2], f[0])):
         if (start, end, replacement) in seen:
             continue
         seen.add((start, end, replacement))
         original = source[start:end]
         line = _line_of(source, start)
-        # id: stable across runs while the code around the mutant is unchanged
-        line_text = source[source.rfind("\n", 0, start) + 1 : start]
-        digest = hashlib.sha256(
-            f"{path}|{operator}|{line_text.strip()}|{original}|{replacement}|{start}".encode()
-        ).hexdigest()[:10]
+        # id: the change and the code before it on its line, and which occurrence of that
+        # it is in the file; stable while that line is unchanged, wherever else one edits
+        line_text = " ".join(source[source.rfind("\n", 0, start) + 1 : start].split())
+        key = f"{path}|{operator}|{line_text}|{original}|{replacement}"
+        n = occurrences.get(key, 0)
+        occurrences[key] = n + 1
+        digest = hashlib.sha256(f"{key}|{n}".encode()).hexdigest()[:10]
         mutants.append(
             Mutant(
                 id=f"{contract}-{digest}",

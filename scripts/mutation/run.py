@@ -17,7 +17,7 @@ reason it is equivalent, from bench/mutation/equivalent.json).
     python scripts/mutation/run.py --contract RevenueSplitV2 --sample 20 --write-results
     python scripts/mutation/run.py --ids RevenueSplitV2-0123456789 --write-results
     python scripts/mutation/run.py --list --contract UseAndFinance
-    python scripts/mutation/run.py --sample 12 --check-killed    # check-deep's bounded run
+    python scripts/mutation/run.py --sample 10 --check-killed    # check-deep's bounded run
     python scripts/mutation/run.py --report                      # rewrite results.md only
 
 Sizes: FORGE_FUZZ_RUNS (default 64), FORGE_INVARIANT_RUNS / FORGE_INVARIANT_DEPTH (8 / 32),
@@ -34,6 +34,7 @@ import platform
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -104,6 +105,9 @@ class Workspace:
         )
         toml += "\n[lint]\nlint_on_build = false\n"
         (self.dir / "forge" / "foundry.toml").write_text(toml)
+        self.proc: subprocess.Popen[str] | None = None
+        self.closed = False
+        self.lock = threading.Lock()
         self.env = dict(
             os.environ,
             FOUNDRY_SOLC=str(SOLC_SHIM),
@@ -115,6 +119,19 @@ class Workspace:
         )
 
     def _forge(self, args: list[str], timeout: float) -> tuple[int, str]:
+        with self.lock:
+            if self.closed:
+                return -2, "stopped"
+            proc = self._spawn(args)
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            return -1, "timeout"
+        return proc.returncode, out
+
+    def _spawn(self, args: list[str]) -> subprocess.Popen[str]:
         proc = subprocess.Popen(
             [str(self.forge), *args, "--root", str(self.dir / "forge")],
             cwd=self.dir / "forge",
@@ -124,13 +141,8 @@ class Workspace:
             text=True,
             start_new_session=True,
         )
-        try:
-            out, _ = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.communicate()
-            return -1, "timeout"
-        return proc.returncode, out
+        self.proc = proc
+        return proc
 
     def baseline(self) -> None:
         code, out = self._forge(["build"], 900)
@@ -161,16 +173,33 @@ class Workspace:
                 else:
                     status, by = "killed", _first_failure(out)
         finally:
-            target.write_text(original, encoding="utf-8")
+            if not self.closed:
+                target.write_text(original, encoding="utf-8")
+        if self.closed:  # stopped: whatever forge said is not a verdict
+            status, by = "stopped", ""
         return {"status": status, "by": by, "seconds": round(time.monotonic() - start, 1)}
 
     def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            if self.proc is not None and self.proc.poll() is None:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # a forge of ours still running
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def _first_failure(out: str) -> str:
-    m = re.search(r"\[FAIL[^\]]*\]\s*(\w+)", out)
-    return m.group(1) if m else "forge test failed"
+    """The first failing test's name (the reason before it may itself hold brackets)."""
+    lines = out.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("[FAIL"):
+            names = re.findall(r"\]\s*(\w+)\(", line)
+            if names:
+                return names[-1]
+            for later in lines[i + 1 : i + 40]:  # an invariant: its call sequence comes first
+                m = re.match(r"\s*(\w+)\(\) \((?:runs|gas)", later)
+                if m:
+                    return m.group(1)
+    return "forge test failed"
 
 
 def _first_error(out: str) -> str:
@@ -354,9 +383,16 @@ def main() -> int:
             elif args.sample is not None:
                 of_c = rng.sample(of_c, min(args.sample, len(of_c)))
             chosen.extend(sorted(of_c, key=lambda m: m.line))
+    if args.check_killed:
+        stale = [c for c in contracts if results.get("sources", {}).get(c) != source_digest(c)]
+        if stale:
+            print(
+                f"mutation: recorded results predate source changes of {', '.join(stale)}; "
+                "rerun 'make mutation' for them (their mutants still sampled where unchanged)"
+            )
     if not chosen:
         print("mutation: no mutant chosen")
-        return 1 if args.check_killed or args.ids else 0
+        return 1 if args.ids else 0
 
     timeout = float(os.environ.get("MUTATION_TIMEOUT", "300"))
     forge = forge_binary()
@@ -379,6 +415,8 @@ def main() -> int:
                         return
                     m = queue.pop(0)
                 outcome = ws.run(m, timeout)
+                if outcome["status"] == "stopped":
+                    return
                 with lock:
                     outcomes[m.id] = record(m, outcome)
                     done["n"] += 1
@@ -392,11 +430,14 @@ def main() -> int:
                         results["mutants"][m.id] = outcomes[m.id]
                         save_results(results)
 
-        threads = [threading.Thread(target=worker, args=(w,)) for w in spaces]
+        # a stop (SIGTERM) unwinds through the finally below: forges ended, copies removed
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        threads = [threading.Thread(target=worker, args=(w,), daemon=True) for w in spaces]
         for th in threads:
             th.start()
         for th in threads:
-            th.join()
+            while th.is_alive():
+                th.join(timeout=1.0)
     finally:
         for w in spaces:
             w.close()
