@@ -73,6 +73,7 @@ def chart_data(board: Dashboard, lang: str, *, cities: bool) -> dict[str, Any]:
             "assets_by_status": i18n.t(lang, "assets_by_status"),
             "certificates_by_city": i18n.t(lang, "certificates_by_city"),
             "unit": i18n.t(lang, "unit_yuan"),
+            "nothing": i18n.t(lang, "nothing"),
         },
         "revenue": {
             "months": [m.month for m in board.months],

@@ -473,6 +473,7 @@ def test_the_dashboard_charts_draw_the_stores_figures_for_whom_the_page_opens(
     assert data["outstanding"]["total"] == 400.0 and data["outstanding"]["count"] == 1
     assert sum(data["outstanding"]["amounts"]) == 400.0
     assert data["labels"]["operator"] == "运营机构分成"
+    assert data["labels"]["nothing"] == "暂无记录。"  # an empty chart says so
     certified = next(s for s in data["status"] if s["status"] == "Certified")
     shown = re.search(r"已发证</span><span class=\"bar\">.*?</span><b>(\d+)</b>", page)
     assert shown and certified["value"] == int(shown[1]) and certified["name"] == "已发证"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -289,3 +290,18 @@ def test_the_holder_and_bank_pages_keep_their_tabs_in_english(world: World) -> N
     assert ">To do <span" in holder and ">Done</a>" in holder
     bank = world.page("bank", "/console/bank?lang=en")
     assert "Credit lines" in bank and "Record credit line" in bank
+
+
+def test_the_workbench_strings_add_keys_and_never_replace_one() -> None:
+    """A workbench string never takes over a key another page already uses (an English
+    heading renamed by accident), and every key has both languages."""
+    from api.console import i18n, i18n_admin, i18n_more, i18n_workbench
+
+    source = Path(i18n.__file__).read_text(encoding="utf-8")
+    ours = i18n_workbench.WORKBENCH_STRINGS
+    assert set(ours["zh"]) == set(ours["en"])
+    for key in ours["zh"]:
+        assert f'"{key}":' not in source, key
+        assert key not in i18n_more.MORE_STRINGS["zh"] and key not in i18n_admin.ADMIN_STRINGS["zh"]
+        assert i18n.t("zh", key) == ours["zh"][key] and i18n.t("en", key) == ours["en"][key]
+    assert i18n.t("en", "approvals") == "Paid-use applications awaiting approval"

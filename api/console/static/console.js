@@ -42,26 +42,29 @@ document.addEventListener("click", function (e) {
       var L = d.labels, base = {aria: {enabled: true, decal: {show: true}}, animation: false,
         textStyle: {color: "#1f2933"},
         tooltip: {trigger: "axis"}, grid: {left: 60, right: 16, top: 44, bottom: 30}};
-      function draw(name, option) {
+      function draw(name, option, count) {
         var el = box.querySelector('[data-chart="' + name + '"]');
         if (!el) return;
+        if (!count) option.title = {text: L.nothing, left: "center", top: "middle",
+          textStyle: {color: "#4a5563", fontSize: 14, fontWeight: "normal"}};
         echarts.init(el, null, {renderer: "svg"}).setOption(Object.assign({}, base, option));
       }
       box.querySelector(".echarts").hidden = false;
       draw("revenue", {legend: {top: 0, data: [L.operator, L.treasury]},
         xAxis: {type: "category", data: d.revenue.months}, yAxis: {type: "value", name: L.unit},
         series: [{name: L.operator, type: "bar", stack: "r", color: OP, data: d.revenue.operator},
-                 {name: L.treasury, type: "bar", stack: "r", color: TR, data: d.revenue.treasury}]});
+                 {name: L.treasury, type: "bar", stack: "r", color: TR, data: d.revenue.treasury}]}, d.revenue.months.length);
       draw("outstanding", {xAxis: {type: "category", data: d.outstanding.months},
         yAxis: {type: "value", name: L.unit},
-        series: [{name: L.outstanding, type: "bar", color: TR, data: d.outstanding.amounts}]});
+        series: [{name: L.outstanding, type: "bar", color: TR, data: d.outstanding.amounts}]},
+        d.outstanding.months.length);
       draw("status", {tooltip: {trigger: "item"}, legend: {bottom: 0, type: "scroll"},
         series: [{name: L.assets_by_status, type: "pie", center: ["50%", "45%"],
         radius: ["30%", "58%"], label: {formatter: "{c}", color: "#1f2933"},
-        data: d.status.map(function (s) { return {name: s.name, value: s.value}; })}]});
+        data: d.status.map(function (s) { return {name: s.name, value: s.value}; })}]}, d.status.length);
       if (d.cities) draw("cities", {xAxis: {type: "category", data: d.cities.map(function (c) { return String(c.city); })},
         yAxis: {type: "value", minInterval: 1}, series: [{name: L.certificates_by_city, type: "bar", color: OP,
-        data: d.cities.map(function (c) { return c.value; })}]});
+        data: d.cities.map(function (c) { return c.value; })}]}, d.cities.length);
       box.classList.add("charted");
     });
 })();
