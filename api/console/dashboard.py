@@ -6,30 +6,18 @@ run, as ECharts charts fed by :func:`chart_data` (served as JSON beside each pag
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from api.console import i18n, lists
 from chain.service import store_reads
-from chain.service.store_reads import Month
 
 
 @dataclass
-class Dashboard:
-    months: list[Month] = field(default_factory=list)
-    operator_total: int = 0
-    treasury_total: int = 0
-    outstanding: int = 0
-    outstanding_count: int = 0
-    outstanding_by_month: dict[str, int] = field(default_factory=dict)
-    by_status: dict[str, int] = field(default_factory=dict)
-    by_city: dict[int, int] = field(default_factory=dict)
-
-    @property
-    def revenue_total(self) -> int:
-        return self.operator_total + self.treasury_total
+class Dashboard(store_reads.Figures):
+    """The figures as the page draws them (with the scales of its bars)."""
 
     @property
     def month_max(self) -> int:
