@@ -46,13 +46,16 @@ from web3.contract import Contract
 
 from chain import documents
 from chain.bindings import contracts, structs
-from chain.bindings.contracts import USE_AND_FINANCE, VERIFIER
+from chain.bindings.calls import view_call
+from chain.bindings.contracts import DIRECTORY, REGISTRY, USE_AND_FINANCE, VERIFIER
 from chain.bindings.enums import CertificateStatus, SignatureCheck, Usability, usability_words
 from chain.documents import (
     SECP256K1_N,
     CertificateDocument,
     DocumentError,
 )
+from chain.errors import ChainUnavailable
+from chain.reader import ChainReader
 from chain.revocation import describe as describe_reason
 
 _ZERO32 = "0x" + "00" * 32
@@ -183,6 +186,7 @@ def verify_document(
     by_org_id: bytes | str | None = None,
     recognisers: Iterable[bytes | str] = (),
     verifier_address: str | None = None,
+    reader: ChainReader | None = None,
 ) -> Verdict:
     """Verify ``document`` against the registry at ``registry_address`` on ``w3``'s chain.
 
@@ -190,7 +194,10 @@ def verify_document(
     recognised by it (its issuer, an individual recognition, or an active agreement).
     ``recognisers``: organisations to report recognition for (does not affect validity).
     ``verifier_address``: the CertificateVerifier deployed with the registry, when known
-    (each of its answers is one eth_call); without it the same views are read one by one.
+    (its answers and the registry's certificate and signing key come in one JSON-RPC batch
+    at the head block); without it the same views are read one by one.
+    ``reader``: a long-lived :class:`ChainReader` of ``w3`` (the gateway's), whose head-keyed
+    cache and constants serve many verifications; a new one by default.
     Raises :class:`VerificationUnavailable` when the chain or the registry cannot be read.
     """
     reasons: list[Reason] = []
@@ -212,7 +219,8 @@ def verify_document(
     )
     reasons = verdict.reasons  # the verdict's own list (pydantic copies on construction)
 
-    registry, chain_id, domain = _connect(w3, registry_address)
+    reader = reader if reader is not None else ChainReader(w3)
+    registry, chain_id, domain = _connect(w3, registry_address, reader)
     verdict.chain_id = chain_id
     verdict.registry = str(registry.address)
 
@@ -267,9 +275,15 @@ def verify_document(
             )
         )
 
-    # -- the certificate on chain
+    # -- the certificate on chain, with everything else the chain says about it
     cid = bytes.fromhex(doc.certificate_id[2:])
-    cert = structs.read_struct(registry, "certificate", cid)
+    by_hex = _org_hex(by_org_id) if by_org_id is not None else None
+    views = _views(w3, registry, domain, verifier_address, reader)
+    try:
+        found = views.read(cid, by_hex or _ZERO32, doc)
+    except ChainUnavailable as exc:
+        raise VerificationUnavailable(str(exc)) from exc
+    cert = found.certificate
     if int(cert["issuedAt"]) == 0:
         reasons.append(
             Reason(
@@ -307,10 +321,8 @@ def verify_document(
             )
         )
 
-    by_hex = _org_hex(by_org_id) if by_org_id is not None else None
-    views = _views(w3, registry, domain, verifier_address)
-    facts = views.verification(cid, by_hex or _ZERO32)
-    check = views.signature_check(doc)
+    facts = found.verification
+    check = found.signature
 
     # -- the contract's check of the signature (digest from chain state, low s, key window,
     # key compromise)
@@ -329,7 +341,7 @@ def verify_document(
         )
 
     # -- the signer is the issuing registrar's key, valid at issue time and not compromised
-    reasons.append(_signer_reason(w3, views.directory, doc.signer, onchain, verdict))
+    reasons.append(_signer_reason(found.signing_key, found.now, doc.signer, onchain, verdict))
 
     # -- status, the registrar's standing, disputes, usability
     reasons.append(_status_reason(facts, cert, verdict))
@@ -365,16 +377,24 @@ def _finish(verdict: Verdict) -> Verdict:
     return verdict
 
 
-def _connect(w3: Web3, registry_address: str) -> tuple[Contract, int, documents.Eip712Domain]:
+def _connect(
+    w3: Web3, registry_address: str, reader: ChainReader
+) -> tuple[Contract, int, documents.Eip712Domain]:
+    """The registry, the chain id and the registry's EIP-712 domain: read once per reader
+    (a deployed registry never changes them); a failure is not remembered."""
     if not Web3.is_address(registry_address):
         raise VerificationUnavailable(f"{registry_address!r} is not an address")
-    try:
+    address = Web3.to_checksum_address(registry_address)
+
+    def connect() -> tuple[Contract, int, documents.Eip712Domain]:
         chain_id = int(w3.eth.chain_id)
-        address = Web3.to_checksum_address(registry_address)
         if not w3.eth.get_code(address):
             raise VerificationUnavailable(f"there is no contract at {address} on chain {chain_id}")
         registry = documents.registry_contract(w3, address)
-        domain = documents.chain_domain(registry)
+        return registry, chain_id, documents.chain_domain(registry)
+
+    try:
+        return reader.constant(("registry", address), connect)
     except VerificationUnavailable:
         raise
     except DocumentError as exc:
@@ -383,7 +403,6 @@ def _connect(w3: Web3, registry_address: str) -> tuple[Contract, int, documents.
         raise VerificationUnavailable(
             f"cannot read the registry at {registry_address}: {exc}"
         ) from exc
-    return registry, chain_id, domain
 
 
 # ---------------------------------------------------------------- the v2 views
@@ -399,6 +418,34 @@ class SignatureFinding:
     status: str  # a CertificateStatus name
 
 
+def _finding(answer: Any) -> SignatureFinding:
+    """``verifyCertificateSignature``'s four outputs (a tuple or a dict by name)."""
+    if isinstance(answer, Mapping):
+        answer = tuple(answer.values())
+    valid, signer, check, status = answer
+    zero = int(str(signer), 16) == 0
+    return SignatureFinding(
+        valid=bool(valid), signer=None if zero else Web3.to_checksum_address(str(signer)),
+        check=SignatureCheck.name_of(int(check)),
+        status=CertificateStatus.name_of(int(status)),
+    )  # fmt: skip
+
+
+_NO_SIGNATURE = SignatureFinding(False, None, "UnknownCertificate", "Unknown")
+
+
+@dataclass(frozen=True)
+class ChainFacts:
+    """What one verification read: the certificate record, ``verify``'s struct, the
+    contract's signature check, the signer's key window and the head block's time."""
+
+    certificate: dict[str, Any]
+    verification: dict[str, Any]
+    signature: SignatureFinding
+    signing_key: dict[str, Any]
+    now: int
+
+
 class ChainViews:
     """What the CertificateVerifier answers about a certificate.
 
@@ -409,12 +456,51 @@ class ChainViews:
     """
 
     def __init__(
-        self, registry: Contract, domain: documents.Eip712Domain, verifier: Contract | None
+        self,
+        registry: Contract,
+        domain: documents.Eip712Domain,
+        verifier: Contract | None,
+        reader: ChainReader,
     ) -> None:
         self.registry = registry
         self.domain = domain
         self.verifier = verifier
-        self.directory = documents.directory_contract(registry)
+        self.reader = reader
+        self.directory = reader.constant(
+            ("directory", registry.address), lambda: documents.directory_contract(registry)
+        )
+
+    def read(self, cid: bytes, by_org_hex: str, doc: CertificateDocument) -> ChainFacts:
+        """Everything a verification needs from the chain, at the head block.
+
+        With the verifier: the registry's ``certificate``, the verifier's ``verify`` and
+        ``verifyCertificateSignature`` and the directory's ``signingKey`` of the document's
+        signer in one JSON-RPC batch (remembered until the head moves)."""
+        head = self.reader.head()
+        signer = Web3.to_checksum_address(doc.signer)
+        if self.verifier is None:
+            cert = self.reader.view(head, self.registry.address,
+                                    view_call(REGISTRY, "certificate"), cid)  # fmt: skip
+            if int(cert["issuedAt"]) == 0:
+                return ChainFacts(cert, {}, _NO_SIGNATURE, {}, head.timestamp)
+            return ChainFacts(
+                cert,
+                self.verification(cid, by_org_hex),
+                self.signature_check(doc),
+                structs.read_struct(self.directory, "signingKey", signer),
+                head.timestamp,
+            )
+        by = bytes.fromhex(by_org_hex[2:])
+        signature = bytes.fromhex(doc.signature[2:])
+        verifier = str(self.verifier.address)
+        cert, verification, checked, key = self.reader.views(head, [
+            (str(self.registry.address), view_call(REGISTRY, "certificate"), (cid,)),
+            (verifier, view_call(VERIFIER, "verify"), (cid, by)),
+            (verifier, view_call(VERIFIER, "verifyCertificateSignature"),
+             (doc.message.as_tuple(), signature)),
+            (str(self.directory.address), view_call(DIRECTORY, "signingKey"), (signer,)),
+        ])  # fmt: skip
+        return ChainFacts(cert, verification, _finding(checked), key, head.timestamp)
 
     def verification(self, cid: bytes, by_org_hex: str) -> dict[str, Any]:
         """The ``Verification`` struct of ``verify(certificateId, byOrgId)``."""
@@ -451,15 +537,9 @@ class ChainViews:
         """``verifyCertificateSignature(document, signature)``."""
         signature = bytes.fromhex(doc.signature[2:])
         if self.verifier is not None:
-            valid, signer, check, status = self.verifier.functions.verifyCertificateSignature(
+            return _finding(self.verifier.functions.verifyCertificateSignature(
                 doc.message.as_tuple(), signature
-            ).call()
-            zero = int(signer, 16) == 0
-            return SignatureFinding(
-                valid=bool(valid), signer=None if zero else str(signer),
-                check=SignatureCheck.name_of(int(check)),
-                status=CertificateStatus.name_of(int(status)),
-            )  # fmt: skip
+            ).call())  # fmt: skip
         return self._signature_from_views(doc, signature)
 
     def _signature_from_views(
@@ -500,25 +580,33 @@ class ChainViews:
 
 
 def _views(
-    w3: Web3, registry: Contract, domain: documents.Eip712Domain, verifier_address: str | None
+    w3: Web3,
+    registry: Contract,
+    domain: documents.Eip712Domain,
+    verifier_address: str | None,
+    reader: ChainReader,
 ) -> ChainViews:
     if verifier_address is None:
-        return ChainViews(registry, domain, None)
-    verifier = w3.eth.contract(
-        address=Web3.to_checksum_address(verifier_address), abi=contracts.abi(VERIFIER)
-    )
-    try:
-        bound = str(verifier.functions.registry().call())
-    except Exception as exc:  # no verifier at the address
-        raise VerificationUnavailable(
-            f"there is no certificate verifier at {verifier_address}: {exc}"
-        ) from exc
-    if bound != registry.address:
-        raise VerificationUnavailable(
-            f"the certificate verifier at {verifier_address} reads registry {bound}, "
-            f"not {registry.address}"
-        )
-    return ChainViews(registry, domain, verifier)
+        return ChainViews(registry, domain, None, reader)
+    address = Web3.to_checksum_address(verifier_address)
+
+    def bound_verifier() -> Contract:
+        verifier = w3.eth.contract(address=address, abi=contracts.abi(VERIFIER))
+        try:
+            bound = str(verifier.functions.registry().call())
+        except Exception as exc:  # no verifier at the address
+            raise VerificationUnavailable(
+                f"there is no certificate verifier at {verifier_address}: {exc}"
+            ) from exc
+        if bound != registry.address:
+            raise VerificationUnavailable(
+                f"the certificate verifier at {verifier_address} reads registry {bound}, "
+                f"not {registry.address}"
+            )
+        return verifier
+
+    verifier = reader.constant(("verifier", address, registry.address), bound_verifier)
+    return ChainViews(registry, domain, verifier, reader)
 
 
 _CHECK_SENTENCES = {
@@ -545,13 +633,13 @@ def _contract_signature_reason(check: SignatureFinding) -> Reason:
 
 
 def _signer_reason(
-    w3: Web3,
-    directory: Contract,
+    key: Mapping[str, Any],
+    now: int,
     signer: str,
     onchain: documents.CertificateMessage,
     verdict: Verdict,
 ) -> Reason:
-    key = structs.read_struct(directory, "signingKey", signer)
+    """``key``: the directory's ``signingKey(signer)``; ``now``: the head block's time."""
     org = str(key["orgId"])
     valid_from, valid_until = int(key["validFrom"]), int(key["validUntil"])
     compromised = int(key["compromisedAt"])
@@ -589,7 +677,6 @@ def _signer_reason(
             f"certificate issued from then on (this one was issued on "
             f"{documents.format_date(issued)})",
         )
-    now = int(w3.eth.get_block("latest")["timestamp"])
     current = (
         valid_from <= now
         and (valid_until == 0 or now < valid_until)
