@@ -165,7 +165,7 @@ def _frame_name(frame: str) -> str:
     return f"{name} ({where.split(':')[0].rsplit('/', 1)[-1]})"
 
 
-def top_frames(raw: Path, limit: int = 25) -> list[str]:
+def top_frames(raw: Path, limit: int = 30) -> list[str]:
     """py-spy's collapsed stacks -> the functions most often on the stack (inclusive)."""
     inclusive: Counter[str] = Counter()
     total = 0
@@ -183,7 +183,7 @@ def top_frames(raw: Path, limit: int = 25) -> list[str]:
 
 
 def profile(pid: int, port: int, request: bytes, seconds: float, folder: Path) -> list[str]:
-    raw = folder / "profile.txt"
+    raw = folder / f"profile-{time.monotonic_ns()}.txt"
     spy = subprocess.Popen(
         [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--rate",
          "200", "--duration", str(int(seconds)), "--format", "raw", "--output", str(raw),
@@ -192,7 +192,11 @@ def profile(pid: int, port: int, request: bytes, seconds: float, folder: Path) -
     )  # fmt: skip
     time.sleep(0.5)
     drive(port, request, 8, seconds)
-    _, err = spy.communicate(timeout=60)
+    try:
+        _, err = spy.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # a loaded machine: stop it, it writes what it has
+        spy.send_signal(signal.SIGINT)
+        _, err = spy.communicate(timeout=60)
     if not raw.exists():
         return [f"py-spy failed: {err.decode(errors='replace')[-500:]}"]
     return top_frames(raw)
@@ -202,7 +206,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--profile", action="store_true", help="py-spy the gateway (status)")
+    parser.add_argument("--profile", action="store_true", help="py-spy the gateway per route")
     parser.add_argument("--no-write", action="store_true", help="print only, keep the files")
     parser.add_argument("--tag", default="", help="suffix of the result files (e.g. _before)")
     args = parser.parse_args()
@@ -266,10 +270,11 @@ def main() -> int:
                                   f"{load.p50_ms:6.1f} ms p99 {load.p99_ms:6.1f} ms",
                                   flush=True)  # fmt: skip
             load_after = list(os.getloadavg())
-            frames = None
-            if args.profile:
-                status_request = targets["gateway"][1]["status"]
-                frames = profile(gateway.pid, gw_port, status_request, max(args.seconds, 5), folder)
+            frames: list[str] = []
+            for route in ROUTES if args.profile else ():
+                frames.append(f"== {route}, 8 clients")
+                frames += profile(gateway.pid, gw_port, targets["gateway"][1][route],
+                                  max(args.seconds, 5), folder)  # fmt: skip
             rss = {"gateway": peak_rss_mb(gateway.pid), "baseline": peak_rss_mb(bare.pid)}
         finally:
             for process in processes:
@@ -296,7 +301,7 @@ def main() -> int:
               f"{row['gateway_p99_ms']:>10.1f}")  # fmt: skip
     print(f"peak RSS: gateway {rss['gateway']} MB, baseline {rss['baseline']} MB")
     if frames:
-        print("\n".join(["gateway profile (py-spy, status route, 8 clients):", *frames]))
+        print("\n".join(["gateway profile (py-spy, inclusive, 8 clients):", *frames]))
     result = {
         "benchmark": "read_path",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -33,8 +33,11 @@ POOLS = {
     "currentCertificateId": "cert",
 }  # fmt: skip
 ENUM_LIMITS = {"status": 4, "kind": 3, "compliance": 3, "settlement": 3, "action": 4}
-#: Small integers that name something another event names too (directory indexes, cities).
-SMALL_INTS = {"index": 12, "actorOrgIndex": 12, "city": 4}
+#: Small integers that name something another event names too (directory indexes, cities),
+#: and counts the contracts keep small (k of n registrars: the store holds them as INTEGER).
+SMALL_INTS = {
+    "index": 12, "actorOrgIndex": 12, "city": 4, "threshold": 5, "activeRegistrars": 9,
+}  # fmt: skip
 ADDRESS_POOL = ("account", "previous")
 
 
