@@ -51,7 +51,7 @@ from chain.artifacts import load  # noqa: E402
 from chain.db import make_engine, session_factory  # noqa: E402
 from chain.indexer import ContractSpec, Indexer  # noqa: E402
 from chain.indexer.decoder import LogDecoder  # noqa: E402
-from chain.indexer.models import INDEXER_TABLES, RawEvent, create_tables  # noqa: E402
+from chain.indexer.models import RawEvent, create_tables  # noqa: E402
 from chain.indexer.runner import FOLLOWED_CONTRACTS  # noqa: E402
 from tests.indexer.workload import Workload  # noqa: E402
 
@@ -72,6 +72,25 @@ def spec_for(address: str) -> ContractSpec:
                         abi=[*load("IndexerProbe").abi, *events])  # fmt: skip
 
 
+def fresh_postgres(url: str, name: str) -> str:
+    """A new, empty database of the benchmark's own on that server (dropped if it was
+    left by an earlier run): other users' databases are never touched."""
+    base, _, _db = url.rpartition("/")
+    admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{base}/{name}"
+
+
+def drop_postgres(url: str, name: str) -> None:
+    admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -85,24 +104,24 @@ def baseline(url: str, address: str, start: int, end: int) -> dict[str, Any]:
     session.trust_env = False
     started = time.perf_counter()
     events = 0
+    fetching = 0.0
     for first in range(start, end + 1, RANGE):
         last = min(end, first + RANGE - 1)
         body = {"jsonrpc": "2.0", "id": 1, "method": "eth_getLogs", "params": [
             {"fromBlock": hex(first), "toBlock": hex(last), "address": [address]}]}  # fmt: skip
+        asked = time.perf_counter()
         response = session.post(url, data=orjson.dumps(body),
                                 headers={"Content-Type": "application/json"})  # fmt: skip
         answer = orjson.loads(response.content)
+        fetching += time.perf_counter() - asked
         events += len(decoder.decode_all(answer["result"]))
     seconds = time.perf_counter() - started
-    return {"events": events, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+    return {"events": events, "seconds": seconds, "fetch_seconds": fetching,
+            "peak_rss_mb": peak_rss_mb()}  # fmt: skip
 
 
 def index(url: str, address: str, start: int, store_url: str) -> dict[str, Any]:
     engine = make_engine(store_url)
-    if engine.dialect.name == "postgresql":  # an empty store: this run's tables only
-        with engine.begin() as conn:
-            for table in reversed(INDEXER_TABLES):
-                conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
     create_tables(engine)
     factory = session_factory(engine)
     w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 120}))
@@ -119,10 +138,21 @@ def index(url: str, address: str, start: int, store_url: str) -> dict[str, Any]:
 
 def child(argv: list[str]) -> None:
     kind, url, address, start, end, store = argv
+    profiler = None
+    if os.environ.get("BENCH_PROFILE"):  # where the run's time goes (pyinstrument, stderr)
+        from pyinstrument import Profiler
+
+        profiler = Profiler()
+        profiler.start()
     if kind == "baseline":
         out = baseline(url, address, int(start), int(end))
     else:
         out = index(url, address, int(start), store)
+    if profiler is not None:
+        profiler.stop()
+        Path(os.environ["BENCH_PROFILE"] + f".{kind}.txt").write_text(
+            profiler.output_text(show_all=False, short_mode=True)
+        )
     print(json.dumps(out))
 
 
@@ -183,15 +213,21 @@ def main() -> int:
                 for name, store in stores.items():
                     for kind in ("baseline", name):
                         target = store.replace("{n}", str(round_no))
+                        if kind == "postgresql":
+                            target = fresh_postgres(store, f"bench_indexer_{os.getpid()}")
                         out = run_child("baseline" if kind == "baseline" else "index",
                                         config.url, address, start, end, target)  # fmt: skip
                         runs[kind].append(out)
                         print(f"  round {round_no + 1} {kind:10} {out['events']:>7,} events "
                               f"{out['events'] / out['seconds']:>9,.0f} ev/s "
-                              f"peak RSS {out['peak_rss_mb']:.0f} MB", flush=True)  # fmt: skip
+                              f"peak RSS {out['peak_rss_mb']:.0f} MB "
+                              f"(node answers {out.get('fetch_seconds', 0):.2f} s)",
+                              flush=True)  # fmt: skip
             load_after = list(os.getloadavg())
         finally:
             localnode.stop(config)
+            if args.postgres:
+                drop_postgres(args.postgres, f"bench_indexer_{os.getpid()}")
 
     def rate(outs: list[Any]) -> float:
         return float(statistics.median(o["events"] / o["seconds"] for o in outs))

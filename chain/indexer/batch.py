@@ -54,10 +54,15 @@ def _lookup_column(model: Any) -> tuple[int, str, bool] | None:
     return None  # small text keys (governance, account roles): tiny tables, loaded whole
 
 
+#: Lengths of the text keys worth looking for: 0x + 32-byte ids, 0x + addresses.
+KEY_LENGTHS = (66, 42)
+
+
 def _values(args: Any, texts: set[str], ints: set[int]) -> None:
     if isinstance(args, str):
-        texts.add(args)
-        texts.add(args.lower())
+        if len(args) in KEY_LENGTHS:
+            texts.add(args)
+            texts.add(args.lower())
     elif isinstance(args, bool):
         return
     elif isinstance(args, int):
@@ -93,7 +98,11 @@ class BatchRows:
                 self._known[model] = None
                 continue
             _, column, is_text = lookup
-            wanted = sorted(texts) if is_text else sorted(ints)
+            if is_text:
+                width = model.__table__.columns[column].type.length
+                wanted: list[Any] = sorted(v for v in texts if len(v) <= width)
+            else:
+                wanted = sorted(ints)
             for start in range(0, len(wanted), IN_CHUNK):
                 chunk = wanted[start : start + IN_CHUNK]
                 self._load(model, select(model).where(getattr(model, column).in_(chunk)))

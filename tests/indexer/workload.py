@@ -37,6 +37,7 @@ ENUM_LIMITS = {"status": 4, "kind": 3, "compliance": 3, "settlement": 3, "action
 #: and counts the contracts keep small (k of n registrars: the store holds them as INTEGER).
 SMALL_INTS = {
     "index": 12, "actorOrgIndex": 12, "city": 4, "threshold": 5, "activeRegistrars": 9,
+    "approvals": 5,
 }  # fmt: skip
 ADDRESS_POOL = ("account", "previous")
 
