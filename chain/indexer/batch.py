@@ -23,7 +23,8 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import String, select
+import orjson
+from sqlalchemy import ARRAY, BigInteger, String, any_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from chain.indexer import projections
@@ -99,14 +100,27 @@ class BatchRows:
                 continue
             _, column, is_text = lookup
             if is_text:
-                width = model.__table__.columns[column].type.length
+                width = getattr(model.__table__.columns[column].type, "length", None) or 66
                 wanted: list[Any] = sorted(v for v in texts if len(v) <= width)
             else:
                 wanted = sorted(ints)
-            for start in range(0, len(wanted), IN_CHUNK):
-                chunk = wanted[start : start + IN_CHUNK]
-                self._load(model, select(model).where(getattr(model, column).in_(chunk)))
+            if wanted:
+                self._load(model, select(model).where(self._among(getattr(model, column),
+                                                                  wanted, is_text)))  # fmt: skip
             self._known[model] = set(wanted)
+
+    def _among(self, column: Any, values: list[Any], is_text: bool) -> Any:
+        """``column IN values`` as one bound parameter: a JSON array on SQLite
+        (``json_each``), an array on PostgreSQL (``= ANY``); chunked lists elsewhere."""
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "sqlite":
+            keys = func.json_each(bindparam("keys", orjson.dumps(values).decode()))
+            return column.in_(select(keys.table_valued("value").c.value))
+        if dialect == "postgresql":
+            kind = ARRAY(String() if is_text else BigInteger())
+            return column == any_(bindparam("keys", values, type_=kind))
+        return or_(*(column.in_(values[i : i + IN_CHUNK])
+                     for i in range(0, len(values), IN_CHUNK)))  # fmt: skip
 
     def _load(self, model: Any, query: Any) -> None:
         names = _key_columns(model)

@@ -218,6 +218,41 @@ class Rpc:
         return [_raw_log(entry) for entry in answer["result"]]
 
 
+_EVENT_COLUMNS = (
+    "block_number", "block_hash", "tx_hash", "log_index", "timestamp", "contract", "address",
+    "event", "args", "subject_id", "actor_org_id", "asset_id",
+)  # fmt: skip
+
+
+def insert_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
+    """Insert raw events in bulk: ``COPY`` on PostgreSQL, multi-row INSERTs elsewhere.
+
+    Text with a NUL character is refused as every statement of the store refuses it
+    (PostgreSQL cannot store it); inside JSON it is an escape, which both stores keep."""
+    if not events:
+        return
+    table: Any = RawEvent.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        for event in events:
+            for name in _EVENT_COLUMNS:
+                value = event[name]
+                if isinstance(value, str) and "\x00" in value:
+                    raise IndexerError(f"event {event['event']}: NUL character in {name}")
+        raw = session.connection().connection.driver_connection
+        columns = ", ".join(_EVENT_COLUMNS)
+        with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+            f"COPY {table.name} ({columns}) FROM STDIN"
+        ) as copy:
+            for event in events:
+                copy.write_row([
+                    orjson.dumps(event[name]).decode() if name == "args" else event[name]
+                    for name in _EVENT_COLUMNS
+                ])  # fmt: skip
+        return
+    for start in range(0, len(events), INSERT_CHUNK):
+        session.execute(insert(table), list(events[start : start + INSERT_CHUNK]))
+
+
 def _raw_log(entry: Mapping[str, Any]) -> dict[str, Any]:
     """A log as JSON-RPC hex strings (eth-tester's provider hands back bytes and ints)."""
     if isinstance(entry.get("blockNumber"), str) and isinstance(entry.get("data"), str):
@@ -418,8 +453,7 @@ class Indexer:
                         block_number=item.block_number, log_index=item.log_index,
                         tx_hash=item.tx_hash, timestamp=timestamp,
                     ))  # fmt: skip
-            for start in range(0, len(events), INSERT_CHUNK):
-                session.execute(insert(RawEvent), events[start : start + INSERT_CHUNK])
+            insert_events(session, events)
             session.flush()  # the projection rows the batch added or changed
             moved = session.execute(
                 update(Checkpoint)
