@@ -165,21 +165,30 @@ def _frame_name(frame: str) -> str:
     return f"{name} ({where.split(':')[0].rsplit('/', 1)[-1]})"
 
 
-def top_frames(raw: Path, limit: int = 30) -> list[str]:
-    """py-spy's collapsed stacks -> the functions most often on the stack (inclusive)."""
+def top_frames(raw: Path, limit: int = 25) -> list[str]:
+    """py-spy's collapsed stacks (GIL-holding samples: the process's Python CPU) -> the
+    functions most often on the stack (inclusive), the gateway's own first."""
     inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
     total = 0
+    root = str(REPO_ROOT)
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
             continue
         count = int(count_text)
         total += count
-        frames = {_frame_name(frame) for frame in stack.split(";")}
-        for frame in frames:
-            inclusive[frame] += count
-    top = inclusive.most_common(limit)
-    return [f"{100 * n / max(total, 1):5.1f}%  {frame}" for frame, n in top]
+        frames = stack.split(";")
+        for name in {_frame_name(frame) for frame in frames}:
+            inclusive[name] += count
+        for name in {_frame_name(f) for f in frames if root in f and "/.venv/" not in f}:
+            own[name] += count
+    pct = 100 / max(total, 1)
+    lines = [f"{total} samples holding the GIL; the gateway's code (inclusive):"]
+    lines += [f"{n * pct:5.1f}%  {frame}" for frame, n in own.most_common(limit)]
+    lines.append("all frames (inclusive):")
+    lines += [f"{n * pct:5.1f}%  {frame}" for frame, n in inclusive.most_common(limit)]
+    return lines
 
 
 def profile(pid: int, port: int, request: bytes, seconds: float, folder: Path) -> list[str]:
@@ -187,7 +196,7 @@ def profile(pid: int, port: int, request: bytes, seconds: float, folder: Path) -
     spy = subprocess.Popen(
         [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--rate",
          "200", "--duration", str(int(seconds)), "--format", "raw", "--output", str(raw),
-         "--nonblocking"],
+         "--nonblocking", "--gil"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     time.sleep(0.5)

@@ -1,8 +1,9 @@
 """Chain reads for the read routes: one JSON-RPC batch per request, cached per head block.
 
 :meth:`ChainReader.head` asks the node for its head (``eth_getBlockByNumber("latest")``:
-number, hash, time) on every request, so an answer is never older than the head when the
-request arrived. :meth:`ChainReader.calls` answers a list of ``eth_call`` at that head in
+number, hash, time) with a request sent after the caller arrived, so an answer is never
+older than the head when the request arrived (concurrent callers share that request).
+:meth:`ChainReader.raw_calls` answers a list of ``eth_call`` at that head in
 one JSON-RPC batch (one HTTP POST), pinned to the head's number, and remembers each
 answer under ``(head hash, to, calldata)``: while the head does not move, the same view
 costs no round trip; when a new block arrives every remembered answer is dropped.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -133,6 +135,10 @@ class ChainReader:
         url = provider.endpoint_uri if isinstance(provider, HTTPProvider) else None
         self._http = _Http(str(url), timeout) if url else None
         self._lock = threading.Lock()
+        self._head_ready = threading.Condition()
+        self._head: Head | None = None
+        self._head_asked = 0.0
+        self._head_fetching = False
         self._head_hash: str | None = None
         self._answers: dict[tuple[str, str, bytes], bytes] = {}
         self._constants: dict[Any, Any] = {}
@@ -144,23 +150,48 @@ class ChainReader:
     # -- the head ---------------------------------------------------------------------
 
     def head(self) -> Head:
+        """The node's head as of a request to it sent after this call began.
+
+        Concurrent callers share a request: while one is on its way, callers that arrive
+        wait for the next one (a head fetched before they arrived could be a block old),
+        and every caller waiting when it returns takes its answer."""
+        arrived = time.monotonic()
+        with self._head_ready:
+            while True:
+                if self._head is not None and self._head_asked >= arrived:
+                    return self._head
+                if not self._head_fetching:
+                    self._head_fetching = True
+                    break
+                self._head_ready.wait()
+        asked = time.monotonic()
+        head: Head | None = None
+        try:
+            head = self._fetch_head()
+        finally:
+            with self._head_ready:
+                self._head_fetching = False
+                if head is not None:
+                    if head.hash != self._head_hash:
+                        with self._lock:
+                            self._answers.clear()  # a new block: remembered answers may be stale
+                            self._head_hash = head.hash
+                    self._head, self._head_asked = head, asked
+                self._head_ready.notify_all()
+        return head
+
+    def _fetch_head(self) -> Head:
         if self._http is not None:
             (block,) = self._http.batch([("eth_getBlockByNumber", ["latest", False])])
             if isinstance(block, Exception) or block is None:
                 raise ChainUnavailable(f"the chain node gave no head block: {block}")
-            head = Head(int(block["number"], 16), str(block["hash"]), int(block["timestamp"], 16))
-        else:
-            try:
-                block = self.w3.eth.get_block("latest")
-            except Exception as exc:  # the in-process chain failing is the chain unavailable
-                raise ChainUnavailable(f"the chain gives no head block: {exc}") from exc
-            head = Head(int(block["number"]), "0x" + bytes(block["hash"]).hex(),
-                        int(block["timestamp"]))  # fmt: skip
-        with self._lock:
-            if head.hash != self._head_hash:
-                self._answers.clear()  # a new block: every remembered answer may be stale
-                self._head_hash = head.hash
-        return head
+            return Head(int(block["number"], 16), str(block["hash"]), int(block["timestamp"], 16))
+        try:
+            found = self.w3.eth.get_block("latest")
+        except Exception as exc:  # the in-process chain failing is the chain unavailable
+            raise ChainUnavailable(f"the chain gives no head block: {exc}") from exc
+        return Head(int(found["number"]), "0x" + bytes(found["hash"]).hex(),
+                    int(found["timestamp"]))  # fmt: skip
 
     # -- calls at the head ----------------------------------------------------------------
 

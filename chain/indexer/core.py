@@ -20,6 +20,7 @@ the checkpoint to the fork point; the next steps re-apply the new branch.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -227,6 +228,9 @@ _EVENT_COLUMNS = (
 def insert_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
     """Insert raw events in bulk: ``COPY`` on PostgreSQL, multi-row INSERTs elsewhere.
 
+    ``args`` is written as SQLAlchemy's JSON type writes it (the standard library's
+    ``json``: uint256 values stay exact integers).
+
     Text with a NUL character is refused as every statement of the store refuses it
     (PostgreSQL cannot store it); inside JSON it is an escape, which both stores keep."""
     if not events:
@@ -245,7 +249,7 @@ def insert_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None
         ) as copy:
             for event in events:
                 copy.write_row([
-                    orjson.dumps(event[name]).decode() if name == "args" else event[name]
+                    json.dumps(event[name]) if name == "args" else event[name]
                     for name in _EVENT_COLUMNS
                 ])  # fmt: skip
         return
@@ -434,7 +438,8 @@ class Indexer:
                 for h in (headers[n] for n in sorted(keep))
             ])  # fmt: skip
             rows = BatchRows(session)
-            rows.prefetch(item.args for item in decoded)
+            if decoded:
+                rows.prefetch(item.args for item in decoded)
             events: list[dict[str, Any]] = []
             for item in decoded:
                 subject, actor, asset_id = projections.describe(rows, item.event, item.args)

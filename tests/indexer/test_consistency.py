@@ -287,7 +287,10 @@ def _insert(model: Any) -> Tamper:
     def tamper(session: Session) -> tuple[dict[str, Any], set[tuple[str, str]]]:
         row = _first(session, model)
         pk = [c.key for c in model.__table__.primary_key.columns]
-        row[pk[-1]] = row[pk[-1]] + 1000 if isinstance(row[pk[-1]], int) else FAKE
+        width = getattr(model.__table__.columns[pk[-1]].type, "length", None) or len(FAKE)
+        # a key that fits the column (PostgreSQL enforces the width: governance's is 16)
+        fake = FAKE if width >= len(FAKE) else "fake-" + "ab" * ((width - 5) // 2)
+        row[pk[-1]] = row[pk[-1]] + 1000 if isinstance(row[pk[-1]], int) else fake
         if model is RecognitionRow:
             row["active"] = False  # an active one would also differ from isRecognised
         session.execute(insert(model).values(**row))
