@@ -7,10 +7,10 @@ as ``localnode.toml``) and starts two uvicorn processes with the same options:
 
 - the gateway (``api.main:create_app``, ``LEDGER_CHAIN=rpc`` on that node, SQLite, its
   own indexer), and
-- the baseline, ``bench/bare_app.py``: bare FastAPI returning the JSON the gateway
+- the baseline, ``bench/support/bare_app.py``: bare FastAPI returning the JSON the gateway
   answered for the same three requests.
 
-Both are driven by ``bench/loadgen.py`` (keep-alive clients on one asyncio loop) for
+Both are driven by ``bench/support/loadgen.py`` (keep-alive clients on one asyncio loop) for
 ``GET /v1/certificates/{id}`` (the store), ``GET /v1/certificates/{id}/status`` (the
 chain, ``verify``) and ``POST /v1/verify`` (a signed document) at 1, 8 and 32 clients,
 baseline and gateway interleaved, each measurement ``--seconds`` long, ``--rounds``
@@ -49,7 +49,7 @@ if str(REPO_ROOT) not in sys.path:  # run as a script: `python bench/read_path.p
 
 import httpx  # noqa: E402
 
-from bench.loadgen import drive, request_bytes  # noqa: E402
+from bench.support.loadgen import drive, request_bytes  # noqa: E402
 from chain import documents, localnode  # noqa: E402
 from chain.bindings.contracts import REGISTRY  # noqa: E402
 from chain.clients import http_chain  # noqa: E402
@@ -254,7 +254,7 @@ def main() -> int:
             wait_ready(gw_url, gateway, folder / "gateway.log", 180)
             answers = answers_of(gw_url, scene)
             (folder / "answers.json").write_text(json.dumps(answers))
-            bare = start([sys.executable, str(REPO_ROOT / "bench" / "bare_app.py"),
+            bare = start([sys.executable, str(REPO_ROOT / "bench" / "support" / "bare_app.py"),
                           str(bare_port), str(folder / "answers.json")], env,
                          folder / "bare.log")  # fmt: skip
             processes.append(bare)
@@ -317,7 +317,7 @@ def main() -> int:
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "load_average_before": load_before, "load_average_after": load_after},
         "node": "anvil, interval mining 1 s, zero gas price",
-        "baseline": "bare FastAPI (bench/bare_app.py) returning the gateway's JSON, same uvicorn",
+        "baseline": "bare FastAPI (bench/support/bare_app.py), the same JSON, same uvicorn",
         "seconds_per_measurement": args.seconds, "rounds": args.rounds,
         "rows": rows, "peak_rss_mb": rss,
     }  # fmt: skip
