@@ -196,7 +196,7 @@ def profile(pid: int, port: int, request: bytes, seconds: float, folder: Path) -
     spy = subprocess.Popen(
         [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--rate",
          "200", "--duration", str(int(seconds)), "--format", "raw", "--output", str(raw),
-         "--nonblocking", "--gil"],
+         "--nonblocking", "--gil", "--full-filenames"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     time.sleep(0.5)
@@ -217,6 +217,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--profile", action="store_true", help="py-spy the gateway per route")
     parser.add_argument("--no-write", action="store_true", help="print only, keep the files")
+    parser.add_argument("--rounds-only-profile", action="store_true",
+                        help="skip the measurements: only the profiles (with --profile)")
     parser.add_argument("--tag", default="", help="suffix of the result files (e.g. _before)")
     args = parser.parse_args()
     out = OUT.with_name(f"{OUT.stem}{args.tag}.json")
@@ -268,7 +270,7 @@ def main() -> int:
                     drive(port, reqs[route], 4, 0.5)
             load_before = list(os.getloadavg())
             samples: dict[tuple[str, int, str], list[Any]] = {}
-            for round_no in range(args.rounds):
+            for round_no in range(0 if args.rounds_only_profile else args.rounds):
                 for route in ROUTES:
                     for clients in CLIENTS:
                         for name, (port, reqs) in targets.items():
@@ -291,6 +293,9 @@ def main() -> int:
             localnode.stop(config)
 
     rows = []
+    if args.rounds_only_profile:
+        print("\n".join(frames))
+        return 0
     for route in ROUTES:
         for clients in CLIENTS:
             row: dict[str, Any] = {"route": route, "clients": clients}
