@@ -283,6 +283,8 @@ def main() -> int:
             load_after = list(os.getloadavg())
             frames: list[str] = []
             for route in ROUTES if args.profile else ():
+                rss_now = peak_rss_mb(gateway.pid)
+                print(f"gateway peak RSS before profiling {route}: {rss_now} MB", flush=True)
                 frames.append(f"== {route}, 8 clients")
                 frames += profile(gateway.pid, gw_port, targets["gateway"][1][route],
                                   max(args.seconds, 5), folder)  # fmt: skip

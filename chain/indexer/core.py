@@ -121,7 +121,12 @@ class Rpc:
         self._http = requests.Session()
 
     def call(self, method: str, params: list[Any]) -> Any:
-        response = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
+        endpoint = getattr(self.w3.provider, "endpoint_uri", None)
+        if endpoint:  # over HTTP without web3's request machinery
+            body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+            response = self._post(str(endpoint), body)
+        else:
+            response = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
         if response.get("error"):
             raise IndexerError(f"{method} failed: {response['error']}")
         return response["result"]
