@@ -48,6 +48,9 @@ HEADER_CHUNK = 250
 INSERT_CHUNK = 2_000
 #: Events a batch aims at (one database transaction, bounded memory).
 TARGET_EVENTS = 5_000
+#: Blocks of the first range (doubling while batches stay sparse, up to ``batch_size``):
+#: a catch-up over dense blocks never starts with one huge transaction.
+FIRST_SPAN = 50
 
 
 class IndexerError(RuntimeError):
@@ -295,10 +298,10 @@ class Indexer:
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        #: the block range of the next batch: shrinks where blocks are dense with events
-        #: (about ``target_events`` a batch) or the node refuses a range, grows back up
-        #: to ``batch_size`` where they are sparse
-        self.span = batch_size
+        #: the block range of the next batch: starts at ``FIRST_SPAN``, shrinks where blocks
+        #: are dense with events (about ``target_events`` a batch) or the node refuses a
+        #: range, grows up to ``batch_size`` where they are sparse
+        self.span = min(batch_size, FIRST_SPAN)
         self.target_events = max(1, target_events)
         self.w3 = w3
         self.rpc = Rpc(w3)
