@@ -1,9 +1,15 @@
-"""What the CertificateVerifier answers about a certificate, from one ``eth_call`` each or,
-without its address, assembled from the registry's, the OrgDirectory's and UseAndFinance's
-views (the same answers, read one by one)."""
+"""What the chain says about a certificate document, for :mod:`chain.verifier`.
+
+:class:`ChainViews` reads, at the head block, the registry's certificate record, the
+CertificateVerifier's ``verify`` struct and ``verifyCertificateSignature`` finding, and the
+OrgDirectory's record of the signer's key: with the verifier's address in one JSON-RPC
+batch (:class:`chain.reader.ChainReader`, remembered until the head moves), without it
+assembled from the registry's, the directory's and UseAndFinance's views one by one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,9 +19,11 @@ from web3.contract import Contract
 
 from chain import documents
 from chain.bindings import contracts, structs
-from chain.bindings.contracts import USE_AND_FINANCE, VERIFIER
+from chain.bindings.calls import view_call
+from chain.bindings.contracts import DIRECTORY, REGISTRY, USE_AND_FINANCE, VERIFIER
 from chain.bindings.enums import CertificateStatus, SignatureCheck, Usability
 from chain.documents import CertificateDocument
+from chain.reader import ChainReader
 from chain.verdict import Reason, check_signature_shape, signature_parts
 
 
@@ -33,6 +41,34 @@ class SignatureFinding:
     status: str  # a CertificateStatus name
 
 
+def finding(answer: Any) -> SignatureFinding:
+    """``verifyCertificateSignature``'s four outputs (a tuple or a dict by name)."""
+    if isinstance(answer, Mapping):
+        answer = tuple(answer.values())
+    valid, signer, check, status = answer
+    zero = int(str(signer), 16) == 0
+    return SignatureFinding(
+        valid=bool(valid), signer=None if zero else Web3.to_checksum_address(str(signer)),
+        check=SignatureCheck.name_of(int(check)),
+        status=CertificateStatus.name_of(int(status)),
+    )  # fmt: skip
+
+
+NO_SIGNATURE = SignatureFinding(False, None, "UnknownCertificate", "Unknown")
+
+
+@dataclass(frozen=True)
+class ChainFacts:
+    """What one verification read: the certificate record, ``verify``'s struct, the
+    contract's signature check, the signer's key window and the head block's time."""
+
+    certificate: dict[str, Any]
+    verification: dict[str, Any]
+    signature: SignatureFinding
+    signing_key: dict[str, Any]
+    now: int
+
+
 class ChainViews:
     """What the CertificateVerifier answers about a certificate.
 
@@ -43,12 +79,51 @@ class ChainViews:
     """
 
     def __init__(
-        self, registry: Contract, domain: documents.Eip712Domain, verifier: Contract | None
+        self,
+        registry: Contract,
+        domain: documents.Eip712Domain,
+        verifier: Contract | None,
+        reader: ChainReader,
     ) -> None:
         self.registry = registry
         self.domain = domain
         self.verifier = verifier
-        self.directory = documents.directory_contract(registry)
+        self.reader = reader
+        self.directory = reader.constant(
+            ("directory", registry.address), lambda: documents.directory_contract(registry)
+        )
+
+    def read(self, cid: bytes, by_org_hex: str, doc: CertificateDocument) -> ChainFacts:
+        """Everything a verification needs from the chain, at the head block.
+
+        With the verifier: the registry's ``certificate``, the verifier's ``verify`` and
+        ``verifyCertificateSignature`` and the directory's ``signingKey`` of the document's
+        signer in one JSON-RPC batch (remembered until the head moves)."""
+        head = self.reader.head()
+        signer = Web3.to_checksum_address(doc.signer)
+        if self.verifier is None:
+            cert = self.reader.view(head, self.registry.address,
+                                    view_call(REGISTRY, "certificate"), cid)  # fmt: skip
+            if int(cert["issuedAt"]) == 0:
+                return ChainFacts(cert, {}, NO_SIGNATURE, {}, head.timestamp)
+            return ChainFacts(
+                cert,
+                self.verification(cid, by_org_hex),
+                self.signature_check(doc),
+                structs.read_struct(self.directory, "signingKey", signer),
+                head.timestamp,
+            )
+        by = bytes.fromhex(by_org_hex[2:])
+        signature = bytes.fromhex(doc.signature[2:])
+        verifier = str(self.verifier.address)
+        cert, verification, checked, key = self.reader.views(head, [
+            (str(self.registry.address), view_call(REGISTRY, "certificate"), (cid,)),
+            (verifier, view_call(VERIFIER, "verify"), (cid, by)),
+            (verifier, view_call(VERIFIER, "verifyCertificateSignature"),
+             (doc.message.as_tuple(), signature)),
+            (str(self.directory.address), view_call(DIRECTORY, "signingKey"), (signer,)),
+        ])  # fmt: skip
+        return ChainFacts(cert, verification, finding(checked), key, head.timestamp)
 
     def verification(self, cid: bytes, by_org_hex: str) -> dict[str, Any]:
         """The ``Verification`` struct of ``verify(certificateId, byOrgId)``."""
@@ -85,18 +160,14 @@ class ChainViews:
         """``verifyCertificateSignature(document, signature)``."""
         signature = bytes.fromhex(doc.signature[2:])
         if self.verifier is not None:
-            valid, signer, check, status = self.verifier.functions.verifyCertificateSignature(
+            return finding(self.verifier.functions.verifyCertificateSignature(
                 doc.message.as_tuple(), signature
-            ).call()
-            zero = int(signer, 16) == 0
-            return SignatureFinding(
-                valid=bool(valid), signer=None if zero else str(signer),
-                check=SignatureCheck.name_of(int(check)),
-                status=CertificateStatus.name_of(int(status)),
-            )  # fmt: skip
+            ).call())  # fmt: skip
         return self._signature_from_views(doc, signature)
 
-    def _signature_from_views(self, doc: CertificateDocument, signature: bytes) -> SignatureFinding:
+    def _signature_from_views(
+        self, doc: CertificateDocument, signature: bytes
+    ) -> SignatureFinding:
         r = self.registry.functions
         cid = bytes.fromhex(doc.certificate_id[2:])
         status = CertificateStatus.name_of(int(r.certificateStatus(cid).call()))
@@ -132,13 +203,26 @@ class ChainViews:
 
 
 def views_for(
-    w3: Web3, registry: Contract, domain: documents.Eip712Domain, verifier_address: str | None
+    w3: Web3,
+    registry: Contract,
+    domain: documents.Eip712Domain,
+    verifier_address: str | None,
+    reader: ChainReader,
 ) -> ChainViews:
+    """The views of ``registry``, through the CertificateVerifier at ``verifier_address``
+    when given (checked once per reader to read that registry)."""
     if verifier_address is None:
-        return ChainViews(registry, domain, None)
-    verifier = w3.eth.contract(
-        address=Web3.to_checksum_address(verifier_address), abi=contracts.abi(VERIFIER)
+        return ChainViews(registry, domain, None, reader)
+    address = Web3.to_checksum_address(verifier_address)
+    verifier = reader.constant(
+        ("verifier", address, registry.address),
+        lambda: _bound_verifier(w3, address, registry, verifier_address),
     )
+    return ChainViews(registry, domain, verifier, reader)
+
+
+def _bound_verifier(w3: Web3, address: str, registry: Contract, verifier_address: str) -> Contract:
+    verifier = w3.eth.contract(address=address, abi=contracts.abi(VERIFIER))
     try:
         bound = str(verifier.functions.registry().call())
     except Exception as exc:  # no verifier at the address
@@ -150,7 +234,7 @@ def views_for(
             f"the certificate verifier at {verifier_address} reads registry {bound}, "
             f"not {registry.address}"
         )
-    return ChainViews(registry, domain, verifier)
+    return verifier
 
 
 _CHECK_SENTENCES = {

@@ -35,6 +35,7 @@ from chain.db import make_engine, session_factory
 from chain.deploy import Deployment, ensure_deployed
 from chain.errors import KeystoreUnavailable, NotFound, SigningKeyElsewhere
 from chain.keys import KeyStore, KeystoreError
+from chain.reader import ChainReader
 from chain.settings import LedgerSettings
 from chain.txpipe import Operation, ReceiptTracker, TxPipeline
 
@@ -80,6 +81,8 @@ class LedgerRuntime:
     opened: bool = field(default=False)
     #: contract handles, built once per deployed contract
     _contracts: dict[str, Contract] = field(default_factory=dict, repr=False)
+    #: the read routes' head-keyed, batched eth_call reader (built on first use)
+    _reader: ChainReader | None = field(default=None, repr=False)
 
     @classmethod
     def start(cls, settings: LedgerSettings, *, deploy: bool = True) -> LedgerRuntime:
@@ -185,6 +188,17 @@ class LedgerRuntime:
         handle = self.w3.eth.contract(address=address, abi=load(name).abi)
         self._contracts[name] = handle
         return handle
+
+    @property
+    def reader(self) -> ChainReader:
+        """Head-keyed, batched chain reads (one per runtime, shared by every request)."""
+        if self._reader is None:
+            self._reader = ChainReader(self.w3)
+        return self._reader
+
+    def address(self, name: str) -> str:
+        """The checksummed address of a deployed contract."""
+        return str(self.contract(name).address)
 
     @property
     def directory(self) -> Contract:

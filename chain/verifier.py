@@ -55,6 +55,8 @@ from chain.documents import (
     CertificateDocument,
     DocumentError,
 )
+from chain.errors import ChainUnavailable
+from chain.reader import ChainReader
 from chain.revocation import describe as describe_reason
 from chain.verdict import (
     Reason,
@@ -95,6 +97,7 @@ def verify_document(
     by_org_id: bytes | str | None = None,
     recognisers: Iterable[bytes | str] = (),
     verifier_address: str | None = None,
+    reader: ChainReader | None = None,
 ) -> Verdict:
     """Verify ``document`` against the registry at ``registry_address`` on ``w3``'s chain.
 
@@ -102,7 +105,10 @@ def verify_document(
     recognised by it (its issuer, an individual recognition, or an active agreement).
     ``recognisers``: organisations to report recognition for (does not affect validity).
     ``verifier_address``: the CertificateVerifier deployed with the registry, when known
-    (each of its answers is one eth_call); without it the same views are read one by one.
+    (its answers and the registry's certificate and signing key come in one JSON-RPC batch
+    at the head block); without it the same views are read one by one.
+    ``reader``: a long-lived :class:`ChainReader` of ``w3`` (the gateway's), whose head-keyed
+    cache and constants serve many verifications; a new one by default.
     Raises :class:`VerificationUnavailable` when the chain or the registry cannot be read.
     """
     reasons: list[Reason] = []
@@ -124,7 +130,8 @@ def verify_document(
     )
     reasons = verdict.reasons  # the verdict's own list (pydantic copies on construction)
 
-    registry, chain_id, domain = _connect(w3, registry_address)
+    reader = reader if reader is not None else ChainReader(w3)
+    registry, chain_id, domain = _connect(w3, registry_address, reader)
     verdict.chain_id = chain_id
     verdict.registry = str(registry.address)
 
@@ -179,9 +186,15 @@ def verify_document(
             )
         )
 
-    # -- the certificate on chain
+    # -- the certificate on chain, with everything else the chain says about it
     cid = bytes.fromhex(doc.certificate_id[2:])
-    cert = structs.read_struct(registry, "certificate", cid)
+    by_hex = _org_hex(by_org_id) if by_org_id is not None else None
+    views = views_for(w3, registry, domain, verifier_address, reader)
+    try:
+        found = views.read(cid, by_hex or _ZERO32, doc)
+    except ChainUnavailable as exc:
+        raise VerificationUnavailable(str(exc)) from exc
+    cert = found.certificate
     if int(cert["issuedAt"]) == 0:
         reasons.append(
             Reason(
@@ -219,10 +232,8 @@ def verify_document(
             )
         )
 
-    by_hex = _org_hex(by_org_id) if by_org_id is not None else None
-    views = views_for(w3, registry, domain, verifier_address)
-    facts = views.verification(cid, by_hex or _ZERO32)
-    finding = views.signature_check(doc)
+    facts = found.verification
+    finding = found.signature
 
     # -- the contract's check of the signature (digest from chain state, low s, key window,
     # key compromise)
@@ -241,7 +252,7 @@ def verify_document(
         )
 
     # -- the signer is the issuing registrar's key, valid at issue time and not compromised
-    reasons.append(_signer_reason(w3, views.directory, doc.signer, onchain, verdict))
+    reasons.append(_signer_reason(found.signing_key, found.now, doc.signer, onchain, verdict))
 
     # -- status, the registrar's standing, disputes, usability
     reasons.append(_status_reason(facts, cert, verdict))
@@ -277,16 +288,24 @@ def _finish(verdict: Verdict) -> Verdict:
     return verdict
 
 
-def _connect(w3: Web3, registry_address: str) -> tuple[Contract, int, documents.Eip712Domain]:
+def _connect(
+    w3: Web3, registry_address: str, reader: ChainReader
+) -> tuple[Contract, int, documents.Eip712Domain]:
+    """The registry, the chain id and the registry's EIP-712 domain: read once per reader
+    (a deployed registry never changes them); a failure is not remembered."""
     if not Web3.is_address(registry_address):
         raise VerificationUnavailable(f"{registry_address!r} is not an address")
-    try:
+    address = Web3.to_checksum_address(registry_address)
+
+    def connect() -> tuple[Contract, int, documents.Eip712Domain]:
         chain_id = int(w3.eth.chain_id)
-        address = Web3.to_checksum_address(registry_address)
         if not w3.eth.get_code(address):
             raise VerificationUnavailable(f"there is no contract at {address} on chain {chain_id}")
         registry = documents.registry_contract(w3, address)
-        domain = documents.chain_domain(registry)
+        return registry, chain_id, documents.chain_domain(registry)
+
+    try:
+        return reader.constant(("registry", address), connect)
     except VerificationUnavailable:
         raise
     except DocumentError as exc:
@@ -295,20 +314,16 @@ def _connect(w3: Web3, registry_address: str) -> tuple[Contract, int, documents.
         raise VerificationUnavailable(
             f"cannot read the registry at {registry_address}: {exc}"
         ) from exc
-    return registry, chain_id, domain
-
-
-# ---------------------------------------------------------------- the v2 views
 
 
 def _signer_reason(
-    w3: Web3,
-    directory: Contract,
+    key: Mapping[str, Any],
+    now: int,
     signer: str,
     onchain: documents.CertificateMessage,
     verdict: Verdict,
 ) -> Reason:
-    key = structs.read_struct(directory, "signingKey", signer)
+    """``key``: the directory's ``signingKey(signer)``; ``now``: the head block's time."""
     org = str(key["orgId"])
     valid_from, valid_until = int(key["validFrom"]), int(key["validUntil"])
     compromised = int(key["compromisedAt"])
@@ -346,7 +361,6 @@ def _signer_reason(
             f"certificate issued from then on (this one was issued on "
             f"{documents.format_date(issued)})",
         )
-    now = int(w3.eth.get_block("latest")["timestamp"])
     current = (
         valid_from <= now
         and (valid_until == 0 or now < valid_until)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from api.auth import CurrentUser, WriterUser
 from api.deps import RuntimeDep
@@ -18,6 +19,12 @@ from chain.service.common import BYTES32_PATTERN
 from chain.verifier import Verdict
 
 router = APIRouter(tags=["certificates"])
+
+
+def _json(model: BaseModel) -> Response:
+    """The answer serialised once by pydantic (the route's ``response_model`` documents it;
+    FastAPI does not validate and serialise the model a second time)."""
+    return Response(model.model_dump_json(), media_type="application/json")
 
 
 def _base_url(request: Request) -> str:
@@ -109,9 +116,9 @@ def status(
         str | None,
         Query(pattern=BYTES32_PATTERN, description="Recognition by this org (default: caller)"),
     ] = None,
-) -> chain_reads.CertificateStatusOut:
+) -> Response:
     by_org = by or (user.org_id if user.org_kind != "consortium" else None)
-    return chain_reads.certificate_status(runtime, cert_id, by_org)
+    return _json(chain_reads.certificate_status(runtime, cert_id, by_org))
 
 
 @router.get(
@@ -144,5 +151,5 @@ def pdf(cert_id: CertId, user: CurrentUser, runtime: RuntimeDep, request: Reques
     "/v1/verify", response_model=Verdict,
     summary="Verify a signed certificate document (anyone, no key): verdict with reasons",
 )  # fmt: skip
-def verify(body: service.VerifyIn, runtime: RuntimeDep) -> Verdict:
-    return service.verify_document(runtime, body)
+def verify(body: service.VerifyIn, runtime: RuntimeDep) -> Response:
+    return _json(service.verify_document(runtime, body))

@@ -28,24 +28,37 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import requests
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 from web3.exceptions import BlockNotFound
 
 from chain.indexer import projections
+from chain.indexer.batch import BatchRows
 from chain.indexer.decoder import ContractSpec, DecodedLog, LogDecoder
 from chain.indexer.models import Checkpoint, IndexedBlock, RawEvent
 
 log = logging.getLogger(__name__)
 
 HEADER_CHUNK = 250
+#: Raw events per multi-row INSERT.
+INSERT_CHUNK = 2_000
+#: Events a batch aims at (one database transaction, bounded memory).
+TARGET_EVENTS = 5_000
+#: Blocks of the first range (doubling while batches stay sparse, up to ``batch_size``):
+#: a catch-up over dense blocks never starts with one huge transaction.
+FIRST_SPAN = 50
 
 
 class IndexerError(RuntimeError):
     """The indexer cannot continue (another chain or contract set in the store, RPC fault)."""
+
+
+class LogsRefused(IndexerError):
+    """The node refused an ``eth_getLogs`` range (too many results, too large a range)."""
 
 
 class ChainMoved(RuntimeError):
@@ -111,7 +124,12 @@ class Rpc:
         self._http = requests.Session()
 
     def call(self, method: str, params: list[Any]) -> Any:
-        response = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
+        endpoint = getattr(self.w3.provider, "endpoint_uri", None)
+        if endpoint:  # over HTTP without web3's request machinery
+            body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+            response = self._post(str(endpoint), body)
+        else:
+            response = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
         if response.get("error"):
             raise IndexerError(f"{method} failed: {response['error']}")
         return response["result"]
@@ -127,15 +145,7 @@ class Rpc:
             {"jsonrpc": "2.0", "id": i, "method": method, "params": params}
             for i, (method, params) in enumerate(calls)
         ]
-        try:
-            response = self._http.post(
-                str(endpoint), data=json.dumps(body), timeout=self.timeout,
-                headers={"Content-Type": "application/json"},
-            )
-            response.raise_for_status()
-            answers = response.json()
-        except (requests.RequestException, ValueError) as exc:
-            raise IndexerError(f"batch request to {endpoint} failed: {exc}") from exc
+        answers = self._post(str(endpoint), body)
         if isinstance(answers, dict):  # one error for the whole batch
             raise IndexerError(f"batch request failed: {answers.get('error')}")
         by_id = {int(a["id"]): a for a in answers}
@@ -146,6 +156,18 @@ class Rpc:
                 raise IndexerError(f"{method} failed: {answer and answer.get('error')}")
             out.append(answer["result"])
         return out
+
+    def _post(self, endpoint: str, body: Any) -> Any:
+        """One JSON-RPC POST (a call or a batch), the answer parsed with orjson."""
+        try:
+            response = self._http.post(
+                endpoint, data=orjson.dumps(body), timeout=self.timeout,
+                headers={"Content-Type": "application/json"},
+            )
+            response.raise_for_status()
+            return orjson.loads(response.content)
+        except (requests.RequestException, ValueError) as exc:
+            raise IndexerError(f"request to {endpoint} failed: {exc}") from exc
 
     def _call_in_process(self, method: str, params: list[Any]) -> Any:
         """In-process providers (eth-tester) need web3's request formatting."""
@@ -196,11 +218,51 @@ class Rpc:
                 }
             )
             return [_raw_log(entry) for entry in entries]
-        result = self.call(
-            "eth_getLogs",
-            [{"fromBlock": hex(from_block), "toBlock": hex(to_block), "address": addresses}],
-        )
-        return [_raw_log(entry) for entry in result]
+        endpoint = str(self.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
+        params = [{"fromBlock": hex(from_block), "toBlock": hex(to_block), "address": addresses}]
+        answer = self._post(endpoint, {"jsonrpc": "2.0", "id": 1, "method": "eth_getLogs",
+                                       "params": params})  # fmt: skip
+        if answer.get("error"):
+            raise LogsRefused(f"eth_getLogs failed: {answer['error']}")
+        return [_raw_log(entry) for entry in answer["result"]]
+
+
+_EVENT_COLUMNS = (
+    "block_number", "block_hash", "tx_hash", "log_index", "timestamp", "contract", "address",
+    "event", "args", "subject_id", "actor_org_id", "asset_id",
+)  # fmt: skip
+
+
+def insert_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
+    """Insert raw events in bulk: ``COPY`` on PostgreSQL, multi-row INSERTs elsewhere.
+
+    ``args`` is written as SQLAlchemy's JSON type writes it (the standard library's
+    ``json``: uint256 values stay exact integers).
+
+    Text with a NUL character is refused as every statement of the store refuses it
+    (PostgreSQL cannot store it); inside JSON it is an escape, which both stores keep."""
+    if not events:
+        return
+    table: Any = RawEvent.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        for event in events:
+            for name in _EVENT_COLUMNS:
+                value = event[name]
+                if isinstance(value, str) and "\x00" in value:
+                    raise IndexerError(f"event {event['event']}: NUL character in {name}")
+        raw = session.connection().connection.driver_connection
+        columns = ", ".join(_EVENT_COLUMNS)
+        with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+            f"COPY {table.name} ({columns}) FROM STDIN"
+        ) as copy:
+            for event in events:
+                copy.write_row([
+                    json.dumps(event[name]) if name == "args" else event[name]
+                    for name in _EVENT_COLUMNS
+                ])  # fmt: skip
+        return
+    for start in range(0, len(events), INSERT_CHUNK):
+        session.execute(insert(table), list(events[start : start + INSERT_CHUNK]))
 
 
 def _raw_log(entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -232,9 +294,15 @@ class Indexer:
         chain_id: int | None = None,
         batch_size: int = 500,
         confirmations: int = 0,
+        target_events: int = TARGET_EVENTS,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        #: the block range of the next batch: starts at ``FIRST_SPAN``, shrinks where blocks
+        #: are dense with events (about ``target_events`` a batch) or the node refuses a
+        #: range, grows up to ``batch_size`` where they are sparse
+        self.span = min(batch_size, FIRST_SPAN)
+        self.target_events = max(1, target_events)
         self.w3 = w3
         self.rpc = Rpc(w3)
         self.factory = factory
@@ -297,10 +365,26 @@ class Indexer:
                 depth = self._roll_back(number)
                 return StepResult(number + 1, number, 0, reorg_depth=depth)
         safe = head - self.confirmations
-        target = min(safe, number + self.batch_size)
-        if target <= number:
-            return StepResult(number + 1, number, 0)
-        return self._index_range(number, tail_hash, target)
+        while True:
+            target = min(safe, number + self.span)
+            if target <= number:
+                return StepResult(number + 1, number, 0)
+            try:
+                result = self._index_range(number, tail_hash, target)
+            except LogsRefused:
+                if self.span == 1:
+                    raise
+                self.span = max(1, self.span // 2)  # the node's limit: a smaller range
+                continue
+            self._adapt(target - number, result.events)
+            return result
+
+    def _adapt(self, blocks: int, events: int) -> None:
+        """The next range: about ``target_events`` events, at most ``batch_size`` blocks."""
+        if events > self.target_events and blocks > 1:
+            self.span = max(1, blocks * self.target_events // events)
+        elif events < self.target_events // 2 and blocks >= self.span:
+            self.span = min(self.batch_size, self.span * 2)
 
     def _index_range(self, number: int, tail_hash: str | None, target: int) -> StepResult:
         started = time.perf_counter()
@@ -356,33 +440,34 @@ class Indexer:
             cp = self._checkpoint(session)
             if cp.block_number != number or cp.block_hash != tail_hash:
                 raise ChainMoved("another indexer moved the checkpoint")
-            for n in sorted(keep):
-                h = headers[n]
-                session.add(
-                    IndexedBlock(
-                        number=h.number, hash=h.hash, parent_hash=h.parent_hash,
-                        timestamp=h.timestamp,
-                    )
-                )
-            session.flush()
+            session.execute(insert(IndexedBlock), [
+                {"number": h.number, "hash": h.hash, "parent_hash": h.parent_hash,
+                 "timestamp": h.timestamp}
+                for h in (headers[n] for n in sorted(keep))
+            ])  # fmt: skip
+            rows = BatchRows(session)
+            if decoded:
+                rows.prefetch(item.args for item in decoded)
+            events: list[dict[str, Any]] = []
             for item in decoded:
-                subject, actor, asset_id = projections.describe(session, item.event, item.args)
-                row = RawEvent(
-                    block_number=item.block_number,
-                    block_hash=item.block_hash,
-                    tx_hash=item.tx_hash,
-                    log_index=item.log_index,
-                    timestamp=headers[item.block_number].timestamp,
-                    contract=item.contract,
-                    address=item.address,
-                    event=item.event,
-                    args=item.args,
-                    subject_id=subject,
-                    actor_org_id=actor,
-                    asset_id=asset_id,
-                )
-                session.add(row)
-                projections.apply(session, row)
+                subject, actor, asset_id = projections.describe(rows, item.event, item.args)
+                timestamp = headers[item.block_number].timestamp
+                events.append({
+                    "block_number": item.block_number, "block_hash": item.block_hash,
+                    "tx_hash": item.tx_hash, "log_index": item.log_index,
+                    "timestamp": timestamp, "contract": item.contract,
+                    "address": item.address, "event": item.event, "args": item.args,
+                    "subject_id": subject, "actor_org_id": actor, "asset_id": asset_id,
+                })  # fmt: skip
+                handler = projections.HANDLERS.get(item.event)
+                if handler is not None:
+                    handler(projections.EventContext(
+                        session=rows, event=item.event, args=item.args,
+                        block_number=item.block_number, log_index=item.log_index,
+                        tx_hash=item.tx_hash, timestamp=timestamp,
+                    ))  # fmt: skip
+            insert_events(session, events)
+            session.flush()  # the projection rows the batch added or changed
             moved = session.execute(
                 update(Checkpoint)
                 .where(

@@ -8,6 +8,7 @@ objects keyed by component name, integers as integers.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -66,7 +67,9 @@ def _identity(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=65_536)
 def _address(value: Any) -> str:
+    """Checksummed (a keccak per address: remembered, a ledger reuses its accounts)."""
     return str(to_checksum_address(value))
 
 
@@ -177,7 +180,7 @@ class LogDecoder:
             return None
         return DecodedLog(
             contract=decoder.contract,
-            address=str(to_checksum_address(log["address"])),
+            address=_address(str(log["address"]).lower()),
             event=decoder.name,
             args=decoder.decode(topics, str(log["data"])),
             block_number=int(log["blockNumber"], 16),

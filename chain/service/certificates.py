@@ -403,7 +403,7 @@ def verify_document(runtime: LedgerRuntime, body: VerifyIn) -> verifier.Verdict:
     try:
         return verifier.verify_document(
             runtime.w3, runtime.deployment.address(REGISTRY), body.document, body.by_org_id,
-            verifier_address=runtime.deployment.address(VERIFIER),
+            verifier_address=runtime.deployment.address(VERIFIER), reader=runtime.reader,
         )
     except verifier.VerificationUnavailable as exc:
         raise ChainUnavailable(str(exc)) from exc

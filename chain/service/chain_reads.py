@@ -6,7 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from chain.bindings.calls import view_call
 from chain.bindings.enums import Usability, usability_words
+from chain.errors import NotFound
+from chain.reader import Head
 from chain.revocation import describe as describe_reason
 from chain.runtime import LedgerRuntime
 from chain.service.approvals import _application
@@ -24,9 +27,7 @@ from chain.service.common import (
     ZERO32,
     b32,
     chain_asset,
-    chain_certificate,
     hex32,
-    struct,
     view,
 )
 from chain.service.financing import _financing
@@ -100,11 +101,13 @@ class RecordOut(BaseModel):
     proof: ChainProof
 
 
-def proof(runtime: LedgerRuntime) -> ChainProof:
+def proof(runtime: LedgerRuntime, head: Head | None = None) -> ChainProof:
+    """Chain id, registry and the block read at (the head now unless given)."""
+    at = head if head is not None else runtime.reader.head()
     return ChainProof(
         chain_id=runtime.handle.chain_id,
-        registry=runtime.contract(REGISTRY).address,
-        block_number=int(runtime.w3.eth.block_number),
+        registry=runtime.address(REGISTRY),
+        block_number=at.number,
     )
 
 
@@ -151,10 +154,20 @@ def asset_onchain(runtime: LedgerRuntime, asset_id: str) -> AssetOnChain:
 def certificate_status(
     runtime: LedgerRuntime, certificate_id: str, by_org_id: str | None = None
 ) -> CertificateStatusOut:
-    """``verify(certificateId, byOrgId)``: status, kind, validity, pledge and recognition."""
-    chain_certificate(runtime, certificate_id)
+    """``verify(certificateId, byOrgId)``: status, kind, validity, pledge and recognition.
+
+    The registry's ``certificate`` and the verifier's ``verify`` in one JSON-RPC batch at
+    the head block, answered from the reader's cache while the head does not move."""
+    cid = b32(certificate_id)
     by = b32(by_org_id) if by_org_id else b32(ZERO32)
-    v = struct(runtime, "verify", b32(certificate_id), by, contract=VERIFIER)
+    reader = runtime.reader
+    head = reader.head()
+    cert, v = reader.views(head, [
+        (runtime.address(REGISTRY), view_call(REGISTRY, "certificate"), (cid,)),
+        (runtime.address(VERIFIER), view_call(VERIFIER, "verify"), (cid, by)),
+    ])  # fmt: skip
+    if int(cert["issuedAt"]) == 0:
+        raise NotFound(f"no certificate {hex32(certificate_id)} on chain")
     replaced = str(v["replacedBy"])
     status = CERTIFICATE_STATUSES[int(v["status"])]
     reason = describe_reason(int(v["revocationReason"])) if status == "Revoked" else None
@@ -165,7 +178,7 @@ def certificate_status(
         asset_id=str(v["assetId"]),
         registrar_org_id=str(v["registrarOrgId"]),
         holder_org_id=str(v["holderOrgId"]),
-        issued_at=int(chain_certificate(runtime, certificate_id)["issuedAt"]),
+        issued_at=int(cert["issuedAt"]),
         valid_until=int(v["validUntil"]),
         revocation_reason=int(v["revocationReason"]),
         revocation_reason_name=reason.name if reason else None,
@@ -178,7 +191,7 @@ def certificate_status(
         registrar_active=bool(v["registrarActive"]),
         asset_status=ASSET_STATUSES[int(v["assetStatus"])],
         usability=Usability.name_of(int(v["usability"])),
-        proof=proof(runtime),
+        proof=proof(runtime, head),
     )
 
 
