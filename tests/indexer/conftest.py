@@ -80,11 +80,12 @@ def _reset(engine: Engine) -> None:
 
 
 def postgres_database(name: str) -> str:
-    """The URL of a database of our own on the CI PostgreSQL, one per pytest worker, so
-    parallel workers never drop each other's tables."""
+    """The URL of a database of our own on the CI PostgreSQL, named after the test
+    process's own database (tests/conftest.py), so parallel workers and concurrent runs
+    never drop each other's tables; dropped with it at the end of the run."""
     assert POSTGRES_URL is not None
-    base, _, _db = POSTGRES_URL.rpartition("/")
-    database = f"{name}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    base, _, own = POSTGRES_URL.rpartition("/")
+    database = f"{name}_{own}"
     admin = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         exists = connection.execute(
