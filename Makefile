@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 ANALYSIS_VENV := .venv-analysis
 ANALYSIS_STAMP := $(ANALYSIS_VENV)/.installed
 
-.PHONY: run demo test check-deep check-faults forge-test contracts lint bench clean deps node-deps py-deps gas \
+.PHONY: run demo test check-deep forge-test contracts lint bench clean deps node-deps py-deps gas \
 	analysis-deps slither mutation mutation-sample
 
 deps: py-deps node-deps
@@ -43,15 +43,11 @@ demo: deps
 
 ## The whole suite (contracts, chain layer, gateway, local node).
 test: deps
-	$(BIN)/pytest -q -m "not deep and not faults_open" -n 2 --dist loadscope
+	$(BIN)/pytest -q -m "not deep" -n 2 --dist loadscope
 
 ## Slow suites: long fuzzing, fault injection, browser.
 check-deep: deps forge-test slither mutation-sample
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest -q -m deep -n 2 --dist loadscope; rc=$$?; test $$rc -eq 0 -o $$rc -eq 5
-
-## Fault drills that expose an open defect (see docs/security.md, "Faults injected").
-check-faults: deps
-	$(BIN)/pytest -q -m faults_open
 
 ## Solidity fuzz and invariant tests (forge from npm, offline; sizes via FORGE_FUZZ_RUNS,
 ## FORGE_INVARIANT_RUNS, FORGE_INVARIANT_DEPTH).

@@ -32,6 +32,8 @@ from chain.txpipe.rpc import NodeUnreachable, RevertError
 #: on start, and when the head moved back, settled operations of this many blocks below
 #: the head (and any above it) are checked against the chain
 ROLLBACK_WINDOW_BLOCKS = 256
+#: how far back from the head the tracker looks for the transaction that used a nonce
+NONCE_SCAN_BLOCKS = 1024
 #: what an operation taken off the chain forgets: it is in flight again
 _UNSETTLED: dict[str, Any] = {
     "state": PENDING, "block_number": None, "block_hash": None, "receipt_status": None,
@@ -62,6 +64,8 @@ class ReceiptTracking(Broadcaster):
         by_signer: dict[str, list[Operation]] = {}
         for op in ops:
             by_signer.setdefault(op.signer, []).append(op)
+        #: operations whose nonce the chain has used but whose receipt it does not return
+        unanswered: list[Operation] = []
         for signer, group in by_signer.items():
             try:
                 mined_count = self.rpc.nonce(signer, "latest")
@@ -71,14 +75,32 @@ class ReceiptTracking(Broadcaster):
             try:
                 for op in group:
                     if op.nonce < mined_count:
-                        finished += self._settle(op, dropped_if_missing=True)
+                        settled = self._settle(op)
+                        finished += settled
+                        if not settled and self._due(op, "owner"):
+                            unanswered.append(op)
                     else:
                         self._resend_if_unknown(op)
             except NodeUnreachable:  # the node went away during the poll: wait for it
                 log.warning("receipt tracker lost the chain node during a poll")
                 self._node_down = True
                 return finished
+        if unanswered:
+            try:
+                finished += self._settle_used_nonces(unanswered)
+            except NodeUnreachable:
+                log.warning("receipt tracker lost the chain node during a poll")
+                self._node_down = True
         return finished
+
+    def _due(self, op: Operation, what: str) -> bool:
+        """True at most once per ``resend_after`` seconds for this operation and check."""
+        now = time.monotonic()
+        key = f"{what}:{op.id}"
+        if now - self._last_checked.get(key, -1e9) < self.resend_after:
+            return False
+        self._last_checked[key] = now
+        return True
 
     def _watch_head(self) -> bool:
         """Compare the chain with the head seen last; restore what a rollback took away.
@@ -212,18 +234,96 @@ class ReceiptTracking(Broadcaster):
         if receipt is not None:
             self._apply_receipt(op, receipt)
 
-    def _settle(self, op: Operation, *, dropped_if_missing: bool) -> int:
+    def _settle(self, op: Operation) -> int:
+        """Apply the receipt of a transaction the chain holds; 0 while it returns none."""
         receipt = self._receipt(op.tx_hash)
         if receipt is not None:
             return self._apply_receipt(op, receipt)
-        if dropped_if_missing and self.rpc.nonce(op.signer, "latest") > op.nonce:
-            # asked again after the receipt: a node that lost blocks meanwhile has a lower
-            # nonce now, and the operation stays in flight to be sent again
-            self._finish(op.id, DROPPED, error=(
-                "nonce-reused", f"nonce {op.nonce} of {op.signer} was used by another transaction"
-            ))  # fmt: skip
-            return 1
         return 0
+
+    def _settle_used_nonces(self, ops: list[Operation]) -> int:
+        """Operations whose nonce the chain has used but whose receipt it does not return.
+
+        An operation is ``dropped`` only when a block on the chain holds *another*
+        transaction of its signer with its nonce. When a block holds its own transaction
+        the receipt is late: it stays in flight. When no block holds any transaction of
+        the signer with that nonce (a node restarted from a state saved halfway through a
+        block: its accounts are past transactions its blocks lack), the same signed bytes
+        are sent again; a node that still refuses them ("nonce too low") leaves the
+        operation in flight with ``error_code`` ``nonce-used-unseen`` for an operator: no
+        other transaction is known to have taken its place, and a client told
+        ``dropped`` might send the write a second time.
+        """
+        owners = self._nonce_owners({(op.signer.lower(), op.nonce) for op in ops})
+        finished = 0
+        for op in ops:
+            owner = owners.get((op.signer.lower(), op.nonce))
+            if owner is None:  # not decided within the blocks scanned: ask again later
+                continue
+            tx_hash, block = owner
+            if tx_hash is not None and tx_hash != op.tx_hash.lower():
+                receipt = self._receipt(op.tx_hash)  # mined meanwhile after all?
+                if receipt is not None:
+                    finished += self._apply_receipt(op, receipt)
+                    continue
+                self._finish(op.id, DROPPED, error=(
+                    "nonce-reused",
+                    f"nonce {op.nonce} of {op.signer} was used by transaction {tx_hash} "
+                    f"in block {block}",
+                ))  # fmt: skip
+                log.warning("operation %s dropped: its nonce %d was used by transaction %s "
+                            "in block %s", op.id, op.nonce, tx_hash, block)  # fmt: skip
+                finished += 1
+            elif tx_hash is None:
+                with self._account_lock(op.signer):
+                    self._broadcast(op)
+                receipt = self._receipt(op.tx_hash)
+                if receipt is not None:
+                    finished += self._apply_receipt(op, receipt)
+                    continue
+                if self.rpc.transaction(op.tx_hash) is not None:
+                    continue  # the node took the same bytes again: it mines them
+                self._mark(op.id, SENT, error=(
+                    "nonce-used-unseen",
+                    f"the node's nonce of {op.signer} is past {op.nonce} but no block up to "
+                    f"{block} holds a transaction of it with that nonce and the node refuses "
+                    "this one; it stays in flight (no other transaction is known to have "
+                    "taken its nonce)",
+                ))  # fmt: skip
+                log.warning("operation %s: nonce %d of %s is used on the node but no block "
+                            "holds a transaction with it", op.id, op.nonce, op.signer)  # fmt: skip
+        return finished
+
+    def _nonce_owners(
+        self, wanted: set[tuple[str, int]]
+    ) -> dict[tuple[str, int], tuple[str | None, int]]:
+        """Which transaction holds each (signer, nonce) on the chain, scanning back from
+        the head: ``(hash, block)``, or ``(None, block)`` when a block at or below ``block``
+        holds a lower nonce of the signer (nonces only grow, so no block holds this one).
+        Pairs not decided within ``NONCE_SCAN_BLOCKS`` blocks are left out."""
+        found: dict[tuple[str, int], tuple[str | None, int]] = {}
+        open_ = set(wanted)
+        head = self.rpc.block_number()
+        for number in range(head, max(-1, head - NONCE_SCAN_BLOCKS), -1):
+            txs = self.rpc.block_transactions(number)
+            if txs is None:
+                continue
+            lowest: dict[str, int] = {}
+            for sender, nonce, tx_hash in txs:
+                if (sender, nonce) in open_:
+                    found[(sender, nonce)] = (tx_hash, number)
+                    open_.discard((sender, nonce))
+                lowest[sender] = min(nonce, lowest.get(sender, nonce))
+            for sender, nonce in list(open_):
+                if sender in lowest and lowest[sender] < nonce:
+                    found[(sender, nonce)] = (None, number)
+                    open_.discard((sender, nonce))
+            if not open_:
+                break
+            if number == 0:  # the whole chain holds no transaction with these nonces
+                for pair in open_:
+                    found[pair] = (None, head)
+        return found
 
     def _resend_if_unknown(self, op: Operation) -> None:
         now = time.monotonic()
@@ -263,6 +363,7 @@ class ReceiptTracking(Broadcaster):
             events=events,
         )
         self._last_checked.pop(op.id, None)
+        self._last_checked.pop(f"owner:{op.id}", None)
         return 1
 
     def _revert_reason(self, op: Operation, block: int) -> tuple[str, str]:

@@ -79,6 +79,11 @@ class ChainRpc(Protocol):
     def transaction(self, tx_hash: str) -> dict[str, Any] | None: ...
     def block_number(self) -> int: ...
     def block_hash(self, number: int | str) -> tuple[int, str] | None: ...
+    def block_transactions(self, number: int) -> list[tuple[str, int, str]] | None: ...
+
+
+def _sender_nonce_hash(tx: Any) -> tuple[str, int, str]:
+    return str(tx["from"]).lower(), _int(tx["nonce"]), _hex(tx["hash"]).lower()
 
 
 def _json_tx(tx: dict[str, Any]) -> dict[str, Any]:
@@ -155,6 +160,13 @@ class HttpRpc:
         result = self.request("eth_getBlockByNumber", [tag, False])
         return None if result is None else (_int(result["number"]), str(result["hash"]).lower())
 
+    def block_transactions(self, number: int) -> list[tuple[str, int, str]] | None:
+        """(sender, nonce, hash) of each transaction of a block; None when there is none."""
+        result = self.request("eth_getBlockByNumber", [hex(number), True])
+        if result is None:
+            return None
+        return [_sender_nonce_hash(tx) for tx in result["transactions"]]
+
 
 class Web3Rpc:
     """The same calls through web3 (eth-tester in process), one at a time."""
@@ -216,6 +228,14 @@ class Web3Rpc:
             except BlockNotFound:
                 return None
         return int(block["number"]), _hex(block["hash"]).lower()
+
+    def block_transactions(self, number: int) -> list[tuple[str, int, str]] | None:
+        with self.lock:
+            try:
+                block = self.w3.eth.get_block(number, full_transactions=True)
+            except BlockNotFound:
+                return None
+        return [_sender_nonce_hash(tx) for tx in block["transactions"]]
 
 
 def rpc_for(handle: ChainHandle) -> ChainRpc:
