@@ -5,8 +5,10 @@ from __future__ import annotations
 
 MORE_STATUS: dict[str, dict[str, str]] = {
     "zh": {"CertificateRevoked": "证书已撤销", "CertificateExpired": "证书已过期"},
-    "en": {"CertificateRevoked": "certificate revoked",
-           "CertificateExpired": "certificate expired"},
+    "en": {
+        "CertificateRevoked": "certificate revoked",
+        "CertificateExpired": "certificate expired",
+    },
 }
 
 MORE_STRINGS: dict[str, dict[str, str]] = {
@@ -25,6 +27,9 @@ MORE_STRINGS: dict[str, dict[str, str]] = {
         "holder": "持有单位",
         "registrar": "登记机构",
         "next_page": "下一页",
+        "prev_page": "上一页",
+        "page_n_of": "第 {page} / {pages} 页，共 {total} 条",
+        "pages_of": "{name}分页",
         "applications": "有偿使用申请",
         "application": "有偿使用申请",
         "payment": "收款记录",
@@ -113,6 +118,9 @@ MORE_STRINGS: dict[str, dict[str, str]] = {
         "holder": "Holder",
         "registrar": "Registrar",
         "next_page": "Next page",
+        "prev_page": "Previous page",
+        "page_n_of": "page {page} of {pages}, {total} in all",
+        "pages_of": "{name}: pages",
         "applications": "Paid-use applications",
         "application": "Paid-use application",
         "payment": "Payment",

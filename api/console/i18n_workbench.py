@@ -151,8 +151,7 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
         "term_bounds": "Notice and term bounds",
         "term_bounds_text": "notice {nmin}–{nmax} days; certificate term {tmin}–{tmax} days",
         "handover_threshold": "Approvals needed after the handover (k)",
-        "handover_confirm": "After the handover the consortium admin has no power left. "
-        "Begin it?",
+        "handover_confirm": "After the handover the consortium admin has no power left. Begin it?",
         "begin_handover": "Begin handover",
         "accept_handover": "Accept handover",
         "proposals": "Proposals",

@@ -101,7 +101,7 @@ def test_handover_proposal_and_approval_run_on_chain(people: People) -> None:
                    {"kind": "admit_registrar", "city_code": XIAMEN, "name": "x"})  # fmt: skip
     assert people.post("qd-admin", "/console/governance/proposals", form).status_code == 303
     page = people.session("qd-admin").get("/console/governance?lang=zh").text
-    todo = page[page.index('id="todo"'):page.index('id="done"')]
+    todo = page[page.index('id="todo"') : page.index('id="done"')]
     assert "接纳新城市登记机构" in todo and "城市代码 350200" in todo
     assert "已批准 1 / 需要 2" in todo and "本机构已批准" in todo
     assert "✔○</span> 已批准 1 / 需要 2" in todo  # progress in marks and words, not colour
@@ -115,7 +115,7 @@ def test_handover_proposal_and_approval_run_on_chain(people: People) -> None:
     assert record.status == "Executed" and record.approvals == 2
     assert governance.governance_state(runtime)["active_registrars"] == 3
     page = people.session("jn-admin").get("/console/governance?lang=zh").text
-    done = page[page.index('id="done"'):]
+    done = page[page.index('id="done"') :]
     assert proposal[1][:8] in done and "已执行" in done
     assert '<dd data-figure="threshold">2 / 3</dd>' in page
     english = people.session("jn-admin").get("/console/governance?lang=en").text

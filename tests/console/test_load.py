@@ -58,3 +58,22 @@ def test_a_page_lists_the_assets_of_a_store_of_1000(
         assert "负载测试资源" in page.text
     else:
         assert "负载测试资源" not in page.text
+
+
+def test_the_registrar_queue_is_counted_and_paged(loaded: ConsoleWorld) -> None:
+    """1,000 assets awaiting compliance review: the count says 1,000, the page lists the
+    newest 50, the next page the 50 after them, and no page lists them all."""
+    client = loaded.login("registrar")
+    first = client.get("/console/registrar")
+    assert first.status_code == 200
+    assert "第 1 / 20 页，共 1000 条" in first.text
+    assert 'href="/console/registrar?to_review=2#to-review"' in first.text
+    assert "负载测试资源 1000（370200-LD-2025-1000）" in first.text
+    assert "负载测试资源 950（" not in first.text
+    assert first.text.count('/compliance" class="row-form"') == 50
+    second = client.get("/console/registrar?to_review=2&lang=en")
+    assert "page 2 of 20, 1000 in all" in second.text
+    assert "负载测试资源 950（" in second.text and "负载测试资源 951（" not in second.text
+    assert 'href="/console/registrar?to_review=1#to-review"' in second.text
+    last = client.get("/console/registrar?to_review=99")  # past the end: the last page
+    assert "负载测试资源 1（370200-LD-2025-0001）" in last.text

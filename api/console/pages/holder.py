@@ -51,8 +51,7 @@ def holder_register(
         )  # fmt: skip
         return assets.register_asset(runtime, user, body).operation
 
-    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
-               gate=gates.holder)
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder", gate=gates.holder)
 
 
 @router.post("/console/holder/applications")
@@ -70,8 +69,7 @@ def holder_apply(
         )
         return approvals.apply_for_paid_use(runtime, user, asset_id, body).operation
 
-    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
-               gate=gates.holder)
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder", gate=gates.holder)
 
 
 @router.post("/console/holder/pledges")
@@ -98,8 +96,7 @@ def holder_cancel_application(request: Request, application_id: str) -> Response
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return approvals.cancel_application(runtime, user, application_id)
 
-    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
-               gate=gates.holder)
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder", gate=gates.holder)
 
 
 @router.post("/console/holder/pledges/{financing_id}/cancellation")
@@ -107,8 +104,7 @@ def holder_cancel_pledge(request: Request, financing_id: str) -> Response:
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return financing.cancel_pledge_request(runtime, user, financing_id)
 
-    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
-               gate=gates.holder)
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder", gate=gates.holder)
 
 
 @router.post("/console/holder/disposals")
@@ -121,5 +117,4 @@ def holder_request_disposal(
         body = financing.DisposalIn(reason_hash=ref_hash(decision_ref))
         return financing.request_disposal(runtime, user, asset_id, body)
 
-    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
-               gate=gates.holder)
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder", gate=gates.holder)
