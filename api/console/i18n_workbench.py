@@ -97,6 +97,8 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
         "notice_max_days": "公示期上限（天）",
         "term_min_days": "证书有效期下限（天）",
         "term_max_days": "证书有效期上限（天）",
+        "disposal_find": "查找资产（名称、目录编码或编号）",
+        "disposal_none_found": "没有符合条件的可处置资产。",
         "term_hard_limits": "硬性限制：公示期不超过 {nmax} 天；证书有效期 {tmin}–{tmax} 天。",
         "term_bounds_confirm": "提案获足够登记机构批准后，所有登记机构的公示期和证书有效期"
         "须在新范围内。确定提出吗？",
@@ -204,6 +206,8 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
         "notice_max_days": "Longest notice (days)",
         "term_min_days": "Shortest certificate term (days)",
         "term_max_days": "Longest certificate term (days)",
+        "disposal_find": "Find an asset (name, catalogue code or id)",
+        "disposal_none_found": "No asset that may be disposed of matches.",
         "term_hard_limits": "Hard limits: notice at most {nmax} days; certificate term "
         "{tmin}–{tmax} days.",
         "term_bounds_confirm": "Once enough registrars approve, every registrar's notice and "

@@ -324,6 +324,15 @@ def asset_queue(session: Session, city: int, name: str, page: int = 1,
     return store_reads.Slice(items, found.total, found.page, found.size)
 
 
+def disposable(session: Session, holder: str, named: Sequence[str], text: str = "",
+               page: int = 1) -> store_reads.Slice[AssetItem]:  # fmt: skip
+    """One page of a holder's assets that may be disposed of, found by id (``text``) or
+    among ``named`` (the ids whose title or catalogue code contain it)."""
+    found = store_reads.disposable_assets(session, holder, named=named, text=text, page=page)
+    return store_reads.Slice([asset_item(a) for a in found.rows], found.total, found.page,
+                             found.size)  # fmt: skip
+
+
 def issued_certificates(session: Session, issuer: str, page: int = 1,
                         **which: Any) -> store_reads.Slice[CertificateItem]:  # fmt: skip
     """One page of a registrar's certificates (see ``store_reads.issued_certificates``)."""

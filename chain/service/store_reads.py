@@ -383,6 +383,27 @@ def issued_certificates(session: Session, issuer: str, *, page: int = 1, size: i
                   lambda r: q.certificate_dict(r, now))  # fmt: skip
 
 
+def disposable_assets(session: Session, holder: str, *, named: Sequence[str] | None = None,
+                      text: str = "", page: int = 1,
+                      size: int = PAGE_SIZE) -> Slice[dict[str, Any]]:  # fmt: skip
+    """One page of the assets a holder may ask to dispose of (registered or certified, not
+    pledged, no disposal asked yet), newest first, and their count; with ``text``, only
+    those whose id contains it or that ``named`` lists (the ids whose title or catalogue
+    code contain it, found by the caller in the gateway's documents)."""
+    now = q.indexed_time(session)
+    stmt = select(AssetRow).where(
+        AssetRow.holder_org_id == holder.lower(),
+        AssetRow.status.in_(("registered", "certified")),
+        AssetRow.pledge_id == ZERO,
+        AssetRow.disposal_requested.is_(False),
+    )
+    needle = text.strip().lower()
+    if needle:
+        ids = [n.lower() for n in named or ()]
+        stmt = stmt.where(AssetRow.asset_id.contains(needle) | AssetRow.asset_id.in_(ids))
+    return _slice(session, stmt, _NEWEST_ASSET, page, size, lambda r: q.asset_dict(r, now))
+
+
 _AGREEMENT_STATUS = {name.lower(): name for name in AGREEMENT_STATUSES}
 
 

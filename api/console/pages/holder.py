@@ -8,10 +8,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from api.console import gates, lists, money, records
-from api.console.pages.rendering import act, page, ref_hash
+from api.console.pages.rendering import act, page, page_number, ref_hash
 from chain.accounts import Principal
 from chain.runtime import LedgerRuntime
-from chain.service import approvals, assets, financing
+from chain.service import approvals, asset_documents, assets, financing
 from chain.txpipe import Operation
 
 router = APIRouter(include_in_schema=False)
@@ -19,12 +19,17 @@ router = APIRouter(include_in_schema=False)
 
 def _holder_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
                 request: Request) -> dict[str, Any]:  # fmt: skip
+    find = request.query_params.get("dispose_q", "").strip()[:100]
+    named = asset_documents.search(runtime, find) if find else []
     with lists.reading(request) as store:
         mine = lists.assets(store, holder=user.org_id)
         apps = lists.applications(store, holder=user.org_id)
         pledges = lists.financings(store, holder=user.org_id)
+        disposable = lists.disposable(store, user.org_id, named, find,
+                                      page_number(request, "dispose_page"))  # fmt: skip
     city_orgs = [o for o in runtime.accounts.list_orgs() if o.city_code == user.city_code]
     return {"assets": mine, "applications": apps, "pledges": pledges,
+            "disposable": disposable, "dispose_q": find,
             "operators": [o for o in city_orgs if o.kind == "operator"],
             "banks": [o for o in city_orgs if o.kind == "bank"],
             "scopes": records.scopes(runtime, apps)}  # fmt: skip

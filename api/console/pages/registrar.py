@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from api.console import gates, lists, money
-from api.console.pages.rendering import act, chain_now, page, ref_hash
+from api.console.pages.rendering import act, chain_now, page, page_number, ref_hash
 from chain import store_queries
 from chain.accounts import Principal
 from chain.errors import ValidationFailed
@@ -26,12 +26,6 @@ RENEWAL_WINDOW = 90 * 86_400
 
 #: The registrar's paged lists, each paged by its own query parameter (``?to_value=2``).
 PAGED = ("to_value", "to_review", "in_notice", "issued", "renewals", "reissuable")
-
-
-def page_number(request: Request, name: str) -> int:
-    """The page of list ``name`` asked for in the query (1 when absent or not a number)."""
-    text = request.query_params.get(name, "1")
-    return max(1, int(text)) if text.isdigit() else 1
 
 
 def registrar_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
