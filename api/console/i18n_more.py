@@ -88,7 +88,6 @@ MORE_STRINGS: dict[str, dict[str, str]] = {
         "cert_number_label": "证书编号",
         "cert_number_help": "输入证书上的编号（0x 开头），或其中至少 10 位",
         "look_up": "查询",
-        "drop_here": "把证书 JSON 文件拖到这里，或选择文件",
         "term_range": "{start} 至 {end}",
         "no_match": "没有找到编号为 {number} 的证书。",
         "many_match": "有多张证书的编号包含 {number}，请输入更多位数。",
@@ -182,7 +181,6 @@ MORE_STRINGS: dict[str, dict[str, str]] = {
         "cert_number_help": "the number on the certificate (starting 0x), or 10 or more of "
         "its digits",
         "look_up": "Look up",
-        "drop_here": "Drop the certificate JSON file here, or choose a file",
         "term_range": "{start} to {end}",
         "no_match": "No certificate numbered {number} was found.",
         "many_match": "Several certificates contain {number}; type more digits.",
