@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.console import i18n
 from chain.accounts import Principal
 from chain.service import approvals, assets, certificates, financing, orgs, revenue
 from chain.txpipe import MINED, Operation
@@ -529,3 +530,30 @@ def test_the_dashboard_charts_draw_the_stores_figures_for_whom_the_page_opens(
     for label in ("holder", "finance"):
         refused = gates.session(label).get("/console/auditor/charts.json")
         assert refused.status_code == 403 and "cities" not in refused.text, label
+
+
+def test_the_registrar_page_lists_the_agreements_as_the_chain_has_them(gates: Gates) -> None:
+    """Agreements come from the indexed store, not from the directory's logs on each
+    load: once indexed, the page shows what the chain says, to both parties only."""
+    runtime = gates.world.runtime
+    qingdao = gates.who("registrar")
+    if not certificates.list_agreements(runtime, qingdao):
+        body = certificates.AgreementIn(partner_org_id=gates.jinan_registrar)
+        _mined(gates.world, certificates.propose_agreement(runtime, qingdao, body).operation)
+    gates.world.indexed()
+    on_chain = certificates.list_agreements(runtime, qingdao)
+    assert on_chain
+    for label in ("registrar", "jn-registrar"):
+        page = gates.session(label).get("/console/registrar?lang=zh").text
+        for agreement in on_chain:
+            assert _shown(agreement.agreement_id, page), label
+            assert "济南市数据资产登记评价中心" in page
+            assert i18n.status_name("zh", agreement.status) in page
+    proposed = [a for a in on_chain if a.status == "Proposed"]
+    for agreement in proposed:  # the partner signs; its proposer does not
+        signature = f"/console/registrar/agreements/{agreement.agreement_id}/signature"
+        partner, proposer = "jn-registrar", "registrar"
+        if agreement.partner_org_id != gates.jinan_registrar:
+            partner, proposer = proposer, partner
+        assert signature in gates.session(partner).get("/console/registrar").text
+        assert signature not in gates.session(proposer).get("/console/registrar").text
