@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -141,15 +142,19 @@ def main() -> None:
                     "baseline_p50_ms": _p(base, 0.5), "baseline_p99_ms": _p(base, 0.99),
                     "ratio_p50": round(statistics.median(page) / statistics.median(base), 2),
                 }  # fmt: skip
-                print(f"{name:13} {sizes[name]:>8} B  p50 {results[name]['p50_ms']:>7} ms  "
-                      f"p99 {results[name]['p99_ms']:>7} ms  bare p50 "
-                      f"{results[name]['baseline_p50_ms']:>6} ms  x{results[name]['ratio_p50']}")
+                print(
+                    f"{name:13} {sizes[name]:>8} B  p50 {results[name]['p50_ms']:>7} ms  "
+                    f"p99 {results[name]['p99_ms']:>7} ms  bare p50 "
+                    f"{results[name]['baseline_p50_ms']:>6} ms  x{results[name]['ratio_p50']}"
+                )
         runtime.close()
     OUT.write_text(json.dumps({
         "what": "console page load with 1,000 assets in the store vs a bare FastAPI page of "
                 "the same size (in-process HTTP client, same run)",
         "assets": COUNT, "rounds": args.rounds,
-        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                    "cpus": os.cpu_count(),
+                    "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]},
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "pages": results,
     }, indent=2, ensure_ascii=False) + "\n")  # fmt: skip

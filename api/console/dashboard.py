@@ -74,8 +74,10 @@ def chart_data(board: Dashboard, lang: str, *, cities: bool) -> dict[str, Any]:
             "months": list(board.outstanding_by_month),
             "amounts": [_yuan(v) for v in board.outstanding_by_month.values()],
         },
-        "status": [{"name": i18n.status_name(lang, s), "status": s, "value": n}
-                   for s, n in sorted(board.by_status.items())],
+        "status": [
+            {"name": i18n.status_name(lang, s), "status": s, "value": n}
+            for s, n in sorted(board.by_status.items())
+        ],
     }
     if cities:
         data["cities"] = [{"city": c, "value": n} for c, n in sorted(board.by_city.items())]

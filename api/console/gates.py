@@ -46,6 +46,7 @@ def governance(user: Principal) -> None:
     if user.org_kind != "registrar" and not user.is_consortium_admin:
         raise NotAuthorised("governance proposals are read by registrars and the consortium")
 
+
 #: The gate of each workbench page, by path.
 PAGES: dict[str, Gate] = {
     "/console/holder": holder,

@@ -82,6 +82,11 @@ ADMIN_ERRORS: dict[str, dict[str, str]] = {
         "self-revocation": "不能吊销您本人的密钥：请更换密钥，或请其他管理员吊销。",
         "OrgInactive": "该单位已被停用，链上操作被拒绝。",
         "NotOrgManager": "只有该单位的管理方（所在城市的登记中心或联盟管理员）可以执行此操作。",
+        "form-address": "请填写以 0x 开头、共 40 位十六进制数字的账户地址。",
+        "form-days": "请填写不少于 1 的整数天数。",
+        "form-bounds-order": "下限不能大于上限，请检查公示期和证书有效期的范围。",
+        "form-beijing-time": "请按“年-月-日 时:分”（北京时间）填写时间。",
+        "form-whole-number": "请在数字栏中填写整数。",
     },
     "en": {
         "self-revocation": "You cannot revoke your own key: rotate it, or have another admin "
@@ -89,5 +94,11 @@ ADMIN_ERRORS: dict[str, dict[str, str]] = {
         "OrgInactive": "The organisation is deactivated; its writes are refused.",
         "NotOrgManager": "Only the organisation's manager (its city's registrar, or the "
         "consortium admin for a registrar) may do this.",
+        "form-address": "Enter an account address: 0x followed by 40 hexadecimal digits.",
+        "form-days": "Enter a whole number of days, at least 1.",
+        "form-bounds-order": "A lower bound is above its upper bound; check the notice and "
+        "term ranges.",
+        "form-beijing-time": "Enter the time as year-month-day hour:minute (Beijing time).",
+        "form-whole-number": "Enter whole numbers in the number fields.",
     },
 }

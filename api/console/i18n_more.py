@@ -5,8 +5,10 @@ from __future__ import annotations
 
 MORE_STATUS: dict[str, dict[str, str]] = {
     "zh": {"CertificateRevoked": "证书已撤销", "CertificateExpired": "证书已过期"},
-    "en": {"CertificateRevoked": "certificate revoked",
-           "CertificateExpired": "certificate expired"},
+    "en": {
+        "CertificateRevoked": "certificate revoked",
+        "CertificateExpired": "certificate expired",
+    },
 }
 
 MORE_STRINGS: dict[str, dict[str, str]] = {
@@ -25,6 +27,9 @@ MORE_STRINGS: dict[str, dict[str, str]] = {
         "holder": "持有单位",
         "registrar": "登记机构",
         "next_page": "下一页",
+        "prev_page": "上一页",
+        "page_n_of": "第 {page} / {pages} 页，共 {total} 条",
+        "pages_of": "{name}分页",
         "applications": "有偿使用申请",
         "application": "有偿使用申请",
         "payment": "收款记录",
@@ -83,7 +88,6 @@ MORE_STRINGS: dict[str, dict[str, str]] = {
         "cert_number_label": "证书编号",
         "cert_number_help": "输入证书上的编号（0x 开头），或其中至少 10 位",
         "look_up": "查询",
-        "drop_here": "把证书 JSON 文件拖到这里，或选择文件",
         "term_range": "{start} 至 {end}",
         "no_match": "没有找到编号为 {number} 的证书。",
         "many_match": "有多张证书的编号包含 {number}，请输入更多位数。",
@@ -113,6 +117,9 @@ MORE_STRINGS: dict[str, dict[str, str]] = {
         "holder": "Holder",
         "registrar": "Registrar",
         "next_page": "Next page",
+        "prev_page": "Previous page",
+        "page_n_of": "page {page} of {pages}, {total} in all",
+        "pages_of": "{name}: pages",
         "applications": "Paid-use applications",
         "application": "Paid-use application",
         "payment": "Payment",
@@ -174,7 +181,6 @@ MORE_STRINGS: dict[str, dict[str, str]] = {
         "cert_number_help": "the number on the certificate (starting 0x), or 10 or more of "
         "its digits",
         "look_up": "Look up",
-        "drop_here": "Drop the certificate JSON file here, or choose a file",
         "term_range": "{start} to {end}",
         "no_match": "No certificate numbered {number} was found.",
         "many_match": "Several certificates contain {number}; type more digits.",

@@ -92,7 +92,29 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
         "registrars": "登记机构",
         "unit_yuan": "元",
         "outstanding_by_month": "待缴库金额（按收款月份）",
-        "charts_fallback": "图表需要启用脚本；下表为相同数据。",
+        "notice_min_days": "公示期下限（天）",
+        "notice_max_days": "公示期上限（天）",
+        "term_min_days": "证书有效期下限（天）",
+        "term_max_days": "证书有效期上限（天）",
+        "disposal_find": "查找资产（名称、目录编码或编号）",
+        "disposal_none_found": "没有符合条件的可处置资产。",
+        "term_hard_limits": "硬性限制：公示期不超过 {nmax} 天；证书有效期 {tmin}–{tmax} 天。",
+        "term_bounds_confirm": "提案获足够登记机构批准后，所有登记机构的公示期和证书有效期"
+        "须在新范围内。确定提出吗？",
+        "signing_key": "签名密钥地址",
+        "compromised_since": "泄露起始时间（北京时间）",
+        "compromised_since_optional": "泄露起始时间（北京时间，留空为现在）",
+        "compromise_help": "标记后，该密钥为自起始时间起签发的证书所作的签名将无法通过验证。"
+        "请先为持有该密钥的机构更换密钥。",
+        "compromise_confirm": "标记密钥泄露后无法撤销，该密钥此后签发的证书都将验证失败。确定吗？",
+        "sweep_help": "将误转入收益分配合约的代币转给指定账户（不影响应分配的收益）。",
+        "sweep_token": "代币合约地址",
+        "sweep_to": "接收账户地址",
+        "sweep_confirm": "代币将从收益分配合约转出且无法撤回，请核对地址。确定提出吗？",
+        "signing_keys": "签名密钥",
+        "current_signing_key": "本单位当前签名密钥：",
+        "own_compromise_help": "如本单位的签名密钥可能泄露，请先更换密钥，再在此标记旧密钥泄露。",
+        "mark_compromised": "标记为已泄露",
     },
     "en": {
         "work_tabs": "To do and done",
@@ -151,8 +173,7 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
         "term_bounds": "Notice and term bounds",
         "term_bounds_text": "notice {nmin}–{nmax} days; certificate term {tmin}–{tmax} days",
         "handover_threshold": "Approvals needed after the handover (k)",
-        "handover_confirm": "After the handover the consortium admin has no power left. "
-        "Begin it?",
+        "handover_confirm": "After the handover the consortium admin has no power left. Begin it?",
         "begin_handover": "Begin handover",
         "accept_handover": "Accept handover",
         "proposals": "Proposals",
@@ -179,6 +200,33 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
         "registrars": "Registrars",
         "unit_yuan": "yuan",
         "outstanding_by_month": "Remittance due (by month of payment)",
-        "charts_fallback": "The charts need scripts; the table below has the same figures.",
+        "notice_min_days": "Shortest notice (days)",
+        "notice_max_days": "Longest notice (days)",
+        "term_min_days": "Shortest certificate term (days)",
+        "term_max_days": "Longest certificate term (days)",
+        "disposal_find": "Find an asset (name, catalogue code or id)",
+        "disposal_none_found": "No asset that may be disposed of matches.",
+        "term_hard_limits": "Hard limits: notice at most {nmax} days; certificate term "
+        "{tmin}–{tmax} days.",
+        "term_bounds_confirm": "Once enough registrars approve, every registrar's notice and "
+        "term must lie within the new bounds. Propose?",
+        "signing_key": "Signing key address",
+        "compromised_since": "Compromised since (Beijing time)",
+        "compromised_since_optional": "Compromised since (Beijing time; empty for now)",
+        "compromise_help": "Once marked, the key's signatures on certificates issued from "
+        "that time on fail verification. Rotate the key of its organisation first.",
+        "compromise_confirm": "A key marked compromised cannot be unmarked; certificates it "
+        "signed from then on fail verification. Continue?",
+        "sweep_help": "Send tokens sent by mistake to the revenue split contract to an "
+        "account (revenue due for sharing is not touched).",
+        "sweep_token": "Token contract address",
+        "sweep_to": "Recipient address",
+        "sweep_confirm": "The tokens leave the revenue split contract for good; check the "
+        "addresses. Propose?",
+        "signing_keys": "Signing keys",
+        "current_signing_key": "Your organisation's current signing key:",
+        "own_compromise_help": "If your organisation's signing key may have leaked, rotate "
+        "it first, then mark the old key compromised here.",
+        "mark_compromised": "Mark compromised",
     },
 }

@@ -298,21 +298,47 @@ def certificates(session: Session, *, issuer: str | None = None, asset_id: str |
                  limit: int = LIST_LIMIT) -> list[CertificateItem]:  # fmt: skip
     """Certificates issued by a registrar (or of one asset), newest first."""
     page = q.list_certificates(session, issuer=issuer, asset_id=asset_id, limit=limit)
-    return [
-        CertificateItem(
-            certificate_id=str(c["certificate_id"]),
-            asset_id=str(c["asset_id"]),
-            registrar_org_id=str(c["registrar_org_id"]),
-            status=_status(str(c["status"])),
-            issued_at=int(c["issued_at"]),
-            valid_until=int(c["valid_until"]),
-            kind=str(c["kind"]),
-            revocation_reason=int(c["revocation_reason"]),
-            replaced_by=c["replaced_by"],
-            supersedes=c["supersedes"],
-        )
-        for c in reversed(page.items)
-    ]
+    return [certificate_item(c) for c in reversed(page.items)]
+
+
+def certificate_item(c: dict[str, Any]) -> CertificateItem:
+    return CertificateItem(
+        certificate_id=str(c["certificate_id"]),
+        asset_id=str(c["asset_id"]),
+        registrar_org_id=str(c["registrar_org_id"]),
+        status=_status(str(c["status"])),
+        issued_at=int(c["issued_at"]),
+        valid_until=int(c["valid_until"]),
+        kind=str(c["kind"]),
+        revocation_reason=int(c["revocation_reason"]),
+        replaced_by=c["replaced_by"],
+        supersedes=c["supersedes"],
+    )
+
+
+def asset_queue(session: Session, city: int, name: str, page: int = 1,
+                now: int | None = None) -> store_reads.Slice[AssetItem]:  # fmt: skip
+    """One page of a registrar's queue of assets (counted, not loaded, beyond the page)."""
+    found = store_reads.asset_queue(session, city, name, page, now=now)
+    items = with_certificates(session, [asset_item(a) for a in found.rows])
+    return store_reads.Slice(items, found.total, found.page, found.size)
+
+
+def disposable(session: Session, holder: str, named: Sequence[str], text: str = "",
+               page: int = 1) -> store_reads.Slice[AssetItem]:  # fmt: skip
+    """One page of a holder's assets that may be disposed of, found by id (``text``) or
+    among ``named`` (the ids whose title or catalogue code contain it)."""
+    found = store_reads.disposable_assets(session, holder, named=named, text=text, page=page)
+    return store_reads.Slice([asset_item(a) for a in found.rows], found.total, found.page,
+                             found.size)  # fmt: skip
+
+
+def issued_certificates(session: Session, issuer: str, page: int = 1,
+                        **which: Any) -> store_reads.Slice[CertificateItem]:  # fmt: skip
+    """One page of a registrar's certificates (see ``store_reads.issued_certificates``)."""
+    found = store_reads.issued_certificates(session, issuer, page=page, **which)
+    return store_reads.Slice([certificate_item(c) for c in found.rows], found.total,
+                             found.page, found.size)  # fmt: skip
 
 
 def applications(session: Session, *, holder: str | None = None, city: int | None = None,
@@ -320,8 +346,14 @@ def applications(session: Session, *, holder: str | None = None, city: int | Non
                  application_id: str | None = None) -> list[ApplicationItem]:  # fmt: skip
     """Paid-use applications of a holder, of the assets of a city or of one asset (or the
     one with ``application_id``), newest first."""
-    rows = store_reads.application_rows(session, holder=holder, city=city, status=status,
-                                        asset_id=asset_id, application_id=application_id)
+    rows = store_reads.application_rows(
+        session,
+        holder=holder,
+        city=city,
+        status=status,
+        asset_id=asset_id,
+        application_id=application_id,
+    )
     return [
         ApplicationItem(
             application_id=r.application_id,
@@ -342,8 +374,15 @@ def financings(session: Session, *, counterparty: str | None = None,
     """Pledges, credit lines and contributions with one counterparty (or of one holder),
     newest first."""
     return [
-        FinancingItem(r.financing_id, r.asset_id, int(r.amount_fen), _status(r.kind),
-                      _status(r.status), r.counterparty_org_id, r.holder_org_id)
+        FinancingItem(
+            r.financing_id,
+            r.asset_id,
+            int(r.amount_fen),
+            _status(r.kind),
+            _status(r.status),
+            r.counterparty_org_id,
+            r.holder_org_id,
+        )
         for r in store_reads.financing_rows(session, counterparty=counterparty, holder=holder)
     ]
 
@@ -364,12 +403,24 @@ def by_asset(session: Session, asset_ids: Sequence[str]) -> tuple[
     plans: dict[str, list[ScheduleItem]] = {}
     paid: dict[str, list[PaymentItem]] = {}
     for r in store_reads.schedule_rows(session, asset_ids):
-        plans.setdefault(r.asset_id, []).append(ScheduleItem(
-            int(r.version), [int(b) for b in r.lower_bounds], [int(b) for b in r.operator_bps]))
+        plans.setdefault(r.asset_id, []).append(
+            ScheduleItem(
+                int(r.version), [int(b) for b in r.lower_bounds], [int(b) for b in r.operator_bps]
+            )
+        )
     for p, stamp in store_reads.payment_rows(session, asset_ids):
-        paid.setdefault(p.asset_id, []).append(PaymentItem(
-            p.payment_id, p.asset_id, int(p.amount), int(p.operator_share),
-            int(p.treasury_share), bool(p.remitted), stamp, str(p.settlement)))
+        paid.setdefault(p.asset_id, []).append(
+            PaymentItem(
+                p.payment_id,
+                p.asset_id,
+                int(p.amount),
+                int(p.operator_share),
+                int(p.treasury_share),
+                bool(p.remitted),
+                stamp,
+                str(p.settlement),
+            )
+        )
     return plans, paid
 
 

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from chain import store_queries as q
 from chain.indexer.models import (
+    AgreementRow,
     ApplicationRow,
     AssetRow,
     CertificateRow,
@@ -30,6 +32,8 @@ from chain.indexer.models import (
     PaymentRow,
     ScheduleRow,
 )
+from chain.service.certificates import REISSUE_REASONS, AgreementPublic
+from chain.service.common import AGREEMENT_STATUSES
 
 #: Beijing time (UTC+8, no daylight saving): months are counted in it.
 BEIJING = 8 * 3600
@@ -46,8 +50,9 @@ def certificate_standing(session: Session, certificate_ids: Sequence[str]) -> di
     if not certificate_ids:
         return {}
     now = q.indexed_time(session)
-    rows = session.scalars(select(CertificateRow)
-                           .where(CertificateRow.certificate_id.in_(list(certificate_ids))))
+    rows = session.scalars(
+        select(CertificateRow).where(CertificateRow.certificate_id.in_(list(certificate_ids)))
+    )
     return {r.certificate_id: (q.effective_status(r, now), int(r.valid_until)) for r in rows}
 
 
@@ -171,8 +176,14 @@ def objections(session: Session, city: int) -> list[ObjectionRecord]:
         .order_by(ObjectionRow.first_block.desc(), ObjectionRow.first_log_index.desc())
     )
     return [
-        ObjectionRecord(r.objection_id, r.asset_id, r.objector_org_id, int(r.lodged_at),
-                        r.status, bool(r.foreign))
+        ObjectionRecord(
+            r.objection_id,
+            r.asset_id,
+            r.objector_org_id,
+            int(r.lodged_at),
+            r.status,
+            bool(r.foreign),
+        )
         for r in session.scalars(stmt)
     ]
 
@@ -187,8 +198,13 @@ def case_assets(session: Session, city: int) -> list[CaseAsset]:
         .order_by(AssetRow.updated_block.desc(), AssetRow.updated_log_index.desc())
     )
     return [
-        CaseAsset(r.asset_id, r.holder_org_id, r.status, bool(r.disputed),
-                  bool(r.disposal_requested) and r.status != "disposed")
+        CaseAsset(
+            r.asset_id,
+            r.holder_org_id,
+            r.status,
+            bool(r.disputed),
+            bool(r.disposal_requested) and r.status != "disposed",
+        )
         for r in session.scalars(stmt)
     ]
 
@@ -202,8 +218,9 @@ def credit_lines(session: Session, bank_org_id: str) -> list[CreditLineRecord]:
         .order_by(FinancingRow.first_block.desc(), FinancingRow.first_log_index.desc())
     )
     return [
-        CreditLineRecord(r.financing_id, r.asset_id, r.holder_org_id, int(r.amount_fen),
-                         int(r.recorded_at))
+        CreditLineRecord(
+            r.financing_id, r.asset_id, r.holder_org_id, int(r.amount_fen), int(r.recorded_at)
+        )
         for r in session.scalars(stmt)
     ]
 
@@ -278,3 +295,136 @@ def dashboard_figures(session: Session, city: int | None = None) -> Figures:
     certs = select(CertificateRow.city, func.count()).group_by(CertificateRow.city)
     figures.by_city = {int(c): int(n) for c, n in session.execute(certs)}
     return figures
+
+
+# -- the registrar's queues, counted and paged -----------------------------------------
+
+T = TypeVar("T")
+#: Rows one page of a queue shows.
+PAGE_SIZE = 50
+ZERO = "0x" + "00" * 32
+
+
+@dataclass
+class Slice(Generic[T]):
+    """One page of a list and how many rows the whole list has."""
+
+    rows: list[T]
+    total: int
+    page: int = 1
+    size: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def __iter__(self) -> Any:
+        return iter(self.rows)
+
+
+def _slice(session: Session, stmt: Select[Any], order: Sequence[Any], page: int, size: int,
+           render: Callable[[Any], T]) -> Slice[T]:  # fmt: skip
+    """Count the rows ``stmt`` selects (no row loaded) and load page ``page`` of them."""
+    total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    size = max(1, size)
+    page = max(1, min(page, max(1, -(-total // size))))
+    rows = session.scalars(stmt.order_by(*order).offset((page - 1) * size).limit(size))
+    return Slice([render(r) for r in rows], total, page, size)
+
+
+#: The registrar's asset queues: what each waits for.
+ASSET_QUEUES: dict[str, tuple[ColumnElement[bool], ...]] = {
+    "to_value": (AssetRow.status == "registered", AssetRow.value_fen == 0),
+    "to_review": (AssetRow.status == "registered", AssetRow.compliance == "none"),
+    "in_notice": (AssetRow.status == "in_notice",),
+    "disputable": (AssetRow.status == "certified", AssetRow.disputed.is_(False)),
+}
+_NEWEST_ASSET = (AssetRow.first_block.desc(), AssetRow.first_log_index.desc(),
+                 AssetRow.asset_id.desc())  # fmt: skip
+_NEWEST_CERTIFICATE = (CertificateRow.first_block.desc(), CertificateRow.first_log_index.desc(),
+                       CertificateRow.certificate_id.desc())  # fmt: skip
+
+
+def asset_queue(session: Session, city: int, name: str, page: int = 1, size: int = PAGE_SIZE,
+                now: int | None = None) -> Slice[dict[str, Any]]:  # fmt: skip
+    """One page of a registrar's queue (:data:`ASSET_QUEUES`) of the assets of ``city``,
+    newest first, as :func:`chain.store_queries.asset_dict` records, and its count
+    (``now``: the store's time, :func:`chain.store_queries.indexed_time`, when known)."""
+    now = q.indexed_time(session) if now is None else now
+    stmt = select(AssetRow).where(AssetRow.city == city, *ASSET_QUEUES[name])
+    return _slice(session, stmt, _NEWEST_ASSET, page, size, lambda r: q.asset_dict(r, now))
+
+
+def issued_certificates(session: Session, issuer: str, *, page: int = 1, size: int = PAGE_SIZE,
+                        renewal_before: int | None = None,
+                        reissuable: bool = False,
+                        now: int | None = None) -> Slice[dict[str, Any]]:  # fmt: skip
+    """One page of the certificates a registrar issued, newest first, and their count;
+    only those in force ending before ``renewal_before`` (to renew), or only those revoked
+    for a reason that allows a re-issue and not yet re-issued (``reissuable``)."""
+    now = q.indexed_time(session) if now is None else now
+    stmt = select(CertificateRow).where(CertificateRow.registrar_org_id == issuer.lower())
+    if renewal_before is not None:
+        stmt = stmt.where(CertificateRow.status == "active",
+                          CertificateRow.valid_until < renewal_before)  # fmt: skip
+        if now:
+            stmt = stmt.where(CertificateRow.valid_until > now)
+    if reissuable:
+        stmt = stmt.where(CertificateRow.status == "revoked",
+                          CertificateRow.revocation_reason.in_(REISSUE_REASONS),
+                          CertificateRow.replaced_by.in_((ZERO, "")))  # fmt: skip
+    return _slice(session, stmt, _NEWEST_CERTIFICATE, page, size,
+                  lambda r: q.certificate_dict(r, now))  # fmt: skip
+
+
+def disposable_assets(session: Session, holder: str, *, named: Sequence[str] | None = None,
+                      text: str = "", page: int = 1,
+                      size: int = PAGE_SIZE) -> Slice[dict[str, Any]]:  # fmt: skip
+    """One page of the assets a holder may ask to dispose of (registered or certified, not
+    pledged, no disposal asked yet), newest first, and their count; with ``text``, only
+    those whose id contains it or that ``named`` lists (the ids whose title or catalogue
+    code contain it, found by the caller in the gateway's documents)."""
+    now = q.indexed_time(session)
+    stmt = select(AssetRow).where(
+        AssetRow.holder_org_id == holder.lower(),
+        AssetRow.status.in_(("registered", "certified")),
+        AssetRow.pledge_id == ZERO,
+        AssetRow.disposal_requested.is_(False),
+    )
+    needle = text.strip().lower()
+    if needle:
+        ids = [n.lower() for n in named or ()]
+        stmt = stmt.where(AssetRow.asset_id.contains(needle) | AssetRow.asset_id.in_(ids))
+    return _slice(session, stmt, _NEWEST_ASSET, page, size, lambda r: q.asset_dict(r, now))
+
+
+_AGREEMENT_STATUS = {name.lower(): name for name in AGREEMENT_STATUSES}
+
+
+def agreements(session: Session, org_id: str | None = None) -> list[AgreementPublic]:
+    """The registrars' mutual-recognition agreements as indexed (those ``org_id`` is a
+    party to, when given), newest first; the store's copy of the directory's
+    ``AgreementChanged`` logs, so no log is read from the chain."""
+    stmt = select(AgreementRow).where(AgreementRow.status != "none")
+    if org_id is not None:
+        org = org_id.lower()
+        stmt = stmt.where((AgreementRow.proposer_org_id == org)
+                          | (AgreementRow.partner_org_id == org))  # fmt: skip
+    stmt = stmt.order_by(AgreementRow.first_block.desc(), AgreementRow.first_log_index.desc())
+    return [_agreement(r) for r in session.scalars(stmt.limit(LIST_LIMIT))]
+
+
+def _agreement(row: AgreementRow) -> AgreementPublic:
+    return AgreementPublic(
+        agreement_id=row.agreement_id,
+        proposer_org_id=row.proposer_org_id,
+        partner_org_id=row.partner_org_id,
+        status=_AGREEMENT_STATUS.get(row.status, row.status),
+        updated_at=int(row.updated_at),
+    )

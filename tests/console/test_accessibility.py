@@ -115,9 +115,12 @@ def _city_at_work(runtime: LedgerRuntime, cast: Cast, keys: dict[str, str]) -> N
     for aid in (asset_id, notice.resource_id):
         _mined(runtime, assets.record_valuation(runtime, registrar, aid, assets.ValuationIn(
             value_fen=125_000_000, method_code=1, report_hash=HASH)))  # fmt: skip
-        _mined(runtime, assets.record_compliance(runtime, registrar, aid,
-                                                 assets.ComplianceIn(passed=True,
-                                                                     report_hash=HASH)))
+        _mined(
+            runtime,
+            assets.record_compliance(
+                runtime, registrar, aid, assets.ComplianceIn(passed=True, report_hash=HASH)
+            ),
+        )
         if aid == asset_id:
             cast.advance(NOTICE + 1)
     issued = certificates.issue_certificate(runtime, registrar, asset_id)
@@ -125,8 +128,12 @@ def _city_at_work(runtime: LedgerRuntime, cast: Cast, keys: dict[str, str]) -> N
     objection = assets.lodge_objection(runtime, cast.principal("operator"), notice.resource_id,
                                        assets.ObjectionIn(reason_hash=HASH))  # fmt: skip
     _mined(runtime, objection.operation)
-    _mined(runtime, certificates.recognise(runtime, runtime.accounts.authenticate(
-        keys["exchange"]), issued.resource_id))  # type: ignore[arg-type]
+    _mined(
+        runtime,
+        certificates.recognise(
+            runtime, runtime.accounts.authenticate(keys["exchange"]), issued.resource_id
+        ),
+    )  # type: ignore[arg-type]
     applied = approvals.apply_for_paid_use(runtime, holder, asset_id, approvals.ApplicationCreate(
         operator_org_id=cast.orgs["operator"], scope={"purpose": "公交线网优化",
                                                       "term_months": 12}))  # fmt: skip

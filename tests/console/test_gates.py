@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.console import i18n
 from chain.accounts import Principal
 from chain.service import approvals, assets, certificates, financing, orgs, revenue
 from chain.txpipe import MINED, Operation
@@ -35,6 +36,8 @@ QINGDAO_MORE = {
 PAGES = ("/console/holder", "/console/registrar", "/console/finance", "/console/review",
          "/console/bank", "/console/auditor")  # fmt: skip
 HASH = "0x" + "ab" * 32
+TOKEN = "0x" + "cd" * 20
+DAY = 86_400
 
 
 def _shown(value: str, html: str) -> bool:
@@ -58,6 +61,10 @@ class Gates:
     payment: str = ""
     pledge: str = ""
     jinan_registrar: str = ""
+    #: the holder's signing key before a rotation (its own admin may mark it compromised)
+    old_key: str = ""
+    #: the Qingdao registrar's signing key (nobody walked here may mark it compromised)
+    registrar_key: str = ""
     sessions: dict[str, TestClient] = field(default_factory=dict)
 
     def who(self, label: str) -> Principal:
@@ -166,6 +173,13 @@ def gates(console: ConsoleWorld) -> Gates:
     _, g.revocable = _certified(console, "370200-JT-2025-7002")
     _paid_use_with_payment(console, g)
     _pledged(console, g)
+    holder_admin = runtime.accounts.authenticate(g.keys["holder-admin"])
+    assert holder_admin is not None
+    g.old_key = runtime.accounts.get_org(cast.orgs["holder"]).signer_address
+    rotation = orgs.rotate_key(runtime, holder_admin, cast.orgs["holder"])
+    _mined(console, rotation.added)
+    _mined(console, rotation.removed)
+    g.registrar_key = runtime.accounts.get_org(cast.orgs["registrar"]).signer_address
     console.indexed()
     return g
 
@@ -312,6 +326,24 @@ def _actions(g: Gates, label: str) -> list[Action]:
          {"amount_fen": 10_000, "agreement_hash": HASH}),
         ("/console/governance/proposals", {"kind": "set_threshold", "threshold": "2"},
          "POST", "/v1/governance/proposals", {"kind": "set_threshold", "threshold": 2}),
+        ("/console/governance/proposals",
+         {"kind": "set_term_bounds", "notice_min_days": "5", "notice_max_days": "60",
+          "term_min_days": "365", "term_max_days": "1825"},
+         "POST", "/v1/governance/proposals",
+         {"kind": "set_term_bounds", "bounds": {"notice_min": 5 * DAY, "notice_max": 60 * DAY,
+                                                "term_min": 365 * DAY,
+                                                "term_max": 1825 * DAY}}),
+        ("/console/governance/proposals",
+         {"kind": "mark_key_compromised", "account": g.registrar_key,
+          "since": "2026-01-01T08:00"},
+         "POST", "/v1/governance/proposals",
+         {"kind": "mark_key_compromised", "account": g.registrar_key, "since": 1_767_225_600}),
+        ("/console/governance/proposals", {"kind": "sweep", "token": TOKEN, "to": TOKEN},
+         "POST", "/v1/governance/proposals", {"kind": "sweep", "token": TOKEN, "to": TOKEN}),
+        ("/console/admin/keys/compromise", {"account": g.registrar_key},
+         "POST", f"/v1/keys/{g.registrar_key}/compromise", {}),
+        ("/console/admin/keys/compromise", {"account": g.old_key},
+         "POST", f"/v1/keys/{g.old_key}/compromise", {}),
     ]  # fmt: skip
 
 
@@ -340,6 +372,12 @@ def test_every_form_action_answers_as_the_api_for_every_role_and_city(gates: Gat
     assert allowed["/console/holder/disposals"] == {"holder", "holder-admin"}
     assert allowed["/console/bank/credit-lines"] == {"bank"}
     assert "/console/governance/proposals" not in allowed  # registrars' admins only
+    # an organisation's own admin marks its own (old) key; nobody else's, nobody else
+    assert allowed["/console/admin/keys/compromise"] == {"holder-admin"}
+    old = orgs.signing_account(gates.world.runtime, gates.old_key)
+    assert int(old["compromisedAt"]) > 0
+    registrar = orgs.signing_account(gates.world.runtime, gates.registrar_key)
+    assert int(registrar["compromisedAt"]) == 0
 
 
 def test_the_auditors_exports_work_from_the_console_session(gates: Gates) -> None:
@@ -492,3 +530,30 @@ def test_the_dashboard_charts_draw_the_stores_figures_for_whom_the_page_opens(
     for label in ("holder", "finance"):
         refused = gates.session(label).get("/console/auditor/charts.json")
         assert refused.status_code == 403 and "cities" not in refused.text, label
+
+
+def test_the_registrar_page_lists_the_agreements_as_the_chain_has_them(gates: Gates) -> None:
+    """Agreements come from the indexed store, not from the directory's logs on each
+    load: once indexed, the page shows what the chain says, to both parties only."""
+    runtime = gates.world.runtime
+    qingdao = gates.who("registrar")
+    if not certificates.list_agreements(runtime, qingdao):
+        body = certificates.AgreementIn(partner_org_id=gates.jinan_registrar)
+        _mined(gates.world, certificates.propose_agreement(runtime, qingdao, body).operation)
+    gates.world.indexed()
+    on_chain = certificates.list_agreements(runtime, qingdao)
+    assert on_chain
+    for label in ("registrar", "jn-registrar"):
+        page = gates.session(label).get("/console/registrar?lang=zh").text
+        for agreement in on_chain:
+            assert _shown(agreement.agreement_id, page), label
+            assert "济南市数据资产登记评价中心" in page
+            assert i18n.status_name("zh", agreement.status) in page
+    proposed = [a for a in on_chain if a.status == "Proposed"]
+    for agreement in proposed:  # the partner signs; its proposer does not
+        signature = f"/console/registrar/agreements/{agreement.agreement_id}/signature"
+        partner, proposer = "jn-registrar", "registrar"
+        if agreement.partner_org_id != gates.jinan_registrar:
+            partner, proposer = proposer, partner
+        assert signature in gates.session(partner).get("/console/registrar").text
+        assert signature not in gates.session(proposer).get("/console/registrar").text

@@ -94,8 +94,11 @@ def case(console: ConsoleWorld) -> dict[str, str]:
 def test_the_valuation_typed_in_yuan_is_exact_on_chain(
     console: ConsoleWorld, case: dict[str, str]
 ) -> None:
-    valued = console.runtime.contract(REGISTRY).events.AssetValued().get_logs(
-        from_block=0, argument_filters={"assetId": bytes.fromhex(case["asset"][2:])})
+    valued = (
+        console.runtime.contract(REGISTRY)
+        .events.AssetValued()
+        .get_logs(from_block=0, argument_filters={"assetId": bytes.fromhex(case["asset"][2:])})
+    )
     assert [int(e["args"]["valuation"]["valueFen"]) for e in valued] == [9_007_199_254_740_993]
     assert chain_asset(console.runtime, case["asset"])["valued"] is True
     page = console.login("bank").get(f"/console/assets/{case['asset']}").text
@@ -104,8 +107,8 @@ def test_the_valuation_typed_in_yuan_is_exact_on_chain(
 
 def _case_facts(html: str, app_id: str) -> str:
     start = html.index(f'href="/console/applications/{app_id}"')
-    block = html[: start]
-    return block[block.rindex('<article class="case'):]
+    block = html[:start]
+    return block[block.rindex('<article class="case') :]
 
 
 def test_reviewers_and_finance_see_the_application_whole(
@@ -113,8 +116,14 @@ def test_reviewers_and_finance_see_the_application_whole(
 ) -> None:
     competent = console.login("competent").get("/console/review").text
     facts = _case_facts(competent, case["app"])
-    for text in ("地铁客流统计（370200-JT-2025-0500）", "青岛市交通运输局",
-                 "青岛公共数据运营有限公司", "地铁客流预测产品", "期限 24 个月", "北京时间"):
+    for text in (
+        "地铁客流统计（370200-JT-2025-0500）",
+        "青岛市交通运输局",
+        "青岛公共数据运营有限公司",
+        "地铁客流预测产品",
+        "期限 24 个月",
+        "北京时间",
+    ):
         assert text in facts, text
     yes = approvals.DecisionIn(approve=True)
     for label in ("competent", "dataadmin"):
@@ -191,5 +200,6 @@ def test_an_unknown_refusal_names_its_code_only() -> None:
     done = i18n.operation_error_sentence(
         "zh", "NoticeWindowOpen", "the contract reverted with NoticeWindowOpen("
         "assetId=0x12, noticeEndsAt=1797768000)")  # fmt: skip
-    assert done == ("公示期尚未结束，公示期满后才能发证。"
-                    "公示期至 2026-12-20 20:00 北京时间 结束，届时可发证。")
+    assert done == (
+        "公示期尚未结束，公示期满后才能发证。公示期至 2026-12-20 20:00 北京时间 结束，届时可发证。"
+    )

@@ -165,7 +165,7 @@ def test_the_holder_requests_a_pledge_the_bank_sees_it_by_name(
     assert console.runtime.txpipe.wait(op_id, 30).state == MINED
     console.indexed()
     mine = holder.get("/console/holder?lang=zh").text
-    pledges = mine[mine.index('id="todo"'):mine.index('id="pledges"')]  # awaits the bank
+    pledges = mine[mine.index('id="todo"') : mine.index('id="pledges"')]  # awaits the bank
     assert "公交线路与站点（370200-GJ-2025-0002）" in pledges and "500,000.00 元" in pledges
     assert "/cancellation" in pledges
     bank = console.login("bank").get("/console/bank?lang=zh").text

@@ -114,7 +114,7 @@ def test_logout_ends_the_session_even_for_a_copied_cookie(console: ConsoleWorld)
     client = console.login("auditor")
     copied = client.cookies["console_session"]
     response = client.post("/console/logout")
-    assert response.status_code == 303 and "console_session=\"\"" in response.headers["set-cookie"]
+    assert response.status_code == 303 and 'console_session=""' in response.headers["set-cookie"]
     replay = console.browser()
     replay.cookies.set("console_session", copied)
     assert replay.get("/console/auditor").headers["location"] == "/console/login"
@@ -142,11 +142,15 @@ def test_asset_walks_to_a_certificate_through_the_console(console: ConsoleWorld)
     registrar = console.login("registrar")
     queue = registrar.get("/console/registrar")
     assert queue.status_code == 200 and "待价值评估" in queue.text and asset_id in queue.text
-    value = registrar.post(f"/console/registrar/assets/{asset_id}/valuation",
-                           data={"value_yuan": "1250000", "report_ref": "PG-2025-001"})
+    value = registrar.post(
+        f"/console/registrar/assets/{asset_id}/valuation",
+        data={"value_yuan": "1250000", "report_ref": "PG-2025-001"},
+    )
     _follow_operation(console, registrar, value)
-    review = registrar.post(f"/console/registrar/assets/{asset_id}/compliance",
-                            data={"passed": "yes", "report_ref": "HG-2025-001"})
+    review = registrar.post(
+        f"/console/registrar/assets/{asset_id}/compliance",
+        data={"passed": "yes", "report_ref": "HG-2025-001"},
+    )
     _follow_operation(console, registrar, review)
     queue = registrar.get("/console/registrar").text
     assert "公示中" in queue and "1,250,000.00" in queue
@@ -171,8 +175,12 @@ def test_asset_walks_to_a_certificate_through_the_console(console: ConsoleWorld)
     assert "The signature is valid and recovers to the document&#39;s signer." in en.text
 
     # the pasted document, tampered: invalid, with the failing reasons as sentences
-    document = json.loads(re.search(r"<textarea[^>]*>(.*?)</textarea>", verify.text, re.S)
-                          .group(1).replace("&#34;", '"').replace("&quot;", '"'))  # type: ignore[union-attr]
+    document = json.loads(
+        re.search(r"<textarea[^>]*>(.*?)</textarea>", verify.text, re.S)
+        .group(1)
+        .replace("&#34;", '"')
+        .replace("&quot;", '"')
+    )  # type: ignore[union-attr]
     document["message"]["issuedAt"] = int(document["message"]["issuedAt"]) + 1
     tampered = console.browser().post("/verify", data={"document": json.dumps(document)})
     assert tampered.status_code == 200
@@ -259,7 +267,8 @@ def test_auditor_page_renders_the_consistency_report(console: ConsoleWorld) -> N
         api = auditor.get("/v1/audit/consistency", headers={"Authorization": f"Bearer {key}"})
         assert api.status_code == 200
         assert [(d["kind"], d.get("table"), d.get("field")) for d in api.json()["differences"]] == [
-            ("certificate_status", None, None), ("row", "idx_certificates", "status"),
+            ("certificate_status", None, None),
+            ("row", "idx_certificates", "status"),
         ]
     finally:
         with console.app.state.indexer_store() as session:
@@ -323,8 +332,10 @@ def test_review_departments_review_paid_use_then_finance_decides(console: Consol
     decide = finance.post(f"/console/finance/applications/{app_id}/approval",
                           data={"approve": "yes"})  # fmt: skip
     _follow_operation(console, finance, decide)
-    assert f"/console/finance/applications/{app_id}/approval" not in finance.get(
-        "/console/finance").text
+    assert (
+        f"/console/finance/applications/{app_id}/approval"
+        not in finance.get("/console/finance").text
+    )
     assert "已批准" in holder.get("/console/holder").text
     # the holder, bank or registrar cannot review
     denied = holder.post(f"/console/review/applications/{app_id}/review", data={"approve": "no"})

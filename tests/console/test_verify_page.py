@@ -75,9 +75,14 @@ def test_a_valid_certificate_reads_valid_with_its_facts_and_folded_checks(
 ) -> None:
     html = console.browser().get(f"/verify?cert={certs['valid']}").text
     assert _answer(html) == "有效"
-    facts = html[html.index('<dl class="facts">'): html.index("</dl>")]
-    for text in ("出租车轨迹数据（370200-JT-2025-0601）", "青岛市交通运输局",
-                 "青岛市数据资产登记评价中心", "2,500,000.00 元（250 万元）", "北京时间"):
+    facts = html[html.index('<dl class="facts">') : html.index("</dl>")]
+    for text in (
+        "出租车轨迹数据（370200-JT-2025-0601）",
+        "青岛市交通运输局",
+        "青岛市数据资产登记评价中心",
+        "2,500,000.00 元（250 万元）",
+        "北京时间",
+    ):
         assert text in facts, text
     folded = r'<details class="checks">\s*<summary>技术核验明细（\d+ 项，0 项未通过）'
     assert re.search(folded, html)

@@ -128,7 +128,7 @@ def test_holder_withdraws_a_pending_application_and_a_pledge_request(world: Worl
     assert int(pledge["status"]) == FinancingStatus.Cancelled
     html = world.page("holder", "/console/holder?lang=zh")
     assert app_id[1] not in _todo(html) and pledge_id[1] not in _todo(html)
-    done = html[html.index('id="done"'):]
+    done = html[html.index('id="done"') :]
     assert f"/console/applications/{app_id[1]}" in done and "已撤回" in done
 
 
@@ -160,21 +160,29 @@ def test_holder_requests_disposal_and_the_registrar_confirms_it(world: World) ->
 def test_registrar_dismisses_an_objection_lodged_during_notice(world: World) -> None:
     runtime, cast = world.console.runtime, world.console.cast
     holder, registrar = cast.principal("holder"), cast.principal("registrar")
-    made = assets.register_asset(runtime, holder, assets.AssetCreate(
-        catalogue_code="370200-JT-2025-8003", domain_code=7, metadata={"title": "出租车轨迹"}))
+    made = assets.register_asset(
+        runtime,
+        holder,
+        assets.AssetCreate(
+            catalogue_code="370200-JT-2025-8003", domain_code=7, metadata={"title": "出租车轨迹"}
+        ),
+    )
     _mined(world.console, made.operation)
     asset_id = made.resource_id
     _mined(world.console, assets.record_valuation(runtime, registrar, asset_id, assets.ValuationIn(
         value_fen=80_000_000, method_code=1, report_hash=HASH)))  # fmt: skip
-    _mined(world.console, assets.record_compliance(runtime, registrar, asset_id,
-                                                   assets.ComplianceIn(passed=True,
-                                                                       report_hash=HASH)))
+    _mined(
+        world.console,
+        assets.record_compliance(
+            runtime, registrar, asset_id, assets.ComplianceIn(passed=True, report_hash=HASH)
+        ),
+    )
     lodged = assets.lodge_objection(runtime, cast.principal("operator"), asset_id,
                                     assets.ObjectionIn(reason_hash=HASH))  # fmt: skip
     _mined(world.console, lodged.operation)
     world.console.indexed()
     page = world.page("registrar", "/console/registrar?lang=zh")
-    section = page[page.index('id="objections"'):page.index('id="disputes"')]
+    section = page[page.index('id="objections"') : page.index('id="disputes"')]
     assert lodged.resource_id in section and "出租车轨迹" in section
     assert "青岛公共数据运营有限公司" in section  # the objector by name
     path = f"/console/registrar/objections/{lodged.resource_id}/resolution"
@@ -189,7 +197,7 @@ def test_registrar_dismisses_an_objection_lodged_during_notice(world: World) -> 
     assert int(record["status"]) == ObjectionStatus.Dismissed
     assert int(chain_asset(runtime, asset_id)["openObjections"]) == 0
     page = world.page("registrar", "/console/registrar?lang=zh")
-    section = page[page.index('id="objections"'):page.index('id="disputes"')]
+    section = page[page.index('id="objections"') : page.index('id="disputes"')]
     assert path not in section and "已驳回" in section
 
 
@@ -228,7 +236,7 @@ def test_registrar_revokes_with_a_reason_in_words_and_reissues(world: World) -> 
     assert int(revoked["revokedAt"]) > 0 and int(revoked["revocationReason"]) == 2
     page = world.page("registrar", "/console/registrar?lang=zh")
     reissue = f"/console/registrar/certificates/{certificate_id}/reissue"
-    section = page[page.index('id="renewals"'):]
+    section = page[page.index('id="renewals"') :]
     assert reissue in section and "登记信息有误" in section
     _refused_alike(world, "jn-registrar", reissue, {},
                    f"/v1/certificates/{certificate_id}/reissue")  # fmt: skip
@@ -250,7 +258,7 @@ def test_registrar_renews_a_certificate_near_its_end(world: World) -> None:
     page = world.page("registrar", "/console/registrar?lang=zh")
     assert asset_id in page
     renew = f"/console/registrar/certificates/{certificate_id}/renewal"
-    section = page[page.index('id="renewals"'):]
+    section = page[page.index('id="renewals"') :]
     assert renew in section
     _refused_alike(world, "jn-registrar", renew, {}, f"/v1/certificates/{certificate_id}/renewal")
     _refused_alike(world, "bank", renew, {}, f"/v1/certificates/{certificate_id}/renewal")
@@ -274,7 +282,7 @@ def test_bank_records_a_credit_line_on_an_asset_of_its_city(world: World) -> Non
                    {"amount_fen": 600_000_000, "agreement_hash": HASH})  # fmt: skip
     assert world.post("bank", "/console/bank/credit-lines", form).status_code == 303
     page = world.page("bank", "/console/bank?lang=zh")
-    section = page[page.index('id="credit-lines"'):]
+    section = page[page.index('id="credit-lines"') :]
     found = re.search(r'data-copy="(0x[0-9a-f]{64})"', section)
     assert found and "6,000,000.00 元（600 万元）" in section and "青岛市交通运输局" in section
     record = struct(runtime, "financing", to_b32(found[1]), contract=USE_AND_FINANCE)

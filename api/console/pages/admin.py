@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.console import i18n, session
+from api.console.pages.governance import address_of, beijing_time
 from api.console.pages.rendering import act, login_redirect, page, render, runtime_of
 from chain.accounts import Organisation, Principal, normalise_org_id
 from chain.errors import LedgerError, NotAuthorised, ValidationFailed
@@ -65,8 +66,10 @@ def _context(runtime: LedgerRuntime, user: Principal, lang: str, org: str | None
     if revoked:
         name = next((u.name for u in users if u.id == revoked), "")
         notice = i18n.t(lang, "user_revoked", name=name)
+    own = runtime.accounts.find_org(user.org_id) if user.org_kind != "consortium" else None
     return {"org": runtime.accounts.get_org(org_id), "users": users, "choices": choices,
             "terms": terms, "managed": managed, "days": _days, "notice": notice,
+            "own_signer": own.signer_address if own is not None else None,
             "allowed": True}  # fmt: skip
 
 
@@ -181,5 +184,23 @@ def set_activation(request: Request, org_id: str,
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         body = org_activation.ActivationIn(active=active == "yes")
         return org_activation.set_org_active(runtime, user, org_id, body)
+
+    return act(request, TEMPLATE, _admin_ctx, action, PATH)
+
+
+@router.post(PATH + "/keys/compromise")
+def mark_key_compromised(
+    request: Request,
+    account: Annotated[str, Form()],
+    since: Annotated[str, Form()] = "",
+) -> Response:
+    """An organisation's admin marks one of its own signing keys compromised (as
+    ``POST /v1/keys/{account}/compromise``); ``since`` in Beijing time, empty for now."""
+
+    def action(runtime: LedgerRuntime, user: Principal) -> Operation:
+        when = beijing_time(since, "since") if since.strip() else None
+        body = org_service.CompromiseIn(since=when)
+        return org_service.mark_key_compromised(runtime, user, address_of(account, "account"),
+                                                body)  # fmt: skip
 
     return act(request, TEMPLATE, _admin_ctx, action, PATH)

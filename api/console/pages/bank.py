@@ -46,8 +46,7 @@ def bank_act(request: Request, financing_id: str, step: str) -> Response:
             return financing.release_pledge(runtime, user, financing_id)
         raise NotFound(f"no pledge step {step}")
 
-    return act(request, "bank.html", _bank_ctx, action, "/console/bank",
-               gate=gates.bank)
+    return act(request, "bank.html", _bank_ctx, action, "/console/bank", gate=gates.bank)
 
 
 @router.post("/console/bank/credit-lines")

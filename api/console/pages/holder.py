@@ -8,10 +8,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from api.console import gates, lists, money, records
-from api.console.pages.rendering import act, page, ref_hash
+from api.console.pages.rendering import act, page, page_number, ref_hash
 from chain.accounts import Principal
 from chain.runtime import LedgerRuntime
-from chain.service import approvals, assets, financing
+from chain.service import approvals, asset_documents, assets, financing
 from chain.txpipe import Operation
 
 router = APIRouter(include_in_schema=False)
@@ -19,12 +19,17 @@ router = APIRouter(include_in_schema=False)
 
 def _holder_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
                 request: Request) -> dict[str, Any]:  # fmt: skip
+    find = request.query_params.get("dispose_q", "").strip()[:100]
+    named = asset_documents.search(runtime, find) if find else []
     with lists.reading(request) as store:
         mine = lists.assets(store, holder=user.org_id)
         apps = lists.applications(store, holder=user.org_id)
         pledges = lists.financings(store, holder=user.org_id)
+        disposable = lists.disposable(store, user.org_id, named, find,
+                                      page_number(request, "dispose_page"))  # fmt: skip
     city_orgs = [o for o in runtime.accounts.list_orgs() if o.city_code == user.city_code]
     return {"assets": mine, "applications": apps, "pledges": pledges,
+            "disposable": disposable, "dispose_q": find,
             "operators": [o for o in city_orgs if o.kind == "operator"],
             "banks": [o for o in city_orgs if o.kind == "bank"],
             "scopes": records.scopes(runtime, apps)}  # fmt: skip
@@ -51,8 +56,7 @@ def holder_register(
         )  # fmt: skip
         return assets.register_asset(runtime, user, body).operation
 
-    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
-               gate=gates.holder)
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder", gate=gates.holder)
 
 
 @router.post("/console/holder/applications")
@@ -70,8 +74,7 @@ def holder_apply(
         )
         return approvals.apply_for_paid_use(runtime, user, asset_id, body).operation
 
-    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
-               gate=gates.holder)
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder", gate=gates.holder)
 
 
 @router.post("/console/holder/pledges")
@@ -98,8 +101,7 @@ def holder_cancel_application(request: Request, application_id: str) -> Response
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return approvals.cancel_application(runtime, user, application_id)
 
-    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
-               gate=gates.holder)
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder", gate=gates.holder)
 
 
 @router.post("/console/holder/pledges/{financing_id}/cancellation")
@@ -107,8 +109,7 @@ def holder_cancel_pledge(request: Request, financing_id: str) -> Response:
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return financing.cancel_pledge_request(runtime, user, financing_id)
 
-    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
-               gate=gates.holder)
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder", gate=gates.holder)
 
 
 @router.post("/console/holder/disposals")
@@ -121,5 +122,4 @@ def holder_request_disposal(
         body = financing.DisposalIn(reason_hash=ref_hash(decision_ref))
         return financing.request_disposal(runtime, user, asset_id, body)
 
-    return act(request, "holder.html", _holder_ctx, action, "/console/holder",
-               gate=gates.holder)
+    return act(request, "holder.html", _holder_ctx, action, "/console/holder", gate=gates.holder)

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from api.console import gates, lists, money
-from api.console.pages.rendering import act, chain_now, page, ref_hash
+from api.console.pages.rendering import act, chain_now, page, page_number, ref_hash
+from chain import store_queries
 from chain.accounts import Principal
 from chain.errors import ValidationFailed
 from chain.revocation import ManualRevocationReason
@@ -23,36 +24,39 @@ router = APIRouter(include_in_schema=False)
 RENEWAL_WINDOW = 90 * 86_400
 
 
+#: The registrar's paged lists, each paged by its own query parameter (``?to_value=2``).
+PAGED = ("to_value", "to_review", "in_notice", "issued", "renewals", "reissuable")
+
+
 def registrar_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
                    request: Request) -> dict[str, Any]:  # fmt: skip
-    with lists.reading(request) as store:
-        city = lists.assets(store, city=user.city_code)
-        issued = lists.certificates(store, issuer=user.org_id)
-        objections = store_reads.objections(store, user.city_code)
-        cases = store_reads.case_assets(store, user.city_code)
+    """The queues as counts and one page each (never every row of a city), the
+    agreements from the indexed store."""
     now = chain_now(runtime)
-    queue = {
-        "to_value": [a for a in city if a.status == "Registered" and not a.value_fen],
-        "to_review": [a for a in city if a.status == "Registered" and a.compliance == "None"],
-        "in_notice": [a for a in city if a.status == "InNotice"],
-    }
-    agreements = certificates.list_agreements(runtime, user)
-    active = [c for c in issued if c.status == "Active"]
+    pages = {name: page_number(request, name) for name in PAGED}
+    city = user.city_code
+    with lists.reading(request) as store:
+        indexed = store_queries.indexed_time(store)
+        queue = {name: lists.asset_queue(store, city, name, pages[name], indexed)
+                 for name in ("to_value", "to_review", "in_notice")}  # fmt: skip
+        disputable = lists.asset_queue(store, city, "disputable", 1, indexed)
+        issued = lists.issued_certificates(store, user.org_id, pages["issued"], now=indexed)
+        renewals = lists.issued_certificates(store, user.org_id, pages["renewals"], now=indexed,
+                                             renewal_before=now + RENEWAL_WINDOW)  # fmt: skip
+        reissuable = lists.issued_certificates(store, user.org_id, pages["reissuable"],
+                                               now=indexed, reissuable=True)  # fmt: skip
+        objections = store_reads.objections(store, city)
+        cases = store_reads.case_assets(store, city)
+        agreements = store_reads.agreements(
+            store, user.org_id if user.org_kind == "registrar" else None
+        )
     return {"queue": queue, "now": now, "agreements": agreements, "issued": issued,
             "revocation_choices": manual_revocation_choices(),
             "objections_open": [o for o in objections if o.status == "open"],
             "objections_done": [o for o in objections if o.status != "open"],
             "disputed": [a for a in cases if a.disputed],
             "disposals": [a for a in cases if a.disposal_requested],
-            "disputable": [a for a in city if a.status == "Certified" and not a.disputed],
-            "renewals": [c for c in active if c.valid_until - now < RENEWAL_WINDOW],
-            "reissuable": [c for c in issued if c.status == "Revoked"
-                           and c.revocation_reason in certificates.REISSUE_REASONS
-                           and not _set(c.replaced_by)]}  # fmt: skip
-
-
-def _set(ident: str | None) -> bool:
-    return bool(ident) and int(str(ident), 16) != 0
+            "disputable": disputable, "renewals": renewals, "reissuable": reissuable}  # fmt: skip
 
 
 @router.get("/console/registrar")
@@ -74,8 +78,9 @@ def registrar_value(
                                   report_hash=ref_hash(report_ref))  # fmt: skip
         return assets.record_valuation(runtime, user, asset_id, body)
 
-    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
-               gate=gates.registrar)
+    return act(
+        request, "registrar.html", registrar_ctx, action, "/console/registrar", gate=gates.registrar
+    )
 
 
 @router.post("/console/registrar/assets/{asset_id}/compliance")
@@ -89,8 +94,9 @@ def registrar_review(
         body = assets.ComplianceIn(passed=passed == "yes", report_hash=ref_hash(report_ref))
         return assets.record_compliance(runtime, user, asset_id, body)
 
-    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
-               gate=gates.registrar)
+    return act(
+        request, "registrar.html", registrar_ctx, action, "/console/registrar", gate=gates.registrar
+    )
 
 
 @router.post("/console/registrar/assets/{asset_id}/certificate")
@@ -98,8 +104,9 @@ def registrar_certify(request: Request, asset_id: str) -> Response:
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return certificates.issue_certificate(runtime, user, asset_id).operation
 
-    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
-               gate=gates.registrar)
+    return act(
+        request, "registrar.html", registrar_ctx, action, "/console/registrar", gate=gates.registrar
+    )
 
 
 @router.post("/console/registrar/certificates/{certificate_id}/revocation")
@@ -117,8 +124,9 @@ def registrar_revoke(request: Request, certificate_id: str,
         body = certificates.RevocationIn(reason_code=chosen)
         return certificates.revoke_certificate(runtime, user, certificate_id, body)
 
-    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
-               gate=gates.registrar)
+    return act(
+        request, "registrar.html", registrar_ctx, action, "/console/registrar", gate=gates.registrar
+    )
 
 
 @router.post("/console/registrar/recognitions")
@@ -126,8 +134,9 @@ def registrar_recognise(request: Request, certificate_id: Annotated[str, Form()]
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return certificates.recognise(runtime, user, certificate_id.strip())
 
-    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
-               gate=gates.registrar)
+    return act(
+        request, "registrar.html", registrar_ctx, action, "/console/registrar", gate=gates.registrar
+    )
 
 
 @router.post("/console/registrar/agreements")
@@ -136,8 +145,9 @@ def registrar_propose(request: Request, partner_org_id: Annotated[str, Form()]) 
         body = certificates.AgreementIn(partner_org_id=partner_org_id.strip())
         return certificates.propose_agreement(runtime, user, body).operation
 
-    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
-               gate=gates.registrar)
+    return act(
+        request, "registrar.html", registrar_ctx, action, "/console/registrar", gate=gates.registrar
+    )
 
 
 @router.post("/console/registrar/agreements/{agreement_id}/signature")
@@ -145,8 +155,9 @@ def registrar_sign(request: Request, agreement_id: str) -> Response:
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return certificates.accept_agreement(runtime, user, agreement_id)
 
-    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
-               gate=gates.registrar)
+    return act(
+        request, "registrar.html", registrar_ctx, action, "/console/registrar", gate=gates.registrar
+    )
 
 
 @router.post("/console/registrar/agreements/{agreement_id}/withdrawal")
@@ -154,8 +165,9 @@ def registrar_withdraw(request: Request, agreement_id: str) -> Response:
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return certificates.withdraw_agreement(runtime, user, agreement_id)
 
-    return act(request, "registrar.html", registrar_ctx, action, "/console/registrar",
-               gate=gates.registrar)
+    return act(
+        request, "registrar.html", registrar_ctx, action, "/console/registrar", gate=gates.registrar
+    )
 
 
 @router.post("/console/registrar/certificates/{certificate_id}/renewal")

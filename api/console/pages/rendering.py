@@ -161,3 +161,9 @@ def _passes(gate: Gate, user: Principal) -> bool:
 
 def chain_now(runtime: LedgerRuntime) -> int:
     return int(runtime.w3.eth.get_block("latest")["timestamp"])
+
+
+def page_number(request: Request, name: str) -> int:
+    """The page of list ``name`` asked for in the query (1 when absent or not a number)."""
+    text = request.query_params.get(name, "1")
+    return max(1, min(int(text), 10**6)) if text.isdigit() else 1

@@ -45,5 +45,4 @@ def review_decide(
     def action(runtime: LedgerRuntime, user: Principal) -> Operation:
         return approvals.review_paid_use(runtime, user, application_id, decision(approve, reason))
 
-    return act(request, "review.html", _review_ctx, action, "/console/review",
-               gate=gates.review)
+    return act(request, "review.html", _review_ctx, action, "/console/review", gate=gates.review)
