@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_account import Account
+from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
 
@@ -165,9 +166,7 @@ class ChainViews:
             ).call())  # fmt: skip
         return self._signature_from_views(doc, signature)
 
-    def _signature_from_views(
-        self, doc: CertificateDocument, signature: bytes
-    ) -> SignatureFinding:
+    def _signature_from_views(self, doc: CertificateDocument, signature: bytes) -> SignatureFinding:
         r = self.registry.functions
         cid = bytes.fromhex(doc.certificate_id[2:])
         status = CertificateStatus.name_of(int(r.certificateStatus(cid).call()))
@@ -221,7 +220,9 @@ def views_for(
     return ChainViews(registry, domain, verifier, reader)
 
 
-def _bound_verifier(w3: Web3, address: str, registry: Contract, verifier_address: str) -> Contract:
+def _bound_verifier(
+    w3: Web3, address: ChecksumAddress, registry: Contract, verifier_address: str
+) -> Contract:
     verifier = w3.eth.contract(address=address, abi=contracts.abi(VERIFIER))
     try:
         bound = str(verifier.functions.registry().call())

@@ -42,7 +42,6 @@ from web3 import Web3
 from web3.contract import Contract
 
 from chain import documents
-from chain.bindings import structs
 from chain.bindings.enums import CertificateStatus, Usability, usability_words
 from chain.chain_views import (
     ChainViews,
