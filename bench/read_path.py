@@ -158,9 +158,11 @@ def _frame_name(frame: str) -> str:
 
 def top_frames(raw: Path, limit: int = 25) -> list[str]:
     """py-spy's collapsed stacks (GIL-holding samples: the process's Python CPU) -> the
-    functions most often on the stack (inclusive), the gateway's own first."""
+    functions most often on the stack (inclusive), the gateway's own first, and the
+    functions the samples were in (self)."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
+    leaf: Counter[str] = Counter()
     total = 0
     root = str(REPO_ROOT)
     for line in raw.read_text().splitlines():
@@ -174,9 +176,12 @@ def top_frames(raw: Path, limit: int = 25) -> list[str]:
             inclusive[name] += count
         for name in {_frame_name(f) for f in frames if root in f and "/.venv/" not in f}:
             own[name] += count
+        leaf[_frame_name(frames[-1])] += count
     pct = 100 / max(total, 1)
     lines = [f"{total} samples holding the GIL; the gateway's code (inclusive):"]
     lines += [f"{n * pct:5.1f}%  {frame}" for frame, n in own.most_common(limit)]
+    lines.append("where the samples were (self):")
+    lines += [f"{n * pct:5.1f}%  {frame}" for frame, n in leaf.most_common(limit)]
     lines.append("all frames (inclusive):")
     lines += [f"{n * pct:5.1f}%  {frame}" for frame, n in inclusive.most_common(limit)]
     return lines
