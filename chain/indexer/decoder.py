@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
+from eth_hash.auto import keccak as keccak256
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -74,9 +75,21 @@ def _identity(value: Any) -> Any:
     return value
 
 
+_UPPER = frozenset("89abcdef")
+_HEX = frozenset("0123456789abcdef")
+
+
 @functools.lru_cache(maxsize=65_536)
 def _address(value: Any) -> str:
-    """Checksummed (a keccak per address: remembered, a ledger reuses its accounts)."""
+    """Checksummed (EIP-55: a keccak per address, remembered: a ledger reuses its
+    accounts); a lowercase ``0x`` address directly, anything else through eth_utils."""
+    if isinstance(value, str) and len(value) == 42 and value[:2] == "0x":
+        low = value[2:]
+        if _HEX.issuperset(low):
+            digest = keccak256(low.encode()).hex()[:40]
+            return "0x" + "".join(
+                c.upper() if h in _UPPER else c for c, h in zip(low, digest, strict=True)
+            )
     return str(to_checksum_address(value))
 
 

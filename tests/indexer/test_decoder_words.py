@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from eth_abi import encode
 from eth_abi.exceptions import DecodingError
+from eth_utils.address import to_checksum_address
 
 from chain.artifacts import load
-from chain.indexer.decoder import ContractSpec, LogDecoder, abi_type, event_topic
+from chain.indexer.decoder import ContractSpec, LogDecoder, _address, abi_type, event_topic
 from chain.indexer.runner import FOLLOWED_CONTRACTS
 
 ADDRESS = "0x" + "42" * 20
@@ -133,3 +134,11 @@ def test_irregular_data_is_decoded_or_refused_by_eth_abi() -> None:
     short = {**log, "data": log["data"][:-64]}
     with pytest.raises(DecodingError):
         decoder.decode(short)
+
+
+def test_addresses_are_checksummed_as_eth_utils_does() -> None:
+    rng = random.Random(55)
+    samples = ["0x" + rng.randbytes(20).hex() for _ in range(500)]
+    samples += ["0x" + "00" * 20, "0x" + "ff" * 20, "0x" + "AB" * 20]
+    for sample in samples:
+        assert _address(sample) == to_checksum_address(sample)
