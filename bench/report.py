@@ -612,20 +612,21 @@ def profile_section(results: Path) -> str:
     skipping = False
     count = 0
     for line in lines:
-        if line.startswith("=="):
+        if line.startswith("==") or line.startswith("where the samples were"):
             skipping, count = False, 0
         elif line.startswith("all frames"):
             skipping = True
         elif "%  " in line:
             count += 1
-            if count > 16:
+            if count > 12:
                 continue
         if not skipping:
             keep.append(line)
     return "\n".join(
         [
-            "### Gateway profile of the last run (`read_path_profile.txt`, py-spy `--gil`, 8 "
-            "clients, the gateway's own frames, inclusive)",
+            "### Gateway profile of the last run (`read_path_profile.txt`, py-spy `--gil` per "
+            "route and client count: the gateway's own frames, inclusive, and where the "
+            "samples were)",
             "",
             "```",
             *keep,
