@@ -77,8 +77,10 @@ lint: deps
 	$(BIN)/ruff check chain api tests bench scripts
 	$(BIN)/mypy --strict chain api
 
+## Every benchmark with its baseline, then bench/results.md (bench/report.py). A smoke
+## run into a temporary folder: make bench BENCH_QUICK=1; one: BENCH_ONLY=read_path.
 bench: deps
-	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	nice -n 5 $(BIN)/python bench/run_all.py
 
 clean:
 	-$(BIN)/ledger node stop 2>/dev/null

@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
-import platform
 import socket
 import sys
 import tempfile
@@ -42,6 +40,7 @@ from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 from web3 import Web3  # noqa: E402
 
+from bench.support.machine import finish, machine, results_dir  # noqa: E402
 from chain import localnode  # noqa: E402
 from chain.artifacts import load  # noqa: E402
 from chain.db import make_engine, session_factory  # noqa: E402
@@ -52,7 +51,7 @@ from chain.indexer.models import RawEvent, create_tables  # noqa: E402
 from chain.indexer.runner import FOLLOWED_CONTRACTS  # noqa: E402
 from tests.indexer.workload import StoreViews, Workload  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results" / "consistency_check.json"
+RESULTS_NAME = "consistency_check.json"
 
 
 def _free_port() -> int:
@@ -87,7 +86,7 @@ def _check(
     return report, time.perf_counter() - started
 
 
-def run(transactions: int) -> dict[str, Any]:
+def run(transactions: int, info: dict[str, Any]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-consistency-") as tmp:
         folder = Path(tmp)
         config = dataclasses.replace(
@@ -126,11 +125,7 @@ def run(transactions: int) -> dict[str, Any]:
     return {
         "benchmark": "consistency_check",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "load_average": list(os.getloadavg()),
-        },
+        "machine": finish(info),
         "baseline": "Indexer.sync of the same range into an empty SQLite store",
         "store": {
             "events": events,
@@ -157,10 +152,10 @@ def run(transactions: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transactions", type=int, default=1000)
-    report = run(parser.parse_args().transactions)
+    info = machine()
+    report = run(parser.parse_args().transactions, info)
     print(json.dumps(report, indent=1))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=1) + "\n")
+    (results_dir() / RESULTS_NAME).write_text(json.dumps(report, indent=1) + "\n")
 
 
 if __name__ == "__main__":

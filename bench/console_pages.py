@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -39,11 +37,12 @@ from fastapi import FastAPI  # noqa: E402
 from fastapi.responses import HTMLResponse  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
+from bench.support.machine import finish, machine, results_dir  # noqa: E402
 from chain.indexer.models import AssetRow  # noqa: E402
 from chain.service import asset_documents  # noqa: E402
 from tests.console.conftest import QINGDAO, admit_cast, build_app, start_runtime  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / "results" / "console_pages.json"
+OUT_NAME = "console_pages.json"
 COUNT = 1_000
 ZERO = "0x" + "00" * 32
 PAGES = {
@@ -108,6 +107,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
+    info = machine()
     with tempfile.TemporaryDirectory() as folder:
         runtime = start_runtime(Path(folder))
         app = build_app(runtime)
@@ -148,17 +148,16 @@ def main() -> None:
                     f"{results[name]['baseline_p50_ms']:>6} ms  x{results[name]['ratio_p50']}"
                 )
         runtime.close()
-    OUT.write_text(json.dumps({
+    out = results_dir() / OUT_NAME
+    out.write_text(json.dumps({
         "what": "console page load with 1,000 assets in the store vs a bare FastAPI page of "
                 "the same size (in-process HTTP client, same run)",
         "assets": COUNT, "rounds": args.rounds,
-        "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "cpus": os.cpu_count(),
-                    "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]},
+        "machine": finish(info),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "pages": results,
     }, indent=2, ensure_ascii=False) + "\n")  # fmt: skip
-    print(f"written {OUT.relative_to(REPO_ROOT)}")
+    print(f"written {out}")
 
 
 if __name__ == "__main__":

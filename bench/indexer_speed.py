@@ -14,7 +14,8 @@ interleaved (baseline, SQLite, baseline, PostgreSQL, ...):
   file and PostgreSQL (``LEDGER_TEST_POSTGRES_URL`` or ``--postgres``; skipped without).
 
 Reports events/s, the ratio to the baseline of the same run (median of its runs), the
-machine's load and each process's peak RSS. Writes ``bench/results/indexer_speed.json``.
+machine's load and each process's peak RSS. Writes ``bench/results/indexer_speed_<N>k.json``
+(``$BENCH_RESULTS_DIR`` instead of ``bench/results`` when set).
 
     .venv/bin/python bench/indexer_speed.py [--events 50000] [--per-tx 100] [--rounds 2]
 """
@@ -25,7 +26,6 @@ import argparse
 import dataclasses
 import json
 import os
-import platform
 import resource
 import socket
 import statistics
@@ -46,6 +46,7 @@ import requests  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 from web3 import Web3  # noqa: E402
 
+from bench.support.machine import finish, machine, results_dir  # noqa: E402
 from chain import localnode  # noqa: E402
 from chain.artifacts import load  # noqa: E402
 from chain.db import make_engine, session_factory  # noqa: E402
@@ -55,7 +56,6 @@ from chain.indexer.models import RawEvent, create_tables  # noqa: E402
 from chain.indexer.runner import FOLLOWED_CONTRACTS  # noqa: E402
 from tests.indexer.workload import Workload  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results" / "indexer_speed.json"
 RANGE = 500
 
 
@@ -99,7 +99,7 @@ def peak_rss_mb() -> float:
 
 
 def baseline(url: str, address: str, start: int, end: int) -> dict[str, Any]:
-    decoder = LogDecoder([spec_for(address)])
+    decoder = LogDecoder([spec_for(address)], words=False)  # eth_abi: the issue's baseline
     session = requests.Session()
     session.trust_env = False
     started = time.perf_counter()
@@ -207,7 +207,7 @@ def main() -> int:
             stores = {"sqlite": f"sqlite:///{folder / 'store-{n}.db'}"}
             if args.postgres:
                 stores["postgresql"] = args.postgres
-            load_before = list(os.getloadavg())
+            info = machine()
             runs: dict[str, list[Any]] = {"baseline": [], **{s: [] for s in stores}}
             for round_no in range(args.rounds):
                 for name, store in stores.items():
@@ -223,7 +223,7 @@ def main() -> int:
                               f"peak RSS {out['peak_rss_mb']:.0f} MB "
                               f"(node answers {out.get('fetch_seconds', 0):.2f} s)",
                               flush=True)  # fmt: skip
-            load_after = list(os.getloadavg())
+            finish(info)
         finally:
             localnode.stop(config)
             if args.postgres:
@@ -248,15 +248,13 @@ def main() -> int:
     result = {
         "benchmark": "indexer_speed",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "load_average_before": load_before, "load_average_after": load_after},
+        "machine": info,
         "chain": {"events": runs["baseline"][0]["events"], "blocks": end - start + 1,
                   "events_per_block": args.per_tx},
         "rounds": args.rounds, "rows": rows,
     }  # fmt: skip
     if not args.no_write:
-        out_file = RESULTS.with_name(f"indexer_speed_{args.events // 1000}k.json")
-        out_file.parent.mkdir(parents=True, exist_ok=True)
+        out_file = results_dir() / f"indexer_speed_{args.events // 1000}k.json"
         out_file.write_text(json.dumps(result, indent=1) + "\n")
     return 0
 

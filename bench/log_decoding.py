@@ -13,22 +13,32 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from eth_abi import encode
-from hexbytes import HexBytes
-from web3 import Web3
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # run as a script: `python bench/log_decoding.py`
+    sys.path.insert(0, str(REPO_ROOT))
 
-from chain.artifacts import load
-from chain.bindings.contracts import REGISTRY, SPLIT
-from chain.indexer.decoder import ContractSpec, LogDecoder, abi_type, event_topic
+from eth_abi import encode  # noqa: E402
+from hexbytes import HexBytes  # noqa: E402
+from web3 import Web3  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results" / "log_decoding.json"
+from bench.support.machine import finish, machine, results_dir  # noqa: E402
+from chain.artifacts import load  # noqa: E402
+from chain.bindings.contracts import REGISTRY, SPLIT  # noqa: E402
+from chain.indexer.decoder import (  # noqa: E402
+    ContractSpec,
+    LogDecoder,
+    _address,
+    abi_type,
+    event_topic,
+)
+
+RESULTS_NAME = "log_decoding.json"
 ADDRESS = "0x00000000000000000000000000000000000000A1"
 
 
@@ -99,7 +109,7 @@ def as_web3_log(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run(count: int) -> dict[str, Any]:
+def run(count: int, info: dict[str, Any]) -> dict[str, Any]:
     w3 = Web3()
     registry_abi = load(REGISTRY).abi
     split_abi = load(SPLIT).abi
@@ -114,10 +124,16 @@ def run(count: int) -> dict[str, Any]:
         started = time.perf_counter()
         baseline = [event.process_log(log) for log in web3_logs]
         web3_seconds = time.perf_counter() - started
-        decoder = LogDecoder([ContractSpec(contract_name, ADDRESS, abi)])
+        spec = ContractSpec(contract_name, ADDRESS, abi)
+        _address.cache_clear()
         started = time.perf_counter()
-        ours = decoder.decode_all(raw)
+        generic = LogDecoder([spec], words=False).decode_all(raw)
+        eth_abi_seconds = time.perf_counter() - started
+        _address.cache_clear()
+        started = time.perf_counter()
+        ours = LogDecoder([spec]).decode_all(raw)
         raw_seconds = time.perf_counter() - started
+        assert [d.args for d in ours] == [d.args for d in generic]
         assert len(ours) == len(baseline) == half
         assert all(d.event == event_name for d in ours)
         results.append(
@@ -125,18 +141,16 @@ def run(count: int) -> dict[str, Any]:
                 "event": f"{contract_name}.{event_name}",
                 "logs": half,
                 "web3_process_log_per_s": half / web3_seconds,
+                "eth_abi_decoder_per_s": half / eth_abi_seconds,
                 "raw_decoder_per_s": half / raw_seconds,
                 "ratio": web3_seconds / raw_seconds,
+                "x_eth_abi_decoder": eth_abi_seconds / raw_seconds,
             }
         )
     return {
         "benchmark": "log_decoding",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "load_average": list(os.getloadavg()),
-        },
+        "machine": finish(info),
         "baseline": "web3 ContractEvent.process_log over the same logs",
         "results": results,
     }
@@ -145,15 +159,15 @@ def run(count: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20_000)
-    report = run(parser.parse_args().count)
+    info = machine()
+    report = run(parser.parse_args().count, info)
     print(f"{'event':40} {'web3 logs/s':>12} {'raw logs/s':>12} {'x':>6}")
     for row in report["results"]:
         print(
             f"{row['event']:40} {row['web3_process_log_per_s']:12,.0f} "
             f"{row['raw_decoder_per_s']:12,.0f} {row['ratio']:6.1f}"
         )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=1) + "\n")
+    (results_dir() / RESULTS_NAME).write_text(json.dumps(report, indent=1) + "\n")
 
 
 if __name__ == "__main__":

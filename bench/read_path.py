@@ -15,8 +15,9 @@ Both are driven by ``bench/support/loadgen.py`` (keep-alive clients on one async
 chain, ``verify``) and ``POST /v1/verify`` (a signed document) at 1, 8 and 32 clients,
 baseline and gateway interleaved, each measurement ``--seconds`` long, ``--rounds``
 times. The median of the rounds is reported with the ratio gateway / baseline, p50/p99,
-the machine's load and the gateway's peak RSS. ``--profile`` also samples the gateway
-with py-spy during an 8-client status run and writes its top frames.
+the machine's load and the gateway's peak RSS (after each client count; the peak is taken
+before profiling). ``--profile`` also samples the gateway with py-spy (``--gil``) on each
+route at ``--profile-clients`` (8 and 32) and writes its top frames.
 
     .venv/bin/python bench/read_path.py [--seconds 3] [--rounds 2] [--profile]
 
@@ -30,7 +31,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import platform
 import signal
 import socket
 import statistics
@@ -50,14 +50,13 @@ if str(REPO_ROOT) not in sys.path:  # run as a script: `python bench/read_path.p
 import httpx  # noqa: E402
 
 from bench.support.loadgen import drive, request_bytes  # noqa: E402
+from bench.support.machine import finish, machine, peak_rss_mb, results_dir  # noqa: E402
 from chain import documents, localnode  # noqa: E402
 from chain.bindings.contracts import REGISTRY  # noqa: E402
 from chain.clients import http_chain  # noqa: E402
 from chain.deploy import write_record  # noqa: E402
 from tests.documents.ledger import NOTICE_WINDOW, Ledger  # noqa: E402
 
-OUT = REPO_ROOT / "bench" / "results" / "read_path.json"
-PROFILE_OUT = REPO_ROOT / "bench" / "results" / "read_path_profile.txt"
 TOKEN = "dal_bench000_" + "b" * 40
 CLIENTS = (1, 8, 32)
 ROUTES = ("certificate", "status", "verify")
@@ -95,14 +94,6 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def peak_rss_mb(pid: int) -> float | None:
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return None
 
 
 @dataclasses.dataclass
@@ -167,9 +158,11 @@ def _frame_name(frame: str) -> str:
 
 def top_frames(raw: Path, limit: int = 25) -> list[str]:
     """py-spy's collapsed stacks (GIL-holding samples: the process's Python CPU) -> the
-    functions most often on the stack (inclusive), the gateway's own first."""
+    functions most often on the stack (inclusive), the gateway's own first, and the
+    functions the samples were in (self)."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
+    leaf: Counter[str] = Counter()
     total = 0
     root = str(REPO_ROOT)
     for line in raw.read_text().splitlines():
@@ -183,15 +176,20 @@ def top_frames(raw: Path, limit: int = 25) -> list[str]:
             inclusive[name] += count
         for name in {_frame_name(f) for f in frames if root in f and "/.venv/" not in f}:
             own[name] += count
+        leaf[_frame_name(frames[-1])] += count
     pct = 100 / max(total, 1)
     lines = [f"{total} samples holding the GIL; the gateway's code (inclusive):"]
     lines += [f"{n * pct:5.1f}%  {frame}" for frame, n in own.most_common(limit)]
+    lines.append("where the samples were (self):")
+    lines += [f"{n * pct:5.1f}%  {frame}" for frame, n in leaf.most_common(limit)]
     lines.append("all frames (inclusive):")
     lines += [f"{n * pct:5.1f}%  {frame}" for frame, n in inclusive.most_common(limit)]
     return lines
 
 
-def profile(pid: int, port: int, request: bytes, seconds: float, folder: Path) -> list[str]:
+def profile(
+    pid: int, port: int, request: bytes, seconds: float, folder: Path, clients: int
+) -> list[str]:
     raw = folder / f"profile-{time.monotonic_ns()}.txt"
     spy = subprocess.Popen(
         [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--rate",
@@ -200,7 +198,7 @@ def profile(pid: int, port: int, request: bytes, seconds: float, folder: Path) -
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     time.sleep(0.5)
-    drive(port, request, 8, seconds)
+    drive(port, request, clients, seconds)
     try:
         _, err = spy.communicate(timeout=60)
     except subprocess.TimeoutExpired:  # a loaded machine: stop it, it writes what it has
@@ -216,13 +214,18 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--profile", action="store_true", help="py-spy the gateway per route")
+    parser.add_argument("--profile-clients", default="8,32", help="client counts to profile at")
     parser.add_argument("--no-write", action="store_true", help="print only, keep the files")
-    parser.add_argument("--rounds-only-profile", action="store_true",
-                        help="skip the measurements: only the profiles (with --profile)")
+    parser.add_argument(
+        "--rounds-only-profile",
+        action="store_true",
+        help="skip the measurements: only the profiles (with --profile)",
+    )
     parser.add_argument("--tag", default="", help="suffix of the result files (e.g. _before)")
     args = parser.parse_args()
-    out = OUT.with_name(f"{OUT.stem}{args.tag}.json")
-    profile_out = PROFILE_OUT.with_name(f"{PROFILE_OUT.stem}{args.tag}.txt")
+    out = results_dir() / f"read_path{args.tag}.json"
+    profile_out = results_dir() / f"read_path_profile{args.tag}.txt"
+    profile_clients = [int(c) for c in args.profile_clients.split(",") if c]
 
     with tempfile.TemporaryDirectory(prefix="bench-read-path-") as tmp:
         folder = Path(tmp)
@@ -268,7 +271,8 @@ def main() -> int:
             for port, reqs in targets.values():  # warm-up: connections, caches
                 for route in ROUTES:
                     drive(port, reqs[route], 4, 0.5)
-            load_before = list(os.getloadavg())
+            info = machine()
+            rss_by_clients: dict[int, float] = {}
             samples: dict[tuple[str, int, str], list[Any]] = {}
             for round_no in range(0 if args.rounds_only_profile else args.rounds):
                 for route in ROUTES:
@@ -276,19 +280,24 @@ def main() -> int:
                         for name, (port, reqs) in targets.items():
                             load = drive(port, reqs[route], clients, args.seconds)
                             samples.setdefault((route, clients, name), []).append(load)
+                            if name == "gateway":
+                                rss_by_clients[clients] = max(
+                                    rss_by_clients.get(clients, 0.0),
+                                    peak_rss_mb(gateway.pid) or 0.0,
+                                )
                             print(f"  round {round_no + 1} {route:11} {clients:2} clients "
                                   f"{name:8} {load.per_second:8.0f} req/s p50 "
                                   f"{load.p50_ms:6.1f} ms p99 {load.p99_ms:6.1f} ms",
                                   flush=True)  # fmt: skip
-            load_after = list(os.getloadavg())
+            finish(info)
+            rss = {"gateway": peak_rss_mb(gateway.pid), "baseline": peak_rss_mb(bare.pid)}
             frames: list[str] = []
             for route in ROUTES if args.profile else ():
-                rss_now = peak_rss_mb(gateway.pid)
-                print(f"gateway peak RSS before profiling {route}: {rss_now} MB", flush=True)
-                frames.append(f"== {route}, 8 clients")
-                frames += profile(gateway.pid, gw_port, targets["gateway"][1][route],
-                                  max(args.seconds, 5), folder)  # fmt: skip
-            rss = {"gateway": peak_rss_mb(gateway.pid), "baseline": peak_rss_mb(bare.pid)}
+                for clients in profile_clients:
+                    frames.append(f"== {route}, {clients} clients")
+                    frames += profile(gateway.pid, gw_port, targets["gateway"][1][route],
+                                      max(args.seconds, 5), folder, clients)  # fmt: skip
+            rss["gateway_after_profiling"] = peak_rss_mb(gateway.pid)
         finally:
             for process in processes:
                 stop(process)
@@ -321,15 +330,16 @@ def main() -> int:
     result = {
         "benchmark": "read_path",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "load_average_before": load_before, "load_average_after": load_after},
+        "machine": info,
         "node": "anvil, interval mining 1 s, zero gas price",
         "baseline": "bare FastAPI (bench/support/bare_app.py), the same JSON, same uvicorn",
         "seconds_per_measurement": args.seconds, "rounds": args.rounds,
-        "rows": rows, "peak_rss_mb": rss,
+        **({"tag": args.tag.strip("_")} if args.tag else {}),
+        "rows": rows,
+        "peak_rss_mb": {**rss, "gateway_by_clients": {str(c): v for c, v in
+                                                       sorted(rss_by_clients.items())}},
     }  # fmt: skip
     if not args.no_write:
-        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=1) + "\n")
         if frames:
             profile_out.write_text("\n".join(frames) + "\n")

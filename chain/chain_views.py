@@ -24,7 +24,7 @@ from chain.bindings.calls import view_call
 from chain.bindings.contracts import DIRECTORY, REGISTRY, USE_AND_FINANCE, VERIFIER
 from chain.bindings.enums import CertificateStatus, SignatureCheck, Usability
 from chain.documents import CertificateDocument
-from chain.reader import ChainReader
+from chain.reader import ChainReader, Head
 from chain.verdict import Reason, check_signature_shape, signature_parts
 
 
@@ -94,13 +94,16 @@ class ChainViews:
             ("directory", registry.address), lambda: documents.directory_contract(registry)
         )
 
-    def read(self, cid: bytes, by_org_hex: str, doc: CertificateDocument) -> ChainFacts:
-        """Everything a verification needs from the chain, at the head block.
+    def read(
+        self, cid: bytes, by_org_hex: str, doc: CertificateDocument, head: Head | None = None
+    ) -> ChainFacts:
+        """Everything a verification needs from the chain, at ``head`` (the head block now
+        unless given).
 
         With the verifier: the registry's ``certificate``, the verifier's ``verify`` and
         ``verifyCertificateSignature`` and the directory's ``signingKey`` of the document's
         signer in one JSON-RPC batch (remembered until the head moves)."""
-        head = self.reader.head()
+        head = head if head is not None else self.reader.head()
         signer = Web3.to_checksum_address(doc.signer)
         if self.verifier is None:
             cert = self.reader.view(head, self.registry.address,

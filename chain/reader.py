@@ -13,19 +13,31 @@ linked addresses) are kept by :meth:`ChainReader.constant`.
 Over HTTP the reader speaks JSON-RPC itself (one keep-alive ``http.client`` connection
 per thread, orjson), without web3's per-call middleware; on the in-process chain
 (eth-tester) it goes through web3, one call at a time.
+
+The async twins (:meth:`ChainReader.head_async`, :meth:`ChainReader.views_async`) serve
+``async`` routes without a thread: over HTTP on keep-alive asyncio connections of the
+running event loop (:class:`_AsyncHttp`), sharing the head, the remembered answers and the
+counters with the sync side; on the in-process chain they run the sync call in a worker
+thread. :meth:`ChainReader.answer_async` keeps a route's serialised answer per head (built
+once per head and key, concurrent requests for it waiting for the one build), dropped with
+the other answers when the head moves.
 """
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import itertools
+import ssl
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import weakref
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import anyio.to_thread
 import orjson
 from web3 import Web3
 from web3.exceptions import ContractLogicError
@@ -40,6 +52,10 @@ T = TypeVar("T")
 #: Remembered answers of one head at most (a bound, not a working set: the head moves
 #: every block and takes them all away).
 MAX_ENTRIES = 16_384
+#: Bytes of serialised route answers kept for one head at most.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+#: Idle keep-alive connections kept per event loop.
+MAX_IDLE_CONNECTIONS = 8
 
 
 @dataclass(frozen=True)
@@ -97,39 +113,154 @@ class _Http:
 
     def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
         """Results in order; an error item is returned as an :class:`RpcError`."""
-        first = next(self.ids)
-        payload = [
-            {"jsonrpc": "2.0", "id": first + n, "method": method, "params": params}
-            for n, (method, params) in enumerate(calls)
-        ]
-        for _ in range(len(calls) - 1):
-            next(self.ids)
-        answer = self.post(payload if len(payload) > 1 else payload[0])
-        items = answer if isinstance(answer, list) else [answer]
-        by_id = {item.get("id"): item for item in items if isinstance(item, dict)}
-        out: list[Any] = []
-        for n in range(len(calls)):
-            item = by_id.get(first + n)
-            if item is None:
-                raise ChainUnavailable("the chain node left a request of a batch unanswered")
-            error = item.get("error")
-            if error:
-                message = str(error.get("message", ""))
-                data = error.get("data")
-                if isinstance(data, dict):
-                    data = data.get("data")
-                reverted = error.get("code") == 3 or "revert" in message.lower()
-                kind = RevertError if reverted else RpcError
-                out.append(kind(message, error.get("code"), data))
+        first, payload = _payload(self.ids, calls)
+        return _results(self.post(payload), first, len(calls))
+
+
+def _payload(ids: itertools.count[int], calls: Sequence[tuple[str, list[Any]]]) -> tuple[int, Any]:
+    """The JSON-RPC request of ``calls`` (one object for one call, else a batch) and the
+    id of its first call."""
+    first = next(ids)
+    payload = [
+        {"jsonrpc": "2.0", "id": first + n, "method": method, "params": params}
+        for n, (method, params) in enumerate(calls)
+    ]
+    for _ in range(len(calls) - 1):
+        next(ids)
+    return first, payload if len(payload) > 1 else payload[0]
+
+
+def _results(answer: Any, first: int, count: int) -> list[Any]:
+    """A JSON-RPC answer's results in request order, an error item as an exception."""
+    items = answer if isinstance(answer, list) else [answer]
+    by_id = {item.get("id"): item for item in items if isinstance(item, dict)}
+    out: list[Any] = []
+    for n in range(count):
+        item = by_id.get(first + n)
+        if item is None:
+            raise ChainUnavailable("the chain node left a request of a batch unanswered")
+        error = item.get("error")
+        if error:
+            message = str(error.get("message", ""))
+            data = error.get("data")
+            if isinstance(data, dict):
+                data = data.get("data")
+            reverted = error.get("code") == 3 or "revert" in message.lower()
+            kind = RevertError if reverted else RpcError
+            out.append(kind(message, error.get("code"), data))
+        else:
+            out.append(item.get("result"))
+    return out
+
+
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+class _AsyncHttp:
+    """JSON-RPC over keep-alive asyncio connections of one event loop (HTTP/1.1, a body
+    of known length or chunked)."""
+
+    def __init__(self, http: _Http, ids: itertools.count[int]) -> None:
+        self.http = http
+        self.ids = ids
+        self.idle: list[Connection] = []
+
+    async def _open(self) -> Connection:
+        h = self.http
+        context = ssl.create_default_context() if h.secure else None
+        return await asyncio.open_connection(h.host, h.port, ssl=context)
+
+    async def post(self, payload: Any) -> Any:
+        h = self.http
+        body = orjson.dumps(payload)
+        request = (
+            f"POST {h.path} HTTP/1.1\r\nHost: {h.host}:{h.port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        while True:
+            reused = bool(self.idle)
+            conn: Connection | None = self.idle.pop() if reused else None
+            try:
+                if conn is None:
+                    conn = await asyncio.wait_for(self._open(), h.timeout)
+                conn[1].write(request)
+                status, data, keep = await asyncio.wait_for(_response(conn[0]), h.timeout)
+            except (OSError, EOFError, ValueError, TimeoutError, asyncio.IncompleteReadError,
+                    asyncio.LimitOverrunError) as exc:  # fmt: skip
+                if conn is not None:
+                    conn[1].close()
+                if reused:  # a kept-alive connection the node closed: try another
+                    continue
+                raise ChainUnavailable(
+                    f"the chain node at {h.url} does not answer: {type(exc).__name__}"
+                ) from exc
+            if keep and len(self.idle) < MAX_IDLE_CONNECTIONS:
+                self.idle.append(conn)
             else:
-                out.append(item.get("result"))
-        return out
+                conn[1].close()
+            if status >= 500 and not data:
+                raise ChainUnavailable(f"the chain node answered HTTP {status}")
+            return orjson.loads(data)
+
+    async def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
+        first, payload = _payload(self.ids, calls)
+        return _results(await self.post(payload), first, len(calls))
+
+
+async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """One HTTP/1.1 response: status, body, whether the connection may be reused."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split(None, 2)[1])
+    length: int | None = None
+    chunked = False
+    keep = lines[0].startswith(b"HTTP/1.1")
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        name, value = name.strip().lower(), value.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"transfer-encoding":
+            chunked = b"chunked" in value
+        elif name == b"connection":
+            keep = value != b"close" and (keep or value == b"keep-alive")
+    if chunked:
+        parts = []
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
+            if size == 0:
+                while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
+                    pass
+                break
+            parts.append(await reader.readexactly(size))
+            await reader.readexactly(2)
+        return status, b"".join(parts), keep
+    if length is not None:
+        return status, await reader.readexactly(length), keep
+    return status, await reader.read(), False
+
+
+@dataclass
+class _LoopState:
+    """What the reader keeps per event loop: its connections, the head request on its way
+    and the answers being built."""
+
+    http: _AsyncHttp | None
+    head: asyncio.Future[Head] | None = None
+    building: dict[Any, asyncio.Future[bytes]] = field(default_factory=dict)
 
 
 class ChainReader:
     """Head-keyed, batched ``eth_call`` reads of one chain (see the module doc)."""
 
-    def __init__(self, w3: Web3, *, timeout: float = 30.0, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(
+        self,
+        w3: Web3,
+        *,
+        timeout: float = 30.0,
+        max_entries: int = MAX_ENTRIES,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
+    ) -> None:
         self.w3 = w3
         provider = w3.provider
         url = provider.endpoint_uri if isinstance(provider, HTTPProvider) else None
@@ -141,11 +272,22 @@ class ChainReader:
         self._head_fetching = False
         self._head_hash: str | None = None
         self._answers: dict[tuple[str, str, bytes], bytes] = {}
+        #: serialised route answers of the current head: key -> (body, views it read)
+        self._built: dict[Hashable, tuple[bytes, int]] = {}
+        self._built_bytes = 0
         self._constants: dict[Any, Any] = {}
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = (
+            weakref.WeakKeyDictionary()
+        )
         self.max_entries = max_entries
-        #: counters for tests and metrics: answers served from the cache / read from the node
+        self.max_answer_bytes = max_answer_bytes
+        #: counters for tests and metrics: view answers served from the cache (a cached
+        #: route answer counts the views it was built from) / read from the node
         self.hits = 0
         self.misses = 0
+        #: route answers built (serialised) / served from the per-head cache
+        self.built = 0
+        self.served = 0
 
     # -- the head ---------------------------------------------------------------------
 
@@ -172,20 +314,26 @@ class ChainReader:
             with self._head_ready:
                 self._head_fetching = False
                 if head is not None:
-                    if head.hash != self._head_hash:
-                        with self._lock:
-                            self._answers.clear()  # a new block: remembered answers may be stale
-                            self._head_hash = head.hash
-                    self._head, self._head_asked = head, asked
+                    self._new_head(head, asked)
                 self._head_ready.notify_all()
         return head
+
+    def _new_head(self, head: Head, asked: float) -> None:
+        """Take ``head`` (asked for at ``asked``): a new block drops every remembered answer."""
+        with self._lock:
+            if asked < self._head_asked:  # an older request answered late: keep the newer
+                return
+            if head.hash != self._head_hash:
+                self._answers.clear()  # a new block: remembered answers may be stale
+                self._built.clear()
+                self._built_bytes = 0
+                self._head_hash = head.hash
+            self._head, self._head_asked = head, asked
 
     def _fetch_head(self) -> Head:
         if self._http is not None:
             (block,) = self._http.batch([("eth_getBlockByNumber", ["latest", False])])
-            if isinstance(block, Exception) or block is None:
-                raise ChainUnavailable(f"the chain node gave no head block: {block}")
-            return Head(int(block["number"], 16), str(block["hash"]), int(block["timestamp"], 16))
+            return _head_of(block)
         try:
             found = self.w3.eth.get_block("latest")
         except Exception as exc:  # the in-process chain failing is the chain unavailable
@@ -193,11 +341,49 @@ class ChainReader:
         return Head(int(found["number"]), "0x" + bytes(found["hash"]).hex(),
                     int(found["timestamp"]))  # fmt: skip
 
+    async def head_async(self) -> Head:
+        """:meth:`head` for a coroutine: the same rule (a request sent after this call
+        began, shared by the callers of the event loop waiting for it), without a thread
+        over HTTP."""
+        if self._http is None:
+            return await anyio.to_thread.run_sync(self.head)
+        arrived = time.monotonic()
+        state = self._loop_state()
+        while True:
+            with self._lock:
+                head, asked = self._head, self._head_asked
+            if head is not None and asked >= arrived:
+                return head
+            pending = state.head
+            if pending is None:
+                pending = state.head = asyncio.ensure_future(self._refresh_head(state))
+            await asyncio.shield(pending)
+
+    async def _refresh_head(self, state: _LoopState) -> Head:
+        assert state.http is not None
+        asked = time.monotonic()
+        try:
+            (block,) = await state.http.batch([("eth_getBlockByNumber", ["latest", False])])
+            head = _head_of(block)
+            self._new_head(head, asked)
+            return head
+        finally:
+            state.head = None
+
+    def _loop_state(self) -> _LoopState:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            state = self._loops.get(loop)
+            if state is None:
+                http = _AsyncHttp(self._http, self._http.ids) if self._http is not None else None
+                state = self._loops[loop] = _LoopState(http)
+            return state
+
     # -- calls at the head ----------------------------------------------------------------
 
-    def raw_calls(self, head: Head, calls: Sequence[tuple[str, bytes]]) -> list[bytes]:
-        """``eth_call`` of each ``(to, calldata)`` at ``head``: remembered answers, the rest
-        in one batch. A reverting call raises :class:`RevertError`."""
+    def _remembered(
+        self, head: Head, calls: Sequence[tuple[str, bytes]]
+    ) -> tuple[list[bytes | None], list[int]]:
         out: list[bytes | None] = []
         missing: list[int] = []
         with self._lock:
@@ -209,30 +395,50 @@ class ChainReader:
                     missing.append(n)
             self.hits += len(calls) - len(missing)
             self.misses += len(missing)
-        if missing:
-            fetched = self._fetch(head, [calls[n] for n in missing])
-            with self._lock:
-                keep = head.hash == self._head_hash
-                if keep and len(self._answers) + len(missing) > self.max_entries:
-                    self._answers.clear()
-                for n, raw in zip(missing, fetched, strict=True):
-                    out[n] = raw
-                    if keep:
-                        self._answers[(head.hash, calls[n][0], calls[n][1])] = raw
+        return out, missing
+
+    def _remember(
+        self,
+        head: Head,
+        calls: Sequence[tuple[str, bytes]],
+        out: list[bytes | None],
+        missing: list[int],
+        fetched: list[bytes],
+    ) -> list[bytes]:
+        with self._lock:
+            keep = head.hash == self._head_hash
+            if keep and len(self._answers) + len(missing) > self.max_entries:
+                self._answers.clear()
+            for n, raw in zip(missing, fetched, strict=True):
+                out[n] = raw
+                if keep:
+                    self._answers[(head.hash, calls[n][0], calls[n][1])] = raw
         return [raw for raw in out if raw is not None]
+
+    def raw_calls(self, head: Head, calls: Sequence[tuple[str, bytes]]) -> list[bytes]:
+        """``eth_call`` of each ``(to, calldata)`` at ``head``: remembered answers, the rest
+        in one batch. A reverting call raises :class:`RevertError`."""
+        out, missing = self._remembered(head, calls)
+        fetched = self._fetch(head, [calls[n] for n in missing]) if missing else []
+        return self._remember(head, calls, out, missing, fetched)
+
+    async def raw_calls_async(self, head: Head, calls: Sequence[tuple[str, bytes]]) -> list[bytes]:
+        """:meth:`raw_calls` for a coroutine (over HTTP without a thread)."""
+        if self._http is None:
+            return await anyio.to_thread.run_sync(self.raw_calls, head, calls)
+        out, missing = self._remembered(head, calls)
+        fetched: list[bytes] = []
+        if missing:
+            http = self._loop_state().http
+            assert http is not None
+            fetched = _call_results(
+                await http.batch(_call_requests(head, [calls[n] for n in missing]))
+            )
+        return self._remember(head, calls, out, missing, fetched)
 
     def _fetch(self, head: Head, calls: Sequence[tuple[str, bytes]]) -> list[bytes]:
         if self._http is not None:
-            tag = hex(head.number)
-            answers = self._http.batch([
-                ("eth_call", [{"to": to, "data": "0x" + data.hex()}, tag]) for to, data in calls
-            ])  # fmt: skip
-            out = []
-            for answer in answers:
-                if isinstance(answer, Exception):
-                    raise answer
-                out.append(bytes.fromhex(str(answer or "0x")[2:]))
-            return out
+            return _call_results(self._http.batch(_call_requests(head, calls)))
         results = []
         for to, data in calls:
             try:
@@ -250,8 +456,71 @@ class ChainReader:
         raws = self.raw_calls(head, encoded)
         return [view.decode(raw) for (_, view, _), raw in zip(calls, raws, strict=True)]
 
+    async def views_async(
+        self, head: Head, calls: Sequence[tuple[str, ViewCall, Sequence[Any]]]
+    ) -> list[Any]:
+        """:meth:`views` for a coroutine."""
+        encoded = [(address, view.encode(*args)) for address, view, args in calls]
+        raws = await self.raw_calls_async(head, encoded)
+        return [view.decode(raw) for (_, view, _), raw in zip(calls, raws, strict=True)]
+
     def view(self, head: Head, address: str, view: ViewCall, *args: Any) -> Any:
         return self.views(head, [(address, view, args)])[0]
+
+    # -- route answers, serialised once per head ----------------------------------------
+
+    def answer(self, head: Head, key: Hashable) -> bytes | None:
+        """The answer built for ``key`` at ``head``, if any (counted as a hit of every
+        view it was built from)."""
+        with self._lock:
+            found = self._built.get(key) if head.hash == self._head_hash else None
+            if found is None:
+                return None
+            self.hits += found[1]
+            self.served += 1
+            return found[0]
+
+    def remember_answer(self, head: Head, key: Hashable, body: bytes, views: int) -> None:
+        """Keep ``body`` as the answer for ``key`` until the head moves from ``head``
+        (``views``: how many view answers it was built from)."""
+        with self._lock:
+            if head.hash != self._head_hash:
+                return
+            if self._built_bytes + len(body) > self.max_answer_bytes:
+                self._built.clear()
+                self._built_bytes = 0
+            previous = self._built.get(key)
+            self._built_bytes += len(body) - (len(previous[0]) if previous else 0)
+            self._built[key] = (body, views)
+            self.built += 1
+
+    async def answer_async(
+        self,
+        head: Head,
+        key: Hashable,
+        build: Callable[[], Awaitable[tuple[bytes, int]]],
+    ) -> bytes:
+        """The answer for ``key`` at ``head``: kept from an earlier request at this head,
+        or ``build()`` (``(body, views read)``), run once for the requests of this event
+        loop that ask for it at the same time. A failed build is not kept."""
+        found = self.answer(head, key)
+        if found is not None:
+            return found
+        state = self._loop_state()
+        flight = (head.hash, key)
+        pending = state.building.get(flight)
+        if pending is None:
+
+            async def run() -> bytes:
+                try:
+                    body, views = await build()
+                    self.remember_answer(head, key, body, views)
+                    return body
+                finally:
+                    state.building.pop(flight, None)
+
+            pending = state.building[flight] = asyncio.ensure_future(run())
+        return await asyncio.shield(pending)
 
     # -- constants ----------------------------------------------------------------------
 
@@ -265,3 +534,23 @@ class ChainReader:
         with self._lock:
             self._constants[key] = value
         return value
+
+
+def _head_of(block: Any) -> Head:
+    if isinstance(block, Exception) or not isinstance(block, dict):
+        raise ChainUnavailable(f"the chain node gave no head block: {block}")
+    return Head(int(block["number"], 16), str(block["hash"]), int(block["timestamp"], 16))
+
+
+def _call_requests(head: Head, calls: Sequence[tuple[str, bytes]]) -> list[tuple[str, list[Any]]]:
+    tag = hex(head.number)
+    return [("eth_call", [{"to": to, "data": "0x" + data.hex()}, tag]) for to, data in calls]
+
+
+def _call_results(answers: list[Any]) -> list[bytes]:
+    out = []
+    for answer in answers:
+        if isinstance(answer, Exception):
+            raise answer
+        out.append(bytes.fromhex(str(answer or "0x")[2:]))
+    return out

@@ -55,7 +55,7 @@ from chain.documents import (
     DocumentError,
 )
 from chain.errors import ChainUnavailable
-from chain.reader import ChainReader
+from chain.reader import ChainReader, Head
 from chain.revocation import describe as describe_reason
 from chain.verdict import (
     Reason,
@@ -97,6 +97,7 @@ def verify_document(
     recognisers: Iterable[bytes | str] = (),
     verifier_address: str | None = None,
     reader: ChainReader | None = None,
+    head: Head | None = None,
 ) -> Verdict:
     """Verify ``document`` against the registry at ``registry_address`` on ``w3``'s chain.
 
@@ -108,6 +109,7 @@ def verify_document(
     at the head block); without it the same views are read one by one.
     ``reader``: a long-lived :class:`ChainReader` of ``w3`` (the gateway's), whose head-keyed
     cache and constants serve many verifications; a new one by default.
+    ``head``: the block to read at (one ``reader`` took); the head block now by default.
     Raises :class:`VerificationUnavailable` when the chain or the registry cannot be read.
     """
     reasons: list[Reason] = []
@@ -190,7 +192,7 @@ def verify_document(
     by_hex = _org_hex(by_org_id) if by_org_id is not None else None
     views = views_for(w3, registry, domain, verifier_address, reader)
     try:
-        found = views.read(cid, by_hex or _ZERO32, doc)
+        found = views.read(cid, by_hex or _ZERO32, doc, head)
     except ChainUnavailable as exc:
         raise VerificationUnavailable(str(exc)) from exc
     cert = found.certificate

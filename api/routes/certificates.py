@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -13,6 +13,7 @@ from api.auth import CurrentUser, WriterUser
 from api.deps import RuntimeDep
 from api.routes.registry_common import CREATED_DESCRIPTION, CertId, answer_created, perform
 from api.writes import WRITE_RESPONSES, WriteOpts, answer
+from chain.runtime import LedgerRuntime
 from chain.service import certificates as service
 from chain.service import chain_reads
 from chain.service.common import BYTES32_PATTERN
@@ -104,21 +105,34 @@ def withdraw_recognition(
     return answer(runtime, op, write)
 
 
+async def _runtime(request: Request) -> LedgerRuntime:
+    """The app's runtime, for the ``async`` read routes (no worker thread for it)."""
+    runtime: LedgerRuntime = request.app.state.runtime
+    return runtime
+
+
+AsyncRuntime = Annotated[LedgerRuntime, Depends(_runtime)]
+
+
 @router.get(
     "/v1/certificates/{cert_id}/status", response_model=chain_reads.CertificateStatusOut,
     summary="Status from the chain (verify): validity, pledge and recognition by an org",
 )  # fmt: skip
-def status(
+async def status(
     cert_id: CertId,
     user: CurrentUser,
-    runtime: RuntimeDep,
+    runtime: AsyncRuntime,
     by: Annotated[
         str | None,
         Query(pattern=BYTES32_PATTERN, description="Recognition by this org (default: caller)"),
     ] = None,
 ) -> Response:
+    """The chain's answer at the head block, built and serialised once per block (the
+    route runs on the event loop: the head and the views go to the node without a
+    thread)."""
     by_org = by or (user.org_id if user.org_kind != "consortium" else None)
-    return _json(chain_reads.certificate_status(runtime, cert_id, by_org))
+    body = await chain_reads.certificate_status_json(runtime, cert_id, by_org)
+    return Response(body, media_type="application/json")
 
 
 @router.get(
@@ -151,5 +165,9 @@ def pdf(cert_id: CertId, user: CurrentUser, runtime: RuntimeDep, request: Reques
     "/v1/verify", response_model=Verdict,
     summary="Verify a signed certificate document (anyone, no key): verdict with reasons",
 )  # fmt: skip
-def verify(body: service.VerifyIn, runtime: RuntimeDep) -> Response:
-    return _json(service.verify_document(runtime, body))
+async def verify(body: service.VerifyIn, runtime: AsyncRuntime, request: Request) -> Response:
+    """The verdict at the head block, kept per block and request body (the same document
+    asked again at the same block is answered from memory)."""
+    raw = await request.body()  # read and kept by FastAPI to parse ``body``
+    answer = await chain_reads.verify_document_json(runtime, raw, body)
+    return Response(answer, media_type="application/json")

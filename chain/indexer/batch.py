@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, BigInteger, String, any_, bindparam, func, or_, select
+from sqlalchemy import ARRAY, BigInteger, String, any_, bindparam, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from chain.indexer import projections
@@ -101,7 +101,9 @@ class BatchRows:
             _, column, is_text = lookup
             if is_text:
                 width = getattr(model.__table__.columns[column].type, "length", None) or 66
-                wanted: list[Any] = sorted(v for v in texts if len(v) <= width)
+                # a text with a comma is no id or address (and would not survive the
+                # comma-separated parameter): such a key is asked for on its own
+                wanted: list[Any] = sorted(v for v in texts if len(v) <= width and "," not in v)
             else:
                 wanted = sorted(ints)
             if wanted:
@@ -111,14 +113,19 @@ class BatchRows:
 
     def _among(self, column: Any, values: list[Any], is_text: bool) -> Any:
         """``column IN values`` as one bound parameter: a JSON array on SQLite
-        (``json_each``), an array on PostgreSQL (``= ANY``); chunked lists elsewhere."""
+        (``json_each``), a comma-separated text split into an array on PostgreSQL
+        (``= ANY(string_to_array(...))``: keys are hex ids, addresses and integers, never a
+        comma); chunked lists elsewhere."""
         dialect = self.session.get_bind().dialect.name
         if dialect == "sqlite":
             keys = func.json_each(bindparam("keys", orjson.dumps(values).decode()))
             return column.in_(select(keys.table_valued("value").c.value))
-        if dialect == "postgresql":
-            kind = ARRAY(String() if is_text else BigInteger())
-            return column == any_(bindparam("keys", values, type_=kind))
+        if dialect == "postgresql":  # one text parameter: no per-element adaptation
+            joined = bindparam("keys", ",".join(str(v) for v in values), type_=String())
+            split: Any = func.string_to_array(joined, ",", type_=ARRAY(String()))
+            if not is_text:
+                split = cast(split, ARRAY(BigInteger()))
+            return column == any_(split)
         return or_(*(column.in_(values[i : i + IN_CHUNK])
                      for i in range(0, len(values), IN_CHUNK)))  # fmt: skip
 

@@ -161,7 +161,9 @@ class Rpc:
         """One JSON-RPC POST (a call or a batch), the answer parsed with orjson."""
         try:
             response = self._http.post(
-                endpoint, data=orjson.dumps(body), timeout=self.timeout,
+                endpoint,
+                data=orjson.dumps(body),
+                timeout=self.timeout,
                 headers={"Content-Type": "application/json"},
             )
             response.raise_for_status()
@@ -234,7 +236,8 @@ _EVENT_COLUMNS = (
 
 
 def insert_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
-    """Insert raw events in bulk: ``COPY`` on PostgreSQL, multi-row INSERTs elsewhere.
+    """Insert raw events in bulk: ``COPY`` on PostgreSQL, one ``executemany`` of the
+    driver on SQLite, multi-row INSERTs elsewhere.
 
     ``args`` is written as SQLAlchemy's JSON type writes it (the standard library's
     ``json``: uint256 values stay exact integers).
@@ -244,25 +247,34 @@ def insert_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None
     if not events:
         return
     table: Any = RawEvent.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        for event in events:
-            for name in _EVENT_COLUMNS:
-                value = event[name]
-                if isinstance(value, str) and "\x00" in value:
-                    raise IndexerError(f"event {event['event']}: NUL character in {name}")
-        raw = session.connection().connection.driver_connection
-        columns = ", ".join(_EVENT_COLUMNS)
-        with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
-            f"COPY {table.name} ({columns}) FROM STDIN"
-        ) as copy:
-            for event in events:
-                copy.write_row([
-                    json.dumps(event[name]) if name == "args" else event[name]
-                    for name in _EVENT_COLUMNS
-                ])  # fmt: skip
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        for start in range(0, len(events), INSERT_CHUNK):
+            session.execute(insert(table), list(events[start : start + INSERT_CHUNK]))
         return
-    for start in range(0, len(events), INSERT_CHUNK):
-        session.execute(insert(table), list(events[start : start + INSERT_CHUNK]))
+    for event in events:
+        for name in _EVENT_COLUMNS:
+            value = event[name]
+            if isinstance(value, str) and "\x00" in value:
+                raise IndexerError(f"event {event['event']}: NUL character in {name}")
+    raw: Any = session.connection().connection.driver_connection
+    columns = ", ".join(_EVENT_COLUMNS)
+    rows = (
+        [json.dumps(event[name]) if name == "args" else event[name] for name in _EVENT_COLUMNS]
+        for event in events
+    )
+    if dialect == "postgresql":
+        copy_sql = f"COPY {table.name} ({columns}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in _EVENT_COLUMNS)
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", rows)
+    finally:
+        cursor.close()
 
 
 def _raw_log(entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -572,8 +584,12 @@ class Indexer:
         indexed = number if number >= self.start_block else None
         lag = None
         if head is not None:
-            lag = max(0, head - self.confirmations - (number if indexed is not None else
-                                                       self.start_block - 1))
+            lag = max(
+                0,
+                head
+                - self.confirmations
+                - (number if indexed is not None else self.start_block - 1),
+            )
         return {
             "chain_id": self.chain_id,
             "stream": self.stream,

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+import anyio.to_thread
 from pydantic import BaseModel, Field
 
-from chain.bindings.calls import view_call
+from chain import verifier
+from chain.bindings.calls import ViewCall, view_call
 from chain.bindings.enums import Usability, usability_words
-from chain.errors import NotFound
+from chain.errors import ChainUnavailable, NotFound
 from chain.reader import Head
 from chain.revocation import describe as describe_reason
 from chain.runtime import LedgerRuntime
+from chain.service import certificates
 from chain.service.approvals import _application
 from chain.service.common import (
     APPLICATION_STATUSES,
@@ -151,21 +155,23 @@ def asset_onchain(runtime: LedgerRuntime, asset_id: str) -> AssetOnChain:
     )
 
 
-def certificate_status(
-    runtime: LedgerRuntime, certificate_id: str, by_org_id: str | None = None
-) -> CertificateStatusOut:
-    """``verify(certificateId, byOrgId)``: status, kind, validity, pledge and recognition.
-
-    The registry's ``certificate`` and the verifier's ``verify`` in one JSON-RPC batch at
-    the head block, answered from the reader's cache while the head does not move."""
-    cid = b32(certificate_id)
-    by = b32(by_org_id) if by_org_id else b32(ZERO32)
-    reader = runtime.reader
-    head = reader.head()
-    cert, v = reader.views(head, [
+def _status_calls(
+    runtime: LedgerRuntime, cid: bytes, by: bytes
+) -> list[tuple[str, ViewCall, tuple[Any, ...]]]:
+    return [
         (runtime.address(REGISTRY), view_call(REGISTRY, "certificate"), (cid,)),
         (runtime.address(VERIFIER), view_call(VERIFIER, "verify"), (cid, by)),
-    ])  # fmt: skip
+    ]
+
+
+def _status_out(
+    runtime: LedgerRuntime,
+    certificate_id: str,
+    by_org_id: str | None,
+    head: Head,
+    cert: dict[str, Any],
+    v: dict[str, Any],
+) -> CertificateStatusOut:
     if int(cert["issuedAt"]) == 0:
         raise NotFound(f"no certificate {hex32(certificate_id)} on chain")
     replaced = str(v["replacedBy"])
@@ -193,6 +199,75 @@ def certificate_status(
         usability=Usability.name_of(int(v["usability"])),
         proof=proof(runtime, head),
     )
+
+
+def certificate_status(
+    runtime: LedgerRuntime, certificate_id: str, by_org_id: str | None = None
+) -> CertificateStatusOut:
+    """``verify(certificateId, byOrgId)``: status, kind, validity, pledge and recognition.
+
+    The registry's ``certificate`` and the verifier's ``verify`` in one JSON-RPC batch at
+    the head block, answered from the reader's cache while the head does not move."""
+    cid = b32(certificate_id)
+    by = b32(by_org_id) if by_org_id else b32(ZERO32)
+    reader = runtime.reader
+    head = reader.head()
+    cert, v = reader.views(head, _status_calls(runtime, cid, by))
+    return _status_out(runtime, certificate_id, by_org_id, head, cert, v)
+
+
+async def certificate_status_json(
+    runtime: LedgerRuntime, certificate_id: str, by_org_id: str | None = None
+) -> bytes:
+    """:func:`certificate_status` serialised, for an ``async`` route: the head and (when
+    the head moved) the views without a thread over HTTP, the JSON built once per head,
+    certificate and organisation and kept until the next block."""
+    reader = runtime.reader
+    head = await reader.head_async()
+    key = ("certificate_status", certificate_id.lower(), (by_org_id or "").lower())
+
+    async def build() -> tuple[bytes, int]:
+        cid = b32(certificate_id)
+        by = b32(by_org_id) if by_org_id else b32(ZERO32)
+        calls = _status_calls(runtime, cid, by)
+        cert, v = await reader.views_async(head, calls)
+        out = _status_out(runtime, certificate_id, by_org_id, head, cert, v)
+        return out.model_dump_json().encode(), len(calls)
+
+    return await reader.answer_async(head, key, build)
+
+
+async def verify_document_json(
+    runtime: LedgerRuntime, raw_body: bytes, body: certificates.VerifyIn
+) -> bytes:
+    """``POST /v1/verify``'s verdict serialised, kept per head and request body: the head
+    without a thread over HTTP; the verification itself (signature recovery, the chain
+    views pinned to that head) runs once per head and body, in a worker thread."""
+    reader = runtime.reader
+    head = await reader.head_async()
+    key = ("verify", hashlib.blake2b(raw_body, digest_size=32).digest())
+
+    async def build() -> tuple[bytes, int]:
+        verdict = await anyio.to_thread.run_sync(_verify_at, runtime, body, head)
+        return verdict.model_dump_json().encode(), VERIFY_VIEWS
+
+    return await reader.answer_async(head, key, build)
+
+
+#: the views one verification reads (certificate, verify, verifyCertificateSignature,
+#: signingKey: one batch)
+VERIFY_VIEWS = 4
+
+
+def _verify_at(runtime: LedgerRuntime, body: certificates.VerifyIn, head: Head) -> verifier.Verdict:
+    try:
+        return verifier.verify_document(
+            runtime.w3, runtime.deployment.address(REGISTRY), body.document, body.by_org_id,
+            verifier_address=runtime.deployment.address(VERIFIER), reader=runtime.reader,
+            head=head,
+        )  # fmt: skip
+    except verifier.VerificationUnavailable as exc:
+        raise ChainUnavailable(str(exc)) from exc
 
 
 def is_recognised(runtime: LedgerRuntime, certificate_id: str, org_id: str) -> bool:

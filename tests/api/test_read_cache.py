@@ -5,7 +5,9 @@ batches on a real anvil node."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +15,9 @@ from typing import Any
 import pytest
 
 from chain import documents, localnode, verifier
+from chain.bindings.calls import view_call
 from chain.bindings.contracts import REGISTRY
+from chain.bindings.enums import CertificateStatus
 from chain.clients import http_chain
 from chain.reader import ChainReader
 from tests.documents.ledger import NOTICE_WINDOW, Ledger
@@ -112,3 +116,51 @@ def test_reader_batches_on_anvil_see_a_revocation_in_the_next_block(
     assert revoked.valid is False and revoked.status == "Revoked"
     assert revoked.revocation_reason == 7
     assert reader.misses == misses + 4  # the new head: every view read again
+
+
+def test_async_reads_on_anvil_see_a_revocation_in_the_next_block(
+    anvil: localnode.LocalNodeConfig,
+) -> None:
+    """The async side (asyncio connections to the node, a route answer kept per head):
+    the answer kept for a head is served again at that head and rebuilt at the block that
+    revokes the certificate."""
+    handle = http_chain(anvil.url, "local", anvil.chain_id, poa=False)
+
+    def advance(seconds: int) -> None:
+        handle.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[attr-defined]
+
+    ledger = Ledger(handle=handle, advance=advance).deploy()
+    asset = ledger.register_and_value("read-cache-async")
+    advance(NOTICE_WINDOW + 60)
+    cid = ledger.issue(asset)
+    registry = ledger.deployment.address(REGISTRY)
+    reader = ChainReader(handle.w3)
+    certificate = view_call(REGISTRY, "certificate")
+    status_view = view_call(REGISTRY, "certificateStatus")
+
+    async def status() -> tuple[int, bytes]:
+        head = await reader.head_async()
+
+        async def build() -> tuple[bytes, int]:
+            cert, code = await reader.views_async(
+                head, [(registry, certificate, (cid,)), (registry, status_view, (cid,))]
+            )
+            return json.dumps({"status": int(code), "issued": int(cert["issuedAt"])}).encode(), 2
+
+        return head.number, await reader.answer_async(head, ("status", cid), build)
+
+    async def scenario() -> None:
+        block, first = await status()
+        assert json.loads(first)["status"] == int(CertificateStatus.Active)
+        assert reader.built == 1 and reader.misses == 2
+        assert await status() == (block, first)  # same head: the kept answer
+        assert reader.built == 1 and reader.served == 1 and reader.hits == 2
+        receipt = await asyncio.to_thread(
+            ledger.send, ledger.registrar, ledger.registry.functions.revokeCertificate(cid, 7)
+        )
+        assert receipt["blockNumber"] == block + 1
+        after_block, after = await status()
+        assert after_block == block + 1 and reader.built == 2
+        assert json.loads(after)["status"] == int(CertificateStatus.Revoked)
+
+    asyncio.run(scenario())

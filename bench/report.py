@@ -1,0 +1,709 @@
+"""Write ``bench/results.md`` from the benchmarks' result files.
+
+Reads ``bench/results/*.json`` (``read_path``, ``indexer_speed_<N>k``, ``write_path``,
+``auth_attempts``, ``console_pages``, ``log_decoding``, ``consistency_check``; files with a
+suffix such as ``read_path_before.json`` are earlier runs shown next to the current one),
+the gas snapshot ``bench/gas/v2.json`` and the hand-kept notes in ``bench/notes/*.md``
+(profiles' top frames, what is left), and renders them in one form: the machine (cores,
+CPU model, load average at the start and end of each run), the ratios against the
+baseline of the same run, p50/p99 and peak RSS. A missing file leaves its section out.
+
+    .venv/bin/python bench/report.py [--results bench/results] [--out bench/results.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+RESULTS = BENCH_DIR / "results"
+GAS = BENCH_DIR / "gas" / "v2.json"
+NOTES = BENCH_DIR / "notes"
+OUT = BENCH_DIR / "results.md"
+
+#: issue 15's targets
+READ_RATIO_TARGET = 0.5
+READ_P99_TARGET_MS = 20.0
+INDEXER_RATE_TARGET = 15_000
+INDEXER_RATIO_TARGET = 0.5
+AUTH_RSS_TARGET_MB = 400
+
+ROUTE_NAMES = {
+    "certificate": "GET /v1/certificates/{id}",
+    "status": "GET /v1/certificates/{id}/status",
+    "verify": "POST /v1/verify",
+}
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def num(value: Any, digits: int = 0) -> str:
+    """``1234.5`` -> ``1,235``; ``None`` -> an en dash."""
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    return f"{value:,.{digits}f}"
+
+
+def ms(value: Any) -> str:
+    if value is None:
+        return "-"
+    return num(value, 1 if value < 100 else 0)
+
+
+def ratio(value: Any) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[Any]], right: Sequence[bool]) -> str:
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---:" if r else "---" for r in right) + "|",
+    ]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def load_text(machine: dict[str, Any]) -> str:
+    """``1.2 -> 3.4``: the 1-minute load average at the start and at the end of a run."""
+    start = machine.get("load_average_before") or machine.get("load_average")
+    end = machine.get("load_average_after")
+    first = f"{start[0]:.1f}" if start else "?"
+    return f"{first} -> {end[0]:.1f}" if end else first
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+# ---------------------------------------------------------------- sections
+
+
+def machine_section(found: dict[str, dict[str, Any]]) -> str:
+    machines = [r.get("machine", {}) for r in found.values()]
+    cpus = sorted({m["cpus"] for m in machines if m.get("cpus")})
+    models = sorted({m["cpu_model"] for m in machines if m.get("cpu_model")})
+    pythons = sorted({m["python"] for m in machines if m.get("python")})
+    rows = []
+    for name, result in sorted(found.items()):
+        machine = result.get("machine", {})
+        quick = " (quick)" if machine.get("quick") else ""
+        rows.append([f"`{name}.json`{quick}", result.get("measured_at", "-"), load_text(machine)])
+    lines = [
+        "## Machine",
+        "",
+        f"Cores: {', '.join(map(str, cpus)) or '?'}; CPU: {'; '.join(models) or 'not recorded'}; "
+        f"Python {', '.join(pythons) or '?'}. The machine is shared with other engineers' "
+        "test runs, so absolute rates move with the load; every benchmark measures its "
+        "baseline in the same run, and the ratios are the figures to compare.",
+        "",
+        table(
+            ["result file", "measured at (UTC)", "load average (1 min) start -> end"],
+            rows,
+            [False, False, False],
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def _read_rows(result: dict[str, Any]) -> dict[tuple[str, int], dict[str, Any]]:
+    return {(row["route"], int(row["clients"])): row for row in result.get("rows", [])}
+
+
+def summary_section(found: dict[str, dict[str, Any]]) -> str:
+    rows: list[list[str]] = []
+    read = found.get("read_path")
+    if read:
+        by_key = _read_rows(read)
+        for route in ("certificate", "status", "verify"):
+            got = [by_key.get((route, c)) for c in (1, 8, 32)]
+            if not any(got):
+                continue
+            ratios = " / ".join(ratio(r["ratio"]) if r else "-" for r in got)
+            worst = min(r["ratio"] for r in got if r)
+            p99 = got[2]["gateway_p99_ms"] if got[2] else None
+            rows.append(
+                [
+                    f"{ROUTE_NAMES[route]}: x bare FastAPI at 1 / 8 / 32 clients",
+                    f">= {READ_RATIO_TARGET} each",
+                    ratios,
+                    "yes" if worst >= READ_RATIO_TARGET else "no",
+                ]
+            )
+            rows.append(
+                [
+                    f"{ROUTE_NAMES[route]}: p99 at 32 clients",
+                    f"< {READ_P99_TARGET_MS:.0f} ms",
+                    f"{ms(p99)} ms",
+                    "yes" if p99 is not None and p99 < READ_P99_TARGET_MS else "no",
+                ]
+            )
+        rss = (read.get("peak_rss_mb") or {}).get("gateway")
+        if rss is not None:
+            rows.append(
+                [
+                    "gateway peak RSS through the read load (up to 32 clients)",
+                    "reported",
+                    f"{num(rss)} MB",
+                    "-",
+                ]
+            )
+    for events, data in sorted(indexer_results(found).values(), key=lambda v: v[0]):
+        for row in data.get("rows", [])[1:]:
+            rate = row["events_per_s"]
+            rows.append(
+                [
+                    f"{row['run']}, {num(events)} events: ev/s (x baseline)",
+                    f">= {INDEXER_RATE_TARGET:,} ev/s and >= {INDEXER_RATIO_TARGET}x",
+                    f"{num(rate)} ({ratio(row['ratio'])}x)",
+                    "yes"
+                    if rate >= INDEXER_RATE_TARGET and row["ratio"] >= INDEXER_RATIO_TARGET
+                    else "no",
+                ]
+            )
+    auth = found.get("auth_attempts")
+    if auth:
+        rss = (auth.get("concurrent_first_requests") or {}).get("one_key_peak_rss_mb")
+        if rss is not None:
+            rows.append(
+                [
+                    "32 concurrent first requests, one fresh API key: peak RSS",
+                    f"< {AUTH_RSS_TARGET_MB} MB",
+                    f"{num(rss)} MB",
+                    "yes" if rss < AUTH_RSS_TARGET_MB else "no",
+                ]
+            )
+    if not rows:
+        return ""
+    return "\n".join(
+        [
+            "## Against the targets (issue 15)",
+            "",
+            table(["what", "target", "measured", "met"], rows, [False, False, True, False]),
+        ]
+    )
+
+
+def read_section(found: dict[str, dict[str, Any]], earlier: dict[str, dict[str, Any]]) -> str:
+    read = found.get("read_path")
+    if not read:
+        return ""
+    rows = []
+    for route in ("certificate", "status", "verify"):
+        for clients in (1, 8, 32):
+            row = _read_rows(read).get((route, clients))
+            if row is None:
+                continue
+            rows.append(
+                [
+                    ROUTE_NAMES[route] if clients == 1 else "",
+                    clients,
+                    num(row["baseline_req_s"]),
+                    num(row["gateway_req_s"]),
+                    ratio(row["ratio"]),
+                    ms(row.get("baseline_p50_ms")),
+                    ms(row.get("baseline_p99_ms")),
+                    ms(row["gateway_p50_ms"]),
+                    ms(row["gateway_p99_ms"]),
+                ]
+            )
+    rss = read.get("peak_rss_mb") or {}
+    lines = [
+        "## Certificate reads over HTTP (`bench/read_path.py`)",
+        "",
+        f"{read.get('baseline', 'bare FastAPI')}; {read.get('node', 'anvil')}; "
+        f"{num(read.get('seconds_per_measurement'), 1)} s per measurement, "
+        f"{read.get('rounds', '?')} round(s) (median), load {load_text(read.get('machine', {}))}. "
+        "Requests per second, ratio gateway / bare, latencies in ms.",
+        "",
+        table(
+            [
+                "route",
+                "clients",
+                "bare req/s",
+                "gateway req/s",
+                "ratio",
+                "bare p50",
+                "bare p99",
+                "gateway p50",
+                "gateway p99",
+            ],
+            rows,
+            [False, True, True, True, True, True, True, True, True],
+        ),
+        "",
+        f"Peak RSS: gateway {num(rss.get('gateway'))} MB (through the whole run, 32 clients "
+        f"included), bare app {num(rss.get('baseline'))} MB.",
+    ]
+    under = rss.get("gateway_by_clients")
+    if under:
+        lines.append(
+            "Gateway RSS after each client count: "
+            + ", ".join(
+                f"{c} clients {num(v)} MB"
+                for c, v in sorted(under.items(), key=lambda kv: int(kv[0]))
+            )
+            + "."
+        )
+    if earlier:
+        names = sorted(earlier)
+        header = ["route", "clients", *[f"`{n}`" for n in names], "`read_path` (now)"]
+        comparison = []
+        for route in ("certificate", "status", "verify"):
+            for clients in (1, 8, 32):
+                now = _read_rows(read).get((route, clients))
+                olds = [_read_rows(earlier[n]).get((route, clients)) for n in names]
+                comparison.append(
+                    [
+                        ROUTE_NAMES[route] if clients == 1 else "",
+                        clients,
+                        *[ratio(o["ratio"]) if o else "-" for o in olds],
+                        ratio(now["ratio"]) if now else "-",
+                    ]
+                )
+        lines += [
+            "",
+            "Ratio to the bare app in earlier runs of the same benchmark (p99 ms in brackets):",
+            "",
+        ]
+        for row, route_clients in zip(comparison, _route_clients(), strict=True):
+            route, clients = route_clients
+            cells = [earlier[n] for n in names] + [read]
+            for i, result in enumerate(cells):
+                found_row = _read_rows(result).get((route, clients))
+                if found_row is not None:
+                    row[2 + i] = f"{row[2 + i]} ({ms(found_row['gateway_p99_ms'])})"
+        lines.append(table(header, comparison, [False, True] + [True] * (len(names) + 1)))
+        tags = [
+            f"`{n}`: {earlier[n].get('tag', 'an earlier run')} "
+            f"(load {load_text(earlier[n].get('machine', {}))})"
+            for n in names
+        ]
+        lines += ["", "; ".join(tags) + "."]
+    return "\n".join(lines)
+
+
+def _route_clients() -> list[tuple[str, int]]:
+    return [(r, c) for r in ("certificate", "status", "verify") for c in (1, 8, 32)]
+
+
+def indexer_results(found: dict[str, dict[str, Any]]) -> dict[str, tuple[int, dict[str, Any]]]:
+    out = {}
+    for name, data in found.items():
+        if re.fullmatch(r"indexer_speed_\d+k", name):
+            out[name] = (int(data.get("chain", {}).get("events", 0)), data)
+    return out
+
+
+def indexer_section(found: dict[str, dict[str, Any]], earlier: dict[str, dict[str, Any]]) -> str:
+    runs = sorted(indexer_results(found).items(), key=lambda kv: kv[1][0])
+    if not runs:
+        return ""
+    lines = [
+        "## Indexer (`bench/indexer_speed.py`)",
+        "",
+        "Each run in a fresh process (its own peak RSS); events per second, ratio to the "
+        "baseline of the same run (one `eth_getLogs` POST per 500 blocks, orjson, eth_abi "
+        "decode, nothing stored).",
+    ]
+    for name, (events, data) in runs:
+        chain = data.get("chain", {})
+        rows = [
+            [
+                row["run"],
+                num(row["events_per_s"]),
+                ratio(row["ratio"]),
+                num(row.get("peak_rss_mb")),
+                row.get("steps", "-"),
+            ]
+            for row in data.get("rows", [])
+        ]
+        lines += [
+            "",
+            f"**{num(events)} events** in {num(chain.get('blocks'))} blocks "
+            f"(`{name}.json`, {data.get('rounds', '?')} round(s), load "
+            f"{load_text(data.get('machine', {}))}):",
+            "",
+            table(
+                ["run", "ev/s", "x baseline", "peak RSS MB", "batches"],
+                rows,
+                [False, True, True, True, True],
+            ),
+        ]
+    if len(runs) > 1:
+        kinds = [row["run"] for row in runs[-1][1][1].get("rows", [])]
+        rows = []
+        for kind in kinds:
+            cells = []
+            for _name, (_events, data) in runs:
+                match = [r for r in data.get("rows", []) if r["run"] == kind]
+                cells.append(num(match[0].get("peak_rss_mb")) if match else "-")
+            rows.append([kind, *cells])
+        lines += [
+            "",
+            "Peak RSS (MB) as the chain grows:",
+            "",
+            table(
+                ["run", *[f"{num(e)} events" for _, (e, _d) in runs]],
+                rows,
+                [False] + [True] * len(runs),
+            ),
+        ]
+    for name, data in sorted(earlier.items()):
+        rows = [
+            [row["run"], num(row["events_per_s"]), ratio(row["ratio"]), num(row.get("peak_rss_mb"))]
+            for row in data.get("rows", [])
+        ]
+        lines += [
+            "",
+            f"Earlier: `{name}.json` ({data.get('tag', 'an earlier run')}, "
+            f"{num(data.get('chain', {}).get('events'))} events, load "
+            f"{load_text(data.get('machine', {}))}):",
+            "",
+            table(["run", "ev/s", "x baseline", "peak RSS MB"], rows, [False, True, True, True]),
+        ]
+    return "\n".join(lines)
+
+
+def write_section(data: dict[str, Any] | None) -> str:
+    if not data:
+        return ""
+    rows = [
+        [
+            r["run"],
+            num(r.get("answered_tx_s"), 1),
+            num(r.get("mined_tx_s"), 1),
+            ratio(r.get("mined_vs_baseline")),
+            ms(r.get("answer_p50_ms")),
+            ms(r.get("answer_p99_ms")),
+        ]
+        for r in data.get("runs", [])
+    ]
+    lines = [
+        "## Writes (`bench/write_path.py`)",
+        "",
+        f"{data.get('node', 'anvil')}, {data.get('call', '')}, "
+        f"{num(data.get('writes_per_run'))} writes per run, load "
+        f"{load_text(data.get('machine', {}))}.",
+        "",
+        table(
+            [
+                "run",
+                "answered tx/s",
+                "mined tx/s",
+                "x baseline (mined)",
+                "answer p50 ms",
+                "answer p99 ms",
+            ],
+            rows,
+            [False, True, True, True, True, True],
+        ),
+    ]
+    sig = data.get("signatures_per_second")
+    if sig:
+        lines += [
+            "",
+            "Signatures per second: "
+            + ", ".join(f"{k.replace('_', ' ')} {num(v)}" for k, v in sig.items())
+            + ".",
+        ]
+    rss = data.get("peak_rss_mb")
+    if isinstance(rss, dict):
+        lines.append("Peak RSS: " + ", ".join(f"{k} {num(v)} MB" for k, v in rss.items()) + ".")
+    return "\n".join(lines)
+
+
+def auth_section(data: dict[str, Any] | None) -> str:
+    if not data:
+        return ""
+    g = data.get("guesses", {})
+    c = data.get("concurrent_first_requests", {})
+    base = g.get("argon2_checked_per_s")
+    rows = [
+        ["wrong key checked with argon2 (baseline)", num(base, 1), "1.00"],
+        [
+            "refused by the throttle",
+            num(g.get("throttle_refused_per_s")),
+            num(g.get("refused_x_baseline")),
+        ],
+        [
+            "failure recorded",
+            num(g.get("throttle_charged_per_s")),
+            num(g.get("charged_x_baseline")),
+        ],
+    ]
+    argon = data.get("argon2", {})
+    lines = [
+        "## Guessed API keys and first requests (`bench/auth_attempts.py`)",
+        "",
+        f"argon2 {num(argon.get('memory_kib', 0) / 1024)} MiB, {argon.get('time_cost')} "
+        f"passes; load {load_text(data.get('machine', {}))}.",
+        "",
+        table(["run", "per second", "x baseline"], rows, [False, True, True]),
+        "",
+        f"{c.get('requests', 32)} concurrent first requests with one key: "
+        f"{c.get('one_key_argon2_runs')} argon2 run(s), {num(c.get('one_key_seconds'), 2)} s; "
+        f"with {c.get('requests', 32)} keys: {c.get('separate_keys_argon2_runs')} runs, "
+        f"{num(c.get('separate_keys_seconds'), 1)} s.",
+    ]
+    rss_rows = [
+        [label, num(c.get(key))]
+        for label, key in (
+            ("one request with a fresh key", "one_request_peak_rss_mb"),
+            ("32 concurrent first requests, one fresh key", "one_key_peak_rss_mb"),
+        )
+        if c.get(key) is not None
+    ]
+    if rss_rows:
+        lines += [
+            "",
+            "Peak RSS of a process with the gateway's modules loaded "
+            f"(target: under {AUTH_RSS_TARGET_MB} MB):",
+            "",
+            table(["run", "peak RSS MB"], rss_rows, [False, True]),
+        ]
+    return "\n".join(lines)
+
+
+def console_section(data: dict[str, Any] | None) -> str:
+    if not data:
+        return ""
+    rows = [
+        [
+            f"`{page.get('path', name)}`",
+            num(page.get("bytes")),
+            ms(page.get("baseline_p50_ms")),
+            ms(page.get("p50_ms")),
+            ms(page.get("p99_ms")),
+            num(page.get("ratio_p50"), 1),
+        ]
+        for name, page in data.get("pages", {}).items()
+    ]
+    return "\n".join(
+        [
+            "## Console pages (`bench/console_pages.py`)",
+            "",
+            f"{data.get('what', '')}; {data.get('rounds', '?')} rounds. Here the ratio is time: "
+            "page p50 / bare page p50 (lower is better).",
+            "",
+            table(
+                ["page", "bytes", "bare p50 ms", "p50 ms", "p99 ms", "x bare (time)"],
+                rows,
+                [False, True, True, True, True, True],
+            ),
+        ]
+    )
+
+
+def decoding_section(data: dict[str, Any] | None) -> str:
+    if not data:
+        return ""
+    rows = [
+        [
+            r["event"],
+            num(r["logs"]),
+            num(r["web3_process_log_per_s"]),
+            num(r.get("eth_abi_decoder_per_s")),
+            num(r["raw_decoder_per_s"]),
+            ratio(r["ratio"]),
+            ratio(r.get("x_eth_abi_decoder")),
+        ]
+        for r in data.get("results", [])
+    ]
+    header = ["event", "logs", "web3 logs/s", "eth_abi + normalise logs/s",
+              "indexer decoder logs/s", "x web3", "x eth_abi"]  # fmt: skip
+    return "\n".join(
+        [
+            "## Log decoding (`bench/log_decoding.py`)",
+            "",
+            f"Baseline: {data.get('baseline', 'web3')}; load {load_text(data.get('machine', {}))}."
+            " The indexer's decoder reads the ABI words itself; `eth_abi + normalise` is the"
+            " same decoder through eth_abi (what the indexer benchmark's baseline uses).",
+            "",
+            table(header, rows, [False, True, True, True, True, True, True]),
+        ]
+    )
+
+
+def consistency_section(data: dict[str, Any] | None) -> str:
+    if not data:
+        return ""
+    s = data.get("seconds", {})
+    x = data.get("x_baseline", {})
+    store = data.get("store", {})
+    rows = [
+        ["baseline: re-index into an empty store", num(s.get("baseline_reindex"), 1), "1.00"],
+        ["cold check", num(s.get("cold_check"), 1), ratio(x.get("cold_check"))],
+        ["warm check", num(s.get("warm_check"), 1), ratio(x.get("warm_check"))],
+    ]
+    peak = data.get("cold_check_peak_python_bytes")
+    return "\n".join(
+        [
+            "## Consistency check (`bench/consistency_check.py`)",
+            "",
+            f"{num(store.get('events'))} events in {num(store.get('blocks'))} blocks, "
+            f"{num(store.get('projection_rows'))} projection rows; load "
+            f"{load_text(data.get('machine', {}))}. Here the ratio is time (lower is better).",
+            "",
+            table(["run", "seconds", "x baseline (time)"], rows, [False, True, True]),
+            "",
+            f"Peak Python memory of the cold check: {num((peak or 0) / 1e6)} MB.",
+        ]
+    )
+
+
+def gas_section(data: dict[str, Any] | None) -> str:
+    if not data:
+        return ""
+    targets = {
+        "issueCertificate": 125_000,
+        "registerResource": 90_000,
+        "recognise": 55_000,
+        "pay(3 brackets, 2 transfers)": 110_000,
+    }
+    rows = []
+    for name, op in data.get("operations", {}).items():
+        target = op.get("target", targets.get(name))
+        rows.append(
+            [
+                f"`{name}`",
+                op["contract"],
+                num(op["gas_used"]),
+                num(op["lower_bound"]),
+                op.get("new_slots", "-"),
+                ratio(op["gas_used"] / op["lower_bound"]),
+                num(target) if target else "",
+            ]
+        )
+    sizes = ", ".join(f"`{k}` {num(v)}" for k, v in data.get("contracts", {}).items())
+    return "\n".join(
+        [
+            "## Gas of the v2 contracts (`bench/gas_v2.py`, snapshot `bench/gas/v2.json`)",
+            "",
+            f"Deployed sizes (bytes, limit {num(data.get('size_limit'))}): {sizes}. Second call of "
+            "each kind on a warm ledger (eth-tester); deterministic, so no load applies.",
+            "",
+            table(
+                ["operation", "contract", "gas", "lower bound", "new slots", "x bound", "target"],
+                rows,
+                [False, False, True, True, True, True, True],
+            ),
+        ]
+    )
+
+
+def profile_section(results: Path) -> str:
+    raw = results / "read_path_profile.txt"
+    if not raw.exists():
+        return ""
+    lines = raw.read_text().splitlines()
+    keep: list[str] = []
+    skipping = False
+    count = 0
+    for line in lines:
+        if line.startswith("==") or line.startswith("where the samples were"):
+            skipping, count = False, 0
+        elif line.startswith("all frames"):
+            skipping = True
+        elif "%  " in line:
+            count += 1
+            if count > 12:
+                continue
+        if not skipping:
+            keep.append(line)
+    return "\n".join(
+        [
+            "### Gateway profile of the last run (`read_path_profile.txt`, py-spy `--gil` per "
+            "route and client count: the gateway's own frames, inclusive, and where the "
+            "samples were)",
+            "",
+            "```",
+            *keep,
+            "```",
+        ]
+    )
+
+
+# ---------------------------------------------------------------- the document
+
+
+def collect(results: Path) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The current results by name, and the earlier runs (``read_path_before``...)."""
+    found: dict[str, dict[str, Any]] = {}
+    earlier: dict[str, dict[str, Any]] = {}
+    current = re.compile(
+        r"(read_path|indexer_speed_\d+k|write_path|auth_attempts|"
+        r"console_pages|log_decoding|consistency_check)"
+    )
+    for path in sorted(results.glob("*.json")):
+        data = read_json(path)
+        if data is None:
+            continue
+        if current.fullmatch(path.stem):
+            found[path.stem] = data
+        elif path.stem.startswith(("read_path_", "indexer_speed_")):
+            earlier[path.stem] = data
+    return found, earlier
+
+
+def render(results: Path = RESULTS, gas: Path | None = GAS, notes: Path | None = NOTES) -> str:
+    found, earlier = collect(results)
+    read_earlier = {k: v for k, v in earlier.items() if k.startswith("read_path_")}
+    indexer_earlier = {k: v for k, v in earlier.items() if k.startswith("indexer_speed_")}
+    note = {p.stem: p.read_text().strip() for p in sorted(notes.glob("*.md"))} if notes else {}
+    parts = [
+        "# Benchmark results",
+        "",
+        "Generated by `bench/report.py` from `bench/results/*.json` (`make bench` runs every "
+        "benchmark, then the generator; `make bench BENCH_QUICK=1` is a smoke run into a "
+        "temporary folder). How each benchmark works: `bench/README.md`. Tests never assert "
+        "on time.",
+        machine_section({**found, **read_earlier, **indexer_earlier}),
+        summary_section(found),
+        read_section(found, read_earlier),
+        note.get("read_path", ""),
+        profile_section(results),
+        indexer_section(found, indexer_earlier),
+        note.get("indexer", ""),
+        write_section(found.get("write_path")),
+        auth_section(found.get("auth_attempts")),
+        console_section(found.get("console_pages")),
+        decoding_section(found.get("log_decoding")),
+        consistency_section(found.get("consistency_check")),
+        gas_section(read_json(gas) if gas else None),
+        note.get("left", ""),
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="default: bench/results.md (or results.md in --results when it is not bench/results)",
+    )
+    parser.add_argument("--gas", type=Path, default=GAS)
+    parser.add_argument("--notes", type=Path, default=NOTES)
+    args = parser.parse_args(argv)
+    out = args.out or (OUT if args.results.resolve() == RESULTS else args.results / "results.md")
+    out.write_text(render(args.results, args.gas, args.notes))
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

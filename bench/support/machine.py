@@ -1,0 +1,67 @@
+"""What every benchmark records about the machine and where it writes its results.
+
+``BENCH_RESULTS_DIR`` sends the result files elsewhere (``make bench BENCH_QUICK=1`` uses a
+temporary folder so that a smoke run never overwrites the committed results);
+``BENCH_QUICK=1`` asks each benchmark for its short settings.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent.parent
+COMMITTED_RESULTS = BENCH_DIR / "results"
+
+
+def results_dir() -> Path:
+    """Where result JSON goes: ``$BENCH_RESULTS_DIR`` or ``bench/results``."""
+    chosen = os.environ.get("BENCH_RESULTS_DIR")
+    folder = Path(chosen) if chosen else COMMITTED_RESULTS
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def quick() -> bool:
+    """``BENCH_QUICK=1``: a smoke run with short settings."""
+    return os.environ.get("BENCH_QUICK", "") not in ("", "0")
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict[str, Any]:
+    """Cores, CPU model, Python and the load average now (call :func:`finish` at the end)."""
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu_model(),
+        "load_average_before": list(os.getloadavg()),
+        "quick": quick(),
+    }
+
+
+def finish(info: dict[str, Any]) -> dict[str, Any]:
+    """``info`` with the load average at the end of the run."""
+    info["load_average_after"] = list(os.getloadavg())
+    return info
+
+
+def peak_rss_mb(pid: int | str = "self") -> float | None:
+    """A process's peak resident set (``VmHWM``), in MB (None when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None

@@ -1,0 +1,114 @@
+"""``bench/report.py`` renders results.md from the benchmarks' JSON (no timing here: the
+figures are made up, only their rendering is checked)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench import report
+
+MACHINE = {
+    "python": "3.11.7", "cpus": 2, "cpu_model": "Test CPU @ 2.0GHz",
+    "load_average_before": [1.5, 1.0, 0.5], "load_average_after": [2.5, 1.0, 0.5],
+}  # fmt: skip
+
+
+def _read_row(route: str, clients: int, bare: float, gateway: float) -> dict[str, Any]:
+    return {"route": route, "clients": clients, "baseline_req_s": bare, "baseline_p50_ms": 1.0,
+            "baseline_p99_ms": 4.0, "gateway_req_s": gateway, "gateway_p50_ms": 2.0,
+            "gateway_p99_ms": 12.5, "ratio": gateway / bare}  # fmt: skip
+
+
+def _indexer(events: int, base: float, sqlite: float, rss: float) -> dict[str, Any]:
+    return {
+        "benchmark": "indexer_speed", "machine": MACHINE, "rounds": 1,
+        "chain": {"events": events, "blocks": events // 100, "events_per_block": 100},
+        "rows": [
+            {"run": "baseline: eth_getLogs + decode", "events_per_s": base, "ratio": 1.0,
+             "peak_rss_mb": 150.0},
+            {"run": "Indexer.sync into sqlite", "events_per_s": sqlite, "ratio": sqlite / base,
+             "peak_rss_mb": rss, "steps": 4},
+        ],
+    }  # fmt: skip
+
+
+def _write(folder: Path, name: str, data: dict[str, Any]) -> None:
+    (folder / f"{name}.json").write_text(json.dumps(data))
+
+
+def test_results_md_from_sample_json(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    results.mkdir()
+    rows = [_read_row(route, clients, 1000.0, gateway)
+            for route, gateway in (("certificate", 600.0), ("status", 500.0), ("verify", 250.0))
+            for clients in (1, 8, 32)]  # fmt: skip
+    _write(results, "read_path", {
+        "benchmark": "read_path", "measured_at": "2026-01-01T00:00:00+00:00", "machine": MACHINE,
+        "seconds_per_measurement": 1.0, "rounds": 1, "rows": rows,
+        "peak_rss_mb": {"gateway": 210.0, "baseline": 50.0,
+                        "gateway_by_clients": {"1": 190.0, "8": 200.0, "32": 210.0}},
+    })  # fmt: skip
+    before = [_read_row(r["route"], r["clients"], 1000.0, 100.0) for r in rows]
+    _write(results, "read_path_before", {"machine": MACHINE, "rows": before, "tag": "older"})
+    _write(results, "indexer_speed_20k", _indexer(20_000, 10_000.0, 6_000.0, 180.0))
+    _write(results, "indexer_speed_50k", _indexer(50_000, 40_000.0, 16_000.0, 181.0))
+    _write(results, "auth_attempts", {
+        "machine": MACHINE, "argon2": {"memory_kib": 65536, "time_cost": 3},
+        "guesses": {"argon2_checked_per_s": 2.0, "throttle_refused_per_s": 800.0,
+                    "throttle_charged_per_s": 100.0, "refused_x_baseline": 400.0,
+                    "charged_x_baseline": 50.0},
+        "concurrent_first_requests": {"requests": 32, "one_key_argon2_runs": 1,
+                                      "one_key_seconds": 0.5, "separate_keys_argon2_runs": 32,
+                                      "separate_keys_seconds": 16.0,
+                                      "one_request_peak_rss_mb": 180.0,
+                                      "one_key_peak_rss_mb": 190.0},
+    })  # fmt: skip
+    gas = tmp_path / "gas.json"
+    gas.write_text(json.dumps({
+        "contracts": {"AssetRegistryV2": 17613}, "size_limit": 20000,
+        "operations": {"issueCertificate": {"contract": "AssetRegistryV2", "gas_used": 123348,
+                                            "lower_bound": 95008, "new_slots": 3}},
+    }))  # fmt: skip
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "read_path.md").write_text("### Profiles\n\nbefore / after frames")
+
+    text = report.render(results, gas, notes)
+
+    assert "Cores: 2; CPU: Test CPU @ 2.0GHz" in text
+    assert "| `read_path.json` | 2026-01-01T00:00:00+00:00 | 1.5 -> 2.5 |" in text
+    # ratios gateway / bare: 0.60, 0.50 and 0.25 at every client count
+    assert "| GET /v1/certificates/{id}/status | 1 | 1,000 | 500 | 0.50 |" in text
+    assert "| POST /v1/verify | 1 | 1,000 | 250 | 0.25 |" in text
+    summary = text.split("## Against the targets")[1].split("\n## ")[0]
+    clients = "x bare FastAPI at 1 / 8 / 32 clients | >= 0.5 each"
+    assert f"status: {clients} | 0.50 / 0.50 / 0.50 | yes" in summary
+    assert f"verify: {clients} | 0.25 / 0.25 / 0.25 | no" in summary
+    assert "p99 at 32 clients | < 20 ms | 12.5 ms | yes" in summary
+    target = "ev/s (x baseline) | >= 15,000 ev/s and >= 0.5x"
+    assert f"20,000 events: {target} | 6,000 (0.60x) | no" in summary
+    assert f"50,000 events: {target} | 16,000 (0.40x) | no" in summary
+    assert "one fresh API key: peak RSS | < 400 MB | 190 MB | yes" in summary
+    # the earlier run next to this one, RSS figures, the indexer's RSS at two sizes
+    assert "| POST /v1/verify | 1 | 0.10 (12.5) | 0.25 (12.5) |" in text
+    assert "Peak RSS: gateway 210 MB" in text and "32 clients 210 MB" in text
+    assert "| Indexer.sync into sqlite | 180 | 181 |" in text
+    gas = "| `issueCertificate` | AssetRegistryV2 | 123,348 | 95,008 | 3 | 1.30 | 125,000 |"
+    assert gas in text
+    assert "before / after frames" in text
+    assert "/work/" not in text and str(tmp_path) not in text
+
+
+def test_main_writes_results_md_next_to_other_results(tmp_path: Path) -> None:
+    _write(tmp_path, "indexer_speed_2k", _indexer(2_000, 1_000.0, 500.0, 100.0))
+    assert report.main(["--results", str(tmp_path), "--notes", str(tmp_path)]) == 0
+    written = (tmp_path / "results.md").read_text()
+    assert "| Indexer.sync into sqlite | 500 | 0.50 | 100 | 4 |" in written
+    assert "## Certificate reads" not in written  # no read_path.json: no section
+
+
+def test_committed_results_render() -> None:
+    text = report.render()
+    assert "## Certificate reads over HTTP" in text and "## Indexer" in text
