@@ -103,6 +103,11 @@ class PipelineCore:
         self._fees: tuple[float, dict[str, Any]] | None = None
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        #: simulated writes waiting for their signer's next journal batch, per account
+        self._queues: dict[str, list[Any]] = {}
+        self._queue_guard = threading.Lock()
+        #: journal batches written (one database transaction each)
+        self.batches = 0
         self._funded: set[str] = set()
         self._abis: dict[str, list[AbiEntry]] = {}
         self._decoders: dict[str, EventDecoder] = {}

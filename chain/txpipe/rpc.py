@@ -74,6 +74,7 @@ class ChainRpc(Protocol):
     def call(self, tx: dict[str, Any], block: str | int = "latest") -> bytes: ...
     def estimate_gas(self, tx: dict[str, Any]) -> int: ...
     def send_raw(self, raw: bytes) -> None: ...
+    def send_raw_many(self, raws: list[bytes]) -> list[Exception | None]: ...
     def nonce(self, address: str, block: str = "pending") -> int: ...
     def receipt(self, tx_hash: str) -> dict[str, Any] | None: ...
     def transaction(self, tx_hash: str) -> dict[str, Any] | None: ...
@@ -140,6 +141,48 @@ class HttpRpc:
     def send_raw(self, raw: bytes) -> None:
         self.request("eth_sendRawTransaction", ["0x" + raw.hex()])
 
+    def send_raw_many(self, raws: list[bytes]) -> list[Exception | None]:
+        """Send raw transactions in one JSON-RPC batch; per transaction None when the node
+        took it, else its error. :class:`NodeUnreachable` when the node does not answer."""
+        if len(raws) == 1:
+            try:
+                self.send_raw(raws[0])
+                return [None]
+            except RpcError as exc:
+                return [exc]
+        first = next(self._ids)
+        body: Any = [
+            {"jsonrpc": "2.0", "id": first + i, "method": "eth_sendRawTransaction",
+             "params": ["0x" + raw.hex()]}
+            for i, raw in enumerate(raws)
+        ]  # fmt: skip
+        for _ in raws[1:]:
+            next(self._ids)
+        try:
+            response = self._session().post(self.url, json=body, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise NodeUnreachable(f"{type(exc).__name__} from {self.url}") from exc
+        if response.status_code >= 500 and not response.content:
+            raise NodeUnreachable(f"HTTP {response.status_code} from {self.url}")
+        answers = response.json()
+        if not isinstance(answers, list):  # the node refused the batch as a whole
+            error = answers.get("error") or {}
+            return [RpcError(str(error.get("message", "batch refused")), error.get("code"))] * len(
+                raws
+            )
+        by_id = {answer.get("id"): answer for answer in answers}
+        outcomes: list[Exception | None] = []
+        for i in range(len(raws)):
+            answer = by_id.get(first + i)
+            if answer is None:
+                outcomes.append(RpcError("no answer in the batch"))
+            elif answer.get("error"):
+                error = answer["error"]
+                outcomes.append(RpcError(str(error.get("message", "")), error.get("code")))
+            else:
+                outcomes.append(None)
+        return outcomes
+
     def nonce(self, address: str, block: str = "pending") -> int:
         return _int(self.request("eth_getTransactionCount", [address, block]))
 
@@ -195,6 +238,16 @@ class Web3Rpc:
                 self.w3.eth.send_raw_transaction(raw)
             except Exception as exc:
                 raise RpcError(str(exc)) from exc
+
+    def send_raw_many(self, raws: list[bytes]) -> list[Exception | None]:
+        outcomes: list[Exception | None] = []
+        for raw in raws:
+            try:
+                self.send_raw(raw)
+                outcomes.append(None)
+            except RpcError as exc:
+                outcomes.append(exc)
+        return outcomes
 
     def nonce(self, address: str, block: str = "pending") -> int:
         with self.lock:
