@@ -115,6 +115,8 @@ class PipelineCore:
         #: (number, hash) of the head the tracker saw last; None before the first poll
         self._seen_head: tuple[int, str] | None = None
         self._node_down = False
+        #: the last block whose receipts the tracker read in bulk
+        self._receipts_scanned: int | None = None
         #: times the chain was seen going back, and operations restored for re-send
         self.rollbacks = 0
         self.restored = 0
@@ -207,8 +209,7 @@ class PipelineCore:
     def _simulate(self, call: dict[str, Any], abis: Sequence[Abi]) -> int:
         """eth_call then eth_estimateGas from the signer; the gas limit to use."""
         try:
-            self.rpc.call(call)
-            estimate = self.rpc.estimate_gas(call)
+            estimate = self.rpc.simulate(call)  # eth_call + eth_estimateGas
         except RevertError as exc:
             raise revert_from_exception(exc, abis) from exc
         except LedgerError:
