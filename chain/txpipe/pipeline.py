@@ -203,11 +203,10 @@ class TxPipeline(ReceiptTracking):
                         request.error = exc
             self.batches += 1
             self._broadcast_many(new)
-        except BaseException as exc:
-            for request in batch:
+        except Exception as exc:  # each request of the burst answers it; the thread
+            for request in batch:  # running the burst goes on with its own request
                 if request.error is None and not request.duplicate:
                     request.error = exc
-            raise
         finally:
             for request in batch:
                 request.done.set()
