@@ -15,6 +15,16 @@ signatures/s with eth-keys' coincurve and pure-python backends. Writes
 ``bench/results/write_path.json``. Tests never assert on these numbers.
 
 Run: ``.venv/bin/python bench/write_path.py [--count 150]``
+
+``--http`` measures issue 15's targets instead, over HTTP, anvil mining a block every
+second: (d) a raw baseline - N threads, each signing with its own key and sending
+``record`` with ``eth_sendRawTransaction`` (gas and fees fixed, no simulation), and (e)
+the gateway (``ledger serve`` process) with N clients posting ``POST /v1/assets`` for one
+holder organisation, N = 8 and 32. For each write: the time to its 202 and from the
+request to the first sight of the block that holds it (a thread watches the head every
+10 ms); throughput is writes / (first request to last block seen). ``--profile`` records
+the gateway with py-spy during the 32-client run (top frames into ``--profile-out``).
+Writes ``bench/results/write_path.json`` (key ``http``; the rest of the file is kept).
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import platform
 import socket
@@ -184,11 +195,286 @@ def timed(label: str, fn: Callable[[], Any]) -> Any:
     return fn()
 
 
+class HeadWatcher:
+    """Wall-clock time each block number was first seen (polls the head every 10 ms)."""
+
+    def __init__(self, url: str) -> None:
+        import requests
+
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self.url = url
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        last = -1
+        while not self.stop.is_set():
+            try:
+                answer = self.session.post(self.url, json={
+                    "jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []},
+                    timeout=5).json()  # fmt: skip
+                head = int(answer["result"], 16)
+            except Exception:
+                time.sleep(0.05)
+                continue
+            now = time.perf_counter()
+            for number in range(last + 1, head + 1):
+                self.seen.setdefault(number, now)
+            last = max(last, head)
+            time.sleep(0.01)
+
+    def wait_for(self, number: int, timeout: float = 120.0) -> float:
+        deadline = time.perf_counter() + timeout
+        while number not in self.seen:
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"block {number} not seen")
+            time.sleep(0.01)
+        return self.seen[number]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def summary(label: str, clients: int, count: int, started: float, ends: list[float],
+            answered: list[float], mined: list[float]) -> dict[str, Any]:  # fmt: skip
+    elapsed = max(ends) - started
+    row = {
+        "run": label, "clients": clients, "writes": count,
+        "mined_tx_s": count / elapsed,
+        "answer_ms_p50": percentile(answered, 50) * 1000,
+        "answer_ms_p99": percentile(answered, 99) * 1000,
+        "request_to_mined_s_p50": percentile(mined, 50),
+        "request_to_mined_s_p99": percentile(mined, 99),
+    }  # fmt: skip
+    print(f"  {label}: {row['mined_tx_s']:.1f} tx/s mined; 202/answer p50 "
+          f"{row['answer_ms_p50']:.1f} ms p99 {row['answer_ms_p99']:.1f} ms; request->mined "
+          f"p50 {row['request_to_mined_s_p50']:.2f} s p99 {row['request_to_mined_s_p99']:.2f} s",
+          flush=True)  # fmt: skip
+    return row
+
+
+def raw_sends(handle: ChainHandle, probe: Contract, watcher: HeadWatcher, clients: int,
+              per_client: int) -> dict[str, Any]:  # fmt: skip
+    """Baseline: each thread signs ``record`` with its own key and sends the raw bytes."""
+    import requests
+
+    accounts = [new_account(handle) for _ in range(clients)]
+    fees = handle.fee_fields()
+    data_of = probe.functions.record
+    sent: list[tuple[str, float, float]] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def worker(t: int) -> None:
+        session = requests.Session()
+        session.trust_env = False
+        account = accounts[t]
+        barrier.wait()
+        for n in range(per_client):
+            t0 = time.perf_counter()
+            tx = {"chainId": handle.chain_id, "nonce": n, "to": probe.address, "value": 0,
+                  "gas": 200_000, "data": data_of(key(f"raw{clients}-{t}", n), n + 1)
+                  ._encode_transaction_data(), **fees}  # fmt: skip
+            raw = account.sign_transaction(tx).raw_transaction
+            answer = session.post(handle.w3.provider.endpoint_uri, json={  # type: ignore[attr-defined]
+                "jsonrpc": "2.0", "id": n, "method": "eth_sendRawTransaction",
+                "params": ["0x" + bytes(raw).hex()]}, timeout=30).json()  # fmt: skip
+            with lock:
+                sent.append((answer["result"], t0, time.perf_counter() - t0))
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(clients)]
+    for th in threads:
+        th.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for th in threads:
+        th.join()
+    ends: list[float] = []
+    mined: list[float] = []
+    for tx_hash, t0, _ in sent:
+        receipt = handle.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)  # type: ignore[arg-type]
+        assert receipt["status"] == 1
+        seen = watcher.wait_for(int(receipt["blockNumber"]))
+        ends.append(seen)
+        mined.append(seen - t0)
+    return summary(f"raw signed sends, {clients} threads", clients, len(sent), started, ends,
+                   [a for _, _, a in sent], mined)  # fmt: skip
+
+
+def gateway_writes(client: Any, db: Path, watcher: HeadWatcher, clients: int, per_client: int,
+                   tag: str) -> dict[str, Any]:  # fmt: skip
+    """N clients post registrations for one holder; answers and request->mined times."""
+    import httpx
+    from sqlalchemy import create_engine, select
+
+    from chain.txpipe.models import Operation
+
+    done: list[tuple[str, float, float]] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+    headers = client.auth("holder")
+
+    def worker(t: int) -> None:
+        with httpx.Client(base_url=client.url, timeout=120) as http:
+            barrier.wait()
+            for n in range(per_client):
+                body = {"catalogue_code": f"370200-WP-{tag}-{t:02d}{n:04d}", "domain_code": 7,
+                        "metadata": {"title": "bench", "n": n}}  # fmt: skip
+                t0 = time.perf_counter()
+                response = http.post("/v1/assets", json=body, headers=headers)
+                answered = time.perf_counter() - t0
+                assert response.status_code == 202, response.text
+                with lock:
+                    done.append((response.json()["id"], t0, answered))
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(clients)]
+    for th in threads:
+        th.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for th in threads:
+        th.join()
+    engine = create_engine(f"sqlite:///{db}")
+    ids = {op_id for op_id, _, _ in done}
+    deadline = time.perf_counter() + 180
+    while True:
+        with engine.connect() as conn:
+            rows = {r.id: r for r in conn.execute(
+                select(Operation.id, Operation.state, Operation.block_number)
+                .where(Operation.id.in_(ids)))}  # fmt: skip
+        if all(r.state == MINED for r in rows.values()) and len(rows) == len(ids):
+            break
+        assert time.perf_counter() < deadline, "writes not mined in time"
+        time.sleep(0.2)
+    engine.dispose()
+    ends: list[float] = []
+    mined: list[float] = []
+    for op_id, t0, _ in done:
+        seen = watcher.wait_for(int(rows[op_id].block_number))
+        ends.append(seen)
+        mined.append(seen - t0)
+    return summary(f"gateway POST /v1/assets, {clients} clients", clients, len(done), started,
+                   ends, [a for _, _, a in done], mined)  # fmt: skip
+
+
+def top_frames(raw_file: Path, limit: int = 15) -> dict[str, list[tuple[str, float]]]:
+    """Self and inclusive shares of the frames in py-spy's collapsed stacks."""
+    from collections import Counter
+
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in raw_file.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack:
+            continue
+        count = int(count_text)
+        frames = [f for f in stack.split(";") if f]
+        total += count
+        own[frames[-1]] += count
+        for frame in set(frames):
+            inclusive[frame] += count
+
+    def share(c: Counter[str]) -> list[tuple[str, float]]:
+        return [(f, n / max(total, 1)) for f, n in c.most_common(limit)]
+
+    return {"self": share(own), "inclusive": share(inclusive), "samples": [("total", total)]}
+
+
+def http_main(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from tests.e2e.faults_support import Client, GatewayProcess, gateway_env, node_config
+
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-write-http-") as tmp:
+        folder = Path(tmp)
+        config = dataclasses.replace(
+            node_config(folder, block_time=1, state_interval=3600), state_interval=3600
+        )
+        localnode.start(config)
+        gateway = GatewayProcess(folder, gateway_env(folder, config))
+        try:
+            handle = http_chain(config.url, "local", config.chain_id, poa=False)
+            watcher = HeadWatcher(config.url)
+            probe = deploy_probe(handle)
+            gateway.start()
+            client = Client(gateway.url)
+            client.registrar_and(("holder", "holder"))
+            warm = {"catalogue_code": "370200-WP-warm-0", "domain_code": 7, "metadata": {}}
+            client.mined("POST", "/v1/assets", "holder", warm)
+            db = folder / "var" / "ledger.db"
+            runs: list[dict[str, Any]] = []
+            for clients in args.clients:
+                per = max(1, args.http_count // clients)
+                runs.append(raw_sends(handle, probe, watcher, clients, per))
+                profiler = None
+                if args.profile and clients == max(args.clients):
+                    assert gateway.process is not None
+                    profiler = subprocess.Popen([
+                        str(Path(sys.executable).with_name("py-spy")), "record", "--gil",
+                        "--format", "raw", "-r", "50", "-o", str(args.profile_out),
+                        "-p", str(gateway.process.pid), "--nonblocking"],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                    time.sleep(1.0)
+                runs.append(gateway_writes(client, db, watcher, clients, per, f"c{clients}"))
+                if profiler is not None:
+                    profiler.send_signal(2)
+                    profiler.wait(timeout=60)
+                    results["profile"] = top_frames(Path(args.profile_out))
+                    for kind in ("self", "inclusive"):
+                        print(f"  top frames ({kind}):")
+                        for frame, part in results["profile"][kind][:12]:
+                            print(f"    {part:6.1%}  {frame}")
+            watcher.stop.set()
+            client.close()
+        finally:
+            gateway.stop()
+            localnode.stop(config)
+    by_clients: dict[int, dict[str, dict[str, Any]]] = {}
+    for row in runs:
+        kind = "raw" if row["run"].startswith("raw") else "gateway"
+        by_clients.setdefault(row["clients"], {})[kind] = row
+    for clients, pair in sorted(by_clients.items()):
+        ratio = pair["gateway"]["mined_tx_s"] / pair["raw"]["mined_tx_s"]
+        pair["gateway"]["mined_vs_raw"] = ratio
+        print(f"  {clients} clients: gateway / raw = {ratio:.2f}")
+    results.update({
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "label": args.label,
+        "load_average": list(os.getloadavg()),
+        "node": "anvil, a block every 1 s",
+        "runs": runs,
+    })  # fmt: skip
+    if not args.no_write:
+        current = json.loads(OUT.read_text()) if OUT.exists() else {}
+        current.setdefault("http", {})[args.label] = results
+        OUT.write_text(json.dumps(current, indent=2) + "\n")
+        print(f"\nwrote {OUT.relative_to(REPO_ROOT)} (http.{args.label})")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=150, help="writes per measurement")
     parser.add_argument("--no-write", action="store_true", help="print only, keep the file")
+    parser.add_argument("--http", action="store_true", help="issue 15: HTTP, 1 s blocks")
+    parser.add_argument("--http-count", type=int, default=320, help="writes per HTTP run")
+    parser.add_argument("--clients", type=int, nargs="+", default=[8, 32])
+    parser.add_argument("--label", default="current", help="key of the HTTP figures")
+    parser.add_argument("--profile", action="store_true", help="py-spy the gateway")
+    parser.add_argument("--profile-out", default="write_path_profile.txt")
     args = parser.parse_args()
+    if args.http:
+        return http_main(args)
     count = args.count
 
     with tempfile.TemporaryDirectory(prefix="bench-write-path-") as tmp:

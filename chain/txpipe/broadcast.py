@@ -3,9 +3,11 @@ for the tracker (or ``reconcile``) to send the same bytes again."""
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
 from chain.txpipe.core import log
 from chain.txpipe.journal import Journal
-from chain.txpipe.models import PENDING, SENT, Operation
+from chain.txpipe.models import IN_FLIGHT, PENDING, SENT, Operation, utcnow
 
 _ALREADY_KNOWN = ("already known", "known transaction", "already imported", "already exists")
 _NONCE_TOO_LOW = ("nonce too low", "nonce is too low", "oldnonce", "old nonce")
@@ -34,3 +36,37 @@ class Broadcaster(Journal):
         self._mark(op.id, SENT)
         op.state = SENT
         return SENT
+
+    def _broadcast_many(self, ops: list[Operation]) -> None:
+        """Send journaled transactions (in nonce order) in one JSON-RPC batch; one
+        database statement marks the ones the node took. Failures stay ``pending``."""
+        if len(ops) <= 1:  # a lone write: the plain call
+            for op in ops:
+                self._broadcast(op)
+            return
+        try:
+            outcomes = self.rpc.send_raw_many([op.raw_tx for op in ops])
+        except Exception as failure:  # the node does not answer: every one stays pending
+            outcomes = [failure] * len(ops)
+        taken: list[str] = []
+        for op, exc in zip(ops, outcomes, strict=True):
+            message = "" if exc is None else str(exc).lower()
+            if exc is None or any(m in message for m in _ALREADY_KNOWN):
+                taken.append(op.id)
+                op.state = SENT
+            elif any(m in message for m in _NONCE_TOO_LOW):
+                self._mark(op.id, SENT, error=("nonce-too-low", str(exc)[:500]))
+                op.state = SENT
+            else:
+                log.warning("broadcast of operation %s failed (%s); it stays pending for "
+                            "re-send", op.id, type(exc).__name__)  # fmt: skip
+                self._mark(op.id, PENDING, error=("broadcast-failed", str(exc)[:500]))
+        if taken:
+            with self.sessions() as session, session.begin():
+                session.execute(
+                    update(Operation)
+                    .execution_options(synchronize_session=False)
+                    .where(Operation.id.in_(taken), Operation.state.in_(IN_FLIGHT))
+                    .values(state=SENT, broadcasts=Operation.broadcasts + 1, error_code=None,
+                            error_detail=None, updated_at=utcnow())
+                )  # fmt: skip

@@ -103,6 +103,11 @@ class PipelineCore:
         self._fees: tuple[float, dict[str, Any]] | None = None
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        #: simulated writes waiting for their signer's next journal batch, per account
+        self._queues: dict[str, list[Any]] = {}
+        self._queue_guard = threading.Lock()
+        #: journal batches written (one database transaction each)
+        self.batches = 0
         self._funded: set[str] = set()
         self._abis: dict[str, list[AbiEntry]] = {}
         self._decoders: dict[str, EventDecoder] = {}
@@ -110,6 +115,8 @@ class PipelineCore:
         #: (number, hash) of the head the tracker saw last; None before the first poll
         self._seen_head: tuple[int, str] | None = None
         self._node_down = False
+        #: the last block whose receipts the tracker read in bulk
+        self._receipts_scanned: int | None = None
         #: times the chain was seen going back, and operations restored for re-send
         self.rollbacks = 0
         self.restored = 0
@@ -202,8 +209,7 @@ class PipelineCore:
     def _simulate(self, call: dict[str, Any], abis: Sequence[Abi]) -> int:
         """eth_call then eth_estimateGas from the signer; the gas limit to use."""
         try:
-            self.rpc.call(call)
-            estimate = self.rpc.estimate_gas(call)
+            estimate = self.rpc.simulate(call)  # eth_call + eth_estimateGas
         except RevertError as exc:
             raise revert_from_exception(exc, abis) from exc
         except LedgerError:

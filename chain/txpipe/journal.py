@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from chain.errors import IdempotencyConflict, jsonable
-from chain.txpipe.models import PENDING, Operation
+from chain.txpipe.models import PENDING, AccountNonce, Operation, utcnow
 from chain.txpipe.nonces import NonceManager
 
 
@@ -27,6 +29,31 @@ class _Duplicate(Exception):
     def __init__(self, op: Operation) -> None:
         super().__init__(op.id)
         self.op = op
+
+
+@dataclass(eq=False)
+class WriteRequest:
+    """One simulated write waiting for its signer's next journal batch."""
+
+    signer: LocalAccount
+    sender: str
+    contract_name: str
+    to: str
+    function: str
+    args: Sequence[Any]
+    data: str
+    value: int
+    gas: int
+    fees: dict[str, Any]
+    caller: str
+    org_id: str | None
+    idempotency_key: str | None
+    request_hash: str | None
+    done: threading.Event = field(default_factory=threading.Event)
+    op: Operation | None = None
+    #: the key was used before (``op`` is that operation; nothing was journaled)
+    duplicate: bool = False
+    error: BaseException | None = None
 
 
 class Journal(NonceManager):
@@ -122,3 +149,67 @@ class Journal(NonceManager):
                 if attempt == 4:
                     raise
         raise AssertionError("unreachable")
+
+    def _journal_batch(self, sender: str, batch: Sequence[WriteRequest]) -> list[Operation]:
+        """Journal a burst of one signer's writes in ONE database transaction: the nonce
+        row advanced once (its lock first, as for one write), idempotency keys checked
+        under that lock, every transaction signed and stored, one commit. Sets ``op`` (and
+        ``duplicate``) on each request; returns the new operations in nonce order.
+
+        Raises what the database raises (the caller falls back to one write at a time)."""
+        new: list[Operation] = []
+        with self.sessions() as session, session.begin():
+            first = self._take_nonce(session, sender)
+            if len(batch) > 1:
+                session.execute(
+                    update(AccountNonce)
+                    .execution_options(synchronize_session=False)
+                    .where(AccountNonce.chain_id == self.chain_id, AccountNonce.address == sender)
+                    .values(next_nonce=AccountNonce.next_nonce + (len(batch) - 1))
+                )
+            keyed = [(r.caller, r.idempotency_key) for r in batch if r.idempotency_key is not None]
+            known: dict[tuple[str, str], Operation] = {}
+            if keyed:
+                for op in session.scalars(
+                    select(Operation).where(
+                        Operation.idempotency_key.in_({k for _, k in keyed}),
+                        Operation.caller.in_({c for c, _ in keyed}),
+                    )
+                ):
+                    if op.idempotency_key is not None:
+                        known[(op.caller, op.idempotency_key)] = op
+            nonce = first
+            for request in batch:
+                pair = (request.caller, request.idempotency_key or "")
+                if request.idempotency_key is not None and pair in known:
+                    request.op, request.duplicate = known[pair], True
+                    continue
+                tx = {"chainId": self.chain_id, "nonce": nonce, "to": request.to,
+                      "data": request.data, "value": request.value, "gas": request.gas,
+                      **request.fees}  # fmt: skip
+                signed = request.signer.sign_transaction(tx)
+                op = Operation(
+                    caller=request.caller, org_id=request.org_id, chain_id=self.chain_id,
+                    signer=sender, contract_name=request.contract_name,
+                    contract_address=request.to, function=request.function,
+                    args=jsonable(list(request.args)), nonce=nonce, gas_limit=request.gas,
+                    raw_tx=bytes(signed.raw_transaction),
+                    tx_hash="0x" + bytes(signed.hash).hex(), state=PENDING, broadcasts=0,
+                    events=[], idempotency_key=request.idempotency_key,
+                    request_hash=request.request_hash,
+                )  # fmt: skip
+                session.add(op)
+                request.op = op
+                new.append(op)
+                if request.idempotency_key is not None:
+                    known[pair] = op  # the same key twice in one burst: one operation
+                nonce += 1
+            if nonce != first + len(batch):  # duplicates took no nonce: give them back
+                session.execute(
+                    update(AccountNonce)
+                    .execution_options(synchronize_session=False)
+                    .where(AccountNonce.chain_id == self.chain_id, AccountNonce.address == sender)
+                    .values(next_nonce=nonce, updated_at=utcnow())
+                )
+            session.flush()
+        return new

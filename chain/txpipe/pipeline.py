@@ -25,7 +25,7 @@ from web3 import Web3
 
 from chain.errors import ChainUnavailable, ContractRevert, NotFound
 from chain.txpipe.core import Abi, PipelineStats
-from chain.txpipe.journal import _Duplicate, request_hash
+from chain.txpipe.journal import WriteRequest, _Duplicate, request_hash
 from chain.txpipe.models import (
     DROPPED,
     FAILED,
@@ -38,6 +38,9 @@ from chain.txpipe.models import (
 )
 from chain.txpipe.receipts import ReceiptTracking
 from chain.txpipe.store import is_store_fault, store_unavailable
+
+#: most writes of one signer journaled in one database transaction and sent in one batch
+MAX_BATCH = 128
 
 
 class TxPipeline(ReceiptTracking):
@@ -111,12 +114,11 @@ class TxPipeline(ReceiptTracking):
         self.register_abi(contract_name, abi, extra_error_abis)
         data = self._encode(contract_name, to, abi, function, args)
         sender = Web3.to_checksum_address(signer.address)
-        with self._submit_slots:
-            return self._submit(
+        return self._submit(
                 signer, sender, contract_name, to, abi, function, args, data, value,
-                caller=caller, org_id=org_id, idempotency_key=idempotency_key,
-                request_hash=request_hash, extra_error_abis=extra_error_abis,
-            )  # fmt: skip
+            caller=caller, org_id=org_id, idempotency_key=idempotency_key,
+            request_hash=request_hash, extra_error_abis=extra_error_abis,
+        )  # fmt: skip
 
     def _submit(
         self,
@@ -139,25 +141,75 @@ class TxPipeline(ReceiptTracking):
         self._check_backpressure(sender)
         call: dict[str, Any] = {"from": sender, "to": to, "data": data, "value": value}
         self._ensure_funded(sender)
-        try:
-            gas = self._simulate(call, [abi, *extra_error_abis])
-            fees = self._fee_fields()
-            self._remember_gas(contract_name, function, gas)
-        except ChainUnavailable:
-            if not self.journal_when_node_down:
-                raise
-            gas, fees = self._unsimulated_terms(contract_name, function)
-        with self._account_lock(sender):
+        with self._submit_slots:  # simulation: a few at a time (see max_concurrent_submits)
             try:
-                op = self._journal(
-                    signer, sender, contract_name, to, function, args, data, value, gas, fees,
-                    caller=caller, org_id=org_id,
-                    idempotency_key=idempotency_key, request_hash=request_hash,
-                )  # fmt: skip
-            except _Duplicate as dup:
-                return self._same_request(dup.op, request_hash)
-            self._broadcast(op)
-        return op
+                gas = self._simulate(call, [abi, *extra_error_abis])
+                fees = self._fee_fields()
+                self._remember_gas(contract_name, function, gas)
+            except ChainUnavailable:
+                if not self.journal_when_node_down:
+                    raise
+                gas, fees = self._unsimulated_terms(contract_name, function)
+        request = WriteRequest(
+            signer, sender, contract_name, to, function, args, data, value, gas, fees,
+            caller, org_id, idempotency_key, request_hash,
+        )  # fmt: skip
+        self._journal_and_send(request)
+        if request.error is not None:
+            raise request.error
+        assert request.op is not None
+        if request.duplicate:
+            return self._same_request(request.op, request_hash)
+        return request.op
+
+    def _journal_and_send(self, request: WriteRequest) -> None:
+        """Queue the write for its signer; whoever holds the signer's lock journals every
+        queued write in one database transaction (committed before anything is sent),
+        then sends them in one JSON-RPC batch. Returns when this write was handled."""
+        account = request.sender.lower()
+        with self._queue_guard:
+            self._queues.setdefault(account, []).append(request)
+        while not request.done.is_set():
+            with self._account_lock(request.sender):
+                if request.done.is_set():
+                    break
+                with self._queue_guard:
+                    queued = self._queues.get(account, [])
+                    batch, self._queues[account] = queued[:MAX_BATCH], queued[MAX_BATCH:]
+                if batch:
+                    self._run_batch(request.sender, batch)
+
+    def _run_batch(self, sender: str, batch: list[WriteRequest]) -> None:
+        new: list[Operation] = []
+        try:
+            try:
+                new = self._journal_batch(sender, batch)
+            except Exception:  # a key used meanwhile by another process, a store fault...:
+                new = []  # ...one write at a time, each with its own answer
+                for request in batch:
+                    request.op, request.duplicate, request.error = None, False, None
+                    try:
+                        request.op = self._journal(
+                            request.signer, sender, request.contract_name, request.to,
+                            request.function, request.args, request.data, request.value,
+                            request.gas, request.fees, caller=request.caller,
+                            org_id=request.org_id, idempotency_key=request.idempotency_key,
+                            request_hash=request.request_hash,
+                        )  # fmt: skip
+                        new.append(request.op)
+                    except _Duplicate as dup:
+                        request.op, request.duplicate = dup.op, True
+                    except BaseException as exc:
+                        request.error = exc
+            self.batches += 1
+            self._broadcast_many(new)
+        except Exception as exc:  # each request of the burst answers it; the thread
+            for request in batch:  # running the burst goes on with its own request
+                if request.error is None and not request.duplicate:
+                    request.error = exc
+        finally:
+            for request in batch:
+                request.done.set()
 
     def get(self, op_id: str) -> Operation:
         """The operation with this id; :class:`NotFound` otherwise."""

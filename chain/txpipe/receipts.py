@@ -32,6 +32,8 @@ from chain.txpipe.rpc import NodeUnreachable, RevertError
 #: on start, and when the head moved back, settled operations of this many blocks below
 #: the head (and any above it) are checked against the chain
 ROLLBACK_WINDOW_BLOCKS = 256
+#: most blocks whose receipts one poll reads in bulk (new blocks since the last poll)
+RECEIPT_SCAN_BLOCKS = 64
 #: how far back from the head the tracker looks for the transaction that used a nonce
 NONCE_SCAN_BLOCKS = 1024
 #: what an operation taken off the chain forgets: it is in flight again
@@ -61,6 +63,13 @@ class ReceiptTracking(Broadcaster):
                 )
             )
         finished = 0
+        if ops and self.confirmations == 0:
+            mined = self._receipts_of_new_blocks({op.tx_hash.lower() for op in ops})
+            if mined:
+                finished += self._apply_receipts(
+                    [(op, mined[op.tx_hash.lower()]) for op in ops if op.tx_hash.lower() in mined]
+                )
+                ops = [op for op in ops if op.tx_hash.lower() not in mined]
         by_signer: dict[str, list[Operation]] = {}
         for op in ops:
             by_signer.setdefault(op.signer, []).append(op)
@@ -93,6 +102,59 @@ class ReceiptTracking(Broadcaster):
                 self._node_down = True
         return finished
 
+    def _receipts_of_new_blocks(self, wanted: set[str]) -> dict[str, dict[str, Any]]:
+        """Receipts of the wanted transactions in the blocks mined since the last poll
+        (at most ``RECEIPT_SCAN_BLOCKS``), one ``eth_getBlockReceipts`` per block. What is
+        not found here (older blocks, a node without the method) is asked one by one."""
+        if self._seen_head is None:
+            return {}
+        head = self._seen_head[0]
+        scanned = self._receipts_scanned
+        start = head if scanned is None or scanned > head else scanned + 1
+        start = max(start, head - RECEIPT_SCAN_BLOCKS + 1, 0)
+        found: dict[str, dict[str, Any]] = {}
+        for number in range(start, head + 1):
+            try:
+                receipts = self.rpc.block_receipts(number)
+            except Exception:
+                return found
+            if receipts is None:
+                return found
+            for receipt in receipts:
+                if receipt["transactionHash"] in wanted:
+                    found[receipt["transactionHash"]] = receipt
+            self._receipts_scanned = number
+        return found
+
+    def _apply_receipts(self, pairs: list[tuple[Operation, dict[str, Any]]]) -> int:
+        """Settle many mined operations in one database transaction."""
+        rows: list[tuple[str, dict[str, Any]]] = []
+        for op, receipt in pairs:
+            block = int(receipt["blockNumber"])
+            status = int(receipt["status"])
+            values: dict[str, Any] = {
+                "state": MINED if status == 1 else REVERTED, "updated_at": utcnow(),
+                "block_number": block, "block_hash": str(receipt["blockHash"]),
+                "receipt_status": status, "gas_used": int(receipt["gasUsed"]),
+                "events": self._decoder(op.contract_name).decode_all(receipt["logs"]),
+                "error_code": None, "error_detail": None,
+            }  # fmt: skip
+            if status != 1:
+                values["error_code"], values["error_detail"] = self._revert_reason(op, block)
+            rows.append((op.id, values))
+        with self.sessions() as session, session.begin():
+            for op_id, values in rows:
+                session.execute(
+                    update(Operation)
+                    .execution_options(synchronize_session=False)
+                    .where(Operation.id == op_id, Operation.state.in_(IN_FLIGHT))
+                    .values(**values)
+                )
+        for op_id, _ in rows:
+            self._last_checked.pop(op_id, None)
+            self._last_checked.pop(f"owner:{op_id}", None)
+        return len(rows)
+
     def _due(self, op: Operation, what: str) -> bool:
         """True at most once per ``resend_after`` seconds for this operation and check."""
         now = time.monotonic()
@@ -121,12 +183,14 @@ class ReceiptTracking(Broadcaster):
         if self._node_down:  # back: its pool may have lost what was sent; send again now
             self._node_down = False
             self._last_checked.clear()
+            self._receipts_scanned = None
         if moved_back:
             self.rollbacks += 1
             restored = self.restore_lost()
             log.warning("the chain went back below block %d: %d settled operations restored "
                         "for re-send", seen[0] if seen else -1, restored)  # fmt: skip
             self._last_checked.clear()
+            self._receipts_scanned = None
         self._seen_head = head
         return True
 

@@ -58,6 +58,7 @@ def normalise_receipt(receipt: Any) -> dict[str, Any]:
         "blockHash": _hex(receipt["blockHash"]),
         "status": _int(receipt["status"]),
         "gasUsed": _int(receipt["gasUsed"]),
+        "transactionHash": _hex(receipt["transactionHash"]).lower(),
         "logs": [
             {
                 "address": Web3.to_checksum_address(log["address"]),
@@ -73,10 +74,13 @@ def normalise_receipt(receipt: Any) -> dict[str, Any]:
 class ChainRpc(Protocol):
     def call(self, tx: dict[str, Any], block: str | int = "latest") -> bytes: ...
     def estimate_gas(self, tx: dict[str, Any]) -> int: ...
+    def simulate(self, tx: dict[str, Any]) -> int: ...
     def send_raw(self, raw: bytes) -> None: ...
+    def send_raw_many(self, raws: list[bytes]) -> list[Exception | None]: ...
     def nonce(self, address: str, block: str = "pending") -> int: ...
     def receipt(self, tx_hash: str) -> dict[str, Any] | None: ...
     def transaction(self, tx_hash: str) -> dict[str, Any] | None: ...
+    def block_receipts(self, number: int) -> list[dict[str, Any]] | None: ...
     def block_number(self) -> int: ...
     def block_hash(self, number: int | str) -> tuple[int, str] | None: ...
     def block_transactions(self, number: int) -> list[tuple[str, int, str]] | None: ...
@@ -91,6 +95,22 @@ def _json_tx(tx: dict[str, Any]) -> dict[str, Any]:
     for k, v in tx.items():
         out[k] = hex(v) if isinstance(v, int) else v
     return out
+
+
+def _result(answer: dict[str, Any]) -> Any:
+    """The result of one JSON-RPC answer, or its error raised."""
+    error = answer.get("error")
+    if error:
+        message = str(error.get("message", ""))
+        data = error.get("data")
+        if isinstance(data, dict):  # some nodes nest {"data": "0x..."}
+            data = data.get("data")
+        if error.get("code") == 3 or "revert" in message.lower():
+            raise RevertError(message, error.get("code"), data)
+        raise RpcError(message, error.get("code"), data)
+    if not answer:
+        raise RpcError("no answer in the batch")
+    return answer.get("result")
 
 
 class HttpRpc:
@@ -118,17 +138,38 @@ class HttpRpc:
             raise NodeUnreachable(f"{type(exc).__name__} from {self.url}") from exc
         if response.status_code >= 500 and not response.content:
             raise NodeUnreachable(f"HTTP {response.status_code} from {self.url}")
-        answer = response.json()
-        error = answer.get("error")
-        if error:
-            message = str(error.get("message", ""))
-            data = error.get("data")
-            if isinstance(data, dict):  # some nodes nest {"data": "0x..."}
-                data = data.get("data")
-            if error.get("code") == 3 or "revert" in message.lower():
-                raise RevertError(message, error.get("code"), data)
-            raise RpcError(message, error.get("code"), data)
-        return answer.get("result")
+        return _result(response.json())
+
+    def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """Several calls in one JSON-RPC batch; each result, or the first error raised as
+        :meth:`request` raises it (in the order of ``calls``)."""
+        first = next(self._ids)
+        for _ in calls[1:]:
+            next(self._ids)
+        body: Any = [
+            {"jsonrpc": "2.0", "id": first + i, "method": method, "params": params}
+            for i, (method, params) in enumerate(calls)
+        ]
+        try:
+            response = self._session().post(self.url, json=body, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise NodeUnreachable(f"{type(exc).__name__} from {self.url}") from exc
+        if response.status_code >= 500 and not response.content:
+            raise NodeUnreachable(f"HTTP {response.status_code} from {self.url}")
+        answers = response.json()
+        if not isinstance(answers, list):
+            return [_result(answers)]
+        by_id = {answer.get("id"): answer for answer in answers}
+        return [_result(by_id.get(first + i) or {}) for i in range(len(calls))]
+
+    def simulate(self, tx: dict[str, Any]) -> int:
+        """eth_call and eth_estimateGas in one round trip; the gas estimate. Raises
+        :class:`RevertError` when the call reverts."""
+        call, estimate = self.batch(
+            [("eth_call", [_json_tx(tx), "latest"]), ("eth_estimateGas", [_json_tx(tx)])]
+        )
+        del call
+        return _int(estimate)
 
     def call(self, tx: dict[str, Any], block: str | int = "latest") -> bytes:
         tag = hex(block) if isinstance(block, int) else block
@@ -140,6 +181,48 @@ class HttpRpc:
     def send_raw(self, raw: bytes) -> None:
         self.request("eth_sendRawTransaction", ["0x" + raw.hex()])
 
+    def send_raw_many(self, raws: list[bytes]) -> list[Exception | None]:
+        """Send raw transactions in one JSON-RPC batch; per transaction None when the node
+        took it, else its error. :class:`NodeUnreachable` when the node does not answer."""
+        if len(raws) == 1:
+            try:
+                self.send_raw(raws[0])
+                return [None]
+            except RpcError as exc:
+                return [exc]
+        first = next(self._ids)
+        body: Any = [
+            {"jsonrpc": "2.0", "id": first + i, "method": "eth_sendRawTransaction",
+             "params": ["0x" + raw.hex()]}
+            for i, raw in enumerate(raws)
+        ]  # fmt: skip
+        for _ in raws[1:]:
+            next(self._ids)
+        try:
+            response = self._session().post(self.url, json=body, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise NodeUnreachable(f"{type(exc).__name__} from {self.url}") from exc
+        if response.status_code >= 500 and not response.content:
+            raise NodeUnreachable(f"HTTP {response.status_code} from {self.url}")
+        answers = response.json()
+        if not isinstance(answers, list):  # the node refused the batch as a whole
+            error = answers.get("error") or {}
+            return [RpcError(str(error.get("message", "batch refused")), error.get("code"))] * len(
+                raws
+            )
+        by_id = {answer.get("id"): answer for answer in answers}
+        outcomes: list[Exception | None] = []
+        for i in range(len(raws)):
+            answer = by_id.get(first + i)
+            if answer is None:
+                outcomes.append(RpcError("no answer in the batch"))
+            elif answer.get("error"):
+                error = answer["error"]
+                outcomes.append(RpcError(str(error.get("message", "")), error.get("code")))
+            else:
+                outcomes.append(None)
+        return outcomes
+
     def nonce(self, address: str, block: str = "pending") -> int:
         return _int(self.request("eth_getTransactionCount", [address, block]))
 
@@ -150,6 +233,15 @@ class HttpRpc:
     def transaction(self, tx_hash: str) -> dict[str, Any] | None:
         result = self.request("eth_getTransactionByHash", [tx_hash])
         return None if result is None else dict(result)
+
+    def block_receipts(self, number: int) -> list[dict[str, Any]] | None:
+        """Every receipt of a block in one call; None when the block (or the method) is
+        not there."""
+        try:
+            result = self.request("eth_getBlockReceipts", [hex(number)])
+        except RpcError:
+            return None
+        return None if result is None else [normalise_receipt(r) for r in result]
 
     def block_number(self) -> int:
         return _int(self.request("eth_blockNumber", []))
@@ -189,12 +281,26 @@ class Web3Rpc:
             except ContractLogicError as exc:
                 raise RevertError(str(exc), 3, revert_data_of(exc)) from exc
 
+    def simulate(self, tx: dict[str, Any]) -> int:
+        self.call(tx)
+        return self.estimate_gas(tx)
+
     def send_raw(self, raw: bytes) -> None:
         with self.lock:
             try:
                 self.w3.eth.send_raw_transaction(raw)
             except Exception as exc:
                 raise RpcError(str(exc)) from exc
+
+    def send_raw_many(self, raws: list[bytes]) -> list[Exception | None]:
+        outcomes: list[Exception | None] = []
+        for raw in raws:
+            try:
+                self.send_raw(raw)
+                outcomes.append(None)
+            except RpcError as exc:
+                outcomes.append(exc)
+        return outcomes
 
     def nonce(self, address: str, block: str = "pending") -> int:
         with self.lock:
@@ -208,6 +314,9 @@ class Web3Rpc:
             except TransactionNotFound:
                 return None
         return normalise_receipt(found)
+
+    def block_receipts(self, number: int) -> list[dict[str, Any]] | None:
+        return None  # eth-tester has no eth_getBlockReceipts: receipts one by one
 
     def transaction(self, tx_hash: str) -> dict[str, Any] | None:
         with self.lock:

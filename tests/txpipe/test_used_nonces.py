@@ -79,6 +79,12 @@ class LateReceipts:
         result: dict[str, Any] | None = self._rpc.receipt(tx_hash)
         return result
 
+    def block_receipts(self, number: int) -> list[dict[str, Any]] | None:
+        found: list[dict[str, Any]] | None = self._rpc.block_receipts(number)
+        if found is None:
+            return None
+        return [r for r in found if r["transactionHash"] not in self.late]
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._rpc, name)
 

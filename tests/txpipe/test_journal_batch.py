@@ -1,0 +1,78 @@
+"""A burst of one signer's writes: one database transaction, one batch of sends.
+
+``TxPipeline._run_batch`` is what the thread holding a signer's lock runs for every write
+queued meanwhile. The burst here is built by hand so its content is fixed: keys new, used
+twice in the burst, used before the burst, and no key.
+"""
+
+from __future__ import annotations
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import select
+from web3 import Web3
+from web3.contract import Contract
+
+from chain.clients import ChainHandle
+from chain.txpipe import MINED, SENT, AccountNonce, Operation, TxPipeline
+from chain.txpipe.journal import WriteRequest
+from tests.txpipe.helpers import PROBE, key, make_pipeline
+
+
+def _request(
+    pipeline: TxPipeline, signer: LocalAccount, probe: Contract, n: int, idem: str | None
+) -> WriteRequest:
+    data = pipeline._encode(PROBE, probe.address, probe.abi, "record", [key(n), n])
+    return WriteRequest(
+        signer, Web3.to_checksum_address(signer.address), PROBE, probe.address, "record",
+        [key(n), n], data, 0, 200_000, pipeline._fee_fields(), "user-b", None, idem,
+        f"body-{n}",
+    )  # fmt: skip
+
+
+def test_burst_is_journaled_in_one_transaction_with_consecutive_nonces_and_keys_once(
+    memory: ChainHandle, memory_probe: Contract, db_url: str
+) -> None:
+    pipeline = make_pipeline(memory, db_url)
+    pipeline.register_abi(PROBE, memory_probe.abi)
+    signer: LocalAccount = Account.create()
+    sender = Web3.to_checksum_address(signer.address)
+    before = pipeline.submit(
+        signer, PROBE, memory_probe.address, memory_probe.abi, "record", [key(900), 900],
+        caller="user-b", org_id=None, idempotency_key="k-before", request_hash="body-900",
+    )  # fmt: skip
+    assert before.nonce == 0
+
+    burst = [
+        _request(pipeline, signer, memory_probe, 901, "k-1"),
+        _request(pipeline, signer, memory_probe, 900, "k-before"),  # used before: no nonce
+        _request(pipeline, signer, memory_probe, 902, None),
+        _request(pipeline, signer, memory_probe, 901, "k-1"),  # twice in the burst
+        _request(pipeline, signer, memory_probe, 903, "k-3"),
+    ]
+    batches = pipeline.batches
+    pipeline._run_batch(sender, burst)
+    assert pipeline.batches == batches + 1
+    assert all(r.done.is_set() and r.error is None for r in burst)
+    assert [r.duplicate for r in burst] == [False, True, False, True, False]
+    assert burst[1].op is not None and burst[1].op.id == before.id
+    assert burst[3].op is not None and burst[0].op is not None
+    assert burst[3].op.id == burst[0].op.id
+    new = [burst[0].op, burst[2].op, burst[4].op]
+    assert [op.nonce for op in new if op] == [1, 2, 3]
+    assert all(op is not None and op.state == SENT for op in new)
+
+    with pipeline.sessions() as session:
+        row = session.get(AccountNonce, (memory.chain_id, sender))
+        assert row is not None and row.next_nonce == 4  # the duplicates took no nonce
+        ops = list(session.scalars(select(Operation).where(Operation.signer == sender)))
+    assert sorted(op.nonce for op in ops) == [0, 1, 2, 3]
+    assert {op.idempotency_key for op in ops} == {"k-before", "k-1", None, "k-3"}
+    assert all(op.broadcasts == 1 for op in ops)
+
+    while pipeline.poll_once():
+        pass
+    assert [pipeline.get(op.id).state for op in new if op] == [MINED] * 3
+    for n in (900, 901, 902, 903):
+        assert memory_probe.functions.writesOf(key(n)).call() == 1
+    assert memory.w3.eth.get_transaction_count(sender) == 4
