@@ -469,3 +469,52 @@ def consistency_check(
 
 def event_count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(RawEvent)) or 0)
+
+
+# ---------------------------------------------------------------- agreements
+
+
+@dataclass(frozen=True)
+class IndexedAgreements:
+    """The registrars' agreements as the store holds them at ``block`` (whose hash was
+    ``block_hash``), in the order they were first proposed."""
+
+    block: int
+    block_hash: str
+    items: list[dict[str, Any]]
+
+
+def indexed_agreements(
+    session: Session, chain_id: int, directory_address: str, party: str | None = None
+) -> IndexedAgreements | None:
+    """The indexed agreements of the directory at ``directory_address`` (those ``party``
+    signs or proposed, when given), with the block the store is indexed to. ``None`` when
+    the store indexes no block of that chain and directory yet.
+
+    The checkpoint is read before the rows: rows a later batch wrote are then at least as
+    new as the block returned, never older."""
+    from chain.indexer.models import AgreementRow
+
+    address = directory_address.lower()
+    checkpoint = None
+    for cp in session.scalars(select(Checkpoint).where(Checkpoint.chain_id == chain_id)):
+        contracts = cp.contracts or {}
+        if cp.block_hash and address in (str(a).lower() for a in contracts.values()):
+            checkpoint = cp
+            break
+    if checkpoint is None or checkpoint.block_hash is None:
+        return None
+    block, block_hash = int(checkpoint.block_number), str(checkpoint.block_hash)
+    stmt = select(AgreementRow).where(AgreementRow.status != "none")
+    if party is not None:
+        org = party.lower()
+        stmt = stmt.where(or_(AgreementRow.proposer_org_id == org,
+                              AgreementRow.partner_org_id == org))  # fmt: skip
+    stmt = stmt.order_by(AgreementRow.first_block, AgreementRow.first_log_index)
+    items = [
+        {"agreement_id": r.agreement_id, "proposer_org_id": r.proposer_org_id,
+         "partner_org_id": r.partner_org_id, "status": r.status,
+         "updated_at": int(r.updated_at)}
+        for r in session.scalars(stmt)
+    ]  # fmt: skip
+    return IndexedAgreements(block=block, block_hash=block_hash, items=items)
