@@ -518,3 +518,74 @@ def indexed_agreements(
         for r in session.scalars(stmt)
     ]  # fmt: skip
     return IndexedAgreements(block=block, block_hash=block_hash, items=items)
+
+
+# ---------------------------------------------------------------- a holder's assets, paged
+
+#: What a holder's asset list may be narrowed to: every asset; those a paid-use
+#: application or a pledge may name (certified, certificate neither revoked nor expired,
+#: not disputed, not pledged); those whose disposal was asked and is not done yet.
+HOLDER_ASSET_VIEWS = ("all", "applicable", "disposal_asked")
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One page of a list (``rows``) and how many rows the whole list has."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    size: int
+
+
+def holder_assets(
+    session: Session,
+    holder: str,
+    *,
+    view: str = "all",
+    text: str = "",
+    named: Sequence[str] = (),
+    page: int = 1,
+    size: int = 50,
+    now: int | None = None,
+) -> Counted:
+    """One page of a holder's assets (:data:`HOLDER_ASSET_VIEWS` ``view``), newest first,
+    as :func:`asset_dict` records, and their count (counted, not loaded, beyond the page).
+    With ``text``, only those whose id contains it or that ``named`` lists (the ids whose
+    title or catalogue code contain it, found by the caller in the gateway's documents).
+    A page past the end is the last page. ``now``: the store's time (:func:`indexed_time`)."""
+    if view not in HOLDER_ASSET_VIEWS:
+        raise ValueError(f"no holder asset view {view!r}")
+    now = indexed_time(session) if now is None else now
+    stmt = select(AssetRow).where(AssetRow.holder_org_id == holder.lower())
+    if view == "applicable":
+        stmt = stmt.where(
+            AssetRow.status == "certified",
+            AssetRow.certificate_revoked.is_(False),
+            AssetRow.certificate_valid_until > now,
+            AssetRow.disputed.is_(False),
+            AssetRow.pledge_id == ZERO,
+        )
+    elif view == "disposal_asked":
+        stmt = stmt.where(AssetRow.disposal_requested.is_(True), AssetRow.status != "disposed")
+    needle = text.strip().lower()
+    if needle:
+        ids = [n.lower() for n in named]
+        stmt = stmt.where(or_(AssetRow.asset_id.contains(needle), AssetRow.asset_id.in_(ids)))
+    total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    size = max(1, size)
+    page = max(1, min(page, -(-total // size) or 1))
+    order = (AssetRow.first_block.desc(), AssetRow.first_log_index.desc(),
+             AssetRow.asset_id.desc())  # fmt: skip
+    rows = session.scalars(stmt.order_by(*order).offset((page - 1) * size).limit(size))
+    return Counted([asset_dict(r, now) for r in rows], total, page, size)
+
+
+def holder_status_counts(session: Session, holder: str) -> dict[str, int]:
+    """How many of a holder's assets are in each status (store names), counted in the store."""
+    stmt = (
+        select(AssetRow.status, func.count())
+        .where(AssetRow.holder_org_id == holder.lower())
+        .group_by(AssetRow.status)
+    )
+    return {str(status): int(n) for status, n in session.execute(stmt).all()}
