@@ -571,7 +571,8 @@ def holder_assets(
     needle = text.strip().lower()
     if needle:
         ids = [n.lower() for n in named]
-        stmt = stmt.where(or_(AssetRow.asset_id.contains(needle), AssetRow.asset_id.in_(ids)))
+        found = AssetRow.asset_id.contains(needle, autoescape=True)
+        stmt = stmt.where(or_(found, AssetRow.asset_id.in_(ids)))
     total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
     size = max(1, size)
     page = max(1, min(page, -(-total // size) or 1))
