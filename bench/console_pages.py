@@ -6,7 +6,9 @@ asset rows and their catalogue documents into the indexed store (as
 ``tests/console/test_load.py`` does), then times, through the same in-process HTTP client:
 
 - the holder's, the registrar's and the finance department's workbenches and the asset
-  search (``/console/assets?q=...``), each logged in as its user;
+  search (``/console/assets?q=...``), each logged in as its user; the holder's workbench
+  also at its last page of assets and searched by catalogue code (its list is counted and
+  paged, fifty rows a page);
 - the baseline: a bare FastAPI route that builds an HTML table of 1,000 rows per request,
   padded to the byte size of the console page it stands beside.
 
@@ -47,6 +49,8 @@ COUNT = 1_000
 ZERO = "0x" + "00" * 32
 PAGES = {
     "holder": ("holder", "/console/holder"),
+    "holder-last-page": ("holder", "/console/holder?assets_page=20"),
+    "holder-search": ("holder", "/console/holder?q=370200-LD-2025-0007"),
     "registrar": ("registrar", "/console/registrar"),
     "finance": ("finance", "/console/finance"),
     "asset-search": ("bank", "/console/assets?q=%E8%B4%9F%E8%BD%BD"),  # q=负载

@@ -469,3 +469,124 @@ def consistency_check(
 
 def event_count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(RawEvent)) or 0)
+
+
+# ---------------------------------------------------------------- agreements
+
+
+@dataclass(frozen=True)
+class IndexedAgreements:
+    """The registrars' agreements as the store holds them at ``block`` (whose hash was
+    ``block_hash``), in the order they were first proposed."""
+
+    block: int
+    block_hash: str
+    items: list[dict[str, Any]]
+
+
+def indexed_agreements(
+    session: Session, chain_id: int, directory_address: str, party: str | None = None
+) -> IndexedAgreements | None:
+    """The indexed agreements of the directory at ``directory_address`` (those ``party``
+    signs or proposed, when given), with the block the store is indexed to. ``None`` when
+    the store indexes no block of that chain and directory yet.
+
+    The checkpoint is read before the rows: rows a later batch wrote are then at least as
+    new as the block returned, never older."""
+    from chain.indexer.models import AgreementRow
+
+    address = directory_address.lower()
+    checkpoint = None
+    for cp in session.scalars(select(Checkpoint).where(Checkpoint.chain_id == chain_id)):
+        contracts = cp.contracts or {}
+        if cp.block_hash and address in (str(a).lower() for a in contracts.values()):
+            checkpoint = cp
+            break
+    if checkpoint is None or checkpoint.block_hash is None:
+        return None
+    block, block_hash = int(checkpoint.block_number), str(checkpoint.block_hash)
+    stmt = select(AgreementRow).where(AgreementRow.status != "none")
+    if party is not None:
+        org = party.lower()
+        stmt = stmt.where(or_(AgreementRow.proposer_org_id == org,
+                              AgreementRow.partner_org_id == org))  # fmt: skip
+    stmt = stmt.order_by(AgreementRow.first_block, AgreementRow.first_log_index)
+    items = [
+        {"agreement_id": r.agreement_id, "proposer_org_id": r.proposer_org_id,
+         "partner_org_id": r.partner_org_id, "status": r.status,
+         "updated_at": int(r.updated_at)}
+        for r in session.scalars(stmt)
+    ]  # fmt: skip
+    return IndexedAgreements(block=block, block_hash=block_hash, items=items)
+
+
+# ---------------------------------------------------------------- a holder's assets, paged
+
+#: What a holder's asset list may be narrowed to: every asset; those a paid-use
+#: application or a pledge may name (certified, certificate neither revoked nor expired,
+#: not disputed, not pledged); those whose disposal was asked and is not done yet.
+HOLDER_ASSET_VIEWS = ("all", "applicable", "disposal_asked")
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One page of a list (``rows``) and how many rows the whole list has."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    size: int
+
+
+def holder_assets(
+    session: Session,
+    holder: str,
+    *,
+    view: str = "all",
+    text: str = "",
+    named: Sequence[str] = (),
+    page: int = 1,
+    size: int = 50,
+    now: int | None = None,
+) -> Counted:
+    """One page of a holder's assets (:data:`HOLDER_ASSET_VIEWS` ``view``), newest first,
+    as :func:`asset_dict` records, and their count (counted, not loaded, beyond the page).
+    With ``text``, only those whose id contains it or that ``named`` lists (the ids whose
+    title or catalogue code contain it, found by the caller in the gateway's documents).
+    A page past the end is the last page. ``now``: the store's time (:func:`indexed_time`)."""
+    if view not in HOLDER_ASSET_VIEWS:
+        raise ValueError(f"no holder asset view {view!r}")
+    now = indexed_time(session) if now is None else now
+    stmt = select(AssetRow).where(AssetRow.holder_org_id == holder.lower())
+    if view == "applicable":
+        stmt = stmt.where(
+            AssetRow.status == "certified",
+            AssetRow.certificate_revoked.is_(False),
+            AssetRow.certificate_valid_until > now,
+            AssetRow.disputed.is_(False),
+            AssetRow.pledge_id == ZERO,
+        )
+    elif view == "disposal_asked":
+        stmt = stmt.where(AssetRow.disposal_requested.is_(True), AssetRow.status != "disposed")
+    needle = text.strip().lower()
+    if needle:
+        ids = [n.lower() for n in named]
+        found = AssetRow.asset_id.contains(needle, autoescape=True)
+        stmt = stmt.where(or_(found, AssetRow.asset_id.in_(ids)))
+    total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    size = max(1, size)
+    page = max(1, min(page, -(-total // size) or 1))
+    order = (AssetRow.first_block.desc(), AssetRow.first_log_index.desc(),
+             AssetRow.asset_id.desc())  # fmt: skip
+    rows = session.scalars(stmt.order_by(*order).offset((page - 1) * size).limit(size))
+    return Counted([asset_dict(r, now) for r in rows], total, page, size)
+
+
+def holder_status_counts(session: Session, holder: str) -> dict[str, int]:
+    """How many of a holder's assets are in each status (store names), counted in the store."""
+    stmt = (
+        select(AssetRow.status, func.count())
+        .where(AssetRow.holder_org_id == holder.lower())
+        .group_by(AssetRow.status)
+    )
+    return {str(status): int(n) for status, n in session.execute(stmt).all()}

@@ -98,6 +98,10 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
         "term_max_days": "证书有效期上限（天）",
         "disposal_find": "查找资产（名称、目录编码或编号）",
         "disposal_none_found": "没有符合条件的可处置资产。",
+        "asset_find": "查找我的资产（名称、目录编码或编号）",
+        "asset_none_found": "没有符合条件的资产。",
+        "assets_total": "共 {n} 项资产",
+        "first_n_of": "前 {n} 项，共 {total} 项，可先查找",
         "term_hard_limits": "硬性限制：公示期不超过 {nmax} 天；证书有效期 {tmin}–{tmax} 天。",
         "term_bounds_confirm": "提案获足够登记机构批准后，所有登记机构的公示期和证书有效期"
         "须在新范围内。确定提出吗？",
@@ -206,6 +210,10 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
         "term_max_days": "Longest certificate term (days)",
         "disposal_find": "Find an asset (name, catalogue code or id)",
         "disposal_none_found": "No asset that may be disposed of matches.",
+        "asset_find": "Find my asset (name, catalogue code or id)",
+        "asset_none_found": "No asset matches.",
+        "assets_total": "{n} assets in all",
+        "first_n_of": "first {n} of {total}; search to narrow",
         "term_hard_limits": "Hard limits: notice at most {nmax} days; certificate term "
         "{tmin}–{tmax} days.",
         "term_bounds_confirm": "Once enough registrars approve, every registrar's notice and "

@@ -333,6 +333,23 @@ def disposable(session: Session, holder: str, named: Sequence[str], text: str = 
                              found.size)  # fmt: skip
 
 
+def holder_assets(session: Session, holder: str, *, view: str = "all", text: str = "",
+                  named: Sequence[str] = (), page: int = 1,
+                  now: int | None = None) -> store_reads.Slice[AssetItem]:  # fmt: skip
+    """One page of a holder's assets (every one, those a paid-use application or pledge
+    may name, or those whose disposal waits), newest first, with their certificates'
+    status, and how many there are; with ``text``, found by id or among ``named``."""
+    found = q.holder_assets(session, holder, view=view, text=text, named=named, page=page,
+                            size=store_reads.PAGE_SIZE, now=now)  # fmt: skip
+    items = with_certificates(session, [asset_item(a) for a in found.rows])
+    return store_reads.Slice(items, found.total, found.page, found.size)
+
+
+def holder_counts(session: Session, holder: str) -> dict[str, int]:
+    """How many of a holder's assets are in each status (the console's status names)."""
+    return {_status(name): n for name, n in q.holder_status_counts(session, holder).items()}
+
+
 def issued_certificates(session: Session, issuer: str, page: int = 1,
                         **which: Any) -> store_reads.Slice[CertificateItem]:  # fmt: skip
     """One page of a registrar's certificates (see ``store_reads.issued_certificates``)."""

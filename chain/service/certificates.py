@@ -8,9 +8,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from web3 import Web3
+from web3.exceptions import BlockNotFound
 
-from chain import documents, verifier
+from chain import documents, store_queries, verifier
 from chain.accounts import Principal
+from chain.bindings import structs
 from chain.bindings.enums import RegistrationKind
 from chain.commitments import commit
 from chain.documents import CertificateDocument, DocumentError
@@ -320,15 +322,55 @@ def withdraw_agreement(
 
 
 def list_agreements(runtime: LedgerRuntime, principal: Principal) -> list[AgreementPublic]:
-    """Agreements on chain (from the directory's AgreementChanged logs), current status."""
+    """The agreements (a registrar sees those it is a party to), read from the indexed
+    store and brought to the chain's head: the directory's ``AgreementChanged`` logs of
+    the blocks the store has not indexed yet (none once the indexer has caught up) are
+    laid over the stored rows, so a proposal, signature or withdrawal shows in the next
+    request on every gateway. With no store yet, or one indexed to a block the chain no
+    longer has, the logs since deployment are read instead. In first-proposed order."""
     directory = runtime.contract(DIRECTORY)
+    party = principal.org_id.lower() if principal.org_kind == "registrar" else None
+    with runtime.sessions() as session:
+        indexed = store_queries.indexed_agreements(
+            session, runtime.deployment.chain_id, directory.address, party
+        )
     start = runtime.deployment.deployment_block if runtime.deployment.contracts else 0
-    logs = directory.events.AgreementChanged().get_logs(from_block=start)
-    ids = list(dict.fromkeys(hex32(bytes(log["args"]["agreementId"])) for log in logs))
-    found = [agreement_record(runtime, i) for i in ids]
-    if principal.org_kind == "registrar":
-        found = [a for a in found if principal.org_id in (a.proposer_org_id, a.partner_org_id)]
-    return found
+    found: dict[str, AgreementPublic] = {}
+    if indexed is not None and _on_chain(runtime, indexed.block, indexed.block_hash):
+        for item in indexed.items:
+            status = _STORE_AGREEMENT_STATUS.get(item["status"], item["status"])
+            found[item["agreement_id"]] = AgreementPublic(**{**item, "status": status})
+        start = indexed.block + 1
+    head = int(runtime.w3.eth.block_number)
+    if start > head:
+        return list(found.values())
+    event = directory.events.AgreementChanged
+    for log in event().get_logs(from_block=start, to_block=head):
+        args = structs.event_args(event.abi, log["args"])
+        ag = args["agreement"]
+        record = AgreementPublic(
+            agreement_id=hex32(args["agreementId"]),
+            proposer_org_id=str(ag["proposerOrgId"]).lower(),
+            partner_org_id=str(ag["partnerOrgId"]).lower(),
+            status=AGREEMENT_STATUSES[int(ag["status"])],
+            updated_at=int(ag["updatedAt"]),
+        )
+        if party is None or party in (record.proposer_org_id, record.partner_org_id):
+            found[record.agreement_id] = record
+    return [a for a in found.values() if a.status != AGREEMENT_STATUSES[0]]
+
+
+#: The store's agreement status names -> the contract's.
+_STORE_AGREEMENT_STATUS = {name.lower(): name for name in AGREEMENT_STATUSES}
+
+
+def _on_chain(runtime: LedgerRuntime, block: int, block_hash: str) -> bool:
+    """Whether the chain still has the block the store was indexed to (no reorg since)."""
+    try:
+        found = runtime.w3.eth.get_block(block)
+    except BlockNotFound:
+        return False
+    return "0x" + bytes(found["hash"]).hex() == block_hash.lower()
 
 
 # -- portable documents ----------------------------------------------------------------

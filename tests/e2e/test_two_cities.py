@@ -207,12 +207,18 @@ def test_two_gateways_verify_recognise_and_agree_on_one_chain(cities: Cities) ->
     second, second_doc = _certificate(c, "370200-JT-2025-0102")
     assert not xm.recognised(second, xm_reg, "registrar")  # proposed, not signed yet
     xm.ok("POST", f"/v1/agreements/{agreement}/signature", "registrar")
+    for city in (qd, xm):
+        listed = city.get("/v1/agreements", "registrar")
+        assert [(a["agreement_id"], a["status"]) for a in listed] == [(agreement, "Active")]
     assert qd.recognised(second, xm_reg, "holder") and xm.recognised(second, xm_reg, "registrar")
     verdict = xm.http.post(xm.gateway.url + "/v1/verify",
                            json={"document": second_doc, "by_org_id": xm_reg}).json()
     assert verdict["valid"] is True, verdict
     # withdrawn by Xiamen: both gateways read it from the chain in the next request
     xm.ok("DELETE", f"/v1/agreements/{agreement}", "registrar")
+    for city in (qd, xm):  # each gateway's own store, the change just mined: at once
+        listed = city.get("/v1/agreements", "registrar")
+        assert [(a["agreement_id"], a["status"]) for a in listed] == [(agreement, "Withdrawn")]
     assert not qd.recognised(second, xm_reg, "holder")
     assert not xm.recognised(second, xm_reg, "registrar")
     assert qd.recognised(cert, xm_reg, "holder")  # the individual recognition stays

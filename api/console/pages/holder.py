@@ -9,9 +9,11 @@ from fastapi.responses import Response
 
 from api.console import gates, lists, money, records
 from api.console.pages.rendering import act, page, page_number, ref_hash
+from chain import store_queries
 from chain.accounts import Principal
 from chain.runtime import LedgerRuntime
 from chain.service import approvals, asset_documents, assets, financing
+from chain.service.common import ASSET_STATUSES
 from chain.txpipe import Operation
 
 router = APIRouter(include_in_schema=False)
@@ -19,17 +21,34 @@ router = APIRouter(include_in_schema=False)
 
 def _holder_ctx(runtime: LedgerRuntime, user: Principal, lang: str,
                 request: Request) -> dict[str, Any]:  # fmt: skip
-    find = request.query_params.get("dispose_q", "").strip()[:100]
+    """The holder's assets counted by status and shown a page at a time (never every row),
+    found by title, catalogue code or id; the assets an application or pledge may name
+    and the disposals waiting, each counted with its first page."""
+    find = request.query_params.get("q", "").strip()[:100]
+    dispose_find = request.query_params.get("dispose_q", "").strip()[:100]
     named = asset_documents.search(runtime, find) if find else []
+    dispose_named = asset_documents.search(runtime, dispose_find) if dispose_find else []
+    holder = user.org_id
     with lists.reading(request) as store:
-        mine = lists.assets(store, holder=user.org_id)
-        apps = lists.applications(store, holder=user.org_id)
-        pledges = lists.financings(store, holder=user.org_id)
-        disposable = lists.disposable(store, user.org_id, named, find,
+        now = store_queries.indexed_time(store)
+        counts = lists.holder_counts(store, holder)
+        mine = lists.holder_assets(store, holder, text=find, named=named, now=now,
+                                   page=page_number(request, "assets_page"))  # fmt: skip
+        applicable = lists.holder_assets(store, holder, view="applicable", text=find,
+                                         named=named, now=now)  # fmt: skip
+        disposals = lists.holder_assets(store, holder, view="disposal_asked", now=now,
+                                        page=page_number(request, "disposals_page"))  # fmt: skip
+        apps = lists.applications(store, holder=holder)
+        pledges = lists.financings(store, holder=holder)
+        disposable = lists.disposable(store, holder, dispose_named, dispose_find,
                                       page_number(request, "dispose_page"))  # fmt: skip
     city_orgs = [o for o in runtime.accounts.list_orgs() if o.city_code == user.city_code]
-    return {"assets": mine, "applications": apps, "pledges": pledges,
-            "disposable": disposable, "dispose_q": find,
+    return {"assets": mine, "asset_counts": counts, "q": find,
+            "asset_statuses": [s for s in ASSET_STATUSES if s != "None"],
+            "applicable": [a for a in applicable if a.applicable],
+            "applicable_total": applicable.total, "disposals": disposals,
+            "applications": apps, "pledges": pledges,
+            "disposable": disposable, "dispose_q": dispose_find,
             "operators": [o for o in city_orgs if o.kind == "operator"],
             "banks": [o for o in city_orgs if o.kind == "bank"],
             "scopes": records.scopes(runtime, apps)}  # fmt: skip
