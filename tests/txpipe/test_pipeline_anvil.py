@@ -63,7 +63,12 @@ def test_submit_200_concurrent_from_one_account_mines_consecutive_nonces(
         f"({200 / elapsed:.0f}/s)"
     )
     assert sorted(op.nonce for op in ops) == list(range(200))
-    finals = [pipeline.wait(op.id, 30) for op in ops]
+    finals = []
+    for op in ops:
+        t0 = time.perf_counter()
+        finals.append(pipeline.wait(op.id, 30))
+        if time.perf_counter() - t0 > 3:
+            print("SLOW WAIT", op.nonce, round(time.perf_counter() - t0, 1), finals[-1].state, finals[-1].error_code, finals[-1].broadcasts)
     assert {op.state for op in finals} == {MINED}
     w3 = anvil_chain.w3
     assert w3.eth.get_transaction_count(signer.address, "latest") == 200
