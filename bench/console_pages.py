@@ -40,13 +40,10 @@ from fastapi.responses import HTMLResponse  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from bench.support.machine import finish, machine, results_dir  # noqa: E402
-from chain.indexer.models import AssetRow  # noqa: E402
-from chain.service import asset_documents  # noqa: E402
 from tests.console.conftest import QINGDAO, admit_cast, build_app, start_runtime  # noqa: E402
+from tests.console.many_assets import COUNT, seed_assets  # noqa: E402
 
 OUT_NAME = "console_pages.json"
-COUNT = 1_000
-ZERO = "0x" + "00" * 32
 PAGES = {
     "holder": ("holder", "/console/holder"),
     "holder-last-page": ("holder", "/console/holder?assets_page=20"),
@@ -56,20 +53,6 @@ PAGES = {
     "asset-search": ("bank", "/console/assets?q=%E8%B4%9F%E8%BD%BD"),  # q=负载
 }
 
-
-def _row(i: int, holder: str) -> AssetRow:
-    return AssetRow(
-        asset_id=f"0x{i:064x}", holder_org_id=holder, catalogue_hash=f"0x{i + 7:064x}",
-        metadata_hash=ZERO, batch_id=ZERO, valuation_report_hash=ZERO,
-        compliance_report_hash=ZERO, current_certificate_id=ZERO, pledge_id=ZERO,
-        operator_org_id=ZERO, disposal_reason_hash=ZERO, value_fen=100_000 * i,
-        city=QINGDAO, domain_code=7, valuation_method=1, open_objections=0,
-        registered_at=0, notice_ends_at=0, status="registered", compliance="none",
-        disputed=False, paid_use_approved=False, valued=True, certificate_revoked=False,
-        certificate_valid_until=0, nonce=0, dispute_reason_hash=ZERO,
-        dispute_resolution_hash=ZERO, disposal_requested=False, first_block=10**9 + i,
-        first_log_index=0, updated_block=10**9 + i, updated_log_index=0,
-    )  # fmt: skip
 
 
 def _timed(get: Callable[[], Any], rounds: int) -> list[float]:
@@ -118,14 +101,7 @@ def main() -> None:
         with TestClient(app, raise_server_exceptions=True):
             cast = admit_cast(runtime)
             holder = cast.orgs["holder"]
-            with app.state.indexer_store() as session, session.begin():
-                session.add_all([_row(i, holder) for i in range(1, COUNT + 1)])
-            asset_documents.save(runtime, *[asset_documents.AssetDocument(
-                asset_id=f"0x{i:064x}", holder_org_id=holder,
-                catalogue_code=f"370200-LD-2025-{i:04d}", domain_code=7,
-                metadata_doc={"title": f"负载测试资源 {i}"}, catalogue_hash=ZERO,
-                catalogue_salt=ZERO, metadata_hash=ZERO, metadata_salt=ZERO,
-            ) for i in range(1, COUNT + 1)])  # fmt: skip
+            seed_assets(runtime, app.state.indexer_store, holder, QINGDAO)
             sessions: dict[str, TestClient] = {}
             for label, _ in PAGES.values():
                 browser = TestClient(app, follow_redirects=False)

@@ -10,11 +10,9 @@ import pytest
 
 from api.console import i18n
 from chain.indexer.models import AssetRow
-from chain.service import asset_documents
 from tests.console.conftest import QINGDAO, ConsoleWorld
+from tests.console.many_assets import COUNT, asset_row, seed_assets
 
-ZERO = "0x" + "00" * 32
-COUNT = 1_000
 #: 1-900 registered, 901-960 in notice, 961-1000 certified with a disposal asked
 IN_NOTICE, CERTIFIED = range(901, 961), range(961, COUNT + 1)
 
@@ -23,32 +21,15 @@ def _status(i: int) -> str:
     return "in_notice" if i in IN_NOTICE else "certified" if i in CERTIFIED else "registered"
 
 
-def _row(i: int, holder: str) -> AssetRow:
-    return AssetRow(
-        asset_id=f"0x{i:064x}", holder_org_id=holder, catalogue_hash=f"0x{i + 7:064x}",
-        metadata_hash=ZERO, batch_id=ZERO, valuation_report_hash=ZERO,
-        compliance_report_hash=ZERO, current_certificate_id=ZERO, pledge_id=ZERO,
-        operator_org_id=ZERO, disposal_reason_hash=ZERO, value_fen=100_000 * i,
-        city=QINGDAO, domain_code=7, valuation_method=1, open_objections=0,
-        registered_at=0, notice_ends_at=0, status=_status(i), compliance="passed",
-        disputed=False, paid_use_approved=False, valued=True, certificate_revoked=False,
-        certificate_valid_until=0, nonce=0, dispute_reason_hash=ZERO,
-        dispute_resolution_hash=ZERO, disposal_requested=i in CERTIFIED,
-        first_block=10**9 + i, first_log_index=0, updated_block=10**9 + i,
-        updated_log_index=0,
-    )  # fmt: skip
-
 
 @pytest.fixture(scope="module")
 def loaded(console: ConsoleWorld) -> ConsoleWorld:
     holder = console.cast.orgs["holder"]
-    with console.app.state.indexer_store() as session, session.begin():
-        session.add_all([_row(i, holder) for i in range(1, COUNT + 1)])
-    asset_documents.save(console.runtime, *[asset_documents.AssetDocument(
-        asset_id=f"0x{i:064x}", holder_org_id=holder, catalogue_code=f"370200-LD-2025-{i:04d}",
-        domain_code=7, metadata_doc={"title": f"负载测试资源 {i}"}, catalogue_hash=ZERO,
-        catalogue_salt=ZERO, metadata_hash=ZERO, metadata_salt=ZERO,
-    ) for i in range(1, COUNT + 1)])  # fmt: skip
+    def row(i: int) -> AssetRow:
+        return asset_row(i, holder, QINGDAO, status=_status(i), compliance="passed",
+                         disposal_requested=i in CERTIFIED)  # fmt: skip
+
+    seed_assets(console.runtime, console.app.state.indexer_store, holder, QINGDAO, row=row)
     return console
 
 
