@@ -23,7 +23,7 @@ the gateway (``ledger serve`` process) with N clients posting ``POST /v1/assets`
 holder organisation, N = 8 and 32. For each write: the time to its 202 and from the
 request to the first sight of the block that holds it (a thread watches the head every
 10 ms); throughput is writes / (first request to last block seen). ``--profile`` records
-the gateway with py-spy during the 32-client run (top frames into ``--profile-out``).
+the gateway with py-spy during each gateway run (top frames into ``--profile-out``).
 Writes ``bench/results/write_path.json`` (key ``http``; the rest of the file is kept).
 """
 
@@ -389,12 +389,18 @@ def top_frames(raw_file: Path, limit: int = 15) -> dict[str, list[tuple[str, flo
     return {"self": share(own), "inclusive": share(inclusive), "samples": [("total", total)]}
 
 
+def profile_file(args: argparse.Namespace, clients: int) -> str:
+    """The raw py-spy file of one client count (``--profile-out`` with ``_<N>`` added)."""
+    out = Path(args.profile_out)
+    return str(out.with_name(f"{out.stem}_{clients}{out.suffix}"))
+
+
 def http_main(args: argparse.Namespace) -> int:
     import subprocess
 
     from tests.e2e.faults_support import Client, GatewayProcess, gateway_env, node_config
 
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"load_average_start": list(os.getloadavg())}
     with tempfile.TemporaryDirectory(prefix="bench-write-http-") as tmp:
         folder = Path(tmp)
         config = dataclasses.replace(
@@ -417,11 +423,11 @@ def http_main(args: argparse.Namespace) -> int:
                 per = max(1, args.http_count // clients)
                 runs.append(raw_sends(handle, probe, watcher, clients, per))
                 profiler = None
-                if args.profile and clients == max(args.clients):
+                if args.profile:
                     assert gateway.process is not None
                     profiler = subprocess.Popen([
                         str(Path(sys.executable).with_name("py-spy")), "record", "--gil",
-                        "--format", "raw", "-r", "50", "-o", str(args.profile_out),
+                        "--format", "raw", "-r", "50", "-o", profile_file(args, clients),
                         "-p", str(gateway.process.pid), "--nonblocking"],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
                     time.sleep(1.0)
@@ -429,10 +435,11 @@ def http_main(args: argparse.Namespace) -> int:
                 if profiler is not None:
                     profiler.send_signal(2)
                     profiler.wait(timeout=60)
-                    results["profile"] = top_frames(Path(args.profile_out))
+                    frames = top_frames(Path(profile_file(args, clients)))
+                    results.setdefault("profile", {})[str(clients)] = frames
                     for kind in ("self", "inclusive"):
-                        print(f"  top frames ({kind}):")
-                        for frame, part in results["profile"][kind][:12]:
+                        print(f"  top frames, {clients} clients ({kind}):")
+                        for frame, part in frames[kind][:12]:
                             print(f"    {part:6.1%}  {frame}")
             watcher.stop.set()
             client.close()

@@ -82,11 +82,12 @@ class ReceiptTracking(Broadcaster):
                 log.warning("receipt tracker cannot reach the chain: %s", type(exc).__name__)
                 return finished
             try:
+                used = [op for op in group if op.nonce < mined_count]
+                settled_ids = self._settle_many(used)
+                finished += len(settled_ids)
                 for op in group:
                     if op.nonce < mined_count:
-                        settled = self._settle(op)
-                        finished += settled
-                        if not settled and self._due(op, "owner"):
+                        if op.id not in settled_ids and self._due(op, "owner"):
                             unanswered.append(op)
                     else:
                         self._resend_if_unknown(op)
@@ -304,6 +305,20 @@ class ReceiptTracking(Broadcaster):
         if receipt is not None:
             return self._apply_receipt(op, receipt)
         return 0
+
+    def _settle_many(self, ops: list[Operation]) -> set[str]:
+        """Apply the receipts the chain returns for these operations (their nonces are
+        used): asked in one batch and settled in one database transaction (one by one
+        when blocks must be confirmed first). The ids of the settled ones."""
+        if not ops:
+            return set()
+        if self.confirmations > 0 or len(ops) == 1:
+            return {op.id for op in ops if self._settle(op)}
+        receipts = self.rpc.receipts([op.tx_hash for op in ops])
+        pairs = [(op, r) for op, r in zip(ops, receipts, strict=True) if r is not None]
+        if pairs:
+            self._apply_receipts(pairs)
+        return {op.id for op, _ in pairs}
 
     def _settle_used_nonces(self, ops: list[Operation]) -> int:
         """Operations whose nonce the chain has used but whose receipt it does not return.

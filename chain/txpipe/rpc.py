@@ -79,6 +79,7 @@ class ChainRpc(Protocol):
     def send_raw_many(self, raws: list[bytes]) -> list[Exception | None]: ...
     def nonce(self, address: str, block: str = "pending") -> int: ...
     def receipt(self, tx_hash: str) -> dict[str, Any] | None: ...
+    def receipts(self, tx_hashes: list[str]) -> list[dict[str, Any] | None]: ...
     def transaction(self, tx_hash: str) -> dict[str, Any] | None: ...
     def block_receipts(self, number: int) -> list[dict[str, Any]] | None: ...
     def block_number(self) -> int: ...
@@ -230,6 +231,13 @@ class HttpRpc:
         result = self.request("eth_getTransactionReceipt", [tx_hash])
         return None if result is None else normalise_receipt(result)
 
+    def receipts(self, tx_hashes: list[str]) -> list[dict[str, Any] | None]:
+        """The receipts of several transactions in one JSON-RPC batch (None: not mined)."""
+        if len(tx_hashes) == 1:
+            return [self.receipt(tx_hashes[0])]
+        results = self.batch([("eth_getTransactionReceipt", [h]) for h in tx_hashes])
+        return [None if r is None else normalise_receipt(r) for r in results]
+
     def transaction(self, tx_hash: str) -> dict[str, Any] | None:
         result = self.request("eth_getTransactionByHash", [tx_hash])
         return None if result is None else dict(result)
@@ -314,6 +322,9 @@ class Web3Rpc:
             except TransactionNotFound:
                 return None
         return normalise_receipt(found)
+
+    def receipts(self, tx_hashes: list[str]) -> list[dict[str, Any] | None]:
+        return [self.receipt(h) for h in tx_hashes]
 
     def block_receipts(self, number: int) -> list[dict[str, Any]] | None:
         return None  # eth-tester has no eth_getBlockReceipts: receipts one by one
