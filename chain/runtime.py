@@ -290,9 +290,7 @@ class LedgerRuntime:
         contract = self.contract(contract_name)
         others = self._other_abis.get(contract_name)
         if others is None:
-            others = [
-                load(name).abi for name in self.deployment.contracts if name != contract_name
-            ]
+            others = [load(name).abi for name in self.deployment.contracts if name != contract_name]
             self._other_abis[contract_name] = others
         return self.txpipe.submit(
             signer if signer is not None else self.signer_for_org(org_id),

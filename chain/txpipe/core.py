@@ -214,9 +214,9 @@ class PipelineCore:
         now = time.monotonic()
         with self._flight_guard:
             seen = self._flight.get(account)
-        if seen is not None and now - seen[0] < IN_FLIGHT_RECOUNT_SECONDS:
-            if seen[1] < self.max_in_flight:
-                return
+        fresh = seen is not None and now - seen[0] < IN_FLIGHT_RECOUNT_SECONDS
+        if fresh and seen is not None and seen[1] < self.max_in_flight:
+            return
         in_flight = self.in_flight(sender)
         with self._flight_guard:
             self._flight[account] = (now, in_flight)

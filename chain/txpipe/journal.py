@@ -16,12 +16,12 @@ from sqlalchemy.exc import IntegrityError
 
 from chain.errors import IdempotencyConflict, jsonable
 from chain.txpipe.models import PENDING, AccountNonce, Operation, new_id, utcnow
+from chain.txpipe.nonces import NonceManager
 
 #: rows a write stores with its operation, in the journal's database transaction (the
 #: gateway's record of what it commits to on chain: a document and its salts); called
 #: with the new operation (its id set), never for an idempotent replay
 JournalRows = Callable[[Operation], Sequence[object]]
-from chain.txpipe.nonces import NonceManager
 
 
 def request_hash(body: Any) -> str:
@@ -114,6 +114,7 @@ class Journal(NonceManager):
                             )
                         ).first()
                         if existing is not None:
+                            session.expunge(existing)  # keeps its state through the rollback
                             raise _Duplicate(existing)  # rolls the nonce back
                     tx = {
                         "chainId": self.chain_id,
