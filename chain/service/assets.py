@@ -138,8 +138,9 @@ def register_asset(
         idempotency_key=idempotency_key, request_hash=request_hash, journal_with=document,
     )  # fmt: skip
     committed = str(op.args[0]).lower()
-    asset_id = asset_id_for(principal.org_id, body.domain_code, committed)
-    return Created(op, asset_id, "asset")
+    if committed == catalogue.digest_hex:  # not an idempotent replay of an earlier request
+        return Created(op, new_asset_id, "asset")
+    return Created(op, asset_id_for(principal.org_id, body.domain_code, committed), "asset")
 
 
 def register_batch(

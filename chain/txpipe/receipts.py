@@ -10,9 +10,9 @@ and the same signed bytes are sent again, so it is on chain exactly once in the 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from chain.errors import revert_from_exception
 from chain.txpipe.broadcast import Broadcaster
@@ -143,14 +143,19 @@ class ReceiptTracking(Broadcaster):
             if status != 1:
                 values["error_code"], values["error_detail"] = self._revert_reason(op, block)
             rows.append((op.id, values))
-        with self.sessions() as session, session.begin():
-            for op_id, values in rows:
-                session.execute(
-                    update(Operation)
-                    .execution_options(synchronize_session=False)
-                    .where(Operation.id == op_id, Operation.state.in_(IN_FLIGHT))
-                    .values(**values)
-                )
+        if rows:
+            table = cast(Table, Operation.__table__)
+            columns = list(rows[0][1])
+            statement = (
+                table.update()
+                .where(table.c.id == bindparam("op_id"), table.c.state.in_(IN_FLIGHT))
+                .values({c: bindparam(f"v_{c}", type_=table.c[c].type) for c in columns})
+            )
+            params = [
+                {"op_id": op_id, **{f"v_{c}": values[c] for c in columns}} for op_id, values in rows
+            ]
+            with self.sessions() as session, session.begin():
+                session.connection().execute(statement, params)  # one executemany
         for op_id, _ in rows:
             self._last_checked.pop(op_id, None)
             self._last_checked.pop(f"owner:{op_id}", None)
