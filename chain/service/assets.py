@@ -114,8 +114,8 @@ def register_asset(
     if existing is not None and idempotency_key is None:
         raise Conflict(
             f"catalogue code {body.catalogue_code!r} (domain {body.domain_code}) is registered "
-            f"already as asset {existing.asset_id}",
-            asset_id=existing.asset_id,
+            f"already as asset {existing}",
+            asset_id=existing,
         )
     catalogue = commit(body.catalogue_code)
     metadata = commit(body.metadata)
