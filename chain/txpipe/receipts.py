@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 
 from chain.errors import revert_from_exception
 from chain.txpipe.broadcast import Broadcaster
@@ -146,13 +146,21 @@ class ReceiptTracking(Broadcaster):
         if rows:
             table = cast(Table, Operation.__table__)
             columns = list(rows[0][1])
+            states = sorted(IN_FLIGHT)  # an executemany takes no IN (...) list
+            only_in_flight = {f"in_flight_{i}": state for i, state in enumerate(states)}
             statement = (
                 table.update()
-                .where(table.c.id == bindparam("op_id"), table.c.state.in_(IN_FLIGHT))
+                .where(
+                    table.c.id == bindparam("op_id"),
+                    or_(
+                        *(table.c.state == bindparam(f"in_flight_{i}") for i in range(len(states)))
+                    ),
+                )
                 .values({c: bindparam(f"v_{c}", type_=table.c[c].type) for c in columns})
             )
             params = [
-                {"op_id": op_id, **{f"v_{c}": values[c] for c in columns}} for op_id, values in rows
+                {"op_id": op_id, **only_in_flight, **{f"v_{c}": values[c] for c in columns}}
+                for op_id, values in rows
             ]
             with self.sessions() as session, session.begin():
                 session.connection().execute(statement, params)  # one executemany
