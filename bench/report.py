@@ -781,7 +781,6 @@ def render(results: Path = RESULTS, gas: Path | None = GAS, notes: Path | None =
         note.get("indexer", ""),
         write_section(found.get("write_path")),
         http_write_section(found.get("write_path")),
-        note.get("write_path", ""),
         auth_section(found.get("auth_attempts")),
         console_section(found.get("console_pages")),
         decoding_section(found.get("log_decoding")),
