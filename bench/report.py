@@ -33,6 +33,9 @@ READ_P99_TARGET_MS = 20.0
 INDEXER_RATE_TARGET = 15_000
 INDEXER_RATIO_TARGET = 0.5
 AUTH_RSS_TARGET_MB = 400
+WRITE_RATIO_TARGET = 0.8
+WRITE_202_P99_TARGET_MS = 20.0
+WRITE_MINED_P99_TARGET_S = 2.0  # two block times (anvil mines a block every second)
 
 ROUTE_NAMES = {
     "certificate": "GET /v1/certificates/{id}",
@@ -184,6 +187,7 @@ def summary_section(found: dict[str, dict[str, Any]]) -> str:
                     "yes" if rss < AUTH_RSS_TARGET_MB else "no",
                 ]
             )
+    rows += _write_target_rows(found.get("write_path"))
     if not rows:
         return ""
     return "\n".join(
@@ -191,6 +195,105 @@ def summary_section(found: dict[str, dict[str, Any]]) -> str:
             "## Against the targets (issue 15)",
             "",
             table(["what", "target", "measured", "met"], rows, [False, False, True, False]),
+        ]
+    )
+
+
+def http_writes(data: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The HTTP write runs (``write_path.json`` key ``http``) by label."""
+    http = (data or {}).get("http")
+    return {str(k): v for k, v in http.items() if isinstance(v, dict)} if http else {}
+
+
+def current_http_writes(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The run labelled ``current`` (one gateway process), else the latest measured."""
+    runs = http_writes(data)
+    if "current" in runs:
+        return runs["current"]
+    single = [r for r in runs.values() if int(r.get("workers", 1)) == 1]
+    return max(single, key=lambda r: str(r.get("measured_at", "")), default=None)
+
+
+def _gateway_run(run: dict[str, Any], clients: int) -> dict[str, Any] | None:
+    for row in run.get("runs", []):
+        if row.get("clients") == clients and str(row.get("run", "")).startswith("gateway"):
+            return dict(row)
+    return None
+
+
+def _write_target_rows(data: dict[str, Any] | None) -> list[list[str]]:
+    run = current_http_writes(data)
+    if run is None:
+        return []
+    rows: list[list[str]] = []
+    at32, at8 = _gateway_run(run, 32), _gateway_run(run, 8)
+    if at32 is not None and at32.get("mined_vs_raw") is not None:
+        rows.append([
+            "POST /v1/assets over HTTP: mined tx/s x raw signed sends at 32 clients",
+            f">= {WRITE_RATIO_TARGET}",
+            ratio(at32["mined_vs_raw"]),
+            "yes" if at32["mined_vs_raw"] >= WRITE_RATIO_TARGET else "no",
+        ])  # fmt: skip
+    if at8 is not None:
+        p99 = at8.get("answer_ms_p99")
+        rows.append([
+            "POST /v1/assets: 202 p99 at 8 clients",
+            f"<= {WRITE_202_P99_TARGET_MS:.0f} ms",
+            f"{ms(p99)} ms",
+            "yes" if p99 is not None and p99 <= WRITE_202_P99_TARGET_MS else "no",
+        ])  # fmt: skip
+    if at32 is not None:
+        p99 = at32.get("request_to_mined_s_p99")
+        rows.append([
+            "POST /v1/assets: request -> mined p99 at 32 clients",
+            f"<= 2 block times ({WRITE_MINED_P99_TARGET_S:.0f} s)",
+            f"{num(p99, 2)} s",
+            "yes" if p99 is not None and p99 <= WRITE_MINED_P99_TARGET_S else "no",
+        ])  # fmt: skip
+    return rows
+
+
+def http_write_section(data: dict[str, Any] | None) -> str:
+    runs = http_writes(data)
+    if not runs:
+        return ""
+    rows: list[list[str]] = []
+    for label, run in sorted(runs.items(), key=lambda kv: str(kv[1].get("measured_at", ""))):
+        start = run.get("load_average_start")
+        end = run.get("load_average")
+        load = (f"{start[0]:.1f} -> " if start else "") + (f"{end[0]:.1f}" if end else "?")
+        where = f"{run.get('workers', 1)} x {run.get('database', 'sqlite')}"
+        for row in run.get("runs", []):
+            rows.append([
+                f"{label} ({str(run.get('measured_at', ''))[:16]}, {where}, load {load})",
+                row["run"], num(row.get("mined_tx_s"), 1), ratio(row.get("mined_vs_raw")),
+                ms(row.get("answer_ms_p50")), ms(row.get("answer_ms_p99")),
+                num(row.get("request_to_mined_s_p50"), 2),
+                num(row.get("request_to_mined_s_p99"), 2),
+            ])  # fmt: skip
+    return "\n".join(
+        [
+            "### Writes over HTTP (`bench/write_path.py --http`)",
+            "",
+            "anvil mining a block every second; raw baseline: N threads signing "
+            "`OutboxProbe.record` and sending it with `eth_sendRawTransaction`; gateway: "
+            "`ledger serve` (processes x database), N clients posting `POST /v1/assets` "
+            "for one holder. Profiles and notes: `bench/results/write_path_notes.md`.",
+            "",
+            table(
+                [
+                    "run",
+                    "what",
+                    "mined tx/s",
+                    "x raw",
+                    "202 p50 ms",
+                    "202 p99 ms",
+                    "mined p50 s",
+                    "mined p99 s",
+                ],
+                rows,
+                [False, False, True, True, True, True, True, True],
+            ),
         ]
     )
 
@@ -677,6 +780,7 @@ def render(results: Path = RESULTS, gas: Path | None = GAS, notes: Path | None =
         indexer_section(found, indexer_earlier),
         note.get("indexer", ""),
         write_section(found.get("write_path")),
+        http_write_section(found.get("write_path")),
         auth_section(found.get("auth_attempts")),
         console_section(found.get("console_pages")),
         decoding_section(found.get("log_decoding")),

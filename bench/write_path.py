@@ -23,7 +23,9 @@ the gateway (``ledger serve`` process) with N clients posting ``POST /v1/assets`
 holder organisation, N = 8 and 32. For each write: the time to its 202 and from the
 request to the first sight of the block that holds it (a thread watches the head every
 10 ms); throughput is writes / (first request to last block seen). ``--profile`` records
-the gateway with py-spy during the 32-client run (top frames into ``--profile-out``).
+the gateway with py-spy during each gateway run (top frames into ``--profile-out``).
+``--workers N`` runs ``ledger serve --workers N`` on a fresh PostgreSQL database of
+``LEDGER_TEST_POSTGRES_URL`` (``--postgres``: one process on PostgreSQL).
 Writes ``bench/results/write_path.json`` (key ``http``; the rest of the file is kept).
 """
 
@@ -309,11 +311,11 @@ def raw_sends(handle: ChainHandle, probe: Contract, watcher: HeadWatcher, client
                    [a for _, _, a in sent], mined)  # fmt: skip
 
 
-def gateway_writes(client: Any, db: Path, watcher: HeadWatcher, clients: int, per_client: int,
-                   tag: str) -> dict[str, Any]:  # fmt: skip
+def gateway_writes(client: Any, db_url: str, watcher: HeadWatcher, clients: int,
+                   per_client: int, tag: str) -> dict[str, Any]:  # fmt: skip
     """N clients post registrations for one holder; answers and request->mined times."""
     import httpx
-    from sqlalchemy import create_engine, select
+    from sqlalchemy import select
 
     from chain.txpipe.models import Operation
 
@@ -342,7 +344,7 @@ def gateway_writes(client: Any, db: Path, watcher: HeadWatcher, clients: int, pe
     started = time.perf_counter()
     for th in threads:
         th.join()
-    engine = create_engine(f"sqlite:///{db}")
+    engine = make_engine(db_url)
     ids = {op_id for op_id, _, _ in done}
     deadline = time.perf_counter() + 180
     while True:
@@ -389,19 +391,43 @@ def top_frames(raw_file: Path, limit: int = 15) -> dict[str, list[tuple[str, flo
     return {"self": share(own), "inclusive": share(inclusive), "samples": [("total", total)]}
 
 
+def profile_file(args: argparse.Namespace, clients: int) -> str:
+    """The raw py-spy file of one client count (``--profile-out`` with ``_<N>`` added)."""
+    out = Path(args.profile_out)
+    return str(out.with_name(f"{out.stem}_{clients}{out.suffix}"))
+
+
 def http_main(args: argparse.Namespace) -> int:
+    import contextlib
     import subprocess
 
-    from tests.e2e.faults_support import Client, GatewayProcess, gateway_env, node_config
+    from tests.e2e.faults_support import (
+        Client,
+        GatewayProcess,
+        fresh_database,
+        gateway_env,
+        node_config,
+    )
 
-    results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-write-http-") as tmp:
+    postgres = args.postgres or args.workers > 1
+    results: dict[str, Any] = {
+        "load_average_start": list(os.getloadavg()),
+        "workers": args.workers,
+        "database": "postgresql" if postgres else "sqlite",
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-write-http-") as tmp, \
+            contextlib.ExitStack() as stack:  # fmt: skip
         folder = Path(tmp)
         config = dataclasses.replace(
             node_config(folder, block_time=1, state_interval=3600), state_interval=3600
         )
+        extra: dict[str, str] = {}
+        db_url = f"sqlite:///{folder / 'var' / 'ledger.db'}"
+        if postgres:  # a database of its own on the test server, dropped afterwards
+            db_url = stack.enter_context(fresh_database("bench_write_path"))
+            extra["LEDGER_DATABASE_URL"] = db_url
         localnode.start(config)
-        gateway = GatewayProcess(folder, gateway_env(folder, config))
+        gateway = GatewayProcess(folder, gateway_env(folder, config, **extra), workers=args.workers)
         try:
             handle = http_chain(config.url, "local", config.chain_id, poa=False)
             watcher = HeadWatcher(config.url)
@@ -411,28 +437,29 @@ def http_main(args: argparse.Namespace) -> int:
             client.registrar_and(("holder", "holder"))
             warm = {"catalogue_code": "370200-WP-warm-0", "domain_code": 7, "metadata": {}}
             client.mined("POST", "/v1/assets", "holder", warm)
-            db = folder / "var" / "ledger.db"
             runs: list[dict[str, Any]] = []
             for clients in args.clients:
                 per = max(1, args.http_count // clients)
                 runs.append(raw_sends(handle, probe, watcher, clients, per))
                 profiler = None
-                if args.profile and clients == max(args.clients):
+                if args.profile:
                     assert gateway.process is not None
                     profiler = subprocess.Popen([
                         str(Path(sys.executable).with_name("py-spy")), "record", "--gil",
-                        "--format", "raw", "-r", "50", "-o", str(args.profile_out),
-                        "-p", str(gateway.process.pid), "--nonblocking"],
+                        "--format", "raw", "-r", "100", "-o", profile_file(args, clients),
+                        "-p", str(gateway.process.pid), "--nonblocking",
+                        *(["--subprocesses"] if args.workers > 1 else [])],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
                     time.sleep(1.0)
-                runs.append(gateway_writes(client, db, watcher, clients, per, f"c{clients}"))
+                runs.append(gateway_writes(client, db_url, watcher, clients, per, f"c{clients}"))
                 if profiler is not None:
                     profiler.send_signal(2)
                     profiler.wait(timeout=60)
-                    results["profile"] = top_frames(Path(args.profile_out))
+                    frames = top_frames(Path(profile_file(args, clients)))
+                    results.setdefault("profile", {})[str(clients)] = frames
                     for kind in ("self", "inclusive"):
-                        print(f"  top frames ({kind}):")
-                        for frame, part in results["profile"][kind][:12]:
+                        print(f"  top frames, {clients} clients ({kind}):")
+                        for frame, part in frames[kind][:12]:
                             print(f"    {part:6.1%}  {frame}")
             watcher.stop.set()
             client.close()
@@ -471,6 +498,10 @@ def main() -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--label", default="current", help="key of the HTTP figures")
     parser.add_argument("--profile", action="store_true", help="py-spy the gateway")
+    parser.add_argument("--workers", type=int, default=1, help="gateway processes (PostgreSQL)")
+    parser.add_argument(
+        "--postgres", action="store_true", help="one gateway process on a fresh PostgreSQL"
+    )
     parser.add_argument("--profile-out", default="write_path_profile.txt")
     args = parser.parse_args()
     if args.http:

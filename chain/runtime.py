@@ -38,6 +38,7 @@ from chain.keys import KeyStore, KeystoreError
 from chain.reader import ChainReader
 from chain.settings import LedgerSettings
 from chain.txpipe import Operation, ReceiptTracker, TxPipeline
+from chain.txpipe.journal import JournalRows
 
 ADMIN_KEY = "consortium-admin"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -81,6 +82,8 @@ class LedgerRuntime:
     opened: bool = field(default=False)
     #: contract handles, built once per deployed contract
     _contracts: dict[str, Contract] = field(default_factory=dict, repr=False)
+    #: per contract: the ABIs of the other deployed contracts (errors raised inside them)
+    _other_abis: dict[str, list[Any]] = field(default_factory=dict, repr=False)
     #: the read routes' head-keyed, batched eth_call reader (built on first use)
     _reader: ChainReader | None = field(default=None, repr=False)
 
@@ -275,17 +278,20 @@ class LedgerRuntime:
         idempotency_key: str | None = None,
         request_hash: str | None = None,
         signer: LocalAccount | None = None,
+        journal_with: JournalRows | None = None,
     ) -> Operation:
         """Write to a deployed contract as an organisation (the service layer's shortcut).
 
         ``signer`` overrides the organisation's current key (a key being accepted, the
         deploying account bootstrapping registrars). Errors of any deployed contract
-        decode (a call may revert inside another ledger contract).
+        decode (a call may revert inside another ledger contract). ``journal_with(op)``
+        gives rows committed with the journaled operation (see :meth:`TxPipeline.submit`).
         """
         contract = self.contract(contract_name)
-        others = [
-            load(name).abi for name in self.deployment.contracts if name != contract_name
-        ]
+        others = self._other_abis.get(contract_name)
+        if others is None:
+            others = [load(name).abi for name in self.deployment.contracts if name != contract_name]
+            self._other_abis[contract_name] = others
         return self.txpipe.submit(
             signer if signer is not None else self.signer_for_org(org_id),
             contract_name,
@@ -298,6 +304,7 @@ class LedgerRuntime:
             idempotency_key=idempotency_key,
             request_hash=request_hash,
             extra_error_abis=others,
+            journal_with=journal_with,
         )
 
     def chain_info(self) -> dict[str, Any]:

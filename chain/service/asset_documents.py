@@ -84,16 +84,20 @@ def ensure_tables(runtime: LedgerRuntime) -> None:
 
 def find_by_code(
     runtime: LedgerRuntime, holder_org_id: str, catalogue_code: str, domain_code: int
-) -> AssetDocument | None:
+) -> str | None:
+    """The id of the asset the holder registered under this catalogue code, if any."""
     ensure_tables(runtime)
     with runtime.sessions() as session:
-        return session.scalars(
-            select(AssetDocument).where(
+        found = session.scalar(
+            select(AssetDocument.asset_id)
+            .where(
                 AssetDocument.holder_org_id == holder_org_id,
                 AssetDocument.catalogue_code == catalogue_code,
                 AssetDocument.domain_code == domain_code,
             )
-        ).first()
+            .limit(1)
+        )
+    return None if found is None else str(found)
 
 
 def get_asset_document(runtime: LedgerRuntime, asset_id: str) -> AssetDocument | None:

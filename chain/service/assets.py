@@ -114,27 +114,33 @@ def register_asset(
     if existing is not None and idempotency_key is None:
         raise Conflict(
             f"catalogue code {body.catalogue_code!r} (domain {body.domain_code}) is registered "
-            f"already as asset {existing.asset_id}",
-            asset_id=existing.asset_id,
+            f"already as asset {existing}",
+            asset_id=existing,
         )
     catalogue = commit(body.catalogue_code)
     metadata = commit(body.metadata)
-    op = submit(
-        runtime, principal, "registerResource",
-        [catalogue.digest, metadata.digest, body.domain_code],
-        idempotency_key=idempotency_key, request_hash=request_hash,
-    )  # fmt: skip
-    committed = str(op.args[0]).lower()
-    asset_id = asset_id_for(principal.org_id, body.domain_code, committed)
-    if committed == catalogue.digest_hex:  # not an idempotent replay of an earlier request
-        docs.save(runtime, docs.AssetDocument(
-            asset_id=asset_id, holder_org_id=principal.org_id,
+    new_asset_id = asset_id_for(principal.org_id, body.domain_code, catalogue.digest_hex)
+
+    def document(op: Operation) -> list[docs.AssetDocument]:
+        """The openings, committed with the journaled operation (not for a replay)."""
+        return [docs.AssetDocument(
+            asset_id=new_asset_id, holder_org_id=principal.org_id,
             catalogue_code=body.catalogue_code, domain_code=body.domain_code,
             metadata_doc=body.metadata, catalogue_hash=catalogue.digest_hex,
             catalogue_salt=catalogue.salt_hex, metadata_hash=metadata.digest_hex,
             metadata_salt=metadata.salt_hex, operation_id=op.id,
-        ))  # fmt: skip
-    return Created(op, asset_id, "asset")
+        )]  # fmt: skip
+
+    docs.ensure_tables(runtime)
+    op = submit(
+        runtime, principal, "registerResource",
+        [catalogue.digest, metadata.digest, body.domain_code],
+        idempotency_key=idempotency_key, request_hash=request_hash, journal_with=document,
+    )  # fmt: skip
+    committed = str(op.args[0]).lower()
+    if committed == catalogue.digest_hex:  # not an idempotent replay of an earlier request
+        return Created(op, new_asset_id, "asset")
+    return Created(op, asset_id_for(principal.org_id, body.domain_code, committed), "asset")
 
 
 def register_batch(
@@ -163,14 +169,11 @@ def register_batch(
          for (c, m), item in zip(commitments, body.items, strict=True)]
     )  # fmt: skip
     manifest = commit(body.manifest)
-    op = submit(
-        runtime, principal, "registerResourceBatch",
-        [tree.root, len(body.items), manifest.digest],
-        idempotency_key=idempotency_key, request_hash=request_hash,
-    )  # fmt: skip
-    root = b32(str(op.args[0]))
-    batch_id = batch_id_for(principal.org_id, root)
-    if root == tree.root:
+    new_batch_id = batch_id_for(principal.org_id, tree.root)
+
+    def documents(op: Operation) -> list[Any]:
+        """Every item's openings and the manifest, committed with the journaled operation
+        (not for a replay)."""
         rows: list[Any] = [
             docs.AssetDocument(
                 asset_id=asset_id_for(principal.org_id, item.domain_code, c.digest),
@@ -178,15 +181,23 @@ def register_batch(
                 domain_code=item.domain_code, metadata_doc=item.metadata,
                 catalogue_hash=c.digest_hex, catalogue_salt=c.salt_hex,
                 metadata_hash=m.digest_hex, metadata_salt=m.salt_hex,
-                batch_id=batch_id, batch_index=i, operation_id=op.id,
+                batch_id=new_batch_id, batch_index=i, operation_id=op.id,
             )
             for i, ((c, m), item) in enumerate(zip(commitments, body.items, strict=True))
         ]  # fmt: skip
         rows.append(docs.CommittedDocument(
-            digest=manifest.digest_hex, purpose="batch-manifest", subject_id=batch_id,
+            digest=manifest.digest_hex, purpose="batch-manifest", subject_id=new_batch_id,
             org_id=principal.org_id, document=body.manifest, salt=manifest.salt_hex,
         ))  # fmt: skip
-        docs.save(runtime, *rows)
+        return rows
+
+    docs.ensure_tables(runtime)
+    op = submit(
+        runtime, principal, "registerResourceBatch",
+        [tree.root, len(body.items), manifest.digest],
+        idempotency_key=idempotency_key, request_hash=request_hash, journal_with=documents,
+    )  # fmt: skip
+    batch_id = batch_id_for(principal.org_id, b32(str(op.args[0])))
     return Created(op, batch_id, "batch")
 
 

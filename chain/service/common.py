@@ -32,6 +32,7 @@ from chain.errors import (
 )
 from chain.runtime import LedgerRuntime
 from chain.txpipe import Operation
+from chain.txpipe.journal import JournalRows
 from chain.txpipe.rpc import RevertError
 
 ZERO32 = ids.ZERO32
@@ -171,9 +172,11 @@ def submit(
     idempotency_key: str | None = None,
     request_hash: str | None = None,
     org_id: str | None = None,
+    journal_with: JournalRows | None = None,
 ) -> Operation:
     """Write ``contract.function(*args)`` (the registry unless named) signed by the
-    caller's organisation."""
+    caller's organisation; ``journal_with(op)`` gives rows committed with the journaled
+    operation (not for an idempotent replay)."""
     return runtime.submit(
         org_id or principal.org_id,
         contract,
@@ -182,6 +185,7 @@ def submit(
         caller=principal.user_id,
         idempotency_key=idempotency_key,
         request_hash=request_hash,
+        journal_with=journal_with,
     )
 
 

@@ -38,6 +38,9 @@ Abi = Sequence[AbiEntry]
 
 #: gas estimate margin: estimate * GAS_MARGIN_NUM / GAS_MARGIN_DEN + GAS_MARGIN_ADD
 GAS_MARGIN_NUM, GAS_MARGIN_DEN, GAS_MARGIN_ADD = 5, 4, 10_000
+#: the in-flight count a submit is admitted on may be this old (plus what this process
+#: journaled since); a refusal is always decided on a count read from the database then
+IN_FLIGHT_RECOUNT_SECONDS = 0.5
 #: a write journaled while the node is down gets this multiple of the largest gas limit
 #: the same function was journaled with (it is not simulated; unused gas costs nothing)
 UNSIMULATED_GAS_FACTOR = 2
@@ -109,6 +112,9 @@ class PipelineCore:
         #: journal batches written (one database transaction each)
         self.batches = 0
         self._funded: set[str] = set()
+        #: per signer: (monotonic time of the count, in-flight count then + journaled since)
+        self._flight: dict[str, tuple[float, int]] = {}
+        self._flight_guard = threading.Lock()
         self._abis: dict[str, list[AbiEntry]] = {}
         self._decoders: dict[str, EventDecoder] = {}
         self._last_checked: dict[str, float] = {}
@@ -198,13 +204,38 @@ class PipelineCore:
             raise LedgerError(f"cannot encode {contract_name}.{function}: {exc}") from exc
 
     def _check_backpressure(self, sender: str) -> None:
+        """Refuse a write while its signer has ``max_in_flight`` operations unfinished.
+
+        Admission reads the count from memory: the database's count at most
+        ``IN_FLIGHT_RECOUNT_SECONDS`` old plus what this process journaled since (settled
+        operations make it an over-estimate, never an under-estimate for this process). At
+        the limit it counts again in the database and refuses only on that fresh count."""
+        account = sender.lower()
+        now = time.monotonic()
+        with self._flight_guard:
+            seen = self._flight.get(account)
+        fresh = seen is not None and now - seen[0] < IN_FLIGHT_RECOUNT_SECONDS
+        if fresh and seen is not None and seen[1] < self.max_in_flight:
+            return
         in_flight = self.in_flight(sender)
+        with self._flight_guard:
+            self._flight[account] = (now, in_flight)
         if in_flight >= self.max_in_flight:
             raise Backpressure(
                 f"signing account {sender} has {in_flight} transactions in flight "
                 f"(limit {self.max_in_flight}); retry later",
                 retry_after=max(1, min(30, in_flight // 100 + 1)),
             )
+
+    def _count_journaled(self, sender: str, n: int) -> None:
+        """``n`` more operations of ``sender`` journaled by this process (backpressure)."""
+        if n <= 0:
+            return
+        account = sender.lower()
+        with self._flight_guard:
+            seen = self._flight.get(account)
+            if seen is not None:
+                self._flight[account] = (seen[0], seen[1] + n)
 
     def _simulate(self, call: dict[str, Any], abis: Sequence[Abi]) -> int:
         """eth_call then eth_estimateGas from the signer; the gas limit to use."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +15,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from chain.errors import IdempotencyConflict, jsonable
-from chain.txpipe.models import PENDING, AccountNonce, Operation, utcnow
+from chain.txpipe.models import PENDING, AccountNonce, Operation, new_id, utcnow
 from chain.txpipe.nonces import NonceManager
+
+#: rows a write stores with its operation, in the journal's database transaction (the
+#: gateway's record of what it commits to on chain: a document and its salts); called
+#: with the new operation (its id set), never for an idempotent replay
+JournalRows = Callable[[Operation], Sequence[object]]
 
 
 def request_hash(body: Any) -> str:
@@ -49,6 +54,7 @@ class WriteRequest:
     org_id: str | None
     idempotency_key: str | None
     request_hash: str | None
+    journal_with: JournalRows | None = None
     done: threading.Event = field(default_factory=threading.Event)
     op: Operation | None = None
     #: the key was used before (``op`` is that operation; nothing was journaled)
@@ -94,6 +100,7 @@ class Journal(NonceManager):
         org_id: str | None,
         idempotency_key: str | None,
         request_hash: str | None,
+        journal_with: JournalRows | None = None,
     ) -> Operation:
         for attempt in range(5):
             try:
@@ -107,6 +114,7 @@ class Journal(NonceManager):
                             )
                         ).first()
                         if existing is not None:
+                            session.expunge(existing)  # keeps its state through the rollback
                             raise _Duplicate(existing)  # rolls the nonce back
                     tx = {
                         "chainId": self.chain_id,
@@ -119,6 +127,7 @@ class Journal(NonceManager):
                     }
                     signed = signer.sign_transaction(tx)
                     op = Operation(
+                        id=new_id(),
                         caller=caller,
                         org_id=org_id,
                         chain_id=self.chain_id,
@@ -138,6 +147,8 @@ class Journal(NonceManager):
                         request_hash=request_hash,
                     )
                     session.add(op)
+                    if journal_with is not None:
+                        session.add_all(journal_with(op))
                     session.flush()
                 return op
             except IntegrityError:
@@ -189,7 +200,8 @@ class Journal(NonceManager):
                       **request.fees}  # fmt: skip
                 signed = request.signer.sign_transaction(tx)
                 op = Operation(
-                    caller=request.caller, org_id=request.org_id, chain_id=self.chain_id,
+                    id=new_id(), caller=request.caller, org_id=request.org_id,
+                    chain_id=self.chain_id,
                     signer=sender, contract_name=request.contract_name,
                     contract_address=request.to, function=request.function,
                     args=jsonable(list(request.args)), nonce=nonce, gas_limit=request.gas,
@@ -199,6 +211,8 @@ class Journal(NonceManager):
                     request_hash=request.request_hash,
                 )  # fmt: skip
                 session.add(op)
+                if request.journal_with is not None:
+                    session.add_all(request.journal_with(op))
                 request.op = op
                 new.append(op)
                 if request.idempotency_key is not None:

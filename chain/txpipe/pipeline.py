@@ -25,7 +25,7 @@ from web3 import Web3
 
 from chain.errors import ChainUnavailable, ContractRevert, NotFound
 from chain.txpipe.core import Abi, PipelineStats
-from chain.txpipe.journal import WriteRequest, _Duplicate, request_hash
+from chain.txpipe.journal import JournalRows, WriteRequest, _Duplicate, request_hash
 from chain.txpipe.models import (
     DROPPED,
     FAILED,
@@ -69,8 +69,13 @@ class TxPipeline(ReceiptTracking):
         request_hash: str | None = None,
         value: int = 0,
         extra_error_abis: Sequence[Abi] = (),
+        journal_with: JournalRows | None = None,
     ) -> Operation:
         """Simulate, sign, journal and broadcast ``contract.function(*args)``.
+
+        ``journal_with(op)`` gives rows stored in the database transaction that journals
+        the new operation (committed with it, before it is broadcast; not called for an
+        idempotent replay).
 
         Returns the journaled :class:`Operation` (``pending`` or ``sent``). Raises
         :class:`ContractRevert` when the simulation reverts (nothing journaled),
@@ -87,7 +92,7 @@ class TxPipeline(ReceiptTracking):
             return self._admit(
                 signer, contract_name, address, abi, function, args, caller=caller,
                 org_id=org_id, idempotency_key=idempotency_key, request_hash=request_hash,
-                value=value, extra_error_abis=extra_error_abis,
+                value=value, extra_error_abis=extra_error_abis, journal_with=journal_with,
             )  # fmt: skip
         except DBAPIError as exc:
             if is_store_fault(exc):
@@ -109,6 +114,7 @@ class TxPipeline(ReceiptTracking):
         request_hash: str | None,
         value: int,
         extra_error_abis: Sequence[Abi],
+        journal_with: JournalRows | None,
     ) -> Operation:
         to = Web3.to_checksum_address(address)
         self.register_abi(contract_name, abi, extra_error_abis)
@@ -118,6 +124,7 @@ class TxPipeline(ReceiptTracking):
                 signer, sender, contract_name, to, abi, function, args, data, value,
             caller=caller, org_id=org_id, idempotency_key=idempotency_key,
             request_hash=request_hash, extra_error_abis=extra_error_abis,
+            journal_with=journal_with,
         )  # fmt: skip
 
     def _submit(
@@ -137,6 +144,7 @@ class TxPipeline(ReceiptTracking):
         idempotency_key: str | None,
         request_hash: str | None,
         extra_error_abis: Sequence[Abi],
+        journal_with: JournalRows | None = None,
     ) -> Operation:
         self._check_backpressure(sender)
         call: dict[str, Any] = {"from": sender, "to": to, "data": data, "value": value}
@@ -152,7 +160,7 @@ class TxPipeline(ReceiptTracking):
                 gas, fees = self._unsimulated_terms(contract_name, function)
         request = WriteRequest(
             signer, sender, contract_name, to, function, args, data, value, gas, fees,
-            caller, org_id, idempotency_key, request_hash,
+            caller, org_id, idempotency_key, request_hash, journal_with,
         )  # fmt: skip
         self._journal_and_send(request)
         if request.error is not None:
@@ -195,6 +203,7 @@ class TxPipeline(ReceiptTracking):
                             request.gas, request.fees, caller=request.caller,
                             org_id=request.org_id, idempotency_key=request.idempotency_key,
                             request_hash=request.request_hash,
+                            journal_with=request.journal_with,
                         )  # fmt: skip
                         new.append(request.op)
                     except _Duplicate as dup:
@@ -202,6 +211,7 @@ class TxPipeline(ReceiptTracking):
                     except BaseException as exc:
                         request.error = exc
             self.batches += 1
+            self._count_journaled(sender, len(new))
             self._broadcast_many(new)
         except Exception as exc:  # each request of the burst answers it; the thread
             for request in batch:  # running the burst goes on with its own request

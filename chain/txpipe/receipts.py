@@ -10,9 +10,9 @@ and the same signed bytes are sent again, so it is on chain exactly once in the 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 
 from chain.errors import revert_from_exception
 from chain.txpipe.broadcast import Broadcaster
@@ -82,11 +82,12 @@ class ReceiptTracking(Broadcaster):
                 log.warning("receipt tracker cannot reach the chain: %s", type(exc).__name__)
                 return finished
             try:
+                used = [op for op in group if op.nonce < mined_count]
+                settled_ids = self._settle_many(used)
+                finished += len(settled_ids)
                 for op in group:
                     if op.nonce < mined_count:
-                        settled = self._settle(op)
-                        finished += settled
-                        if not settled and self._due(op, "owner"):
+                        if op.id not in settled_ids and self._due(op, "owner"):
                             unanswered.append(op)
                     else:
                         self._resend_if_unknown(op)
@@ -142,14 +143,27 @@ class ReceiptTracking(Broadcaster):
             if status != 1:
                 values["error_code"], values["error_detail"] = self._revert_reason(op, block)
             rows.append((op.id, values))
-        with self.sessions() as session, session.begin():
-            for op_id, values in rows:
-                session.execute(
-                    update(Operation)
-                    .execution_options(synchronize_session=False)
-                    .where(Operation.id == op_id, Operation.state.in_(IN_FLIGHT))
-                    .values(**values)
+        if rows:
+            table = cast(Table, Operation.__table__)
+            columns = list(rows[0][1])
+            states = sorted(IN_FLIGHT)  # an executemany takes no IN (...) list
+            only_in_flight = {f"in_flight_{i}": state for i, state in enumerate(states)}
+            statement = (
+                table.update()
+                .where(
+                    table.c.id == bindparam("op_id"),
+                    or_(
+                        *(table.c.state == bindparam(f"in_flight_{i}") for i in range(len(states)))
+                    ),
                 )
+                .values({c: bindparam(f"v_{c}", type_=table.c[c].type) for c in columns})
+            )
+            params = [
+                {"op_id": op_id, **only_in_flight, **{f"v_{c}": values[c] for c in columns}}
+                for op_id, values in rows
+            ]
+            with self.sessions() as session, session.begin():
+                session.connection().execute(statement, params)  # one executemany
         for op_id, _ in rows:
             self._last_checked.pop(op_id, None)
             self._last_checked.pop(f"owner:{op_id}", None)
@@ -304,6 +318,20 @@ class ReceiptTracking(Broadcaster):
         if receipt is not None:
             return self._apply_receipt(op, receipt)
         return 0
+
+    def _settle_many(self, ops: list[Operation]) -> set[str]:
+        """Apply the receipts the chain returns for these operations (their nonces are
+        used): asked in one batch and settled in one database transaction (one by one
+        when blocks must be confirmed first). The ids of the settled ones."""
+        if not ops:
+            return set()
+        if self.confirmations > 0 or len(ops) == 1:
+            return {op.id for op in ops if self._settle(op)}
+        receipts = self.rpc.receipts([op.tx_hash for op in ops])
+        pairs = [(op, r) for op, r in zip(ops, receipts, strict=True) if r is not None]
+        if pairs:
+            self._apply_receipts(pairs)
+        return {op.id for op, _ in pairs}
 
     def _settle_used_nonces(self, ops: list[Operation]) -> int:
         """Operations whose nonce the chain has used but whose receipt it does not return.

@@ -1,18 +1,21 @@
 """The few JSON-RPC calls the write path makes, without web3's per-call overhead.
 
-Over HTTP the pipeline speaks JSON-RPC directly (one pooled ``requests`` session, no
-proxy lookup, no formatting middleware): web3's middleware costs more CPU than the
-node's work for these calls. In memory mode (eth-tester in process) it goes through
+Over HTTP the pipeline speaks JSON-RPC directly (one urllib3 connection pool: no
+``requests`` session with its cookie jar, environment merge and request preparation, no
+formatting middleware): web3's middleware and ``requests`` cost more CPU than the node's
+work for these calls. In memory mode (eth-tester in process) it goes through
 web3, serialised by a lock because eth-tester is not thread-safe.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
-import requests
+import urllib3
 from eth_utils.conversions import to_bytes
 from web3 import Web3
 from web3.exceptions import BlockNotFound, ContractLogicError, TransactionNotFound
@@ -79,6 +82,7 @@ class ChainRpc(Protocol):
     def send_raw_many(self, raws: list[bytes]) -> list[Exception | None]: ...
     def nonce(self, address: str, block: str = "pending") -> int: ...
     def receipt(self, tx_hash: str) -> dict[str, Any] | None: ...
+    def receipts(self, tx_hashes: list[str]) -> list[dict[str, Any] | None]: ...
     def transaction(self, tx_hash: str) -> dict[str, Any] | None: ...
     def block_receipts(self, number: int) -> list[dict[str, Any]] | None: ...
     def block_number(self) -> int: ...
@@ -113,6 +117,9 @@ def _result(answer: dict[str, Any]) -> Any:
     return answer.get("result")
 
 
+_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+
+
 class HttpRpc:
     """Raw JSON-RPC over HTTP with a pooled session."""
 
@@ -120,25 +127,29 @@ class HttpRpc:
         self.url = url
         self.timeout = timeout
         self._ids = itertools.count(1)
-        self._local = threading.local()
+        parts = urlsplit(url)
+        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._pool = urllib3.connection_from_url(
+            url, maxsize=64, block=False, retries=False, timeout=urllib3.Timeout(total=timeout)
+        )
 
-    def _session(self) -> requests.Session:
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.trust_env = False  # no proxy lookup per request
-            self._local.session = session
-        return session
+    def _post(self, body: Any) -> Any:
+        """POST one JSON-RPC body; the decoded answer. :class:`NodeUnreachable` when the
+        node cannot be reached or answers a server error without a body."""
+        try:
+            response = self._pool.urlopen(
+                "POST", self._path, body=json.dumps(body).encode(), headers=_HEADERS,
+                retries=False, preload_content=True,
+            )  # fmt: skip
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise NodeUnreachable(f"{type(exc).__name__} from {self.url}") from exc
+        if response.status >= 500 and not response.data:
+            raise NodeUnreachable(f"HTTP {response.status} from {self.url}")
+        return json.loads(response.data)
 
     def request(self, method: str, params: list[Any]) -> Any:
         body: Any = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
-        try:
-            response = self._session().post(self.url, json=body, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise NodeUnreachable(f"{type(exc).__name__} from {self.url}") from exc
-        if response.status_code >= 500 and not response.content:
-            raise NodeUnreachable(f"HTTP {response.status_code} from {self.url}")
-        return _result(response.json())
+        return _result(self._post(body))
 
     def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
         """Several calls in one JSON-RPC batch; each result, or the first error raised as
@@ -150,13 +161,7 @@ class HttpRpc:
             {"jsonrpc": "2.0", "id": first + i, "method": method, "params": params}
             for i, (method, params) in enumerate(calls)
         ]
-        try:
-            response = self._session().post(self.url, json=body, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise NodeUnreachable(f"{type(exc).__name__} from {self.url}") from exc
-        if response.status_code >= 500 and not response.content:
-            raise NodeUnreachable(f"HTTP {response.status_code} from {self.url}")
-        answers = response.json()
+        answers = self._post(body)
         if not isinstance(answers, list):
             return [_result(answers)]
         by_id = {answer.get("id"): answer for answer in answers}
@@ -198,13 +203,7 @@ class HttpRpc:
         ]  # fmt: skip
         for _ in raws[1:]:
             next(self._ids)
-        try:
-            response = self._session().post(self.url, json=body, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise NodeUnreachable(f"{type(exc).__name__} from {self.url}") from exc
-        if response.status_code >= 500 and not response.content:
-            raise NodeUnreachable(f"HTTP {response.status_code} from {self.url}")
-        answers = response.json()
+        answers = self._post(body)
         if not isinstance(answers, list):  # the node refused the batch as a whole
             error = answers.get("error") or {}
             return [RpcError(str(error.get("message", "batch refused")), error.get("code"))] * len(
@@ -229,6 +228,13 @@ class HttpRpc:
     def receipt(self, tx_hash: str) -> dict[str, Any] | None:
         result = self.request("eth_getTransactionReceipt", [tx_hash])
         return None if result is None else normalise_receipt(result)
+
+    def receipts(self, tx_hashes: list[str]) -> list[dict[str, Any] | None]:
+        """The receipts of several transactions in one JSON-RPC batch (None: not mined)."""
+        if len(tx_hashes) == 1:
+            return [self.receipt(tx_hashes[0])]
+        results = self.batch([("eth_getTransactionReceipt", [h]) for h in tx_hashes])
+        return [None if r is None else normalise_receipt(r) for r in results]
 
     def transaction(self, tx_hash: str) -> dict[str, Any] | None:
         result = self.request("eth_getTransactionByHash", [tx_hash])
@@ -314,6 +320,9 @@ class Web3Rpc:
             except TransactionNotFound:
                 return None
         return normalise_receipt(found)
+
+    def receipts(self, tx_hashes: list[str]) -> list[dict[str, Any] | None]:
+        return [self.receipt(h) for h in tx_hashes]
 
     def block_receipts(self, number: int) -> list[dict[str, Any]] | None:
         return None  # eth-tester has no eth_getBlockReceipts: receipts one by one

@@ -31,8 +31,12 @@ def test_admit_org_refused_outside_role_kind_and_city(w: RegistryWorld) -> None:
         response = w.call("POST", "/v1/orgs", role, body)
         assert response.status_code == 403, (role, response.text)
         assert words in response.json()["detail"]
-    again = w.call("POST", "/v1/orgs", "admin",
-                   {"name": "Another Qingdao centre", "kind": "registrar", "city_code": 370200})
+    again = w.call(
+        "POST",
+        "/v1/orgs",
+        "admin",
+        {"name": "Another Qingdao centre", "kind": "registrar", "city_code": 370200},
+    )
     assert again.status_code == 409 and again.json()["code"] == "RegistrarExists"
 
 
@@ -40,8 +44,12 @@ def test_orgs_list_and_read_with_chain_record(w: RegistryWorld) -> None:
     listed = w.client.get("/v1/orgs", headers=w.auth("admin")).json()
     assert {o["org_id"] for o in listed} >= set(w.orgs.values())
     one = w.client.get(f"/v1/orgs/{w.orgs['bank']}", headers=w.auth("registrar_admin")).json()
-    assert one["chain"] == {"kind": "bank", "city": 370200, "active": True,
-                            "name_hash": "0x" + Web3.keccak(text="Bank of Qingdao").hex()}
+    assert one["chain"] == {
+        "kind": "bank",
+        "city": 370200,
+        "active": True,
+        "name_hash": "0x" + Web3.keccak(text="Bank of Qingdao").hex(),
+    }
     assert w.client.get("/v1/orgs", headers=w.auth("holder")).status_code == 403
 
 
@@ -94,6 +102,37 @@ def test_register_asset_idempotent_retry_gives_the_same_operation(w: RegistryWor
     assert first.headers["Ledger-Resource-Id"] == second.headers["Ledger-Resource-Id"]
     other = w.client.post("/v1/assets", json={**body, "domain_code": 5}, headers=headers)
     assert other.status_code == 409
+
+
+def test_register_asset_document_is_journaled_with_its_operation(w: RegistryWorld) -> None:
+    from sqlalchemy import func, select
+
+    from chain.service.asset_documents import AssetDocument
+    from chain.txpipe import Operation
+
+    body = {"catalogue_code": "370200-JT-JOURNAL", "domain_code": 6, "metadata": {"c": 3}}
+    headers = {**w.auth("holder"), "Idempotency-Key": "idem-asset-journal"}
+    first = w.client.post("/v1/assets", json=body, headers=headers)
+    assert first.status_code == 202
+    asset_id = first.headers["Ledger-Resource-Id"]
+    with w.runtime.sessions() as session:  # at the answer: both rows are there
+        doc = session.get(AssetDocument, asset_id)
+        op = session.get(Operation, first.json()["id"])
+    assert doc is not None and op is not None and doc.operation_id == op.id
+    assert str(op.args[0]).lower() == doc.catalogue_hash and op.function == "registerResource"
+    assert doc.catalogue_code == "370200-JT-JOURNAL" and doc.metadata_doc == {"c": 3}
+    replay = w.client.post("/v1/assets", json=body, headers=headers, params={"wait": "true"})
+    assert replay.status_code == 200 and replay.json()["id"] == op.id
+    assert replay.headers["Ledger-Resource-Id"] == asset_id
+    with w.runtime.sessions() as session:
+        stored = session.scalar(
+            select(func.count()).select_from(AssetDocument)
+            .where(AssetDocument.catalogue_code == "370200-JT-JOURNAL")
+        )  # fmt: skip
+    assert stored == 1
+    record = w.resource(asset_id)
+    assert record["holderOrgId"] == w.orgs["holder"]
+    assert record["catalogueHash"] == doc.catalogue_hash
 
 
 def test_batch_proofs_are_accepted_by_the_contract(w: RegistryWorld) -> None:
@@ -165,8 +204,9 @@ def test_signed_document_verifies_and_a_tampered_one_does_not(w: RegistryWorld) 
     verdict = w.client.post("/v1/verify", json={"document": tampered}).json()
     assert verdict["valid"] is False
     assert any(r["code"] == "field_mismatch" and not r["ok"] for r in verdict["reasons"])
-    by_xm = w.client.post("/v1/verify",
-                          json={"document": doc, "by_org_id": w.orgs["xm_registrar"]}).json()
+    by_xm = w.client.post(
+        "/v1/verify", json={"document": doc, "by_org_id": w.orgs["xm_registrar"]}
+    ).json()
     assert by_xm["valid"] is False  # Xiamen has not recognised this one
     pdf = w.client.get(f"/v1/certificates/{cert_id}/pdf", headers=w.auth("holder"))
     assert pdf.status_code == 200, pdf.text
@@ -254,8 +294,12 @@ def test_amendment_and_renewal(w: RegistryWorld) -> None:
     bad = w.call("POST", f"/v1/certificates/{cert_id}/amendment", "registrar",
                  {"kind": "initial", "metadata": {"x": 1}})  # fmt: skip
     assert bad.status_code == 422 and "kind" in bad.text
-    response = w.ok("POST", f"/v1/certificates/{cert_id}/amendment", "registrar",
-                    {"kind": "correction", "metadata": {"title": "corrected", "items": 14}})
+    response = w.ok(
+        "POST",
+        f"/v1/certificates/{cert_id}/amendment",
+        "registrar",
+        {"kind": "correction", "metadata": {"title": "corrected", "items": 14}},
+    )
     new_id = response.headers["Ledger-Resource-Id"]
     assert w.events(response, "CertificateIssued")[0]["certificateId"] == new_id
     old = w.client.get(f"/v1/certificates/{cert_id}/status", headers=w.auth("holder")).json()

@@ -112,3 +112,39 @@ def test_main_writes_results_md_next_to_other_results(tmp_path: Path) -> None:
 def test_committed_results_render() -> None:
     text = report.render()
     assert "## Certificate reads over HTTP" in text and "## Indexer" in text
+
+
+def _http_run(label_time: str, ratio32: float, p99_8: float, mined99: float) -> dict[str, Any]:
+    def row(kind: str, clients: int, **values: float) -> dict[str, Any]:
+        name = f"raw signed sends, {clients} threads" if kind == "raw" else (
+            f"gateway POST /v1/assets, {clients} clients")  # fmt: skip
+        return {"run": name, "clients": clients, "writes": 320, "answer_ms_p50": 5.0,
+                "request_to_mined_s_p50": 0.5, **values}  # fmt: skip
+
+    return {
+        "measured_at": label_time, "load_average_start": [3.0, 1.0, 1.0],
+        "load_average": [4.0, 1.0, 1.0], "workers": 1, "database": "sqlite",
+        "runs": [
+            row("raw", 8, mined_tx_s=200.0, answer_ms_p99=9.0, request_to_mined_s_p99=1.0),
+            row("gateway", 8, mined_tx_s=100.0, answer_ms_p99=p99_8, request_to_mined_s_p99=1.1,
+                mined_vs_raw=0.5),
+            row("raw", 32, mined_tx_s=200.0, answer_ms_p99=9.0, request_to_mined_s_p99=1.0),
+            row("gateway", 32, mined_tx_s=200.0 * ratio32, answer_ms_p99=50.0,
+                request_to_mined_s_p99=mined99, mined_vs_raw=ratio32),
+        ],
+    }  # fmt: skip
+
+
+def test_http_writes_render_against_the_targets(tmp_path: Path) -> None:
+    _write(tmp_path, "write_path", {
+        "machine": MACHINE, "runs": [],
+        "http": {"older": _http_run("2026-01-01T00:00:00+00:00", 0.1, 500.0, 3.0),
+                 "current": _http_run("2026-01-02T00:00:00+00:00", 0.85, 12.0, 1.5)},
+    })  # fmt: skip
+    text = report.render(tmp_path, None, None)
+    summary = text.split("## Against the targets")[1].split("\n## ")[0]
+    assert "x raw signed sends at 32 clients | >= 0.8 | 0.85 | yes" in summary
+    assert "202 p99 at 8 clients | <= 20 ms | 12.0 ms | yes" in summary
+    assert "request -> mined p99 at 32 clients | <= 2 block times (2 s) | 1.50 s | yes" in summary
+    assert "| older (2026-01-01T00:00, 1 x sqlite, load 3.0 -> 4.0) | gateway POST /v1/assets, " \
+        "32 clients | 20.0 | 0.10 | 5.0 | 50.0 | 0.50 | 3.00 |" in text  # fmt: skip

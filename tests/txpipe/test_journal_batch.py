@@ -14,8 +14,9 @@ from web3 import Web3
 from web3.contract import Contract
 
 from chain.clients import ChainHandle
+from chain.service.asset_documents import CommittedDocument
 from chain.txpipe import MINED, SENT, AccountNonce, Operation, TxPipeline
-from chain.txpipe.journal import WriteRequest
+from chain.txpipe.journal import JournalRows, WriteRequest
 from tests.txpipe.helpers import PROBE, key, make_pipeline
 
 
@@ -76,3 +77,57 @@ def test_burst_is_journaled_in_one_transaction_with_consecutive_nonces_and_keys_
     for n in (900, 901, 902, 903):
         assert memory_probe.functions.writesOf(key(n)).call() == 1
     assert memory.w3.eth.get_transaction_count(sender) == 4
+
+
+def _document(digest: str) -> JournalRows:
+    def rows(op: Operation) -> list[object]:
+        return [CommittedDocument(digest=digest, purpose="test", subject_id=op.id, org_id="o",
+                                  document={"digest": digest}, salt="0x00")]  # fmt: skip
+
+    return rows
+
+
+def test_rows_journaled_with_a_write_are_committed_with_it_never_for_a_replay(
+    memory: ChainHandle, memory_probe: Contract, db_url: str
+) -> None:
+    pipeline = make_pipeline(memory, db_url)
+    pipeline.register_abi(PROBE, memory_probe.abi)
+    signer: LocalAccount = Account.create()
+    sender = Web3.to_checksum_address(signer.address)
+    first = pipeline.submit(
+        signer, PROBE, memory_probe.address, memory_probe.abi, "record", [key(950), 950],
+        caller="user-b", org_id=None, idempotency_key="k-doc", request_hash="body-950",
+        journal_with=_document("d-first"),
+    )  # fmt: skip
+    replay = pipeline.submit(
+        signer, PROBE, memory_probe.address, memory_probe.abi, "record", [key(950), 950],
+        caller="user-b", org_id=None, idempotency_key="k-doc", request_hash="body-950",
+        journal_with=_document("d-replay"),
+    )  # fmt: skip
+    assert replay.id == first.id
+
+    # a burst: one write's row collides with a stored one; the others keep theirs
+    burst = [_request(pipeline, signer, memory_probe, 951 + n, None) for n in range(3)]
+    for request, digest in zip(burst, ("d-a", "d-first", "d-c"), strict=True):
+        request.journal_with = _document(digest)
+    burst.append(_request(pipeline, signer, memory_probe, 950, "k-doc"))  # replay in a burst
+    burst[3].journal_with = _document("d-replay-2")
+    pipeline._run_batch(sender, burst)
+    assert all(r.done.is_set() for r in burst)
+    assert burst[1].error is not None and burst[1].op is None
+    assert burst[0].error is None and burst[2].error is None and burst[3].duplicate
+    assert burst[3].op is not None and burst[3].op.id == first.id
+    new = [burst[0].op, burst[2].op]
+    assert [op.nonce for op in new if op] == [1, 2]  # the refused write took no nonce
+
+    with pipeline.sessions() as session:
+        docs = {d.digest: d.subject_id for d in session.scalars(select(CommittedDocument))}
+        ops = {op.id: op.nonce for op in session.scalars(select(Operation))}
+        row = session.get(AccountNonce, (memory.chain_id, sender))
+    assert docs == {"d-first": first.id, "d-a": new[0].id, "d-c": new[1].id}  # type: ignore[union-attr]
+    assert sorted(ops.values()) == [0, 1, 2] and row is not None and row.next_nonce == 3
+    while pipeline.poll_once():
+        pass
+    assert [memory_probe.functions.writesOf(key(n)).call() for n in (950, 951, 952, 953)] == [
+        1, 1, 0, 1,
+    ]  # fmt: skip

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from eth_account import Account
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from web3.contract import Contract
 
 from chain.clients import ChainHandle
 from chain.errors import Backpressure, ContractRevert, IdempotencyConflict, decode_revert
-from chain.txpipe import MINED, SENT, AccountNonce, Operation, request_hash
+from chain.txpipe import MINED, SENT, AccountNonce, Operation, core, request_hash
 from tests.txpipe.helpers import PROBE, key, make_pipeline
 
 
@@ -212,3 +214,38 @@ def test_submit_over_in_flight_limit_raises_backpressure(
     )
     assert op.nonce == 2
     assert pipeline.stats().by_state == {"mined": 2, "sent": 1}
+
+
+def test_in_flight_count_is_kept_in_memory_and_read_again_before_refusing(
+    memory: ChainHandle, memory_probe: Contract, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(core, "IN_FLIGHT_RECOUNT_SECONDS", 3600.0)  # never stale here
+    pipeline = make_pipeline(memory, db_url, max_in_flight_per_account=3)
+    counts: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "count(" in statement.lower() and "operations" in statement.lower():
+            counts.append(statement)
+
+    engine = pipeline.sessions.kw["bind"]
+    event.listen(engine, "before_cursor_execute", seen)
+    signer = Account.create()
+
+    def record(n: int) -> Operation:
+        return pipeline.submit(
+            signer, PROBE, memory_probe.address, memory_probe.abi, "record", [key(n), n],
+            caller="u", org_id=None,
+        )  # fmt: skip
+
+    ops = [record(n) for n in (1, 2, 3)]
+    assert [op.nonce for op in ops] == [0, 1, 2]
+    assert len(counts) == 1  # counted once; the writes journaled since are added in memory
+    with pytest.raises(Backpressure):
+        record(4)  # 3 in memory: the refusal is decided on a fresh count (3)
+    assert len(counts) == 2
+    assert pipeline.poll_once() == 3
+    op = record(5)  # the remembered count (3) is stale: counted again (0), admitted
+    assert op.nonce == 3 and len(counts) == 3
+    assert pipeline.wait(op.id, 10).state == MINED
+    assert memory_probe.functions.writesOf(key(4)).call() == 0
+    assert memory_probe.functions.writesOf(key(5)).call() == 1

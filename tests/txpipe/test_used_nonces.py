@@ -79,6 +79,9 @@ class LateReceipts:
         result: dict[str, Any] | None = self._rpc.receipt(tx_hash)
         return result
 
+    def receipts(self, tx_hashes: list[str]) -> list[dict[str, Any] | None]:
+        return [self.receipt(h) for h in tx_hashes]
+
     def block_receipts(self, number: int) -> list[dict[str, Any]] | None:
         found: list[dict[str, Any]] | None = self._rpc.block_receipts(number)
         if found is None:
