@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import install_error_handlers
 from api.limits import BodyGuard, restore_recursion_limit
 from api.metrics import install_metrics
-from api.routers import ROUTERS
+from api.routers import ROUTERS, freeze_routes, hot_routes_first
 from api.routes import health, operations, users
 from chain.indexer.models import create_tables
 from chain.indexer.runner import IndexerRunner, indexer_for_deployment
@@ -103,7 +103,8 @@ def create_app(
         "ledger_indexer_block", "Last block the indexer stored.", _indexer_gauge("indexed_block")
     )
     metrics.register_gauge(
-        "ledger_indexer_lag_blocks", "Blocks between the head and the indexer.",
+        "ledger_indexer_lag_blocks",
+        "Blocks between the head and the indexer.",
         _indexer_gauge("lag"),
     )
     app.include_router(health.router)
@@ -111,4 +112,6 @@ def create_app(
     app.include_router(operations.router)
     for router in ROUTERS:
         app.include_router(router)
+    hot_routes_first(app)
+    freeze_routes(app.router)
     return app
