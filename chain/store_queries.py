@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
@@ -349,20 +349,20 @@ def certificate_json(session: Session, cert_id: str) -> bytes | None:
     ).encode()
 
 
-def store_version(session: Session) -> tuple[tuple[Any, ...], ...]:
+_CHECKPOINTS = Checkpoint.__table__.c
+#: a Core statement (no ORM loading of the result): the version is read on every lookup
+_STORE_VERSION = select(
+    _CHECKPOINTS.stream, _CHECKPOINTS.block_number, _CHECKPOINTS.block_hash,
+    _CHECKPOINTS.events, _CHECKPOINTS.reorgs, _CHECKPOINTS.updated_at,
+).order_by(_CHECKPOINTS.stream)  # fmt: skip
+
+
+def store_version(conn: Session | Connection) -> tuple[tuple[Any, ...], ...]:
     """Where every indexed stream stands and when it was last written: the indexer moves
     its checkpoint row (position, event count, reorg count, write time) in the same
     transaction as every batch and every roll-back, so two equal versions read the same
     store (an answer built between them is the store's answer at that version)."""
-    return tuple(
-        tuple(row)
-        for row in session.execute(
-            select(
-                Checkpoint.stream, Checkpoint.block_number, Checkpoint.block_hash,
-                Checkpoint.events, Checkpoint.reorgs, Checkpoint.updated_at,
-            ).order_by(Checkpoint.stream)
-        )
-    )  # fmt: skip
+    return tuple(tuple(row) for row in conn.execute(_STORE_VERSION))
 
 
 # ---------------------------------------------------------------- events

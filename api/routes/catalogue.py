@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -148,6 +149,10 @@ class CertificateReads:
         self._queued: asyncio.Future[tuple[tuple[Any, ...], ...]] | None = None
 
     def _read_version(self) -> tuple[tuple[Any, ...], ...]:
+        bind = self.store.kw.get("bind")
+        if isinstance(bind, Engine):  # a connection of the pool, no session
+            with bind.connect() as conn:
+                return q.store_version(conn)
         with self.store() as session:
             return q.store_version(session)
 
