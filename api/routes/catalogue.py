@@ -135,8 +135,9 @@ class CertificateReads:
     small query in a worker thread); the requests arriving while a read runs share the
     next read, which starts after they arrived, so no answer comes from a version read
     before its request. At a version already seen the answer is the JSON bytes built for
-    it; otherwise one query builds it (in the worker thread) and, when the version read
-    again after it is the same, keeps it. A new version drops the answers of the old one.
+    it; otherwise one query builds it (in the worker thread, once for the requests asking
+    at that version at the same time) and, when the version read again after it is the
+    same, keeps it. A new version drops the answers of the old one.
     """
 
     MAX_ANSWERS = 4096
@@ -147,6 +148,8 @@ class CertificateReads:
         self._answers: dict[str, bytes | None] = {}
         self._running: asyncio.Future[tuple[tuple[Any, ...], ...]] | None = None
         self._queued: asyncio.Future[tuple[tuple[Any, ...], ...]] | None = None
+        #: (version, certificate) -> its answer being built
+        self._building: dict[tuple[Any, str], asyncio.Future[bytes | None]] = {}
 
     def _read_version(self) -> tuple[tuple[Any, ...], ...]:
         bind = self.store.kw.get("bind")
@@ -196,6 +199,14 @@ class CertificateReads:
         version = await self.version()
         if version == self._version and key in self._answers:
             return self._answers[key]
+        flight = (version, key)
+        building = self._building.get(flight)
+        if building is None:  # the first request at this version builds, the others wait
+            building = self._building[flight] = asyncio.ensure_future(self._build_at(*flight))
+            building.add_done_callback(lambda _: self._building.pop(flight, None))
+        return await asyncio.shield(building)
+
+    async def _build_at(self, version: tuple[tuple[Any, ...], ...], key: str) -> bytes | None:
         body, after = await run_in_threadpool(self._build, key)
         if after == version:  # built at that version: keep it for the others
             if self._version != version:

@@ -4,6 +4,7 @@ store version and rebuilt with the first read after the indexer stores a change.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from sqlalchemy import event, select
@@ -130,3 +131,24 @@ def test_concurrent_reads_share_one_version_read_begun_after_they_arrived(
     versions = asyncio.run(many())
     assert len(calls) == 2
     assert all(v == versions[0] for v in versions)  # no block mined meanwhile
+
+
+def test_concurrent_first_reads_of_one_certificate_build_it_once(w: RegistryWorld) -> None:
+    _asset_id, cert_id = w.certified_asset()
+    reads = CertificateReads(w.runtime.sessions)
+    builds: list[str] = []
+    build = reads._build
+
+    def counted(key: str) -> tuple[bytes | None, tuple[tuple[Any, ...], ...]]:
+        builds.append(key)
+        return build(key)
+
+    reads._build = counted  # type: ignore[method-assign]
+
+    async def many() -> list[bytes | None]:
+        return await asyncio.gather(*(reads.answer(cert_id) for _ in range(16)))
+
+    answers = asyncio.run(many())
+    assert builds == [cert_id]
+    assert answers[0] is not None and all(a == answers[0] for a in answers)
+    assert json.loads(answers[0]) == _expected(w, cert_id)
