@@ -4,15 +4,18 @@ added after start-up."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute, _EffectiveRouteContext, _IncludedRouter
+from fastapi.testclient import TestClient
 from starlette.routing import Match
 
 from api.main import create_app
 from api.routers import HOT_ROUTES, ROUTERS
+from chain.runtime import LedgerRuntime
 from tests.api.conftest import Gateway, settings_for
 
 CERT = "0x" + "ab" * 32
@@ -147,3 +150,11 @@ def test_a_hot_route_keeps_its_405_and_metrics_label(gateway: Gateway) -> None:
         'status="401"}' in metrics
     )
     assert 'ledger_http_requests_total{method="PUT",route="/v1/verify",status="405"}' in metrics
+
+
+def test_startup_objects_are_frozen_while_the_app_runs(tmp_path: Path) -> None:
+    runtime = LedgerRuntime.start(settings_for(tmp_path), deploy=False)
+    with TestClient(create_app(runtime=runtime)) as client:
+        assert gc.get_freeze_count() > 10_000  # the runtime, web3, the route table...
+        assert client.get("/healthz").status_code == 200
+    assert gc.get_freeze_count() == 0  # process-wide: unfrozen at shutdown
