@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import get_runtime
 from chain.accounts import Principal, key_prefix_of
@@ -50,14 +51,20 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
-def current_user(request: Request) -> Principal:
+async def current_user(request: Request) -> Principal:
     """The principal of the request's API key (401 problem+json when missing or invalid;
     429 ``too-many-attempts`` with ``Retry-After`` when this client or this key prefix
-    failed too often: then the key is not even checked)."""
+    failed too often: then the key is not even checked).
+
+    A key this process verified and rechecked a moment ago is a dictionary lookup on the
+    event loop; any other goes to a worker thread (database, argon2, the limiter)."""
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
-    principal = check_api_key(request, _bearer_key(request))
+    key = _bearer_key(request)
+    principal = get_runtime(request).accounts.remembered(key)
+    if principal is None:
+        principal = await run_in_threadpool(check_api_key, request, key)
     if principal is None:
         raise NotAuthenticated("the API key is not valid or was revoked")
     request.state.principal = principal
@@ -86,7 +93,7 @@ CurrentUser = Annotated[Principal, Depends(current_user)]
 def require_role(*roles: str) -> Any:
     """A dependency that lets through only users with one of ``roles`` (else 403)."""
 
-    def check(user: CurrentUser) -> Principal:
+    async def check(user: CurrentUser) -> Principal:
         if user.role not in roles:
             raise NotAuthorised(
                 f"role {user.role!r} may not do this; needs one of: {', '.join(roles)}"

@@ -6,6 +6,7 @@ bootstrap admin, outbox reconcile, receipt tracker) and stops the tracker on shu
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import install_error_handlers
 from api.limits import BodyGuard, restore_recursion_limit
 from api.metrics import install_metrics
-from api.routers import ROUTERS
+from api.routers import ROUTERS, freeze_routes, hot_routes_first
 from api.routes import health, operations, users
 from chain.indexer.models import create_tables
 from chain.indexer.runner import IndexerRunner, indexer_for_deployment
@@ -42,6 +43,15 @@ def start_indexer(runtime: LedgerRuntime) -> IndexerRunner | None:
     runner = IndexerRunner(indexer, poll_interval=settings.indexer_poll_seconds)
     runner.start()
     return runner
+
+
+def freeze_startup_objects() -> None:
+    """Move every object alive after start-up (contracts, ABIs, web3, the route table:
+    ~250,000) out of the garbage collector's view: a full collection then walks only what
+    requests allocated since, instead of pausing every request for ~0.3 s on this machine
+    (the p99 of the read load). Shutdown unfreezes them."""
+    gc.collect()
+    gc.freeze()
 
 
 def _indexer_status(app: FastAPI) -> dict[str, Any] | None:
@@ -82,9 +92,11 @@ def create_app(
         app.state.indexer_store = active.sessions
         runner = start_indexer(active) if active.settings.indexer_enabled else None
         app.state.indexer = runner
+        freeze_startup_objects()
         try:
             yield
         finally:
+            gc.unfreeze()
             if runner is not None:
                 await run_in_threadpool(runner.stop)
             await run_in_threadpool(active.close)
@@ -103,7 +115,8 @@ def create_app(
         "ledger_indexer_block", "Last block the indexer stored.", _indexer_gauge("indexed_block")
     )
     metrics.register_gauge(
-        "ledger_indexer_lag_blocks", "Blocks between the head and the indexer.",
+        "ledger_indexer_lag_blocks",
+        "Blocks between the head and the indexer.",
         _indexer_gauge("lag"),
     )
     app.include_router(health.router)
@@ -111,4 +124,6 @@ def create_app(
     app.include_router(operations.router)
     for router in ROUTERS:
         app.include_router(router)
+    hot_routes_first(app)
+    freeze_routes(app.router)
     return app

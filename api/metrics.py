@@ -12,10 +12,11 @@ from __future__ import annotations
 import bisect
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -100,11 +101,36 @@ class Metrics:
         return "\n".join(lines) + "\n"
 
 
-def _route_of(request: Request) -> str:
-    """The matched route's path template (bounded label values), set by the router."""
-    route = request.scope.get("route")
-    path = getattr(route, "path", None)
-    return str(path) if path else "unmatched"
+class MetricsMiddleware:
+    """Counts every HTTP request by method, matched route and status, and times it: a pure
+    ASGI middleware (no task, no stream per request), the status read from the response
+    start message; a request whose app raised before answering counts as 500."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = getattr(scope.get("route"), "path", None)
+            self.metrics.observe(
+                scope["method"], str(route) if route else "unmatched", status,
+                time.perf_counter() - started,
+            )  # fmt: skip
 
 
 def _operations_by_state(app: Any) -> dict[tuple[tuple[str, str], ...], float] | None:
@@ -141,20 +167,7 @@ def install_metrics(app: FastAPI) -> Metrics:
     metrics.register_gauge("ledger_chain_up", "1 when the chain node answers.", _chain_up)
     app.state.metrics = metrics
 
-    @app.middleware("http")
-    async def measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            metrics.observe(
-                request.method, _route_of(request), status, time.perf_counter() - started
-            )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
 
     router = APIRouter(tags=["health"])
 

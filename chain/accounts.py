@@ -1,18 +1,24 @@
 """Gateway accounts: organisations (with their signing key) and users with API keys.
 
 API keys look like ``dal_<prefix>_<secret>``; they are shown once and stored as an
-argon2 hash next to the public ``prefix`` used to find the row. Verified keys are cached
-in memory (by the key's sha256) for ``cache_seconds`` so a request does not pay argon2;
-a cached key still costs one primary-key read of its user's ``revoked_at`` and current key
-prefix, so a revocation or key rotation made by any gateway process holds for the very next
-request everywhere. Concurrent first requests with one key share one verification: the
-first runs argon2, the others wait for its answer (argon2 holds ~64 MiB per run).
+argon2 hash next to the public ``prefix`` used to find the row. Verified keys are
+remembered in memory (by the key's sha256) for ``cache_seconds`` so a request does not pay
+argon2. A remembered key is a dictionary lookup (:meth:`AccountStore.remembered`, safe on
+the event loop) while its user's row was read within ``recheck_seconds``; after that one
+primary-key read of the user's ``revoked_at`` and current key prefix renews it. A
+revocation or key rotation made through this store forgets the user's keys at once (and a
+verification or recheck that was running meanwhile does not put them back: a generation
+counter); one made by another gateway process on the same database holds here within
+``recheck_seconds`` (docs/security.md). Concurrent first requests with one key share one
+verification: the first runs argon2, the others wait for its answer (argon2 holds ~64 MiB
+per run).
 Roles: ``admin`` (manages users of its organisation; the consortium org's admin manages
 every organisation), ``writer`` (writes for its organisation), ``reader``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -21,6 +27,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +67,22 @@ CONSORTIUM_ORG_ID = "0x" + Web3.keccak(text="data-asset-ledger:consortium").hex(
 KEY_PREFIX = "dal"
 _KEY = re.compile(r"^dal_([a-z0-9]{8})_([A-Za-z0-9_-]{20,})$")
 _ORG_ID = re.compile(r"^0x[0-9a-f]{64}$")
+
+
+#: How long a remembered key is trusted without reading its user's row again: the bound
+#: on a revocation or key rotation made by another gateway process sharing the database.
+RECHECK_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    """A verified key: when argon2 verified it, when its user's row was last read (not
+    revoked, that key prefix), its principal and its key prefix."""
+
+    verified_at: float
+    checked_at: float
+    principal: Principal
+    prefix: str
 
 
 class _Flight:
@@ -149,6 +172,10 @@ def normalise_org_id(org_id: str) -> str:
     return value
 
 
+def _digest(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
 def key_prefix_of(api_key: str) -> str:
     """The lookup prefix of a key; keys not in the dal_ format (a bootstrap token chosen
     by the operator) are found by a hash of the whole key instead."""
@@ -175,14 +202,21 @@ class AccountStore:
         sessions: sessionmaker[Session],
         *,
         cache_seconds: float = 60.0,
+        recheck_seconds: float = RECHECK_SECONDS,
         hasher: PasswordHasher | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sessions = sessions
         self.cache_seconds = cache_seconds
+        self.recheck_seconds = recheck_seconds
         self._hasher = hasher or PasswordHasher()
-        #: sha256 of a key -> (when verified, its principal, its key prefix)
-        self._cache: dict[str, tuple[float, Principal, str]] = {}
+        self._clock = clock
+        #: sha256 of a key -> what this process knows of it
+        self._cache: dict[str, _Remembered] = {}
         self._cache_lock = threading.Lock()
+        #: bumped by every revocation or rotation through this store: a verification or
+        #: recheck that started before one does not store its answer
+        self._generation = 0
         #: sha256 of a key -> the verification of it in progress
         self._flights: dict[str, _Flight] = {}
 
@@ -295,7 +329,8 @@ class AccountStore:
             )
 
     def revoke_user(self, user_id: str) -> User:
-        """End the user's key at once; revoking again keeps the first revocation time."""
+        """End the user's key at once in this process (within ``recheck_seconds`` in other
+        processes); revoking again keeps the first revocation time."""
         with self.sessions() as session, session.begin():
             user = session.get(User, user_id)
             if user is None:
@@ -307,8 +342,8 @@ class AccountStore:
 
     def rotate_key(self, user_id: str) -> tuple[User, str]:
         """Give the user a new API key (returned, the only time it is seen); the old key
-        stops authenticating at once, in this process and, through the prefix check of
-        cached keys, in every other."""
+        stops authenticating at once in this process and, through the prefix check of
+        remembered keys, within ``recheck_seconds`` in every other."""
         key = new_api_key()
         try:
             with self.sessions() as session, session.begin():
@@ -331,7 +366,8 @@ class AccountStore:
     def _forget(self, user_id: str) -> None:
         """Drop this process's cached keys of one user."""
         with self._cache_lock:
-            for digest in [d for d, (_, p, _k) in self._cache.items() if p.user_id == user_id]:
+            self._generation += 1
+            for digest in [d for d, r in self._cache.items() if r.principal.user_id == user_id]:
                 del self._cache[digest]
 
     def count_users(self) -> int:
@@ -341,34 +377,57 @@ class AccountStore:
     # -- authentication ---------------------------------------------------------------
 
     def authenticate(self, api_key: str) -> Principal | None:
-        """The principal of a valid, unrevoked key; None otherwise."""
+        """The principal of a valid, unrevoked key; None otherwise (may read the
+        database and run argon2: call it from a worker thread)."""
         if not api_key or len(api_key) > 512:
             return None
-        digest = hashlib.sha256(api_key.encode()).hexdigest()
-        now = time.monotonic()
+        digest = _digest(api_key)
+        now = self._clock()
         with self._cache_lock:
-            cached = self._cache.get(digest)
-        if cached is not None and now - cached[0] < self.cache_seconds:
-            if self._still_valid(cached[1].user_id, cached[2]):
-                return cached[1]
+            known = self._cache.get(digest)
+            generation = self._generation
+        if known is not None and now - known.verified_at < self.cache_seconds:
+            if now - known.checked_at < self.recheck_seconds:
+                return known.principal
+            if self._still_valid(known.principal.user_id, known.prefix):
+                with self._cache_lock:
+                    if self._generation == generation and self._cache.get(digest) is known:
+                        self._cache[digest] = dataclasses.replace(known, checked_at=now)
+                return known.principal
             with self._cache_lock:
                 self._cache.pop(digest, None)
             return None
         return self._verify_once(api_key, digest)
 
+    def remembered(self, api_key: str) -> Principal | None:
+        """The principal of a key this process verified within ``cache_seconds`` and whose
+        user's row it read within ``recheck_seconds``; None when :meth:`authenticate` must
+        decide (unknown, wrong, stale or revoked key). No database, no argon2: a
+        dictionary lookup that may run on the event loop."""
+        if not api_key or len(api_key) > 512:
+            return None
+        with self._cache_lock:
+            known = self._cache.get(_digest(api_key))
+        if known is None:
+            return None
+        now = self._clock()
+        if now - known.verified_at >= self.cache_seconds:
+            return None
+        if now - known.checked_at >= self.recheck_seconds:
+            return None
+        return known.principal
+
     def recently_verified(self, api_key: str) -> bool:
         """Whether this process verified ``api_key`` within ``cache_seconds`` (so it is
         no guess; it may have been revoked since, which :meth:`authenticate` checks)."""
-        digest = hashlib.sha256(api_key.encode()).hexdigest()
         with self._cache_lock:
-            cached = self._cache.get(digest)
-        return cached is not None and time.monotonic() - cached[0] < self.cache_seconds
+            known = self._cache.get(_digest(api_key))
+        return known is not None and self._clock() - known.verified_at < self.cache_seconds
 
     def waiting(self, api_key: str) -> int:
         """How many requests wait for the verification of ``api_key`` in progress."""
-        digest = hashlib.sha256(api_key.encode()).hexdigest()
         with self._cache_lock:
-            flight = self._flights.get(digest)
+            flight = self._flights.get(_digest(api_key))
         return flight.waiters if flight is not None else 0
 
     def _verify_once(self, api_key: str, digest: str) -> Principal | None:
@@ -397,7 +456,9 @@ class AccountStore:
 
     def _verify(self, api_key: str, digest: str) -> Principal | None:
         """Look the key up by its prefix and check it with argon2 (the slow part)."""
-        now = time.monotonic()
+        now = self._clock()
+        with self._cache_lock:
+            generation = self._generation
         prefix = key_prefix_of(api_key)
         with self.sessions() as session:
             row = session.execute(
@@ -424,7 +485,11 @@ class AccountStore:
             role=user.role,
         )
         with self._cache_lock:
-            self._cache[digest] = (now, principal, prefix)
+            unchanged = self._generation == generation
+            if unchanged:  # no revocation or rotation through this store meanwhile
+                self._cache[digest] = _Remembered(now, now, principal, prefix)
+        if not unchanged and not self._still_valid(user.id, prefix):
+            return None  # revoked or rotated while argon2 ran
         return principal
 
     def _still_valid(self, user_id: str, prefix: str) -> bool:

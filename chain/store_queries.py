@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
@@ -198,9 +198,7 @@ def _page(
     next_cursor = None
     if more and rows:
         last = rows[-1]
-        next_cursor = encode_cursor(
-            last.first_block, last.first_log_index, getattr(last, key.key)
-        )
+        next_cursor = encode_cursor(last.first_block, last.first_log_index, getattr(last, key.key))
     return Page([render(r) for r in rows], next_cursor)
 
 
@@ -297,19 +295,74 @@ def list_certificates(
     )  # fmt: skip
 
 
-def get_certificate(session: Session, cert_id: str) -> dict[str, Any] | None:
-    row = session.get(CertificateRow, cert_id.lower())
-    if row is None:
-        return None
-    data = certificate_dict(row, indexed_time(session))
-    data["recognised_by"] = list(
-        session.scalars(
-            select(RecognitionRow.org_id)
-            .where(RecognitionRow.certificate_id == row.certificate_id, RecognitionRow.active)
-            .order_by(RecognitionRow.recognised_block, RecognitionRow.org_index)
-        )
+_CERTIFICATES = CertificateRow.__table__
+_FIRST_CHECKPOINT = select(Checkpoint.block_number, Checkpoint.block_hash).limit(1).subquery()
+#: :func:`indexed_time` as a scalar subquery (NULL when it would be 0)
+_INDEXED_TIME = (
+    select(IndexedBlock.timestamp)
+    .where(
+        IndexedBlock.number == _FIRST_CHECKPOINT.c.block_number,
+        _FIRST_CHECKPOINT.c.block_hash.is_not(None),
     )
+    .scalar_subquery()
+)
+#: one certificate, the store's "now" and its active recognitions, one row per recognition
+#: (one row with no org when none), in recognition order
+_CERTIFICATE_BY_ID = (
+    select(*_CERTIFICATES.c, _INDEXED_TIME.label("indexed_time"), RecognitionRow.org_id)
+    .outerjoin(
+        RecognitionRow,
+        and_(RecognitionRow.certificate_id == CertificateRow.certificate_id, RecognitionRow.active),
+    )
+    .order_by(RecognitionRow.recognised_block, RecognitionRow.org_index)
+)
+
+
+def get_certificate(session: Session, cert_id: str) -> dict[str, Any] | None:
+    """One certificate from the store with ``recognised_by`` (the active recognitions'
+    organisations in recognition order): one query, no ORM objects."""
+    rows = session.execute(
+        _CERTIFICATE_BY_ID.where(CertificateRow.certificate_id == cert_id.lower())
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]._mapping
+    now = int(first["indexed_time"] or 0)
+    data = {c.key: first[c] for c in _CERTIFICATES.c}
+    data["issuer_org_id"] = data["registrar_org_id"]
+    if data["status"] == "active" and now and now >= data["valid_until"]:
+        data["status"] = "expired"
+    data["replaced_by"] = None if data["replaced_by"] == ZERO else data["replaced_by"]
+    data["supersedes"] = None if data["supersedes"] == ZERO else data["supersedes"]
+    data["recognised_by"] = [row.org_id for row in rows if row.org_id is not None]
     return data
+
+
+def certificate_json(session: Session, cert_id: str) -> bytes | None:
+    """:func:`get_certificate` as the JSON bytes the gateway answers (FastAPI's
+    ``JSONResponse`` encoding), None when the store has no such certificate."""
+    found = get_certificate(session, cert_id)
+    if found is None:
+        return None
+    return json.dumps(
+        found, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode()
+
+
+_CHECKPOINTS = Checkpoint.__table__.c
+#: a Core statement (no ORM loading of the result): the version is read on every lookup
+_STORE_VERSION = select(
+    _CHECKPOINTS.stream, _CHECKPOINTS.block_number, _CHECKPOINTS.block_hash,
+    _CHECKPOINTS.events, _CHECKPOINTS.reorgs, _CHECKPOINTS.updated_at,
+).order_by(_CHECKPOINTS.stream)  # fmt: skip
+
+
+def store_version(conn: Session | Connection) -> tuple[tuple[Any, ...], ...]:
+    """Where every indexed stream stands and when it was last written: the indexer moves
+    its checkpoint row (position, event count, reorg count, write time) in the same
+    transaction as every batch and every roll-back, so two equal versions read the same
+    store (an answer built between them is the store's answer at that version)."""
+    return tuple(tuple(row) for row in conn.execute(_STORE_VERSION))
 
 
 # ---------------------------------------------------------------- events

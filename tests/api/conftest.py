@@ -61,6 +61,16 @@ def probe_router(probe: Contract) -> APIRouter:
     return router
 
 
+class FakeClock:
+    """A monotonic clock the test moves (``AccountStore(clock=...)``)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @dataclass
 class Gateway:
     app: FastAPI

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Literal
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from api.main import create_app
 from chain.accounts import CONSORTIUM_ORG_ID, AccountStore
 from chain.runtime import LedgerRuntime
-from tests.api.conftest import Gateway, settings_for
+from tests.api.conftest import FakeClock, Gateway, settings_for
 
 
 def _problem(response, status: int, code: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
@@ -149,18 +154,136 @@ def test_revoked_key_is_401(gateway: Gateway) -> None:
     _problem(gateway.client.get("/v1/me", headers=gateway.auth(key)), 401, "not-authenticated")
 
 
-def test_revocation_by_another_process_holds_at_once_despite_a_cached_key(
+@contextmanager
+def accounts_of(gateway: Gateway, store: AccountStore) -> Iterator[AccountStore]:
+    """The gateway authenticating with ``store`` for the block."""
+    kept = gateway.runtime.accounts
+    gateway.runtime.accounts = store
+    try:
+        yield store
+    finally:
+        gateway.runtime.accounts = kept
+
+
+def _user_id_of(gateway: Gateway, key: str) -> str:
+    response = gateway.client.get("/v1/me", headers=gateway.auth(key))
+    assert response.status_code == 200, response.text
+    return str(response.json()["user_id"])
+
+
+def test_revocation_through_the_api_is_401_on_the_very_next_request(gateway: Gateway) -> None:
+    org = gateway.org("memo-revoke")
+    key = gateway.user(org, "reader")
+    user_id = _user_id_of(gateway, key)
+    assert gateway.runtime.accounts.remembered(key) is not None  # a dictionary lookup now
+    revoked = gateway.client.post(
+        f"/v1/users/{user_id}/revocation", headers=gateway.auth(gateway.admin_key)
+    )
+    assert revoked.status_code == 200, revoked.text
+    assert gateway.runtime.accounts.remembered(key) is None
+    _problem(gateway.client.get("/v1/me", headers=gateway.auth(key)), 401, "not-authenticated")
+    cert = "0x" + "ab" * 32
+    _problem(
+        gateway.client.get(f"/v1/certificates/{cert}", headers=gateway.auth(key)),
+        401, "not-authenticated",
+    )  # fmt: skip
+
+
+def test_rotation_through_the_api_is_401_for_the_old_key_on_the_very_next_request(
+    gateway: Gateway,
+) -> None:
+    org = gateway.org("memo-rotate")
+    admin = gateway.user(org, "admin")
+    old = gateway.user(org, "reader")
+    user_id = _user_id_of(gateway, old)
+    rotated = gateway.client.post(f"/v1/users/{user_id}/key", headers=gateway.auth(admin))
+    assert rotated.status_code == 200, rotated.text
+    _problem(gateway.client.get("/v1/me", headers=gateway.auth(old)), 401, "not-authenticated")
+    assert _user_id_of(gateway, rotated.json()["api_key"]) == user_id
+
+
+def test_a_remembered_key_is_answered_without_the_database(gateway: Gateway) -> None:
+    key = gateway.user(gateway.org("memo-no-db"), "reader")
+    accounts = gateway.runtime.accounts
+    first = accounts.authenticate(key)
+    assert first is not None
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = gateway.runtime.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert accounts.remembered(key) == first
+        assert accounts.authenticate(key) == first
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert statements == []
+
+
+def test_revocation_by_another_process_holds_here_within_the_recheck_bound(
     gateway: Gateway,
 ) -> None:
     org = gateway.org(1)
     key = gateway.user(org, "reader")
-    here = gateway.runtime.accounts
+    clock = FakeClock()
+    here = AccountStore(gateway.runtime.sessions, clock=clock)
     first = here.authenticate(key)
-    assert first is not None and here.authenticate(key) == first  # now served from the cache
+    assert first is not None and here.remembered(key) == first
     other_worker = AccountStore(here.sessions, cache_seconds=3600)
     other_worker.revoke_user(first.user_id)
+    with accounts_of(gateway, here):
+        # within the bound this process has not read the row again (docs/security.md)
+        clock.now += here.recheck_seconds / 2
+        assert here.remembered(key) == first
+        assert gateway.client.get("/v1/me", headers=gateway.auth(key)).status_code == 200
+        # at the bound the next request reads the row: refused
+        clock.now += here.recheck_seconds / 2
+        assert here.remembered(key) is None
+        _problem(gateway.client.get("/v1/me", headers=gateway.auth(key)), 401, "not-authenticated")
+        assert here.authenticate(key) is None
+
+
+def test_a_recheck_renews_a_key_still_valid(gateway: Gateway) -> None:
+    key = gateway.user(gateway.org("memo-renew"), "reader")
+    clock = FakeClock()
+    here = AccountStore(gateway.runtime.sessions, clock=clock)
+    first = here.authenticate(key)
+    clock.now += here.recheck_seconds
+    assert here.remembered(key) is None  # stale: the next request reads the row
+    assert here.authenticate(key) == first
+    assert here.remembered(key) == first  # renewed
+    clock.now += here.cache_seconds
+    assert here.remembered(key) is None  # past cache_seconds argon2 runs again
+    assert here.authenticate(key) == first
+
+
+class RevokingHasher(PasswordHasher):
+    """Revokes the user while argon2 verifies its key (a revocation racing a first check)."""
+
+    def __init__(self, revoke: Callable[[], None]) -> None:
+        super().__init__(time_cost=1, memory_cost=64, parallelism=1)
+        self.revoke = revoke
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        result = super().verify(hash, password)
+        self.revoke()
+        return result
+
+
+def test_a_revocation_during_the_first_check_is_not_undone_by_it(gateway: Gateway) -> None:
+    org = gateway.org("memo-race")
+    user, key = gateway.runtime.accounts.create_user(org, "racer", "reader")
+    stores: list[AccountStore] = []
+    here = AccountStore(
+        gateway.runtime.sessions,
+        hasher=RevokingHasher(lambda: stores[0].revoke_user(user.id)),
+    )
+    stores.append(here)
+    assert here.authenticate(key) is None  # revoked before its answer was stored
+    assert here.remembered(key) is None
     assert here.authenticate(key) is None
-    _problem(gateway.client.get("/v1/me", headers=gateway.auth(key)), 401, "not-authenticated")
 
 
 def test_bootstrap_without_token_writes_key_file_0600_once(

@@ -10,7 +10,7 @@ from typing import Any
 from httpx import Response
 
 from chain.accounts import CONSORTIUM_ORG_ID, AccountStore
-from tests.api.conftest import Gateway
+from tests.api.conftest import FakeClock, Gateway
 
 USER_FIELDS = {"id", "org_id", "name", "role", "key_prefix", "created_at", "revoked_at"}
 
@@ -155,8 +155,9 @@ def test_rotate_key_answers_a_new_key_once_and_the_old_fails_everywhere(
     old = gateway.user(org, "reader")
     user_id = _user_id(gateway, old)
     here = gateway.runtime.accounts
-    other_worker = AccountStore(here.sessions, cache_seconds=3600)
-    assert other_worker.authenticate(old) is not None  # cached in another process
+    clock = FakeClock()
+    other_worker = AccountStore(here.sessions, cache_seconds=3600, clock=clock)
+    assert other_worker.authenticate(old) is not None  # remembered in another process
     response = gateway.client.post(f"/v1/users/{user_id}/key", headers=gateway.auth(admin))
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
@@ -171,6 +172,8 @@ def test_rotate_key_answers_a_new_key_once_and_the_old_fails_everywhere(
     }  # fmt: skip
     assert row.key_prefix == new[4:12] and new not in row.key_hash
     _problem(_me(gateway, old), 401, "not-authenticated")
+    # the other process reads the row again within its recheck bound (docs/security.md)
+    clock.now += other_worker.recheck_seconds
     assert other_worker.authenticate(old) is None
     me = _me(gateway, new).json()
     assert me["user_id"] == user_id and me["role"] == "reader"
