@@ -292,13 +292,7 @@ def raw_sends(handle: ChainHandle, probe: Contract, watcher: HeadWatcher, client
             with lock:
                 sent.append((answer["result"], t0, time.perf_counter() - t0))
 
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(clients)]
-    for th in threads:
-        th.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for th in threads:
-        th.join()
+    started = run_clients(worker, clients, barrier)
     ends: list[float] = []
     mined: list[float] = []
     for tx_hash, t0, _ in sent:
@@ -309,6 +303,19 @@ def raw_sends(handle: ChainHandle, probe: Contract, watcher: HeadWatcher, client
         mined.append(seen - t0)
     return summary(f"raw signed sends, {clients} threads", clients, len(sent), started, ends,
                    [a for _, _, a in sent], mined)  # fmt: skip
+
+
+def run_clients(worker: Any, clients: int, barrier: threading.Barrier) -> float:
+    """Start ``clients`` threads of ``worker(t)``, release them together through
+    ``barrier`` and wait for all; the time they were released."""
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(clients)]
+    for th in threads:
+        th.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for th in threads:
+        th.join()
+    return started
 
 
 def gateway_writes(client: Any, db_url: str, watcher: HeadWatcher, clients: int,
@@ -337,13 +344,7 @@ def gateway_writes(client: Any, db_url: str, watcher: HeadWatcher, clients: int,
                 with lock:
                     done.append((response.json()["id"], t0, answered))
 
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(clients)]
-    for th in threads:
-        th.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for th in threads:
-        th.join()
+    started = run_clients(worker, clients, barrier)
     engine = make_engine(db_url)
     ids = {op_id for op_id, _, _ in done}
     deadline = time.perf_counter() + 180
