@@ -1,30 +1,39 @@
-"""The projection rows one indexer batch touches, fetched in bulk and kept in memory.
+"""The projection rows one indexer batch touches, fetched in bulk, kept in memory and
+written back with one bulk upsert per table.
 
 The handlers of :mod:`chain.indexer.projections` ask a :class:`projections.RowSource` for
-rows by primary key. Asking the database session once per event (with autoflush, so
-that the rows added by earlier events of the batch are found) costs a round trip and a
-flush per event. :class:`BatchRows` instead
+rows by primary key. :class:`BatchRows` is the indexer's one:
 
-- loads up front, one ``SELECT ... WHERE key IN (...)`` per projection table, every row
-  whose key appears among the batch's event arguments (ids, addresses, indexes);
-- keeps the rows the batch adds or changes in a dict, so later events of the same
-  batch see them without a flush;
-- knows that a key it looked for up front and did not find does not exist, and asks
-  the session (without autoflush) only for keys it could not foresee.
+- the rows are plain objects (:class:`PlainRow`, one slotted class per projection
+  table), not ORM objects: no identity map, no attribute instrumentation, no unit of
+  work;
+- up front it takes the rows the batch can touch (every key among the batch's event
+  arguments: ids, addresses, indexes) from the :class:`RowCache` the indexer keeps
+  across batches, and loads the rest with one ``SELECT ... WHERE key IN (...)`` per
+  projection table; a key it looked for and did not find does not exist, only keys it
+  could not foresee are asked for on their own;
+- at the end of the batch (``write``) the rows the batch added, and the loaded rows
+  whose values changed, are written with one ``INSERT ... ON CONFLICT DO UPDATE`` per
+  table (SQLite and PostgreSQL), in the batch's transaction.
 
-The rows stay ordinary ORM objects of the batch's session: new ones are added, loaded
-ones change in place, and the session writes them at the end of the batch in one flush
-(SQLAlchemy groups the INSERTs and UPDATEs of one table into executemany batches).
+The cache is only valid for the checkpoint it was committed at: the store's projections
+are a pure function of the canonical chain up to the checkpoint, so another store state
+at the same (block, hash) holds the same rows. The indexer drops it whenever the
+checkpoint it reads is not the one the cache belongs to (another indexer moved it, a
+reorg rolled it back) and whenever a batch fails (its handlers changed cached rows in
+place). A new process starts with an empty cache.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
-from typing import Any
+import operator
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar
 
 import orjson
 from sqlalchemy import ARRAY, BigInteger, String, any_, bindparam, cast, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from chain.indexer import projections
@@ -34,6 +43,60 @@ from chain.indexer.models import PROJECTION_TABLES
 IN_CHUNK = 500
 #: Integers beyond this are amounts or times, never a row key.
 MAX_KEY_INT = 2**63 - 1
+#: Projection rows the indexer keeps across batches (least recently touched leave first).
+CACHE_ROWS = 200_000
+
+
+class PlainRow:
+    """A projection row as plain attributes (the subclass per table names its columns)."""
+
+    __slots__ = ("_saved",)
+    model: ClassVar[Any] = None
+    columns: ClassVar[tuple[str, ...]] = ()
+    keys: ClassVar[tuple[str, ...]] = ()
+    #: what the ORM would insert for a column a handler never set (its scalar default)
+    defaults: ClassVar[dict[str, Any]] = {}
+    values: Callable[[Any], tuple[Any, ...]]
+    key_of: Callable[[Any], Any]
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        for name, default in self.defaults.items():
+            setattr(self, name, default)
+        for name, value in values.items():
+            setattr(self, name, value)
+        #: the values as stored (None: not stored yet)
+        self._saved: tuple[Any, ...] | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.key_of(self)!r})"
+
+
+@functools.cache
+def plain_class(model: Any) -> type[PlainRow]:
+    """The :class:`PlainRow` class of a projection table."""
+    table = model.__table__
+    columns = tuple(c.key for c in table.columns)
+    keys = tuple(c.key for c in table.primary_key.columns)
+    # what the ORM would insert for a column a handler never set: its scalar default
+    defaults = {
+        c.key: (c.default.arg if c.default is not None and c.default.is_scalar else None)
+        for c in table.columns
+    }
+    getter = operator.attrgetter(*columns)
+    key_getter = operator.attrgetter(*keys)
+    return type(
+        f"Plain{model.__name__}",
+        (PlainRow,),
+        {
+            "__slots__": columns,
+            "model": model,
+            "columns": columns,
+            "keys": keys,
+            "defaults": defaults,
+            "values": staticmethod(getter),  # every table has more than one column
+            "key_of": staticmethod(key_getter),
+        },
+    )
 
 
 @functools.cache
@@ -53,6 +116,18 @@ def _lookup_column(model: Any) -> tuple[int, str, bool] | None:
     if not isinstance(first.type, String):
         return 0, first.key, False
     return None  # small text keys (governance, account roles): tiny tables, loaded whole
+
+
+@functools.cache
+def _upsert(model: Any, dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT (key) DO UPDATE SET every other column`` of a table."""
+    table = model.__table__
+    statement: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    keys = [c for c in table.primary_key.columns]
+    return statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={c.name: statement.excluded[c.name] for c in table.columns if not c.primary_key},
+    )
 
 
 #: Lengths of the text keys worth looking for: 0x + 32-byte ids, 0x + addresses.
@@ -77,25 +152,88 @@ def _values(args: Any, texts: set[str], ints: set[int]) -> None:
             _values(value, texts, ints)
 
 
-class BatchRows:
-    """A :class:`projections.RowSource` over one batch's session (see the module doc)."""
+class RowCache:
+    """Projection rows of recent batches, valid at one checkpoint (see the module doc)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, limit: int = CACHE_ROWS) -> None:
+        self.limit = max(0, limit)
+        #: the checkpoint (block, hash) the rows are the store's rows at; None: empty
+        self.at: tuple[int, str | None] | None = None
+        #: rows of the tables looked up by key, least recently touched first
+        self.rows: dict[tuple[Any, Any], PlainRow] = {}
+        #: the tiny tables loaded whole (governance, split accounts): all their rows
+        self.whole: dict[Any, dict[Any, PlainRow]] = {}
+        self.hits = 0
+        self.loads = 0
+
+    def clear(self) -> None:
+        self.at = None
+        self.rows.clear()
+        self.whole.clear()
+
+    def valid_at(self, number: int, block_hash: str | None) -> bool:
+        """Whether the rows are the store's at this checkpoint; drops them otherwise."""
+        if self.at == (number, block_hash):
+            return True
+        self.clear()
+        return False
+
+    def keep(self, at: tuple[int, str | None], batch: BatchRows) -> None:
+        """After the batch committed: its rows, most recently touched last, then bounded."""
+        if self.limit == 0:
+            return
+        rows = self.rows
+        for model in batch.whole:
+            self.whole.setdefault(model, {})
+        for entry, row in batch.rows.items():
+            if row is None:
+                continue
+            model, key = entry
+            table = self.whole.get(model)
+            if table is not None:
+                table[key] = row
+                continue
+            rows.pop(entry, None)
+            rows[entry] = row
+        while len(rows) > self.limit:
+            del rows[next(iter(rows))]
+        self.at = at
+
+
+class BatchRows:
+    """A :class:`projections.RowSource` for one batch (see the module doc)."""
+
+    def __init__(self, session: Session, cache: RowCache | None = None) -> None:
         self.session = session
-        self._rows: dict[tuple[Any, Any], Any] = {}
-        #: per table: the lookup-column values loaded up front (None: the whole table)
+        self.cache = cache if cache is not None else RowCache(0)
+        self.dialect = session.get_bind().dialect.name
+        #: every row the batch asked for or added (None: looked for, does not exist)
+        self.rows: dict[tuple[Any, Any], PlainRow | None] = {}
+        #: per table: the lookup-column values looked for up front (None: the whole table)
         self._known: dict[Any, set[Any] | None] = {}
+        #: tables loaded whole by this batch
+        self.whole: set[Any] = set()
         self.fallbacks = 0
+        self.written = 0
+
+    # ------------------------------------------------------------ reading
 
     def prefetch(self, args_of_events: Iterable[Mapping[str, Any]]) -> None:
         texts: set[str] = {projections.GOVERNANCE_KEY}
         ints: set[int] = set()
         for args in args_of_events:
             _values(args, texts, ints)
+        cached = self.cache.rows
         for model in PROJECTION_TABLES:
             lookup = _lookup_column(model)
             if lookup is None:
-                self._load(model, select(model))
+                held = self.cache.whole.get(model)
+                if held is not None:
+                    for key, row in held.items():
+                        self.rows[(model, key)] = row
+                else:
+                    self._load(model, select(model.__table__))
+                    self.whole.add(model)
                 self._known[model] = None
                 continue
             _, column, is_text = lookup
@@ -103,24 +241,38 @@ class BatchRows:
                 width = getattr(model.__table__.columns[column].type, "length", None) or 66
                 # a text with a comma is no id or address (and would not survive the
                 # comma-separated parameter): such a key is asked for on its own
-                wanted: list[Any] = sorted(v for v in texts if len(v) <= width and "," not in v)
+                wanted: list[Any] = [v for v in texts if len(v) <= width and "," not in v]
             else:
-                wanted = sorted(ints)
-            if wanted:
-                self._load(model, select(model).where(self._among(getattr(model, column),
-                                                                  wanted, is_text)))  # fmt: skip
+                wanted = list(ints)
             self._known[model] = set(wanted)
+            if not wanted:
+                continue
+            if len(_key_columns(model)) == 1:
+                missing = []
+                for value in wanted:
+                    hit = cached.get((model, value))
+                    if hit is None:
+                        missing.append(value)
+                    else:
+                        self.rows[(model, value)] = hit
+                        self.cache.hits += 1
+            else:  # composite keys: the cache cannot say which rows share a value
+                missing = wanted
+            if missing:
+                missing.sort()
+                table = model.__table__
+                self._load(model, select(table).where(
+                    self._among(table.columns[column], missing, is_text)))  # fmt: skip
 
     def _among(self, column: Any, values: list[Any], is_text: bool) -> Any:
         """``column IN values`` as one bound parameter: a JSON array on SQLite
         (``json_each``), a comma-separated text split into an array on PostgreSQL
         (``= ANY(string_to_array(...))``: keys are hex ids, addresses and integers, never a
         comma); chunked lists elsewhere."""
-        dialect = self.session.get_bind().dialect.name
-        if dialect == "sqlite":
+        if self.dialect == "sqlite":
             keys = func.json_each(bindparam("keys", orjson.dumps(values).decode()))
             return column.in_(select(keys.table_valued("value").c.value))
-        if dialect == "postgresql":  # one text parameter: no per-element adaptation
+        if self.dialect == "postgresql":  # one text parameter: no per-element adaptation
             joined = bindparam("keys", ",".join(str(v) for v in values), type_=String())
             split: Any = func.string_to_array(joined, ",", type_=ARRAY(String()))
             if not is_text:
@@ -130,37 +282,79 @@ class BatchRows:
                      for i in range(0, len(values), IN_CHUNK)))  # fmt: skip
 
     def _load(self, model: Any, query: Any) -> None:
-        names = _key_columns(model)
-        with self.session.no_autoflush:
-            for row in self.session.scalars(query):
-                self._rows[(model, self._key(names, row))] = row
-
-    @staticmethod
-    def _key(names: tuple[str, ...], row: Any) -> Any:
-        if len(names) == 1:
-            return getattr(row, names[0])
-        return tuple(getattr(row, n) for n in names)
+        plain = plain_class(model)
+        columns = plain.columns
+        cached = self.cache.rows
+        for values in self.session.execute(query):
+            row = plain(dict(zip(columns, values, strict=True)))
+            row._saved = tuple(values)
+            entry = (model, row.key_of(row))
+            # a row the cache holds is the same row as stored: keep one object of it
+            self.rows[entry] = cached.get(entry, row)
+            self.cache.loads += 1
 
     def get(self, entity: Any, ident: Any) -> Any:
-        found = self._rows.get((entity, ident), self)
+        entry = (entity, ident)
+        found = self.rows.get(entry, self)
         if found is not self:
             return found
         known = self._known.get(entity, set())
-        if known is None:  # the whole table is loaded
+        if known is None:  # the whole table is here
             return None
         lookup = _lookup_column(entity)
         if lookup is not None:
             position, _, _ = lookup
             value = ident[position] if isinstance(ident, tuple) else ident
-            if value in known:
+            if value in known:  # looked for up front (every row with this value): none
+                self.rows[entry] = None
                 return None
         self.fallbacks += 1
-        with self.session.no_autoflush:
-            row = self.session.get(entity, ident)
-        self._rows[(entity, ident)] = row
-        return row
+        table = entity.__table__
+        names = _key_columns(entity)
+        idents = ident if isinstance(ident, tuple) else (ident,)
+        query = select(table).where(
+            *(table.columns[n] == v for n, v in zip(names, idents, strict=True))
+        )
+        self._load(entity, query)
+        return self.rows.setdefault(entry, None)
+
+    # ------------------------------------------------------------ writing
+
+    def new_row(self, model: Any, values: Mapping[str, Any]) -> PlainRow:
+        """A new row of ``model`` (joins the batch with ``add``)."""
+        return plain_class(model)(values)
 
     def add(self, instance: Any) -> None:
-        model: Any = type(instance)
-        self.session.add(instance)
-        self._rows[(model, self._key(_key_columns(model), instance))] = instance
+        self.rows[(instance.model, instance.key_of(instance))] = instance
+
+    def write(self) -> int:
+        """Upsert the rows the batch added or changed; returns how many."""
+        changed: dict[Any, list[PlainRow]] = {}
+        for (model, _), row in self.rows.items():
+            if row is None:
+                continue
+            values = row.values(row)
+            if values != row._saved:
+                changed.setdefault(model, []).append(row)
+        total = 0
+        for model in PROJECTION_TABLES:  # parents first, as the tables are declared
+            rows = changed.get(model)
+            if not rows:
+                continue
+            columns = rows[0].columns
+            params = []
+            for row in rows:
+                values = row.values(row)
+                params.append(dict(zip(columns, values, strict=True)))
+                row._saved = _frozen(values)
+            self.session.execute(_upsert(model, self.dialect), params)
+            total += len(rows)
+        self.written = total
+        return total
+
+
+def _frozen(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The stored values, lists copied (a handler that changed a list in place is seen)."""
+    if any(isinstance(v, list) for v in values):
+        return tuple(list(v) if isinstance(v, list) else v for v in values)
+    return values
