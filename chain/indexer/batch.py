@@ -27,12 +27,13 @@ place). A new process starts with an empty cache.
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 import orjson
-from sqlalchemy import ARRAY, BigInteger, String, any_, bindparam, cast, func, or_, select
+from sqlalchemy import ARRAY, JSON, BigInteger, String, any_, bindparam, cast, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -56,6 +57,8 @@ class PlainRow:
     keys: ClassVar[tuple[str, ...]] = ()
     #: what the ORM would insert for a column a handler never set (its scalar default)
     defaults: ClassVar[dict[str, Any]] = {}
+    #: whether a column holds a list (JSON): stored values are then copied
+    lists: ClassVar[bool] = False
     values: Callable[[Any], tuple[Any, ...]]
     key_of: Callable[[Any], Any]
 
@@ -93,6 +96,7 @@ def plain_class(model: Any) -> type[PlainRow]:
             "columns": columns,
             "keys": keys,
             "defaults": defaults,
+            "lists": any(isinstance(c.type, JSON) for c in table.columns),
             "values": staticmethod(getter),  # every table has more than one column
             "key_of": staticmethod(key_getter),
         },
@@ -153,27 +157,35 @@ def _values(args: Any, texts: set[str], ints: set[int]) -> None:
 
 
 class RowCache:
-    """Projection rows of recent batches, valid at one checkpoint (see the module doc)."""
+    """Projection rows of recent batches, valid at one checkpoint (see the module doc).
+
+    A table is *complete* when the cache holds every row of it: loaded whole when the
+    cache started (an empty or small table, up to the cache's bound) and nothing of it
+    evicted since. A key a complete table does not hold does not exist: a batch asks
+    the database nothing about such a table."""
 
     def __init__(self, limit: int = CACHE_ROWS) -> None:
         self.limit = max(0, limit)
         #: the checkpoint (block, hash) the rows are the store's rows at; None: empty
         self.at: tuple[int, str | None] | None = None
-        #: rows of the tables looked up by key, least recently touched first
-        self.rows: dict[tuple[Any, Any], PlainRow] = {}
-        #: the tiny tables loaded whole (governance, split accounts): all their rows
-        self.whole: dict[Any, dict[Any, PlainRow]] = {}
+        #: per table: rows by key, least recently touched first
+        self.tables: dict[Any, dict[Any, PlainRow]] = {m: {} for m in PROJECTION_TABLES}
+        self.complete: set[Any] = set()
         self.hits = 0
         self.loads = 0
 
     def clear(self) -> None:
         self.at = None
-        self.rows.clear()
-        self.whole.clear()
+        for table in self.tables.values():
+            table.clear()
+        self.complete.clear()
+
+    def size(self) -> int:
+        return sum(len(table) for table in self.tables.values())
 
     def valid_at(self, number: int, block_hash: str | None) -> bool:
         """Whether the rows are the store's at this checkpoint; drops them otherwise."""
-        if self.at == (number, block_hash):
+        if self.at is not None and self.at == (number, block_hash):
             return True
         self.clear()
         return False
@@ -182,21 +194,23 @@ class RowCache:
         """After the batch committed: its rows, most recently touched last, then bounded."""
         if self.limit == 0:
             return
-        rows = self.rows
-        for model in batch.whole:
-            self.whole.setdefault(model, {})
-        for entry, row in batch.rows.items():
+        tables = self.tables
+        for (model, key), row in batch.rows.items():
             if row is None:
                 continue
-            model, key = entry
-            table = self.whole.get(model)
-            if table is not None:
-                table[key] = row
-                continue
-            rows.pop(entry, None)
-            rows[entry] = row
-        while len(rows) > self.limit:
-            del rows[next(iter(rows))]
+            table = tables[model]
+            table.pop(key, None)
+            table[key] = row
+        self.complete |= batch.whole
+        total = self.size()
+        while total > self.limit:  # the largest table gives up its oldest rows
+            model = max(tables, key=lambda m: len(tables[m]))
+            table = tables[model]
+            excess = min(len(table), total - self.limit)
+            for key in list(itertools.islice(table, excess)):
+                del table[key]
+            self.complete.discard(model)
+            total -= excess
         self.at = at
 
 
@@ -211,7 +225,7 @@ class BatchRows:
         self.rows: dict[tuple[Any, Any], PlainRow | None] = {}
         #: per table: the lookup-column values looked for up front (None: the whole table)
         self._known: dict[Any, set[Any] | None] = {}
-        #: tables loaded whole by this batch
+        #: tables this batch holds whole (from the cache, or loaded whole)
         self.whole: set[Any] = set()
         self.fallbacks = 0
         self.written = 0
@@ -219,50 +233,70 @@ class BatchRows:
     # ------------------------------------------------------------ reading
 
     def prefetch(self, args_of_events: Iterable[Mapping[str, Any]]) -> None:
+        cache = self.cache
+        fresh = cache.at is None and cache.limit > 0  # the cache starts: fill it whole
+        pending: list[Any] = []
+        room = cache.limit
+        for model in PROJECTION_TABLES:
+            if model in cache.complete:
+                self.whole.add(model)
+                self._known[model] = None
+                continue
+            lookup = _lookup_column(model)
+            if lookup is None or fresh:
+                table = model.__table__
+                count = 0 if lookup is None else self._count(table)
+                if count <= room:
+                    room -= count
+                    self._load(model, select(table))
+                    self.whole.add(model)
+                    self._known[model] = None
+                    continue
+            pending.append(model)
+        if not pending:
+            return
         texts: set[str] = {projections.GOVERNANCE_KEY}
         ints: set[int] = set()
         for args in args_of_events:
             _values(args, texts, ints)
-        cached = self.cache.rows
-        for model in PROJECTION_TABLES:
+        by_width = {
+            width: [v for v in texts if len(v) <= width and "," not in v] for width in (42, 66)
+        }
+        ints_list = list(ints)
+        for model in pending:
             lookup = _lookup_column(model)
-            if lookup is None:
-                held = self.cache.whole.get(model)
-                if held is not None:
-                    for key, row in held.items():
-                        self.rows[(model, key)] = row
-                else:
-                    self._load(model, select(model.__table__))
-                    self.whole.add(model)
-                self._known[model] = None
-                continue
+            assert lookup is not None
             _, column, is_text = lookup
             if is_text:
                 width = getattr(model.__table__.columns[column].type, "length", None) or 66
                 # a text with a comma is no id or address (and would not survive the
                 # comma-separated parameter): such a key is asked for on its own
-                wanted: list[Any] = [v for v in texts if len(v) <= width and "," not in v]
+                wanted: list[Any] = by_width[42 if width < 66 else 66]
             else:
-                wanted = list(ints)
+                wanted = ints_list
             self._known[model] = set(wanted)
             if not wanted:
                 continue
-            if len(_key_columns(model)) == 1:
+            held = cache.tables[model]
+            if len(_key_columns(model)) == 1 and held:
                 missing = []
                 for value in wanted:
-                    hit = cached.get((model, value))
+                    hit = held.get(value)
                     if hit is None:
                         missing.append(value)
                     else:
                         self.rows[(model, value)] = hit
-                        self.cache.hits += 1
+                        cache.hits += 1
             else:  # composite keys: the cache cannot say which rows share a value
-                missing = wanted
+                missing = list(wanted)
             if missing:
                 missing.sort()
                 table = model.__table__
                 self._load(model, select(table).where(
                     self._among(table.columns[column], missing, is_text)))  # fmt: skip
+
+    def _count(self, table: Any) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(table)) or 0)
 
     def _among(self, column: Any, values: list[Any], is_text: bool) -> Any:
         """``column IN values`` as one bound parameter: a JSON array on SQLite
@@ -284,13 +318,13 @@ class BatchRows:
     def _load(self, model: Any, query: Any) -> None:
         plain = plain_class(model)
         columns = plain.columns
-        cached = self.cache.rows
+        held = self.cache.tables[model]
         for values in self.session.execute(query):
             row = plain(dict(zip(columns, values, strict=True)))
             row._saved = tuple(values)
-            entry = (model, row.key_of(row))
+            key = row.key_of(row)
             # a row the cache holds is the same row as stored: keep one object of it
-            self.rows[entry] = cached.get(entry, row)
+            self.rows[(model, key)] = held.get(key, row)
             self.cache.loads += 1
 
     def get(self, entity: Any, ident: Any) -> Any:
@@ -299,8 +333,10 @@ class BatchRows:
         if found is not self:
             return found
         known = self._known.get(entity, set())
-        if known is None:  # the whole table is here
-            return None
+        if known is None:  # the whole table is here (this batch's rows, or the cache)
+            row = self.cache.tables[entity].get(ident)
+            self.rows[entry] = row
+            return row
         lookup = _lookup_column(entity)
         if lookup is not None:
             position, _, _ = lookup
@@ -346,7 +382,7 @@ class BatchRows:
             for row in rows:
                 values = row.values(row)
                 params.append(dict(zip(columns, values, strict=True)))
-                row._saved = _frozen(values)
+                row._saved = _frozen(values) if row.lists else values
             self.session.execute(_upsert(model, self.dialect), params)
             total += len(rows)
         self.written = total
