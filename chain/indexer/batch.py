@@ -373,20 +373,69 @@ class BatchRows:
             if values != row._saved:
                 changed.setdefault(model, []).append(row)
         total = 0
+        dialect = self.session.get_bind().dialect
+        raw: Any = None
         for model in PROJECTION_TABLES:  # parents first, as the tables are declared
             rows = changed.get(model)
             if not rows:
                 continue
-            columns = rows[0].columns
+            if raw is None:
+                raw = self.session.connection().connection.driver_connection
+            upsert = _driver_upsert(model, dialect)
             params = []
             for row in rows:
                 values = row.values(row)
-                params.append(dict(zip(columns, values, strict=True)))
+                params.append(upsert.params(values))
                 row._saved = _frozen(values) if row.lists else values
-            self.session.execute(_upsert(model, self.dialect), params)
+            cursor = raw.cursor()
+            try:
+                cursor.executemany(upsert.sql, params)
+            finally:
+                cursor.close()
             total += len(rows)
         self.written = total
         return total
+
+
+class _DriverUpsert:
+    """A table's upsert as the driver takes it: the SQL the dialect compiles, and the
+    rows' values through the column types' bind processing (what ``Session.execute``
+    does, without its per-row statement machinery), text with NUL refused."""
+
+    def __init__(self, model: Any, dialect: Any) -> None:
+        compiled: Any = _upsert(model, dialect.name).compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.table = str(model.__tablename__)
+        plain = plain_class(model)
+        self.columns = plain.columns
+        names = list(compiled.positiontup or plain.columns)
+        if names != list(plain.columns):
+            raise ValueError(f"{self.table}: the upsert's parameters are not its columns")
+        processors = compiled._bind_processors
+        self.processed = tuple(
+            (i, processors[name]) for i, name in enumerate(names) if name in processors
+        )
+        self.texts = tuple(
+            i for i, c in enumerate(model.__table__.columns) if isinstance(c.type, String)
+        )
+        self.named = dialect.paramstyle in ("pyformat", "named")
+
+    def params(self, values: tuple[Any, ...]) -> Any:
+        for i in self.texts:
+            value = values[i]
+            if isinstance(value, str) and "\x00" in value:
+                raise ValueError(f"{self.table}: NUL character in {self.columns[i]}")
+        if self.processed:
+            out = list(values)
+            for i, process in self.processed:
+                out[i] = process(out[i])
+            values = tuple(out)
+        return dict(zip(self.columns, values, strict=True)) if self.named else values
+
+
+@functools.cache
+def _driver_upsert(model: Any, dialect: Any) -> _DriverUpsert:
+    return _DriverUpsert(model, dialect)
 
 
 def _frozen(values: tuple[Any, ...]) -> tuple[Any, ...]:
