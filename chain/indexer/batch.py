@@ -26,6 +26,7 @@ place). A new process starts with an empty cache.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import operator
@@ -387,11 +388,7 @@ class BatchRows:
                 values = row.values(row)
                 params.append(upsert.params(values))
                 row._saved = _frozen(values) if row.lists else values
-            cursor = raw.cursor()
-            try:
-                cursor.executemany(upsert.sql, params)
-            finally:
-                cursor.close()
+            upsert.run(raw, params)
             total += len(rows)
         self.written = total
         return total
@@ -419,6 +416,42 @@ class _DriverUpsert:
             i for i, c in enumerate(model.__table__.columns) if isinstance(c.type, String)
         )
         self.named = dialect.paramstyle in ("pyformat", "named")
+        self.copy = dialect.name == "postgresql"
+        if self.copy:  # COPY into a temporary twin, then one INSERT ... SELECT ... ON CONFLICT
+            table = model.__table__
+            quote = dialect.identifier_preparer.quote
+            listed = ", ".join(quote(c.name) for c in table.columns)
+            twin = f"tmp_{self.table}"
+            keys = ", ".join(quote(c.name) for c in table.primary_key.columns)
+            sets = ", ".join(
+                f"{quote(c.name)} = EXCLUDED.{quote(c.name)}"
+                for c in table.columns
+                if not c.primary_key
+            )
+            self.prepare = (
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {twin} "
+                f"(LIKE {self.table}) ON COMMIT DELETE ROWS"
+            )
+            self.fill = f"COPY {twin} ({listed}) FROM STDIN"
+            self.merge = (
+                f"INSERT INTO {self.table} ({listed}) SELECT {listed} FROM {twin} "
+                f"ON CONFLICT ({keys}) DO UPDATE SET {sets}"
+            )
+            self.empty = f"DELETE FROM {twin}"
+            self.named = False
+
+    def run(self, raw: Any, params: list[Any]) -> None:
+        """Write the rows (``params`` from ``params``) on the driver connection."""
+        with contextlib.closing(raw.cursor()) as cursor:
+            if not self.copy:
+                cursor.executemany(self.sql, params)
+                return
+            cursor.execute(self.prepare)
+            with cursor.copy(self.fill) as copy:
+                for values in params:
+                    copy.write_row(values)
+            cursor.execute(self.merge)
+            cursor.execute(self.empty)  # a second write in the same transaction starts empty
 
     def params(self, values: tuple[Any, ...]) -> Any:
         for i in self.texts:
