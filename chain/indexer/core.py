@@ -37,7 +37,7 @@ from web3 import Web3
 from web3.exceptions import BlockNotFound
 
 from chain.indexer import projections
-from chain.indexer.batch import BatchRows
+from chain.indexer.batch import CACHE_ROWS, BatchRows, RowCache
 from chain.indexer.decoder import ContractSpec, DecodedLog, LogDecoder
 from chain.indexer.models import Checkpoint, IndexedBlock, RawEvent
 
@@ -307,6 +307,7 @@ class Indexer:
         batch_size: int = 500,
         confirmations: int = 0,
         target_events: int = TARGET_EVENTS,
+        cache_rows: int = CACHE_ROWS,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -327,6 +328,8 @@ class Indexer:
         self.confirmations = max(0, confirmations)
         self.stream = stream_id(self.chain_id, self.contracts)
         self.stats = IndexerStats()
+        #: projection rows of recent batches (valid at the checkpoint it names)
+        self.cache = RowCache(cache_rows)
 
     # ------------------------------------------------------------ checkpoint
 
@@ -434,7 +437,10 @@ class Indexer:
     ) -> None:
         try:
             self._write_batch(number, tail_hash, target, headers, decoded)
-        except IntegrityError as exc:
+        except BaseException as exc:
+            self.cache.clear()  # the handlers changed cached rows of a batch not stored
+            if not isinstance(exc, IntegrityError):
+                raise
             if self.checkpoint() != (number, tail_hash):
                 raise ChainMoved("another indexer stored this batch") from exc
             raise
@@ -452,12 +458,13 @@ class Indexer:
             cp = self._checkpoint(session)
             if cp.block_number != number or cp.block_hash != tail_hash:
                 raise ChainMoved("another indexer moved the checkpoint")
+            self.cache.valid_at(number, tail_hash)  # dropped unless it is this store's
             session.execute(insert(IndexedBlock), [
                 {"number": h.number, "hash": h.hash, "parent_hash": h.parent_hash,
                  "timestamp": h.timestamp}
                 for h in (headers[n] for n in sorted(keep))
             ])  # fmt: skip
-            rows = BatchRows(session)
+            rows = BatchRows(session, self.cache)
             if decoded:
                 rows.prefetch(item.args for item in decoded)
             events: list[dict[str, Any]] = []
@@ -479,7 +486,7 @@ class Indexer:
                         tx_hash=item.tx_hash, timestamp=timestamp,
                     ))  # fmt: skip
             insert_events(session, events)
-            session.flush()  # the projection rows the batch added or changed
+            rows.write()  # the projection rows the batch added or changed
             moved = session.execute(
                 update(Checkpoint)
                 .where(
@@ -499,6 +506,7 @@ class Indexer:
             )
             if moved.rowcount != 1:  # type: ignore[attr-defined]
                 raise ChainMoved("another indexer moved the checkpoint")
+        self.cache.keep((target, headers[target].hash), rows)
 
     # ------------------------------------------------------------ reorgs
 
@@ -525,6 +533,7 @@ class Indexer:
 
     def _roll_back(self, number: int) -> int:
         """Undo everything above the fork point; returns the depth rolled back."""
+        self.cache.clear()
         with self.factory() as session, session.begin():
             cp = self._checkpoint(session)
             if cp.block_number != number:

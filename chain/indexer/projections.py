@@ -8,6 +8,7 @@ orphaned raw events and rebuilds the projections by replaying the remaining even
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -122,15 +123,20 @@ def _position(row: Any, ctx: EventContext, created: bool) -> None:
     row.updated_log_index = ctx.log_index
 
 
+@functools.cache
+def _key_names(model: Any) -> tuple[str, ...]:
+    return tuple(c.key for c in model.__table__.primary_key.columns)
+
+
 def _get_or_new(ctx: EventContext, model: Any, key: Any) -> tuple[Any, bool]:
+    """The row of ``key``, or a new one (not added yet) of the source's own kind: a
+    source with a ``new_row`` method makes its rows itself, other sources get ORM objects."""
     row = ctx.session.get(model, key)
     if row is None:
-        if isinstance(key, tuple):
-            names = [c.name for c in model.__table__.primary_key.columns]
-            row = model(**dict(zip(names, key, strict=True)))
-        else:
-            pk = model.__table__.primary_key.columns.values()[0].name
-            row = model(**{pk: key})
+        names = _key_names(model)
+        values = dict(zip(names, key if isinstance(key, tuple) else (key,), strict=True))
+        make = getattr(ctx.session, "new_row", None)
+        row = model(**values) if make is None else make(model, values)
         return row, True
     return row, False
 
@@ -571,9 +577,9 @@ _ACTOR_FIELDS = ("actorOrgId", "financeOrgId", "payerOrgId", "operatorOrgId", "r
 _RECORD_FIELDS = ("certificate", "application", "financing", "objection", "resource")
 
 
-def describe(session: RowSource, event: str, args: dict[str, Any]) -> tuple[
-    str | None, str | None, str | None
-]:
+def describe(
+    session: RowSource, event: str, args: dict[str, Any]
+) -> tuple[str | None, str | None, str | None]:
     """(subject id, acting organisation, asset id) of an event, for search and history."""
     subject: str | None = None
     for value in args.values():

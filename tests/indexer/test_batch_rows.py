@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from chain.db import make_engine, session_factory
 from chain.indexer.batch import BatchRows
-from chain.indexer.models import SigningKeyRow, create_tables
+from chain.indexer.models import PaymentRow, ScheduleRow, SigningKeyRow, create_tables
 from tests.indexer.conftest import POSTGRES_URL, postgres_database
 
 ADDRESS = "0x" + "ab" * 20
@@ -30,9 +32,7 @@ def test_prefetch_finds_rows_and_asks_for_keys_it_could_not_look_for(store: str)
     factory = session_factory(engine)
     try:
         with factory() as session, session.begin():
-            session.query(SigningKeyRow).filter(
-                SigningKeyRow.account.in_([ADDRESS, ODD])
-            ).delete()
+            session.query(SigningKeyRow).filter(SigningKeyRow.account.in_([ADDRESS, ODD])).delete()
             session.add_all([_key(ADDRESS), _key(ODD)])
         with factory() as session, session.begin():
             rows = BatchRows(session)
@@ -43,8 +43,75 @@ def test_prefetch_finds_rows_and_asks_for_keys_it_could_not_look_for(store: str)
             assert rows.fallbacks == 0
             assert rows.get(SigningKeyRow, ODD).state == "live"  # asked on its own
             assert rows.fallbacks == 1
-            session.query(SigningKeyRow).filter(
-                SigningKeyRow.account.in_([ADDRESS, ODD])
-            ).delete()
+            session.query(SigningKeyRow).filter(SigningKeyRow.account.in_([ADDRESS, ODD])).delete()
+    finally:
+        engine.dispose()
+
+
+def _payment(payment_id: str, amount: int, ref: str) -> dict[str, Any]:
+    hash_ = "0x" + "22" * 32
+    return {"payment_id": payment_id, "asset_id": hash_, "settlement": "onchain",
+            "payer": ADDRESS, "payer_org_id": hash_, "operator_org_id": hash_, "city": 7,
+            "amount": amount, "operator_share": amount // 3, "treasury_share": amount - amount // 3,
+            "schedule_version": 1, "external_ref": ref, "remitted": True,
+            "remittance_ref": None, "tx_hash": hash_, "first_block": 1, "first_log_index": 0,
+            "updated_block": 1, "updated_log_index": 0}  # fmt: skip
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+def test_upserted_rows_read_back_exactly_and_nul_text_is_refused(store: str) -> None:
+    if store == "postgresql" and POSTGRES_URL is None:
+        pytest.skip("LEDGER_TEST_POSTGRES_URL is not set")
+    url = "sqlite://" if store == "sqlite" else postgres_database("ledger_batch_rows")
+    engine = make_engine(url)
+    create_tables(engine)
+    factory = session_factory(engine)
+    payment = "0x" + "ee" * 32
+    big = 2**200 + 12345  # beyond 64 bits: NUMERIC(78) / decimal text
+    try:
+        with factory() as session, session.begin():
+            session.query(PaymentRow).filter(PaymentRow.payment_id == payment).delete()
+            session.query(ScheduleRow).filter(ScheduleRow.asset_id == payment).delete()
+        with factory() as session, session.begin():  # new rows: inserted
+            rows = BatchRows(session)
+            rows.prefetch([{"paymentId": payment}])
+            assert rows.get(PaymentRow, payment) is None
+            rows.add(rows.new_row(PaymentRow, _payment(payment, big, "0x" + "33" * 32)))
+            schedule = rows.new_row(ScheduleRow, {
+                "asset_id": payment, "version": 2, "lower_bounds": [str(big), "0"],
+                "operator_bps": [100, 9000], "finance_org_id": payment, "effective_block": 3,
+                "first_block": 1, "first_log_index": 0, "updated_block": 1,
+                "updated_log_index": 0})  # fmt: skip
+            rows.add(schedule)
+            assert rows.write() == 2
+        with factory() as session, session.begin():  # loaded rows changed: updated
+            rows = BatchRows(session)
+            rows.prefetch([{"paymentId": payment}])
+            row = rows.get(PaymentRow, payment)
+            assert (row.amount, row.remittance_ref) == (big, None)
+            row.remittance_ref = "0x" + "44" * 32
+            assert rows.get(ScheduleRow, (payment, 2)).lower_bounds == [str(big), "0"]
+            assert rows.write() == 1  # the schedule is unchanged: not written
+        with factory() as session:
+            stored = session.get(PaymentRow, payment)
+            schedule_row = session.get(ScheduleRow, (payment, 2))
+            assert stored is not None and schedule_row is not None
+            assert (stored.amount, stored.treasury_share) == (big, big - big // 3)
+            assert stored.remittance_ref == "0x" + "44" * 32 and stored.remitted is True
+            assert (schedule_row.lower_bounds, schedule_row.operator_bps) == (
+                [str(big), "0"],
+                [100, 9000],
+            )
+        with factory() as session, session.begin():
+            rows = BatchRows(session)
+            rows.prefetch([])
+            rows.add(rows.new_row(PaymentRow, _payment("0x" + "ef" * 32, 1, "0x\x00")))
+            with pytest.raises(ValueError, match="NUL character in external_ref"):
+                rows.write()
+            session.rollback()
+        with factory() as session, session.begin():
+            assert session.get(PaymentRow, "0x" + "ef" * 32) is None
+            session.query(PaymentRow).filter(PaymentRow.payment_id == payment).delete()
+            session.query(ScheduleRow).filter(ScheduleRow.asset_id == payment).delete()
     finally:
         engine.dispose()
