@@ -20,6 +20,17 @@ from chain.txpipe.journal import JournalRows, WriteRequest
 from tests.txpipe.helpers import PROBE, key, make_pipeline
 
 
+def _submit(
+    pipeline: TxPipeline, signer: LocalAccount, probe: Contract, n: int, idem: str,
+    journal_with: JournalRows | None = None,
+) -> Operation:  # fmt: skip
+    """One write through ``submit`` (its own journal transaction, sent at once)."""
+    return pipeline.submit(
+        signer, PROBE, probe.address, probe.abi, "record", [key(n), n], caller="user-b",
+        org_id=None, idempotency_key=idem, request_hash=f"body-{n}", journal_with=journal_with,
+    )  # fmt: skip
+
+
 def _request(
     pipeline: TxPipeline, signer: LocalAccount, probe: Contract, n: int, idem: str | None
 ) -> WriteRequest:
@@ -38,10 +49,7 @@ def test_burst_is_journaled_in_one_transaction_with_consecutive_nonces_and_keys_
     pipeline.register_abi(PROBE, memory_probe.abi)
     signer: LocalAccount = Account.create()
     sender = Web3.to_checksum_address(signer.address)
-    before = pipeline.submit(
-        signer, PROBE, memory_probe.address, memory_probe.abi, "record", [key(900), 900],
-        caller="user-b", org_id=None, idempotency_key="k-before", request_hash="body-900",
-    )  # fmt: skip
+    before = _submit(pipeline, signer, memory_probe, 900, "k-before")
     assert before.nonce == 0
 
     burst = [
@@ -94,16 +102,8 @@ def test_rows_journaled_with_a_write_are_committed_with_it_never_for_a_replay(
     pipeline.register_abi(PROBE, memory_probe.abi)
     signer: LocalAccount = Account.create()
     sender = Web3.to_checksum_address(signer.address)
-    first = pipeline.submit(
-        signer, PROBE, memory_probe.address, memory_probe.abi, "record", [key(950), 950],
-        caller="user-b", org_id=None, idempotency_key="k-doc", request_hash="body-950",
-        journal_with=_document("d-first"),
-    )  # fmt: skip
-    replay = pipeline.submit(
-        signer, PROBE, memory_probe.address, memory_probe.abi, "record", [key(950), 950],
-        caller="user-b", org_id=None, idempotency_key="k-doc", request_hash="body-950",
-        journal_with=_document("d-replay"),
-    )  # fmt: skip
+    first = _submit(pipeline, signer, memory_probe, 950, "k-doc", _document("d-first"))
+    replay = _submit(pipeline, signer, memory_probe, 950, "k-doc", _document("d-replay"))
     assert replay.id == first.id
 
     # a burst: one write's row collides with a stored one; the others keep theirs
