@@ -1,8 +1,9 @@
 """Write ``bench/results.md`` from the benchmarks' result files.
 
 Reads ``bench/results/*.json`` (``read_path``, ``indexer_speed_<N>k``, ``write_path``,
-``auth_attempts``, ``console_pages``, ``log_decoding``, ``consistency_check``; files with a
-suffix such as ``read_path_before.json`` are earlier runs shown next to the current one),
+``auth_attempts``, ``gateway_memory``, ``console_pages``, ``log_decoding``,
+``consistency_check``; files with a suffix such as ``read_path_before.json`` are earlier
+runs shown next to the current one),
 the gas snapshot ``bench/gas/v2.json`` and the hand-kept notes in ``bench/notes/*.md``
 (profiles' top frames, what is left), and renders them in one form: the machine (cores,
 CPU model, load average at the start and end of each run), the ratios against the
@@ -187,6 +188,7 @@ def summary_section(found: dict[str, dict[str, Any]]) -> str:
                     "yes" if rss < AUTH_RSS_TARGET_MB else "no",
                 ]
             )
+    rows += _memory_target_rows(found.get("gateway_memory"))
     rows += _write_target_rows(found.get("write_path"))
     if not rows:
         return ""
@@ -527,6 +529,64 @@ def write_section(data: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
+def _memory_target_rows(data: dict[str, Any] | None) -> list[list[str]]:
+    rows = (data or {}).get("rows", [])
+    if len(rows) < 2:
+        return []
+    small, large = rows[1] if len(rows) > 2 else rows[0], rows[-1]
+    grew = large["rss_after_status_verify_mb"] - small["rss_after_status_verify_mb"]
+    return [
+        [
+            f"gateway RSS as the store grows: {num(small['certificates'])} -> "
+            f"{num(large['certificates'])} certificates, each read once",
+            "flat (reported)",
+            f"{num(small['rss_after_status_verify_mb'])} -> "
+            f"{num(large['rss_after_status_verify_mb'])} MB",
+            "yes" if grew < 0.1 * small["rss_after_status_verify_mb"] else "no",
+        ]
+    ]
+
+
+def memory_section(data: dict[str, Any] | None) -> str:
+    if not data or not data.get("rows"):
+        return ""
+    rows = [
+        [
+            num(r["certificates"]),
+            num(r["rss_after_start_mb"]),
+            f"{num(r['rss_after_lookups_mb'])} ({num(r['lookups_per_s'])}/s)",
+            num(r["rss_after_status_verify_mb"]),
+            num(r["peak_rss_mb"]),
+        ]
+        for r in data["rows"]
+    ]
+    return "\n".join(
+        [
+            "## Gateway memory as the store grows (`bench/gateway_memory.py`)",
+            "",
+            f"{data.get('store', '')}; the same gateway restarted on a store of each size, "
+            f"every certificate read once over `GET /v1/certificates/{{id}}` by "
+            f"{data.get('lookup_clients')} clients, then status and verify of one certificate "
+            f"at 32 clients for {num(data.get('seconds_status_verify'), 1)} s each; load "
+            f"{load_text(data.get('machine', {}))}. Resident set (`VmRSS`) in MB; the peak "
+            "(`VmHWM`) is reached during start-up (contracts, bindings and the first "
+            "indexer batch), before `gc.freeze()`.",
+            "",
+            table(
+                [
+                    "certificates in the store",
+                    "after start",
+                    "after reading each once",
+                    "after status + verify",
+                    "peak",
+                ],
+                rows,
+                [True, True, True, True, True],
+            ),
+        ]
+    )
+
+
 def auth_section(data: dict[str, Any] | None) -> str:
     if not data:
         return ""
@@ -747,7 +807,7 @@ def collect(results: Path) -> tuple[dict[str, dict[str, Any]], dict[str, dict[st
     earlier: dict[str, dict[str, Any]] = {}
     current = re.compile(
         r"(read_path|indexer_speed_\d+k|write_path|auth_attempts|"
-        r"console_pages|log_decoding|consistency_check)"
+        r"console_pages|log_decoding|consistency_check|gateway_memory)"
     )
     for path in sorted(results.glob("*.json")):
         data = read_json(path)
@@ -782,6 +842,7 @@ def render(results: Path = RESULTS, gas: Path | None = GAS, notes: Path | None =
         write_section(found.get("write_path")),
         http_write_section(found.get("write_path")),
         auth_section(found.get("auth_attempts")),
+        memory_section(found.get("gateway_memory")),
         console_section(found.get("console_pages")),
         decoding_section(found.get("log_decoding")),
         consistency_section(found.get("consistency_check")),

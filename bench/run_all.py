@@ -31,6 +31,7 @@ BENCHMARKS: list[tuple[str, str, list[str], list[str] | None]] = [
     ("gas_v2", "gas_v2.py", [], None),
     ("log_decoding", "log_decoding.py", [], ["--count", "1000"]),
     ("auth_attempts", "auth_attempts.py", [], ["--count", "2", "--separate", "2"]),
+    ("gateway_memory", "gateway_memory.py", [], ["--sizes", "20,100", "--seconds", "0.5"]),
     ("read_path", "read_path.py", ["--seconds", "3", "--rounds", "2", "--profile"],
      ["--seconds", "0.5", "--rounds", "1"]),
     ("indexer_speed_20k", "indexer_speed.py", ["--events", "20000", "--rounds", "1"],

@@ -148,3 +148,29 @@ def test_http_writes_render_against_the_targets(tmp_path: Path) -> None:
     assert "request -> mined p99 at 32 clients | <= 2 block times (2 s) | 1.50 s | yes" in summary
     assert "| older (2026-01-01T00:00, 1 x sqlite, load 3.0 -> 4.0) | gateway POST /v1/assets, " \
         "32 clients | 20.0 | 0.10 | 5.0 | 50.0 | 0.50 | 3.00 |" in text  # fmt: skip
+
+
+def _memory_row(certificates: int, rss: float) -> dict[str, Any]:
+    return {"certificates": certificates, "read": certificates, "lookups_per_s": 350.0,
+            "rss_after_start_mb": rss - 5, "rss_after_lookups_mb": rss - 2,
+            "rss_after_status_verify_mb": rss, "peak_rss_mb": 206.0, "status_req_s": 900.0,
+            "verify_req_s": 1000.0}  # fmt: skip
+
+
+def test_gateway_memory_renders_flat_or_growing(tmp_path: Path) -> None:
+    _write(tmp_path, "gateway_memory", {
+        "machine": MACHINE, "store": "SQLite", "lookup_clients": 8, "seconds_status_verify": 3.0,
+        "rows": [_memory_row(1, 150.0), _memory_row(2_000, 152.0), _memory_row(20_000, 160.0)],
+    })  # fmt: skip
+    text = report.render(tmp_path, None, None)
+    section = text.split("## Gateway memory as the store grows")[1]
+    assert "| 20,000 | 155 | 158 (350/s) | 160 | 206 |" in section
+    summary = text.split("## Against the targets")[1].split("\n## ")[0]
+    flat = "2,000 -> 20,000 certificates, each read once | flat (reported) | 152 -> 160 MB | yes"
+    assert flat in summary
+    _write(tmp_path, "gateway_memory", {
+        "machine": MACHINE, "rows": [_memory_row(1, 150.0), _memory_row(2_000, 152.0),
+                                     _memory_row(20_000, 240.0)],
+    })  # fmt: skip
+    grown = report.render(tmp_path, None, None).split("## Against the targets")[1]
+    assert "| 152 -> 240 MB | no" in grown
