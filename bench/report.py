@@ -569,8 +569,7 @@ def memory_section(data: dict[str, Any] | None) -> str:
             f"{data.get('lookup_clients')} clients, then status and verify of one certificate "
             f"at 32 clients for {num(data.get('seconds_status_verify'), 1)} s each; load "
             f"{load_text(data.get('machine', {}))}. Resident set (`VmRSS`) in MB; the peak "
-            "(`VmHWM`) is reached during start-up (contracts, bindings and the first "
-            "indexer batch), before `gc.freeze()`.",
+            "(`VmHWM`) comes from start-up: every resident set measured after it is lower.",
             "",
             table(
                 [
