@@ -41,7 +41,7 @@ class CertificateReads:
         bind = store.kw.get("bind")
         self.watch = StoreWatch.of(bind) if isinstance(bind, Engine) else None
         #: (watch token taken before a version read began, the version it read)
-        self._known: tuple[int, Version] | None = None
+        self._known: tuple[tuple[int, int, int], Version] | None = None
         self._version: Version | None = None
         self._answers: dict[str, bytes | None] = {}
         self._running: asyncio.Future[Version] | None = None
@@ -49,6 +49,12 @@ class CertificateReads:
         #: (version, certificate) -> its answer being built
         self._building: dict[tuple[Any, str], asyncio.Future[bytes | None]] = {}
         self.version_reads = 0  # queries of the version (the watch's skips not counted)
+
+    def close(self) -> None:
+        """Close the watch's connection (the app's shutdown)."""
+        if self.watch is not None:
+            self.watch.close()
+            self.watch = None
 
     def _read_version(self) -> Version:
         bind = self.store.kw.get("bind")

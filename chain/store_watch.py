@@ -5,9 +5,11 @@ process or of any other process on the same file - commits to the database, and 
 the same otherwise. A connection of its own that never writes therefore answers "has any
 writer committed since I last asked?" in a few microseconds, without a query of the
 tables and without a worker thread: the gateway's indexer, a separate
-``python -m chain.indexer`` and any other writer are all seen, so nothing has to be the
+``python -m chain.indexer run`` and any other writer are all seen, so nothing has to be the
 only writer. The answer is conservative (a write to any table moves it); whoever uses it
-reads the real version when it moved.
+reads the real version when it moved. The token also carries the file's inode and change
+time: a file replaced under the same path (a restore) is a new token, and the watch
+reopens on it.
 
 Only SQLite files have it: PostgreSQL, an in-memory SQLite database (one connection, no
 other to watch) or a watch whose connection fails give ``None`` and the caller reads the
@@ -16,6 +18,7 @@ version the slow way.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 
@@ -27,10 +30,19 @@ class StoreWatch:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self._lock = threading.Lock()
+        self._file, self._conn = self._open()
+
+    def _identity(self) -> tuple[int, int]:
+        found = os.stat(self.path)
+        return found.st_ino, found.st_ctime_ns
+
+    def _open(self) -> tuple[tuple[int, int], sqlite3.Connection]:
+        file = self._identity()
         # autocommit (each pragma reads the file's state afresh) and no busy wait: a read
         # that would wait gives None instead of holding up the event loop
-        self._conn = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
-        self._lock = threading.Lock()
+        conn = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+        return file, conn
 
     @classmethod
     def of(cls, engine: Engine) -> StoreWatch | None:
@@ -42,18 +54,23 @@ class StoreWatch:
             return None
         try:
             return cls(url.database)
-        except sqlite3.Error:
+        except (OSError, sqlite3.Error):
             return None
 
-    def token(self) -> int | None:
-        """The file's change counter as this connection sees it now; two equal tokens mean
-        no connection committed between the two calls. None when it cannot be read."""
+    def token(self) -> tuple[int, int, int] | None:
+        """The file's inode, change time and change counter as this connection sees them
+        now; two equal tokens mean no connection committed between the two calls. None
+        when it cannot be read."""
         try:
+            file = self._identity()
             with self._lock:
+                if file != self._file:  # replaced (or checkpointed): watch it afresh
+                    self._conn.close()
+                    self._file, self._conn = self._open()
                 row = self._conn.execute("PRAGMA data_version").fetchone()
-        except sqlite3.Error:
+                return (*self._file, int(row[0])) if row else None
+        except (OSError, sqlite3.Error):
             return None
-        return int(row[0]) if row else None
 
     def close(self) -> None:
         with self._lock:

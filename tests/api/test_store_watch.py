@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -65,10 +69,32 @@ def test_the_version_follows_a_commit_by_another_connection(kind: str, tmp_path:
         assert [count for _, count in seen] == [1, 2, 3, 4, 5]
 
 
+def test_a_replaced_file_is_a_new_token_and_is_watched(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("CREATE TABLE t (x)")
+    watch = StoreWatch(str(path))
+    first = watch.token()
+    assert first is not None and watch.token() == first
+    shutil.copy(path, tmp_path / "b.db")
+    os.replace(tmp_path / "b.db", path)  # a restore puts another file at the same path
+    replaced = watch.token()
+    assert replaced is not None and replaced != first
+    with closing(sqlite3.connect(path)) as conn, conn:  # a write to the new file is seen
+        conn.execute("INSERT INTO t VALUES (1)")
+    after = watch.token()
+    assert after is not None and after != replaced
+    watch.close()
+
+
 def test_no_watch_without_a_sqlite_file(tmp_path: Path) -> None:
     assert StoreWatch.of(make_engine("sqlite://")) is None
     assert StoreWatch.of(make_engine("postgresql://u:p@127.0.0.1:1/x")) is None
-    watch = StoreWatch.of(make_engine(f"sqlite:///{tmp_path / 'a.db'}"))
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    assert StoreWatch.of(engine) is None  # no file yet: the query, until the next app
+    engine.connect().close()
+    watch = StoreWatch.of(engine)
+    engine.dispose()
     assert watch is not None
     first = watch.token()
     assert first is not None and watch.token() == first
@@ -78,7 +104,7 @@ def test_no_watch_without_a_sqlite_file(tmp_path: Path) -> None:
 
 def test_a_write_by_another_process_changes_the_cached_answer(w: RegistryWorld) -> None:
     """A store row changed through a connection of its own (as a separate
-    ``python -m chain.indexer`` writes, checkpoint with it) is the next answer."""
+    ``python -m chain.indexer run`` writes, checkpoint with it) is the next answer."""
     _asset_id, cert_id = w.certified_asset()
     reads = CertificateReads(w.runtime.sessions)
     other = make_engine(w.runtime.settings.resolved_database_url)
@@ -103,3 +129,18 @@ def test_a_write_by_another_process_changes_the_cached_answer(w: RegistryWorld) 
     assert after is not None and reads.version_reads == count + 1
     assert json.loads(first)["status"] == "active"
     assert json.loads(after)["status"] == "revoked" and json.loads(after)["revocation_reason"] == 2
+
+
+def test_after_close_every_read_queries_the_version(w: RegistryWorld) -> None:
+    _asset_id, cert_id = w.certified_asset()
+    reads = CertificateReads(w.runtime.sessions)
+
+    async def read() -> bytes | None:
+        return await reads.answer(cert_id)
+
+    first = asyncio.run(read())
+    reads.close()  # the app's shutdown
+    assert reads.watch is None
+    count = reads.version_reads
+    assert asyncio.run(read()) == first and asyncio.run(read()) == first
+    assert reads.version_reads == count + 2
