@@ -97,6 +97,9 @@ def create_app(
             yield
         finally:
             gc.unfreeze()
+            reads = getattr(app.state, "certificate_reads", None)
+            if reads is not None:
+                reads.close()
             if runner is not None:
                 await run_in_threadpool(runner.stop)
             await run_in_threadpool(active.close)

@@ -222,7 +222,14 @@ def main() -> int:
         help="skip the measurements: only the profiles (with --profile)",
     )
     parser.add_argument("--tag", default="", help="suffix of the result files (e.g. _before)")
+    parser.add_argument("--routes", default=",".join(ROUTES), help="a subset, to iterate")
+    parser.add_argument("--clients", default="1,8,32", help="client counts, to iterate")
     args = parser.parse_args()
+    routes = [r for r in args.routes.split(",") if r]
+    client_counts = [int(c) for c in args.clients.split(",") if c]
+    if not set(routes) <= set(ROUTES):
+        parser.error(f"--routes: of {', '.join(ROUTES)}")
+    partial = routes != list(ROUTES) or client_counts != list(CLIENTS)
     out = results_dir() / f"read_path{args.tag}.json"
     profile_out = results_dir() / f"read_path_profile{args.tag}.txt"
     profile_clients = [int(c) for c in args.profile_clients.split(",") if c]
@@ -275,8 +282,8 @@ def main() -> int:
             rss_by_clients: dict[int, float] = {}
             samples: dict[tuple[str, int, str], list[Any]] = {}
             for round_no in range(0 if args.rounds_only_profile else args.rounds):
-                for route in ROUTES:
-                    for clients in CLIENTS:
+                for route in routes:
+                    for clients in client_counts:
                         for name, (port, reqs) in targets.items():
                             load = drive(port, reqs[route], clients, args.seconds)
                             samples.setdefault((route, clients, name), []).append(load)
@@ -292,7 +299,7 @@ def main() -> int:
             finish(info)
             rss = {"gateway": peak_rss_mb(gateway.pid), "baseline": peak_rss_mb(bare.pid)}
             frames: list[str] = []
-            for route in ROUTES if args.profile else ():
+            for route in routes if args.profile else ():
                 for clients in profile_clients:
                     frames.append(f"== {route}, {clients} clients")
                     frames += profile(gateway.pid, gw_port, targets["gateway"][1][route],
@@ -307,8 +314,8 @@ def main() -> int:
     if args.rounds_only_profile:
         print("\n".join(frames))
         return 0
-    for route in ROUTES:
-        for clients in CLIENTS:
+    for route in routes:
+        for clients in client_counts:
             row: dict[str, Any] = {"route": route, "clients": clients}
             for name in ("baseline", "gateway"):
                 loads = samples[(route, clients, name)]
@@ -339,7 +346,7 @@ def main() -> int:
         "peak_rss_mb": {**rss, "gateway_by_clients": {str(c): v for c, v in
                                                        sorted(rss_by_clients.items())}},
     }  # fmt: skip
-    if not args.no_write:
+    if not args.no_write and not partial:  # a subset never replaces the committed files
         out.write_text(json.dumps(result, indent=1) + "\n")
         if frames:
             profile_out.write_text("\n".join(frames) + "\n")

@@ -181,10 +181,12 @@ class _AsyncHttp:
             reused = bool(self.idle)
             conn: Connection | None = self.idle.pop() if reused else None
             try:
-                if conn is None:
-                    conn = await asyncio.wait_for(self._open(), h.timeout)
-                conn[1].write(request)
-                status, data, keep = await asyncio.wait_for(_response(conn[0]), h.timeout)
+                # asyncio.timeout, not wait_for: no task of its own per request
+                async with asyncio.timeout(h.timeout):
+                    if conn is None:
+                        conn = await self._open()
+                    conn[1].write(request)
+                    status, data, keep = await _response(conn[0])
             except (OSError, EOFError, ValueError, TimeoutError, asyncio.IncompleteReadError,
                     asyncio.LimitOverrunError) as exc:  # fmt: skip
                 if conn is not None:

@@ -7,16 +7,14 @@ The store is ``app.state.indexer_store`` (a SQLAlchemy ``sessionmaker``).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentUser
+from api.certificate_reads import CertificateReads
 from chain import store_queries as q
 from chain.errors import ChainUnavailable, NotFound, ValidationFailed
 
@@ -126,94 +124,6 @@ def list_certificates(
         q.list_certificates, session, holder=holder, issuer=issuer, city=city, status=status,
         recognised_by=recognised_by, asset_id=asset_id, q=text, cursor=cursor, limit=limit,
     ))  # fmt: skip
-
-
-class CertificateReads:
-    """``GET /v1/certificates/{id}`` answers, each built once per store version.
-
-    A request reads the store's version (:func:`chain.store_queries.store_version`, one
-    small query in a worker thread); the requests arriving while a read runs share the
-    next read, which starts after they arrived, so no answer comes from a version read
-    before its request. At a version already seen the answer is the JSON bytes built for
-    it; otherwise one query builds it (in the worker thread, once for the requests asking
-    at that version at the same time) and, when the version read again after it is the
-    same, keeps it. A new version drops the answers of the old one.
-    """
-
-    MAX_ANSWERS = 4096
-
-    def __init__(self, store: sessionmaker[Session]) -> None:
-        self.store = store
-        self._version: tuple[tuple[Any, ...], ...] | None = None
-        self._answers: dict[str, bytes | None] = {}
-        self._running: asyncio.Future[tuple[tuple[Any, ...], ...]] | None = None
-        self._queued: asyncio.Future[tuple[tuple[Any, ...], ...]] | None = None
-        #: (version, certificate) -> its answer being built
-        self._building: dict[tuple[Any, str], asyncio.Future[bytes | None]] = {}
-
-    def _read_version(self) -> tuple[tuple[Any, ...], ...]:
-        bind = self.store.kw.get("bind")
-        if isinstance(bind, Engine):  # a connection of the pool, no session
-            with bind.connect() as conn:
-                return q.store_version(conn)
-        with self.store() as session:
-            return q.store_version(session)
-
-    def _start(self, future: asyncio.Future[tuple[tuple[Any, ...], ...]]) -> None:
-        self._running = future
-        task = asyncio.ensure_future(run_in_threadpool(self._read_version))
-
-        def done(finished: asyncio.Future[tuple[tuple[Any, ...], ...]]) -> None:
-            if finished.cancelled():
-                future.cancel()
-            elif finished.exception() is not None:
-                future.set_exception(finished.exception())  # type: ignore[arg-type]
-            else:
-                future.set_result(finished.result())
-            self._running = None
-            if self._queued is not None:
-                queued, self._queued = self._queued, None
-                self._start(queued)
-
-        task.add_done_callback(done)
-
-    async def version(self) -> tuple[tuple[Any, ...], ...]:
-        """The store's version, read after this call began."""
-        loop = asyncio.get_running_loop()
-        if self._running is None:
-            future = loop.create_future()
-            self._start(future)
-        else:  # that read may have begun before this request: wait for the next one
-            if self._queued is None:
-                self._queued = loop.create_future()
-            future = self._queued
-        return await asyncio.shield(future)
-
-    def _build(self, cert_id: str) -> tuple[bytes | None, tuple[tuple[Any, ...], ...]]:
-        with self.store() as session:
-            body = q.certificate_json(session, cert_id)
-            return body, q.store_version(session)
-
-    async def answer(self, cert_id: str) -> bytes | None:
-        key = cert_id.lower()
-        version = await self.version()
-        if version == self._version and key in self._answers:
-            return self._answers[key]
-        flight = (version, key)
-        building = self._building.get(flight)
-        if building is None:  # the first request at this version builds, the others wait
-            building = self._building[flight] = asyncio.ensure_future(self._build_at(*flight))
-            building.add_done_callback(lambda _: self._building.pop(flight, None))
-        return await asyncio.shield(building)
-
-    async def _build_at(self, version: tuple[tuple[Any, ...], ...], key: str) -> bytes | None:
-        body, after = await run_in_threadpool(self._build, key)
-        if after == version:  # built at that version: keep it for the others
-            if self._version != version:
-                self._version, self._answers = version, {}
-            if len(self._answers) < self.MAX_ANSWERS:
-                self._answers[key] = body
-        return body
 
 
 async def certificate_reads(store: StoreDep, request: Request) -> CertificateReads:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import event, select
 
-from api.routes.catalogue import CertificateReads
+from api.certificate_reads import CertificateReads
 from chain import store_queries as q
 from chain.indexer.models import CertificateRow, RecognitionRow
 from tests.workflows.world import RegistryWorld
