@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
-import os
 import sys
 import tempfile
 import time
@@ -39,13 +37,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # run as a script: `python bench/gateway_memory.py`
     sys.path.insert(0, str(REPO_ROOT))
 
-import httpx  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bench.read_path import (  # noqa: E402
     TOKEN,
     answers_of,
+    automine_node,
     free_port,
+    gateway_env,
     issue_certificate,
     requests_for,
     start,
@@ -178,23 +177,12 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-gateway-memory-") as tmp:
         folder = Path(tmp)
-        config = dataclasses.replace(
-            localnode.load_config().with_dir(folder / "node"), port=free_port(), block_time=0,
-            state_interval=3600,
-        )  # fmt: skip
+        config = automine_node(folder / "node")
         localnode.start(config)
         try:
             var = folder / "var"
             scene = issue_certificate(config.url, config.chain_id, var / "deployments")
-            httpx.post(config.url, json={"jsonrpc": "2.0", "id": 1,
-                       "method": "evm_setIntervalMining", "params": [1]})  # fmt: skip
-            env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-            env.update({
-                "LEDGER_CHAIN": "rpc", "LEDGER_RPC_URL": config.url,
-                "LEDGER_CHAIN_ID": str(config.chain_id), "LEDGER_VAR_DIR": str(var),
-                "LEDGER_BOOTSTRAP_TOKEN": TOKEN, "LEDGER_KEYSTORE_PASSPHRASE": "bench",
-                "PYTHONPATH": str(REPO_ROOT),
-            })  # fmt: skip
+            env = gateway_env(config, var)
             store_url = f"sqlite:///{var / 'ledger.db'}"
             info = machine()
             # the real certificate alone first (it is also the rows' template), then each size

@@ -68,6 +68,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def automine_node(folder: Path) -> localnode.LocalNodeConfig:
+    """A throw-away anvil's settings: free port, files in ``folder``, a block per transaction."""
+    return dataclasses.replace(
+        localnode.load_config().with_dir(folder), port=free_port(), block_time=0,
+        state_interval=3600,
+    )  # fmt: skip
+
+
+def gateway_env(config: localnode.LocalNodeConfig, var: Path) -> dict[str, str]:
+    """Switch the node to one block a second (as the local node runs by default) and return
+    the environment of a gateway on it (``LEDGER_CHAIN=rpc``, its files in ``var``)."""
+    httpx.post(config.url, json={"jsonrpc": "2.0", "id": 1, "method": "evm_setIntervalMining",
+                                 "params": [1]})  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env.update({
+        "LEDGER_CHAIN": "rpc", "LEDGER_RPC_URL": config.url,
+        "LEDGER_CHAIN_ID": str(config.chain_id), "LEDGER_VAR_DIR": str(var),
+        "LEDGER_BOOTSTRAP_TOKEN": TOKEN, "LEDGER_KEYSTORE_PASSPHRASE": "bench",
+        "PYTHONPATH": str(REPO_ROOT),
+    })  # fmt: skip
+    return env
+
+
 def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -236,25 +259,13 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-read-path-") as tmp:
         folder = Path(tmp)
-        config = dataclasses.replace(
-            localnode.load_config().with_dir(folder / "node"), port=free_port(), block_time=0,
-            state_interval=3600,
-        )  # fmt: skip
+        config = automine_node(folder / "node")
         localnode.start(config)
         processes: list[subprocess.Popen[bytes]] = []
         try:
             var = folder / "var"
             scene = issue_certificate(config.url, config.chain_id, var / "deployments")
-            # from now on one block a second, as the local node runs by default
-            httpx.post(config.url, json={"jsonrpc": "2.0", "id": 1,
-                       "method": "evm_setIntervalMining", "params": [1]})  # fmt: skip
-            env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-            env.update({
-                "LEDGER_CHAIN": "rpc", "LEDGER_RPC_URL": config.url,
-                "LEDGER_CHAIN_ID": str(config.chain_id), "LEDGER_VAR_DIR": str(var),
-                "LEDGER_BOOTSTRAP_TOKEN": TOKEN, "LEDGER_KEYSTORE_PASSPHRASE": "bench",
-                "PYTHONPATH": str(REPO_ROOT),
-            })  # fmt: skip
+            env = gateway_env(config, var)
             gw_port, bare_port = free_port(), free_port()
             gateway = start(
                 [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
