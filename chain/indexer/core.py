@@ -269,21 +269,23 @@ class Indexer:
             rows = BatchRows(session, self.cache)
             if decoded:
                 rows.prefetch(item.args for item in decoded)
-            events: list[dict[str, Any]] = []
+            events: list[tuple[Any, ...]] = []  # in EVENT_COLUMNS order
+            describe = projections.describe
+            handlers = projections.HANDLERS
+            context = projections.EventContext
             for item in decoded:
-                subject, actor, asset_id = projections.describe(rows, item.event, item.args)
+                args = item.args
+                subject, actor, asset_id = describe(rows, item.event, args)
                 timestamp = headers[item.block_number].timestamp
-                events.append({
-                    "block_number": item.block_number, "block_hash": item.block_hash,
-                    "tx_hash": item.tx_hash, "log_index": item.log_index,
-                    "timestamp": timestamp, "contract": item.contract,
-                    "address": item.address, "event": item.event, "args": item.args,
-                    "subject_id": subject, "actor_org_id": actor, "asset_id": asset_id,
-                })  # fmt: skip
-                handler = projections.HANDLERS.get(item.event)
+                events.append((
+                    item.block_number, item.block_hash, item.tx_hash, item.log_index,
+                    timestamp, item.contract, item.address, item.event, args,
+                    subject, actor, asset_id,
+                ))  # fmt: skip
+                handler = handlers.get(item.event)
                 if handler is not None:
-                    handler(projections.EventContext(
-                        session=rows, event=item.event, args=item.args,
+                    handler(context(
+                        session=rows, event=item.event, args=args,
                         block_number=item.block_number, log_index=item.log_index,
                         tx_hash=item.tx_hash, timestamp=timestamp,
                     ))  # fmt: skip
