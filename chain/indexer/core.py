@@ -20,7 +20,6 @@ the checkpoint to the fork point; the next steps re-apply the new branch.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 import time
@@ -28,49 +27,30 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-import requests
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
-from web3.exceptions import BlockNotFound
 
 from chain.indexer import projections
 from chain.indexer.batch import CACHE_ROWS, BatchRows, RowCache
 from chain.indexer.decoder import ContractSpec, DecodedLog, LogDecoder
 from chain.indexer.models import Checkpoint, IndexedBlock, RawEvent
+from chain.indexer.prefetch import FetchedRange, Prefetcher, fetch_range
+from chain.indexer.raw_events import insert_events
+from chain.indexer.rpc import ChainMoved as ChainMoved
+from chain.indexer.rpc import Header as Header
+from chain.indexer.rpc import IndexerError as IndexerError
+from chain.indexer.rpc import LogsRefused as LogsRefused
+from chain.indexer.rpc import Rpc as Rpc
 
 log = logging.getLogger(__name__)
 
-HEADER_CHUNK = 250
-#: Raw events per multi-row INSERT.
-INSERT_CHUNK = 2_000
 #: Events a batch aims at (one database transaction, bounded memory).
 TARGET_EVENTS = 5_000
 #: Blocks of the first range (doubling while batches stay sparse, up to ``batch_size``):
 #: a catch-up over dense blocks never starts with one huge transaction.
 FIRST_SPAN = 50
-
-
-class IndexerError(RuntimeError):
-    """The indexer cannot continue (another chain or contract set in the store, RPC fault)."""
-
-
-class LogsRefused(IndexerError):
-    """The node refused an ``eth_getLogs`` range (too many results, too large a range)."""
-
-
-class ChainMoved(RuntimeError):
-    """The chain changed while a batch was being fetched; the step is retried."""
-
-
-@dataclass(frozen=True)
-class Header:
-    number: int
-    hash: str
-    parent_hash: str
-    timestamp: int
 
 
 @dataclass
@@ -105,194 +85,6 @@ def stream_id(chain_id: int, contracts: Sequence[ContractSpec]) -> str:
     return f"{chain_id}:{digest}"
 
 
-def _hex_int(value: Any) -> int:
-    return int(value, 16) if isinstance(value, str) else int(value)
-
-
-def _hex_str(value: Any) -> str:
-    if isinstance(value, str):
-        return value.lower()
-    return "0x" + bytes(value).hex()
-
-
-class Rpc:
-    """Raw JSON-RPC calls (results left undecoded; falls back when batching is missing)."""
-
-    def __init__(self, w3: Web3, timeout: float = 30.0) -> None:
-        self.w3 = w3
-        self.timeout = timeout
-        self._http = requests.Session()
-
-    def call(self, method: str, params: list[Any]) -> Any:
-        endpoint = getattr(self.w3.provider, "endpoint_uri", None)
-        if endpoint:  # over HTTP without web3's request machinery
-            body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-            response = self._post(str(endpoint), body)
-        else:
-            response = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
-        if response.get("error"):
-            raise IndexerError(f"{method} failed: {response['error']}")
-        return response["result"]
-
-    def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
-        """One JSON-RPC batch over HTTP (one call at a time for in-process providers)."""
-        if not calls:
-            return []
-        endpoint = getattr(self.w3.provider, "endpoint_uri", None)
-        if not endpoint:
-            return [self._call_in_process(method, params) for method, params in calls]
-        body = [
-            {"jsonrpc": "2.0", "id": i, "method": method, "params": params}
-            for i, (method, params) in enumerate(calls)
-        ]
-        answers = self._post(str(endpoint), body)
-        if isinstance(answers, dict):  # one error for the whole batch
-            raise IndexerError(f"batch request failed: {answers.get('error')}")
-        by_id = {int(a["id"]): a for a in answers}
-        out = []
-        for i, (method, _params) in enumerate(calls):
-            answer = by_id.get(i)
-            if answer is None or answer.get("error"):
-                raise IndexerError(f"{method} failed: {answer and answer.get('error')}")
-            out.append(answer["result"])
-        return out
-
-    def _post(self, endpoint: str, body: Any) -> Any:
-        """One JSON-RPC POST (a call or a batch), the answer parsed with orjson."""
-        try:
-            response = self._http.post(
-                endpoint,
-                data=orjson.dumps(body),
-                timeout=self.timeout,
-                headers={"Content-Type": "application/json"},
-            )
-            response.raise_for_status()
-            return orjson.loads(response.content)
-        except (requests.RequestException, ValueError) as exc:
-            raise IndexerError(f"request to {endpoint} failed: {exc}") from exc
-
-    def _call_in_process(self, method: str, params: list[Any]) -> Any:
-        """In-process providers (eth-tester) need web3's request formatting."""
-        if method == "eth_getBlockByNumber":
-            try:
-                block = self.w3.eth.get_block(int(params[0], 16), False)
-            except BlockNotFound:
-                return None
-            return dict(block)
-        return self.call(method, params)
-
-    def block_number(self) -> int:
-        return _hex_int(self.call("eth_blockNumber", []))
-
-    def headers(self, numbers: Sequence[int]) -> dict[int, Header]:
-        """Headers by number; raises ChainMoved when one no longer exists."""
-        found = self.maybe_headers(numbers)
-        for number in numbers:
-            if found.get(number) is None:
-                raise ChainMoved(f"block {number} is not available")
-        return {n: h for n, h in found.items() if h is not None}
-
-    def maybe_headers(self, numbers: Sequence[int]) -> dict[int, Header | None]:
-        out: dict[int, Header | None] = {}
-        for start in range(0, len(numbers), HEADER_CHUNK):
-            chunk = numbers[start : start + HEADER_CHUNK]
-            results = self.batch([("eth_getBlockByNumber", [hex(n), False]) for n in chunk])
-            for number, block in zip(chunk, results, strict=True):
-                if block is None:
-                    out[number] = None
-                    continue
-                out[number] = Header(
-                    number=_hex_int(block["number"]),
-                    hash=_hex_str(block["hash"]),
-                    parent_hash=_hex_str(block["parentHash"]),
-                    timestamp=_hex_int(block["timestamp"]),
-                )
-        return out
-
-    def logs(self, addresses: list[str], from_block: int, to_block: int) -> list[dict[str, Any]]:
-        if not getattr(self.w3.provider, "endpoint_uri", None):
-            # In-process providers (eth-tester) need web3's request formatting.
-            entries = self.w3.eth.get_logs(
-                {
-                    "fromBlock": from_block,
-                    "toBlock": to_block,
-                    "address": [Web3.to_checksum_address(a) for a in addresses],
-                }
-            )
-            return [_raw_log(entry) for entry in entries]
-        endpoint = str(self.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
-        params = [{"fromBlock": hex(from_block), "toBlock": hex(to_block), "address": addresses}]
-        answer = self._post(endpoint, {"jsonrpc": "2.0", "id": 1, "method": "eth_getLogs",
-                                       "params": params})  # fmt: skip
-        if answer.get("error"):
-            raise LogsRefused(f"eth_getLogs failed: {answer['error']}")
-        return [_raw_log(entry) for entry in answer["result"]]
-
-
-_EVENT_COLUMNS = (
-    "block_number", "block_hash", "tx_hash", "log_index", "timestamp", "contract", "address",
-    "event", "args", "subject_id", "actor_org_id", "asset_id",
-)  # fmt: skip
-
-
-def insert_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
-    """Insert raw events in bulk: ``COPY`` on PostgreSQL, one ``executemany`` of the
-    driver on SQLite, multi-row INSERTs elsewhere.
-
-    ``args`` is written as SQLAlchemy's JSON type writes it (the standard library's
-    ``json``: uint256 values stay exact integers).
-
-    Text with a NUL character is refused as every statement of the store refuses it
-    (PostgreSQL cannot store it); inside JSON it is an escape, which both stores keep."""
-    if not events:
-        return
-    table: Any = RawEvent.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect not in ("postgresql", "sqlite"):
-        for start in range(0, len(events), INSERT_CHUNK):
-            session.execute(insert(table), list(events[start : start + INSERT_CHUNK]))
-        return
-    for event in events:
-        for name in _EVENT_COLUMNS:
-            value = event[name]
-            if isinstance(value, str) and "\x00" in value:
-                raise IndexerError(f"event {event['event']}: NUL character in {name}")
-    raw: Any = session.connection().connection.driver_connection
-    columns = ", ".join(_EVENT_COLUMNS)
-    rows = (
-        [json.dumps(event[name]) if name == "args" else event[name] for name in _EVENT_COLUMNS]
-        for event in events
-    )
-    if dialect == "postgresql":
-        copy_sql = f"COPY {table.name} ({columns}) FROM STDIN"
-        with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    marks = ", ".join("?" for _ in _EVENT_COLUMNS)
-    cursor = raw.cursor()
-    try:
-        cursor.executemany(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", rows)
-    finally:
-        cursor.close()
-
-
-def _raw_log(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """A log as JSON-RPC hex strings (eth-tester's provider hands back bytes and ints)."""
-    if isinstance(entry.get("blockNumber"), str) and isinstance(entry.get("data"), str):
-        return dict(entry)
-    return {
-        "address": str(entry["address"]),
-        "topics": [_hex_str(t) for t in entry["topics"]],
-        "data": _hex_str(entry["data"]),
-        "blockNumber": hex(int(entry["blockNumber"])),
-        "blockHash": _hex_str(entry["blockHash"]),
-        "transactionHash": _hex_str(entry["transactionHash"]),
-        "logIndex": hex(int(entry["logIndex"])),
-        "removed": bool(entry.get("removed", False)),
-    }
-
-
 class Indexer:
     """Follows the logs of ``contracts`` from ``start_block`` into the store."""
 
@@ -308,6 +100,7 @@ class Indexer:
         confirmations: int = 0,
         target_events: int = TARGET_EVENTS,
         cache_rows: int = CACHE_ROWS,
+        prefetch: bool = True,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -330,6 +123,11 @@ class Indexer:
         self.stats = IndexerStats()
         #: projection rows of recent batches (valid at the checkpoint it names)
         self.cache = RowCache(cache_rows)
+        #: the next range fetched while a batch is stored (over HTTP only: in-process
+        #: providers are not called from a second thread)
+        self.prefetcher: Prefetcher | None = None
+        if prefetch and getattr(w3.provider, "endpoint_uri", None):
+            self.prefetcher = Prefetcher(Rpc(w3), self.decoder, self.addresses)
 
     # ------------------------------------------------------------ checkpoint
 
@@ -380,19 +178,35 @@ class Indexer:
                 depth = self._roll_back(number)
                 return StepResult(number + 1, number, 0, reorg_depth=depth)
         safe = head - self.confirmations
-        while True:
+        started = time.perf_counter()
+        fetched = self._prefetched(number, tail_hash, safe)
+        while fetched is None:
             target = min(safe, number + self.span)
             if target <= number:
                 return StepResult(number + 1, number, 0)
             try:
-                result = self._index_range(number, tail_hash, target)
+                fetched = fetch_range(self.rpc, self.decoder, self.addresses, number, target)
             except LogsRefused:
                 if self.span == 1:
                     raise
                 self.span = max(1, self.span // 2)  # the node's limit: a smaller range
                 continue
-            self._adapt(target - number, result.events)
-            return result
+            if not fetched.follows(tail_hash):
+                raise ChainMoved(f"block {number} changed during the batch")
+        self._adapt(fetched.target - number, len(fetched.decoded))
+        following = min(safe, fetched.target + self.span)
+        if self.prefetcher is not None and following > fetched.target:
+            self.prefetcher.start(fetched.target, following)  # while this batch is stored
+        return self._store_range(fetched, tail_hash, started)
+
+    def _prefetched(self, number: int, tail_hash: str | None, safe: int) -> FetchedRange | None:
+        """The range fetched ahead for this tail, if it still starts on the stored tail."""
+        if self.prefetcher is None:
+            return None
+        fetched = self.prefetcher.take(number, safe)
+        if fetched is None or not fetched.follows(tail_hash):
+            return None  # fetched in the foreground instead
+        return fetched
 
     def _adapt(self, blocks: int, events: int) -> None:
         """The next range: about ``target_events`` events, at most ``batch_size`` blocks."""
@@ -401,23 +215,11 @@ class Indexer:
         elif events < self.target_events // 2 and blocks >= self.span:
             self.span = min(self.batch_size, self.span * 2)
 
-    def _index_range(self, number: int, tail_hash: str | None, target: int) -> StepResult:
-        started = time.perf_counter()
-        first = number + 1
-        raw_logs = self.rpc.logs(self.addresses, first, target)
-        wanted = list(range(max(number, 0), target + 1))
-        headers = self.rpc.headers(wanted)
-        if tail_hash is not None and headers[number].hash != tail_hash:
-            raise ChainMoved(f"block {number} changed during the batch")
-        for n in range(first, target + 1):
-            previous = headers.get(n - 1)
-            if previous is not None and headers[n].parent_hash != previous.hash:
-                raise ChainMoved(f"block {n} does not follow block {n - 1}")
-        decoded = self.decoder.decode_all(raw_logs)
-        for item in decoded:
-            if headers[item.block_number].hash != item.block_hash:
-                raise ChainMoved(f"logs of block {item.block_number} came from another branch")
-        self._commit_batch(number, tail_hash, target, headers, decoded)
+    def _store_range(
+        self, fetched: FetchedRange, tail_hash: str | None, started: float
+    ) -> StepResult:
+        number, target, decoded = fetched.number, fetched.target, fetched.decoded
+        self._commit_batch(number, tail_hash, target, fetched.headers, decoded)
         elapsed = time.perf_counter() - started
         with self.stats.lock:
             self.stats.steps += 1
@@ -425,7 +227,7 @@ class Indexer:
             self.stats.last_step_at = time.time()
             if decoded and elapsed > 0:
                 self.stats.events_per_second = len(decoded) / elapsed
-        return StepResult(first, target, len(decoded))
+        return StepResult(number + 1, target, len(decoded))
 
     def _commit_batch(
         self,
@@ -467,21 +269,23 @@ class Indexer:
             rows = BatchRows(session, self.cache)
             if decoded:
                 rows.prefetch(item.args for item in decoded)
-            events: list[dict[str, Any]] = []
+            events: list[tuple[Any, ...]] = []  # in EVENT_COLUMNS order
+            describe = projections.describe
+            handlers = projections.HANDLERS
+            context = projections.EventContext
             for item in decoded:
-                subject, actor, asset_id = projections.describe(rows, item.event, item.args)
+                args = item.args
+                subject, actor, asset_id = describe(rows, item.event, args)
                 timestamp = headers[item.block_number].timestamp
-                events.append({
-                    "block_number": item.block_number, "block_hash": item.block_hash,
-                    "tx_hash": item.tx_hash, "log_index": item.log_index,
-                    "timestamp": timestamp, "contract": item.contract,
-                    "address": item.address, "event": item.event, "args": item.args,
-                    "subject_id": subject, "actor_org_id": actor, "asset_id": asset_id,
-                })  # fmt: skip
-                handler = projections.HANDLERS.get(item.event)
+                events.append((
+                    item.block_number, item.block_hash, item.tx_hash, item.log_index,
+                    timestamp, item.contract, item.address, item.event, args,
+                    subject, actor, asset_id,
+                ))  # fmt: skip
+                handler = handlers.get(item.event)
                 if handler is not None:
-                    handler(projections.EventContext(
-                        session=rows, event=item.event, args=item.args,
+                    handler(context(
+                        session=rows, event=item.event, args=args,
                         block_number=item.block_number, log_index=item.log_index,
                         tx_hash=item.tx_hash, timestamp=timestamp,
                     ))  # fmt: skip
@@ -534,6 +338,8 @@ class Indexer:
     def _roll_back(self, number: int) -> int:
         """Undo everything above the fork point; returns the depth rolled back."""
         self.cache.clear()
+        if self.prefetcher is not None:
+            self.prefetcher.clear()
         with self.factory() as session, session.begin():
             cp = self._checkpoint(session)
             if cp.block_number != number:

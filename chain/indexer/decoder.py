@@ -15,15 +15,14 @@ that is not UTF-8) goes to eth_abi, which decodes it or raises as before.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
-from eth_hash.auto import keccak as keccak256
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
+from sha3 import keccak_256
 
 Normaliser = Callable[[Any], Any]
 JSONRecord = dict[str, Any]
@@ -75,21 +74,39 @@ def _identity(value: Any) -> Any:
     return value
 
 
-_UPPER = frozenset("89abcdef")
 _HEX = frozenset("0123456789abcdef")
+#: EIP-55 masks: 0x20 where a digest nibble is 8 or more, and where a character is a letter
+_HIGH_NIBBLE = bytes(0x20 if chr(b) in "89abcdef" else 0 for b in range(256))
+_LETTER = bytes(0x20 if chr(b) in "abcdef" else 0 for b in range(256))
+#: checksummed addresses by their 40 lowercase hex digits (a ledger reuses its accounts)
+_CHECKSUMMED: dict[str, str] = {}
+_CHECKSUMMED_MAX = 65_536
 
 
-@functools.lru_cache(maxsize=65_536)
+def _checksummed(low: str) -> str:
+    """``0x`` + the EIP-55 form of 40 lowercase hex digits: one keccak, and the letters
+    whose digest nibble is 8 or more turned upper case with one XOR of the whole text."""
+    found = _CHECKSUMMED.get(low)
+    if found is None:
+        text = low.encode()
+        digest = keccak_256(text).hexdigest()[:40].encode()
+        flip = int.from_bytes(digest.translate(_HIGH_NIBBLE), "big") & int.from_bytes(
+            text.translate(_LETTER), "big"
+        )
+        found = "0x" + (int.from_bytes(text, "big") ^ flip).to_bytes(40, "big").decode()
+        if len(_CHECKSUMMED) >= _CHECKSUMMED_MAX:
+            _CHECKSUMMED.clear()
+        _CHECKSUMMED[low] = found
+    return found
+
+
 def _address(value: Any) -> str:
-    """Checksummed (EIP-55: a keccak per address, remembered: a ledger reuses its
-    accounts); a lowercase ``0x`` address directly, anything else through eth_utils."""
+    """Checksummed (EIP-55); a lowercase ``0x`` address directly, anything else through
+    eth_utils."""
     if isinstance(value, str) and len(value) == 42 and value[:2] == "0x":
         low = value[2:]
-        if _HEX.issuperset(low):
-            digest = keccak256(low.encode()).hex()[:40]
-            return "0x" + "".join(
-                c.upper() if h in _UPPER else c for c, h in zip(low, digest, strict=True)
-            )
+        if low in _CHECKSUMMED or _HEX.issuperset(low):
+            return _checksummed(low)
     return str(to_checksum_address(value))
 
 
@@ -181,7 +198,7 @@ def _read_address(buf: bytes, pos: int) -> str:
     end = pos + 32
     if pos < 0 or end > len(buf) or any(buf[pos : pos + 12]):
         raise _Irregular
-    return _address("0x" + buf[pos + 12 : end].hex())
+    return _checksummed(buf[pos + 12 : end].hex())
 
 
 def _fixed_bytes(size: int) -> Reader:
