@@ -14,17 +14,18 @@ from chain.txpipe.models import AccountNonce, Operation, utcnow
 class NonceManager(PipelineCore):
     """Takes and aligns nonces."""
 
-    def _take_nonce(self, session: Session, sender: str) -> int:
-        """Advance the signer's nonce row (the row lock) and return the nonce to use."""
+    def _take_nonce(self, session: Session, sender: str, count: int = 1) -> int:
+        """Advance the signer's nonce row by ``count`` (the row lock) and return the first
+        nonce to use."""
         taken = session.execute(
             update(AccountNonce)
             .execution_options(synchronize_session=False)
             .where(AccountNonce.chain_id == self.chain_id, AccountNonce.address == sender)
-            .values(next_nonce=AccountNonce.next_nonce + 1, updated_at=utcnow())
+            .values(next_nonce=AccountNonce.next_nonce + count, updated_at=utcnow())
             .returning(AccountNonce.next_nonce)
         ).scalar_one_or_none()
         if taken is not None:
-            return int(taken) - 1
+            return int(taken) - count
         try:
             chain_nonce = self.rpc.nonce(sender, "pending")
         except Exception as exc:  # the first write of this account needs the chain's nonce
@@ -35,7 +36,7 @@ class NonceManager(PipelineCore):
             )
         )
         start = max(chain_nonce, -1 if journal_max is None else int(journal_max) + 1)
-        session.add(AccountNonce(chain_id=self.chain_id, address=sender, next_nonce=start + 1))
+        session.add(AccountNonce(chain_id=self.chain_id, address=sender, next_nonce=start + count))
         session.flush()
         return start
 
