@@ -70,12 +70,15 @@ class TxPipeline(ReceiptTracking):
         value: int = 0,
         extra_error_abis: Sequence[Abi] = (),
         journal_with: JournalRows | None = None,
+        signer_of: str | None = None,
     ) -> Operation:
         """Simulate, sign, journal and broadcast ``contract.function(*args)``.
 
         ``journal_with(op)`` gives rows stored in the database transaction that journals
         the new operation (committed with it, before it is broadcast; not called for an
-        idempotent replay).
+        idempotent replay). ``signer_of``: the organisation whose current signer
+        ``signer`` must be, checked in that transaction (:class:`StaleSigner` otherwise,
+        nothing journaled).
 
         Returns the journaled :class:`Operation` (``pending`` or ``sent``). Raises
         :class:`ContractRevert` when the simulation reverts (nothing journaled),
@@ -93,6 +96,7 @@ class TxPipeline(ReceiptTracking):
                 signer, contract_name, address, abi, function, args, caller=caller,
                 org_id=org_id, idempotency_key=idempotency_key, request_hash=request_hash,
                 value=value, extra_error_abis=extra_error_abis, journal_with=journal_with,
+                signer_of=signer_of,
             )  # fmt: skip
         except DBAPIError as exc:
             if is_store_fault(exc):
@@ -115,6 +119,7 @@ class TxPipeline(ReceiptTracking):
         value: int,
         extra_error_abis: Sequence[Abi],
         journal_with: JournalRows | None,
+        signer_of: str | None,
     ) -> Operation:
         to = Web3.to_checksum_address(address)
         self.register_abi(contract_name, abi, extra_error_abis)
@@ -124,7 +129,7 @@ class TxPipeline(ReceiptTracking):
                 signer, sender, contract_name, to, abi, function, args, data, value,
             caller=caller, org_id=org_id, idempotency_key=idempotency_key,
             request_hash=request_hash, extra_error_abis=extra_error_abis,
-            journal_with=journal_with,
+            journal_with=journal_with, signer_of=signer_of,
         )  # fmt: skip
 
     def _submit(
@@ -145,6 +150,7 @@ class TxPipeline(ReceiptTracking):
         request_hash: str | None,
         extra_error_abis: Sequence[Abi],
         journal_with: JournalRows | None = None,
+        signer_of: str | None = None,
     ) -> Operation:
         self._check_backpressure(sender)
         call: dict[str, Any] = {"from": sender, "to": to, "data": data, "value": value}
@@ -160,7 +166,7 @@ class TxPipeline(ReceiptTracking):
                 gas, fees = self._unsimulated_terms(contract_name, function)
         request = WriteRequest(
             signer, sender, contract_name, to, function, args, data, value, gas, fees,
-            caller, org_id, idempotency_key, request_hash, journal_with,
+            caller, org_id, idempotency_key, request_hash, journal_with, signer_of,
         )  # fmt: skip
         self._journal_and_send(request)
         if request.error is not None:
@@ -203,7 +209,7 @@ class TxPipeline(ReceiptTracking):
                             request.gas, request.fees, caller=request.caller,
                             org_id=request.org_id, idempotency_key=request.idempotency_key,
                             request_hash=request.request_hash,
-                            journal_with=request.journal_with,
+                            journal_with=request.journal_with, signer_of=request.signer_of,
                         )  # fmt: skip
                         new.append(request.op)
                     except _Duplicate as dup:
