@@ -105,6 +105,8 @@ class PipelineCore:
         self._submit_slots = threading.BoundedSemaphore(self.max_concurrent_submits)
         self._fees: tuple[float, dict[str, Any]] | None = None
         self._locks: dict[str, threading.Lock] = {}
+        #: per account: held while a journaled burst is sent (see ``_sending``)
+        self._send_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         #: simulated writes waiting for their signer's next journal batch, per account
         self._queues: dict[str, list[Any]] = {}
@@ -306,9 +308,23 @@ class PipelineCore:
 
     @contextlib.contextmanager
     def _account_lock(self, address: str) -> Iterator[None]:
+        """The account's journal lock: nonces are taken and journaled under it."""
         with self._locks_guard:
             lock = self._locks.setdefault(address.lower(), threading.Lock())
         with lock:
+            yield
+
+    def _sending(self, address: str) -> threading.Lock:
+        """The account's send lock. A burst takes it while still holding the journal lock
+        and sends after letting the journal lock go: the next burst is journaled while
+        this one is on its way, and bursts still reach the node in nonce order."""
+        with self._locks_guard:
+            return self._send_locks.setdefault(address.lower(), threading.Lock())
+
+    @contextlib.contextmanager
+    def _account_idle(self, address: str) -> Iterator[None]:
+        """Nothing of the account is being journaled or sent (a re-send by the tracker)."""
+        with self._account_lock(address), self._sending(address):
             yield
 
     def _ensure_funded(self, sender: str) -> None:

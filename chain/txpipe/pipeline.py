@@ -177,12 +177,15 @@ class TxPipeline(ReceiptTracking):
         return request.op
 
     def _journal_and_send(self, request: WriteRequest) -> None:
-        """Queue the write for its signer; whoever holds the signer's lock journals every
-        queued write in one database transaction (committed before anything is sent),
-        then sends them in one JSON-RPC batch. Returns when this write was handled."""
+        """Queue the write for its signer; whoever holds the signer's journal lock
+        journals every queued write in one database transaction (committed before
+        anything is sent), then sends them in one JSON-RPC batch under the signer's send
+        lock, taken before the journal lock is let go (bursts go out in nonce order while
+        the next one is journaled). Returns when this write was handled."""
         account = request.sender.lower()
         with self._queue_guard:
             self._queues.setdefault(account, []).append(request)
+        new: list[Operation] = []
         while not request.done.is_set():
             with self._account_lock(request.sender):
                 if request.done.is_set():
@@ -190,10 +193,29 @@ class TxPipeline(ReceiptTracking):
                 with self._queue_guard:
                     queued = self._queues.get(account, [])
                     batch, self._queues[account] = queued[:MAX_BATCH], queued[MAX_BATCH:]
-                if batch:
-                    self._run_batch(request.sender, batch)
+                if not batch:  # another thread took this write: it is being sent
+                    sending = None
+                else:
+                    new = self._journal_burst(request.sender, batch)
+                    sending = self._sending(request.sender)
+                    sending.acquire()
+            if sending is None:
+                request.done.wait()
+                break
+            try:
+                self._send_burst(request.sender, batch, new)
+            finally:
+                sending.release()
 
     def _run_batch(self, sender: str, batch: list[WriteRequest]) -> None:
+        """Journal and send one burst (the caller holds the signer's journal lock)."""
+        new = self._journal_burst(sender, batch)
+        with self._sending(sender):
+            self._send_burst(sender, batch, new)
+
+    def _journal_burst(self, sender: str, batch: list[WriteRequest]) -> list[Operation]:
+        """Journal a burst: one transaction, or one write at a time when that fails (each
+        with its own answer). The new operations, in nonce order."""
         new: list[Operation] = []
         try:
             try:
@@ -218,6 +240,16 @@ class TxPipeline(ReceiptTracking):
                         request.error = exc
             self.batches += 1
             self._count_journaled(sender, len(new))
+        except Exception as exc:  # each request of the burst answers it
+            for request in batch:
+                if request.error is None and not request.duplicate:
+                    request.error = exc
+        return new
+
+    def _send_burst(self, sender: str, batch: list[WriteRequest], new: list[Operation]) -> None:
+        """Send the burst's new operations (the caller holds the signer's send lock) and
+        answer every request of the burst."""
+        try:
             self._broadcast_many(new)
         except Exception as exc:  # each request of the burst answers it; the thread
             for request in batch:  # running the burst goes on with its own request

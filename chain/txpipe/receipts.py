@@ -293,7 +293,7 @@ class ReceiptTracking(Broadcaster):
             if self._known(op.tx_hash):
                 self._mark(op.id, SENT)
                 continue
-            with self._account_lock(op.signer):
+            with self._account_idle(op.signer):
                 state = self._broadcast(op)
             resent += 1 if state == SENT else 0
         self._align_nonce_rows()
@@ -367,7 +367,7 @@ class ReceiptTracking(Broadcaster):
                             "in block %s", op.id, op.nonce, tx_hash, block)  # fmt: skip
                 finished += 1
             elif tx_hash is None:
-                with self._account_lock(op.signer):
+                with self._account_idle(op.signer):
                     self._broadcast(op)
                 receipt = self._receipt(op.tx_hash)
                 if receipt is not None:
@@ -430,7 +430,7 @@ class ReceiptTracking(Broadcaster):
             if op.state == PENDING:
                 self._mark(op.id, SENT)
             return
-        with self._account_lock(op.signer):
+        with self._account_idle(op.signer):
             self._broadcast(op)
 
     def _apply_receipt(self, op: Operation, receipt: Any) -> int:
