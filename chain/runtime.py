@@ -33,7 +33,7 @@ from chain.bindings.contracts import (
 from chain.clients import ChainHandle, connect
 from chain.db import make_engine, session_factory
 from chain.deploy import Deployment, ensure_deployed
-from chain.errors import KeystoreUnavailable, NotFound, StaleSigner
+from chain.errors import ContractRevert, KeystoreUnavailable, NotFound, StaleSigner
 from chain.keys import KeyStore, KeystoreError
 from chain.reader import ChainReader
 from chain.settings import LedgerSettings
@@ -290,10 +290,10 @@ class LedgerRuntime:
             others = [load(name).abi for name in self.deployment.contracts if name != contract_name]
             self._other_abis[contract_name] = others
         for attempt in (1, 2):
-            own = signer is None  # the organisation's current key (remembered)
+            used = self.signer_for_org(org_id) if signer is None else signer
             try:
                 return self.txpipe.submit(
-                    self.signer_for_org(org_id) if signer is None else signer,
+                    used,
                     contract_name,
                     contract.address,
                     contract.abi,
@@ -305,12 +305,16 @@ class LedgerRuntime:
                     request_hash=request_hash,
                     extra_error_abis=others,
                     journal_with=journal_with,
-                    signer_of=normalise_org_id(org_id) if own else None,
+                    signer_of=normalise_org_id(org_id) if signer is None else None,
                 )
             except StaleSigner:  # rotated by another gateway process: read the row again
                 self.signers.forget(org_id)
                 if attempt == 2:
                     raise
+            except ContractRevert:  # refused: with a key the organisation no longer has?
+                if attempt == 2 or signer is not None or not self.signers.changed(org_id, used):
+                    raise
+                self.signers.forget(org_id)
         raise AssertionError("unreachable")
 
     def chain_info(self) -> dict[str, Any]:

@@ -11,6 +11,8 @@ changes only when the key is rotated or another key is imported
   signers (one query per burst, see :data:`chain.txpipe.journal.SignerDirectory`) and
   refuses a write whose signer is no longer the organisation's with :class:`StaleSigner`;
   the runtime then forgets the entry and submits once more with the key the row names.
+  A simulation refused by the chain (the old key removed there already) is checked the
+  same way before the refusal is answered.
 """
 
 from __future__ import annotations
@@ -75,6 +77,13 @@ class OrgSigners:
         with self._guard:
             self._memo[key] = (generation, account)
         return account
+
+    def changed(self, org_id: str, account: LocalAccount) -> bool:
+        """Whether the organisation's row names another signer than ``account`` now (a
+        refused simulation with a remembered key: rotated by another process?)."""
+        with self.accounts.sessions() as session:
+            current = current_signers(session, [normalise_org_id(org_id)])
+        return current.get(normalise_org_id(org_id), "").lower() != account.address.lower()
 
     def forget(self, org_id: str) -> None:
         """Read the organisation's signer from the database on its next write."""

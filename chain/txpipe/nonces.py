@@ -3,12 +3,22 @@ write transaction (the row is the lock), and moved forward when the chain is ahe
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from chain.errors import ChainUnavailable
 from chain.txpipe.core import PipelineCore
 from chain.txpipe.models import AccountNonce, Operation, utcnow
+
+#: advance a nonce row by ``count`` (built once: statement building costs more than the
+#: statement's execution)
+_TAKE = (
+    update(AccountNonce)
+    .execution_options(synchronize_session=False)
+    .where(AccountNonce.chain_id == bindparam("chain"), AccountNonce.address == bindparam("sender"))
+    .values(next_nonce=AccountNonce.next_nonce + bindparam("count"), updated_at=bindparam("now"))
+    .returning(AccountNonce.next_nonce)
+)
 
 
 class NonceManager(PipelineCore):
@@ -18,11 +28,7 @@ class NonceManager(PipelineCore):
         """Advance the signer's nonce row by ``count`` (the row lock) and return the first
         nonce to use."""
         taken = session.execute(
-            update(AccountNonce)
-            .execution_options(synchronize_session=False)
-            .where(AccountNonce.chain_id == self.chain_id, AccountNonce.address == sender)
-            .values(next_nonce=AccountNonce.next_nonce + count, updated_at=utcnow())
-            .returning(AccountNonce.next_nonce)
+            _TAKE, {"chain": self.chain_id, "sender": sender, "count": count, "now": utcnow()}
         ).scalar_one_or_none()
         if taken is not None:
             return int(taken) - count

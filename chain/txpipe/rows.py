@@ -27,20 +27,29 @@ def insert_operations(session: Session, ops: Sequence[Operation]) -> None:
         )  # fmt: skip
 
 
-def _values(row: object, mapper: Mapper[Any]) -> dict[str, Any]:
-    """The row's set attributes (unset ones take their column defaults in the INSERT)."""
-    state = row.__dict__
-    return {attr.key: state[attr.key] for attr in mapper.column_attrs
-            if state.get(attr.key) is not None}  # fmt: skip
+#: per mapped class: its table and (attribute name, column name) pairs
+_LAYOUTS: dict[type, tuple[Table, tuple[tuple[str, str], ...]]] = {}
+
+
+def _layout(cls: type) -> tuple[Table, tuple[tuple[str, str], ...]]:
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        mapper: Mapper[Any] = inspect(cls)
+        table: Table = mapper.local_table  # type: ignore[assignment]
+        pairs = tuple((attr.key, attr.columns[0].key) for attr in mapper.column_attrs)
+        layout = _LAYOUTS[cls] = (table, pairs)
+    return layout
 
 
 def insert_rows(session: Session, rows: Sequence[object]) -> None:
-    """INSERT new mapped objects: one executemany per class and set of attributes, in
-    the order the classes first appear."""
-    groups: dict[tuple[type, tuple[str, ...]], list[dict[str, Any]]] = {}
+    """INSERT new mapped objects: one executemany per table and set of columns, in the
+    order the classes first appear. Attributes left unset (None) take their column's
+    default, as in a flush."""
+    groups: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
     for row in rows:
-        mapper = inspect(type(row))
-        values = _values(row, mapper)
-        groups.setdefault((type(row), tuple(values)), []).append(values)
-    for (cls, _), batch in groups.items():
-        session.execute(insert(cls), batch)
+        table, pairs = _layout(type(row))
+        state = row.__dict__
+        values = {column: state[attr] for attr, column in pairs if state.get(attr) is not None}
+        groups.setdefault((table, tuple(values)), []).append(values)
+    for (table, _), batch in groups.items():
+        session.execute(insert(table), batch)
