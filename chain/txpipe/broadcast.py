@@ -3,6 +3,8 @@ for the tracker (or ``reconcile``) to send the same bytes again."""
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import update
 
 from chain.txpipe.core import log
@@ -35,6 +37,7 @@ class Broadcaster(Journal):
             return PENDING
         self._mark(op.id, SENT)
         op.state = SENT
+        self._last_checked[op.id] = time.monotonic()  # the tracker asks the node later
         return SENT
 
     def _broadcast_many(self, ops: list[Operation]) -> None:
@@ -49,11 +52,15 @@ class Broadcaster(Journal):
         except Exception as failure:  # the node does not answer: every one stays pending
             outcomes = [failure] * len(ops)
         taken: list[str] = []
+        now = time.monotonic()
         for op, exc in zip(ops, outcomes, strict=True):
             message = "" if exc is None else str(exc).lower()
             if exc is None or any(m in message for m in _ALREADY_KNOWN):
                 taken.append(op.id)
                 op.state = SENT
+                # the node has it: the tracker asks whether it still does only after
+                # ``resend_after`` (not with one eth_getTransactionByHash per write at once)
+                self._last_checked[op.id] = now
             elif any(m in message for m in _NONCE_TOO_LOW):
                 self._mark(op.id, SENT, error=("nonce-too-low", str(exc)[:500]))
                 op.state = SENT
