@@ -21,22 +21,24 @@ import threading
 from collections.abc import Collection
 
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from chain.accounts import AccountStore, Organisation, normalise_org_id
 from chain.errors import KeystoreUnavailable, SigningKeyElsewhere
 from chain.keys import KeyStore, KeystoreError
 
+_ORGS: Table = Organisation.__table__  # type: ignore[assignment]
+#: the organisations' current signing addresses (built once, run once per journal burst)
+_SIGNERS = select(_ORGS.c.org_id, _ORGS.c.signer_address).where(
+    _ORGS.c.org_id.in_(bindparam("ids", expanding=True))
+)
+
 
 def current_signers(session: Session, org_ids: Collection[str]) -> dict[str, str]:
     """The signing address each organisation's row names now (in ``session``'s
     transaction), by organisation id."""
-    rows = session.execute(
-        select(Organisation.org_id, Organisation.signer_address).where(
-            Organisation.org_id.in_(set(org_ids))
-        )
-    )
+    rows = session.execute(_SIGNERS, {"ids": sorted(set(org_ids))})
     return {str(org_id): str(address) for org_id, address in rows}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
 
 from chain.txpipe.core import log
 from chain.txpipe.journal import Journal
@@ -13,6 +13,24 @@ from chain.txpipe.models import IN_FLIGHT, PENDING, SENT, Operation, utcnow
 
 _ALREADY_KNOWN = ("already known", "known transaction", "already imported", "already exists")
 _NONCE_TOO_LOW = ("nonce too low", "nonce is too low", "oldnonce", "old nonce")
+
+
+_OPERATIONS: Table = Operation.__table__  # type: ignore[assignment]
+#: operations the node took: ``sent``, one more broadcast, no error (built once)
+_MARK_SENT = (
+    update(_OPERATIONS)
+    .where(
+        _OPERATIONS.c.id.in_(bindparam("ids", expanding=True)),
+        _OPERATIONS.c.state.in_(IN_FLIGHT),
+    )
+    .values(
+        state=SENT,
+        broadcasts=_OPERATIONS.c.broadcasts + 1,
+        error_code=None,
+        error_detail=None,
+        updated_at=bindparam("now"),
+    )
+)
 
 
 class Broadcaster(Journal):
@@ -35,7 +53,7 @@ class Broadcaster(Journal):
                         op.id, type(exc).__name__)  # fmt: skip
             self._mark(op.id, PENDING, error=("broadcast-failed", str(exc)[:500]))
             return PENDING
-        self._mark(op.id, SENT)
+        self._mark_sent([op.id])
         op.state = SENT
         self._last_checked[op.id] = time.monotonic()  # the tracker asks the node later
         return SENT
@@ -69,11 +87,9 @@ class Broadcaster(Journal):
                             "re-send", op.id, type(exc).__name__)  # fmt: skip
                 self._mark(op.id, PENDING, error=("broadcast-failed", str(exc)[:500]))
         if taken:
-            with self.sessions() as session, session.begin():
-                session.execute(
-                    update(Operation)
-                    .execution_options(synchronize_session=False)
-                    .where(Operation.id.in_(taken), Operation.state.in_(IN_FLIGHT))
-                    .values(state=SENT, broadcasts=Operation.broadcasts + 1, error_code=None,
-                            error_detail=None, updated_at=utcnow())
-                )  # fmt: skip
+            self._mark_sent(taken)
+
+    def _mark_sent(self, op_ids: list[str]) -> None:
+        """The node took these in-flight operations (one statement, one commit)."""
+        with self.sessions() as session, session.begin():
+            session.execute(_MARK_SENT, {"ids": op_ids, "now": utcnow()})

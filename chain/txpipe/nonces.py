@@ -3,7 +3,7 @@ write transaction (the row is the lock), and moved forward when the chain is ahe
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from chain.errors import ChainUnavailable
@@ -12,12 +12,12 @@ from chain.txpipe.models import AccountNonce, Operation, utcnow
 
 #: advance a nonce row by ``count`` (built once: statement building costs more than the
 #: statement's execution)
+_NONCES: Table = AccountNonce.__table__  # type: ignore[assignment]
 _TAKE = (
-    update(AccountNonce)
-    .execution_options(synchronize_session=False)
-    .where(AccountNonce.chain_id == bindparam("chain"), AccountNonce.address == bindparam("sender"))
-    .values(next_nonce=AccountNonce.next_nonce + bindparam("count"), updated_at=bindparam("now"))
-    .returning(AccountNonce.next_nonce)
+    update(_NONCES)
+    .where(_NONCES.c.chain_id == bindparam("chain"), _NONCES.c.address == bindparam("sender"))
+    .values(next_nonce=_NONCES.c.next_nonce + bindparam("count"), updated_at=bindparam("now"))
+    .returning(_NONCES.c.next_nonce)
 )
 
 
