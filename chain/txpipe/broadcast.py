@@ -91,5 +91,5 @@ class Broadcaster(Journal):
 
     def _mark_sent(self, op_ids: list[str]) -> None:
         """The node took these in-flight operations (one statement, one commit)."""
-        with self.sessions() as session, session.begin():
+        with self._writing() as session:
             session.execute(_MARK_SENT, {"ids": op_ids, "now": utcnow()})

@@ -134,6 +134,13 @@ class PipelineCore:
             install_store_guard(bind)
         #: locks shared by every gateway process on this database (see ``payer_turn``)
         self.locks = NamedLocks(bind if isinstance(bind, Engine) else None)
+        #: SQLite takes one writer at a time and makes the others poll with sleeps of
+        #: 1-100 ms; this process's pipeline writers queue on a lock instead (woken at
+        #: once). PostgreSQL locks rows: its writers are left to the database.
+        sqlite = isinstance(bind, Engine) and bind.dialect.name == "sqlite"
+        self._store_turn: contextlib.AbstractContextManager[Any] = (
+            threading.RLock() if sqlite else contextlib.nullcontext()
+        )
         self.rpc = rpc_for(handle)
         self._encoders: dict[tuple[str, str], tuple[bytes, list[str]]] = {}
         # eth-tester runs in this process and is not thread-safe: serialise its calls.
@@ -307,6 +314,13 @@ class PipelineCore:
         return self.locks.hold(f"payer:{self.chain_id}:{payer.lower()}")
 
     @contextlib.contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """A session in a write transaction (committed on exit), in this process's turn
+        for the store (see ``_store_turn``)."""
+        with self._store_turn, self.sessions() as session, session.begin():
+            yield session
+
+    @contextlib.contextmanager
     def _account_lock(self, address: str) -> Iterator[None]:
         """The account's journal lock: nonces are taken and journaled under it."""
         with self._locks_guard:
@@ -360,7 +374,7 @@ class PipelineCore:
         elif state == SENT:
             values["error_code"] = None
             values["error_detail"] = None
-        with self.sessions() as session, session.begin():
+        with self._writing() as session:
             session.execute(
                 update(Operation)
                 .execution_options(synchronize_session=False)
@@ -375,7 +389,7 @@ class PipelineCore:
         elif state == MINED:
             values["error_code"] = None
             values["error_detail"] = None
-        with self.sessions() as session, session.begin():
+        with self._writing() as session:
             session.execute(
                 update(Operation)
                 .execution_options(synchronize_session=False)

@@ -137,7 +137,7 @@ class Journal(NonceManager):
                                signer_of=signer_of)  # fmt: skip
         for attempt in range(5):
             try:
-                with self.sessions() as session, session.begin():
+                with self._writing() as session:
                     nonce = self._take_nonce(session, sender)
                     if idempotency_key is not None:
                         existing = session.scalars(
@@ -177,7 +177,7 @@ class Journal(NonceManager):
 
         Raises what the database raises (the caller falls back to one write at a time)."""
         new: list[Operation] = []
-        with self.sessions() as session, session.begin():
+        with self._writing() as session:
             first = self._take_nonce(session, sender, len(batch))
             keyed = [(r.caller, r.idempotency_key) for r in batch if r.idempotency_key is not None]
             known: dict[tuple[str, str], Operation] = {}

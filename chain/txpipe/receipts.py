@@ -162,7 +162,7 @@ class ReceiptTracking(Broadcaster):
                 {"op_id": op_id, **only_in_flight, **{f"v_{c}": values[c] for c in columns}}
                 for op_id, values in rows
             ]
-            with self.sessions() as session, session.begin():
+            with self._writing() as session:
                 session.connection().execute(statement, params)  # one executemany
         for op_id, _ in rows:
             self._last_checked.pop(op_id, None)
@@ -239,7 +239,7 @@ class ReceiptTracking(Broadcaster):
             if found is None or found[1] != str(block_hash).lower():
                 gone.append((int(number), str(block_hash)))
         restored = 0
-        with self.sessions() as session, session.begin():
+        with self._writing() as session:
             for number, block_hash in gone:
                 moved = session.execute(
                     update(Operation)
@@ -256,7 +256,7 @@ class ReceiptTracking(Broadcaster):
                 restored += int(moved.rowcount)  # type: ignore[attr-defined]
         for op in dropped:
             if self.rpc.nonce(op.signer, "latest") <= op.nonce:
-                with self.sessions() as session, session.begin():
+                with self._writing() as session:
                     moved = session.execute(
                         update(Operation)
                         .execution_options(synchronize_session=False)
