@@ -59,14 +59,22 @@ class Broadcaster(Journal):
         return SENT
 
     def _broadcast_many(self, ops: list[Operation]) -> None:
-        """Send journaled transactions (in nonce order) in one JSON-RPC batch; one
-        database statement marks the ones the node took. Failures stay ``pending``."""
-        if len(ops) <= 1:  # a lone write: the plain call
-            for op in ops:
-                self._broadcast(op)
-            return
+        """Send journaled transactions (in nonce order) and mark the ones the node took."""
+        self._mark_sent(self._send(ops))
+
+    def _send(self, ops: list[Operation]) -> list[str]:
+        """Send journaled transactions in nonce order: one JSON-RPC batch (a lone one
+        plainly). Refusals are recorded here (they stay ``pending`` for re-send); returns
+        the ids the node took, for :meth:`_mark_sent` (which need not wait for the next
+        send: the order of the marks does not matter)."""
+        if not ops:
+            return []
         try:
-            outcomes = self.rpc.send_raw_many([op.raw_tx for op in ops])
+            if len(ops) == 1:
+                self.rpc.send_raw(ops[0].raw_tx)
+                outcomes: list[Exception | None] = [None]
+            else:
+                outcomes = self.rpc.send_raw_many([op.raw_tx for op in ops])
         except Exception as failure:  # the node does not answer: every one stays pending
             outcomes = [failure] * len(ops)
         taken: list[str] = []
@@ -86,10 +94,11 @@ class Broadcaster(Journal):
                 log.warning("broadcast of operation %s failed (%s); it stays pending for "
                             "re-send", op.id, type(exc).__name__)  # fmt: skip
                 self._mark(op.id, PENDING, error=("broadcast-failed", str(exc)[:500]))
-        if taken:
-            self._mark_sent(taken)
+        return taken
 
     def _mark_sent(self, op_ids: list[str]) -> None:
         """The node took these in-flight operations (one statement, one commit)."""
+        if not op_ids:
+            return
         with self._writing() as session:
             session.execute(_MARK_SENT, {"ids": op_ids, "now": utcnow()})

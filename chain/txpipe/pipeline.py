@@ -203,15 +203,17 @@ class TxPipeline(ReceiptTracking):
                 request.done.wait()
                 break
             try:
-                self._send_burst(request.sender, batch, new)
+                taken = self._send_burst(batch, new)
             finally:
                 sending.release()
+            self._settle_burst(batch, taken)
 
     def _run_batch(self, sender: str, batch: list[WriteRequest]) -> None:
         """Journal and send one burst (the caller holds the signer's journal lock)."""
         new = self._journal_burst(sender, batch)
         with self._sending(sender):
-            self._send_burst(sender, batch, new)
+            taken = self._send_burst(batch, new)
+        self._settle_burst(batch, taken)
 
     def _journal_burst(self, sender: str, batch: list[WriteRequest]) -> list[Operation]:
         """Journal a burst: one transaction, or one write at a time when that fails (each
@@ -246,18 +248,33 @@ class TxPipeline(ReceiptTracking):
                     request.error = exc
         return new
 
-    def _send_burst(self, sender: str, batch: list[WriteRequest], new: list[Operation]) -> None:
-        """Send the burst's new operations (the caller holds the signer's send lock) and
-        answer every request of the burst."""
+    def _send_burst(self, batch: list[WriteRequest], new: list[Operation]) -> list[str]:
+        """Send the burst's new operations (the caller holds the signer's send lock); the
+        ids the node took. A failure is every request's answer (and ends the burst)."""
         try:
-            self._broadcast_many(new)
-        except Exception as exc:  # each request of the burst answers it; the thread
-            for request in batch:  # running the burst goes on with its own request
-                if request.error is None and not request.duplicate:
-                    request.error = exc
+            return self._send(new)
+        except Exception as exc:
+            self._fail_burst(batch, exc)
+            return []
+
+    def _settle_burst(self, batch: list[WriteRequest], taken: list[str]) -> None:
+        """Mark what the node took ``sent`` (after the send lock is let go: the next burst
+        is sent meanwhile) and answer every request of the burst."""
+        try:
+            self._mark_sent(taken)
+        except Exception as exc:
+            self._fail_burst(batch, exc)
         finally:
             for request in batch:
                 request.done.set()
+
+    @staticmethod
+    def _fail_burst(batch: list[WriteRequest], exc: Exception) -> None:
+        """Each request of the burst answers ``exc`` (the thread running the burst goes
+        on with its own request)."""
+        for request in batch:
+            if request.error is None and not request.duplicate:
+                request.error = exc
 
     def get(self, op_id: str) -> Operation:
         """The operation with this id; :class:`NotFound` otherwise."""
