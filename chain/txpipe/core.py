@@ -29,7 +29,6 @@ from chain.txpipe.events import EventDecoder
 from chain.txpipe.locks import NamedLocks
 from chain.txpipe.models import IN_FLIGHT, MINED, SENT, Operation, utcnow
 from chain.txpipe.rpc import NodeUnreachable, RevertError, Web3Rpc, rpc_for
-from chain.txpipe.simulation import SimulationQueue
 from chain.txpipe.store import install_store_guard
 
 log = logging.getLogger("ledger.txpipe")
@@ -104,9 +103,6 @@ class PipelineCore:
         # many interleaved ones (each RPC return waits behind the others' CPU work).
         self.max_concurrent_submits = max(1, max_concurrent_submits)
         self._submit_slots = threading.BoundedSemaphore(self.max_concurrent_submits)
-        self._simulations = SimulationQueue(
-            self._submit_slots, lambda calls: self.rpc.simulate_many(calls)
-        )
         self._fees: tuple[float, dict[str, Any]] | None = None
         self._locks: dict[str, threading.Lock] = {}
         #: per account: held while a journaled burst is sent (see ``_sending``)
@@ -251,10 +247,9 @@ class PipelineCore:
                 self._flight[account] = (seen[0], seen[1] + n)
 
     def _simulate(self, call: dict[str, Any], abis: Sequence[Abi]) -> int:
-        """eth_call then eth_estimateGas from the signer (with the other simulations
-        queued meanwhile, in one JSON-RPC batch); the gas limit to use."""
+        """eth_call then eth_estimateGas from the signer; the gas limit to use."""
         try:
-            estimate = self._simulations.estimate(call)  # eth_call + eth_estimateGas
+            estimate = self.rpc.simulate(call)  # eth_call + eth_estimateGas
         except RevertError as exc:
             raise revert_from_exception(exc, abis) from exc
         except LedgerError:

@@ -155,14 +155,15 @@ class TxPipeline(ReceiptTracking):
         self._check_backpressure(sender)
         call: dict[str, Any] = {"from": sender, "to": to, "data": data, "value": value}
         self._ensure_funded(sender)
-        try:  # simulated in a batch with the others waiting (see max_concurrent_submits)
-            gas = self._simulate(call, [abi, *extra_error_abis])
-            fees = self._fee_fields()
-            self._remember_gas(contract_name, function, gas)
-        except ChainUnavailable:
-            if not self.journal_when_node_down:
-                raise
-            gas, fees = self._unsimulated_terms(contract_name, function)
+        with self._submit_slots:  # simulation: a few at a time (see max_concurrent_submits)
+            try:
+                gas = self._simulate(call, [abi, *extra_error_abis])
+                fees = self._fee_fields()
+                self._remember_gas(contract_name, function, gas)
+            except ChainUnavailable:
+                if not self.journal_when_node_down:
+                    raise
+                gas, fees = self._unsimulated_terms(contract_name, function)
         request = WriteRequest(
             signer, sender, contract_name, to, function, args, data, value, gas, fees,
             caller, org_id, idempotency_key, request_hash, journal_with, signer_of,

@@ -78,7 +78,6 @@ class ChainRpc(Protocol):
     def call(self, tx: dict[str, Any], block: str | int = "latest") -> bytes: ...
     def estimate_gas(self, tx: dict[str, Any]) -> int: ...
     def simulate(self, tx: dict[str, Any]) -> int: ...
-    def simulate_many(self, txs: list[dict[str, Any]]) -> list[int | Exception]: ...
     def send_raw(self, raw: bytes) -> None: ...
     def send_raw_many(self, raws: list[bytes]) -> list[Exception | None]: ...
     def nonce(self, address: str, block: str = "pending") -> int: ...
@@ -176,34 +175,6 @@ class HttpRpc:
         )
         del call
         return _int(estimate)
-
-    def simulate_many(self, txs: list[dict[str, Any]]) -> list[int | Exception]:
-        """:meth:`simulate` of several calls in one JSON-RPC batch: each one's gas
-        estimate, or the error :meth:`simulate` would raise for it."""
-        first = next(self._ids)
-        for _ in range(2 * len(txs) - 1):
-            next(self._ids)
-        body: list[Any] = []
-        for i, tx in enumerate(txs):
-            params = _json_tx(tx)
-            body.append({"jsonrpc": "2.0", "id": first + 2 * i, "method": "eth_call",
-                         "params": [params, "latest"]})  # fmt: skip
-            body.append({"jsonrpc": "2.0", "id": first + 2 * i + 1, "method": "eth_estimateGas",
-                         "params": [params]})  # fmt: skip
-        answers = self._post(body)
-        if not isinstance(answers, list):  # one error for the whole batch
-            answers = [answers] * (2 * len(txs))
-            by_id = {first + i: answer for i, answer in enumerate(answers)}
-        else:
-            by_id = {answer.get("id"): answer for answer in answers}
-        outcomes: list[int | Exception] = []
-        for i in range(len(txs)):
-            try:
-                _result(by_id.get(first + 2 * i) or {})
-                outcomes.append(_int(_result(by_id.get(first + 2 * i + 1) or {})))
-            except Exception as exc:
-                outcomes.append(exc)
-        return outcomes
 
     def call(self, tx: dict[str, Any], block: str | int = "latest") -> bytes:
         tag = hex(block) if isinstance(block, int) else block
@@ -319,15 +290,6 @@ class Web3Rpc:
     def simulate(self, tx: dict[str, Any]) -> int:
         self.call(tx)
         return self.estimate_gas(tx)
-
-    def simulate_many(self, txs: list[dict[str, Any]]) -> list[int | Exception]:
-        outcomes: list[int | Exception] = []
-        for tx in txs:
-            try:
-                outcomes.append(self.simulate(tx))
-            except Exception as exc:
-                outcomes.append(exc)
-        return outcomes
 
     def send_raw(self, raw: bytes) -> None:
         with self.lock:
