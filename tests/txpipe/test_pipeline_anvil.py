@@ -168,8 +168,14 @@ def test_submit_with_node_down_raises_chain_unavailable_and_journals_nothing(
     abi = load(PROBE).abi
     with pytest.raises(ChainUnavailable) as caught:
         pipeline.submit(
-            Account.create(), PROBE, "0x" + "11" * 20, abi, "record", [key(1), 1],
-            caller="u", org_id=None,
+            Account.create(),
+            PROBE,
+            "0x" + "11" * 20,
+            abi,
+            "record",
+            [key(1), 1],
+            caller="u",
+            org_id=None,
         )
     assert caught.value.http_status == 503 and caught.value.retry_after >= 1
     assert pipeline.stats().by_state == {}
