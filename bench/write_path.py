@@ -22,7 +22,9 @@ second: (d) a raw baseline - N threads, each signing with its own key and sendin
 the gateway (``ledger serve`` process) with N clients posting ``POST /v1/assets`` for one
 holder organisation, N = 8 and 32. For each write: the time to its 202 and from the
 request to the first sight of the block that holds it (a thread watches the head every
-10 ms); throughput is writes / (first request to last block seen). ``--profile`` records
+10 ms); throughput is writes / (first request to last block seen); the gateway process's
+CPU time per write (``gateway_cpu_ms_per_write``, all its threads, from ``/proc``) moves
+far less with the machine's load than the rates. ``--profile`` records
 the gateway with py-spy during each gateway run (top frames into ``--profile-out``).
 ``--workers N`` runs ``ledger serve --workers N`` on a fresh PostgreSQL database of
 ``LEDGER_TEST_POSTGRES_URL`` (``--postgres``: one process on PostgreSQL).
