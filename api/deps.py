@@ -14,4 +14,10 @@ def get_runtime(request: Request) -> LedgerRuntime:
     return runtime
 
 
-RuntimeDep = Annotated[LedgerRuntime, Depends(get_runtime)]
+async def runtime_of(request: Request) -> LedgerRuntime:
+    """The runtime as a dependency: an attribute read, answered on the event loop (a
+    plain function dependency would cost every request a hop to a worker thread)."""
+    return get_runtime(request)
+
+
+RuntimeDep = Annotated[LedgerRuntime, Depends(runtime_of)]

@@ -106,7 +106,7 @@ class WriteOptions:
         return request_hash({"method": request.method, "path": request.url.path, "body": payload})
 
 
-def write_options(
+async def write_options(
     request: Request,
     wait: Annotated[
         bool, Query(description="Wait for the receipt and answer 200 with the result")
@@ -123,6 +123,8 @@ def write_options(
         ),
     ] = None,
 ) -> WriteOptions:
+    """The request's write options (on the event loop: no worker thread for a few
+    attribute reads)."""
     indexer: IndexerRunner | None = getattr(request.app.state, "indexer", None)
     return WriteOptions(
         wait=wait, wait_timeout=wait_timeout, idempotency_key=idempotency_key, indexer=indexer

@@ -22,7 +22,9 @@ second: (d) a raw baseline - N threads, each signing with its own key and sendin
 the gateway (``ledger serve`` process) with N clients posting ``POST /v1/assets`` for one
 holder organisation, N = 8 and 32. For each write: the time to its 202 and from the
 request to the first sight of the block that holds it (a thread watches the head every
-10 ms); throughput is writes / (first request to last block seen). ``--profile`` records
+10 ms); throughput is writes / (first request to last block seen); the gateway process's
+CPU time per write (``gateway_cpu_ms_per_write``, all its threads, from ``/proc``) moves
+far less with the machine's load than the rates. ``--profile`` records
 the gateway with py-spy during each gateway run (top frames into ``--profile-out``).
 ``--workers N`` runs ``ledger serve --workers N`` on a fresh PostgreSQL database of
 ``LEDGER_TEST_POSTGRES_URL`` (``--postgres``: one process on PostgreSQL).
@@ -392,6 +394,12 @@ def top_frames(raw_file: Path, limit: int = 15) -> dict[str, list[tuple[str, flo
     return {"self": share(own), "inclusive": share(inclusive), "samples": [("total", total)]}
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (Linux ``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def profile_file(args: argparse.Namespace, clients: int) -> str:
     """The raw py-spy file of one client count (``--profile-out`` with ``_<N>`` added)."""
     out = Path(args.profile_out)
@@ -452,7 +460,15 @@ def http_main(args: argparse.Namespace) -> int:
                         *(["--subprocesses"] if args.workers > 1 else [])],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
                     time.sleep(1.0)
-                runs.append(gateway_writes(client, db_url, watcher, clients, per, f"c{clients}"))
+                assert gateway.process is not None
+                cpu_before = process_cpu_seconds(gateway.process.pid)
+                row = gateway_writes(client, db_url, watcher, clients, per, f"c{clients}")
+                # the gateway's CPU per write (all its threads; less sensitive to the
+                # machine's load than the rates; one process: --workers 1 only)
+                cpu = process_cpu_seconds(gateway.process.pid) - cpu_before
+                row["gateway_cpu_ms_per_write"] = cpu * 1000 / (clients * per)
+                print(f"  gateway CPU {row['gateway_cpu_ms_per_write']:.2f} ms per write")
+                runs.append(row)
                 if profiler is not None:
                     profiler.send_signal(2)
                     profiler.wait(timeout=60)

@@ -217,6 +217,8 @@ class AccountStore:
         #: bumped by every revocation or rotation through this store: a verification or
         #: recheck that started before one does not store its answer
         self._generation = 0
+        #: bumped by every change of an organisation's signing key through this store
+        self.signer_generation = 0
         #: sha256 of a key -> the verification of it in progress
         self._flights: dict[str, _Flight] = {}
 
@@ -283,6 +285,8 @@ class AccountStore:
                 .where(Organisation.org_id == normalise_org_id(org_id))
                 .values(key_name=key_name, signer_address=Web3.to_checksum_address(signer_address))
             )
+        with self._cache_lock:
+            self.signer_generation += 1
 
     # -- users -------------------------------------------------------------------------
 

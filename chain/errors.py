@@ -112,6 +112,14 @@ class SigningKeyElsewhere(Conflict):
     title = "This gateway does not hold the organisation's signing key"
 
 
+class StaleSigner(Conflict):
+    """A write signed with a key that is no longer its organisation's (rotated by another
+    gateway process meanwhile): nothing was journaled; submitting again uses the new key."""
+
+    code = "signer-changed"
+    title = "The organisation's signing key changed during the write"
+
+
 class SelfRevocation(Conflict):
     """An admin revoking its own key: refused, so no one locks out the last admin by
     accident (rotate the key instead, or have another admin revoke it)."""

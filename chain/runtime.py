@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 from web3.contract import Contract
 
-from chain.accounts import AccountStore, Organisation, org_key_name
+from chain.accounts import AccountStore, Organisation, normalise_org_id, org_key_name
 from chain.artifacts import load
 from chain.bindings.contracts import (
     DIRECTORY,
@@ -33,10 +33,11 @@ from chain.bindings.contracts import (
 from chain.clients import ChainHandle, connect
 from chain.db import make_engine, session_factory
 from chain.deploy import Deployment, ensure_deployed
-from chain.errors import KeystoreUnavailable, NotFound, SigningKeyElsewhere
+from chain.errors import ContractRevert, KeystoreUnavailable, NotFound, StaleSigner
 from chain.keys import KeyStore, KeystoreError
 from chain.reader import ChainReader
 from chain.settings import LedgerSettings
+from chain.signers import OrgSigners, current_signers
 from chain.txpipe import Operation, ReceiptTracker, TxPipeline
 from chain.txpipe.journal import JournalRows
 
@@ -86,6 +87,8 @@ class LedgerRuntime:
     _other_abis: dict[str, list[Any]] = field(default_factory=dict, repr=False)
     #: the read routes' head-keyed, batched eth_call reader (built on first use)
     _reader: ChainReader | None = field(default=None, repr=False)
+    #: the organisations' signing accounts (built on first use)
+    _signers: OrgSigners | None = field(default=None, repr=False)
 
     @classmethod
     def start(cls, settings: LedgerSettings, *, deploy: bool = True) -> LedgerRuntime:
@@ -239,23 +242,17 @@ class LedgerRuntime:
             self._contracts[key] = cached
         return cached
 
+    @property
+    def signers(self) -> OrgSigners:
+        """The organisations' signing accounts, remembered (see :mod:`chain.signers`)."""
+        if self._signers is None:
+            self._signers = OrgSigners(self.accounts, self.keystore)
+            self.txpipe.signer_directory = current_signers
+        return self._signers
+
     def signer_for_org(self, org_id: str) -> LocalAccount:
         """The unlocked signing account of an organisation known to this gateway."""
-        org = self.accounts.get_org(org_id)
-        if org.key_name is None:
-            raise SigningKeyElsewhere(
-                f"this gateway does not hold the signing key of organisation {org.org_id} "
-                f"(signer {org.signer_address}): it was admitted with a key held by another "
-                "gateway, which signs for it",
-                org_id=org.org_id,
-                signer_address=org.signer_address,
-            )
-        try:
-            return self.keystore.load(org.key_name)
-        except KeystoreError as exc:
-            raise KeystoreUnavailable(
-                f"the signing key of organisation {org.org_id} cannot be unlocked"
-            ) from exc
+        return self.signers.signer(org_id)
 
     def provision_org(self, org_id: str, name: str, kind: str, city_code: int) -> Organisation:
         """Create an organisation's signing key (encrypted keystore) and its gateway row."""
@@ -292,20 +289,33 @@ class LedgerRuntime:
         if others is None:
             others = [load(name).abi for name in self.deployment.contracts if name != contract_name]
             self._other_abis[contract_name] = others
-        return self.txpipe.submit(
-            signer if signer is not None else self.signer_for_org(org_id),
-            contract_name,
-            contract.address,
-            contract.abi,
-            function,
-            args,
-            caller=caller,
-            org_id=org_id,
-            idempotency_key=idempotency_key,
-            request_hash=request_hash,
-            extra_error_abis=others,
-            journal_with=journal_with,
-        )
+        for attempt in (1, 2):
+            used = self.signer_for_org(org_id) if signer is None else signer
+            try:
+                return self.txpipe.submit(
+                    used,
+                    contract_name,
+                    contract.address,
+                    contract.abi,
+                    function,
+                    args,
+                    caller=caller,
+                    org_id=org_id,
+                    idempotency_key=idempotency_key,
+                    request_hash=request_hash,
+                    extra_error_abis=others,
+                    journal_with=journal_with,
+                    signer_of=normalise_org_id(org_id) if signer is None else None,
+                )
+            except StaleSigner:  # rotated by another gateway process: read the row again
+                self.signers.forget(org_id)
+                if attempt == 2:
+                    raise
+            except ContractRevert:  # refused: with a key the organisation no longer has?
+                if attempt == 2 or signer is not None or not self.signers.changed(org_id, used):
+                    raise
+                self.signers.forget(org_id)
+        raise AssertionError("unreachable")
 
     def chain_info(self) -> dict[str, Any]:
         head = self.w3.eth.get_block("latest")

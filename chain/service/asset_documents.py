@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, select
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chain.db import Base
@@ -82,21 +82,28 @@ def ensure_tables(runtime: LedgerRuntime) -> None:
     _READY.add(key)
 
 
+#: the asset a holder registered under a catalogue code (built once: building the
+#: statement cost more than running it, on every registration)
+_BY_CODE = (
+    select(AssetDocument.__table__.c.asset_id)
+    .where(
+        AssetDocument.__table__.c.holder_org_id == bindparam("holder"),
+        AssetDocument.__table__.c.catalogue_code == bindparam("code"),
+        AssetDocument.__table__.c.domain_code == bindparam("domain"),
+    )
+    .limit(1)
+)
+
+
 def find_by_code(
     runtime: LedgerRuntime, holder_org_id: str, catalogue_code: str, domain_code: int
 ) -> str | None:
     """The id of the asset the holder registered under this catalogue code, if any."""
     ensure_tables(runtime)
-    with runtime.sessions() as session:
-        found = session.scalar(
-            select(AssetDocument.asset_id)
-            .where(
-                AssetDocument.holder_org_id == holder_org_id,
-                AssetDocument.catalogue_code == catalogue_code,
-                AssetDocument.domain_code == domain_code,
-            )
-            .limit(1)
-        )
+    with runtime.engine.connect() as connection:
+        found = connection.execute(
+            _BY_CODE, {"holder": holder_org_id, "code": catalogue_code, "domain": domain_code}
+        ).scalar()
     return None if found is None else str(found)
 
 

@@ -3,7 +3,9 @@ for the tracker (or ``reconcile``) to send the same bytes again."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+import time
+
+from sqlalchemy import Table, bindparam, update
 
 from chain.txpipe.core import log
 from chain.txpipe.journal import Journal
@@ -11,6 +13,24 @@ from chain.txpipe.models import IN_FLIGHT, PENDING, SENT, Operation, utcnow
 
 _ALREADY_KNOWN = ("already known", "known transaction", "already imported", "already exists")
 _NONCE_TOO_LOW = ("nonce too low", "nonce is too low", "oldnonce", "old nonce")
+
+
+_OPERATIONS: Table = Operation.__table__  # type: ignore[assignment]
+#: operations the node took: ``sent``, one more broadcast, no error (built once)
+_MARK_SENT = (
+    update(_OPERATIONS)
+    .where(
+        _OPERATIONS.c.id.in_(bindparam("ids", expanding=True)),
+        _OPERATIONS.c.state.in_(IN_FLIGHT),
+    )
+    .values(
+        state=SENT,
+        broadcasts=_OPERATIONS.c.broadcasts + 1,
+        error_code=None,
+        error_detail=None,
+        updated_at=bindparam("now"),
+    )
+)
 
 
 class Broadcaster(Journal):
@@ -33,27 +53,40 @@ class Broadcaster(Journal):
                         op.id, type(exc).__name__)  # fmt: skip
             self._mark(op.id, PENDING, error=("broadcast-failed", str(exc)[:500]))
             return PENDING
-        self._mark(op.id, SENT)
+        self._mark_sent([op.id])
         op.state = SENT
+        self._last_checked[op.id] = time.monotonic()  # the tracker asks the node later
         return SENT
 
     def _broadcast_many(self, ops: list[Operation]) -> None:
-        """Send journaled transactions (in nonce order) in one JSON-RPC batch; one
-        database statement marks the ones the node took. Failures stay ``pending``."""
-        if len(ops) <= 1:  # a lone write: the plain call
-            for op in ops:
-                self._broadcast(op)
-            return
+        """Send journaled transactions (in nonce order) and mark the ones the node took."""
+        self._mark_sent(self._send(ops))
+
+    def _send(self, ops: list[Operation]) -> list[str]:
+        """Send journaled transactions in nonce order: one JSON-RPC batch (a lone one
+        plainly). Refusals are recorded here (they stay ``pending`` for re-send); returns
+        the ids the node took, for :meth:`_mark_sent` (which need not wait for the next
+        send: the order of the marks does not matter)."""
+        if not ops:
+            return []
         try:
-            outcomes = self.rpc.send_raw_many([op.raw_tx for op in ops])
+            if len(ops) == 1:
+                self.rpc.send_raw(ops[0].raw_tx)
+                outcomes: list[Exception | None] = [None]
+            else:
+                outcomes = self.rpc.send_raw_many([op.raw_tx for op in ops])
         except Exception as failure:  # the node does not answer: every one stays pending
             outcomes = [failure] * len(ops)
         taken: list[str] = []
+        now = time.monotonic()
         for op, exc in zip(ops, outcomes, strict=True):
             message = "" if exc is None else str(exc).lower()
             if exc is None or any(m in message for m in _ALREADY_KNOWN):
                 taken.append(op.id)
                 op.state = SENT
+                # the node has it: the tracker asks whether it still does only after
+                # ``resend_after`` (not with one eth_getTransactionByHash per write at once)
+                self._last_checked[op.id] = now
             elif any(m in message for m in _NONCE_TOO_LOW):
                 self._mark(op.id, SENT, error=("nonce-too-low", str(exc)[:500]))
                 op.state = SENT
@@ -61,12 +94,11 @@ class Broadcaster(Journal):
                 log.warning("broadcast of operation %s failed (%s); it stays pending for "
                             "re-send", op.id, type(exc).__name__)  # fmt: skip
                 self._mark(op.id, PENDING, error=("broadcast-failed", str(exc)[:500]))
-        if taken:
-            with self.sessions() as session, session.begin():
-                session.execute(
-                    update(Operation)
-                    .execution_options(synchronize_session=False)
-                    .where(Operation.id.in_(taken), Operation.state.in_(IN_FLIGHT))
-                    .values(state=SENT, broadcasts=Operation.broadcasts + 1, error_code=None,
-                            error_detail=None, updated_at=utcnow())
-                )  # fmt: skip
+        return taken
+
+    def _mark_sent(self, op_ids: list[str]) -> None:
+        """The node took these in-flight operations (one statement, one commit)."""
+        if not op_ids:
+            return
+        with self._writing() as session:
+            session.execute(_MARK_SENT, {"ids": op_ids, "now": utcnow()})

@@ -105,6 +105,8 @@ class PipelineCore:
         self._submit_slots = threading.BoundedSemaphore(self.max_concurrent_submits)
         self._fees: tuple[float, dict[str, Any]] | None = None
         self._locks: dict[str, threading.Lock] = {}
+        #: per account: held while a journaled burst is sent (see ``_sending``)
+        self._send_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         #: simulated writes waiting for their signer's next journal batch, per account
         self._queues: dict[str, list[Any]] = {}
@@ -132,6 +134,13 @@ class PipelineCore:
             install_store_guard(bind)
         #: locks shared by every gateway process on this database (see ``payer_turn``)
         self.locks = NamedLocks(bind if isinstance(bind, Engine) else None)
+        #: SQLite takes one writer at a time and makes the others poll with sleeps of
+        #: 1-100 ms; this process's pipeline writers queue on a lock instead (woken at
+        #: once). PostgreSQL locks rows: its writers are left to the database.
+        sqlite = isinstance(bind, Engine) and bind.dialect.name == "sqlite"
+        self._store_turn: contextlib.AbstractContextManager[Any] = (
+            threading.RLock() if sqlite else contextlib.nullcontext()
+        )
         self.rpc = rpc_for(handle)
         self._encoders: dict[tuple[str, str], tuple[bytes, list[str]]] = {}
         # eth-tester runs in this process and is not thread-safe: serialise its calls.
@@ -305,10 +314,31 @@ class PipelineCore:
         return self.locks.hold(f"payer:{self.chain_id}:{payer.lower()}")
 
     @contextlib.contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """A session in a write transaction (committed on exit), in this process's turn
+        for the store (see ``_store_turn``)."""
+        with self._store_turn, self.sessions() as session, session.begin():
+            yield session
+
+    @contextlib.contextmanager
     def _account_lock(self, address: str) -> Iterator[None]:
+        """The account's journal lock: nonces are taken and journaled under it."""
         with self._locks_guard:
             lock = self._locks.setdefault(address.lower(), threading.Lock())
         with lock:
+            yield
+
+    def _sending(self, address: str) -> threading.Lock:
+        """The account's send lock. A burst takes it while still holding the journal lock
+        and sends after letting the journal lock go: the next burst is journaled while
+        this one is on its way, and bursts still reach the node in nonce order."""
+        with self._locks_guard:
+            return self._send_locks.setdefault(address.lower(), threading.Lock())
+
+    @contextlib.contextmanager
+    def _account_idle(self, address: str) -> Iterator[None]:
+        """Nothing of the account is being journaled or sent (a re-send by the tracker)."""
+        with self._account_lock(address), self._sending(address):
             yield
 
     def _ensure_funded(self, sender: str) -> None:
@@ -344,7 +374,7 @@ class PipelineCore:
         elif state == SENT:
             values["error_code"] = None
             values["error_detail"] = None
-        with self.sessions() as session, session.begin():
+        with self._writing() as session:
             session.execute(
                 update(Operation)
                 .execution_options(synchronize_session=False)
@@ -359,7 +389,7 @@ class PipelineCore:
         elif state == MINED:
             values["error_code"] = None
             values["error_detail"] = None
-        with self.sessions() as session, session.begin():
+        with self._writing() as session:
             session.execute(
                 update(Operation)
                 .execution_options(synchronize_session=False)

@@ -6,22 +6,29 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from chain.errors import IdempotencyConflict, jsonable
+from chain.errors import IdempotencyConflict, StaleSigner, jsonable
 from chain.txpipe.models import PENDING, AccountNonce, Operation, new_id, utcnow
 from chain.txpipe.nonces import NonceManager
+from chain.txpipe.rows import insert_operations, insert_rows
+from chain.txpipe.signing import sign_transaction
 
 #: rows a write stores with its operation, in the journal's database transaction (the
 #: gateway's record of what it commits to on chain: a document and its salts); called
 #: with the new operation (its id set), never for an idempotent replay
 JournalRows = Callable[[Operation], Sequence[object]]
+#: the signing address each organisation's row names now, read in the journal's
+#: transaction (see :mod:`chain.signers`): by organisation id
+SignerDirectory = Callable[[Session, Collection[str]], Mapping[str, str]]
 
 
 def request_hash(body: Any) -> str:
@@ -55,6 +62,9 @@ class WriteRequest:
     idempotency_key: str | None
     request_hash: str | None
     journal_with: JournalRows | None = None
+    #: the organisation whose current signer ``sender`` must be when journaled (a signer
+    #: remembered in memory); None for a signer the caller chose
+    signer_of: str | None = None
     done: threading.Event = field(default_factory=threading.Event)
     op: Operation | None = None
     #: the key was used before (``op`` is that operation; nothing was journaled)
@@ -64,6 +74,25 @@ class WriteRequest:
 
 class Journal(NonceManager):
     """Idempotency look-ups and journaling."""
+
+    #: set by the runtime: checks remembered signers against the organisations' rows
+    signer_directory: SignerDirectory | None = None
+
+    def _stale(self, session: Session, sender: str, requests: Sequence[WriteRequest]) -> None:
+        """Refuse (``error`` = :class:`StaleSigner`) the requests whose organisation's row
+        names another signer than ``sender`` now: one query for the burst."""
+        org_ids = {r.signer_of for r in requests if r.signer_of is not None}
+        if not org_ids or self.signer_directory is None:
+            return
+        current = self.signer_directory(session, org_ids)
+        for request in requests:
+            org_id = request.signer_of
+            if org_id is not None and current.get(org_id, "").lower() != sender.lower():
+                request.error = StaleSigner(
+                    f"the signing key of organisation {org_id} changed from {sender} to "
+                    f"{current.get(org_id)}; nothing was journaled",
+                    org_id=org_id,
+                )
 
     def _find_idempotent(self, caller: str, key: str) -> Operation | None:
         with self.sessions() as session:
@@ -101,10 +130,14 @@ class Journal(NonceManager):
         idempotency_key: str | None,
         request_hash: str | None,
         journal_with: JournalRows | None = None,
+        signer_of: str | None = None,
     ) -> Operation:
+        request = WriteRequest(signer, sender, contract_name, to, function, args, data, value,
+                               gas, fees, caller, org_id, idempotency_key, request_hash,
+                               signer_of=signer_of)  # fmt: skip
         for attempt in range(5):
             try:
-                with self.sessions() as session, session.begin():
+                with self._writing() as session:
                     nonce = self._take_nonce(session, sender)
                     if idempotency_key is not None:
                         existing = session.scalars(
@@ -116,36 +149,10 @@ class Journal(NonceManager):
                         if existing is not None:
                             session.expunge(existing)  # keeps its state through the rollback
                             raise _Duplicate(existing)  # rolls the nonce back
-                    tx = {
-                        "chainId": self.chain_id,
-                        "nonce": nonce,
-                        "to": to,
-                        "data": data,
-                        "value": value,
-                        "gas": gas,
-                        **fees,
-                    }
-                    signed = signer.sign_transaction(tx)
-                    op = Operation(
-                        id=new_id(),
-                        caller=caller,
-                        org_id=org_id,
-                        chain_id=self.chain_id,
-                        signer=sender,
-                        contract_name=contract_name,
-                        contract_address=to,
-                        function=function,
-                        args=jsonable(list(args)),
-                        nonce=nonce,
-                        gas_limit=gas,
-                        raw_tx=bytes(signed.raw_transaction),
-                        tx_hash="0x" + bytes(signed.hash).hex(),
-                        state=PENDING,
-                        broadcasts=0,
-                        events=[],
-                        idempotency_key=idempotency_key,
-                        request_hash=request_hash,
-                    )
+                    self._stale(session, sender, [request])
+                    if request.error is not None:
+                        raise request.error  # rolls the nonce back
+                    op = self._signed_operation(request, sender, nonce, utcnow())
                     session.add(op)
                     if journal_with is not None:
                         session.add_all(journal_with(op))
@@ -163,67 +170,70 @@ class Journal(NonceManager):
 
     def _journal_batch(self, sender: str, batch: Sequence[WriteRequest]) -> list[Operation]:
         """Journal a burst of one signer's writes in ONE database transaction: the nonce
-        row advanced once (its lock first, as for one write), idempotency keys checked
-        under that lock, every transaction signed and stored, one commit. Sets ``op`` (and
-        ``duplicate``) on each request; returns the new operations in nonce order.
+        row advanced once by the burst's size (its lock first, as for one write),
+        idempotency keys checked under that lock, every transaction signed, the operations
+        and their rows stored with one multi-row INSERT per table, one commit. Sets ``op``
+        (and ``duplicate``) on each request; returns the new operations in nonce order.
 
         Raises what the database raises (the caller falls back to one write at a time)."""
         new: list[Operation] = []
-        with self.sessions() as session, session.begin():
-            first = self._take_nonce(session, sender)
-            if len(batch) > 1:
-                session.execute(
-                    update(AccountNonce)
-                    .execution_options(synchronize_session=False)
-                    .where(AccountNonce.chain_id == self.chain_id, AccountNonce.address == sender)
-                    .values(next_nonce=AccountNonce.next_nonce + (len(batch) - 1))
-                )
+        with self._writing() as session:
+            first = self._take_nonce(session, sender, len(batch))
             keyed = [(r.caller, r.idempotency_key) for r in batch if r.idempotency_key is not None]
             known: dict[tuple[str, str], Operation] = {}
             if keyed:
-                for op in session.scalars(
+                for found in session.scalars(
                     select(Operation).where(
                         Operation.idempotency_key.in_({k for _, k in keyed}),
                         Operation.caller.in_({c for c, _ in keyed}),
                     )
                 ):
-                    if op.idempotency_key is not None:
-                        known[(op.caller, op.idempotency_key)] = op
+                    if found.idempotency_key is not None:
+                        known[(found.caller, found.idempotency_key)] = found
+            self._stale(session, sender, batch)
+            rows: list[object] = []
+            now = utcnow()
             nonce = first
             for request in batch:
+                if request.error is not None:
+                    continue
                 pair = (request.caller, request.idempotency_key or "")
                 if request.idempotency_key is not None and pair in known:
                     request.op, request.duplicate = known[pair], True
                     continue
-                tx = {"chainId": self.chain_id, "nonce": nonce, "to": request.to,
-                      "data": request.data, "value": request.value, "gas": request.gas,
-                      **request.fees}  # fmt: skip
-                signed = request.signer.sign_transaction(tx)
-                op = Operation(
-                    id=new_id(), caller=request.caller, org_id=request.org_id,
-                    chain_id=self.chain_id,
-                    signer=sender, contract_name=request.contract_name,
-                    contract_address=request.to, function=request.function,
-                    args=jsonable(list(request.args)), nonce=nonce, gas_limit=request.gas,
-                    raw_tx=bytes(signed.raw_transaction),
-                    tx_hash="0x" + bytes(signed.hash).hex(), state=PENDING, broadcasts=0,
-                    events=[], idempotency_key=request.idempotency_key,
-                    request_hash=request.request_hash,
-                )  # fmt: skip
-                session.add(op)
+                op = self._signed_operation(request, sender, nonce, now)
                 if request.journal_with is not None:
-                    session.add_all(request.journal_with(op))
+                    rows.extend(request.journal_with(op))
                 request.op = op
                 new.append(op)
                 if request.idempotency_key is not None:
                     known[pair] = op  # the same key twice in one burst: one operation
                 nonce += 1
-            if nonce != first + len(batch):  # duplicates took no nonce: give them back
+            if nonce != first + len(batch):  # duplicates, stale ones took no nonce: back
                 session.execute(
                     update(AccountNonce)
                     .execution_options(synchronize_session=False)
                     .where(AccountNonce.chain_id == self.chain_id, AccountNonce.address == sender)
                     .values(next_nonce=nonce, updated_at=utcnow())
                 )
-            session.flush()
+            insert_operations(session, new)
+            insert_rows(session, rows)
         return new
+
+    def _signed_operation(
+        self, request: WriteRequest, sender: str, nonce: int, now: datetime
+    ) -> Operation:
+        """The request signed with ``nonce``: a new operation (not in any session)."""
+        raw_tx, tx_hash = sign_transaction(
+            request.signer, chain_id=self.chain_id, nonce=nonce, to=request.to,
+            data=request.data, value=request.value, gas=request.gas, fees=request.fees,
+        )  # fmt: skip
+        return Operation(
+            id=new_id(), state=PENDING, caller=request.caller, org_id=request.org_id,
+            chain_id=self.chain_id, signer=sender, contract_name=request.contract_name,
+            contract_address=request.to, function=request.function,
+            args=jsonable(list(request.args)), nonce=nonce, gas_limit=request.gas,
+            raw_tx=raw_tx, tx_hash=tx_hash, broadcasts=0, events=[],
+            idempotency_key=request.idempotency_key, request_hash=request.request_hash,
+            created_at=now, updated_at=now,
+        )  # fmt: skip

@@ -3,28 +3,35 @@ write transaction (the row is the lock), and moved forward when the chain is ahe
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from chain.errors import ChainUnavailable
 from chain.txpipe.core import PipelineCore
 from chain.txpipe.models import AccountNonce, Operation, utcnow
 
+#: advance a nonce row by ``count`` (built once: statement building costs more than the
+#: statement's execution)
+_NONCES: Table = AccountNonce.__table__  # type: ignore[assignment]
+_TAKE = (
+    update(_NONCES)
+    .where(_NONCES.c.chain_id == bindparam("chain"), _NONCES.c.address == bindparam("sender"))
+    .values(next_nonce=_NONCES.c.next_nonce + bindparam("count"), updated_at=bindparam("now"))
+    .returning(_NONCES.c.next_nonce)
+)
+
 
 class NonceManager(PipelineCore):
     """Takes and aligns nonces."""
 
-    def _take_nonce(self, session: Session, sender: str) -> int:
-        """Advance the signer's nonce row (the row lock) and return the nonce to use."""
+    def _take_nonce(self, session: Session, sender: str, count: int = 1) -> int:
+        """Advance the signer's nonce row by ``count`` (the row lock) and return the first
+        nonce to use."""
         taken = session.execute(
-            update(AccountNonce)
-            .execution_options(synchronize_session=False)
-            .where(AccountNonce.chain_id == self.chain_id, AccountNonce.address == sender)
-            .values(next_nonce=AccountNonce.next_nonce + 1, updated_at=utcnow())
-            .returning(AccountNonce.next_nonce)
+            _TAKE, {"chain": self.chain_id, "sender": sender, "count": count, "now": utcnow()}
         ).scalar_one_or_none()
         if taken is not None:
-            return int(taken) - 1
+            return int(taken) - count
         try:
             chain_nonce = self.rpc.nonce(sender, "pending")
         except Exception as exc:  # the first write of this account needs the chain's nonce
@@ -35,7 +42,7 @@ class NonceManager(PipelineCore):
             )
         )
         start = max(chain_nonce, -1 if journal_max is None else int(journal_max) + 1)
-        session.add(AccountNonce(chain_id=self.chain_id, address=sender, next_nonce=start + 1))
+        session.add(AccountNonce(chain_id=self.chain_id, address=sender, next_nonce=start + count))
         session.flush()
         return start
 

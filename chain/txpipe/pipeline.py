@@ -70,12 +70,15 @@ class TxPipeline(ReceiptTracking):
         value: int = 0,
         extra_error_abis: Sequence[Abi] = (),
         journal_with: JournalRows | None = None,
+        signer_of: str | None = None,
     ) -> Operation:
         """Simulate, sign, journal and broadcast ``contract.function(*args)``.
 
         ``journal_with(op)`` gives rows stored in the database transaction that journals
         the new operation (committed with it, before it is broadcast; not called for an
-        idempotent replay).
+        idempotent replay). ``signer_of``: the organisation whose current signer
+        ``signer`` must be, checked in that transaction (:class:`StaleSigner` otherwise,
+        nothing journaled).
 
         Returns the journaled :class:`Operation` (``pending`` or ``sent``). Raises
         :class:`ContractRevert` when the simulation reverts (nothing journaled),
@@ -93,6 +96,7 @@ class TxPipeline(ReceiptTracking):
                 signer, contract_name, address, abi, function, args, caller=caller,
                 org_id=org_id, idempotency_key=idempotency_key, request_hash=request_hash,
                 value=value, extra_error_abis=extra_error_abis, journal_with=journal_with,
+                signer_of=signer_of,
             )  # fmt: skip
         except DBAPIError as exc:
             if is_store_fault(exc):
@@ -115,6 +119,7 @@ class TxPipeline(ReceiptTracking):
         value: int,
         extra_error_abis: Sequence[Abi],
         journal_with: JournalRows | None,
+        signer_of: str | None,
     ) -> Operation:
         to = Web3.to_checksum_address(address)
         self.register_abi(contract_name, abi, extra_error_abis)
@@ -124,7 +129,7 @@ class TxPipeline(ReceiptTracking):
                 signer, sender, contract_name, to, abi, function, args, data, value,
             caller=caller, org_id=org_id, idempotency_key=idempotency_key,
             request_hash=request_hash, extra_error_abis=extra_error_abis,
-            journal_with=journal_with,
+            journal_with=journal_with, signer_of=signer_of,
         )  # fmt: skip
 
     def _submit(
@@ -145,6 +150,7 @@ class TxPipeline(ReceiptTracking):
         request_hash: str | None,
         extra_error_abis: Sequence[Abi],
         journal_with: JournalRows | None = None,
+        signer_of: str | None = None,
     ) -> Operation:
         self._check_backpressure(sender)
         call: dict[str, Any] = {"from": sender, "to": to, "data": data, "value": value}
@@ -160,7 +166,7 @@ class TxPipeline(ReceiptTracking):
                 gas, fees = self._unsimulated_terms(contract_name, function)
         request = WriteRequest(
             signer, sender, contract_name, to, function, args, data, value, gas, fees,
-            caller, org_id, idempotency_key, request_hash, journal_with,
+            caller, org_id, idempotency_key, request_hash, journal_with, signer_of,
         )  # fmt: skip
         self._journal_and_send(request)
         if request.error is not None:
@@ -171,12 +177,15 @@ class TxPipeline(ReceiptTracking):
         return request.op
 
     def _journal_and_send(self, request: WriteRequest) -> None:
-        """Queue the write for its signer; whoever holds the signer's lock journals every
-        queued write in one database transaction (committed before anything is sent),
-        then sends them in one JSON-RPC batch. Returns when this write was handled."""
+        """Queue the write for its signer; whoever holds the signer's journal lock
+        journals every queued write in one database transaction (committed before
+        anything is sent), then sends them in one JSON-RPC batch under the signer's send
+        lock, taken before the journal lock is let go (bursts go out in nonce order while
+        the next one is journaled). Returns when this write was handled."""
         account = request.sender.lower()
         with self._queue_guard:
             self._queues.setdefault(account, []).append(request)
+        new: list[Operation] = []
         while not request.done.is_set():
             with self._account_lock(request.sender):
                 if request.done.is_set():
@@ -184,10 +193,31 @@ class TxPipeline(ReceiptTracking):
                 with self._queue_guard:
                     queued = self._queues.get(account, [])
                     batch, self._queues[account] = queued[:MAX_BATCH], queued[MAX_BATCH:]
-                if batch:
-                    self._run_batch(request.sender, batch)
+                if not batch:  # another thread took this write: it is being sent
+                    sending = None
+                else:
+                    new = self._journal_burst(request.sender, batch)
+                    sending = self._sending(request.sender)
+                    sending.acquire()
+            if sending is None:
+                request.done.wait()
+                break
+            try:
+                taken = self._send_burst(batch, new)
+            finally:
+                sending.release()
+            self._settle_burst(batch, taken)
 
     def _run_batch(self, sender: str, batch: list[WriteRequest]) -> None:
+        """Journal and send one burst (the caller holds the signer's journal lock)."""
+        new = self._journal_burst(sender, batch)
+        with self._sending(sender):
+            taken = self._send_burst(batch, new)
+        self._settle_burst(batch, taken)
+
+    def _journal_burst(self, sender: str, batch: list[WriteRequest]) -> list[Operation]:
+        """Journal a burst: one transaction, or one write at a time when that fails (each
+        with its own answer). The new operations, in nonce order."""
         new: list[Operation] = []
         try:
             try:
@@ -203,7 +233,7 @@ class TxPipeline(ReceiptTracking):
                             request.gas, request.fees, caller=request.caller,
                             org_id=request.org_id, idempotency_key=request.idempotency_key,
                             request_hash=request.request_hash,
-                            journal_with=request.journal_with,
+                            journal_with=request.journal_with, signer_of=request.signer_of,
                         )  # fmt: skip
                         new.append(request.op)
                     except _Duplicate as dup:
@@ -212,14 +242,39 @@ class TxPipeline(ReceiptTracking):
                         request.error = exc
             self.batches += 1
             self._count_journaled(sender, len(new))
-            self._broadcast_many(new)
-        except Exception as exc:  # each request of the burst answers it; the thread
-            for request in batch:  # running the burst goes on with its own request
+        except Exception as exc:  # each request of the burst answers it
+            for request in batch:
                 if request.error is None and not request.duplicate:
                     request.error = exc
+        return new
+
+    def _send_burst(self, batch: list[WriteRequest], new: list[Operation]) -> list[str]:
+        """Send the burst's new operations (the caller holds the signer's send lock); the
+        ids the node took. A failure is every request's answer (and ends the burst)."""
+        try:
+            return self._send(new)
+        except Exception as exc:
+            self._fail_burst(batch, exc)
+            return []
+
+    def _settle_burst(self, batch: list[WriteRequest], taken: list[str]) -> None:
+        """Mark what the node took ``sent`` (after the send lock is let go: the next burst
+        is sent meanwhile) and answer every request of the burst."""
+        try:
+            self._mark_sent(taken)
+        except Exception as exc:
+            self._fail_burst(batch, exc)
         finally:
             for request in batch:
                 request.done.set()
+
+    @staticmethod
+    def _fail_burst(batch: list[WriteRequest], exc: Exception) -> None:
+        """Each request of the burst answers ``exc`` (the thread running the burst goes
+        on with its own request)."""
+        for request in batch:
+            if request.error is None and not request.duplicate:
+                request.error = exc
 
     def get(self, op_id: str) -> Operation:
         """The operation with this id; :class:`NotFound` otherwise."""

@@ -162,7 +162,7 @@ class ReceiptTracking(Broadcaster):
                 {"op_id": op_id, **only_in_flight, **{f"v_{c}": values[c] for c in columns}}
                 for op_id, values in rows
             ]
-            with self.sessions() as session, session.begin():
+            with self._writing() as session:
                 session.connection().execute(statement, params)  # one executemany
         for op_id, _ in rows:
             self._last_checked.pop(op_id, None)
@@ -239,7 +239,7 @@ class ReceiptTracking(Broadcaster):
             if found is None or found[1] != str(block_hash).lower():
                 gone.append((int(number), str(block_hash)))
         restored = 0
-        with self.sessions() as session, session.begin():
+        with self._writing() as session:
             for number, block_hash in gone:
                 moved = session.execute(
                     update(Operation)
@@ -256,7 +256,7 @@ class ReceiptTracking(Broadcaster):
                 restored += int(moved.rowcount)  # type: ignore[attr-defined]
         for op in dropped:
             if self.rpc.nonce(op.signer, "latest") <= op.nonce:
-                with self.sessions() as session, session.begin():
+                with self._writing() as session:
                     moved = session.execute(
                         update(Operation)
                         .execution_options(synchronize_session=False)
@@ -293,7 +293,7 @@ class ReceiptTracking(Broadcaster):
             if self._known(op.tx_hash):
                 self._mark(op.id, SENT)
                 continue
-            with self._account_lock(op.signer):
+            with self._account_idle(op.signer):
                 state = self._broadcast(op)
             resent += 1 if state == SENT else 0
         self._align_nonce_rows()
@@ -367,7 +367,7 @@ class ReceiptTracking(Broadcaster):
                             "in block %s", op.id, op.nonce, tx_hash, block)  # fmt: skip
                 finished += 1
             elif tx_hash is None:
-                with self._account_lock(op.signer):
+                with self._account_idle(op.signer):
                     self._broadcast(op)
                 receipt = self._receipt(op.tx_hash)
                 if receipt is not None:
@@ -430,7 +430,7 @@ class ReceiptTracking(Broadcaster):
             if op.state == PENDING:
                 self._mark(op.id, SENT)
             return
-        with self._account_lock(op.signer):
+        with self._account_idle(op.signer):
             self._broadcast(op)
 
     def _apply_receipt(self, op: Operation, receipt: Any) -> int:

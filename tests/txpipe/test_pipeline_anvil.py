@@ -90,7 +90,7 @@ def test_reconcile_rebroadcasts_journaled_but_unsent_writes_exactly_once(
 ) -> None:
     crashed = make_pipeline(anvil_chain, db_url)
     # the process dies between journaling and broadcasting: nothing reaches the node
-    crashed._broadcast = lambda op: PENDING  # type: ignore[method-assign]
+    crashed._send = lambda ops: []  # type: ignore[method-assign]
     signer = Account.create()
     ops = [_record(crashed, signer, anvil_probe, 2000 + n) for n in range(5)]
     assert [op.state for op in ops] == [PENDING] * 5
@@ -168,8 +168,14 @@ def test_submit_with_node_down_raises_chain_unavailable_and_journals_nothing(
     abi = load(PROBE).abi
     with pytest.raises(ChainUnavailable) as caught:
         pipeline.submit(
-            Account.create(), PROBE, "0x" + "11" * 20, abi, "record", [key(1), 1],
-            caller="u", org_id=None,
+            Account.create(),
+            PROBE,
+            "0x" + "11" * 20,
+            abi,
+            "record",
+            [key(1), 1],
+            caller="u",
+            org_id=None,
         )
     assert caught.value.http_status == 503 and caught.value.retry_after >= 1
     assert pipeline.stats().by_state == {}
