@@ -8,6 +8,7 @@ Any other field set goes through ``sign_transaction`` itself."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,15 +19,16 @@ from eth_hash.auto import keccak
 
 _DYNAMIC_FEES = frozenset({"maxFeePerGas", "maxPriorityFeePerGas"})
 _LEGACY_FEES = frozenset({"gasPrice"})
-_keys: dict[bytes, PrivateKey] = {}
+#: libsecp256k1 keys by the account holding them: gone with the account (a rotated key's
+#: account is forgotten by ``chain.signers``), never kept under the key's bytes
+_keys: weakref.WeakKeyDictionary[LocalAccount, PrivateKey] = weakref.WeakKeyDictionary()
 
 
 def _sign(account: LocalAccount, digest: bytes) -> tuple[int, int, int]:
     """(recovery id, r, s) of a 32-byte digest: libsecp256k1, RFC 6979, low s."""
-    raw = bytes(account.key)
-    key = _keys.get(raw)
+    key = _keys.get(account)
     if key is None:
-        key = _keys[raw] = PrivateKey(raw)
+        key = _keys[account] = PrivateKey(bytes(account.key))
     signature = key.sign_recoverable(digest, hasher=None)
     return (
         signature[64],

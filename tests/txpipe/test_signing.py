@@ -49,3 +49,18 @@ def test_other_fee_fields_go_through_eth_account() -> None:
     assert raw == bytes(expected.raw_transaction)
     assert tx_hash == "0x" + bytes(expected.hash).hex()
     assert Account.recover_transaction(raw) == account.address
+
+
+def test_a_forgotten_account_leaves_no_key_behind() -> None:
+    import gc
+
+    from chain.txpipe import signing
+
+    account = Account.from_key("0x" + "4e" * 32)
+    sign_transaction(account, chain_id=1, nonce=0, to=TO, data="0x", value=0, gas=21_000,
+                     fees={"gasPrice": 1})  # fmt: skip
+    assert account in signing._keys
+    held = len(signing._keys)
+    del account
+    gc.collect()
+    assert len(signing._keys) == held - 1
