@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from chain.errors import IdempotencyConflict, StaleSigner, jsonable
 from chain.txpipe.models import PENDING, AccountNonce, Operation, new_id, utcnow
 from chain.txpipe.nonces import NonceManager
-from chain.txpipe.rows import insert_operations, insert_rows
+from chain.txpipe.rows import insert_rows
 from chain.txpipe.signing import sign_transaction
 
 #: rows a write stores with its operation, in the journal's database transaction (the
@@ -216,8 +216,7 @@ class Journal(NonceManager):
                     .where(AccountNonce.chain_id == self.chain_id, AccountNonce.address == sender)
                     .values(next_nonce=nonce, updated_at=utcnow())
                 )
-            insert_operations(session, new)
-            insert_rows(session, rows)
+            insert_rows(session, [*new, *rows])  # operations first: the rows refer to them
         return new
 
     def _signed_operation(

@@ -2,7 +2,8 @@
 
 The burst's operations and the rows journaled with them (documents, salts) are new rows
 whose every value is known before the INSERT; the ORM's flush (identity map, per-object
-state, one statement per mapper and key set anyway) cost more than the rows themselves."""
+state, one statement per mapper and key set anyway) cost more than the rows themselves.
+Values left unset take their column's default, as in a flush."""
 
 from __future__ import annotations
 
@@ -11,21 +12,6 @@ from typing import Any
 
 from sqlalchemy import Table, insert, inspect
 from sqlalchemy.orm import Mapper, Session
-
-from chain.txpipe.models import Operation
-
-_OPERATIONS: Table = Operation.__table__  # type: ignore[assignment]
-_OPERATION_COLUMNS = tuple(c.key for c in inspect(Operation).column_attrs)
-
-
-def insert_operations(session: Session, ops: Sequence[Operation]) -> None:
-    """INSERT new operations (every column set) with one executemany."""
-    if ops:
-        session.execute(
-            insert(_OPERATIONS), [{key: op.__dict__.get(key) for key in _OPERATION_COLUMNS}
-                                  for op in ops]
-        )  # fmt: skip
-
 
 #: per mapped class: its table and (attribute name, column name) pairs
 _LAYOUTS: dict[type, tuple[Table, tuple[tuple[str, str], ...]]] = {}

@@ -53,14 +53,17 @@ def test_other_fee_fields_go_through_eth_account() -> None:
 
 def test_a_forgotten_account_leaves_no_key_behind() -> None:
     import gc
+    import weakref
 
     from chain.txpipe import signing
 
     account = Account.from_key("0x" + "4e" * 32)
+    address = account.address
     sign_transaction(account, chain_id=1, nonce=0, to=TO, data="0x", value=0, gas=21_000,
                      fees={"gasPrice": 1})  # fmt: skip
     assert account in signing._keys
-    held = len(signing._keys)
+    gone = weakref.ref(account)
     del account
     gc.collect()
-    assert len(signing._keys) == held - 1
+    assert gone() is None
+    assert all(held.address != address for held in list(signing._keys))
