@@ -122,6 +122,11 @@ class PipelineCore:
         self._last_checked: dict[str, float] = {}
         #: (number, hash) of the head the tracker saw last; None before the first poll
         self._seen_head: tuple[int, str] | None = None
+        #: (number, hash) of the highest block an operation was settled in, while it is
+        #: above the head the tracker saw (receipts come from blocks newer than that head:
+        #: a request's own wait, a poll's receipts read after its head)
+        self._settled_tip: tuple[int, str] | None = None
+        self._tip_guard = threading.Lock()
         self._node_down = False
         #: the last block whose receipts the tracker read in bulk
         self._receipts_scanned: int | None = None

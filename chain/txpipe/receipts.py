@@ -164,6 +164,10 @@ class ReceiptTracking(Broadcaster):
             ]
             with self._writing() as session:
                 session.connection().execute(statement, params)  # one executemany
+            highest = max(values["block_number"] for _, values in rows)
+            self._note_settled(highest, next(
+                str(values["block_hash"]) for _, values in rows if values["block_number"] == highest
+            ))  # fmt: skip
         for op_id, _ in rows:
             self._last_checked.pop(op_id, None)
             self._last_checked.pop(f"owner:{op_id}", None)
@@ -185,10 +189,15 @@ class ReceiptTracking(Broadcaster):
         try:
             head = self.rpc.block_hash("latest")
             seen = self._seen_head
+            with self._tip_guard:
+                tip = self._settled_tip
             moved_back = False
-            if seen is not None and head is not None and head != seen:
-                now = self.rpc.block_hash(seen[0]) if head[0] >= seen[0] else None
-                moved_back = now is None or now[1] != seen[1]
+            # the head seen last, and the highest block settled from since: a node that
+            # lost only blocks above the head seen last has taken writes away too
+            for block in (seen, tip if tip != seen else None):
+                if block is not None and head is not None and head != block:
+                    now = self.rpc.block_hash(block[0]) if head[0] >= block[0] else None
+                    moved_back = moved_back or now is None or now[1] != block[1]
         except Exception as exc:
             if not self._node_down:
                 log.warning("receipt tracker cannot reach the chain: %s", type(exc).__name__)
@@ -206,7 +215,19 @@ class ReceiptTracking(Broadcaster):
             self._last_checked.clear()
             self._receipts_scanned = None
         self._seen_head = head
+        with self._tip_guard:  # the head is at or above the tip and holds it: done with it
+            if self._settled_tip == tip and (
+                moved_back or tip is None or (head is not None and head[0] >= tip[0])
+            ):
+                self._settled_tip = None
         return True
+
+    def _note_settled(self, block: int, block_hash: str) -> None:
+        """An operation was settled in this block: remember it while it is the highest
+        such block (the next :meth:`_watch_head` checks the chain still holds it)."""
+        with self._tip_guard:
+            if self._settled_tip is None or block >= self._settled_tip[0]:
+                self._settled_tip = (block, block_hash.lower())
 
     def restore_lost(self) -> int:
         """Operations settled in blocks the chain no longer has (or that now have another
@@ -454,6 +475,7 @@ class ReceiptTracking(Broadcaster):
             gas_used=int(receipt["gasUsed"]),
             events=events,
         )
+        self._note_settled(block, str(receipt["blockHash"]))
         self._last_checked.pop(op.id, None)
         self._last_checked.pop(f"owner:{op.id}", None)
         return 1

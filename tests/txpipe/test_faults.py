@@ -62,6 +62,43 @@ def test_poll_once_after_the_chain_lost_mined_blocks_sends_them_again_exactly_on
     assert finals[0].events[0]["event"] == "Recorded"
 
 
+@pytest.mark.parametrize("blocks_after", [0, 4], ids=["same-head", "node-mined-past-them"])
+def test_poll_once_restores_writes_settled_from_blocks_above_the_head_it_saw(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str, blocks_after: int
+) -> None:
+    """Receipts are settled from blocks newer than the head the tracker saw last (a
+    request's own wait, or a poll whose receipts arrive after its head). A node that then
+    loses exactly those blocks - it comes back at the head the tracker saw, or mines past
+    it before the next poll - has still taken the writes away: they are restored and sent
+    again, or the signer's later writes wait behind a nonce gap forever."""
+    w3 = anvil_chain.w3
+    pipeline = make_pipeline(anvil_chain, db_url)
+    signer = Account.create()
+    base = 6500 + 10 * blocks_after  # keys of their own on the module's node
+    pipeline.poll_once()  # the tracker has seen the head; it sees no later block
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    ops = [_record(pipeline, signer, anvil_probe, base + n) for n in range(3)]
+    mined = [pipeline.wait(op.id, 20) for op in ops]
+    assert [op.state for op in mined] == [MINED] * 3
+    w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+    for _ in range(blocks_after):
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    assert w3.eth.get_transaction_count(signer.address, "latest") == 0
+    later = _record(pipeline, signer, anvil_probe, base + 3)  # nonce 3: behind the gap
+
+    pipeline.poll_once()
+    assert pipeline.rollbacks == 1 and pipeline.restored == 3
+    finals = [pipeline.wait(op.id, 20) for op in [*ops, later]]
+    assert [op.state for op in finals] == [MINED] * 4
+    assert [op.nonce for op in finals] == [0, 1, 2, 3]
+    for op in finals:  # settled in blocks the chain holds now
+        assert op.block_number is not None
+        assert "0x" + bytes(w3.eth.get_block(op.block_number)["hash"]).hex() == op.block_hash
+    for n in range(4):
+        assert anvil_probe.functions.writesOf(key(base + n)).call() == 1
+    assert w3.eth.get_transaction_count(signer.address, "latest") == 4
+
+
 def test_reconcile_on_start_restores_writes_of_blocks_the_chain_lost(
     anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
 ) -> None:
