@@ -329,6 +329,7 @@ def gateway_writes(client: Any, db_url: str, watcher: HeadWatcher, clients: int,
     from chain.txpipe.models import Operation
 
     done: list[tuple[str, float, float]] = []
+    refused = [0]  # answers 429 (backpressure), each followed by a retry after Retry-After
     lock = threading.Lock()
     barrier = threading.Barrier(clients + 1)
     headers = client.auth("holder")
@@ -341,6 +342,12 @@ def gateway_writes(client: Any, db_url: str, watcher: HeadWatcher, clients: int,
                         "metadata": {"title": "bench", "n": n}}  # fmt: skip
                 t0 = time.perf_counter()
                 response = http.post("/v1/assets", json=body, headers=headers)
+                while response.status_code == 429:  # backpressure: as a client would
+                    with lock:
+                        refused[0] += 1
+                    time.sleep(float(response.headers["Retry-After"]))
+                    t0 = time.perf_counter()
+                    response = http.post("/v1/assets", json=body, headers=headers)
                 answered = time.perf_counter() - t0
                 assert response.status_code == 202, response.text
                 with lock:
@@ -366,8 +373,10 @@ def gateway_writes(client: Any, db_url: str, watcher: HeadWatcher, clients: int,
         seen = watcher.wait_for(int(rows[op_id].block_number))
         ends.append(seen)
         mined.append(seen - t0)
-    return summary(f"gateway POST /v1/assets, {clients} clients", clients, len(done), started,
-                   ends, [a for _, _, a in done], mined)  # fmt: skip
+    row = summary(f"gateway POST /v1/assets, {clients} clients", clients, len(done), started,
+                  ends, [a for _, _, a in done], mined)  # fmt: skip
+    row["refused_429"] = refused[0]
+    return row
 
 
 def top_frames(raw_file: Path, limit: int = 15) -> dict[str, list[tuple[str, float]]]:
@@ -431,6 +440,8 @@ def http_main(args: argparse.Namespace) -> int:
             node_config(folder, block_time=1, state_interval=3600), state_interval=3600
         )
         extra: dict[str, str] = {}
+        if args.max_in_flight is not None:
+            extra["LEDGER_MAX_IN_FLIGHT_PER_ACCOUNT"] = str(args.max_in_flight)
         db_url = f"sqlite:///{folder / 'var' / 'ledger.db'}"
         if postgres:  # a database of its own on the test server, dropped afterwards
             db_url = stack.enter_context(fresh_database("bench_write_path"))
@@ -467,7 +478,8 @@ def http_main(args: argparse.Namespace) -> int:
                 # machine's load than the rates; one process: --workers 1 only)
                 cpu = process_cpu_seconds(gateway.process.pid) - cpu_before
                 row["gateway_cpu_ms_per_write"] = cpu * 1000 / (clients * per)
-                print(f"  gateway CPU {row['gateway_cpu_ms_per_write']:.2f} ms per write")
+                print(f"  gateway CPU {row['gateway_cpu_ms_per_write']:.2f} ms per write, "
+                      f"{row['refused_429']} answers 429")
                 runs.append(row)
                 if profiler is not None:
                     profiler.send_signal(2)
@@ -515,6 +527,8 @@ def main() -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--label", default="current", help="key of the HTTP figures")
     parser.add_argument("--profile", action="store_true", help="py-spy the gateway")
+    parser.add_argument("--max-in-flight", type=int, default=None,
+                        help="the gateway's LEDGER_MAX_IN_FLIGHT_PER_ACCOUNT (default: its own)")
     parser.add_argument("--workers", type=int, default=1, help="gateway processes (PostgreSQL)")
     parser.add_argument(
         "--postgres", action="store_true", help="one gateway process on a fresh PostgreSQL"

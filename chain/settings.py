@@ -34,7 +34,7 @@ class LedgerSettings(BaseSettings):
     keystore_passphrase_file: Path | None = None
     settlement_token: str | None = None
     redeploy: bool = False
-    max_in_flight_per_account: Annotated[int, Field(ge=1)] = 256
+    max_in_flight_per_account: Annotated[int, Field(ge=1)] = 1024
     max_concurrent_submits: Annotated[int, Field(ge=1)] = 2
     receipt_timeout_seconds: Annotated[float, Field(gt=0)] = 120.0
     #: Largest request body a route accepts unless it has its own limit (api/limits.py).

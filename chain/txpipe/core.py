@@ -99,6 +99,9 @@ class PipelineCore:
         #: gas limit from the journal (no simulation); they go out when the node is back
         self.journal_when_node_down = journal_when_node_down
         self._simulated_gas: dict[tuple[str, str], int] = {}
+        #: the largest gas limit estimated per (contract address, selector, calldata
+        #: length): what :meth:`_simulate` runs a later call of that shape at
+        self._gas_by_shape: dict[tuple[str, str, int], int] = {}
         # Python threads contend for the GIL: a few submits at a time finish sooner than
         # many interleaved ones (each RPC return waits behind the others' CPU work).
         self.max_concurrent_submits = max(1, max_concurrent_submits)
@@ -252,6 +255,33 @@ class PipelineCore:
                 self._flight[account] = (seen[0], seen[1] + n)
 
     def _simulate(self, call: dict[str, Any], abis: Sequence[Abi]) -> int:
+        """The gas limit to send ``call`` with, once the node has run it from the signer
+        without a revert.
+
+        A call of a function (same contract, selector and calldata length) that was
+        estimated here before is run once, with ``eth_call``, at the gas limit an estimate
+        gave it (the largest so far): when it succeeds, that limit is enough in the
+        node's current state - as sure as an estimate, for one EVM run instead of the
+        several of ``eth_estimateGas``. Otherwise (first call, a revert, out of gas)
+        ``eth_call`` and ``eth_estimateGas`` decide, as for any call."""
+        data = str(call.get("data") or "0x")
+        shape = (str(call["to"]).lower(), data[:10], len(data))
+        known = self._gas_by_shape.get(shape)
+        if known is not None:
+            try:
+                self.rpc.call({**call, "gas": known})
+                return known
+            except Exception as exc:  # a revert, out of gas...: estimated below
+                if isinstance(exc, NodeUnreachable) or _is_transport_error(exc):
+                    raise ChainUnavailable(
+                        f"the chain node does not answer: {type(exc).__name__}"
+                    ) from exc
+        gas = self._estimate(call, abis)
+        with self._flight_guard:
+            self._gas_by_shape[shape] = max(gas, self._gas_by_shape.get(shape, 0))
+        return gas
+
+    def _estimate(self, call: dict[str, Any], abis: Sequence[Abi]) -> int:
         """eth_call then eth_estimateGas from the signer; the gas limit to use."""
         try:
             estimate = self.rpc.simulate(call)  # eth_call + eth_estimateGas

@@ -103,6 +103,18 @@ class ReceiptTracking(Broadcaster):
                 self._node_down = True
         return finished
 
+    def head_moved(self) -> bool:
+        """Whether the node's head number is not the one the last poll saw (one
+        ``eth_blockNumber``). False while the node is down or does not answer: the
+        tracker's regular polls notice when it is back."""
+        seen = self._seen_head
+        if seen is None or self._node_down:
+            return False
+        try:
+            return self.rpc.block_number() != seen[0]
+        except Exception:
+            return False
+
     def _receipts_of_new_blocks(self, wanted: set[str]) -> dict[str, dict[str, Any]]:
         """Receipts of the wanted transactions in the blocks mined since the last poll
         (at most ``RECEIPT_SCAN_BLOCKS``), one ``eth_getBlockReceipts`` per block. What is

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from chain.background import BackgroundLoop
 from chain.txpipe.pipeline import TxPipeline
@@ -11,22 +12,31 @@ log = logging.getLogger("ledger.txpipe")
 
 
 class ReceiptTracker(BackgroundLoop):
-    """Polls receipts every ``interval`` seconds until stopped (start/stop are idempotent)."""
+    """Polls receipts every ``interval`` seconds until stopped (start/stop are idempotent),
+    and as soon as the node's head moves: between polls it asks for the head number every
+    ``head_interval`` seconds (one ``eth_blockNumber``), so a block's writes are settled
+    (and leave the signer's in-flight count) within that time of being mined."""
 
     thread_name = "receipt-tracker"
     stop_timeout = 10.0
 
-    def __init__(self, pipeline: TxPipeline, interval: float = 0.5) -> None:
+    def __init__(
+        self, pipeline: TxPipeline, interval: float = 0.5, head_interval: float = 0.05
+    ) -> None:
         super().__init__()
         self.pipeline = pipeline
         self.interval = interval
+        self.head_interval = min(head_interval, interval)
         self.polls = 0
 
     def run(self) -> None:
+        last = -self.interval
         while not self._stop.is_set():
-            try:
-                self.pipeline.poll_once()
-            except Exception:  # keep tracking; the next poll retries
-                log.exception("receipt tracker poll failed")
-            self.polls += 1
-            self._stop.wait(self.interval)
+            if time.monotonic() - last >= self.interval or self.pipeline.head_moved():
+                try:
+                    self.pipeline.poll_once()
+                except Exception:  # keep tracking; the next poll retries
+                    log.exception("receipt tracker poll failed")
+                self.polls += 1
+                last = time.monotonic()
+            self._stop.wait(self.head_interval)

@@ -120,11 +120,12 @@ def test_idempotent_retry_returns_same_operation_and_other_body_is_409(gateway: 
 
 def test_write_over_in_flight_limit_is_429_with_retry_after(gateway: Gateway) -> None:
     gateway.runtime.tracker.stop()  # nothing gets marked mined while we fill the queue
+    limit = gateway.runtime.txpipe.max_in_flight
     gateway.runtime.txpipe.max_in_flight = 2
     try:
         _fill_and_overflow(gateway)
     finally:
-        gateway.runtime.txpipe.max_in_flight = 256
+        gateway.runtime.txpipe.max_in_flight = limit
         gateway.runtime.tracker.start()
 
 

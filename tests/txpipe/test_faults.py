@@ -3,6 +3,7 @@ versions with SIGKILLed nodes and several gateways are in tests/e2e/test_faults_
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from chain.txpipe import MINED, PENDING, SENT, TxPipeline
 from chain.txpipe.core import UNSIMULATED_GAS_FACTOR
 from chain.txpipe.locks import NamedLocks
 from chain.txpipe.rpc import HttpRpc
+from chain.txpipe.tracker import ReceiptTracker
 from tests.txpipe.helpers import PROBE, free_port, key, make_pipeline
 
 pytestmark = pytest.mark.anvil
@@ -205,3 +207,28 @@ def test_named_locks_on_sqlite_are_process_locks() -> None:
         assert sorted(locks._locks) == ["payer:1:0xabc", "payer:1:0xdef"]
         assert locks._locks["payer:1:0xabc"].locked()
     assert not any(lock.locked() for lock in locks._locks.values())
+
+
+def test_tracker_settles_a_block_as_soon_as_the_head_moves_not_at_its_next_poll(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
+) -> None:
+    """Between its regular polls (here an hour apart) the tracker watches the head
+    number: a mined write is settled, and leaves the signer's in-flight count, without
+    anyone waiting on it."""
+    pipeline = make_pipeline(anvil_chain, db_url)
+    tracker = ReceiptTracker(pipeline, interval=3600, head_interval=0.01)
+    tracker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while tracker.polls == 0:  # the first, regular poll: the head it saw
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        op = _record(pipeline, Account.create(), anvil_probe, 6600)  # automined at once
+        while pipeline.get(op.id).state != MINED and time.monotonic() < deadline:
+            time.sleep(0.01)
+        settled = pipeline.get(op.id)
+        assert settled.state == MINED and settled.block_number is not None
+        assert tracker.polls >= 2
+        assert pipeline.stats().by_state.get(SENT, 0) == 0
+    finally:
+        tracker.stop()

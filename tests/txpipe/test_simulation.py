@@ -1,0 +1,84 @@
+"""Simulation before journaling on a real node: a call of a shape estimated before runs
+once, with ``eth_call`` at the gas limit estimated for that shape; anything else (a
+first call, out of gas at that limit, a revert) goes through ``eth_call`` +
+``eth_estimateGas``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3.contract import Contract
+
+from chain.clients import ChainHandle
+from chain.errors import ContractRevert
+from chain.txpipe import MINED, Operation, TxPipeline
+from tests.txpipe.helpers import PROBE, key, make_pipeline
+
+pytestmark = pytest.mark.anvil
+
+
+class Calls:
+    """What the pipeline asked the node while simulating."""
+
+    def __init__(self, pipeline: TxPipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.seen: list[tuple[str, int | None]] = []
+        rpc = pipeline.rpc
+        call, simulate = rpc.call, rpc.simulate
+
+        def counted_call(tx: dict[str, Any], block: str | int = "latest") -> bytes:
+            self.seen.append(("eth_call", tx.get("gas")))
+            return call(tx, block)
+
+        def counted_simulate(tx: dict[str, Any]) -> int:
+            self.seen.append(("eth_call+eth_estimateGas", tx.get("gas")))
+            return simulate(tx)
+
+        monkeypatch.setattr(rpc, "call", counted_call)
+        monkeypatch.setattr(rpc, "simulate", counted_simulate)
+
+    def take(self) -> list[tuple[str, int | None]]:
+        seen, self.seen = self.seen, []
+        return seen
+
+
+def _record(pipeline: TxPipeline, signer: LocalAccount, probe: Contract, name: str,
+            value: int) -> Operation:  # fmt: skip
+    return pipeline.submit(signer, PROBE, probe.address, probe.abi, "record",
+                           [key(name), value], caller="simulation", org_id=None)  # fmt: skip
+
+
+def test_a_known_shape_is_run_once_at_its_estimated_limit_and_estimated_when_it_needs_more(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signer = Account.create()
+    # a key written before: the next write of it is cheap (no new storage slots)
+    warm = make_pipeline(anvil_chain, db_url)
+    assert warm.wait(_record(warm, signer, anvil_probe, "sim-warm", 1).id, 20).state == MINED
+
+    pipeline = make_pipeline(anvil_chain, db_url)
+    calls = Calls(pipeline, monkeypatch)
+    cheap = pipeline.wait(_record(pipeline, signer, anvil_probe, "sim-warm", 2).id, 20)
+    assert calls.take() == [("eth_call+eth_estimateGas", None)]  # first of its shape
+    assert cheap.state == MINED
+
+    again = pipeline.wait(_record(pipeline, signer, anvil_probe, "sim-warm", 3).id, 20)
+    assert calls.take() == [("eth_call", cheap.gas_limit)]  # one run at the known limit
+    assert again.state == MINED and again.gas_limit == cheap.gas_limit
+    assert anvil_probe.functions.valueOf(key("sim-warm")).call() == 3
+
+    # a new key takes two new storage slots: more gas than the cheap write's limit
+    fresh = pipeline.wait(_record(pipeline, signer, anvil_probe, "sim-fresh", 4).id, 20)
+    assert calls.take() == [("eth_call", cheap.gas_limit), ("eth_call+eth_estimateGas", None)]
+    assert fresh.state == MINED and fresh.gas_limit > cheap.gas_limit
+    assert fresh.gas_used is not None and fresh.gas_used > cheap.gas_limit
+    assert anvil_probe.functions.writesOf(key("sim-fresh")).call() == 1
+
+    # the shape now runs at the larger limit; a revert there is named as on a first call
+    with pytest.raises(ContractRevert) as refused:
+        _record(pipeline, signer, anvil_probe, "sim-fresh", 0)
+    assert calls.take() == [("eth_call", fresh.gas_limit), ("eth_call+eth_estimateGas", None)]
+    assert refused.value.error_code == "ProbeRejected"
+    assert pipeline.stats().by_state == {MINED: 4}  # and the warm-up write: nothing journaled
