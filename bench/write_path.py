@@ -523,7 +523,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=150, help="writes per measurement")
     parser.add_argument("--no-write", action="store_true", help="print only, keep the file")
     parser.add_argument("--http", action="store_true", help="issue 15: HTTP, 1 s blocks")
-    parser.add_argument("--http-count", type=int, default=320, help="writes per HTTP run")
+    parser.add_argument("--http-count", type=int, default=1600, help="writes per HTTP run")
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--label", default="current", help="key of the HTTP figures")
     parser.add_argument("--profile", action="store_true", help="py-spy the gateway")

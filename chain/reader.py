@@ -26,7 +26,6 @@ the other answers when the head moves.
 from __future__ import annotations
 
 import asyncio
-import http.client
 import itertools
 import ssl
 import threading
@@ -35,7 +34,6 @@ import weakref
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import anyio.to_thread
 import orjson
@@ -45,6 +43,7 @@ from web3.providers.rpc import HTTPProvider
 
 from chain.bindings.calls import ViewCall
 from chain.errors import ChainUnavailable, revert_data_of
+from chain.json_http import JsonHttp
 from chain.txpipe.rpc import RevertError, RpcError
 
 T = TypeVar("T")
@@ -67,49 +66,19 @@ class Head:
     timestamp: int
 
 
-class _Http:
+class _Http(JsonHttp):
     """JSON-RPC over one keep-alive connection per thread."""
 
     def __init__(self, url: str, timeout: float) -> None:
-        parts = urlsplit(url)
-        self.secure = parts.scheme == "https"
-        self.host = parts.hostname or "127.0.0.1"
-        self.port = parts.port or (443 if self.secure else 80)
-        self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self.url = url
-        self.timeout = timeout
-        self.local = threading.local()
+        super().__init__(url, timeout)
         self.ids = itertools.count(1)
 
-    def _connection(self) -> http.client.HTTPConnection:
-        conn: http.client.HTTPConnection | None = getattr(self.local, "conn", None)
-        if conn is None:
-            kind = http.client.HTTPSConnection if self.secure else http.client.HTTPConnection
-            conn = kind(self.host, self.port, timeout=self.timeout)
-            self.local.conn = conn
-        return conn
+    def unreachable(self, exc: BaseException) -> Exception:
+        return ChainUnavailable(f"the chain node at {self.url} does not answer: "
+                                f"{type(exc).__name__}")  # fmt: skip
 
-    def post(self, payload: Any) -> Any:
-        body = orjson.dumps(payload)
-        headers = {"Content-Type": "application/json"}
-        for attempt in (1, 2):  # a kept-alive connection the node closed: reconnect once
-            conn = self._connection()
-            try:
-                conn.request("POST", self.path, body, headers)
-                response = conn.getresponse()
-                data = response.read()
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                self.local.conn = None
-                if attempt == 2:
-                    raise ChainUnavailable(
-                        f"the chain node at {self.url} does not answer: {type(exc).__name__}"
-                    ) from exc
-                continue
-            if response.status >= 500 and not data:
-                raise ChainUnavailable(f"the chain node answered HTTP {response.status}")
-            return orjson.loads(data)
-        raise AssertionError("unreachable")
+    def server_error(self, status: int) -> Exception:
+        return ChainUnavailable(f"the chain node answered HTTP {status}")
 
     def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
         """Results in order; an error item is returned as an :class:`RpcError`."""

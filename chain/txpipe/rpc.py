@@ -1,27 +1,25 @@
 """The few JSON-RPC calls the write path makes, without web3's per-call overhead.
 
-Over HTTP the pipeline speaks JSON-RPC directly (one urllib3 connection pool: no
-``requests`` session with its cookie jar, environment merge and request preparation, no
-formatting middleware): web3's middleware and ``requests`` cost more CPU than the node's
-work for these calls. In memory mode (eth-tester in process) it goes through
-web3, serialised by a lock because eth-tester is not thread-safe.
+Over HTTP the pipeline speaks JSON-RPC directly (:mod:`chain.json_http`: one keep-alive
+connection per thread, no ``requests`` session with its cookie jar, environment merge and
+request preparation, no formatting middleware): web3's middleware and ``requests`` cost
+more CPU than the node's work for these calls. In memory mode (eth-tester in process) it
+goes through web3, serialised by a lock because eth-tester is not thread-safe.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
-import urllib3
 from eth_utils.conversions import to_bytes
 from web3 import Web3
 from web3.exceptions import BlockNotFound, ContractLogicError, TransactionNotFound
 
 from chain.clients import ChainHandle
 from chain.errors import revert_data_of
+from chain.json_http import JsonHttp
 
 
 class RpcError(Exception):
@@ -117,35 +115,29 @@ def _result(answer: dict[str, Any]) -> Any:
     return answer.get("result")
 
 
-_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+
+
+class _NodeHttp(JsonHttp):
+    def unreachable(self, exc: BaseException) -> Exception:
+        return NodeUnreachable(f"{type(exc).__name__} from {self.url}")
+
+    def server_error(self, status: int) -> Exception:
+        return NodeUnreachable(f"HTTP {status} from {self.url}")
 
 
 class HttpRpc:
-    """Raw JSON-RPC over HTTP with a pooled session."""
+    """Raw JSON-RPC over HTTP, one keep-alive connection per thread."""
 
     def __init__(self, url: str, timeout: float = 30.0) -> None:
         self.url = url
         self.timeout = timeout
         self._ids = itertools.count(1)
-        parts = urlsplit(url)
-        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self._pool = urllib3.connection_from_url(
-            url, maxsize=64, block=False, retries=False, timeout=urllib3.Timeout(total=timeout)
-        )
+        self._http = _NodeHttp(url, timeout)
 
     def _post(self, body: Any) -> Any:
         """POST one JSON-RPC body; the decoded answer. :class:`NodeUnreachable` when the
         node cannot be reached or answers a server error without a body."""
-        try:
-            response = self._pool.urlopen(
-                "POST", self._path, body=json.dumps(body).encode(), headers=_HEADERS,
-                retries=False, preload_content=True,
-            )  # fmt: skip
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise NodeUnreachable(f"{type(exc).__name__} from {self.url}") from exc
-        if response.status >= 500 and not response.data:
-            raise NodeUnreachable(f"HTTP {response.status} from {self.url}")
-        return json.loads(response.data)
+        return self._http.post(body)
 
     def request(self, method: str, params: list[Any]) -> Any:
         body: Any = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
