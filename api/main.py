@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
+from api.head_prefetch import HeadPrefetch
 from api.limits import BodyGuard, restore_recursion_limit
 from api.metrics import install_metrics
 from api.routers import ROUTERS, freeze_routes, hot_routes_first
@@ -113,7 +114,8 @@ def create_app(
     app.state.settings = resolved
     install_error_handlers(app)
     app.add_middleware(BodyGuard, max_body_bytes=resolved.max_body_bytes)
-    metrics = install_metrics(app)  # outermost: it counts the guard's refusals too
+    metrics = install_metrics(app)  # it counts the guard's refusals too
+    app.add_middleware(HeadPrefetch)  # outermost: the head request leaves at arrival
     metrics.register_gauge(
         "ledger_indexer_block", "Last block the indexer stored.", _indexer_gauge("indexed_block")
     )

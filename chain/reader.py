@@ -123,6 +123,9 @@ def _results(answer: Any, first: int, count: int) -> list[Any]:
 
 
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+#: what a connection to the node can fail with while a request is on it
+_FAILURES = (OSError, EOFError, ValueError, TimeoutError, asyncio.IncompleteReadError,
+             asyncio.LimitOverrunError)  # fmt: skip
 
 
 class _AsyncHttp:
@@ -139,13 +142,43 @@ class _AsyncHttp:
         context = ssl.create_default_context() if h.secure else None
         return await asyncio.open_connection(h.host, h.port, ssl=context)
 
-    async def post(self, payload: Any) -> Any:
+    def encode(self, payload: Any) -> bytes:
+        """The HTTP request that POSTs ``payload``."""
         h = self.http
         body = orjson.dumps(payload)
-        request = (
+        return (
             f"POST {h.path} HTTP/1.1\r\nHost: {h.host}:{h.port}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode() + body
+
+    def send_now(self, request: bytes) -> Connection | None:
+        """Write ``request`` on an idle kept-alive connection without waiting; the
+        connection to read the answer from (:meth:`answer`), None when none is idle."""
+        if not self.idle:
+            return None
+        conn = self.idle.pop()
+        try:
+            conn[1].write(request)
+        except Exception:
+            conn[1].close()
+            return None
+        return conn
+
+    async def answer(self, conn: Connection, request: bytes) -> Any:
+        """The answer to ``request``, already written on the kept-alive ``conn``; sent
+        again on another connection when the node had closed that one."""
+        try:
+            async with asyncio.timeout(self.http.timeout):
+                return self._decoded(conn, *await _response(conn[0]))
+        except _FAILURES:
+            conn[1].close()
+        return await self.post_encoded(request)
+
+    async def post(self, payload: Any) -> Any:
+        return await self.post_encoded(self.encode(payload))
+
+    async def post_encoded(self, request: bytes) -> Any:
+        h = self.http
         while True:
             reused = bool(self.idle)
             conn: Connection | None = self.idle.pop() if reused else None
@@ -156,8 +189,7 @@ class _AsyncHttp:
                         conn = await self._open()
                     conn[1].write(request)
                     status, data, keep = await _response(conn[0])
-            except (OSError, EOFError, ValueError, TimeoutError, asyncio.IncompleteReadError,
-                    asyncio.LimitOverrunError) as exc:  # fmt: skip
+            except _FAILURES as exc:
                 if conn is not None:
                     conn[1].close()
                 if reused:  # a kept-alive connection the node closed: try another
@@ -165,13 +197,17 @@ class _AsyncHttp:
                 raise ChainUnavailable(
                     f"the chain node at {h.url} does not answer: {type(exc).__name__}"
                 ) from exc
-            if keep and len(self.idle) < MAX_IDLE_CONNECTIONS:
-                self.idle.append(conn)
-            else:
-                conn[1].close()
-            if status >= 500 and not data:
-                raise ChainUnavailable(f"the chain node answered HTTP {status}")
-            return orjson.loads(data)
+            return self._decoded(conn, status, data, keep)
+
+    def _decoded(self, conn: Connection, status: int, data: bytes, keep: bool) -> Any:
+        """Keep ``conn`` for the next request when it may be reused; the decoded body."""
+        if keep and len(self.idle) < MAX_IDLE_CONNECTIONS:
+            self.idle.append(conn)
+        else:
+            conn[1].close()
+        if status >= 500 and not data:
+            raise ChainUnavailable(f"the chain node answered HTTP {status}")
+        return orjson.loads(data)
 
     async def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
         first, payload = _payload(self.ids, calls)
@@ -312,13 +348,15 @@ class ChainReader:
         return Head(int(found["number"]), "0x" + bytes(found["hash"]).hex(),
                     int(found["timestamp"]))  # fmt: skip
 
-    async def head_async(self) -> Head:
+    async def head_async(self, arrived: float | None = None) -> Head:
         """:meth:`head` for a coroutine: the same rule (a request sent after this call
-        began, shared by the callers of the event loop waiting for it), without a thread
-        over HTTP."""
+        began - or after ``arrived``, the ``time.monotonic()`` at which the HTTP request
+        this answers reached the gateway - shared by the callers of the event loop
+        waiting for it), without a thread over HTTP."""
         if self._http is None:
             return await anyio.to_thread.run_sync(self.head)
-        arrived = time.monotonic()
+        if arrived is None:
+            arrived = time.monotonic()
         state = self._loop_state()
         while True:
             with self._lock:
@@ -329,6 +367,40 @@ class ChainReader:
             if pending is None:
                 pending = state.head = asyncio.ensure_future(self._refresh_head(state))
             await asyncio.shield(pending)
+
+    def prefetch_head(self) -> None:
+        """Send the head request now when none is on its way and a kept-alive connection
+        to the node is idle: it travels while the HTTP request that will need it is
+        parsed and its caller authenticated, and :meth:`head_async` with that request's
+        arrival takes its answer (it was sent after the request arrived). Call it on the
+        event loop, from the request's first middleware."""
+        if self._http is None:
+            return
+        state = self._loop_state()
+        http = state.http
+        if state.head is not None or http is None:
+            return
+        asked = time.monotonic()
+        first, payload = _payload(http.ids, [("eth_getBlockByNumber", ["latest", False])])
+        request = http.encode(payload)
+        conn = http.send_now(request)
+        if conn is not None:
+            task = asyncio.ensure_future(self._head_from(state, conn, request, first, asked))
+            # a request refused before it asked for the head leaves the answer unread
+            task.add_done_callback(lambda done: done.cancelled() or done.exception())
+            state.head = task
+
+    async def _head_from(
+        self, state: _LoopState, conn: Connection, request: bytes, first: int, asked: float
+    ) -> Head:
+        assert state.http is not None
+        try:
+            (block,) = _results(await state.http.answer(conn, request), first, 1)
+            head = _head_of(block)
+            self._new_head(head, asked)
+            return head
+        finally:
+            state.head = None
 
     async def _refresh_head(self, state: _LoopState) -> Head:
         assert state.http is not None

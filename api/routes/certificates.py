@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.auth import CurrentUser, WriterUser
 from api.deps import RuntimeDep
+from api.head_prefetch import arrived
 from api.routes.registry_common import CREATED_DESCRIPTION, CertId, answer_created, perform
 from api.writes import WRITE_RESPONSES, WriteOpts, answer
 from chain.runtime import LedgerRuntime
@@ -105,15 +106,6 @@ def withdraw_recognition(
     return answer(runtime, op, write)
 
 
-async def _runtime(request: Request) -> LedgerRuntime:
-    """The app's runtime, for the ``async`` read routes (no worker thread for it)."""
-    runtime: LedgerRuntime = request.app.state.runtime
-    return runtime
-
-
-AsyncRuntime = Annotated[LedgerRuntime, Depends(_runtime)]
-
-
 @router.get(
     "/v1/certificates/{cert_id}/status", response_model=chain_reads.CertificateStatusOut,
     summary="Status from the chain (verify): validity, pledge and recognition by an org",
@@ -121,7 +113,7 @@ AsyncRuntime = Annotated[LedgerRuntime, Depends(_runtime)]
 async def status(
     cert_id: CertId,
     user: CurrentUser,
-    runtime: AsyncRuntime,
+    request: Request,
     by: Annotated[
         str | None,
         Query(pattern=BYTES32_PATTERN, description="Recognition by this org (default: caller)"),
@@ -131,7 +123,8 @@ async def status(
     route runs on the event loop: the head and the views go to the node without a
     thread)."""
     by_org = by or (user.org_id if user.org_kind != "consortium" else None)
-    body = await chain_reads.certificate_status_json(runtime, cert_id, by_org)
+    runtime: LedgerRuntime = request.app.state.runtime  # no dependency to solve for it
+    body = await chain_reads.certificate_status_json(runtime, cert_id, by_org, arrived(request))
     return Response(body, media_type="application/json")
 
 
@@ -165,9 +158,10 @@ def pdf(cert_id: CertId, user: CurrentUser, runtime: RuntimeDep, request: Reques
     "/v1/verify", response_model=Verdict,
     summary="Verify a signed certificate document (anyone, no key): verdict with reasons",
 )  # fmt: skip
-async def verify(body: service.VerifyIn, runtime: AsyncRuntime, request: Request) -> Response:
+async def verify(body: service.VerifyIn, request: Request) -> Response:
     """The verdict at the head block, kept per block and request body (the same document
     asked again at the same block is answered from memory)."""
     raw = await request.body()  # read and kept by FastAPI to parse ``body``
-    answer = await chain_reads.verify_document_json(runtime, raw, body)
+    runtime: LedgerRuntime = request.app.state.runtime  # no dependency to solve for it
+    answer = await chain_reads.verify_document_json(runtime, raw, body, arrived(request))
     return Response(answer, media_type="application/json")

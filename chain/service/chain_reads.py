@@ -217,13 +217,17 @@ def certificate_status(
 
 
 async def certificate_status_json(
-    runtime: LedgerRuntime, certificate_id: str, by_org_id: str | None = None
+    runtime: LedgerRuntime,
+    certificate_id: str,
+    by_org_id: str | None = None,
+    arrived: float | None = None,
 ) -> bytes:
     """:func:`certificate_status` serialised, for an ``async`` route: the head and (when
     the head moved) the views without a thread over HTTP, the JSON built once per head,
-    certificate and organisation and kept until the next block."""
+    certificate and organisation and kept until the next block. ``arrived``: when the
+    HTTP request reached the gateway (``time.monotonic()``; the head is asked after it)."""
     reader = runtime.reader
-    head = await reader.head_async()
+    head = await reader.head_async(arrived)
     key = ("certificate_status", certificate_id.lower(), (by_org_id or "").lower())
 
     async def build() -> tuple[bytes, int]:
@@ -238,13 +242,16 @@ async def certificate_status_json(
 
 
 async def verify_document_json(
-    runtime: LedgerRuntime, raw_body: bytes, body: certificates.VerifyIn
+    runtime: LedgerRuntime,
+    raw_body: bytes,
+    body: certificates.VerifyIn,
+    arrived: float | None = None,
 ) -> bytes:
     """``POST /v1/verify``'s verdict serialised, kept per head and request body: the head
     without a thread over HTTP; the verification itself (signature recovery, the chain
     views pinned to that head) runs once per head and body, in a worker thread."""
     reader = runtime.reader
-    head = await reader.head_async()
+    head = await reader.head_async(arrived)
     key = ("verify", hashlib.blake2b(raw_body, digest_size=32).digest())
 
     async def build() -> tuple[bytes, int]:

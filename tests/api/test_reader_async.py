@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -199,5 +200,47 @@ def test_no_node_is_chain_unavailable() -> None:
         reader = ChainReader(Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}")), timeout=2)
         with pytest.raises(ChainUnavailable):
             await reader.head_async()
+
+    asyncio.run(scenario())
+
+
+def test_a_prefetched_head_is_sent_at_once_and_taken_by_the_request_that_arrived_before() -> None:
+    async def scenario() -> None:
+        node = FakeNode(delay=0.05)
+        async with running(node) as reader:
+            await reader.head_async()  # a kept-alive connection is idle now
+            asked = len(node.methods)
+            arrived = time.monotonic()
+            reader.prefetch_head()  # written on the idle connection before returning
+            await asyncio.sleep(0.01)  # the route is still parsing: the node has it
+            assert node.methods[asked:] == ["eth_getBlockByNumber"]
+            node.block = 2  # mined after the prefetch was sent
+            head = await reader.head_async(arrived)
+            assert head.number == 1  # sent after the request arrived: a fresh answer
+            assert node.methods.count("eth_getBlockByNumber") == 2
+            # a request that arrives after that head was asked gets a newer one
+            assert (await reader.head_async()).number == 2
+            assert node.methods.count("eth_getBlockByNumber") == 3
+            # while one is on its way, a prefetch sends nothing more
+            pending = asyncio.ensure_future(reader.head_async())
+            await asyncio.sleep(0.01)
+            reader.prefetch_head()
+            await pending
+            assert node.methods.count("eth_getBlockByNumber") == 4
+
+    asyncio.run(scenario())
+
+
+def test_a_prefetch_on_a_connection_the_node_closed_is_asked_again() -> None:
+    async def scenario() -> None:
+        node = FakeNode(close_after_answer=True)
+        async with running(node) as reader:
+            await reader.head_async()  # kept as idle; the node closes it after answering
+            await asyncio.sleep(0.05)
+            arrived = time.monotonic()
+            reader.prefetch_head()
+            node.block = 5
+            assert (await reader.head_async(arrived)).number == 5
+            assert node.connections >= 2
 
     asyncio.run(scenario())
