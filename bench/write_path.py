@@ -442,6 +442,7 @@ def http_main(args: argparse.Namespace) -> int:
         extra: dict[str, str] = {}
         if args.max_in_flight is not None:
             extra["LEDGER_MAX_IN_FLIGHT_PER_ACCOUNT"] = str(args.max_in_flight)
+
         db_url = f"sqlite:///{folder / 'var' / 'ledger.db'}"
         if postgres:  # a database of its own on the test server, dropped afterwards
             db_url = stack.enter_context(fresh_database("bench_write_path"))
