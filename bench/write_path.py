@@ -467,7 +467,7 @@ def http_main(args: argparse.Namespace) -> int:
                     assert gateway.process is not None
                     profiler = subprocess.Popen([
                         str(Path(sys.executable).with_name("py-spy")), "record", "--gil",
-                        "--format", "raw", "-r", "100", "-o", profile_file(args, clients),
+                        "--format", "raw", "-r", "250", "-o", profile_file(args, clients),
                         "-p", str(gateway.process.pid), "--nonblocking",
                         *(["--subprocesses"] if args.workers > 1 else [])],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip

@@ -128,7 +128,7 @@ class ReceiptTracking(Broadcaster):
         found: dict[str, dict[str, Any]] = {}
         for number in range(start, head + 1):
             try:
-                receipts = self.rpc.block_receipts(number)
+                receipts = self.rpc.block_receipts(number, wanted)
             except Exception:
                 return found
             if receipts is None:

@@ -9,8 +9,10 @@ goes through web3, serialised by a lock because eth-tester is not thread-safe.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
+from collections.abc import Collection
 from typing import Any, Protocol
 
 from eth_utils.conversions import to_bytes
@@ -52,6 +54,10 @@ def _hex(value: Any) -> str:
     return str(value) if str(value).startswith("0x") else "0x" + str(value)
 
 
+#: EIP-55 of the few contract addresses whose logs receipts carry (a keccak each, once)
+_checksummed = functools.lru_cache(maxsize=4096)(Web3.to_checksum_address)
+
+
 def normalise_receipt(receipt: Any) -> dict[str, Any]:
     """A receipt with ints and hex strings, whatever client produced it."""
     return {
@@ -62,7 +68,7 @@ def normalise_receipt(receipt: Any) -> dict[str, Any]:
         "transactionHash": _hex(receipt["transactionHash"]).lower(),
         "logs": [
             {
-                "address": Web3.to_checksum_address(log["address"]),
+                "address": _checksummed(str(log["address"])),
                 "topics": [_hex(t) for t in log["topics"]],
                 "data": _hex(log["data"]),
                 "logIndex": _int(log["logIndex"]),
@@ -82,7 +88,9 @@ class ChainRpc(Protocol):
     def receipt(self, tx_hash: str) -> dict[str, Any] | None: ...
     def receipts(self, tx_hashes: list[str]) -> list[dict[str, Any] | None]: ...
     def transaction(self, tx_hash: str) -> dict[str, Any] | None: ...
-    def block_receipts(self, number: int) -> list[dict[str, Any]] | None: ...
+    def block_receipts(
+        self, number: int, only: Collection[str] | None = None
+    ) -> list[dict[str, Any]] | None: ...
     def block_number(self) -> int: ...
     def block_hash(self, number: int | str) -> tuple[int, str] | None: ...
     def block_transactions(self, number: int) -> list[tuple[str, int, str]] | None: ...
@@ -232,14 +240,21 @@ class HttpRpc:
         result = self.request("eth_getTransactionByHash", [tx_hash])
         return None if result is None else dict(result)
 
-    def block_receipts(self, number: int) -> list[dict[str, Any]] | None:
-        """Every receipt of a block in one call; None when the block (or the method) is
-        not there."""
+    def block_receipts(
+        self, number: int, only: Collection[str] | None = None
+    ) -> list[dict[str, Any]] | None:
+        """Every receipt of a block in one call (those of the transactions in ``only``,
+        lower-case hashes, when given: the others are not normalised); None when the block
+        (or the method) is not there."""
         try:
             result = self.request("eth_getBlockReceipts", [hex(number)])
         except RpcError:
             return None
-        return None if result is None else [normalise_receipt(r) for r in result]
+        if result is None:
+            return None
+        if only is not None:
+            result = [r for r in result if str(r["transactionHash"]).lower() in only]
+        return [normalise_receipt(r) for r in result]
 
     def block_number(self) -> int:
         return _int(self.request("eth_blockNumber", []))
@@ -316,7 +331,9 @@ class Web3Rpc:
     def receipts(self, tx_hashes: list[str]) -> list[dict[str, Any] | None]:
         return [self.receipt(h) for h in tx_hashes]
 
-    def block_receipts(self, number: int) -> list[dict[str, Any]] | None:
+    def block_receipts(
+        self, number: int, only: Collection[str] | None = None
+    ) -> list[dict[str, Any]] | None:
         return None  # eth-tester has no eth_getBlockReceipts: receipts one by one
 
     def transaction(self, tx_hash: str) -> dict[str, Any] | None:

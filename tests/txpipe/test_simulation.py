@@ -82,3 +82,26 @@ def test_a_known_shape_is_run_once_at_its_estimated_limit_and_estimated_when_it_
     assert calls.take() == [("eth_call", fresh.gas_limit), ("eth_call+eth_estimateGas", None)]
     assert refused.value.error_code == "ProbeRejected"
     assert pipeline.stats().by_state == {MINED: 4}  # and the warm-up write: nothing journaled
+
+
+def test_block_receipts_normalise_only_the_wanted_transactions(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
+) -> None:
+    pipeline = make_pipeline(anvil_chain, db_url)
+    signer = Account.create()
+    w3 = anvil_chain.w3
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        ops = [_record(pipeline, signer, anvil_probe, f"sim-block-{n}", n + 1) for n in range(3)]
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    block = w3.eth.block_number
+    every = pipeline.rpc.block_receipts(block)
+    assert every is not None and [r["transactionHash"] for r in every] == [
+        op.tx_hash.lower() for op in ops
+    ]
+    wanted = {ops[1].tx_hash.lower()}
+    assert pipeline.rpc.block_receipts(block, wanted) == [every[1]]
+    assert pipeline.rpc.block_receipts(block, set()) == []
+    assert every[1]["logs"][0]["address"] == anvil_probe.address  # EIP-55, as before

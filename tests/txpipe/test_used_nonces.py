@@ -17,7 +17,7 @@ Each test runs against anvil with automine off and mines blocks itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import pytest
@@ -82,8 +82,10 @@ class LateReceipts:
     def receipts(self, tx_hashes: list[str]) -> list[dict[str, Any] | None]:
         return [self.receipt(h) for h in tx_hashes]
 
-    def block_receipts(self, number: int) -> list[dict[str, Any]] | None:
-        found: list[dict[str, Any]] | None = self._rpc.block_receipts(number)
+    def block_receipts(
+        self, number: int, only: Collection[str] | None = None
+    ) -> list[dict[str, Any]] | None:
+        found: list[dict[str, Any]] | None = self._rpc.block_receipts(number, only)
         if found is None:
             return None
         return [r for r in found if r["transactionHash"] not in self.late]
