@@ -264,7 +264,9 @@ def http_write_section(data: dict[str, Any] | None) -> str:
         start = run.get("load_average_start")
         end = run.get("load_average")
         load = (f"{start[0]:.1f} -> " if start else "") + (f"{end[0]:.1f}" if end else "?")
-        where = f"{run.get('workers', 1)} x {run.get('database', 'sqlite')}"
+        where = f"{run.get('workers', 1)} x {run.get('database', 'sqlite')}" + (
+            f", {run['cpu_model']}" if run.get("cpu_model") else ""
+        )
         for row in run.get("runs", []):
             rows.append([
                 f"{label} ({str(run.get('measured_at', ''))[:16]}, {where}, load {load})",

@@ -58,6 +58,7 @@ from eth_account.signers.local import LocalAccount  # noqa: E402
 from web3 import Web3  # noqa: E402
 from web3.contract import Contract  # noqa: E402
 
+from bench.support.machine import cpu_model  # noqa: E402
 from chain import localnode  # noqa: E402
 from chain.artifacts import load  # noqa: E402
 from chain.clients import ChainHandle, http_chain, send_signed  # noqa: E402
@@ -430,6 +431,7 @@ def http_main(args: argparse.Namespace) -> int:
     postgres = args.postgres or args.workers > 1
     results: dict[str, Any] = {
         "load_average_start": list(os.getloadavg()),
+        "cpu_model": cpu_model(),
         "workers": args.workers,
         "database": "postgresql" if postgres else "sqlite",
     }
