@@ -123,6 +123,9 @@ class PipelineCore:
         self._abis: dict[str, list[AbiEntry]] = {}
         self._decoders: dict[str, EventDecoder] = {}
         self._last_checked: dict[str, float] = {}
+        #: operations journaled by this process whose burst is still being sent and marked
+        #: (``pending`` in the database until then): the tracker leaves them alone
+        self._in_send: set[str] = set()
         #: (number, hash) of the head the tracker saw last; None before the first poll
         self._seen_head: tuple[int, str] | None = None
         #: (number, hash) of the highest block an operation was settled in, while it is

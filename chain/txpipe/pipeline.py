@@ -15,6 +15,7 @@ so several gateway processes can share one signer. Inside a process a per-accoun
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -197,23 +198,37 @@ class TxPipeline(ReceiptTracking):
                     sending = None
                 else:
                     new = self._journal_burst(request.sender, batch)
+                    self._in_send.update(op.id for op in new)
                     sending = self._sending(request.sender)
                     sending.acquire()
             if sending is None:
                 request.done.wait()
                 break
+            self._send_and_settle(batch, new, sending)
+
+    def _run_batch(self, sender: str, batch: list[WriteRequest]) -> None:
+        """Journal and send one burst (the caller holds the signer's journal lock)."""
+        new = self._journal_burst(sender, batch)
+        self._in_send.update(op.id for op in new)
+        sending = self._sending(sender)
+        sending.acquire()
+        self._send_and_settle(batch, new, sending)
+
+    def _send_and_settle(
+        self, batch: list[WriteRequest], new: list[Operation], sending: threading.Lock
+    ) -> None:
+        """Send a journaled burst under the signer's send lock (taken by the caller, let
+        go here), then mark what the node took and answer every request. Until then its
+        operations are ``pending`` in the database and in ``_in_send``: the tracker
+        leaves them to this thread."""
+        try:
             try:
                 taken = self._send_burst(batch, new)
             finally:
                 sending.release()
             self._settle_burst(batch, taken)
-
-    def _run_batch(self, sender: str, batch: list[WriteRequest]) -> None:
-        """Journal and send one burst (the caller holds the signer's journal lock)."""
-        new = self._journal_burst(sender, batch)
-        with self._sending(sender):
-            taken = self._send_burst(batch, new)
-        self._settle_burst(batch, taken)
+        finally:
+            self._in_send.difference_update(op.id for op in new)
 
     def _journal_burst(self, sender: str, batch: list[WriteRequest]) -> list[Operation]:
         """Journal a burst: one transaction, or one write at a time when that fails (each

@@ -451,6 +451,8 @@ class ReceiptTracking(Broadcaster):
         return found
 
     def _resend_if_unknown(self, op: Operation) -> None:
+        if op.id in self._in_send:  # being sent and marked by the thread that journaled it
+            return
         now = time.monotonic()
         if op.state == SENT and now - self._last_checked.get(op.id, 0.0) < self.resend_after:
             return

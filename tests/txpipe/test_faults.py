@@ -232,3 +232,39 @@ def test_tracker_settles_a_block_as_soon_as_the_head_moves_not_at_its_next_poll(
         assert pipeline.stats().by_state.get(SENT, 0) == 0
     finally:
         tracker.stop()
+
+
+def test_tracker_leaves_a_burst_being_sent_to_the_thread_sending_it(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between its journal and its sent-mark a burst's operations are ``pending`` in the
+    database; the tracker does not ask the node about them nor mark them (that counted a
+    broadcast nobody made), and takes them up again once the sending thread is done."""
+    w3 = anvil_chain.w3
+    pipeline = make_pipeline(anvil_chain, db_url)
+    pipeline.poll_once()
+    asked: list[str] = []
+    transaction = pipeline.rpc.transaction
+
+    def counted(tx_hash: str) -> Any:
+        asked.append(tx_hash.lower())
+        return transaction(tx_hash)
+
+    monkeypatch.setattr(pipeline.rpc, "transaction", counted)
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        op = _record(pipeline, Account.create(), anvil_probe, 6700)  # in the node's pool
+        assert pipeline.get(op.id).broadcasts == 1
+        pipeline._mark(op.id, PENDING)  # as between the send and its sent-mark
+        pipeline._in_send.add(op.id)
+        pipeline.poll_once()
+        assert asked == [] and pipeline.get(op.id).state == PENDING
+        assert pipeline.get(op.id).broadcasts == 1
+        pipeline._in_send.discard(op.id)
+        pipeline.poll_once()  # now the tracker's: the node has it, so it is sent
+        assert asked == [op.tx_hash.lower()] and pipeline.get(op.id).state == SENT
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    assert pipeline.wait(op.id, 20).state == MINED
+    assert anvil_probe.functions.writesOf(key(6700)).call() == 1
