@@ -99,9 +99,10 @@ class PipelineCore:
         #: gas limit from the journal (no simulation); they go out when the node is back
         self.journal_when_node_down = journal_when_node_down
         self._simulated_gas: dict[tuple[str, str], int] = {}
-        #: the smallest gas limit estimated per (contract address, selector, calldata
-        #: length): what :meth:`_simulate` runs a later call of that shape at
-        self._gas_by_shape: dict[tuple[str, str, int], int] = {}
+        #: the largest gas limit estimated per (signer, contract address, selector,
+        #: calldata length): what :meth:`_simulate` runs the signer's later call of that
+        #: shape at
+        self._gas_by_shape: dict[tuple[str, str, str, int], int] = {}
         # Python threads contend for the GIL: a few submits at a time finish sooner than
         # many interleaved ones (each RPC return waits behind the others' CPU work).
         self.max_concurrent_submits = max(1, max_concurrent_submits)
@@ -261,19 +262,18 @@ class PipelineCore:
         """The gas limit to send ``call`` with, once the node has run it from the signer
         without a revert.
 
-        A call of a function (same contract, selector and calldata length) that was
-        estimated here before is run once, with ``eth_call``, at the smallest gas limit
-        an estimate gave that shape: when it succeeds, that limit is enough in the node's
-        current state - as sure as an estimate, for one EVM run instead of the several of
-        ``eth_estimateGas``. Otherwise (first call, a revert, out of gas) ``eth_call`` and
-        ``eth_estimateGas`` decide, as for any call, and that call alone is sent with the
-        larger limit. The smallest, not the largest: one caller's expensive call (long
-        loops over state it built) must not send everyone's later calls of the shape with
-        a limit near the block's, which packs one of them a block on nodes that fill blocks
-        by gas limit; a cheaper call lowers the limit and only costs the calls that need
-        more an estimate, as before."""
+        A signer's call of a function (same contract, selector and calldata length) that
+        was estimated here before is run once, with ``eth_call``, at the largest gas limit
+        an estimate gave that signer's calls of that shape: when it succeeds, that limit is
+        enough in the node's current state - as sure as an estimate, for one EVM run
+        instead of the several of ``eth_estimateGas``. Otherwise (first call, a revert, out
+        of gas) ``eth_call`` and ``eth_estimateGas`` decide, as for any call. Per signer:
+        one organisation's expensive call (long loops over state it built) raises the
+        limit of its own later calls only, never another's (a limit near the block's packs
+        one transaction a block on nodes that fill blocks by gas limit); it could send
+        expensive calls anyway."""
         data = str(call.get("data") or "0x")
-        shape = (str(call["to"]).lower(), data[:10], len(data))
+        shape = (str(call["from"]).lower(), str(call["to"]).lower(), data[:10], len(data))
         known = self._gas_by_shape.get(shape)
         if known is not None:
             try:
@@ -286,7 +286,7 @@ class PipelineCore:
                     ) from exc
         gas = self._estimate(call, abis)
         with self._flight_guard:
-            self._gas_by_shape[shape] = min(gas, self._gas_by_shape.get(shape, gas))
+            self._gas_by_shape[shape] = max(gas, self._gas_by_shape.get(shape, 0))
         return gas
 
     def _estimate(self, call: dict[str, Any], abis: Sequence[Abi]) -> int:

@@ -50,13 +50,14 @@ def _record(pipeline: TxPipeline, signer: LocalAccount, probe: Contract, name: s
                            [key(name), value], caller="simulation", org_id=None)  # fmt: skip
 
 
-def test_a_known_shape_runs_once_at_its_smallest_estimate_and_is_estimated_when_it_needs_more(
+def test_a_known_shape_runs_once_at_the_signers_estimate_and_is_estimated_when_it_needs_more(
     anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     signer = Account.create()
-    # a key written before: the next write of it is cheap (no new storage slots)
+    # keys written before: the next write of one is cheap (no new storage slots)
     warm = make_pipeline(anvil_chain, db_url)
-    assert warm.wait(_record(warm, signer, anvil_probe, "sim-warm", 1).id, 20).state == MINED
+    for name in ("sim-warm", "sim-warm-other"):
+        assert warm.wait(_record(warm, signer, anvil_probe, name, 1).id, 20).state == MINED
 
     pipeline = make_pipeline(anvil_chain, db_url)
     calls = Calls(pipeline, monkeypatch)
@@ -76,20 +77,21 @@ def test_a_known_shape_runs_once_at_its_smallest_estimate_and_is_estimated_when_
     assert fresh.gas_used is not None and fresh.gas_used > cheap.gas_limit
     assert anvil_probe.functions.writesOf(key("sim-fresh")).call() == 1
 
-    # the expensive call did not raise the limit the shape runs at (anyone's later cheap
-    # call is not sent with it); a revert there is named as on a first call
-    later = pipeline.wait(_record(pipeline, signer, anvil_probe, "sim-warm", 5).id, 20)
-    assert calls.take() == [("eth_call", cheap.gas_limit)]
-    assert later.state == MINED and later.gas_limit == cheap.gas_limit
+    # the signer's shape now runs at the larger limit; a revert there is named as on a
+    # first call, and nothing is journaled
     with pytest.raises(ContractRevert) as refused:
         _record(pipeline, signer, anvil_probe, "sim-fresh", 0)
-    assert calls.take() == [("eth_call", cheap.gas_limit), ("eth_call+eth_estimateGas", None)]
+    assert calls.take() == [("eth_call", fresh.gas_limit), ("eth_call+eth_estimateGas", None)]
     assert refused.value.error_code == "ProbeRejected"
-    # another caller's expensive call is estimated on its own, at no one else's limit
-    other = pipeline.wait(_record(pipeline, Account.create(), anvil_probe, "sim-other", 6).id, 20)
-    assert calls.take() == [("eth_call", cheap.gas_limit), ("eth_call+eth_estimateGas", None)]
-    assert other.state == MINED and other.gas_limit == fresh.gas_limit
-    assert pipeline.stats().by_state == {MINED: 6}  # and the warm-up write: nothing journaled
+
+    # another signer's cheap write is estimated for itself: the first signer's expensive
+    # call did not raise the limit anyone else's writes are sent with
+    other = pipeline.wait(
+        _record(pipeline, Account.create(), anvil_probe, "sim-warm-other", 5).id, 20
+    )
+    assert calls.take() == [("eth_call+eth_estimateGas", None)]
+    assert other.state == MINED and other.gas_limit == cheap.gas_limit < fresh.gas_limit
+    assert pipeline.stats().by_state == {MINED: 6}  # and the warm-up writes: nothing else
 
 
 def test_block_receipts_normalise_only_the_wanted_transactions(
