@@ -12,7 +12,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, bindparam, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chain.db import Base
@@ -27,6 +37,11 @@ class AssetDocument(Base):
     """One registered (or batch-committed) resource and the openings of its hashes."""
 
     __tablename__ = "asset_documents"
+    #: the duplicate-code check of every registration reads one entry of this index (with
+    #: only the holder's, it walked every asset the holder had registered)
+    __table_args__ = (
+        Index("ix_asset_documents_holder_code", "holder_org_id", "catalogue_code", "domain_code"),
+    )
 
     asset_id: Mapped[str] = mapped_column(String(66), primary_key=True)
     holder_org_id: Mapped[str] = mapped_column(String(66), index=True)

@@ -1,0 +1,53 @@
+"""The duplicate-code check of a registration reads one index entry, however many assets
+the holder registered before (it walked every asset of the holder: a city's catalogue of
+a million entries made each registration scan a million rows)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from chain.db import make_engine
+from chain.runtime import migrate_database
+from chain.service import asset_documents as docs
+
+HOLDER = "0x" + "0a" * 32
+
+
+def _filled(tmp_path: Path, migrated: bool) -> SimpleNamespace:
+    engine = make_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
+    if migrated:
+        migrate_database(engine)
+    runtime = SimpleNamespace(engine=engine)
+    docs.ensure_tables(runtime)  # type: ignore[arg-type]
+    with Session(engine) as session:
+        session.add_all(
+            docs.AssetDocument(
+                asset_id=f"0x{n:064x}", holder_org_id=HOLDER, catalogue_code=f"370200-{n:05d}",
+                domain_code=7, metadata_doc={}, catalogue_hash="0x", catalogue_salt="0x",
+                metadata_hash="0x", metadata_salt="0x",
+            )
+            for n in range(2000)
+        )  # fmt: skip
+        session.commit()
+    return runtime
+
+
+def test_the_duplicate_code_check_searches_one_index_entry(tmp_path: Path) -> None:
+    for migrated in (False, True):  # a store made by the models, and one by the migrations
+        runtime = _filled(tmp_path / str(migrated), migrated)
+        assert docs.find_by_code(runtime, HOLDER, "370200-01234", 7) == f"0x{1234:064x}"  # type: ignore[arg-type]
+        assert docs.find_by_code(runtime, HOLDER, "370200-01234", 8) is None  # type: ignore[arg-type]
+        assert docs.find_by_code(runtime, HOLDER, "370200-99999", 7) is None  # type: ignore[arg-type]
+        with runtime.engine.connect() as connection:
+            plan = connection.execute(
+                text("EXPLAIN QUERY PLAN SELECT asset_id FROM asset_documents WHERE "
+                     "holder_org_id = :h AND catalogue_code = :c AND domain_code = :d"),
+                {"h": HOLDER, "c": "370200-01234", "d": 7},
+            ).all()  # fmt: skip
+        detail = " ".join(str(row[-1]) for row in plan)
+        assert "ix_asset_documents_holder_code" in detail, detail
+        assert "holder_org_id=? AND catalogue_code=? AND domain_code=?" in detail, detail
