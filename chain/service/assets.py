@@ -111,7 +111,7 @@ def register_asset(
     """Commit to code and metadata (salted), keep the openings, ``registerResource``."""
     require_kind(principal, "registering a data resource", "holder")
     existing = docs.find_by_code(runtime, principal.org_id, body.catalogue_code, body.domain_code)
-    if existing is not None and idempotency_key is None:
+    if existing is not None and not _replays(runtime, principal, idempotency_key, existing):
         raise Conflict(
             f"catalogue code {body.catalogue_code!r} (domain {body.domain_code}) is registered "
             f"already as asset {existing}",
@@ -141,6 +141,19 @@ def register_asset(
     if committed == catalogue.digest_hex:  # not an idempotent replay of an earlier request
         return Created(op, new_asset_id, "asset")
     return Created(op, asset_id_for(principal.org_id, body.domain_code, committed), "asset")
+
+
+def _replays(
+    runtime: LedgerRuntime, principal: Principal, idempotency_key: str | None, asset_id: str
+) -> bool:
+    """Whether a request under ``idempotency_key`` is a replay of the one that registered
+    ``asset_id`` (its operation journaled the asset's document): only that one passes the
+    duplicate-code check; a request under any other key is refused like one without."""
+    if idempotency_key is None:
+        return False
+    earlier = runtime.txpipe.operation_for_key(principal.user_id, idempotency_key)
+    document = docs.get_asset_document(runtime, asset_id)
+    return earlier is not None and document is not None and document.operation_id == earlier.id
 
 
 def register_batch(

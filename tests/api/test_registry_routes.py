@@ -4,6 +4,7 @@ asserted), a refused role, kind or city gets 403 or the contract's error, bad in
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -102,6 +103,37 @@ def test_register_asset_idempotent_retry_gives_the_same_operation(w: RegistryWor
     assert first.headers["Ledger-Resource-Id"] == second.headers["Ledger-Resource-Id"]
     other = w.client.post("/v1/assets", json={**body, "domain_code": 5}, headers=headers)
     assert other.status_code == 409
+
+
+def test_another_idempotency_key_does_not_register_a_catalogue_code_twice(
+    w: RegistryWorld,
+) -> None:
+    """Only a replay of the key that registered a code passes the duplicate-code check: a
+    request under any other key is refused like one without a key."""
+    from sqlalchemy import func, select
+
+    from chain.service.asset_documents import AssetDocument
+
+    body = {"catalogue_code": "370200-JT-IDEM-2", "domain_code": 4, "metadata": {"b": 3}}
+
+    def post(key: str) -> Any:
+        headers = {**w.auth("holder"), "Idempotency-Key": key}
+        return w.client.post("/v1/assets", json=body, headers=headers, params={"wait": "true"})
+
+    first = post("idem-asset-2a")
+    assert first.status_code == 200, first.text
+    again = post("idem-asset-2b")
+    assert again.status_code == 409, again.text
+    assert again.json()["asset_id"] == first.headers["Ledger-Resource-Id"]
+    replay = post("idem-asset-2a")
+    assert replay.status_code == 200 and replay.json()["id"] == first.json()["id"]
+    with w.runtime.sessions() as session:
+        count = session.scalar(
+            select(func.count())
+            .select_from(AssetDocument)
+            .where(AssetDocument.catalogue_code == "370200-JT-IDEM-2")
+        )
+    assert count == 1
 
 
 def test_register_asset_document_is_journaled_with_its_operation(w: RegistryWorld) -> None:
