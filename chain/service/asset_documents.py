@@ -9,6 +9,7 @@ document, signed once by the issuing registrar while its key is valid.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -120,6 +121,26 @@ def find_by_code(
             _BY_CODE, {"holder": holder_org_id, "code": catalogue_code, "domain": domain_code}
         ).scalar()
     return None if found is None else str(found)
+
+
+def find_codes(
+    runtime: LedgerRuntime, holder_org_id: str, codes: Collection[tuple[str, int]]
+) -> dict[tuple[str, int], str]:
+    """The assets the holder registered under any of these (catalogue code, domain) pairs:
+    pair -> asset id (one query)."""
+    if not codes:
+        return {}
+    ensure_tables(runtime)
+    table = AssetDocument.__table__
+    with runtime.engine.connect() as connection:
+        rows = connection.execute(
+            select(table.c.catalogue_code, table.c.domain_code, table.c.asset_id).where(
+                table.c.holder_org_id == holder_org_id,
+                table.c.catalogue_code.in_(sorted({code for code, _ in codes})),
+            )
+        ).all()
+    wanted = set(codes)
+    return {(str(c), int(d)): str(a) for c, d, a in rows if (str(c), int(d)) in wanted}
 
 
 def get_asset_document(runtime: LedgerRuntime, asset_id: str) -> AssetDocument | None:

@@ -176,6 +176,16 @@ def register_batch(
                          "type": "value_error"}],
             )  # fmt: skip
         seen.add(key)
+    taken = docs.find_codes(runtime, principal.org_id, seen)
+    if taken and not _replays(runtime, principal, idempotency_key, next(iter(taken.values()))):
+        i, item = next((i, item) for i, item in enumerate(body.items)
+                       if (item.catalogue_code, item.domain_code) in taken)  # fmt: skip
+        existing = taken[(item.catalogue_code, item.domain_code)]
+        raise Conflict(
+            f"item {i}: catalogue code {item.catalogue_code!r} (domain {item.domain_code}) is "
+            f"registered already as asset {existing}",
+            asset_id=existing,
+        )
     commitments = [(commit(item.catalogue_code), commit(item.metadata)) for item in body.items]
     tree = resource_tree(
         [(c.digest, m.digest, item.domain_code)

@@ -136,6 +136,32 @@ def test_another_idempotency_key_does_not_register_a_catalogue_code_twice(
     assert count == 1
 
 
+def test_a_batch_does_not_register_a_catalogue_code_twice(w: RegistryWorld) -> None:
+    """A code registered alone is refused in a batch, and a batch's codes alone; a replay
+    of the batch under its own key still answers its operation."""
+    single = {"catalogue_code": "370200-JT-BOTH", "domain_code": 9, "metadata": {}}
+    first = w.ok("POST", "/v1/assets", "holder", single)
+    items = [{"catalogue_code": f"370200-JT-NEW-{i}", "domain_code": 9, "metadata": {}}
+             for i in range(2)]  # fmt: skip
+    refused = w.call("POST", "/v1/assets/batches", "holder", {"items": [*items, single]})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["asset_id"] == first.headers["Ledger-Resource-Id"]
+    assert "item 2" in refused.json()["detail"]
+
+    headers = {**w.auth("holder"), "Idempotency-Key": "idem-batch-1"}
+    batch = w.client.post("/v1/assets/batches", json={"items": items}, headers=headers,
+                          params={"wait": "true"})  # fmt: skip
+    assert batch.status_code == 200, batch.text
+    replay = w.client.post("/v1/assets/batches", json={"items": items}, headers=headers,
+                           params={"wait": "true"})  # fmt: skip
+    assert replay.status_code == 200 and replay.json()["id"] == batch.json()["id"]
+    other_key = {**w.auth("holder"), "Idempotency-Key": "idem-batch-2"}
+    again = w.client.post("/v1/assets/batches", json={"items": items}, headers=other_key)
+    assert again.status_code == 409, again.text
+    alone = w.call("POST", "/v1/assets", "holder", items[1])
+    assert alone.status_code == 409, alone.text
+
+
 def test_register_asset_document_is_journaled_with_its_operation(w: RegistryWorld) -> None:
     from sqlalchemy import func, select
 
