@@ -33,42 +33,28 @@ class HeadPrefetch:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             method, path = scope["method"], scope["path"]
-            if method == "POST" and path == "/v1/verify":
-                self._prefetch(scope)
-            elif method == "GET" and _STATUS.fullmatch(path):
-                if self._known_key(scope):
-                    self._prefetch(scope)
-                else:  # the route still counts from the arrival
-                    scope.setdefault("state", {})[ARRIVED] = time.monotonic()
+            verify = method == "POST" and path == "/v1/verify"
+            if verify or (method == "GET" and _STATUS.fullmatch(path)):
+                scope.setdefault("state", {})[ARRIVED] = time.monotonic()
+                app = scope.get("app")
+                runtime = getattr(getattr(app, "state", None), "runtime", None)
+                if runtime is not None and (verify or self._known_key(scope, runtime)):
+                    runtime.reader.prefetch_head()
         await self.app(scope, receive, send)
 
     @staticmethod
-    def _runtime(scope: Scope) -> Any:
-        app = scope.get("app")
-        return getattr(getattr(app, "state", None), "runtime", None)
-
-    def _known_key(self, scope: Scope) -> bool:
+    def _known_key(scope: Scope, runtime: Any) -> bool:
         """Whether the request's bearer key is one this process verified a moment ago
         (the principal is kept for :func:`api.auth.current_user`, which looks the same
         key up the same way first)."""
-        runtime = self._runtime(scope)
-        if runtime is None:
-            return False
         for name, value in scope["headers"]:
             if name == b"authorization" and value[:7].lower() == _BEARER:
                 principal = runtime.accounts.remembered(value[7:].strip().decode("latin-1"))
                 if principal is None:
                     return False
-                scope.setdefault("state", {})["principal"] = principal
+                scope["state"]["principal"] = principal
                 return True
         return False
-
-    def _prefetch(self, scope: Scope) -> None:
-        runtime = self._runtime(scope)
-        if runtime is None:
-            return
-        scope.setdefault("state", {})[ARRIVED] = time.monotonic()
-        runtime.reader.prefetch_head()
 
 
 def arrived(request: Any) -> float | None:

@@ -391,11 +391,23 @@ class ChainReader:
             state.head = task
 
     async def _head_from(
-        self, state: _LoopState, conn: Connection, request: bytes, first: int, asked: float
+        self,
+        state: _LoopState,
+        conn: Connection | None,
+        request: bytes,
+        first: int,
+        asked: float,
     ) -> Head:
+        """The head from ``request`` (asked at ``asked``), already written on ``conn`` or
+        (None) sent now; taken as the reader's head, and no longer on its way."""
         assert state.http is not None
         try:
-            (block,) = _results(await state.http.answer(conn, request), first, 1)
+            answer = (
+                await state.http.answer(conn, request)
+                if conn is not None
+                else await state.http.post_encoded(request)
+            )
+            (block,) = _results(answer, first, 1)
             head = _head_of(block)
             self._new_head(head, asked)
             return head
@@ -405,13 +417,8 @@ class ChainReader:
     async def _refresh_head(self, state: _LoopState) -> Head:
         assert state.http is not None
         asked = time.monotonic()
-        try:
-            (block,) = await state.http.batch([("eth_getBlockByNumber", ["latest", False])])
-            head = _head_of(block)
-            self._new_head(head, asked)
-            return head
-        finally:
-            state.head = None
+        first, payload = _payload(state.http.ids, [("eth_getBlockByNumber", ["latest", False])])
+        return await self._head_from(state, None, state.http.encode(payload), first, asked)
 
     def _loop_state(self) -> _LoopState:
         loop = asyncio.get_running_loop()

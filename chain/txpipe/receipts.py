@@ -176,10 +176,8 @@ class ReceiptTracking(Broadcaster):
             ]
             with self._writing() as session:
                 session.connection().execute(statement, params)  # one executemany
-            highest = max(values["block_number"] for _, values in rows)
-            self._note_settled(highest, next(
-                str(values["block_hash"]) for _, values in rows if values["block_number"] == highest
-            ))  # fmt: skip
+            _, top = max(rows, key=lambda row: int(row[1]["block_number"]))
+            self._note_settled(int(top["block_number"]), str(top["block_hash"]))
         for op_id, _ in rows:
             self._last_checked.pop(op_id, None)
             self._last_checked.pop(f"owner:{op_id}", None)
