@@ -17,13 +17,18 @@ signatures/s with eth-keys' coincurve and pure-python backends. Writes
 Run: ``.venv/bin/python bench/write_path.py [--count 150]``
 
 ``--http`` measures issue 15's targets instead, over HTTP, anvil mining a block every
-second: (d) a raw baseline - N threads, each signing with its own key and sending
-``record`` with ``eth_sendRawTransaction`` (gas and fees fixed, no simulation), and (e)
-the gateway (``ledger serve`` process) with N clients posting ``POST /v1/assets`` for one
-holder organisation, N = 8 and 32. For each write: the time to its 202 and from the
-request to the first sight of the block that holds it (a thread watches the head every
-10 ms); throughput is writes / (first request to last block seen); the gateway process's
-CPU time per write (``gateway_cpu_ms_per_write``, all its threads, from ``/proc``) moves
+second: (d) the raw baseline - N threads sending the gateway's own write,
+``AssetRegistryV2.registerResource``, signed with web3.py by one holder organisation's key
+(nonces from one counter, gas fixed, nothing simulated or journaled) with
+``eth_sendRawTransaction``; (d') N threads each signing ``OutboxProbe.record`` with its own
+key (a cheaper call: 73,000 gas against 84,500, so more fit a block; kept for comparison
+with earlier runs); and (e) the gateway (``ledger serve`` process) with N clients posting
+``POST /v1/assets`` for one holder organisation, N = 8 and 32. For each write: the time to
+its 202 and from the request to the first sight of the block that holds it (a thread
+watches the head every 10 ms); throughput is writes / (first request to last block seen);
+how full the blocks holding each run's writes were (the node's own ceiling: a block holds
+30,000,000 gas); the clients' and the gateway process's CPU time per write
+(``gateway_cpu_ms_per_write``, all its threads, from ``/proc``), which moves
 far less with the machine's load than the rates. ``--profile`` records
 the gateway with py-spy during each gateway run (top frames into ``--profile-out``).
 ``--workers N`` runs ``ledger serve --workers N`` on a fresh PostgreSQL database of
@@ -240,6 +245,34 @@ class HeadWatcher:
         return self.seen[number]
 
 
+def block_fill(handle: ChainHandle, blocks: set[int]) -> dict[str, Any]:
+    """How full the blocks holding a run's writes were: gas used against the block's
+    gas limit, and transactions per block (the node's own ceiling on the rate)."""
+    fills: list[float] = []
+    counts: list[int] = []
+    gas_used = 0
+    for number in sorted(blocks):
+        block = handle.w3.eth.get_block(number)
+        fills.append(block["gasUsed"] / block["gasLimit"])
+        counts.append(len(block["transactions"]))
+        gas_used += block["gasUsed"]
+    gas_per_tx = gas_used / max(1, sum(counts))
+    row = {
+        "blocks": len(fills),
+        "block_fill_mean": sum(fills) / len(fills),
+        "block_fill_max": max(fills),
+        "tx_per_block_max": max(counts),
+        "gas_per_tx": gas_per_tx,
+        "block_capacity_tx": int(handle.w3.eth.get_block(max(blocks))["gasLimit"] // gas_per_tx),
+    }
+    print(
+        f"  {row['blocks']} blocks, {row['block_fill_mean']:.0%} full on average "
+        f"(fullest {row['block_fill_max']:.0%}, {row['tx_per_block_max']} tx); "
+        f"{row['gas_per_tx']:,.0f} gas a write: {row['block_capacity_tx']} writes fit a block"
+    )
+    return row
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -295,17 +328,89 @@ def raw_sends(handle: ChainHandle, probe: Contract, watcher: HeadWatcher, client
             with lock:
                 sent.append((answer["result"], t0, time.perf_counter() - t0))
 
+    return _raw_run(handle, watcher, f"probe signed sends, {clients} threads", clients,
+                    worker, barrier, sent)  # fmt: skip
+
+
+def holder_account(folder: Path, org_id: str) -> LocalAccount:
+    """The signing key the gateway keeps for a holder organisation (its keystore in the
+    run's temporary folder, under the passphrase the run gave it)."""
+    from chain.accounts import org_key_name
+    from chain.keys import KeyStore
+    from tests.e2e.faults_support import KEYSTORE_PASSPHRASE
+
+    return KeyStore(folder / "var" / "keys", KEYSTORE_PASSPHRASE).load(org_key_name(org_id))
+
+
+def raw_registrations(handle: ChainHandle, folder: Path, account: LocalAccount,
+                      watcher: HeadWatcher, clients: int,
+                      per_client: int) -> dict[str, Any]:  # fmt: skip
+    """Baseline: the gateway's own write, signed and sent raw. N threads send
+    ``AssetRegistryV2.registerResource`` for one holder organisation's signing key (the
+    gateway's writes also come from one signer), taking nonces from one counter; gas
+    limit fixed at the call's estimate plus a tenth, nothing simulated or journaled."""
+    import requests
+
+    deployment = json.loads(
+        (folder / "var" / "deployments" / f"{handle.chain_id}.json").read_text())  # fmt: skip
+    registry = handle.w3.eth.contract(
+        address=deployment["contracts"]["AssetRegistryV2"]["address"],
+        abi=load("AssetRegistryV2").abi)  # fmt: skip
+    register = registry.functions.registerResource
+    gas = int(register(os.urandom(32), os.urandom(32), 7).estimate_gas(
+        {"from": account.address}) * 1.1)  # fmt: skip
+    fees = handle.fee_fields()
+    nonces = iter(range(handle.w3.eth.get_transaction_count(account.address, "pending"), 2**62))
+    sent: list[tuple[str, float, float]] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def worker(t: int) -> None:
+        session = requests.Session()
+        session.trust_env = False
+        barrier.wait()
+        for _ in range(per_client):
+            t0 = time.perf_counter()
+            with lock:
+                nonce = next(nonces)
+            tx = {"chainId": handle.chain_id, "nonce": nonce, "to": registry.address,
+                  "value": 0, "gas": gas, **fees,
+                  "data": register(os.urandom(32), os.urandom(32), 7)
+                  ._encode_transaction_data()}  # fmt: skip
+            raw = account.sign_transaction(tx).raw_transaction
+            answer = session.post(handle.w3.provider.endpoint_uri, json={  # type: ignore[attr-defined]
+                "jsonrpc": "2.0", "id": nonce, "method": "eth_sendRawTransaction",
+                "params": ["0x" + bytes(raw).hex()]}, timeout=30).json()  # fmt: skip
+            assert "result" in answer, answer
+            with lock:
+                sent.append((answer["result"], t0, time.perf_counter() - t0))
+
+    return _raw_run(handle, watcher, f"raw signed registrations, {clients} threads", clients,
+                    worker, barrier, sent)  # fmt: skip
+
+
+def _raw_run(handle: ChainHandle, watcher: HeadWatcher, label: str, clients: int,
+             worker: Callable[[int], None], barrier: threading.Barrier,
+             sent: list[tuple[str, float, float]]) -> dict[str, Any]:  # fmt: skip
+    """Run a raw baseline's threads; its rates, answer times and blocks."""
+    own_before = process_cpu_seconds(os.getpid())
     started = run_clients(worker, clients, barrier)
+    own = process_cpu_seconds(os.getpid()) - own_before
     ends: list[float] = []
     mined: list[float] = []
+    blocks: set[int] = set()
     for tx_hash, t0, _ in sent:
-        receipt = handle.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)  # type: ignore[arg-type]
+        receipt = handle.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)  # type: ignore[arg-type]
         assert receipt["status"] == 1
+        blocks.add(int(receipt["blockNumber"]))
         seen = watcher.wait_for(int(receipt["blockNumber"]))
         ends.append(seen)
         mined.append(seen - t0)
-    return summary(f"raw signed sends, {clients} threads", clients, len(sent), started, ends,
-                   [a for _, _, a in sent], mined)  # fmt: skip
+    row = summary(label, clients, len(sent), started, ends, [a for _, _, a in sent], mined)
+    row["clients_cpu_ms_per_write"] = own * 1000 / len(sent)
+    print(f"  the clients' CPU {row['clients_cpu_ms_per_write']:.2f} ms per write")
+    row.update(block_fill(handle, blocks))
+    return row
 
 
 def run_clients(worker: Any, clients: int, barrier: threading.Barrier) -> float:
@@ -321,8 +426,8 @@ def run_clients(worker: Any, clients: int, barrier: threading.Barrier) -> float:
     return started
 
 
-def gateway_writes(client: Any, db_url: str, watcher: HeadWatcher, clients: int,
-                   per_client: int, tag: str) -> dict[str, Any]:  # fmt: skip
+def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadWatcher,
+                   clients: int, per_client: int, tag: str) -> dict[str, Any]:  # fmt: skip
     """N clients post registrations for one holder; answers and request->mined times."""
     import httpx
     from sqlalchemy import select
@@ -377,6 +482,7 @@ def gateway_writes(client: Any, db_url: str, watcher: HeadWatcher, clients: int,
     row = summary(f"gateway POST /v1/assets, {clients} clients", clients, len(done), started,
                   ends, [a for _, _, a in done], mined)  # fmt: skip
     row["refused_429"] = refused[0]
+    row.update(block_fill(handle, {int(rows[op_id].block_number) for op_id, _, _ in done}))
     return row
 
 
@@ -444,6 +550,11 @@ def http_main(args: argparse.Namespace) -> int:
         extra: dict[str, str] = {}
         if args.max_in_flight is not None:
             extra["LEDGER_MAX_IN_FLIGHT_PER_ACCOUNT"] = str(args.max_in_flight)
+        for setting in args.setting:  # NAME=VALUE, passed to the gateway as LEDGER_NAME
+            name, _, value = setting.partition("=")
+            extra[f"LEDGER_{name.upper()}"] = value
+        if args.setting:
+            results["settings"] = list(args.setting)
 
         db_url = f"sqlite:///{folder / 'var' / 'ledger.db'}"
         if postgres:  # a database of its own on the test server, dropped afterwards
@@ -457,18 +568,23 @@ def http_main(args: argparse.Namespace) -> int:
             probe = deploy_probe(handle)
             gateway.start()
             client = Client(gateway.url)
-            client.registrar_and(("holder", "holder"))
+            # "raw": a second holder whose key the raw baseline signs with (the gateway
+            # never writes for it after its admission)
+            client.registrar_and(("holder", "holder"), ("raw", "holder"))
+            raw_account = holder_account(folder, client.orgs["raw"])
             warm = {"catalogue_code": "370200-WP-warm-0", "domain_code": 7, "metadata": {}}
             client.mined("POST", "/v1/assets", "holder", warm)
             runs: list[dict[str, Any]] = []
             for clients in args.clients:
                 per = max(1, args.http_count // clients)
                 runs.append(raw_sends(handle, probe, watcher, clients, per))
+                runs.append(raw_registrations(handle, folder, raw_account, watcher, clients, per))
                 profiler = None
                 if args.profile:
                     assert gateway.process is not None
                     profiler = subprocess.Popen([
-                        str(Path(sys.executable).with_name("py-spy")), "record", "--gil",
+                        str(Path(sys.executable).with_name("py-spy")), "record",
+                        *(["--idle"] if args.profile_idle else ["--gil"]),
                         "--format", "raw", "-r", "250", "-o", profile_file(args, clients),
                         "-p", str(gateway.process.pid), "--nonblocking",
                         *(["--subprocesses"] if args.workers > 1 else [])],
@@ -476,13 +592,19 @@ def http_main(args: argparse.Namespace) -> int:
                     time.sleep(1.0)
                 assert gateway.process is not None
                 cpu_before = process_cpu_seconds(gateway.process.pid)
-                row = gateway_writes(client, db_url, watcher, clients, per, f"c{clients}")
+                own_before = process_cpu_seconds(os.getpid())
+                row = gateway_writes(handle, client, db_url, watcher, clients, per, f"c{clients}")
                 # the gateway's CPU per write (all its threads; less sensitive to the
                 # machine's load than the rates; one process: --workers 1 only)
                 cpu = process_cpu_seconds(gateway.process.pid) - cpu_before
                 row["gateway_cpu_ms_per_write"] = cpu * 1000 / (clients * per)
-                print(f"  gateway CPU {row['gateway_cpu_ms_per_write']:.2f} ms per write, "
-                      f"{row['refused_429']} answers 429")
+                own = process_cpu_seconds(os.getpid()) - own_before
+                row["clients_cpu_ms_per_write"] = own * 1000 / (clients * per)
+                print(f"  the clients' CPU {row['clients_cpu_ms_per_write']:.2f} ms per write")
+                print(
+                    f"  gateway CPU {row['gateway_cpu_ms_per_write']:.2f} ms per write, "
+                    f"{row['refused_429']} answers 429"
+                )
                 runs.append(row)
                 if profiler is not None:
                     profiler.send_signal(2)
@@ -500,12 +622,20 @@ def http_main(args: argparse.Namespace) -> int:
             localnode.stop(config)
     by_clients: dict[int, dict[str, dict[str, Any]]] = {}
     for row in runs:
-        kind = "raw" if row["run"].startswith("raw") else "gateway"
+        kind = str(row["run"]).split(" ", 1)[0]  # raw (registrations), probe or gateway
         by_clients.setdefault(row["clients"], {})[kind] = row
-    for clients, pair in sorted(by_clients.items()):
-        ratio = pair["gateway"]["mined_tx_s"] / pair["raw"]["mined_tx_s"]
-        pair["gateway"]["mined_vs_raw"] = ratio
-        print(f"  {clients} clients: gateway / raw = {ratio:.2f}")
+    for clients, trio in sorted(by_clients.items()):
+        gateway = trio["gateway"]
+        gateway["mined_vs_raw"] = gateway["mined_tx_s"] / trio["raw"]["mined_tx_s"]
+        gateway["mined_vs_probe"] = gateway["mined_tx_s"] / trio["probe"]["mined_tx_s"]
+        gateway["gas_vs_probe"] = (gateway["mined_tx_s"] * gateway["gas_per_tx"]) / (
+            trio["probe"]["mined_tx_s"] * trio["probe"]["gas_per_tx"]
+        )
+        print(
+            f"  {clients} clients: gateway / raw registrations = {gateway['mined_vs_raw']:.2f}"
+            f"; / probe sends {gateway['mined_vs_probe']:.2f} in writes, "
+            f"{gateway['gas_vs_probe']:.2f} in gas"
+        )
     results.update({
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "label": args.label,
@@ -530,8 +660,24 @@ def main() -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--label", default="current", help="key of the HTTP figures")
     parser.add_argument("--profile", action="store_true", help="py-spy the gateway")
-    parser.add_argument("--max-in-flight", type=int, default=None,
-                        help="the gateway's LEDGER_MAX_IN_FLIGHT_PER_ACCOUNT (default: its own)")
+    parser.add_argument(
+        "--profile-idle",
+        action="store_true",
+        help="profile every thread, waiting ones too (default: the GIL holder)",
+    )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a gateway setting for the HTTP runs (LEDGER_NAME=VALUE)",
+    )
+    parser.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=None,
+        help="the gateway's LEDGER_MAX_IN_FLIGHT_PER_ACCOUNT (default: its own)",
+    )
     parser.add_argument("--workers", type=int, default=1, help="gateway processes (PostgreSQL)")
     parser.add_argument(
         "--postgres", action="store_true", help="one gateway process on a fresh PostgreSQL"

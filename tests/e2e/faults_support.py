@@ -21,6 +21,7 @@ from chain import localnode
 from chain.paths import REPO_ROOT
 
 BOOTSTRAP = "dal_boot0000_" + "f" * 40
+KEYSTORE_PASSPHRASE = "faults-passphrase"
 QINGDAO = 370200
 
 
@@ -62,7 +63,7 @@ def gateway_env(folder: Path, config: localnode.LocalNodeConfig, **extra: str) -
     env.update({
         "LEDGER_CHAIN": "local", "LEDGER_LOCALNODE_CONFIG": str(toml),
         "LEDGER_VAR_DIR": str(folder / "var"), "LEDGER_PORT": str(free_port()),
-        "LEDGER_BOOTSTRAP_TOKEN": BOOTSTRAP, "LEDGER_KEYSTORE_PASSPHRASE": "faults-passphrase",
+        "LEDGER_BOOTSTRAP_TOKEN": BOOTSTRAP, "LEDGER_KEYSTORE_PASSPHRASE": KEYSTORE_PASSPHRASE,
         **extra,
     })  # fmt: skip
     return env
