@@ -45,7 +45,7 @@ class Metrics:
         self._lock = threading.Lock()
         self.requests: dict[tuple[str, str, str], float] = {}
         self.latency: dict[tuple[str, str], list[float]] = {}  # bucket counts, sum, count
-        self.gauges: dict[str, tuple[str, GaugeFn]] = {}
+        self.gauges: dict[str, tuple[str, GaugeFn, str]] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         with self._lock:
@@ -58,9 +58,10 @@ class Metrics:
             series[-2] += seconds
             series[-1] += 1
 
-    def register_gauge(self, name: str, help_text: str, fn: GaugeFn) -> None:
-        """``fn(app)`` returns a value, ``{labels: value}`` or None (series left out)."""
-        self.gauges[name] = (help_text, fn)
+    def register_gauge(self, name: str, help_text: str, fn: GaugeFn, kind: str = "gauge") -> None:
+        """``fn(app)`` returns a value, ``{labels: value}`` or None (series left out);
+        ``kind`` ``counter`` for a value that only grows."""
+        self.gauges[name] = (help_text, fn, kind)
 
     def render(self, app: Any) -> str:
         lines = [
@@ -85,14 +86,14 @@ class Metrics:
             lines.append(f"{name}_bucket{_labels((*base, ('le', '+Inf')))} {_num(series[-1])}")
             lines.append(f"{name}_sum{_labels(base)} {series[-2]!r}")
             lines.append(f"{name}_count{_labels(base)} {_num(series[-1])}")
-        for gauge, (help_text, fn) in sorted(self.gauges.items()):
+        for gauge, (help_text, fn, kind) in sorted(self.gauges.items()):
             try:
                 value = fn(app)
             except Exception:  # a gauge that cannot be computed now is left out
                 value = None
             if value is None:
                 continue
-            lines += [f"# HELP {gauge} {help_text}", f"# TYPE {gauge} gauge"]
+            lines += [f"# HELP {gauge} {help_text}", f"# TYPE {gauge} {kind}"]
             if isinstance(value, dict):
                 for labels, v in sorted(value.items()):
                     lines.append(f"{gauge}{_labels(labels)} {_num(v)}")
@@ -143,6 +144,14 @@ def _operations_by_state(app: Any) -> dict[tuple[tuple[str, str], ...], float] |
     return {(("state", s),): float(counts.get(s, 0)) for s in STATES}
 
 
+def _pipeline_count(name: str) -> Callable[[Any], float | None]:
+    def count(app: Any) -> float | None:
+        runtime = getattr(app.state, "runtime", None)
+        return None if runtime is None else float(getattr(runtime.txpipe, name))
+
+    return count
+
+
 def _chain_head(app: Any) -> float | None:
     runtime = getattr(app.state, "runtime", None)
     return None if runtime is None else float(runtime.w3.eth.block_number)
@@ -165,6 +174,18 @@ def install_metrics(app: FastAPI) -> Metrics:
         "ledger_chain_head_block", "Latest block number of the chain.", _chain_head
     )
     metrics.register_gauge("ledger_chain_up", "1 when the chain node answers.", _chain_up)
+    metrics.register_gauge(
+        "ledger_write_bursts_total",
+        "Bursts of writes journaled in one database transaction and sent in one batch.",
+        _pipeline_count("batches"),
+        "counter",
+    )
+    metrics.register_gauge(
+        "ledger_write_burst_writes_total",
+        "Writes journaled in those bursts (divided by the bursts: the mean burst).",
+        _pipeline_count("burst_writes"),
+        "counter",
+    )
     app.state.metrics = metrics
 
     app.add_middleware(MetricsMiddleware, metrics=metrics)

@@ -53,6 +53,12 @@ def _refuse_nul_text(
         raise ValidationFailed("text must not contain NUL characters", errors=[error])
 
 
+#: connections a SQLite file's pool keeps open: one for each of the worker threads the
+#: gateway runs requests in (anyio's 40) and its background threads, so a busy gateway
+#: does not open and close a connection (with its PRAGMAs) per request beyond a handful
+SQLITE_POOL_SIZE = 48
+
+
 def make_engine(url: str) -> Engine:
     """An engine for the URL; SQLite files get WAL and their folder is created."""
     engine = _make_engine(url)
@@ -68,7 +74,12 @@ def _make_engine(url: str) -> Engine:
             )
         else:
             Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            engine = create_engine(
+                url,
+                connect_args={"check_same_thread": False, "timeout": 30},
+                pool_size=SQLITE_POOL_SIZE,
+                max_overflow=16,
+            )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):

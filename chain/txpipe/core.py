@@ -115,8 +115,9 @@ class PipelineCore:
         #: simulated writes waiting for their signer's next journal batch, per account
         self._queues: dict[str, list[Any]] = {}
         self._queue_guard = threading.Lock()
-        #: journal batches written (one database transaction each)
+        #: bursts journaled (one database transaction each) and the writes they held
         self.batches = 0
+        self.burst_writes = 0
         self._funded: set[str] = set()
         #: per signer: (monotonic time of the count, in-flight count then + journaled since)
         self._flight: dict[str, tuple[float, int]] = {}

@@ -22,7 +22,6 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy.exc import DBAPIError
-from web3 import Web3
 
 from chain.errors import ChainUnavailable, ContractRevert, NotFound
 from chain.txpipe.core import Abi, PipelineStats
@@ -38,6 +37,7 @@ from chain.txpipe.models import (
     Operation,
 )
 from chain.txpipe.receipts import ReceiptTracking
+from chain.txpipe.rpc import checksummed
 from chain.txpipe.store import is_store_fault, store_unavailable
 
 #: most writes of one signer journaled in one database transaction and sent in one batch
@@ -122,10 +122,10 @@ class TxPipeline(ReceiptTracking):
         journal_with: JournalRows | None,
         signer_of: str | None,
     ) -> Operation:
-        to = Web3.to_checksum_address(address)
+        to = checksummed(address)
         self.register_abi(contract_name, abi, extra_error_abis)
         data = self._encode(contract_name, to, abi, function, args)
-        sender = Web3.to_checksum_address(signer.address)
+        sender = checksummed(signer.address)
         return self._submit(
                 signer, sender, contract_name, to, abi, function, args, data, value,
             caller=caller, org_id=org_id, idempotency_key=idempotency_key,
@@ -256,6 +256,7 @@ class TxPipeline(ReceiptTracking):
                     except BaseException as exc:
                         request.error = exc
             self.batches += 1
+            self.burst_writes += len(batch)
             self._count_journaled(sender, len(new))
         except Exception as exc:  # each request of the burst answers it
             for request in batch:

@@ -54,8 +54,9 @@ def _hex(value: Any) -> str:
     return str(value) if str(value).startswith("0x") else "0x" + str(value)
 
 
-#: EIP-55 of the few contract addresses whose logs receipts carry (a keccak each, once)
-_checksummed = functools.lru_cache(maxsize=4096)(Web3.to_checksum_address)
+#: EIP-55 of the few addresses the pipeline meets again and again (signers, contracts, the
+#: contracts whose logs receipts carry): a keccak each, once
+checksummed = functools.lru_cache(maxsize=4096)(Web3.to_checksum_address)
 
 
 def normalise_receipt(receipt: Any) -> dict[str, Any]:
@@ -68,7 +69,7 @@ def normalise_receipt(receipt: Any) -> dict[str, Any]:
         "transactionHash": _hex(receipt["transactionHash"]).lower(),
         "logs": [
             {
-                "address": _checksummed(str(log["address"])),
+                "address": checksummed(str(log["address"])),
                 "topics": [_hex(t) for t in log["topics"]],
                 "data": _hex(log["data"]),
                 "logIndex": _int(log["logIndex"]),

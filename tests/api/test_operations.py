@@ -182,4 +182,9 @@ def test_metrics_count_requests_and_operations(fresh_gateway: Gateway) -> None:
     )
     head = gateway.runtime.w3.eth.block_number
     assert f"ledger_chain_head_block {head}" in text
+    pipeline = gateway.runtime.txpipe
+    assert pipeline.batches >= 1 and pipeline.burst_writes >= pipeline.batches
+    assert "# TYPE ledger_write_bursts_total counter" in text
+    assert f"ledger_write_bursts_total {pipeline.batches}\n" in text
+    assert f"ledger_write_burst_writes_total {pipeline.burst_writes}\n" in text
     assert CONSORTIUM_ORG_ID  # the consortium org exists from the first start

@@ -59,9 +59,10 @@ def test_burst_is_journaled_in_one_transaction_with_consecutive_nonces_and_keys_
         _request(pipeline, signer, memory_probe, 901, "k-1"),  # twice in the burst
         _request(pipeline, signer, memory_probe, 903, "k-3"),
     ]
-    batches = pipeline.batches
+    batches, writes = pipeline.batches, pipeline.burst_writes
     pipeline._run_batch(sender, burst)
     assert pipeline.batches == batches + 1
+    assert pipeline.burst_writes == writes + 5  # the duplicates came in the burst too
     assert all(r.done.is_set() and r.error is None for r in burst)
     assert [r.duplicate for r in burst] == [False, True, False, True, False]
     assert burst[1].op is not None and burst[1].op.id == before.id
