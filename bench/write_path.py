@@ -283,6 +283,28 @@ def burst_counts(client: Any) -> tuple[float, float]:
     return values["ledger_write_bursts_total"], values["ledger_write_burst_writes_total"]
 
 
+def near_blocks(watcher: HeadWatcher, done: list[tuple[str, float, float]]) -> dict[str, float]:
+    """Where the slowest answers fall against the blocks: the share of all requests and of
+    the slowest 5 % that started within 100 ms of a block first being seen (before or
+    after it; 20 % of a 1 s block time). A tail made near the blocks is the work a block
+    brings (its receipts settled, its events indexed, the node mining it)."""
+    import bisect
+
+    seen = sorted(watcher.seen.values())
+
+    def near(t: float) -> bool:
+        i = bisect.bisect_left(seen, t)
+        return any(0 <= j < len(seen) and abs(seen[j] - t) < 0.1 for j in (i - 1, i))
+
+    answers = sorted(a for _, _, a in done)
+    cut = answers[int(len(answers) * 0.95)]
+    slowest = [t0 for _, t0, a in done if a >= cut]
+    return {
+        "near_block_all": sum(near(t0) for _, t0, _ in done) / len(done),
+        "near_block_slowest_5pct": sum(near(t0) for t0 in slowest) / len(slowest),
+    }
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -423,6 +445,11 @@ def _raw_run(handle: ChainHandle, watcher: HeadWatcher, label: str, clients: int
     row = summary(label, clients, len(sent), started, ends, [a for _, _, a in sent], mined)
     row["clients_cpu_ms_per_write"] = own * 1000 / len(sent)
     print(f"  the clients' CPU {row['clients_cpu_ms_per_write']:.2f} ms per write")
+    row.update(near_blocks(watcher, sent))
+    print(
+        f"  started within 100 ms of a block: {row['near_block_all']:.0%} of all sends, "
+        f"{row['near_block_slowest_5pct']:.0%} of the slowest 5 %"
+    )
     row.update(block_fill(handle, blocks))
     return row
 
@@ -498,6 +525,11 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
     row = summary(f"gateway POST /v1/assets, {clients} clients", clients, len(done), started,
                   ends, [a for _, _, a in done], mined)  # fmt: skip
     row["refused_429"] = refused[0]
+    row.update(near_blocks(watcher, done))
+    print(
+        f"  started within 100 ms of a block: {row['near_block_all']:.0%} of all requests, "
+        f"{row['near_block_slowest_5pct']:.0%} of the slowest 5 %"
+    )
     row["bursts"], row["mean_burst"] = bursts, writes / max(1.0, bursts)
     print(f"  {bursts:.0f} bursts of {row['mean_burst']:.1f} writes on average")
     row.update(block_fill(handle, {int(rows[op_id].block_number) for op_id, _, _ in done}))
