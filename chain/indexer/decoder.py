@@ -399,6 +399,14 @@ def _event_decoder(contract: str, event: Mapping[str, Any]) -> _EventDecoder:
     )
 
 
+def word_reader(event: Mapping[str, Any]) -> Callable[[Sequence[str], str], JSONRecord] | None:
+    """Reads one event's log straight from its words (``topics``, ``data`` as ``0x`` hex)
+    into the indexer's JSON record; None when the readers do not know every parameter.
+    The reader raises on a log it does not accept as well-formed."""
+    decoder = _event_decoder("", event)
+    return decoder._decode_words if decoder.fast_data is not None else None
+
+
 class UnknownLog(LookupError):
     """A log whose address and topic0 match no event of the followed contracts."""
 

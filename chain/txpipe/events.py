@@ -1,8 +1,14 @@
-"""Decode raw logs with eth_abi (fast, no web3 contract objects needed)."""
+"""Decode raw logs (no web3 contract objects needed).
+
+An event whose every parameter the indexer's word readers know (``chain.indexer.decoder``)
+is read straight from the log's 32-byte words; anything else, and any log those readers
+do not accept as well-formed, goes through eth_abi. Both give the same JSON values: bytes
+as ``0x`` hex, addresses checksummed, tuples as lists, indexed parameters first.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from eth_abi.abi import decode
@@ -10,6 +16,7 @@ from eth_utils.abi import event_abi_to_log_topic
 from eth_utils.conversions import to_bytes
 
 from chain.errors import abi_type, jsonable
+from chain.indexer.decoder import JSONRecord, word_reader
 
 AbiEntry = Mapping[str, Any]
 
@@ -32,7 +39,7 @@ class _Plan:
     hash in the topic) and the names and types of the data's parameters (worked out
     once per event, not per log)."""
 
-    __slots__ = ("indexed", "name", "plain_names", "plain_types")
+    __slots__ = ("conform", "indexed", "name", "order", "plain_names", "plain_types", "words")
 
     def __init__(self, entry: AbiEntry) -> None:
         inputs = list(entry.get("inputs", []))
@@ -42,6 +49,41 @@ class _Plan:
         plain = [p for p in inputs if not p.get("indexed")]
         self.plain_names = [str(p["name"]) for p in plain]
         self.plain_types = [abi_type(p) for p in plain]
+        self.order = [name for name, _, _ in self.indexed] + self.plain_names
+        by_name = {str(p["name"]): _as_eth_abi(p) for p in inputs}
+        self.conform = [(name, by_name[name]) for name in self.order]
+        #: the word readers, when they know every parameter (and names are distinct)
+        self.words: Callable[[Sequence[str], str], JSONRecord] | None = (
+            word_reader(entry) if len(set(self.order)) == len(self.order) else None
+        )
+
+
+def _hexstr(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    text = str(value)
+    return text.lower() if text.startswith("0x") else "0x" + text.lower()
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _lower(value: Any) -> Any:
+    return str(value).lower()
+
+
+def _as_eth_abi(param: Mapping[str, Any]) -> Callable[[Any], Any]:
+    """How a value the word readers give for ``param`` becomes what eth_abi gives, as
+    JSON: addresses in lower case, structs (objects keyed by component) as lists."""
+    kind = str(param["type"])
+    if kind.endswith("]"):
+        item = _as_eth_abi({**param, "type": kind[: kind.rindex("[")]})
+        return lambda value: [item(v) for v in value]
+    if kind == "tuple":
+        parts = [_as_eth_abi(c) for c in param["components"]]
+        return lambda value: [part(v) for part, v in zip(parts, value.values(), strict=True)]
+    return _lower if kind == "address" else _identity
 
 
 class EventDecoder:
@@ -65,6 +107,25 @@ class EventDecoder:
         plan = self._events.get(topics[0]) if topics else None
         if plan is None:
             return None
+        if plan.words is not None:
+            try:
+                read = plan.words(
+                    [_hexstr(t) for t in log.get("topics", [])], _hexstr(log.get("data", b""))
+                )
+                return {
+                    "event": plan.name,
+                    "args": {name: conform(read[name]) for name, conform in plan.conform},
+                    "address": str(log.get("address")),
+                    "log_index": int(log.get("logIndex", 0)),
+                }
+            except Exception:  # not well-formed for the word readers: eth_abi decides
+                pass
+        return self._decode_with_eth_abi(plan, topics, log)
+
+    @staticmethod
+    def _decode_with_eth_abi(
+        plan: _Plan, topics: list[bytes], log: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
         values: dict[str, Any] = {}
         try:
             for (name, kind, dynamic), topic in zip(plan.indexed, topics[1:], strict=False):
