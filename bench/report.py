@@ -305,6 +305,9 @@ def http_write_section(data: dict[str, Any] | None) -> str:
         where = f"{run.get('workers', 1)} x {run.get('database', 'sqlite')}" + (
             f", {run['cpu_model']}" if run.get("cpu_model") else ""
         )
+        if run.get("python_loop_s_start") is not None:
+            where += (f", Python loop {run['python_loop_s_start']:.3f} -> "
+                      f"{run.get('python_loop_s_end', 0.0):.3f} s")  # fmt: skip
         for row in run.get("runs", []):
             fill = row.get("block_fill_mean")
             rows.append([
@@ -329,7 +332,9 @@ def http_write_section(data: dict[str, Any] | None) -> str:
             "serve` (processes x database), N clients posting `POST /v1/assets` for one "
             "holder. Blocks full: the mean share of the block gas limit used by the "
             "blocks holding the run's writes. The targets above take the median of the "
-            "runs against the same call. Profiles and notes: "
+            "runs against the same call. Python loop: the seconds a fixed pure-Python loop "
+            "took before and after the run (the machine's speed for Python then; it "
+            "moved by a quarter between runs). Profiles and notes: "
             "`bench/results/write_path_notes.md`.",
             "",
             table(

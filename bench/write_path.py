@@ -63,7 +63,7 @@ from eth_account.signers.local import LocalAccount  # noqa: E402
 from web3 import Web3  # noqa: E402
 from web3.contract import Contract  # noqa: E402
 
-from bench.support.machine import cpu_model  # noqa: E402
+from bench.support.machine import cpu_model, python_loop_seconds  # noqa: E402
 from chain import localnode  # noqa: E402
 from chain.artifacts import load  # noqa: E402
 from chain.clients import ChainHandle, http_chain, send_signed  # noqa: E402
@@ -588,6 +588,7 @@ def http_main(args: argparse.Namespace) -> int:
     results: dict[str, Any] = {
         "load_average_start": list(os.getloadavg()),
         "cpu_model": cpu_model(),
+        "python_loop_s_start": python_loop_seconds(),
         "workers": args.workers,
         "database": "postgresql" if postgres else "sqlite",
     }
@@ -690,6 +691,7 @@ def http_main(args: argparse.Namespace) -> int:
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "label": args.label,
         "load_average": list(os.getloadavg()),
+        "python_loop_s_end": python_loop_seconds(),
         "node": "anvil, a block every 1 s",
         "runs": runs,
     })  # fmt: skip

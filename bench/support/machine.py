@@ -65,3 +65,17 @@ def peak_rss_mb(pid: int | str = "self") -> float | None:
     except OSError:
         return None
     return None
+
+
+def python_loop_seconds(rounds: int = 5_000_000) -> float:
+    """Seconds one core takes for a fixed pure-Python loop: how fast this machine runs
+    Python right now. The same VM moved by a quarter between runs of the same code, so
+    the write benchmark records this before and after each of its runs."""
+    import time
+
+    started = time.perf_counter()
+    total = 0
+    for i in range(rounds):
+        total += i
+    assert total == rounds * (rounds - 1) // 2
+    return time.perf_counter() - started
