@@ -566,6 +566,27 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def process_counters(pid: int) -> dict[str, float]:
+    """A process's user and system CPU seconds and its threads' context switches, the
+    voluntary ones (a thread waiting: for the GIL, a lock, I/O) and the others (taken off
+    a core), summed over its threads (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    counters = {"user_s": int(fields[11]) / ticks, "system_s": int(fields[12]) / ticks,
+                "voluntary_switches": 0.0, "involuntary_switches": 0.0}  # fmt: skip
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            status = (task / "status").read_text()
+        except OSError:  # a thread that ended meanwhile
+            continue
+        for line in status.splitlines():
+            if line.startswith("voluntary_ctxt_switches:"):
+                counters["voluntary_switches"] += int(line.split()[1])
+            elif line.startswith("nonvoluntary_ctxt_switches:"):
+                counters["involuntary_switches"] += int(line.split()[1])
+    return counters
+
+
 def profile_file(args: argparse.Namespace, clients: int) -> str:
     """The raw py-spy file of one client count (``--profile-out`` with ``_<N>`` added)."""
     out = Path(args.profile_out)
@@ -643,12 +664,24 @@ def http_main(args: argparse.Namespace) -> int:
                     time.sleep(1.0)
                 assert gateway.process is not None
                 cpu_before = process_cpu_seconds(gateway.process.pid)
+                counters_before = process_counters(gateway.process.pid)
                 own_before = process_cpu_seconds(os.getpid())
                 row = gateway_writes(handle, client, db_url, watcher, clients, per, f"c{clients}")
                 # the gateway's CPU per write (all its threads; less sensitive to the
                 # machine's load than the rates; one process: --workers 1 only)
                 cpu = process_cpu_seconds(gateway.process.pid) - cpu_before
                 row["gateway_cpu_ms_per_write"] = cpu * 1000 / (clients * per)
+                after = process_counters(gateway.process.pid)
+                for name, value in after.items():
+                    row[f"gateway_{name}_per_write"] = (value - counters_before[name]) / (
+                        clients * per
+                    )
+                print("  gateway per write: user {:.2f} ms, system {:.2f} ms, {:.1f} voluntary "
+                      "and {:.2f} other context switches".format(
+                          row["gateway_user_s_per_write"] * 1000,
+                          row["gateway_system_s_per_write"] * 1000,
+                          row["gateway_voluntary_switches_per_write"],
+                          row["gateway_involuntary_switches_per_write"]))  # fmt: skip
                 own = process_cpu_seconds(os.getpid()) - own_before
                 row["clients_cpu_ms_per_write"] = own * 1000 / (clients * per)
                 print(f"  the clients' CPU {row['clients_cpu_ms_per_write']:.2f} ms per write")
