@@ -41,6 +41,8 @@ BENCHMARKS: list[tuple[str, str, list[str], list[str] | None]] = [
     ("consistency_check", "consistency_check.py", [], ["--transactions", "30"]),
     ("console_pages", "console_pages.py", [], ["--rounds", "3"]),
     ("write_path", "write_path.py", [], ["--count", "5", "--no-write"]),
+    ("write_path_http", "write_path.py", ["--http", "--label", "current"],
+     ["--http", "--clients", "2", "--http-count", "20", "--no-write"]),
 ]  # fmt: skip
 
 
