@@ -334,34 +334,18 @@ def summary(label: str, clients: int, count: int, started: float, ends: list[flo
 def raw_sends(handle: ChainHandle, probe: Contract, watcher: HeadWatcher, clients: int,
               per_client: int) -> dict[str, Any]:  # fmt: skip
     """Baseline: each thread signs ``record`` with its own key and sends the raw bytes."""
-    import requests
-
     accounts = [new_account(handle) for _ in range(clients)]
     fees = handle.fee_fields()
     data_of = probe.functions.record
-    sent: list[tuple[str, float, float]] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(clients + 1)
 
-    def worker(t: int) -> None:
-        session = requests.Session()
-        session.trust_env = False
-        account = accounts[t]
-        barrier.wait()
-        for n in range(per_client):
-            t0 = time.perf_counter()
-            tx = {"chainId": handle.chain_id, "nonce": n, "to": probe.address, "value": 0,
-                  "gas": 200_000, "data": data_of(key(f"raw{clients}-{t}", n), n + 1)
-                  ._encode_transaction_data(), **fees}  # fmt: skip
-            raw = account.sign_transaction(tx).raw_transaction
-            answer = session.post(handle.w3.provider.endpoint_uri, json={  # type: ignore[attr-defined]
-                "jsonrpc": "2.0", "id": n, "method": "eth_sendRawTransaction",
-                "params": ["0x" + bytes(raw).hex()]}, timeout=30).json()  # fmt: skip
-            with lock:
-                sent.append((answer["result"], t0, time.perf_counter() - t0))
+    def signed(t: int, n: int) -> bytes:
+        tx = {"chainId": handle.chain_id, "nonce": n, "to": probe.address, "value": 0,
+              "gas": 200_000, "data": data_of(key(f"raw{clients}-{t}", n), n + 1)
+              ._encode_transaction_data(), **fees}  # fmt: skip
+        return bytes(accounts[t].sign_transaction(tx).raw_transaction)
 
     return _raw_run(handle, watcher, f"probe signed sends, {clients} threads", clients,
-                    worker, barrier, sent)  # fmt: skip
+                    per_client, signed)  # fmt: skip
 
 
 def holder_account(folder: Path, org_id: str) -> LocalAccount:
@@ -381,8 +365,6 @@ def raw_registrations(handle: ChainHandle, folder: Path, account: LocalAccount,
     ``AssetRegistryV2.registerResource`` for one holder organisation's signing key (the
     gateway's writes also come from one signer), taking nonces from one counter; gas
     limit fixed at the largest of eight estimates, nothing simulated or journaled."""
-    import requests
-
     deployment = json.loads(
         (folder / "var" / "deployments" / f"{handle.chain_id}.json").read_text())  # fmt: skip
     registry = handle.w3.eth.contract(
@@ -397,38 +379,45 @@ def raw_registrations(handle: ChainHandle, folder: Path, account: LocalAccount,
     )
     fees = handle.fee_fields()
     nonces = iter(range(handle.w3.eth.get_transaction_count(account.address, "pending"), 2**62))
+    taking = threading.Lock()
+
+    def signed(_t: int, _n: int) -> bytes:
+        with taking:
+            nonce = next(nonces)
+        data = register(os.urandom(32), os.urandom(32), 7)._encode_transaction_data()
+        tx = {"chainId": handle.chain_id, "nonce": nonce, "to": registry.address,
+              "value": 0, "gas": gas, "data": data, **fees}  # fmt: skip
+        return bytes(account.sign_transaction(tx).raw_transaction)
+
+    return _raw_run(handle, watcher, f"raw signed registrations, {clients} threads", clients,
+                    per_client, signed)  # fmt: skip
+
+
+def _raw_run(handle: ChainHandle, watcher: HeadWatcher, label: str, clients: int,
+             per_client: int, signed: Callable[[int, int], bytes]) -> dict[str, Any]:  # fmt: skip
+    """A raw baseline: ``clients`` threads, each sending ``per_client`` transactions
+    (``signed(thread, n)``, signed when its turn comes) with ``eth_sendRawTransaction``;
+    its rates, answer times and blocks."""
+    import requests
+
     sent: list[tuple[str, float, float]] = []
     lock = threading.Lock()
     barrier = threading.Barrier(clients + 1)
+    url = handle.w3.provider.endpoint_uri  # type: ignore[attr-defined]
 
     def worker(t: int) -> None:
         session = requests.Session()
         session.trust_env = False
         barrier.wait()
-        for _ in range(per_client):
+        for n in range(per_client):
             t0 = time.perf_counter()
-            with lock:
-                nonce = next(nonces)
-            tx = {"chainId": handle.chain_id, "nonce": nonce, "to": registry.address,
-                  "value": 0, "gas": gas, **fees,
-                  "data": register(os.urandom(32), os.urandom(32), 7)
-                  ._encode_transaction_data()}  # fmt: skip
-            raw = account.sign_transaction(tx).raw_transaction
-            answer = session.post(handle.w3.provider.endpoint_uri, json={  # type: ignore[attr-defined]
-                "jsonrpc": "2.0", "id": nonce, "method": "eth_sendRawTransaction",
-                "params": ["0x" + bytes(raw).hex()]}, timeout=30).json()  # fmt: skip
+            answer = session.post(url, json={
+                "jsonrpc": "2.0", "id": n, "method": "eth_sendRawTransaction",
+                "params": ["0x" + signed(t, n).hex()]}, timeout=30).json()  # fmt: skip
             assert "result" in answer, answer
             with lock:
                 sent.append((answer["result"], t0, time.perf_counter() - t0))
 
-    return _raw_run(handle, watcher, f"raw signed registrations, {clients} threads", clients,
-                    worker, barrier, sent)  # fmt: skip
-
-
-def _raw_run(handle: ChainHandle, watcher: HeadWatcher, label: str, clients: int,
-             worker: Callable[[int], None], barrier: threading.Barrier,
-             sent: list[tuple[str, float, float]]) -> dict[str, Any]:  # fmt: skip
-    """Run a raw baseline's threads; its rates, answer times and blocks."""
     own_before = process_cpu_seconds(os.getpid())
     started = run_clients(worker, clients, barrier)
     own = process_cpu_seconds(os.getpid()) - own_before

@@ -140,14 +140,17 @@ def _http_run(label_time: str, ratio32: float, p99_8: float, mined99: float,
     }  # fmt: skip
 
 
-def test_http_writes_render_against_the_targets(tmp_path: Path) -> None:
-    _write(tmp_path, "write_path", {
-        "machine": MACHINE, "runs": [],
-        "http": {"older": _http_run("2026-01-01T00:00:00+00:00", 0.1, 500.0, 3.0, False),
-                 "current": _http_run("2026-01-02T00:00:00+00:00", 0.85, 12.0, 1.5)},
-    })  # fmt: skip
+def _http_report(tmp_path: Path, runs: dict[str, dict[str, Any]]) -> tuple[str, str]:
+    """The report of these HTTP write runs: its whole text and its targets section."""
+    _write(tmp_path, "write_path", {"machine": MACHINE, "runs": [], "http": runs})
     text = report.render(tmp_path, None, None)
-    summary = text.split("## Against the targets")[1].split("\n## ")[0]
+    return text, text.split("## Against the targets")[1].split("\n## ")[0]
+
+
+def test_http_writes_render_against_the_targets(tmp_path: Path) -> None:
+    text, summary = _http_report(tmp_path, {
+        "older": _http_run("2026-01-01T00:00:00+00:00", 0.1, 500.0, 3.0, False),
+        "current": _http_run("2026-01-02T00:00:00+00:00", 0.85, 12.0, 1.5)})  # fmt: skip
     assert "x raw signed sends of the same call, 32 clients (x the cheaper probe: 0.74) | " \
         ">= 0.8 | 0.85 | yes" in summary  # fmt: skip
     assert "202 p99 at 8 clients | <= 20 ms | 12.0 ms | yes" in summary
@@ -159,15 +162,11 @@ def test_http_writes_render_against_the_targets(tmp_path: Path) -> None:
 def test_http_write_targets_take_the_median_of_the_runs_against_the_same_call(
     tmp_path: Path,
 ) -> None:
-    _write(tmp_path, "write_path", {
-        "machine": MACHINE, "runs": [],
-        "http": {"probe-only": _http_run("2026-01-01T00:00:00+00:00", 0.1, 500.0, 3.0, False),
-                 "a": _http_run("2026-01-02T00:00:00+00:00", 0.91, 98.0, 1.16),
-                 "b": _http_run("2026-01-02T01:00:00+00:00", 0.73, 106.0, 1.20),
-                 "current": _http_run("2026-01-02T02:00:00+00:00", 0.80, 88.0, 1.16)},
-    })  # fmt: skip
-    text = report.render(tmp_path, None, None)
-    summary = text.split("## Against the targets")[1].split("\n## ")[0]
+    _, summary = _http_report(tmp_path, {
+        "probe-only": _http_run("2026-01-01T00:00:00+00:00", 0.1, 500.0, 3.0, False),
+        "a": _http_run("2026-01-02T00:00:00+00:00", 0.91, 98.0, 1.16),
+        "b": _http_run("2026-01-02T01:00:00+00:00", 0.73, 106.0, 1.20),
+        "current": _http_run("2026-01-02T02:00:00+00:00", 0.80, 88.0, 1.16)})  # fmt: skip
     # the run measured against the probe alone is left out of the medians
     assert "32 clients (x the cheaper probe: 0.70 (median of 3 runs, 0.64-0.79)) | >= 0.8 | " \
         "0.80 (median of 3 runs, 0.73-0.91) | yes" in summary  # fmt: skip
