@@ -9,6 +9,7 @@ document, signed once by the issuing registrar while its key is valid.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,7 @@ from sqlalchemy import (
     bindparam,
     select,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chain.db import Base
@@ -86,16 +88,17 @@ class SignedCertificate(Base):
 
 
 TABLES = [AssetDocument.__table__, CommittedDocument.__table__, SignedCertificate.__table__]
-_READY: set[int] = set()
+#: the engines whose tables were made (weakly: an engine let go leaves the set, so a new
+#: engine made at its address is not taken for it)
+_READY: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def ensure_tables(runtime: LedgerRuntime) -> None:
     """Create these tables on the runtime's database if they are missing (once per engine)."""
-    key = id(runtime.engine)
-    if key in _READY:
+    if runtime.engine in _READY:
         return
     Base.metadata.create_all(runtime.engine, tables=TABLES)  # type: ignore[arg-type]
-    _READY.add(key)
+    _READY.add(runtime.engine)
 
 
 #: the asset a holder registered under a catalogue code (built once: building the

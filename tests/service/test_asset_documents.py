@@ -51,3 +51,18 @@ def test_the_duplicate_code_check_searches_one_index_entry(tmp_path: Path) -> No
         detail = " ".join(str(row[-1]) for row in plan)
         assert "ix_asset_documents_holder_code" in detail, detail
         assert "holder_org_id=? AND catalogue_code=? AND domain_code=?" in detail, detail
+
+
+def test_each_new_engine_gets_the_tables_though_an_old_one_is_gone(tmp_path: Path) -> None:
+    """The tables are made once per engine. An engine that was let go frees its memory, and
+    the next engine is often made at the same address: that one is not the same store and
+    needs its tables too (a memory of engines by ``id()`` skipped it)."""
+    import gc
+
+    for n in range(30):
+        runtime = SimpleNamespace(engine=make_engine(f"sqlite:///{tmp_path / f'{n}.db'}"))
+        docs.ensure_tables(runtime)  # type: ignore[arg-type]
+        assert docs.find_by_code(runtime, HOLDER, "370200-00001", 7) is None  # type: ignore[arg-type]
+        runtime.engine.dispose()
+        del runtime
+        gc.collect()
