@@ -2,8 +2,9 @@
 
 An event whose every parameter the indexer's word readers know (``chain.indexer.decoder``)
 is read straight from the log's 32-byte words; anything else, and any log those readers
-do not accept as well-formed, goes through eth_abi. Both give the same JSON values: bytes
-as ``0x`` hex, addresses checksummed, tuples as lists, indexed parameters first.
+do not accept as well-formed, goes through eth_abi. Both give eth_abi's values as JSON:
+bytes as ``0x`` hex, addresses in lower case, tuples as lists, indexed parameters first
+(the form the operations' stored events have always had).
 """
 
 from __future__ import annotations
@@ -103,15 +104,13 @@ class EventDecoder:
 
     def decode(self, log: Mapping[str, Any]) -> dict[str, Any] | None:
         """``{"event", "args", "address", "log_index"}`` or None for an unknown log."""
-        topics = [_raw(t) for t in log.get("topics", [])]
-        plan = self._events.get(topics[0]) if topics else None
+        given = list(log.get("topics", []))
+        plan = self._events.get(_raw(given[0])) if given else None
         if plan is None:
             return None
         if plan.words is not None:
             try:
-                read = plan.words(
-                    [_hexstr(t) for t in log.get("topics", [])], _hexstr(log.get("data", b""))
-                )
+                read = plan.words([_hexstr(t) for t in given], _hexstr(log.get("data", b"")))
                 return {
                     "event": plan.name,
                     "args": {name: conform(read[name]) for name, conform in plan.conform},
@@ -120,7 +119,7 @@ class EventDecoder:
                 }
             except Exception:  # not well-formed for the word readers: eth_abi decides
                 pass
-        return self._decode_with_eth_abi(plan, topics, log)
+        return self._decode_with_eth_abi(plan, [_raw(t) for t in given], log)
 
     @staticmethod
     def _decode_with_eth_abi(

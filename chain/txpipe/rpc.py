@@ -124,8 +124,6 @@ def _result(answer: dict[str, Any]) -> Any:
     return answer.get("result")
 
 
-
-
 class _NodeHttp(JsonHttp):
     def unreachable(self, exc: BaseException) -> Exception:
         return NodeUnreachable(f"{type(exc).__name__} from {self.url}")
