@@ -110,6 +110,9 @@ def create_app(
         version="0.1.0",
         summary="Register, certify, approve, split and audit public data assets on chain.",
         lifespan=lifespan,
+        # the gateway's own /metrics counts and times every request; FastAPI's native
+        # OpenTelemetry would otherwise look for configured providers on each one
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = resolved
     install_error_handlers(app)

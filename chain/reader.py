@@ -16,7 +16,7 @@ per thread, orjson), without web3's per-call middleware; on the in-process chain
 
 The async twins (:meth:`ChainReader.head_async`, :meth:`ChainReader.views_async`) serve
 ``async`` routes without a thread: over HTTP on keep-alive asyncio connections of the
-running event loop (:class:`_AsyncHttp`), sharing the head, the remembered answers and the
+running event loop (:mod:`chain.async_rpc`), sharing the head, the remembered answers and the
 counters with the sync side; on the in-process chain they run the sync call in a worker
 thread. :meth:`ChainReader.answer_async` keeps a route's serialised answer per head (built
 once per head and key, concurrent requests for it waiting for the one build), dropped with
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import ssl
 import threading
 import time
 import weakref
@@ -36,11 +35,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import anyio.to_thread
-import orjson
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 from web3.providers.rpc import HTTPProvider
 
+from chain.async_rpc import AsyncRpc, NodeConnection
 from chain.bindings.calls import ViewCall
 from chain.errors import ChainUnavailable, revert_data_of
 from chain.json_http import JsonHttp
@@ -53,8 +52,6 @@ T = TypeVar("T")
 MAX_ENTRIES = 16_384
 #: Bytes of serialised route answers kept for one head at most.
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
-#: Idle keep-alive connections kept per event loop.
-MAX_IDLE_CONNECTIONS = 8
 
 
 @dataclass(frozen=True)
@@ -99,6 +96,12 @@ def _payload(ids: itertools.count[int], calls: Sequence[tuple[str, list[Any]]]) 
     return first, payload if len(payload) > 1 else payload[0]
 
 
+async def _batch_async(http: AsyncRpc, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
+    """:meth:`_Http.batch` on the event loop's connections."""
+    first, payload = _payload(http.ids, calls)
+    return _results(await http.post(payload), first, len(calls))
+
+
 def _results(answer: Any, first: int, count: int) -> list[Any]:
     """A JSON-RPC answer's results in request order, an error item as an exception."""
     items = answer if isinstance(answer, list) else [answer]
@@ -122,129 +125,16 @@ def _results(answer: Any, first: int, count: int) -> list[Any]:
     return out
 
 
-Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
-#: what a connection to the node can fail with while a request is on it
-_FAILURES = (OSError, EOFError, ValueError, TimeoutError, asyncio.IncompleteReadError,
-             asyncio.LimitOverrunError)  # fmt: skip
+@dataclass(eq=False)
+class _HeadFlight:
+    """A head request on its way: when it was asked, and the callers waiting for it (each
+    on a future of its own: one cancelled caller leaves the request to the others)."""
 
-
-class _AsyncHttp:
-    """JSON-RPC over keep-alive asyncio connections of one event loop (HTTP/1.1, a body
-    of known length or chunked)."""
-
-    def __init__(self, http: _Http, ids: itertools.count[int]) -> None:
-        self.http = http
-        self.ids = ids
-        self.idle: list[Connection] = []
-
-    async def _open(self) -> Connection:
-        h = self.http
-        context = ssl.create_default_context() if h.secure else None
-        return await asyncio.open_connection(h.host, h.port, ssl=context)
-
-    def encode(self, payload: Any) -> bytes:
-        """The HTTP request that POSTs ``payload``."""
-        h = self.http
-        body = orjson.dumps(payload)
-        return (
-            f"POST {h.path} HTTP/1.1\r\nHost: {h.host}:{h.port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        ).encode() + body
-
-    def send_now(self, request: bytes) -> Connection | None:
-        """Write ``request`` on an idle kept-alive connection without waiting; the
-        connection to read the answer from (:meth:`answer`), None when none is idle."""
-        if not self.idle:
-            return None
-        conn = self.idle.pop()
-        try:
-            conn[1].write(request)
-        except Exception:
-            conn[1].close()
-            return None
-        return conn
-
-    async def answer(self, conn: Connection, request: bytes) -> Any:
-        """The answer to ``request``, already written on the kept-alive ``conn``; sent
-        again on another connection when the node had closed that one."""
-        try:
-            async with asyncio.timeout(self.http.timeout):
-                return self._decoded(conn, *await _response(conn[0]))
-        except _FAILURES:
-            conn[1].close()
-        return await self.post_encoded(request)
-
-    async def post(self, payload: Any) -> Any:
-        return await self.post_encoded(self.encode(payload))
-
-    async def post_encoded(self, request: bytes) -> Any:
-        h = self.http
-        while True:
-            reused = bool(self.idle)
-            conn: Connection | None = self.idle.pop() if reused else None
-            try:
-                # asyncio.timeout, not wait_for: no task of its own per request
-                async with asyncio.timeout(h.timeout):
-                    if conn is None:
-                        conn = await self._open()
-                    conn[1].write(request)
-                    status, data, keep = await _response(conn[0])
-            except _FAILURES as exc:
-                if conn is not None:
-                    conn[1].close()
-                if reused:  # a kept-alive connection the node closed: try another
-                    continue
-                raise ChainUnavailable(
-                    f"the chain node at {h.url} does not answer: {type(exc).__name__}"
-                ) from exc
-            return self._decoded(conn, status, data, keep)
-
-    def _decoded(self, conn: Connection, status: int, data: bytes, keep: bool) -> Any:
-        """Keep ``conn`` for the next request when it may be reused; the decoded body."""
-        if keep and len(self.idle) < MAX_IDLE_CONNECTIONS:
-            self.idle.append(conn)
-        else:
-            conn[1].close()
-        if status >= 500 and not data:
-            raise ChainUnavailable(f"the chain node answered HTTP {status}")
-        return orjson.loads(data)
-
-    async def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
-        first, payload = _payload(self.ids, calls)
-        return _results(await self.post(payload), first, len(calls))
-
-
-async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
-    """One HTTP/1.1 response: status, body, whether the connection may be reused."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    status = int(lines[0].split(None, 2)[1])
-    length: int | None = None
-    chunked = False
-    keep = lines[0].startswith(b"HTTP/1.1")
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        name, value = name.strip().lower(), value.strip().lower()
-        if name == b"content-length":
-            length = int(value)
-        elif name == b"transfer-encoding":
-            chunked = b"chunked" in value
-        elif name == b"connection":
-            keep = value != b"close" and (keep or value == b"keep-alive")
-    if chunked:
-        parts = []
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
-            if size == 0:
-                while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
-                    pass
-                break
-            parts.append(await reader.readexactly(size))
-            await reader.readexactly(2)
-        return status, b"".join(parts), keep
-    if length is not None:
-        return status, await reader.readexactly(length), keep
-    return status, await reader.read(), False
+    asked: float
+    first: int
+    waiters: list[asyncio.Future[Head]] = field(default_factory=list)
+    timer: asyncio.TimerHandle | None = None
+    task: asyncio.Task[None] | None = None
 
 
 @dataclass
@@ -252,8 +142,8 @@ class _LoopState:
     """What the reader keeps per event loop: its connections, the head request on its way
     and the answers being built."""
 
-    http: _AsyncHttp | None
-    head: asyncio.Future[Head] | None = None
+    http: AsyncRpc | None
+    head: _HeadFlight | None = None
     building: dict[Any, asyncio.Future[bytes]] = field(default_factory=dict)
 
 
@@ -363,10 +253,11 @@ class ChainReader:
                 head, asked = self._head, self._head_asked
             if head is not None and asked >= arrived:
                 return head
-            pending = state.head
-            if pending is None:
-                pending = state.head = asyncio.ensure_future(self._refresh_head(state))
-            await asyncio.shield(pending)
+            flight = state.head or self._ask_head(state, prefetch=False)
+            assert flight is not None
+            waiter: asyncio.Future[Head] = asyncio.get_running_loop().create_future()
+            flight.waiters.append(waiter)
+            await waiter
 
     def prefetch_head(self) -> None:
         """Send the head request now when none is on its way and a kept-alive connection
@@ -377,55 +268,83 @@ class ChainReader:
         if self._http is None:
             return
         state = self._loop_state()
+        if state.head is None and state.http is not None:
+            self._ask_head(state, prefetch=True)
+
+    def _ask_head(self, state: _LoopState, *, prefetch: bool) -> _HeadFlight | None:
+        """Send a head request (the loop's flight until it lands): on an idle kept-alive
+        connection, its answer taken where it lands (no task); otherwise (``prefetch``:
+        not at all) on a connection a task opens."""
         http = state.http
-        if state.head is not None or http is None:
-            return
-        asked = time.monotonic()
-        first, payload = _payload(http.ids, [("eth_getBlockByNumber", ["latest", False])])
+        assert http is not None
+        flight = _HeadFlight(time.monotonic(), 0)
+        flight.first, payload = _payload(http.ids, [("eth_getBlockByNumber", ["latest", False])])
         request = http.encode(payload)
-        conn = http.send_now(request)
-        if conn is not None:
-            task = asyncio.ensure_future(self._head_from(state, conn, request, first, asked))
-            # a request refused before it asked for the head leaves the answer unread
-            task.add_done_callback(lambda done: done.cancelled() or done.exception())
-            state.head = task
 
-    async def _head_from(
-        self,
-        state: _LoopState,
-        conn: Connection | None,
-        request: bytes,
-        first: int,
-        asked: float,
-    ) -> Head:
-        """The head from ``request`` (asked at ``asked``), already written on ``conn`` or
-        (None) sent now; taken as the reader's head, and no longer on its way."""
+        def landed(conn: NodeConnection, outcome: tuple[int, bytes, bool] | BaseException) -> None:
+            if flight.timer is not None:
+                flight.timer.cancel()
+            if isinstance(outcome, BaseException):  # a connection the node had closed...
+                flight.task = asyncio.ensure_future(self._head_by_post(state, flight, request))
+                return
+            try:
+                answer: Any = http.decoded(conn, *outcome)
+            except Exception as exc:
+                answer = exc
+            self._land(state, flight, answer)
+
+        conn = http.send_now(request, landed)
+        if conn is None:
+            if prefetch:
+                return None
+            flight.task = asyncio.ensure_future(self._head_by_post(state, flight, request))
+        else:
+            flight.timer = asyncio.get_running_loop().call_later(http.http.timeout, conn.abort)
+        state.head = flight
+        return flight
+
+    async def _head_by_post(self, state: _LoopState, flight: _HeadFlight, request: bytes) -> None:
+        """The flight's request sent on a connection of its own (opened when none is idle)."""
         assert state.http is not None
+        flight.asked = time.monotonic()  # the request leaves after this (callers that
+        # came before it, in this loop iteration too, take its answer)
         try:
-            answer = (
-                await state.http.answer(conn, request)
-                if conn is not None
-                else await state.http.post_encoded(request)
-            )
-            (block,) = _results(answer, first, 1)
-            head = _head_of(block)
-            self._new_head(head, asked)
-            return head
-        finally:
-            state.head = None
+            answer: Any = await state.http.post_encoded(request)
+        except BaseException as exc:  # ChainUnavailable, or the loop going away
+            self._land(state, flight, exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        self._land(state, flight, answer)
 
-    async def _refresh_head(self, state: _LoopState) -> Head:
-        assert state.http is not None
-        asked = time.monotonic()
-        first, payload = _payload(state.http.ids, [("eth_getBlockByNumber", ["latest", False])])
-        return await self._head_from(state, None, state.http.encode(payload), first, asked)
+    def _land(self, state: _LoopState, flight: _HeadFlight, answer: Any) -> None:
+        """The flight's answer (or what ended it) to every caller waiting for it; the
+        reader's head when it is one."""
+        if state.head is flight:
+            state.head = None
+        outcome: Head | BaseException
+        try:
+            if isinstance(answer, BaseException):
+                raise answer
+            (block,) = _results(answer, flight.first, 1)
+            outcome = _head_of(block)
+            self._new_head(outcome, flight.asked)
+        except BaseException as exc:
+            outcome = exc
+        for waiter in flight.waiters:
+            if waiter.done():  # its caller went away
+                continue
+            if isinstance(outcome, Head):
+                waiter.set_result(outcome)
+            else:
+                waiter.set_exception(outcome)
 
     def _loop_state(self) -> _LoopState:
         loop = asyncio.get_running_loop()
         with self._lock:
             state = self._loops.get(loop)
             if state is None:
-                http = _AsyncHttp(self._http, self._http.ids) if self._http is not None else None
+                http = AsyncRpc(self._http, self._http.ids) if self._http is not None else None
                 state = self._loops[loop] = _LoopState(http)
             return state
 
@@ -482,7 +401,7 @@ class ChainReader:
             http = self._loop_state().http
             assert http is not None
             fetched = _call_results(
-                await http.batch(_call_requests(head, [calls[n] for n in missing]))
+                await _batch_async(http, _call_requests(head, [calls[n] for n in missing]))
             )
         return self._remember(head, calls, out, missing, fetched)
 

@@ -188,3 +188,15 @@ def test_metrics_count_requests_and_operations(fresh_gateway: Gateway) -> None:
     assert f"ledger_write_bursts_total {pipeline.batches}\n" in text
     assert f"ledger_write_burst_writes_total {pipeline.burst_writes}\n" in text
     assert CONSORTIUM_ORG_ID  # the consortium org exists from the first start
+
+
+def test_the_gateway_leaves_fastapis_own_telemetry_off(gateway: Gateway) -> None:
+    """/metrics is the gateway's telemetry: FastAPI's native OpenTelemetry stays off even
+    where a tracer provider is configured (it would otherwise look for one per request)."""
+    from opentelemetry.trace import NoOpTracerProvider
+
+    telemetry = gateway.app._native_telemetry
+    assert not any(telemetry.config[kind] for kind in ("tracing", "metrics", "logs"))
+    configured = dict(telemetry.config, tracer_provider=NoOpTracerProvider())
+    assert type(telemetry)(configured).enabled() is False
+    assert type(telemetry)(dict(configured, tracing=True)).enabled() is True
