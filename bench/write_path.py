@@ -245,6 +245,33 @@ class HeadWatcher:
         return self.seen[number]
 
 
+class Pacer:
+    """When each request of a run is sent. Closed loop (``rate`` None): each client sends
+    its next request as soon as its last one is answered. Paced (open loop): request ``n``
+    of client ``t`` is due at ``origin + (n * clients + t) / rate``, the clients together
+    offering ``rate`` requests a second; an answer's time counts from when its request was
+    due, so a client held up by a slow answer is charged for the wait (no coordinated
+    omission)."""
+
+    def __init__(self, clients: int, rate: float | None = None) -> None:
+        self.clients, self.rate = clients, rate
+        self.origin = 0.0
+
+    def start(self) -> None:
+        """The barrier's action: the clients' common start."""
+        self.origin = time.perf_counter() + 0.05
+
+    def due(self, t: int, n: int) -> float:
+        """Wait until request ``n`` of client ``t`` is due; the time it was due."""
+        if self.rate is None:
+            return time.perf_counter()
+        at = self.origin + (n * self.clients + t) / self.rate
+        wait = at - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+        return at
+
+
 def block_fill(handle: ChainHandle, blocks: set[int]) -> dict[str, Any]:
     """How full the blocks holding a run's writes were: gas used against the block's
     gas limit, and transactions per block (the node's own ceiling on the rate)."""
@@ -359,8 +386,8 @@ def holder_account(folder: Path, org_id: str) -> LocalAccount:
 
 
 def raw_registrations(handle: ChainHandle, folder: Path, account: LocalAccount,
-                      watcher: HeadWatcher, clients: int,
-                      per_client: int) -> dict[str, Any]:  # fmt: skip
+                      watcher: HeadWatcher, clients: int, per_client: int,
+                      rate: float | None = None) -> dict[str, Any]:  # fmt: skip
     """Baseline: the gateway's own write, signed and sent raw. N threads send
     ``AssetRegistryV2.registerResource`` for one holder organisation's signing key (the
     gateway's writes also come from one signer), taking nonces from one counter; gas
@@ -389,20 +416,28 @@ def raw_registrations(handle: ChainHandle, folder: Path, account: LocalAccount,
               "value": 0, "gas": gas, "data": data, **fees}  # fmt: skip
         return bytes(account.sign_transaction(tx).raw_transaction)
 
-    return _raw_run(handle, watcher, f"raw signed registrations, {clients} threads", clients,
-                    per_client, signed)  # fmt: skip
+    return _raw_run(handle, watcher, f"raw signed registrations, {clients} threads{paced(rate)}",
+                    clients, per_client, signed, rate)  # fmt: skip
+
+
+def paced(rate: float | None) -> str:
+    """A run label's note of its pacing."""
+    return "" if rate is None else f", paced at {rate:.0f}/s"
 
 
 def _raw_run(handle: ChainHandle, watcher: HeadWatcher, label: str, clients: int,
-             per_client: int, signed: Callable[[int, int], bytes]) -> dict[str, Any]:  # fmt: skip
+             per_client: int, signed: Callable[[int, int], bytes],
+             rate: float | None = None) -> dict[str, Any]:  # fmt: skip
     """A raw baseline: ``clients`` threads, each sending ``per_client`` transactions
-    (``signed(thread, n)``, signed when its turn comes) with ``eth_sendRawTransaction``;
-    its rates, answer times and blocks."""
+    (``signed(thread, n)``, signed when its turn comes) with ``eth_sendRawTransaction``,
+    closed loop or paced at ``rate`` (:class:`Pacer`); its rates, answer times and
+    blocks."""
     import requests
 
     sent: list[tuple[str, float, float]] = []
     lock = threading.Lock()
-    barrier = threading.Barrier(clients + 1)
+    pacer = Pacer(clients, rate)
+    barrier = threading.Barrier(clients + 1, action=pacer.start)
     url = handle.w3.provider.endpoint_uri  # type: ignore[attr-defined]
 
     def worker(t: int) -> None:
@@ -410,7 +445,7 @@ def _raw_run(handle: ChainHandle, watcher: HeadWatcher, label: str, clients: int
         session.trust_env = False
         barrier.wait()
         for n in range(per_client):
-            t0 = time.perf_counter()
+            t0 = pacer.due(t, n)
             answer = session.post(url, json={
                 "jsonrpc": "2.0", "id": n, "method": "eth_sendRawTransaction",
                 "params": ["0x" + signed(t, n).hex()]}, timeout=30).json()  # fmt: skip
@@ -457,8 +492,10 @@ def run_clients(worker: Any, clients: int, barrier: threading.Barrier) -> float:
 
 
 def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadWatcher,
-                   clients: int, per_client: int, tag: str) -> dict[str, Any]:  # fmt: skip
-    """N clients post registrations for one holder; answers and request->mined times."""
+                   clients: int, per_client: int, tag: str,
+                   rate: float | None = None) -> dict[str, Any]:  # fmt: skip
+    """N clients post registrations for one holder, closed loop or paced at ``rate``
+    (:class:`Pacer`); answers and request->mined times."""
     import httpx
     from sqlalchemy import select
 
@@ -467,7 +504,8 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
     done: list[tuple[str, float, float]] = []
     refused = [0]  # answers 429 (backpressure), each followed by a retry after Retry-After
     lock = threading.Lock()
-    barrier = threading.Barrier(clients + 1)
+    pacer = Pacer(clients, rate)
+    barrier = threading.Barrier(clients + 1, action=pacer.start)
     headers = client.auth("holder")
 
     def worker(t: int) -> None:
@@ -476,7 +514,7 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
             for n in range(per_client):
                 body = {"catalogue_code": f"370200-WP-{tag}-{t:02d}{n:04d}", "domain_code": 7,
                         "metadata": {"title": "bench", "n": n}}  # fmt: skip
-                t0 = time.perf_counter()
+                t0 = pacer.due(t, n)
                 response = http.post("/v1/assets", json=body, headers=headers)
                 while response.status_code == 429:  # backpressure: as a client would
                     with lock:
@@ -511,7 +549,8 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
         seen = watcher.wait_for(int(rows[op_id].block_number))
         ends.append(seen)
         mined.append(seen - t0)
-    row = summary(f"gateway POST /v1/assets, {clients} clients", clients, len(done), started,
+    row = summary(f"gateway POST /v1/assets, {clients} clients{paced(rate)}", clients,
+                  len(done), started,
                   ends, [a for _, _, a in done], mined)  # fmt: skip
     row["refused_429"] = refused[0]
     row.update(near_blocks(watcher, done))
@@ -636,10 +675,12 @@ def http_main(args: argparse.Namespace) -> int:
             warm = {"catalogue_code": "370200-WP-warm-0", "domain_code": 7, "metadata": {}}
             client.mined("POST", "/v1/assets", "holder", warm)
             runs: list[dict[str, Any]] = []
+            paced_runs: list[dict[str, Any]] = []
             for clients in args.clients:
                 per = max(1, args.http_count // clients)
                 runs.append(raw_sends(handle, probe, watcher, clients, per))
-                runs.append(raw_registrations(handle, folder, raw_account, watcher, clients, per))
+                raw_row = raw_registrations(handle, folder, raw_account, watcher, clients, per)
+                runs.append(raw_row)
                 profiler = None
                 if args.profile:
                     assert gateway.process is not None
@@ -679,6 +720,20 @@ def http_main(args: argparse.Namespace) -> int:
                     f"{row['refused_429']} answers 429"
                 )
                 runs.append(row)
+                if clients in args.paced_clients and args.paced_share > 0:
+                    # the answer time at a load the node takes: open loop, a share of
+                    # the raw registrations' rate just measured, the same for both
+                    raw_rate = raw_row["mined_tx_s"] * args.paced_share
+                    count = max(clients, int(raw_rate * args.paced_seconds) // clients)
+                    for paced_row in (
+                        raw_registrations(handle, folder, raw_account, watcher, clients,
+                                          count, raw_rate),
+                        gateway_writes(handle, client, db_url, watcher, clients, count,
+                                       f"p{clients}", raw_rate),
+                    ):  # fmt: skip
+                        paced_row["paced_rate"] = raw_rate
+                        paced_row["paced_share"] = args.paced_share
+                        paced_runs.append(paced_row)
                 if profiler is not None:
                     profiler.send_signal(2)
                     profiler.wait(timeout=60)
@@ -716,6 +771,7 @@ def http_main(args: argparse.Namespace) -> int:
         "python_loop_s_end": python_loop_seconds(),
         "node": "anvil, a block every 1 s",
         "runs": runs,
+        "paced": paced_runs,
     })  # fmt: skip
     if not args.no_write:
         current = json.loads(OUT.read_text()) if OUT.exists() else {}
@@ -752,6 +808,16 @@ def main() -> int:
         default=None,
         help="the gateway's LEDGER_MAX_IN_FLIGHT_PER_ACCOUNT (default: its own)",
     )
+    parser.add_argument(
+        "--paced-share",
+        type=float,
+        default=0.5,
+        help="paced runs offer this share of the raw registrations' rate (0: none)",
+    )
+    parser.add_argument("--paced-clients", type=int, nargs="*", default=[8],
+                        help="client counts that also get a paced run")  # fmt: skip
+    parser.add_argument("--paced-seconds", type=float, default=20.0,
+                        help="length of a paced run")  # fmt: skip
     parser.add_argument("--workers", type=int, default=1, help="gateway processes (PostgreSQL)")
     parser.add_argument(
         "--postgres", action="store_true", help="one gateway process on a fresh PostgreSQL"

@@ -175,6 +175,28 @@ def test_http_write_targets_take_the_median_of_the_runs_against_the_same_call(
     assert "(2 s) | 1.16 s (median of 3 runs, 1.16 s-1.20 s) | yes" in summary
 
 
+def test_paced_runs_are_shown_and_noted_on_the_202_target(tmp_path: Path) -> None:
+    older = _http_run("2026-01-02T00:00:00+00:00", 0.85, 90.0, 1.2)
+    current = _http_run("2026-01-03T00:00:00+00:00", 0.82, 100.0, 1.2)
+
+    def paced(kind: str, p99: float, rate: float) -> dict[str, Any]:
+        name = ("raw signed registrations, 8 threads" if kind == "raw"
+                else "gateway POST /v1/assets, 8 clients") + f", paced at {rate:.0f}/s"
+        return {"run": name, "clients": 8, "writes": 3000, "mined_tx_s": rate,
+                "answer_ms_p50": 3.0, "answer_ms_p99": p99, "paced_rate": rate,
+                "paced_share": 0.5}  # fmt: skip
+
+    older["paced"] = [paced("raw", 30.0, 160.0), paced("gateway", 400.0, 160.0)]
+    current["paced"] = [paced("raw", 29.5, 170.0), paced("gateway", 45.0, 170.0)]
+    text, summary = _http_report(tmp_path, {"older": older, "current": current})
+    # the latest run's paced pair is the note; the closed-loop median is what is judged
+    assert "202 p99 at 8 clients | <= 20 ms | 95.0 ms (median of 2 runs, 90.0 ms-100 ms); " \
+        "paced at 170/s (50% of the raw rate): 45.0 ms, the raw sends 29.5 ms | no" \
+        in summary  # fmt: skip
+    assert "| gateway POST /v1/assets, 8 clients, paced at 160/s | 160.0 |" in text
+    assert "| raw signed registrations, 8 threads, paced at 170/s | 170.0 |" in text
+
+
 def _memory_row(certificates: int, rss: float) -> dict[str, Any]:
     return {"certificates": certificates, "read": certificates, "lookups_per_s": 350.0,
             "rss_after_start_mb": rss - 5, "rss_after_lookups_mb": rss - 2,
