@@ -84,6 +84,15 @@ def load_text(machine: dict[str, Any]) -> str:
     return f"{first} -> {end[0]:.1f}" if end else first
 
 
+def loop_text(machine: dict[str, Any]) -> str:
+    """``0.101 -> 0.140``: the seconds a fixed pure-Python loop took at the start and at
+    the end of a run (the machine's speed for Python then); empty where not recorded."""
+    start, end = machine.get("python_loop_s_before"), machine.get("python_loop_s_after")
+    if start is None:
+        return ""
+    return f"{start:.3f}" + (f" -> {end:.3f}" if end is not None else "")
+
+
 def read_json(path: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
@@ -103,7 +112,8 @@ def machine_section(found: dict[str, dict[str, Any]]) -> str:
     for name, result in sorted(found.items()):
         machine = result.get("machine", {})
         quick = " (quick)" if machine.get("quick") else ""
-        rows.append([f"`{name}.json`{quick}", result.get("measured_at", "-"), load_text(machine)])
+        rows.append([f"`{name}.json`{quick}", result.get("measured_at", "-"), load_text(machine),
+                     loop_text(machine)])  # fmt: skip
     lines = [
         "## Machine",
         "",
@@ -113,9 +123,10 @@ def machine_section(found: dict[str, dict[str, Any]]) -> str:
         "baseline in the same run, and the ratios are the figures to compare.",
         "",
         table(
-            ["result file", "measured at (UTC)", "load average (1 min) start -> end"],
+            ["result file", "measured at (UTC)", "load average (1 min) start -> end",
+             "Python loop s, start -> end"],
             rows,
-            [False, False, False],
+            [False, False, False, False],
         ),
     ]
     return "\n".join(lines)

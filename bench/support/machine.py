@@ -46,13 +46,15 @@ def machine() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "cpu_model": cpu_model(),
         "load_average_before": list(os.getloadavg()),
+        "python_loop_s_before": python_loop_seconds(),
         "quick": quick(),
     }
 
 
 def finish(info: dict[str, Any]) -> dict[str, Any]:
-    """``info`` with the load average at the end of the run."""
+    """``info`` with the load average and the machine's speed at the end of the run."""
     info["load_average_after"] = list(os.getloadavg())
+    info["python_loop_s_after"] = python_loop_seconds()
     return info
 
 

@@ -45,7 +45,8 @@ def test_results_md_from_sample_json(tmp_path: Path) -> None:
             for route, gateway in (("certificate", 600.0), ("status", 500.0), ("verify", 250.0))
             for clients in (1, 8, 32)]  # fmt: skip
     _write(results, "read_path", {
-        "benchmark": "read_path", "measured_at": "2026-01-01T00:00:00+00:00", "machine": MACHINE,
+        "benchmark": "read_path", "measured_at": "2026-01-01T00:00:00+00:00",
+        "machine": dict(MACHINE, python_loop_s_before=0.101, python_loop_s_after=0.142),
         "seconds_per_measurement": 1.0, "rounds": 1, "rows": rows,
         "peak_rss_mb": {"gateway": 210.0, "baseline": 50.0,
                         "gateway_by_clients": {"1": 190.0, "8": 200.0, "32": 210.0}},
@@ -78,7 +79,8 @@ def test_results_md_from_sample_json(tmp_path: Path) -> None:
     text = report.render(results, gas, notes)
 
     assert "Cores: 2; CPU: Test CPU @ 2.0GHz" in text
-    assert "| `read_path.json` | 2026-01-01T00:00:00+00:00 | 1.5 -> 2.5 |" in text
+    assert "| `read_path.json` | 2026-01-01T00:00:00+00:00 | 1.5 -> 2.5 | 0.101 -> 0.142 |" in text
+    assert "| `indexer_speed_20k.json` | - | 1.5 -> 2.5 |  |" in text  # not recorded there
     # ratios gateway / bare: 0.60, 0.50 and 0.25 at every client count
     assert "| GET /v1/certificates/{id}/status | 1 | 1,000 | 500 | 0.50 |" in text
     assert "| POST /v1/verify | 1 | 1,000 | 250 | 0.25 |" in text
