@@ -12,6 +12,7 @@ blocks: :func:`lag_of` says how far it is indexed, for the banner on list pages.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -88,7 +89,9 @@ LAG_BLOCKS = 10
 #: A store stuck at one block for this many indexer polls (while the chain moved on) is
 #: behind; before that the indexer's next poll will pick the new blocks up.
 GRACE_POLLS = 4
-_behind_since: dict[int, tuple[int, float]] = {}
+#: per indexer (weakly: it goes with its indexer, and a new one at a gone one's address
+#: does not inherit it): the block its store was first seen stuck at, and when
+_behind_since: weakref.WeakKeyDictionary[Any, tuple[int, float]] = weakref.WeakKeyDictionary()
 
 
 def lag_of(request: Request, runtime: LedgerRuntime) -> Lag | None:
@@ -101,7 +104,7 @@ def lag_of(request: Request, runtime: LedgerRuntime) -> Lag | None:
         return None
     status = runner.status()
     lag = _lag(status, runner, runtime)
-    key = id(runner)
+    key = runner
     if lag is None:
         _behind_since.pop(key, None)
         return None

@@ -66,3 +66,20 @@ def test_a_stuck_stopped_or_far_behind_store_shows_the_banner() -> None:
     head[0], runner.running = 102, False
     runner.indexed = 101
     assert lists.lag_of(request, runtime) is not None  # the indexer stopped: at once
+
+
+def test_what_the_banner_remembers_goes_with_its_indexer() -> None:
+    """The stuck-since time belongs to one indexer object and goes with it: a new one (a
+    restarted app, which Python may give a gone one's address) starts with a clean slate,
+    and a process that makes many apps keeps nothing of the gone ones."""
+    import gc
+
+    head = [101]
+    old = Runner()
+    request, runtime = _world(old, head)
+    assert lists.lag_of(request, runtime) is None  # first seen stuck at 100 now
+    assert old in lists._behind_since
+    remembered = len(lists._behind_since)
+    del old, request
+    gc.collect()
+    assert len(lists._behind_since) == remembered - 1
