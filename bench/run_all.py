@@ -42,7 +42,8 @@ BENCHMARKS: list[tuple[str, str, list[str], list[str] | None]] = [
     ("console_pages", "console_pages.py", [], ["--rounds", "3"]),
     ("write_path", "write_path.py", [], ["--count", "5", "--no-write"]),
     ("write_path_http", "write_path.py", ["--http", "--label", "current"],
-     ["--http", "--clients", "2", "--http-count", "20", "--no-write"]),
+     ["--http", "--clients", "2", "--http-count", "20", "--paced-clients", "2",
+      "--paced-seconds", "1", "--no-write"]),
 ]  # fmt: skip
 
 
