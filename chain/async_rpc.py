@@ -237,8 +237,10 @@ class AsyncRpc:
             except FAILURES as exc:
                 if conn is not None:
                     conn.close()
-                if reused:  # a kept-alive connection the node closed: try another
-                    continue
+                if reused and not isinstance(exc, TimeoutError):
+                    continue  # a kept-alive connection the node closed: try another
+                # (a node that did not answer in time is not asked again on each idle
+                # connection: one timeout is the caller's wait)
                 raise ChainUnavailable(
                     f"the chain node at {h.url} does not answer: {type(exc).__name__}"
                 ) from exc

@@ -189,3 +189,35 @@ def test_a_connection_refuses_a_request_once_closed() -> None:
     conn.close()
     with pytest.raises(ConnectionError):
         conn.send(b"POST / HTTP/1.1\r\n\r\n", lambda c, o: None)
+
+
+def test_a_node_gone_silent_costs_one_timeout_not_one_per_idle_connection() -> None:
+    async def scenario() -> None:
+        silent = False
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while True:
+                try:
+                    await reader.readuntil(b"\r\n\r\n")
+                    await reader.readexactly(len(b'{"m":1}'))
+                except asyncio.IncompleteReadError:
+                    return
+                if silent:
+                    await asyncio.sleep(5)
+                    return
+                await asyncio.sleep(0.02)  # the callers overlap: a connection each
+                writer.write(SIZED)
+                await writer.drain()
+
+        server, url = await _server(handle)
+        async with server:
+            rpc = AsyncRpc(JsonHttp(url, 0.3), iter(range(1, 100)))  # type: ignore[arg-type]
+            await asyncio.gather(*(rpc.post({"m": 1}) for _ in range(4)))
+            assert len(rpc.idle) == 4
+            silent = True
+            started = time.monotonic()
+            with pytest.raises(ChainUnavailable, match="TimeoutError"):
+                await rpc.post({"m": 1})
+            assert time.monotonic() - started < 0.9  # not 4 x 0.3 s
+
+    asyncio.run(scenario())
