@@ -100,8 +100,11 @@ class WriteOptions:
     #: The gateway's indexer: a waited write answers once the store holds its block.
     indexer: IndexerRunner | None = None
 
-    def request_hash(self, request: Request, body: Any = None) -> str:
-        """Hash of method, path and body: the same key with another of these is a 409."""
+    def request_hash(self, request: Request, body: Any = None) -> str | None:
+        """Hash of method, path and body: the same key with another of these is a 409.
+        None without an Idempotency-Key: nothing is ever compared with such a request."""
+        if self.idempotency_key is None:
+            return None
         payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
         return request_hash({"method": request.method, "path": request.url.path, "body": payload})
 

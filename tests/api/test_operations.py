@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from web3 import Web3
 
 from chain.accounts import CONSORTIUM_ORG_ID
-from chain.txpipe import Operation
+from chain.txpipe import Operation, request_hash
 from tests.api.conftest import Gateway
 
 
@@ -116,6 +116,15 @@ def test_idempotent_retry_returns_same_operation_and_other_body_is_409(gateway: 
     with gateway.runtime.sessions() as session:
         ops = list(session.scalars(select(Operation).where(Operation.idempotency_key == "retry-1")))
     assert [op.state for op in ops] == ["mined"]
+    expected = request_hash({"method": "POST", "path": "/v1/test/probe",
+                             "body": {"key": _key(6), "value": 6}})  # fmt: skip
+    assert ops[0].request_hash == expected
+    # a write without a key is compared with nothing: no hash of it is made or kept
+    keyless = gateway.client.post(
+        "/v1/test/probe", json={"key": _key(7), "value": 7}, headers=gateway.auth(key)
+    )
+    assert keyless.status_code == 202
+    assert gateway.runtime.txpipe.get(keyless.json()["id"]).request_hash is None
 
 
 def test_write_over_in_flight_limit_is_429_with_retry_after(gateway: Gateway) -> None:
