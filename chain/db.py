@@ -6,6 +6,9 @@ URL) with ``LEDGER_DATABASE_URL``. Model modules import ``Base`` from here.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -85,6 +88,26 @@ def _make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True)
+
+
+#: per SQLite engine: the turn its writers of this process take (see :func:`write_turn`)
+_WRITE_TURNS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_TURNS_GUARD = threading.Lock()
+
+
+def write_turn(bind: object) -> contextlib.AbstractContextManager[Any]:
+    """The turn this process's writers to ``bind``'s database take, around a whole write
+    transaction: SQLite takes one writer at a time and makes the others poll with sleeps
+    of 1, 2, 5, 10 ... 100 ms (oversleeping a short lock by as much again), where a lock
+    wakes the next writer at once. One lock per SQLite engine, shared by the write path
+    and the indexer; other databases lock rows, and their writers are left to them."""
+    if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    with _TURNS_GUARD:
+        turn = _WRITE_TURNS.get(bind)
+        if turn is None:
+            turn = _WRITE_TURNS[bind] = threading.RLock()
+    return turn
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
+from chain.db import write_turn
 from chain.indexer import projections
 from chain.indexer.batch import CACHE_ROWS, BatchRows, RowCache
 from chain.indexer.decoder import ContractSpec, DecodedLog, LogDecoder
@@ -256,7 +257,8 @@ class Indexer:
         decoded: Sequence[DecodedLog],
     ) -> None:
         keep = {item.block_number for item in decoded} | {target}
-        with self.factory() as session, session.begin():
+        # in this process's turn of writers to the store (the write path's too)
+        with write_turn(self.factory.kw.get("bind")), self.factory() as session, session.begin():
             cp = self._checkpoint(session)
             if cp.block_number != number or cp.block_hash != tail_hash:
                 raise ChainMoved("another indexer moved the checkpoint")

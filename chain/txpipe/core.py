@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from chain.clients import ChainHandle
+from chain.db import write_turn
 from chain.errors import (
     Backpressure,
     ChainUnavailable,
@@ -147,13 +148,9 @@ class PipelineCore:
             install_store_guard(bind)
         #: locks shared by every gateway process on this database (see ``payer_turn``)
         self.locks = NamedLocks(bind if isinstance(bind, Engine) else None)
-        #: SQLite takes one writer at a time and makes the others poll with sleeps of
-        #: 1-100 ms; this process's pipeline writers queue on a lock instead (woken at
-        #: once). PostgreSQL locks rows: its writers are left to the database.
-        sqlite = isinstance(bind, Engine) and bind.dialect.name == "sqlite"
-        self._store_turn: contextlib.AbstractContextManager[Any] = (
-            threading.RLock() if sqlite else contextlib.nullcontext()
-        )
+        #: the turn of this process's writers to the database, the indexer's included
+        #: (:func:`chain.db.write_turn`: a lock on SQLite, nothing on PostgreSQL)
+        self._store_turn: contextlib.AbstractContextManager[Any] = write_turn(bind)
         self.rpc = rpc_for(handle)
         self._encoders: dict[tuple[str, str], tuple[bytes, list[str]]] = {}
         # eth-tester runs in this process and is not thread-safe: serialise its calls.

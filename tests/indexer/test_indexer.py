@@ -142,3 +142,38 @@ def test_reorg_below_every_stored_block_restarts_from_start(
     replay = fresh_replay(chain_w3, probe_spec, start, store_kind, tmp_path)
     assert store_snapshot(store) == store_snapshot(replay)
     assert indexer.status()["reorgs"] == 1
+
+
+def test_the_indexer_writes_in_the_write_paths_turn_on_sqlite(
+    chain_w3: Web3, probe: Any, probe_spec: ContractSpec, tmp_path: Path
+) -> None:
+    """On SQLite the indexer's block commit and the write path's journal take one turn per
+    database in this process (a lock that wakes the next writer at once), not SQLite's
+    busy handler that polls with sleeps of 1-100 ms; PostgreSQL leaves it to its rows."""
+    import threading
+    from contextlib import nullcontext
+
+    from chain.clients import http_chain
+    from chain.db import make_engine, write_turn
+    from chain.txpipe import TxPipeline
+
+    engine = new_store("sqlite", tmp_path)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    turn = write_turn(engine)
+    assert write_turn(engine) is turn
+    assert write_turn(new_store("sqlite", tmp_path, "other")) is not turn
+    url = chain_w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    handle = http_chain(url, "local", chain_w3.eth.chain_id, poa=False)
+    assert TxPipeline(handle, factory)._store_turn is turn
+    assert isinstance(write_turn(make_engine("postgresql://x@127.0.0.1/none")), nullcontext)
+
+    start = chain_w3.eth.block_number + 1
+    Workload(probe, seed=3).run(3)
+    indexer = Indexer(chain_w3, factory, [probe_spec], start_block=start)
+    with turn:  # a journal transaction in progress: the indexer's commit waits for it
+        syncing = threading.Thread(target=indexer.sync)
+        syncing.start()
+        syncing.join(timeout=1.0)
+        assert syncing.is_alive() and indexer.checkpoint()[0] < start
+    syncing.join(timeout=60)
+    assert not syncing.is_alive() and indexer.checkpoint()[0] == chain_w3.eth.block_number
