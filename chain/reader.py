@@ -277,9 +277,9 @@ class ChainReader:
         not at all) on a connection a task opens."""
         http = state.http
         assert http is not None
-        flight = _HeadFlight(time.monotonic(), 0)
-        flight.first, payload = _payload(http.ids, [("eth_getBlockByNumber", ["latest", False])])
+        first, payload = _payload(http.ids, [("eth_getBlockByNumber", ["latest", False])])
         request = http.encode(payload)
+        flight = _HeadFlight(time.monotonic(), first)  # asked before it is written
 
         def landed(conn: NodeConnection, outcome: tuple[int, bytes, bool] | BaseException) -> None:
             if flight.timer is not None:
