@@ -174,6 +174,7 @@ class LedgerRuntime:
         return generated
 
     def close(self) -> None:
+        self.txpipe.flush()  # what is left is sent by ``reconcile`` on the next start
         self.tracker.stop()
         self.opened = False
 

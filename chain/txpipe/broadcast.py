@@ -4,10 +4,13 @@ for the tracker (or ``reconcile``) to send the same bytes again."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from typing import Protocol
 
 from sqlalchemy import Table, bindparam, update
 
 from chain.txpipe.core import log
+from chain.txpipe.dispatch import Outgoing, SendQueues
 from chain.txpipe.journal import Journal
 from chain.txpipe.models import IN_FLIGHT, PENDING, SENT, Operation, utcnow
 
@@ -31,6 +34,15 @@ _MARK_SENT = (
         updated_at=bindparam("now"),
     )
 )
+
+
+class Sendable(Protocol):
+    """What a send needs of a journaled transaction (an :class:`Operation` or an
+    :class:`Outgoing`); the send sets its ``state``."""
+
+    id: str
+    raw_tx: bytes
+    state: str
 
 
 class Broadcaster(Journal):
@@ -62,7 +74,41 @@ class Broadcaster(Journal):
         """Send journaled transactions (in nonce order) and mark the ones the node took."""
         self._mark_sent(self._send(ops))
 
-    def _send(self, ops: list[Operation]) -> list[str]:
+    def _queue_for_send(self, account: str, ops: Sequence[Operation]) -> None:
+        """Hand journaled operations (in nonce order, under the signer's journal lock) to
+        the background sender (:mod:`chain.txpipe.dispatch`); until they are sent and
+        marked they are in ``_in_send`` (the tracker leaves them alone)."""
+        if not ops:
+            return
+        with self._locks_guard:
+            if self._outbox is None:
+                self._outbox = SendQueues(self._send_queued)
+            outbox = self._outbox
+        self._in_send.update(op.id for op in ops)
+        outbox.put(account, [Outgoing(op.id, op.raw_tx) for op in ops])
+
+    def _send_queued(self, account: str, items: list[Outgoing]) -> None:
+        """A drain of the background sender: send under the signer's send lock (a re-send
+        by the tracker waits for it), then mark what the node took."""
+        try:
+            with self._sending(account):
+                taken = self._send(items)
+            try:
+                self._mark_sent(taken)
+            except Exception as exc:  # the tracker marks them when it finds the node has them
+                log.warning("marking %d operations sent failed (%s); the receipt tracker "
+                            "settles them", len(taken), type(exc).__name__)  # fmt: skip
+        finally:
+            self._in_send.difference_update(item.id for item in items)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every write answered so far was handed to the node (or ``timeout``
+        passes); whether it was. On close: what is left is sent by ``reconcile`` on the
+        next start."""
+        outbox = self._outbox
+        return outbox is None or outbox.wait_idle(timeout)
+
+    def _send(self, ops: Sequence[Sendable]) -> list[str]:
         """Send journaled transactions in nonce order: one JSON-RPC batch (a lone one
         plainly). Refusals are recorded here (they stay ``pending`` for re-send); returns
         the ids the node took, for :meth:`_mark_sent` (which need not wait for the next

@@ -26,6 +26,7 @@ from chain.errors import (
     abi_type,
     revert_from_exception,
 )
+from chain.txpipe.dispatch import SendQueues
 from chain.txpipe.events import EventDecoder
 from chain.txpipe.locks import NamedLocks
 from chain.txpipe.models import IN_FLIGHT, MINED, SENT, Operation, utcnow
@@ -89,6 +90,7 @@ class PipelineCore:
         fee_cache_seconds: float = 2.0,
         max_concurrent_submits: int = 2,
         journal_when_node_down: bool = True,
+        send_in_background: bool | None = None,
     ) -> None:
         self.handle = handle
         self.sessions = sessions
@@ -99,6 +101,13 @@ class PipelineCore:
         #: while the node does not answer, journal writes with the last known fees and a
         #: gas limit from the journal (no simulation); they go out when the node is back
         self.journal_when_node_down = journal_when_node_down
+        #: answer a write once it is journaled and send it from a background thread
+        #: (:mod:`chain.txpipe.dispatch`); by default on a node over HTTP, off for the
+        #: in-process eth-tester chain (its calls are serialised anyway)
+        self.send_in_background = (
+            handle.tester is None if send_in_background is None else send_in_background
+        )
+        self._outbox: SendQueues | None = None
         self._simulated_gas: dict[tuple[str, str], int] = {}
         #: the largest gas limit estimated per (signer, contract address, selector,
         #: calldata length): what :meth:`_simulate` runs the signer's later call of that

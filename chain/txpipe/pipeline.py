@@ -2,9 +2,11 @@
 
 ``TxPipeline.submit`` returns only after the signed transaction is committed to the
 ``operations`` table (the outbox) in the same database transaction that advanced the
-signer's nonce row. Broadcasting happens after that commit; when it fails the operation
-stays ``pending`` and the receipt tracker (or ``reconcile`` on the next start) sends the
-same signed bytes again, so a write that was acknowledged reaches the chain exactly once.
+signer's nonce row. Broadcasting happens after that commit (on a node over HTTP by a
+background sender, :mod:`chain.txpipe.dispatch`: the write is answered once journaled);
+when it fails the operation stays ``pending`` and the receipt tracker (or ``reconcile`` on
+the next start) sends the same signed bytes again, so a write that was acknowledged
+reaches the chain exactly once.
 
 Nonces: one row per (chain id, signing account) in ``account_nonces``. It is advanced with
 ``UPDATE ... RETURNING``, the first statement of the write transaction, which takes the
@@ -180,39 +182,57 @@ class TxPipeline(ReceiptTracking):
     def _journal_and_send(self, request: WriteRequest) -> None:
         """Queue the write for its signer; whoever holds the signer's journal lock
         journals every queued write in one database transaction (committed before
-        anything is sent), then sends them in one JSON-RPC batch under the signer's send
-        lock, taken before the journal lock is let go (bursts go out in nonce order while
-        the next one is journaled). Returns when this write was handled."""
+        anything is sent). Returns when this write was handled.
+
+        With ``send_in_background`` the burst is answered once committed and its
+        transactions are queued, in nonce order, for the background sender
+        (:mod:`chain.txpipe.dispatch`). Otherwise they are sent in one JSON-RPC batch
+        under the signer's send lock, taken before the journal lock is let go (bursts go
+        out in nonce order while the next one is journaled), and answered after."""
         account = request.sender.lower()
         with self._queue_guard:
             self._queues.setdefault(account, []).append(request)
-        new: list[Operation] = []
         while not request.done.is_set():
+            sending: threading.Lock | None = None
             with self._account_lock(request.sender):
                 if request.done.is_set():
                     break
                 with self._queue_guard:
                     queued = self._queues.get(account, [])
                     batch, self._queues[account] = queued[:MAX_BATCH], queued[MAX_BATCH:]
-                if not batch:  # another thread took this write: it is being sent
-                    sending = None
-                else:
+                if batch:
                     new = self._journal_burst(request.sender, batch)
-                    self._in_send.update(op.id for op in new)
-                    sending = self._sending(request.sender)
-                    sending.acquire()
-            if sending is None:
+                    if self.send_in_background:
+                        self._queue_for_send(account, new)
+                    else:
+                        self._in_send.update(op.id for op in new)
+                        sending = self._sending(request.sender)
+                        sending.acquire()
+            if not batch:  # another thread took this write: it is being journaled
                 request.done.wait()
                 break
-            self._send_and_settle(batch, new, sending)
+            if sending is None:
+                self._answer(batch)
+            else:
+                self._send_and_settle(batch, new, sending)
 
     def _run_batch(self, sender: str, batch: list[WriteRequest]) -> None:
-        """Journal and send one burst (the caller holds the signer's journal lock)."""
+        """Journal and send (or queue) one burst (the caller holds the signer's journal
+        lock)."""
         new = self._journal_burst(sender, batch)
+        if self.send_in_background:
+            self._queue_for_send(sender.lower(), new)
+            self._answer(batch)
+            return
         self._in_send.update(op.id for op in new)
         sending = self._sending(sender)
         sending.acquire()
         self._send_and_settle(batch, new, sending)
+
+    @staticmethod
+    def _answer(batch: list[WriteRequest]) -> None:
+        for request in batch:
+            request.done.set()
 
     def _send_and_settle(
         self, batch: list[WriteRequest], new: list[Operation], sending: threading.Lock
@@ -281,8 +301,7 @@ class TxPipeline(ReceiptTracking):
         except Exception as exc:
             self._fail_burst(batch, exc)
         finally:
-            for request in batch:
-                request.done.set()
+            self._answer(batch)
 
     @staticmethod
     def _fail_burst(batch: list[WriteRequest], exc: Exception) -> None:

@@ -1,0 +1,103 @@
+"""Sending in the background: a write is answered once it is journaled; its signed bytes
+go to the node from here, in nonce order per signer.
+
+The journal commit is what a write's acknowledgement rests on (the operation, its nonce
+and its signed bytes are durable then, and ``reconcile`` sends them on the next start
+when this process dies first). What the node says about the bytes is the receipt
+tracker's business either way, so a client need not wait for the send: while anvil or a
+geth node mines a block it holds its state, and every send then waits for the block.
+
+Per signer, the bursts its journal lock let through are queued in that (nonce) order and
+sent by one drain at a time, which takes every burst queued meanwhile in one JSON-RPC
+batch. Drains run on a few daemon threads shared by every signer.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from chain.txpipe.models import PENDING
+
+log = logging.getLogger("ledger.txpipe")
+
+#: threads that run drains (one signer's at a time each)
+SEND_WORKERS = 4
+
+
+@dataclass(eq=False)
+class Outgoing:
+    """A journaled transaction on its way to the node (not the operation a client got
+    back: the send marks this one ``sent``)."""
+
+    id: str
+    raw_tx: bytes
+    state: str = PENDING
+
+
+class SendQueues:
+    """Per signer, journaled transactions waiting to be sent, in the order they were
+    put; ``send(account, items)`` is called for one signer at a time, with everything
+    queued for it since its last call."""
+
+    def __init__(
+        self, send: Callable[[str, list[Outgoing]], None], workers: int = SEND_WORKERS
+    ) -> None:
+        self._send = send
+        self._workers = max(1, workers)
+        self._queued: dict[str, list[Outgoing]] = {}
+        #: signers with a drain queued or running (one each)
+        self._draining: set[str] = set()
+        self._changed = threading.Condition()
+        self._ready: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+
+    def put(self, account: str, items: Sequence[Outgoing]) -> None:
+        """Queue ``items`` (in nonce order) for ``account``. Call it in nonce order: under
+        the signer's journal lock."""
+        if not items:
+            return
+        with self._changed:
+            self._queued.setdefault(account, []).extend(items)
+            if account in self._draining:  # its drain takes them on its next round
+                return
+            self._draining.add(account)
+            if len(self._threads) < self._workers:
+                thread = threading.Thread(
+                    target=self._work, name=f"txpipe-send-{len(self._threads)}", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
+        self._ready.put(account)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until everything queued was sent (or ``timeout`` passes); whether it was."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._draining, timeout)
+
+    @property
+    def queued(self) -> int:
+        """Transactions queued and not yet taken by a drain."""
+        with self._changed:
+            return sum(len(items) for items in self._queued.values())
+
+    def _work(self) -> None:
+        while True:
+            self._drain(self._ready.get())
+
+    def _drain(self, account: str) -> None:
+        while True:
+            with self._changed:
+                items = self._queued.pop(account, [])
+                if not items:
+                    self._draining.discard(account)
+                    self._changed.notify_all()
+                    return
+            try:
+                self._send(account, items)
+            except Exception:  # they stay pending: the receipt tracker sends them again
+                log.exception("sending %d journaled transactions of %s failed", len(items),
+                              account)  # fmt: skip

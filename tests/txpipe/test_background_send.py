@@ -1,0 +1,215 @@
+"""Writes answered once journaled, sent by the background sender in nonce order.
+
+On a node over HTTP a write's answer does not wait for ``eth_sendRawTransaction``: while
+the node mines a block it holds its state and every send waits for the block. The journal
+is what the answer rests on: a process that dies before the send leaves the signed bytes
+for ``reconcile`` on the next start.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3.contract import Contract
+
+from chain.clients import ChainHandle
+from chain.txpipe import MINED, PENDING, SENT, Operation, TxPipeline
+from chain.txpipe.dispatch import Outgoing, SendQueues
+from tests.txpipe.helpers import PROBE, key, make_pipeline
+
+
+def _record(pipeline: TxPipeline, signer: LocalAccount, probe: Contract, n: int) -> Operation:
+    return pipeline.submit(
+        signer, PROBE, probe.address, probe.abi, "record", [key(n), n + 1],
+        caller="background", org_id=None,
+    )  # fmt: skip
+
+
+class HeldSends:
+    """The node's ``eth_sendRawTransaction`` held until ``release`` (as while it mines)."""
+
+    def __init__(self, pipeline: TxPipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+        self.sent: list[bytes] = []
+        one, many = pipeline.rpc.send_raw, pipeline.rpc.send_raw_many
+
+        def send_raw(raw: bytes) -> None:
+            self._hold()
+            self.sent.append(raw)
+            one(raw)
+
+        def send_raw_many(raws: list[bytes]) -> list[Exception | None]:
+            self._hold()
+            self.sent.extend(raws)
+            return many(raws)
+
+        monkeypatch.setattr(pipeline.rpc, "send_raw", send_raw)
+        monkeypatch.setattr(pipeline.rpc, "send_raw_many", send_raw_many)
+
+    def _hold(self) -> None:
+        self.entered.set()
+        assert self.gate.wait(30)
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+def test_a_write_is_answered_journaled_while_the_node_holds_its_send(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline = make_pipeline(anvil_chain, db_url)
+    assert pipeline.send_in_background  # a node over HTTP
+    signer = Account.create()
+    held = HeldSends(pipeline, monkeypatch)
+    try:
+        op = _record(pipeline, signer, anvil_probe, 8000)  # returns: the send is held
+        assert op.state == PENDING and op.nonce == 0 and op.raw_tx
+        assert held.entered.wait(10)  # the background sender is in the node's call
+        stored = pipeline.get(op.id)
+        assert (stored.state, stored.broadcasts, stored.raw_tx) == (PENDING, 0, op.raw_tx)
+        # the tracker leaves it to the sender: no re-send, no mark
+        pipeline.poll_once()
+        assert pipeline.get(op.id).broadcasts == 0 and held.sent == []
+        later = _record(pipeline, signer, anvil_probe, 8001)  # answered behind the held one
+        assert later.state == PENDING and later.nonce == 1
+        assert not pipeline.flush(0.2)
+    finally:
+        held.release()
+    assert pipeline.flush(10)
+    assert held.sent == [op.raw_tx, later.raw_tx]  # nonce order, the second in a later drain
+    assert [pipeline.get(o.id).state for o in (op, later)] in ([SENT, SENT], [MINED, SENT],
+                                                                [MINED, MINED])  # fmt: skip
+    finals = [pipeline.wait(o.id, 20) for o in (op, later)]
+    assert [f.state for f in finals] == [MINED, MINED]
+    assert [f.broadcasts for f in finals] == [1, 1]
+    assert anvil_probe.functions.valueOf(key(8000)).call() == 8001
+    assert anvil_probe.functions.valueOf(key(8001)).call() == 8002
+
+
+def test_a_write_answered_before_its_send_is_sent_by_reconcile_after_a_crash(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crashed = make_pipeline(anvil_chain, db_url)
+    signer = Account.create()
+    held = HeldSends(crashed, monkeypatch)
+    try:
+        op = _record(crashed, signer, anvil_probe, 8100)
+        assert held.entered.wait(10)
+        # the process dies here: answered, journaled, never sent
+        restarted = make_pipeline(anvil_chain, db_url)
+        report = restarted.reconcile()
+        assert report["in_flight"] == 1 and report["resent"] == 1
+        assert restarted.wait(op.id, 20).state == MINED
+        assert anvil_probe.functions.writesOf(key(8100)).call() == 1
+    finally:
+        held.gate.set()  # the dead process's send, at last: the node knows it already
+    assert crashed.flush(10)
+    assert restarted.get(op.id).state == MINED
+    assert anvil_probe.functions.writesOf(key(8100)).call() == 1
+
+
+def test_concurrent_writes_of_one_signer_reach_the_node_in_nonce_order(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline = make_pipeline(anvil_chain, db_url)
+    signer = Account.create()
+    order: list[int] = []
+    one, many = pipeline.rpc.send_raw, pipeline.rpc.send_raw_many
+    nonce_of = {}
+
+    def send_raw(raw: bytes) -> None:
+        order.append(nonce_of[raw])
+        one(raw)
+
+    def send_raw_many(raws: list[bytes]) -> list[Exception | None]:
+        order.extend(nonce_of[raw] for raw in raws)
+        return many(raws)
+
+    monkeypatch.setattr(pipeline.rpc, "send_raw", send_raw)
+    monkeypatch.setattr(pipeline.rpc, "send_raw_many", send_raw_many)
+    journaled = pipeline._journal_batch
+
+    def noting(sender: str, batch: Any) -> list[Operation]:
+        new = journaled(sender, batch)
+        nonce_of.update((op.raw_tx, op.nonce) for op in new)
+        return new
+
+    monkeypatch.setattr(pipeline, "_journal_batch", noting)
+    ops: list[Operation] = []
+    guard = threading.Lock()
+
+    def writer(t: int) -> None:
+        for n in range(10):
+            op = _record(pipeline, signer, anvil_probe, 8200 + t * 100 + n)
+            with guard:
+                ops.append(op)
+
+    threads = [threading.Thread(target=writer, args=(t,)) for t in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert pipeline.flush(20)
+    assert sorted(op.nonce for op in ops) == list(range(60))
+    assert order == list(range(60))  # every nonce sent once, in order
+    assert {pipeline.wait(op.id, 30).state for op in ops} == {MINED}
+
+
+def test_send_queues_drain_one_signer_at_a_time_in_order_and_survive_a_failing_send() -> None:
+    calls: list[tuple[str, list[str]]] = []
+    running: dict[str, int] = {}
+    overlapped: list[str] = []
+    guard = threading.Lock()
+    first, entered = threading.Event(), threading.Event()
+
+    def send(account: str, items: list[Outgoing]) -> None:
+        with guard:
+            running[account] = running.get(account, 0) + 1
+            if running[account] > 1:
+                overlapped.append(account)
+        try:
+            if items[0].id == "a0":
+                entered.set()
+                assert first.wait(10)  # more is queued for "a" meanwhile
+            if items[0].id == "b-fails":
+                raise RuntimeError("the node refused the batch")
+            time.sleep(0.001)
+            calls.append((account, [item.id for item in items]))
+        finally:
+            with guard:
+                running[account] -= 1
+
+    queues = SendQueues(send, workers=3)
+    queues.put("a", [Outgoing("a0", b"\x00")])
+    assert entered.wait(10)
+    for n in range(1, 4):
+        queues.put("a", [Outgoing(f"a{n}", b"\x00")])  # while a0 is held: one later drain
+    assert queues.queued == 3
+    queues.put("b", [Outgoing("b-fails", b"\x00")])
+    queues.put("c", [Outgoing("c0", b"\x00")])
+    assert not queues.wait_idle(0.1)
+    first.set()
+    assert queues.wait_idle(10)
+    queues.put("b", [Outgoing("b1", b"\x00")])  # the failed drain left its worker alive
+    assert queues.wait_idle(10)
+    assert overlapped == []
+    by_account: dict[str, list[list[str]]] = {}
+    for account, ids in calls:
+        by_account.setdefault(account, []).append(ids)
+    assert by_account == {"a": [["a0"], ["a1", "a2", "a3"]], "b": [["b1"]], "c": [["c0"]]}
+    assert queues.queued == 0
+
+
+def test_the_in_process_chain_sends_before_answering(memory: ChainHandle,
+                                                     memory_probe: Contract,
+                                                     db_url: str) -> None:  # fmt: skip
+    pipeline = make_pipeline(memory, db_url)
+    assert not pipeline.send_in_background  # eth-tester: its calls are serialised anyway
+    op = _record(pipeline, Account.create(), memory_probe, 8300)
+    assert op.state == SENT and pipeline.get(op.id).broadcasts == 1
