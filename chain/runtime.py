@@ -133,6 +133,7 @@ class LedgerRuntime:
             max_in_flight_per_account=settings.max_in_flight_per_account,
             max_concurrent_submits=settings.max_concurrent_submits,
             confirmations=settings.confirmations,
+            send_in_background=settings.send_in_background and handle.tester is None,
         )
         return cls(
             settings=settings,

@@ -256,42 +256,34 @@ class Indexer:
         headers: Mapping[int, Header],
         decoded: Sequence[DecodedLog],
     ) -> None:
+        """Project the batch, then store it in one transaction.
+
+        The projection (the rows it reads, the handlers) runs before the write
+        transaction, on a read of the store at this checkpoint: the write path's journal
+        need not wait for it behind this process's SQLite writer turn. The write
+        transaction checks the checkpoint again (every batch moves it, so unchanged means
+        no other indexer stored projection rows since the read) and stores the rows."""
         keep = {item.block_number for item in decoded} | {target}
+        bind = self.factory.kw.get("bind")
+        with self.factory() as reading:
+            cp = reading.get(Checkpoint, self.stream)
+            if cp is None or cp.block_number != number or cp.block_hash != tail_hash:
+                raise ChainMoved("another indexer moved the checkpoint")
+            self.cache.valid_at(number, tail_hash)  # dropped unless it is this store's
+            rows = BatchRows(reading, self.cache)
+            events = self._project(rows, headers, decoded)
         # in this process's turn of writers to the store (the write path's too)
-        with write_turn(self.factory.kw.get("bind")), self.factory() as session, session.begin():
+        with write_turn(bind), self.factory() as session, session.begin():
             cp = self._checkpoint(session)
             if cp.block_number != number or cp.block_hash != tail_hash:
                 raise ChainMoved("another indexer moved the checkpoint")
-            self.cache.valid_at(number, tail_hash)  # dropped unless it is this store's
             session.execute(insert(IndexedBlock), [
                 {"number": h.number, "hash": h.hash, "parent_hash": h.parent_hash,
                  "timestamp": h.timestamp}
                 for h in (headers[n] for n in sorted(keep))
             ])  # fmt: skip
-            rows = BatchRows(session, self.cache)
-            if decoded:
-                rows.prefetch(item.args for item in decoded)
-            events: list[tuple[Any, ...]] = []  # in EVENT_COLUMNS order
-            describe = projections.describe
-            handlers = projections.HANDLERS
-            context = projections.EventContext
-            for item in decoded:
-                args = item.args
-                subject, actor, asset_id = describe(rows, item.event, args)
-                timestamp = headers[item.block_number].timestamp
-                events.append((
-                    item.block_number, item.block_hash, item.tx_hash, item.log_index,
-                    timestamp, item.contract, item.address, item.event, args,
-                    subject, actor, asset_id,
-                ))  # fmt: skip
-                handler = handlers.get(item.event)
-                if handler is not None:
-                    handler(context(
-                        session=rows, event=item.event, args=args,
-                        block_number=item.block_number, log_index=item.log_index,
-                        tx_hash=item.tx_hash, timestamp=timestamp,
-                    ))  # fmt: skip
             insert_events(session, events)
+            rows.session = session
             rows.write()  # the projection rows the batch added or changed
             moved = session.execute(
                 update(Checkpoint)
@@ -313,6 +305,36 @@ class Indexer:
             if moved.rowcount != 1:  # type: ignore[attr-defined]
                 raise ChainMoved("another indexer moved the checkpoint")
         self.cache.keep((target, headers[target].hash), rows)
+
+    @staticmethod
+    def _project(
+        rows: BatchRows, headers: Mapping[int, Header], decoded: Sequence[DecodedLog]
+    ) -> list[tuple[Any, ...]]:
+        """Run the projections' handlers over the batch's events into ``rows`` (read,
+        nothing written); the raw event rows, in ``EVENT_COLUMNS`` order."""
+        if decoded:
+            rows.prefetch(item.args for item in decoded)
+        events: list[tuple[Any, ...]] = []
+        describe = projections.describe
+        handlers = projections.HANDLERS
+        context = projections.EventContext
+        for item in decoded:
+            args = item.args
+            subject, actor, asset_id = describe(rows, item.event, args)
+            timestamp = headers[item.block_number].timestamp
+            events.append((
+                item.block_number, item.block_hash, item.tx_hash, item.log_index,
+                timestamp, item.contract, item.address, item.event, args,
+                subject, actor, asset_id,
+            ))  # fmt: skip
+            handler = handlers.get(item.event)
+            if handler is not None:
+                handler(context(
+                    session=rows, event=item.event, args=args,
+                    block_number=item.block_number, log_index=item.log_index,
+                    tx_hash=item.tx_hash, timestamp=timestamp,
+                ))  # fmt: skip
+        return events
 
     # ------------------------------------------------------------ reorgs
 

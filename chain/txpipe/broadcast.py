@@ -18,6 +18,9 @@ _ALREADY_KNOWN = ("already known", "known transaction", "already imported", "alr
 _NONCE_TOO_LOW = ("nonce too low", "nonce is too low", "oldnonce", "old nonce")
 
 
+#: most operations the background sender leaves unmarked before it marks them itself
+MARK_SENT_BATCH = 64
+
 _OPERATIONS: Table = Operation.__table__  # type: ignore[assignment]
 #: operations the node took: ``sent``, one more broadcast, no error (built once)
 _MARK_SENT = (
@@ -89,24 +92,47 @@ class Broadcaster(Journal):
 
     def _send_queued(self, account: str, items: list[Outgoing]) -> None:
         """A drain of the background sender: send under the signer's send lock (a re-send
-        by the tracker waits for it), then mark what the node took."""
+        by the tracker waits for it). What the node took is marked ``sent`` with what
+        other drains sent meanwhile (:meth:`mark_sent_now`: one UPDATE for up to
+        ``MARK_SENT_BATCH``, not one writer turn of the store per drain); the rest is
+        ``pending`` with its error already, the tracker's to send again."""
+        taken: list[str] = []
         try:
             with self._sending(account):
                 taken = self._send(items)
-            try:
-                self._mark_sent(taken)
-            except Exception as exc:  # the tracker marks them when it finds the node has them
-                log.warning("marking %d operations sent failed (%s); the receipt tracker "
-                            "settles them", len(taken), type(exc).__name__)  # fmt: skip
         finally:
-            self._in_send.difference_update(item.id for item in items)
+            marked_later = set(taken)
+            self._in_send.difference_update(i.id for i in items if i.id not in marked_later)
+        with self._unmarked_guard:
+            self._unmarked.extend(taken)
+            full = len(self._unmarked) >= MARK_SENT_BATCH
+        if full:
+            self.mark_sent_now()
+
+    def mark_sent_now(self) -> int:
+        """Mark ``sent`` (one UPDATE) what the background sender handed to the node since
+        the last call; the receipt tracker calls it between its polls. How many."""
+        with self._unmarked_guard:
+            ids, self._unmarked = self._unmarked, []
+        if not ids:
+            return 0
+        try:
+            self._mark_sent(ids)
+        except Exception as exc:  # the tracker marks them when it finds the node has them
+            log.warning("marking %d operations sent failed (%s); the receipt tracker "
+                        "settles them", len(ids), type(exc).__name__)  # fmt: skip
+        finally:
+            self._in_send.difference_update(ids)
+        return len(ids)
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until every write answered so far was handed to the node (or ``timeout``
-        passes); whether it was. On close: what is left is sent by ``reconcile`` on the
-        next start."""
+        """Wait until every write answered so far was handed to the node and marked (or
+        ``timeout`` passes); whether it was. On close: what is left is sent by
+        ``reconcile`` on the next start."""
         outbox = self._outbox
-        return outbox is None or outbox.wait_idle(timeout)
+        idle = outbox is None or outbox.wait_idle(timeout)
+        self.mark_sent_now()
+        return idle
 
     def _send(self, ops: Sequence[Sendable]) -> list[str]:
         """Send journaled transactions in nonce order: one JSON-RPC batch (a lone one

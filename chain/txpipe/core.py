@@ -108,6 +108,10 @@ class PipelineCore:
             handle.tester is None if send_in_background is None else send_in_background
         )
         self._outbox: SendQueues | None = None
+        #: ids the background sender handed to the node, not yet marked ``sent`` (still in
+        #: ``_in_send``; see ``Broadcaster.mark_sent_now``)
+        self._unmarked: list[str] = []
+        self._unmarked_guard = threading.Lock()
         self._simulated_gas: dict[tuple[str, str], int] = {}
         #: the largest gas limit estimated per (signer, contract address, selector,
         #: calldata length): what :meth:`_simulate` runs the signer's later call of that

@@ -25,7 +25,7 @@ from chain.txpipe.models import PENDING
 log = logging.getLogger("ledger.txpipe")
 
 #: threads that run drains (one signer's at a time each)
-SEND_WORKERS = 4
+SEND_WORKERS = 2
 
 
 @dataclass(eq=False)

@@ -51,6 +51,7 @@ class ReceiptTracking(Broadcaster):
 
         Returns how many operations reached a final state.
         """
+        self.mark_sent_now()  # what the background sender handed over: the tracker's now
         if not self._watch_head():
             return 0
         with self.sessions() as session:

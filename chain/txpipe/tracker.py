@@ -15,7 +15,8 @@ class ReceiptTracker(BackgroundLoop):
     """Polls receipts every ``interval`` seconds until stopped (start/stop are idempotent),
     and as soon as the node's head moves: between polls it asks for the head number every
     ``head_interval`` seconds (one ``eth_blockNumber``), so a block's writes are settled
-    (and leave the signer's in-flight count) within that time of being mined."""
+    (and leave the signer's in-flight count) within that time of being mined. At the same
+    pace it marks ``sent`` what the background sender handed to the node meanwhile."""
 
     thread_name = "receipt-tracker"
     stop_timeout = 10.0
@@ -32,6 +33,10 @@ class ReceiptTracker(BackgroundLoop):
     def run(self) -> None:
         last = -self.interval
         while not self._stop.is_set():
+            try:
+                self.pipeline.mark_sent_now()  # the background sender's, together
+            except Exception:
+                log.exception("marking sent operations failed")
             if time.monotonic() - last >= self.interval or self.pipeline.head_moved():
                 try:
                     self.pipeline.poll_once()

@@ -177,3 +177,41 @@ def test_the_indexer_writes_in_the_write_paths_turn_on_sqlite(
         assert syncing.is_alive() and indexer.checkpoint()[0] < start
     syncing.join(timeout=60)
     assert not syncing.is_alive() and indexer.checkpoint()[0] == chain_w3.eth.block_number
+
+
+def test_the_indexer_projects_a_batch_before_it_takes_the_write_turn(
+    chain_w3: Web3, probe: Any, probe_spec: ContractSpec, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The projection (its reads, the handlers) runs before the write transaction: a
+    journal holding the SQLite writer turn delays only the indexer's commit."""
+    import threading
+
+    from chain.db import write_turn
+
+    engine = new_store("sqlite", tmp_path)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    turn = write_turn(engine)
+    start = chain_w3.eth.block_number + 1
+    Workload(probe, seed=5).run(3)
+    indexer = Indexer(chain_w3, factory, [probe_spec], start_block=start)
+    projected = threading.Event()
+    project = indexer._project
+
+    def noted(*args: Any) -> Any:
+        events = project(*args)
+        if events:
+            projected.set()
+        return events
+
+    monkeypatch.setattr(indexer, "_project", noted)
+    with turn:  # a journal transaction in progress
+        syncing = threading.Thread(target=indexer.sync)
+        syncing.start()
+        assert projected.wait(30)  # projected while the turn is held...
+        syncing.join(timeout=0.5)
+        assert syncing.is_alive() and indexer.checkpoint()[0] < start  # ...stored after it
+    syncing.join(timeout=60)
+    assert not syncing.is_alive() and indexer.checkpoint()[0] == chain_w3.eth.block_number
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(RawEvent)) > 0

@@ -213,3 +213,50 @@ def test_the_in_process_chain_sends_before_answering(memory: ChainHandle,
     assert not pipeline.send_in_background  # eth-tester: its calls are serialised anyway
     op = _record(pipeline, Account.create(), memory_probe, 8300)
     assert op.state == SENT and pipeline.get(op.id).broadcasts == 1
+
+
+def test_what_the_sender_handed_over_is_marked_sent_together(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drains do not mark ``sent`` one by one (a writer turn of the store each): the
+    tracker marks what they handed over since its last round in one UPDATE, and a drain
+    marks them itself once ``MARK_SENT_BATCH`` are waiting. Until then the tracker leaves
+    them alone."""
+    import chain.txpipe.broadcast as broadcast
+
+    w3 = anvil_chain.w3
+    pipeline = make_pipeline(anvil_chain, db_url)
+    signer = Account.create()
+    marks: list[list[str]] = []
+    mark = pipeline._mark_sent
+
+    def counted(ids: list[str]) -> None:
+        marks.append(list(ids))
+        mark(ids)
+
+    monkeypatch.setattr(pipeline, "_mark_sent", counted)
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        ops = [_record(pipeline, signer, anvil_probe, 8400 + n) for n in range(3)]
+        assert pipeline._outbox is not None and pipeline._outbox.wait_idle(10)
+        ids = [op.id for op in ops]
+        assert marks == [] and pipeline._unmarked == ids and set(ids) <= pipeline._in_send
+        assert w3.eth.get_transaction_count(signer.address, "pending") == 3  # the node has them
+        assert [pipeline.get(i).state for i in ids] == [PENDING] * 3
+        assert pipeline.mark_sent_now() == 3
+        assert marks == [ids] and pipeline._unmarked == [] and not set(ids) & pipeline._in_send
+        assert [(pipeline.get(i).state, pipeline.get(i).broadcasts) for i in ids] == [
+            (SENT, 1)] * 3  # fmt: skip
+
+        monkeypatch.setattr(broadcast, "MARK_SENT_BATCH", 2)
+        more = [_record(pipeline, signer, anvil_probe, 8410 + n) for n in range(2)]
+        assert pipeline._outbox.wait_idle(10)
+        deadline = time.monotonic() + 10
+        while pipeline._unmarked and time.monotonic() < deadline:  # one drain, or two
+            time.sleep(0.01)
+        assert [i for batch in marks[1:] for i in batch] == [op.id for op in more]
+        assert {pipeline.get(op.id).state for op in more} == {SENT}
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    assert {pipeline.wait(op.id, 20).state for op in [*ops, *more]} == {MINED}
