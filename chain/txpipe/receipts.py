@@ -37,6 +37,9 @@ RECEIPT_SCAN_BLOCKS = 64
 #: how far back from the head the tracker looks for the transaction that used a nonce
 NONCE_SCAN_BLOCKS = 1024
 #: what an operation taken off the chain forgets: it is in flight again
+#: operations settled per database transaction (see ``_apply_receipts``)
+SETTLE_CHUNK = 32
+
 _UNSETTLED: dict[str, Any] = {
     "state": PENDING, "block_number": None, "block_hash": None, "receipt_status": None,
     "gas_used": None, "events": [],
@@ -141,7 +144,10 @@ class ReceiptTracking(Broadcaster):
         return found
 
     def _apply_receipts(self, pairs: list[tuple[Operation, dict[str, Any]]]) -> int:
-        """Settle many mined operations in one database transaction."""
+        """Settle many mined operations: one database transaction per ``SETTLE_CHUNK``
+        (each settles for itself; a chunk left undone is settled by the next poll), so a
+        block's settlement holds the store's writer turn a few ms at a time and the
+        journal's transactions go in between."""
         rows: list[tuple[str, dict[str, Any]]] = []
         for op, receipt in pairs:
             block = int(receipt["blockNumber"])
@@ -175,8 +181,11 @@ class ReceiptTracking(Broadcaster):
                 {"op_id": op_id, **only_in_flight, **{f"v_{c}": values[c] for c in columns}}
                 for op_id, values in rows
             ]
-            with self._writing() as session:
-                session.connection().execute(statement, params)  # one executemany
+            for start in range(0, len(params), SETTLE_CHUNK):
+                if start:  # the next writer of the store (a journal) goes first
+                    time.sleep(0)
+                with self._writing() as session:  # one executemany a chunk
+                    session.connection().execute(statement, params[start : start + SETTLE_CHUNK])
             _, top = max(rows, key=lambda row: int(row[1]["block_number"]))
             self._note_settled(int(top["block_number"]), str(top["block_hash"]))
         for op_id, _ in rows:

@@ -260,3 +260,42 @@ def test_what_the_sender_handed_over_is_marked_sent_together(
     finally:
         w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
     assert {pipeline.wait(op.id, 20).state for op in [*ops, *more]} == {MINED}
+
+
+def test_a_block_is_settled_a_chunk_per_transaction(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tracker settles a block's writes ``SETTLE_CHUNK`` per database transaction,
+    not all in one: the store's writer turn is free between chunks for the journal."""
+    import contextlib
+
+    import chain.txpipe.receipts as receipts
+
+    w3 = anvil_chain.w3
+    pipeline = make_pipeline(anvil_chain, db_url)
+    signer = Account.create()
+    pipeline.poll_once()  # the tracker has seen the head
+    monkeypatch.setattr(receipts, "SETTLE_CHUNK", 3)
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        ops = [_record(pipeline, signer, anvil_probe, 8500 + n) for n in range(7)]
+        assert pipeline.flush(10)
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    settled: list[int] = []
+    writing = pipeline._writing
+
+    @contextlib.contextmanager
+    def counted() -> Any:
+        with writing() as session:
+            before = len(settled)
+            settled.append(0)
+            yield session
+        assert len(settled) == before + 1
+
+    monkeypatch.setattr(pipeline, "_writing", counted)
+    assert pipeline.poll_once() == 7
+    assert len(settled) == 3  # 3 + 3 + 1
+    assert {pipeline.get(op.id).state for op in ops} == {MINED}
+    assert [pipeline.get(op.id).block_number for op in ops] == [w3.eth.block_number] * 7
