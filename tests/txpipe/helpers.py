@@ -58,3 +58,12 @@ def make_pipeline(handle: ChainHandle, db_url: str, **kwargs: Any) -> TxPipeline
 
 def key(n: int | str) -> bytes:
     return Web3.keccak(text=f"probe-{n}")
+
+
+def record(pipeline: TxPipeline, signer: LocalAccount, probe: Contract, n: int,
+           caller: str = "user-a") -> Any:  # fmt: skip
+    """``OutboxProbe.record(key(n), n + 1)`` through ``submit``: the journaled operation."""
+    return pipeline.submit(
+        signer, PROBE, probe.address, probe.abi, "record", [key(n), n + 1],
+        caller=caller, org_id=None,
+    )  # fmt: skip

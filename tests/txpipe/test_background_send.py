@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import pytest
 from eth_account import Account
@@ -20,14 +21,29 @@ from web3.contract import Contract
 from chain.clients import ChainHandle
 from chain.txpipe import MINED, PENDING, SENT, Operation, TxPipeline
 from chain.txpipe.dispatch import Outgoing, SendQueues
-from tests.txpipe.helpers import PROBE, key, make_pipeline
+from tests.txpipe.helpers import key, make_pipeline, record
 
 
 def _record(pipeline: TxPipeline, signer: LocalAccount, probe: Contract, n: int) -> Operation:
-    return pipeline.submit(
-        signer, PROBE, probe.address, probe.abi, "record", [key(n), n + 1],
-        caller="background", org_id=None,
-    )  # fmt: skip
+    return cast(Operation, record(pipeline, signer, probe, n, caller="background"))
+
+
+def watch_sends(
+    pipeline: TxPipeline, monkeypatch: pytest.MonkeyPatch, before: Callable[[list[bytes]], None]
+) -> None:
+    """Call ``before(raw transactions)`` ahead of each send of the pipeline to the node."""
+    one, many = pipeline.rpc.send_raw, pipeline.rpc.send_raw_many
+
+    def send_raw(raw: bytes) -> None:
+        before([raw])
+        one(raw)
+
+    def send_raw_many(raws: list[bytes]) -> list[Exception | None]:
+        before(raws)
+        return many(raws)
+
+    monkeypatch.setattr(pipeline.rpc, "send_raw", send_raw)
+    monkeypatch.setattr(pipeline.rpc, "send_raw_many", send_raw_many)
 
 
 class HeldSends:
@@ -37,24 +53,12 @@ class HeldSends:
         self.gate = threading.Event()
         self.entered = threading.Event()
         self.sent: list[bytes] = []
-        one, many = pipeline.rpc.send_raw, pipeline.rpc.send_raw_many
+        watch_sends(pipeline, monkeypatch, self._hold)
 
-        def send_raw(raw: bytes) -> None:
-            self._hold()
-            self.sent.append(raw)
-            one(raw)
-
-        def send_raw_many(raws: list[bytes]) -> list[Exception | None]:
-            self._hold()
-            self.sent.extend(raws)
-            return many(raws)
-
-        monkeypatch.setattr(pipeline.rpc, "send_raw", send_raw)
-        monkeypatch.setattr(pipeline.rpc, "send_raw_many", send_raw_many)
-
-    def _hold(self) -> None:
+    def _hold(self, raws: list[bytes]) -> None:
         self.entered.set()
         assert self.gate.wait(30)
+        self.sent.extend(raws)
 
     def release(self) -> None:
         self.gate.set()
@@ -120,19 +124,8 @@ def test_concurrent_writes_of_one_signer_reach_the_node_in_nonce_order(
     pipeline = make_pipeline(anvil_chain, db_url)
     signer = Account.create()
     order: list[int] = []
-    one, many = pipeline.rpc.send_raw, pipeline.rpc.send_raw_many
-    nonce_of = {}
-
-    def send_raw(raw: bytes) -> None:
-        order.append(nonce_of[raw])
-        one(raw)
-
-    def send_raw_many(raws: list[bytes]) -> list[Exception | None]:
-        order.extend(nonce_of[raw] for raw in raws)
-        return many(raws)
-
-    monkeypatch.setattr(pipeline.rpc, "send_raw", send_raw)
-    monkeypatch.setattr(pipeline.rpc, "send_raw_many", send_raw_many)
+    nonce_of: dict[bytes, int] = {}
+    watch_sends(pipeline, monkeypatch, lambda raws: order.extend(nonce_of[r] for r in raws))
     journaled = pipeline._journal_batch
 
     def noting(sender: str, batch: Any) -> list[Operation]:

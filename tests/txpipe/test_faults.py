@@ -19,16 +19,13 @@ from chain.txpipe.core import UNSIMULATED_GAS_FACTOR
 from chain.txpipe.locks import NamedLocks
 from chain.txpipe.rpc import HttpRpc
 from chain.txpipe.tracker import ReceiptTracker
-from tests.txpipe.helpers import PROBE, free_port, key, make_pipeline
+from tests.txpipe.helpers import PROBE, free_port, key, make_pipeline, record
 
 pytestmark = pytest.mark.anvil
 
 
 def _record(pipeline: TxPipeline, signer: LocalAccount, probe: Contract, n: int) -> Any:
-    return pipeline.submit(
-        signer, PROBE, probe.address, probe.abi, "record", [key(n), n + 1],
-        caller="faults", org_id=None,
-    )  # fmt: skip
+    return record(pipeline, signer, probe, n, caller="faults")
 
 
 def test_poll_once_after_the_chain_lost_mined_blocks_sends_them_again_exactly_once(
