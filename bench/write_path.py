@@ -310,6 +310,37 @@ def burst_counts(client: Any) -> tuple[float, float]:
     return values["ledger_write_bursts_total"], values["ledger_write_burst_writes_total"]
 
 
+def server_buckets(client: Any, route: str = "/v1/assets") -> dict[float, float]:
+    """The gateway's own latency histogram of ``POST route`` so far (``/metrics``: from
+    the request's arrival to its answer, in the gateway): cumulative counts by bound."""
+    found: dict[float, float] = {}
+    prefix = "ledger_http_request_duration_seconds_bucket{"
+    for line in client.http.get("/metrics").text.splitlines():
+        if not line.startswith(prefix) or f'route="{route}"' not in line \
+                or 'method="POST"' not in line:  # fmt: skip
+            continue
+        labels, _, value = line.rpartition(" ")
+        bound = labels.split('le="', 1)[1].split('"', 1)[0]
+        found[float("inf") if bound == "+Inf" else float(bound)] = float(value)
+    return found
+
+
+def server_side(before: dict[float, float], after: dict[float, float]) -> dict[str, Any]:
+    """The requests of a run by the gateway's own histogram: the share above 20 and
+    50 ms, and the bound its 99th percentile lies under."""
+    counts = {b: after[b] - before.get(b, 0.0) for b in after}
+    total = counts.get(float("inf"), 0.0)
+    if not total:
+        return {}
+    bounds = sorted(counts)
+    p99 = next(b for b in bounds if counts[b] >= 0.99 * total)
+    return {
+        "server_over_20ms": 1 - counts.get(0.02, 0.0) / total,
+        "server_over_50ms": 1 - counts.get(0.05, 0.0) / total,
+        "server_p99_under_ms": p99 * 1000,
+    }
+
+
 def near_blocks(watcher: HeadWatcher, done: list[tuple[str, float, float]]) -> dict[str, float]:
     """Where the slowest answers fall against the blocks: the share of all requests and of
     the slowest 5 % that started within 100 ms of a block first being seen (before or
@@ -528,8 +559,10 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
                     done.append((response.json()["id"], t0, answered))
 
     bursts_before = burst_counts(client)
+    latency_before = server_buckets(client)
     started = run_clients(worker, clients, barrier)
     bursts, writes = (b - a for a, b in zip(bursts_before, burst_counts(client), strict=True))
+    inside = server_side(latency_before, server_buckets(client))
     engine = make_engine(db_url)
     ids = {op_id for op_id, _, _ in done}
     deadline = time.perf_counter() + 180
@@ -553,6 +586,11 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
                   len(done), started,
                   ends, [a for _, _, a in done], mined)  # fmt: skip
     row["refused_429"] = refused[0]
+    row.update(inside)
+    if inside:
+        print(f"  in the gateway (its /metrics): {inside['server_over_20ms']:.1%} over 20 ms, "
+              f"{inside['server_over_50ms']:.1%} over 50 ms; p99 under "
+              f"{inside['server_p99_under_ms']:.0f} ms")
     row.update(near_blocks(watcher, done))
     print(
         f"  started within 100 ms of a block: {row['near_block_all']:.0%} of all requests, "

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bench import report
 
 MACHINE = {
@@ -197,6 +199,25 @@ def test_paced_runs_are_shown_and_noted_on_the_202_target(tmp_path: Path) -> Non
         in summary  # fmt: skip
     assert "| gateway POST /v1/assets, 8 clients, paced at 160/s | 160.0 |" in text
     assert "| raw signed registrations, 8 threads, paced at 170/s | 170.0 |" in text
+
+    current["paced"][1].update(server_over_20ms=0.012, server_over_50ms=0.0,
+                               server_p99_under_ms=25.0)  # fmt: skip
+    _, summary = _http_report(tmp_path, {"older": older, "current": current})
+    assert "paced at 170/s (50% of the raw rate): 45.0 ms (in the gateway: 1.2% over 20 ms, " \
+        "p99 under 25 ms), the raw sends 29.5 ms | no" in summary  # fmt: skip
+
+
+def test_the_gateway_histogram_of_a_run_gives_its_share_over_20_ms_and_its_p99_bound() -> None:
+    from bench.write_path import server_side
+
+    before = {0.005: 10.0, 0.01: 20.0, 0.02: 30.0, 0.025: 30.0, 0.05: 40.0, float("inf"): 40.0}
+    after = {0.005: 610.0, 0.01: 900.0, 0.02: 1015.0, 0.025: 1025.0, 0.05: 1039.0,
+             float("inf"): 1040.0}  # fmt: skip
+    inside = server_side(before, after)  # 1,000 requests in the run
+    assert inside["server_over_20ms"] == pytest.approx(0.015)
+    assert inside["server_over_50ms"] == pytest.approx(0.001)
+    assert inside["server_p99_under_ms"] == 25.0  # 995 of 1,000 under 25 ms
+    assert server_side(before, before) == {}
 
 
 def _memory_row(certificates: int, rss: float) -> dict[str, Any]:
