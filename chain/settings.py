@@ -37,8 +37,9 @@ class LedgerSettings(BaseSettings):
     max_in_flight_per_account: Annotated[int, Field(ge=1)] = 1024
     max_concurrent_submits: Annotated[int, Field(ge=1)] = 2
     #: Answer a write once journaled and send it from a background thread (a node over
-    #: HTTP; the in-process chain always sends first). False: a 202 waits for the node.
-    send_in_background: bool = True
+    #: HTTP; the in-process chain always sends first). Off by default: a 202 waits until
+    #: the node took the transaction, which also keeps a client from outrunning the chain.
+    send_in_background: bool = False
     receipt_timeout_seconds: Annotated[float, Field(gt=0)] = 120.0
     #: Largest request body a route accepts unless it has its own limit (api/limits.py).
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024

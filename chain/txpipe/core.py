@@ -90,7 +90,7 @@ class PipelineCore:
         fee_cache_seconds: float = 2.0,
         max_concurrent_submits: int = 2,
         journal_when_node_down: bool = True,
-        send_in_background: bool | None = None,
+        send_in_background: bool = False,
     ) -> None:
         self.handle = handle
         self.sessions = sessions
@@ -102,11 +102,8 @@ class PipelineCore:
         #: gas limit from the journal (no simulation); they go out when the node is back
         self.journal_when_node_down = journal_when_node_down
         #: answer a write once it is journaled and send it from a background thread
-        #: (:mod:`chain.txpipe.dispatch`); by default on a node over HTTP, off for the
-        #: in-process eth-tester chain (its calls are serialised anyway)
-        self.send_in_background = (
-            handle.tester is None if send_in_background is None else send_in_background
-        )
+        #: (:mod:`chain.txpipe.dispatch`); off: a write is answered once the node took it
+        self.send_in_background = send_in_background
         self._outbox: SendQueues | None = None
         #: ids the background sender handed to the node, not yet marked ``sent`` (still in
         #: ``_in_send``; see ``Broadcaster.mark_sent_now``)

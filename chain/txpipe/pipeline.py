@@ -2,8 +2,8 @@
 
 ``TxPipeline.submit`` returns only after the signed transaction is committed to the
 ``operations`` table (the outbox) in the same database transaction that advanced the
-signer's nonce row. Broadcasting happens after that commit (on a node over HTTP by a
-background sender, :mod:`chain.txpipe.dispatch`: the write is answered once journaled);
+signer's nonce row. Broadcasting happens after that commit (with ``send_in_background``
+by a background sender, :mod:`chain.txpipe.dispatch`: the write is answered once journaled);
 when it fails the operation stays ``pending`` and the receipt tracker (or ``reconcile`` on
 the next start) sends the same signed bytes again, so a write that was acknowledged
 reaches the chain exactly once.

@@ -67,7 +67,7 @@ class HeldSends:
 def test_a_write_is_answered_journaled_while_the_node_holds_its_send(
     anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pipeline = make_pipeline(anvil_chain, db_url)
+    pipeline = make_pipeline(anvil_chain, db_url, send_in_background=True)
     assert pipeline.send_in_background  # a node over HTTP
     signer = Account.create()
     held = HeldSends(pipeline, monkeypatch)
@@ -99,14 +99,14 @@ def test_a_write_is_answered_journaled_while_the_node_holds_its_send(
 def test_a_write_answered_before_its_send_is_sent_by_reconcile_after_a_crash(
     anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    crashed = make_pipeline(anvil_chain, db_url)
+    crashed = make_pipeline(anvil_chain, db_url, send_in_background=True)
     signer = Account.create()
     held = HeldSends(crashed, monkeypatch)
     try:
         op = _record(crashed, signer, anvil_probe, 8100)
         assert held.entered.wait(10)
         # the process dies here: answered, journaled, never sent
-        restarted = make_pipeline(anvil_chain, db_url)
+        restarted = make_pipeline(anvil_chain, db_url, send_in_background=True)
         report = restarted.reconcile()
         assert report["in_flight"] == 1 and report["resent"] == 1
         assert restarted.wait(op.id, 20).state == MINED
@@ -121,7 +121,7 @@ def test_a_write_answered_before_its_send_is_sent_by_reconcile_after_a_crash(
 def test_concurrent_writes_of_one_signer_reach_the_node_in_nonce_order(
     anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pipeline = make_pipeline(anvil_chain, db_url)
+    pipeline = make_pipeline(anvil_chain, db_url, send_in_background=True)
     signer = Account.create()
     order: list[int] = []
     nonce_of: dict[bytes, int] = {}
@@ -199,13 +199,29 @@ def test_send_queues_drain_one_signer_at_a_time_in_order_and_survive_a_failing_s
     assert queues.queued == 0
 
 
-def test_the_in_process_chain_sends_before_answering(memory: ChainHandle,
-                                                     memory_probe: Contract,
-                                                     db_url: str) -> None:  # fmt: skip
-    pipeline = make_pipeline(memory, db_url)
-    assert not pipeline.send_in_background  # eth-tester: its calls are serialised anyway
-    op = _record(pipeline, Account.create(), memory_probe, 8300)
+def test_by_default_a_write_is_answered_once_the_node_took_it(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
+) -> None:
+    pipeline = make_pipeline(anvil_chain, db_url)
+    assert not pipeline.send_in_background
+    op = _record(pipeline, Account.create(), anvil_probe, 8300)
     assert op.state == SENT and pipeline.get(op.id).broadcasts == 1
+    assert pipeline._outbox is None  # no background sender started
+
+
+def test_the_runtime_sends_in_the_background_only_when_asked_and_never_in_process(
+    tmp_path: Any,
+) -> None:
+    from chain.runtime import LedgerRuntime
+    from chain.settings import LedgerSettings
+
+    on = LedgerSettings(chain="memory", var_dir=tmp_path / "on", send_in_background=True)
+    runtime = LedgerRuntime.start(on, deploy=False)
+    try:
+        assert not runtime.txpipe.send_in_background  # eth-tester: serialised anyway
+    finally:
+        runtime.close()
+    assert not LedgerSettings(chain="memory", var_dir=tmp_path).send_in_background
 
 
 def test_what_the_sender_handed_over_is_marked_sent_together(
@@ -218,7 +234,7 @@ def test_what_the_sender_handed_over_is_marked_sent_together(
     import chain.txpipe.broadcast as broadcast
 
     w3 = anvil_chain.w3
-    pipeline = make_pipeline(anvil_chain, db_url)
+    pipeline = make_pipeline(anvil_chain, db_url, send_in_background=True)
     signer = Account.create()
     marks: list[list[str]] = []
     mark = pipeline._mark_sent
@@ -265,7 +281,7 @@ def test_a_block_is_settled_a_chunk_per_transaction(
     import chain.txpipe.receipts as receipts
 
     w3 = anvil_chain.w3
-    pipeline = make_pipeline(anvil_chain, db_url)
+    pipeline = make_pipeline(anvil_chain, db_url, send_in_background=True)
     signer = Account.create()
     pipeline.poll_once()  # the tracker has seen the head
     monkeypatch.setattr(receipts, "SETTLE_CHUNK", 3)

@@ -131,7 +131,6 @@ def test_submit_while_the_node_is_down_is_journaled_and_mined_when_it_is_back(
     assert [op.nonce for op in down] == [1, 2, 3]
     assert {op.gas_limit for op in down} == {first.gas_limit * UNSIMULATED_GAS_FACTOR}
     assert first.gas_used is not None and first.gas_used < first.gas_limit
-    assert pipeline.flush(30)
     assert {pipeline.get(op.id).error_code for op in down} == {"broadcast-failed"}
     assert pipeline.poll_once() == 0  # the tracker waits for the node
     assert anvil_chain.w3.eth.get_transaction_count(signer.address, "pending") == 1
@@ -252,7 +251,6 @@ def test_tracker_leaves_a_burst_being_sent_to_the_thread_sending_it(
     w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
     try:
         op = _record(pipeline, Account.create(), anvil_probe, 6700)  # in the node's pool
-        assert pipeline.flush(10)
         assert pipeline.get(op.id).broadcasts == 1
         pipeline._mark(op.id, PENDING)  # as between the send and its sent-mark
         pipeline._in_send.add(op.id)

@@ -60,13 +60,10 @@ def manual_mining(
 
 
 def _record(pipeline: TxPipeline, signer: LocalAccount, probe: Contract, n: int) -> Operation:
-    """One write, in the node's pool on return (the node's state is set by hand next)."""
-    op = pipeline.submit(
+    return pipeline.submit(
         signer, PROBE, probe.address, probe.abi, "record", [key(n), n + 1],
         caller="user-a", org_id=None,
     )  # fmt: skip
-    assert pipeline.flush(10)
-    return op
 
 
 class LateReceipts:
