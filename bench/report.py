@@ -236,12 +236,14 @@ def _gateway_run(run: dict[str, Any], clients: int) -> dict[str, Any] | None:
 
 def same_call_series(data: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The one-process HTTP runs measured against the raw baseline of the gateway's own
-    write (they also carry the ratio to the probe), oldest first."""
+    write (they also carry the ratio to the probe), in the default configuration (no
+    ``--setting``), oldest first."""
     return sorted(
         (
             run
             for run in http_writes(data).values()
             if int(run.get("workers", 1)) == 1
+            and not run.get("settings")  # the default configuration only
             and any(row.get("mined_vs_probe") is not None for row in run.get("runs", []))
         ),
         key=lambda run: str(run.get("measured_at", "")),

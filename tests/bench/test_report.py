@@ -200,6 +200,12 @@ def test_paced_runs_are_shown_and_noted_on_the_202_target(tmp_path: Path) -> Non
     assert "| gateway POST /v1/assets, 8 clients, paced at 160/s | 160.0 |" in text
     assert "| raw signed registrations, 8 threads, paced at 170/s | 170.0 |" in text
 
+    # a run with a non-default setting is shown but not judged
+    tuned = _http_run("2026-01-04T00:00:00+00:00", 0.99, 10.0, 0.5)
+    tuned["settings"] = ["send_in_background=true"]
+    _, summary = _http_report(tmp_path, {"older": older, "current": current, "tuned": tuned})
+    assert "95.0 ms (median of 2 runs, 90.0 ms-100 ms)" in summary
+
     current["paced"][1].update(server_over_20ms=0.012, server_over_50ms=0.0,
                                server_p99_under_ms=25.0)  # fmt: skip
     _, summary = _http_report(tmp_path, {"older": older, "current": current})
