@@ -64,17 +64,25 @@ class HeldSends:
         self.gate.set()
 
 
+def held_write(
+    handle: ChainHandle, probe: Contract, db_url: str, monkeypatch: pytest.MonkeyPatch, n: int
+) -> tuple[TxPipeline, LocalAccount, HeldSends, Operation]:
+    """A background-sending pipeline and a write it answered, whose send the node holds
+    (the background sender is in the node's call on return)."""
+    pipeline = make_pipeline(handle, db_url, send_in_background=True)
+    signer = Account.create()
+    held = HeldSends(pipeline, monkeypatch)
+    op = _record(pipeline, signer, probe, n)  # returns: the send is held
+    assert held.entered.wait(10)
+    return pipeline, signer, held, op
+
+
 def test_a_write_is_answered_journaled_while_the_node_holds_its_send(
     anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pipeline = make_pipeline(anvil_chain, db_url, send_in_background=True)
-    assert pipeline.send_in_background  # a node over HTTP
-    signer = Account.create()
-    held = HeldSends(pipeline, monkeypatch)
+    pipeline, signer, held, op = held_write(anvil_chain, anvil_probe, db_url, monkeypatch, 8000)
     try:
-        op = _record(pipeline, signer, anvil_probe, 8000)  # returns: the send is held
         assert op.state == PENDING and op.nonce == 0 and op.raw_tx
-        assert held.entered.wait(10)  # the background sender is in the node's call
         stored = pipeline.get(op.id)
         assert (stored.state, stored.broadcasts, stored.raw_tx) == (PENDING, 0, op.raw_tx)
         # the tracker leaves it to the sender: no re-send, no mark
@@ -99,12 +107,8 @@ def test_a_write_is_answered_journaled_while_the_node_holds_its_send(
 def test_a_write_answered_before_its_send_is_sent_by_reconcile_after_a_crash(
     anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    crashed = make_pipeline(anvil_chain, db_url, send_in_background=True)
-    signer = Account.create()
-    held = HeldSends(crashed, monkeypatch)
+    crashed, _, held, op = held_write(anvil_chain, anvil_probe, db_url, monkeypatch, 8100)
     try:
-        op = _record(crashed, signer, anvil_probe, 8100)
-        assert held.entered.wait(10)
         # the process dies here: answered, journaled, never sent
         restarted = make_pipeline(anvil_chain, db_url, send_in_background=True)
         report = restarted.reconcile()
@@ -210,18 +214,35 @@ def test_by_default_a_write_is_answered_once_the_node_took_it(
 
 
 def test_the_runtime_sends_in_the_background_only_when_asked_and_never_in_process(
-    tmp_path: Any,
+    anvil_chain: ChainHandle, tmp_path: Any
 ) -> None:
+    from chain.deploy import Deployment
+    from chain.keys import KeyStore
     from chain.runtime import LedgerRuntime
     from chain.settings import LedgerSettings
 
-    on = LedgerSettings(chain="memory", var_dir=tmp_path / "on", send_in_background=True)
-    runtime = LedgerRuntime.start(on, deploy=False)
+    def sends_in_background(handle: ChainHandle, name: str, **setting: bool) -> bool:
+        settings = LedgerSettings(chain="local", var_dir=tmp_path / name, **setting)
+        admin = Account.create()
+        runtime = LedgerRuntime.assemble(
+            settings, handle, KeyStore(tmp_path / name / "keys", "secret"), admin,
+            Deployment(chain_id=handle.chain_id, admin=admin.address, artifact_digest="",
+                       deployed_at=0.0),
+        )  # fmt: skip
+        try:
+            return runtime.txpipe.send_in_background
+        finally:
+            runtime.close()
+            runtime.engine.dispose()
+
+    assert sends_in_background(anvil_chain, "on", send_in_background=True)
+    assert not sends_in_background(anvil_chain, "default")  # a 202 waits for the node
+    memory = LedgerSettings(chain="memory", var_dir=tmp_path / "memory", send_in_background=True)
+    runtime = LedgerRuntime.start(memory, deploy=False)
     try:
         assert not runtime.txpipe.send_in_background  # eth-tester: serialised anyway
     finally:
         runtime.close()
-    assert not LedgerSettings(chain="memory", var_dir=tmp_path).send_in_background
 
 
 def test_what_the_sender_handed_over_is_marked_sent_together(
