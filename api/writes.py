@@ -15,6 +15,11 @@ the gateway's ``receipt_timeout_seconds``) for the receipt and answers ``200`` w
 mined operation (events decoded); still in flight after that -> ``202``; reverted, dropped
 or failed -> problem+json (``code`` the contract's error name when it can be replayed)
 with the operation.
+
+``Prefer: respond-async`` (RFC 7240, not with ``wait``) asks for the answer once the write
+is journaled: no run on the node first when the gateway knows the gas of the signer's
+calls of that shape, the send in the background (:mod:`chain.txpipe.preference` says
+when the gateway applies it); ``Preference-Applied: respond-async`` says it did.
 """
 
 from __future__ import annotations
@@ -32,10 +37,13 @@ from chain.errors import revert_status
 from chain.indexer.runner import IndexerRunner
 from chain.runtime import LedgerRuntime
 from chain.txpipe import MINED, TERMINAL, Operation, TxPipeline, request_hash
+from chain.txpipe.preference import AnswerWhenJournaled, prefer_answer_when_journaled
 
 DEFAULT_WAIT_SECONDS = 30.0
 INDEXED_HEADER = "Ledger-Indexed"
 INDEXED_BLOCK_HEADER = "Ledger-Indexed-Block"
+PREFERENCE_APPLIED_HEADER = "Preference-Applied"
+RESPOND_ASYNC = "respond-async"
 
 
 class ContractRef(BaseModel):
@@ -99,6 +107,8 @@ class WriteOptions:
     idempotency_key: str | None
     #: The gateway's indexer: a waited write answers once the store holds its block.
     indexer: IndexerRunner | None = None
+    #: ``Prefer: respond-async`` (not with ``wait``): marked when the pipeline applied it
+    preference: AnswerWhenJournaled | None = None
 
     def request_hash(self, request: Request, body: Any = None) -> str | None:
         """Hash of method, path and body: the same key with another of these is a 409.
@@ -125,13 +135,41 @@ async def write_options(
             description="Same key and body -> the same operation; another body -> 409",
         ),
     ] = None,
+    prefer: Annotated[
+        str | None,
+        Header(
+            alias="Prefer",
+            max_length=500,
+            description=(
+                "`respond-async`: answer once the write is journaled, without running it "
+                "on the node first when the gateway knows its gas (`Preference-Applied: "
+                "respond-async` says it did; a call the contract refuses then ends "
+                "`reverted` on chain instead of a 422). Ignored with `wait=true`."
+            ),
+        ),
+    ] = None,
 ) -> WriteOptions:
     """The request's write options (on the event loop: no worker thread for a few
-    attribute reads)."""
+    attribute reads). Sets the request's answer preference for the pipeline (the route
+    runs in a copy of this request's context)."""
     indexer: IndexerRunner | None = getattr(request.app.state, "indexer", None)
+    preference = prefer_answer_when_journaled(not wait and prefers_respond_async(prefer))
     return WriteOptions(
-        wait=wait, wait_timeout=wait_timeout, idempotency_key=idempotency_key, indexer=indexer
-    )
+        wait=wait, wait_timeout=wait_timeout, idempotency_key=idempotency_key, indexer=indexer,
+        preference=preference,
+    )  # fmt: skip
+
+
+def prefers_respond_async(prefer: str | None) -> bool:
+    """Whether a ``Prefer`` header (RFC 7240: comma-separated preferences, each a token
+    with an optional value and parameters after ``;``) holds ``respond-async``."""
+    if not prefer:
+        return False
+    for item in prefer.split(","):
+        name = item.split(";", 1)[0].split("=", 1)[0].strip().lower()
+        if name == RESPOND_ASYNC:
+            return True
+    return False
 
 
 WriteOpts = Annotated[WriteOptions, Depends(write_options)]
@@ -164,6 +202,14 @@ def write_response(
     )
 
 
+def note_preference(response: JSONResponse, write: WriteOptions) -> JSONResponse:
+    """``Preference-Applied: respond-async`` on the answer when the pipeline applied the
+    request's preference."""
+    if write.preference is not None and write.preference.applied:
+        response.headers[PREFERENCE_APPLIED_HEADER] = RESPOND_ASYNC
+    return response
+
+
 def answer(runtime: LedgerRuntime, op: Operation, write: WriteOptions) -> JSONResponse:
     """The write answer for ``op`` as the request's write options ask (wait, timeout); no
     request waits longer than the gateway's ``receipt_timeout_seconds``.
@@ -177,7 +223,9 @@ def answer(runtime: LedgerRuntime, op: Operation, write: WriteOptions) -> JSONRe
     deadline = time.monotonic() + timeout
     if write.wait and op.state not in TERMINAL:
         op = runtime.txpipe.wait(op.id, timeout)
-    response = write_response(runtime.txpipe, op, wait=write.wait and op.state in TERMINAL)
+    response = note_preference(
+        write_response(runtime.txpipe, op, wait=write.wait and op.state in TERMINAL), write
+    )
     if write.wait and op.state == MINED and op.block_number is not None:
         indexer = write.indexer
         indexed = indexer is not None and indexer.wait_indexed(

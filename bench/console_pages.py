@@ -54,7 +54,6 @@ PAGES = {
 }
 
 
-
 def _timed(get: Callable[[], Any], rounds: int) -> list[float]:
     get()  # warm: templates compiled, caches filled
     out = []

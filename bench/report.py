@@ -123,8 +123,12 @@ def machine_section(found: dict[str, dict[str, Any]]) -> str:
         "baseline in the same run, and the ratios are the figures to compare.",
         "",
         table(
-            ["result file", "measured at (UTC)", "load average (1 min) start -> end",
-             "Python loop s, start -> end"],
+            [
+                "result file",
+                "measured at (UTC)",
+                "load average (1 min) start -> end",
+                "Python loop s, start -> end",
+            ],
             rows,
             [False, False, False, False],
         ),

@@ -588,9 +588,11 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
     row["refused_429"] = refused[0]
     row.update(inside)
     if inside:
-        print(f"  in the gateway (its /metrics): {inside['server_over_20ms']:.1%} over 20 ms, "
-              f"{inside['server_over_50ms']:.1%} over 50 ms; p99 under "
-              f"{inside['server_p99_under_ms']:.0f} ms")
+        print(
+            f"  in the gateway (its /metrics): {inside['server_over_20ms']:.1%} over 20 ms, "
+            f"{inside['server_over_50ms']:.1%} over 50 ms; p99 under "
+            f"{inside['server_p99_under_ms']:.0f} ms"
+        )
     row.update(near_blocks(watcher, done))
     print(
         f"  started within 100 ms of a block: {row['near_block_all']:.0%} of all requests, "

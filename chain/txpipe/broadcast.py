@@ -77,18 +77,29 @@ class Broadcaster(Journal):
         """Send journaled transactions (in nonce order) and mark the ones the node took."""
         self._mark_sent(self._send(ops))
 
-    def _queue_for_send(self, account: str, ops: Sequence[Operation]) -> None:
+    def _queue_for_send(self, account: str, ops: Sequence[Operation]) -> int:
         """Hand journaled operations (in nonce order, under the signer's journal lock) to
         the background sender (:mod:`chain.txpipe.dispatch`); until they are sent and
-        marked they are in ``_in_send`` (the tracker leaves them alone)."""
-        if not ops:
-            return
+        marked they are in ``_in_send`` (the tracker leaves them alone). What
+        :meth:`_wait_queued_sent` waits for to see them handed to the node."""
         with self._locks_guard:
             if self._outbox is None:
                 self._outbox = SendQueues(self._send_queued)
             outbox = self._outbox
         self._in_send.update(op.id for op in ops)
-        outbox.put(account, [Outgoing(op.id, op.raw_tx) for op in ops])
+        return outbox.put(account, [Outgoing(op.id, op.raw_tx) for op in ops])
+
+    def _sending_in_background(self, account: str) -> bool:
+        """Whether the background sender has transactions of ``account`` to send (asked
+        under its journal lock: a burst journaled now goes after them)."""
+        outbox = self._outbox
+        return outbox is not None and outbox.busy(account)
+
+    def _wait_queued_sent(self, account: str, through: int) -> None:
+        """Wait until the background sender handed the node ``account``'s transactions
+        queued up to ``through`` (see :meth:`_queue_for_send`)."""
+        if self._outbox is not None:
+            self._outbox.wait_sent(account, through)
 
     def _send_queued(self, account: str, items: list[Outgoing]) -> None:
         """A drain of the background sender: send under the signer's send lock (a re-send

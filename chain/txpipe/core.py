@@ -43,6 +43,11 @@ GAS_MARGIN_NUM, GAS_MARGIN_DEN, GAS_MARGIN_ADD = 5, 4, 10_000
 #: the in-flight count a submit is admitted on may be this old (plus what this process
 #: journaled since); a refusal is always decided on a count read from the database then
 IN_FLIGHT_RECOUNT_SECONDS = 0.5
+#: a signer may have this many writes in flight unsimulated before a block mined any
+#: (see ``_gas_without_run``)
+UNRUN_IN_FLIGHT_FLOOR = 32
+#: each settled block lowers a signer's remembered per-block take by 1/this of it
+MINED_TAKE_DECAY = 8
 #: a write journaled while the node is down gets this multiple of the largest gas limit
 #: the same function was journaled with (it is not simulated; unused gas costs nothing)
 UNSIMULATED_GAS_FACTOR = 2
@@ -104,6 +109,12 @@ class PipelineCore:
         #: answer a write once it is journaled and send it from a background thread
         #: (:mod:`chain.txpipe.dispatch`); off: a write is answered once the node took it
         self.send_in_background = send_in_background
+        #: a burst can be sent by the background sender (a node over JSON-RPC; the
+        #: in-process chain is driven from the request's thread)
+        self.can_send_in_background = handle.tester is None
+        #: per signer: about how many of its writes one recent block mined (the receipt
+        #: tracker's count, decaying): how many may wait unsimulated for the next block
+        self._mined_take: dict[str, int] = {}
         self._outbox: SendQueues | None = None
         #: ids the background sender handed to the node, not yet marked ``sent`` (still in
         #: ``_in_send``; see ``Broadcaster.mark_sent_now``)
@@ -265,6 +276,35 @@ class PipelineCore:
             seen = self._flight.get(account)
             if seen is not None:
                 self._flight[account] = (seen[0], seen[1] + n)
+
+    def _gas_without_run(self, sender: str, to: str, data: str) -> int | None:
+        """The gas limit to journal a write with when the client prefers an answer once
+        it is journaled (:mod:`chain.txpipe.preference`), without running it on the node:
+        the largest the node's estimate gave this signer's calls of the same shape. None
+        (run it on the node) for a shape not estimated here yet, or while the signer has
+        more writes in flight than one and a half recent blocks mined of its writes (at
+        least ``UNRUN_IN_FLIGHT_FLOOR``): a write then waits for the send, which holds a
+        client that outruns the chain to its pace (a backlog of more than a block or two
+        would make every write's way to a block longer)."""
+        if not self.can_send_in_background:
+            return None
+        account = sender.lower()
+        known = self._gas_by_shape.get((account, to.lower(), data[:10], len(data)))
+        if known is None:
+            return None
+        with self._flight_guard:
+            seen = self._flight.get(account)
+            take = self._mined_take.get(account, 0)
+        if seen is None or seen[1] >= max(UNRUN_IN_FLIGHT_FLOOR, take + take // 2):
+            return None
+        return known
+
+    def _note_mined(self, per_signer: dict[str, int]) -> None:
+        """The receipt tracker settled a block with ``per_signer`` writes of each signer."""
+        with self._flight_guard:
+            for account, n in per_signer.items():
+                before = self._mined_take.get(account, 0)
+                self._mined_take[account] = max(n, before - before // MINED_TAKE_DECAY)
 
     def _simulate(self, call: dict[str, Any], abis: Sequence[Abi]) -> int:
         """The gas limit to send ``call`` with, once the node has run it from the signer

@@ -54,16 +54,22 @@ class SendQueues:
         self._changed = threading.Condition()
         self._ready: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
+        #: per signer: transactions queued so far, and handed to the node (or failed)
+        self._put: dict[str, int] = {}
+        self._done: dict[str, int] = {}
 
-    def put(self, account: str, items: Sequence[Outgoing]) -> None:
+    def put(self, account: str, items: Sequence[Outgoing]) -> int:
         """Queue ``items`` (in nonce order) for ``account``. Call it in nonce order: under
-        the signer's journal lock."""
-        if not items:
-            return
+        the signer's journal lock. How many were queued for ``account`` so far, these
+        included (see :meth:`wait_sent`)."""
         with self._changed:
+            through = self._put.get(account, 0) + len(items)
+            self._put[account] = through
+            if not items:
+                return through
             self._queued.setdefault(account, []).extend(items)
             if account in self._draining:  # its drain takes them on its next round
-                return
+                return through
             self._draining.add(account)
             if len(self._threads) < self._workers:
                 thread = threading.Thread(
@@ -72,6 +78,21 @@ class SendQueues:
                 self._threads.append(thread)
                 thread.start()
         self._ready.put(account)
+        return through
+
+    def busy(self, account: str) -> bool:
+        """Whether ``account`` has transactions queued or being sent (asked under its
+        journal lock, nothing is queued for it meanwhile: when not, everything queued
+        for it before was handed to the node)."""
+        with self._changed:
+            return account in self._draining
+
+    def wait_sent(self, account: str, through: int) -> None:
+        """Wait until the drains of ``account`` handed the node everything up to what
+        :meth:`put` returned as ``through`` (a send that failed counts: its transactions
+        are the receipt tracker's to send again)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._done.get(account, 0) >= through)
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until everything queued was sent (or ``timeout`` passes); whether it was."""
@@ -101,3 +122,7 @@ class SendQueues:
             except Exception:  # they stay pending: the receipt tracker sends them again
                 log.exception("sending %d journaled transactions of %s failed", len(items),
                               account)  # fmt: skip
+            finally:
+                with self._changed:
+                    self._done[account] = self._done.get(account, 0) + len(items)
+                    self._changed.notify_all()

@@ -65,6 +65,9 @@ class WriteRequest:
     #: the organisation whose current signer ``sender`` must be when journaled (a signer
     #: remembered in memory); None for a signer the caller chose
     signer_of: str | None = None
+    #: not run on the node first (the client prefers an answer once it is journaled):
+    #: its burst is answered once committed and sent in the background
+    answer_when_journaled: bool = False
     done: threading.Event = field(default_factory=threading.Event)
     op: Operation | None = None
     #: the key was used before (``op`` is that operation; nothing was journaled)

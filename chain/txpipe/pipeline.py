@@ -26,6 +26,7 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy.exc import DBAPIError
 
 from chain.errors import ChainUnavailable, ContractRevert, NotFound
+from chain.txpipe import preference as preferences
 from chain.txpipe.core import Abi, PipelineStats
 from chain.txpipe.journal import JournalRows, WriteRequest, _Duplicate, request_hash
 from chain.txpipe.models import (
@@ -158,23 +159,31 @@ class TxPipeline(ReceiptTracking):
         self._check_backpressure(sender)
         call: dict[str, Any] = {"from": sender, "to": to, "data": data, "value": value}
         self._ensure_funded(sender)
-        with self._submit_slots:  # simulation: a few at a time (see max_concurrent_submits)
-            try:
-                gas = self._simulate(call, [abi, *extra_error_abis])
-                fees = self._fee_fields()
+        preference = preferences.current()
+        unrun = None if preference is None else self._gas_without_run(sender, to, data)
+        try:
+            if unrun is not None:  # answered once journaled: not run on the node first
+                gas, fees = unrun, self._fee_fields()
+            else:
+                with self._submit_slots:  # simulation: a few at a time
+                    gas = self._simulate(call, [abi, *extra_error_abis])
+                    fees = self._fee_fields()
                 self._remember_gas(contract_name, function, gas)
-            except ChainUnavailable:
-                if not self.journal_when_node_down:
-                    raise
-                gas, fees = self._unsimulated_terms(contract_name, function)
+        except ChainUnavailable:
+            if not self.journal_when_node_down:
+                raise
+            gas, fees = self._unsimulated_terms(contract_name, function)
         request = WriteRequest(
             signer, sender, contract_name, to, function, args, data, value, gas, fees,
             caller, org_id, idempotency_key, request_hash, journal_with, signer_of,
+            answer_when_journaled=unrun is not None,
         )  # fmt: skip
         self._journal_and_send(request)
         if request.error is not None:
             raise request.error
         assert request.op is not None
+        if preference is not None and unrun is not None and not request.duplicate:
+            preference.applied = True
         if request.duplicate:
             return self._same_request(request.op, request_hash)
         return request.op
@@ -184,16 +193,18 @@ class TxPipeline(ReceiptTracking):
         journals every queued write in one database transaction (committed before
         anything is sent). Returns when this write was handled.
 
-        With ``send_in_background`` the burst is answered once committed and its
-        transactions are queued, in nonce order, for the background sender
-        (:mod:`chain.txpipe.dispatch`). Otherwise they are sent in one JSON-RPC batch
-        under the signer's send lock, taken before the journal lock is let go (bursts go
-        out in nonce order while the next one is journaled), and answered after."""
+        With ``send_in_background``, or when a write of the burst is to be answered once
+        journaled, the burst is answered once committed and its transactions are queued,
+        in nonce order, for the background sender (:mod:`chain.txpipe.dispatch`).
+        Otherwise they are sent in one JSON-RPC batch under the signer's send lock, taken
+        before the journal lock is let go (bursts go out in nonce order while the next one
+        is journaled), and answered after; while the background sender still has earlier
+        transactions of the signer, the burst is queued behind them and answered once
+        the sender handed it to the node."""
         account = request.sender.lower()
         with self._queue_guard:
             self._queues.setdefault(account, []).append(request)
         while not request.done.is_set():
-            sending: threading.Lock | None = None
             with self._account_lock(request.sender):
                 if request.done.is_set():
                     break
@@ -202,32 +213,48 @@ class TxPipeline(ReceiptTracking):
                     batch, self._queues[account] = queued[:MAX_BATCH], queued[MAX_BATCH:]
                 if batch:
                     new = self._journal_burst(request.sender, batch)
-                    if self.send_in_background:
-                        self._queue_for_send(account, new)
-                    else:
-                        self._in_send.update(op.id for op in new)
-                        sending = self._sending(request.sender)
-                        sending.acquire()
+                    sending, queued_through = self._hand_on(request.sender, batch, new)
             if not batch:  # another thread took this write: it is being journaled
                 request.done.wait()
                 break
-            if sending is None:
-                self._answer(batch)
-            else:
-                self._send_and_settle(batch, new, sending)
+            self._finish_burst(account, batch, new, sending, queued_through)
 
     def _run_batch(self, sender: str, batch: list[WriteRequest]) -> None:
-        """Journal and send (or queue) one burst (the caller holds the signer's journal
-        lock)."""
+        """Journal one burst, send it or queue it, and answer it (the caller holds the
+        signer's journal lock)."""
         new = self._journal_burst(sender, batch)
-        if self.send_in_background:
-            self._queue_for_send(sender.lower(), new)
-            self._answer(batch)
-            return
+        sending, queued_through = self._hand_on(sender, batch, new)
+        self._finish_burst(sender.lower(), batch, new, sending, queued_through)
+
+    def _hand_on(
+        self, sender: str, batch: list[WriteRequest], new: list[Operation]
+    ) -> tuple[threading.Lock | None, int | None]:
+        """Under the signer's journal lock: queue a journaled burst for the background
+        sender, or take the signer's send lock to send it (see ``_journal_and_send``).
+        The send lock taken, or how far to wait for the background sender to get."""
+        account = sender.lower()
+        if self.send_in_background or any(r.answer_when_journaled for r in batch):
+            self._queue_for_send(account, new)
+            return None, None
+        if self._sending_in_background(account):  # after those, in nonce order
+            return None, self._queue_for_send(account, new)
         self._in_send.update(op.id for op in new)
         sending = self._sending(sender)
         sending.acquire()
-        self._send_and_settle(batch, new, sending)
+        return sending, None
+
+    def _finish_burst(
+        self, account: str, batch: list[WriteRequest], new: list[Operation],
+        sending: threading.Lock | None, queued_through: int | None,
+    ) -> None:  # fmt: skip
+        """After the journal lock: send the burst (under ``sending``) or wait for the
+        background sender to hand it over (``queued_through``), and answer it."""
+        if queued_through is not None:
+            self._wait_queued_sent(account, queued_through)
+        if sending is None:
+            self._answer(batch)
+        else:
+            self._send_and_settle(batch, new, sending)
 
     @staticmethod
     def _answer(batch: list[WriteRequest]) -> None:

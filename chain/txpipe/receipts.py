@@ -10,6 +10,7 @@ and the same signed bytes are sent again, so it is on chain exactly once in the 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, or_, select, update
@@ -188,6 +189,11 @@ class ReceiptTracking(Broadcaster):
                     session.connection().execute(statement, params[start : start + SETTLE_CHUNK])
             _, top = max(rows, key=lambda row: int(row[1]["block_number"]))
             self._note_settled(int(top["block_number"]), str(top["block_hash"]))
+            per_block = Counter((op.signer.lower(), int(r["blockNumber"])) for op, r in pairs)
+            per_signer: dict[str, int] = {}
+            for (account, _block), n in per_block.items():
+                per_signer[account] = max(n, per_signer.get(account, 0))
+            self._note_mined(per_signer)
         for op_id, _ in rows:
             self._last_checked.pop(op_id, None)
             self._last_checked.pop(f"owner:{op_id}", None)

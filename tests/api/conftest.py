@@ -19,7 +19,7 @@ from web3.contract import Contract
 from api.auth import WriterUser
 from api.deps import RuntimeDep
 from api.main import create_app
-from api.writes import WRITE_RESPONSES, WriteOpts, write_response
+from api.writes import WRITE_RESPONSES, WriteOpts, note_preference, write_response
 from chain.runtime import LedgerRuntime
 from chain.settings import LedgerSettings
 from tests.txpipe.helpers import PROBE, deploy_probe
@@ -52,7 +52,10 @@ def probe_router(probe: Contract) -> APIRouter:
             idempotency_key=write.idempotency_key,
             request_hash=write.request_hash(request, body),
         )
-        return write_response(runtime.txpipe, op, wait=write.wait, timeout=write.wait_timeout)
+        return note_preference(
+            write_response(runtime.txpipe, op, wait=write.wait, timeout=write.wait_timeout),
+            write,
+        )
 
     @router.get("/v1/test/boom")
     def boom() -> dict[str, Any]:

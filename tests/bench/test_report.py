@@ -123,6 +123,7 @@ def _http_run(label_time: str, ratio32: float, p99_8: float, mined99: float,
     """A one-process HTTP write run; ``same_call``: measured against the raw baseline of
     the gateway's own write (such runs also carry the ratio to the probe)."""
     probe = {"mined_vs_probe": ratio32 * 0.87} if same_call else {}
+
     def row(kind: str, clients: int, **values: float) -> dict[str, Any]:
         name = f"raw signed sends, {clients} threads" if kind == "raw" else (
             f"gateway POST /v1/assets, {clients} clients")  # fmt: skip
@@ -184,8 +185,11 @@ def test_paced_runs_are_shown_and_noted_on_the_202_target(tmp_path: Path) -> Non
     current = _http_run("2026-01-03T00:00:00+00:00", 0.82, 100.0, 1.2)
 
     def paced(kind: str, p99: float, rate: float) -> dict[str, Any]:
-        name = ("raw signed registrations, 8 threads" if kind == "raw"
-                else "gateway POST /v1/assets, 8 clients") + f", paced at {rate:.0f}/s"
+        name = (
+            "raw signed registrations, 8 threads"
+            if kind == "raw"
+            else "gateway POST /v1/assets, 8 clients"
+        ) + f", paced at {rate:.0f}/s"
         return {"run": name, "clients": 8, "writes": 3000, "mined_tx_s": rate,
                 "answer_ms_p50": 3.0, "answer_ms_p99": p99, "paced_rate": rate,
                 "paced_share": 0.5}  # fmt: skip
