@@ -233,7 +233,7 @@ def current_http_writes(data: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _gateway_run(run: dict[str, Any], clients: int) -> dict[str, Any] | None:
     for row in run.get("runs", []):
-        if row.get("clients") == clients and str(row.get("run", "")).startswith("gateway"):
+        if row.get("clients") == clients and str(row.get("run", "")).split(" ", 1)[0] == "gateway":
             return dict(row)
     return None
 

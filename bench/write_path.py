@@ -524,9 +524,11 @@ def run_clients(worker: Any, clients: int, barrier: threading.Barrier) -> float:
 
 def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadWatcher,
                    clients: int, per_client: int, tag: str,
-                   rate: float | None = None) -> dict[str, Any]:  # fmt: skip
+                   rate: float | None = None,
+                   respond_async: bool = False) -> dict[str, Any]:  # fmt: skip
     """N clients post registrations for one holder, closed loop or paced at ``rate``
-    (:class:`Pacer`); answers and request->mined times."""
+    (:class:`Pacer`), with ``Prefer: respond-async`` when ``respond_async``; answers and
+    request->mined times."""
     import httpx
     from sqlalchemy import select
 
@@ -538,6 +540,9 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
     pacer = Pacer(clients, rate)
     barrier = threading.Barrier(clients + 1, action=pacer.start)
     headers = client.auth("holder")
+    if respond_async:
+        headers = {**headers, "Prefer": "respond-async"}
+    applied = [0]  # answers with Preference-Applied
 
     def worker(t: int) -> None:
         with httpx.Client(base_url=client.url, timeout=120) as http:
@@ -557,6 +562,7 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
                 assert response.status_code == 202, response.text
                 with lock:
                     done.append((response.json()["id"], t0, answered))
+                    applied[0] += "preference-applied" in response.headers
 
     bursts_before = burst_counts(client)
     latency_before = server_buckets(client)
@@ -582,10 +588,16 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
         seen = watcher.wait_for(int(rows[op_id].block_number))
         ends.append(seen)
         mined.append(seen - t0)
-    row = summary(f"gateway POST /v1/assets, {clients} clients{paced(rate)}", clients,
+    kind, prefer = ("gateway", "")
+    if respond_async:
+        kind, prefer = "gateway-async", ", Prefer: respond-async"
+    row = summary(f"{kind} POST /v1/assets, {clients} clients{paced(rate)}{prefer}", clients,
                   len(done), started,
                   ends, [a for _, _, a in done], mined)  # fmt: skip
     row["refused_429"] = refused[0]
+    if respond_async:
+        row["preference_applied"] = applied[0] / max(1, len(done))
+        print(f"  Preference-Applied on {row['preference_applied']:.1%} of the answers")
     row.update(inside)
     if inside:
         print(
@@ -760,17 +772,25 @@ def http_main(args: argparse.Namespace) -> int:
                     f"{row['refused_429']} answers 429"
                 )
                 runs.append(row)
+                if clients in args.async_clients:  # the same load, answered once journaled
+                    runs.append(gateway_writes(handle, client, db_url, watcher, clients, per,
+                                               f"a{clients}", respond_async=True))  # fmt: skip
                 if clients in args.paced_clients and args.paced_share > 0:
                     # the answer time at a load the node takes: open loop, a share of
                     # the raw registrations' rate just measured, the same for both
                     raw_rate = raw_row["mined_tx_s"] * args.paced_share
                     count = max(clients, int(raw_rate * args.paced_seconds) // clients)
-                    for paced_row in (
+                    paced_rows = [
                         raw_registrations(handle, folder, raw_account, watcher, clients,
                                           count, raw_rate),
                         gateway_writes(handle, client, db_url, watcher, clients, count,
                                        f"p{clients}", raw_rate),
-                    ):  # fmt: skip
+                    ]  # fmt: skip
+                    if clients in args.async_clients:
+                        paced_rows.append(gateway_writes(
+                            handle, client, db_url, watcher, clients, count, f"pa{clients}",
+                            raw_rate, respond_async=True))  # fmt: skip
+                    for paced_row in paced_rows:
                         paced_row["paced_rate"] = raw_rate
                         paced_row["paced_share"] = args.paced_share
                         paced_runs.append(paced_row)
@@ -793,6 +813,10 @@ def http_main(args: argparse.Namespace) -> int:
         kind = str(row["run"]).split(" ", 1)[0]  # raw (registrations), probe or gateway
         by_clients.setdefault(row["clients"], {})[kind] = row
     for clients, trio in sorted(by_clients.items()):
+        if "gateway-async" in trio:
+            trio["gateway-async"]["mined_vs_raw"] = (
+                trio["gateway-async"]["mined_tx_s"] / trio["raw"]["mined_tx_s"]
+            )
         gateway = trio["gateway"]
         gateway["mined_vs_raw"] = gateway["mined_tx_s"] / trio["raw"]["mined_tx_s"]
         gateway["mined_vs_probe"] = gateway["mined_tx_s"] / trio["probe"]["mined_tx_s"]
@@ -856,6 +880,9 @@ def main() -> int:
     )
     parser.add_argument("--paced-clients", type=int, nargs="*", default=[8],
                         help="client counts that also get a paced run")  # fmt: skip
+    parser.add_argument("--async-clients", type=int, nargs="*", default=[8],
+                        help="client counts that also get runs with Prefer: respond-async "
+                        "(closed loop, and paced where paced)")  # fmt: skip
     parser.add_argument("--paced-seconds", type=float, default=20.0,
                         help="length of a paced run")  # fmt: skip
     parser.add_argument("--workers", type=int, default=1, help="gateway processes (PostgreSQL)")

@@ -115,6 +115,9 @@ class PipelineCore:
         #: per signer: about how many of its writes one recent block mined (the receipt
         #: tracker's count, decaying): how many may wait unsimulated for the next block
         self._mined_take: dict[str, int] = {}
+        #: per signer: its writes the tracker settled since its in-flight count was read
+        #: (that count less these: how many wait for a block, for ``_gas_without_run``)
+        self._settled_since_count: dict[str, int] = {}
         self._outbox: SendQueues | None = None
         #: ids the background sender handed to the node, not yet marked ``sent`` (still in
         #: ``_in_send``; see ``Broadcaster.mark_sent_now``)
@@ -260,6 +263,7 @@ class PipelineCore:
         in_flight = self.in_flight(sender)
         with self._flight_guard:
             self._flight[account] = (now, in_flight)
+            self._settled_since_count.pop(account, None)
         if in_flight >= self.max_in_flight:
             raise Backpressure(
                 f"signing account {sender} has {in_flight} transactions in flight "
@@ -294,17 +298,21 @@ class PipelineCore:
             return None
         with self._flight_guard:
             seen = self._flight.get(account)
+            settled = self._settled_since_count.get(account, 0)
             take = self._mined_take.get(account, 0)
-        if seen is None or seen[1] >= max(UNRUN_IN_FLIGHT_FLOOR, take + take // 2):
+        if seen is None or seen[1] - settled >= max(UNRUN_IN_FLIGHT_FLOOR, take + take // 2):
             return None
         return known
 
-    def _note_mined(self, per_signer: dict[str, int]) -> None:
-        """The receipt tracker settled a block with ``per_signer`` writes of each signer."""
+    def _note_mined(self, per_block: dict[str, int], settled: dict[str, int]) -> None:
+        """The receipt tracker settled ``settled`` writes of each signer, at most
+        ``per_block`` of them in one block."""
         with self._flight_guard:
-            for account, n in per_signer.items():
+            for account, n in per_block.items():
                 before = self._mined_take.get(account, 0)
                 self._mined_take[account] = max(n, before - before // MINED_TAKE_DECAY)
+            for account, n in settled.items():
+                self._settled_since_count[account] = self._settled_since_count.get(account, 0) + n
 
     def _simulate(self, call: dict[str, Any], abis: Sequence[Abi]) -> int:
         """The gas limit to send ``call`` with, once the node has run it from the signer

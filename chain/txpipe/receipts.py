@@ -190,10 +190,10 @@ class ReceiptTracking(Broadcaster):
             _, top = max(rows, key=lambda row: int(row[1]["block_number"]))
             self._note_settled(int(top["block_number"]), str(top["block_hash"]))
             per_block = Counter((op.signer.lower(), int(r["blockNumber"])) for op, r in pairs)
-            per_signer: dict[str, int] = {}
+            most: dict[str, int] = {}
             for (account, _block), n in per_block.items():
-                per_signer[account] = max(n, per_signer.get(account, 0))
-            self._note_mined(per_signer)
+                most[account] = max(n, most.get(account, 0))
+            self._note_mined(most, Counter(op.signer.lower() for op, _ in pairs))
         for op_id, _ in rows:
             self._last_checked.pop(op_id, None)
             self._last_checked.pop(f"owner:{op_id}", None)

@@ -194,3 +194,30 @@ def test_the_in_process_chain_never_applies_the_preference(
     _record(pipeline, signer, memory_probe, 9400)
     op, asked = preferring(lambda: _record(pipeline, signer, memory_probe, 9401))
     assert not asked.applied and op.state in (SENT, MINED)
+
+
+def test_what_the_tracker_settled_since_the_last_count_no_longer_holds_a_signer_back(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The in-flight count admission reads may be a while old; the writes the tracker
+    settled since are taken off it, so a client at a pace the chain takes keeps its
+    preference between two counts."""
+    monkeypatch.setattr(core, "UNRUN_IN_FLIGHT_FLOOR", 2)
+    monkeypatch.setattr(core, "IN_FLIGHT_RECOUNT_SECONDS", 3600.0)  # one count, at first
+    pipeline = make_pipeline(anvil_chain, db_url)
+    signer = Account.create()
+    ops = [_record(pipeline, signer, anvil_probe, 9500)]  # estimated, mined at once
+    applied: list[bool] = []
+    for n in (9501, 9502, 9503):
+        deadline = time.monotonic() + 10
+        settled = 0
+        while not settled and time.monotonic() < deadline:
+            settled = pipeline.poll_once()
+        assert settled == 1
+        op, asked = preferring(lambda n=n: _record(pipeline, signer, anvil_probe, n))
+        assert pipeline.flush(10)
+        ops.append(op)
+        applied.append(asked.applied)
+    # counted once (0 in flight), then 3 journaled and 3 settled since: never 2 waiting
+    assert applied == [True, True, True]
+    assert {pipeline.wait(op.id, 20).state for op in ops} == {MINED}
