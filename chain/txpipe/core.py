@@ -46,6 +46,8 @@ IN_FLIGHT_RECOUNT_SECONDS = 0.5
 #: a signer may have this many writes in flight unsimulated before a block mined any
 #: (see ``_gas_without_run``)
 UNRUN_IN_FLIGHT_FLOOR = 32
+#: fees this many cache periods old still sign a write while they are read again
+FEES_USABLE_FOR = 5
 #: each settled block lowers a signer's remembered per-block take by 1/this of it
 MINED_TAKE_DECAY = 8
 #: a write journaled while the node is down gets this multiple of the largest gas limit
@@ -133,6 +135,8 @@ class PipelineCore:
         self.max_concurrent_submits = max(1, max_concurrent_submits)
         self._submit_slots = threading.BoundedSemaphore(self.max_concurrent_submits)
         self._fees: tuple[float, dict[str, Any]] | None = None
+        #: held while a background thread reads the node's fees (see ``_fee_fields``)
+        self._fee_refresh = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         #: per account: held while a journaled burst is sent (see ``_sending``)
         self._send_locks: dict[str, threading.Lock] = {}
@@ -365,7 +369,21 @@ class PipelineCore:
         return estimate * GAS_MARGIN_NUM // GAS_MARGIN_DEN + GAS_MARGIN_ADD
 
     def _fee_fields(self) -> dict[str, Any]:
+        """The fee fields to sign with: read from the node at most every
+        ``fee_cache_seconds``. On a node over JSON-RPC, fees read less than
+        ``FEES_USABLE_FOR`` cache periods ago serve while one background thread reads them
+        again (no write waits for the node for its fees, which it would while the node
+        mines a block)."""
         now = time.monotonic()
+        fees = self._fees
+        if (
+            fees is not None
+            and self.can_send_in_background
+            and now - fees[0] <= self._fee_cache_seconds * FEES_USABLE_FOR
+        ):
+            if now - fees[0] > self._fee_cache_seconds:
+                self._refresh_fees_behind()
+            return dict(fees[1])
         if self._fees is None or now - self._fees[0] > self._fee_cache_seconds:
             try:
                 with self._chain_lock:
@@ -373,6 +391,21 @@ class PipelineCore:
             except Exception as exc:
                 raise ChainUnavailable(f"cannot read fees: {type(exc).__name__}") from exc
         return dict(self._fees[1])
+
+    def _refresh_fees_behind(self) -> None:
+        """Read the node's fees again in a thread of its own (one at a time)."""
+        if not self._fee_refresh.acquire(blocking=False):
+            return
+
+        def refresh() -> None:
+            try:
+                self._fees = (time.monotonic(), dict(self.handle.fee_fields()))
+            except Exception as exc:  # the next write asks again
+                log.warning("reading the node's fees failed (%s)", type(exc).__name__)
+            finally:
+                self._fee_refresh.release()
+
+        threading.Thread(target=refresh, name="txpipe-fees", daemon=True).start()
 
     def _unsimulated_terms(self, contract_name: str, function: str) -> tuple[int, dict[str, Any]]:
         """Gas limit and fees for a write journaled while the node is down: twice the

@@ -221,3 +221,37 @@ def test_what_the_tracker_settled_since_the_last_count_no_longer_holds_a_signer_
     # counted once (0 in flight), then 3 journaled and 3 settled since: never 2 waiting
     assert applied == [True, True, True]
     assert {pipeline.wait(op.id, 20).state for op in ops} == {MINED}
+
+
+def test_a_write_does_not_wait_for_the_node_to_read_fees_again(
+    anvil_chain: ChainHandle, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fees past their cache period sign the next writes while one background thread
+    reads them again; fees far past it are read before the write, as at first."""
+    pipeline = make_pipeline(anvil_chain, db_url, fee_cache_seconds=0.05)
+    first = pipeline._fee_fields()  # read before the write: none known yet
+    gate, reads = threading.Event(), [0]
+    read = anvil_chain.fee_fields
+
+    def slow_read() -> Any:
+        reads[0] += 1
+        assert gate.wait(10)  # the node is mining
+        return {**read(), "maxPriorityFeePerGas": 7}
+
+    monkeypatch.setattr(anvil_chain, "fee_fields", slow_read)
+    time.sleep(0.06)
+    started = time.monotonic()
+    answers = [pipeline._fee_fields() for _ in range(5)]
+    assert time.monotonic() - started < 1.0 and answers == [first] * 5
+    deadline = time.monotonic() + 5
+    while reads[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert reads[0] == 1  # one read in the background, however many writes asked
+    gate.set()
+    deadline = time.monotonic() + 5
+    while pipeline._fee_fields().get("maxPriorityFeePerGas") != 7:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    before = reads[0]
+    time.sleep(0.05 * 6)  # far past: read before the write
+    assert pipeline._fee_fields()["maxPriorityFeePerGas"] == 7 and reads[0] == before + 1
