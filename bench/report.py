@@ -318,17 +318,28 @@ def _paced_note(runs: Sequence[dict[str, Any]]) -> str:
                  for row in run.get("paced", []) if row.get("clients") == 8}  # fmt: skip
         if "gateway" in paced and "raw" in paced:
             gateway, raw = paced["gateway"], paced["raw"]
-            inside = ""
-            if gateway.get("server_over_20ms") is not None:  # the gateway's own histogram
-                inside = (f" (in the gateway: {gateway['server_over_20ms']:.1%} over 20 ms, "
-                          f"p99 under {gateway['server_p99_under_ms']:.0f} ms)")  # fmt: skip
+            quick = paced.get("gateway-async")
+            answered_journaled = ""
+            if quick is not None:
+                answered_journaled = (
+                    f", with `Prefer: respond-async` {ms(quick['answer_ms_p99'])} ms"
+                    + _inside(quick)
+                )
             return (
                 f"; paced at {gateway['paced_rate']:.0f}/s "
                 f"({gateway.get('paced_share', 0.5):.0%} of the raw rate): "
-                f"{ms(gateway['answer_ms_p99'])} ms{inside}, "
+                f"{ms(gateway['answer_ms_p99'])} ms{_inside(gateway)}{answered_journaled}, "
                 f"the raw sends {ms(raw['answer_ms_p99'])} ms"
             )
     return ""
+
+
+def _inside(row: dict[str, Any]) -> str:
+    """The gateway's own histogram of a run, when it was read."""
+    if row.get("server_over_20ms") is None:
+        return ""
+    return (f" (in the gateway: {row['server_over_20ms']:.1%} over 20 ms, "
+            f"p99 under {row['server_p99_under_ms']:.0f} ms)")  # fmt: skip
 
 
 def http_write_section(data: dict[str, Any] | None) -> str:
