@@ -48,6 +48,8 @@ IN_FLIGHT_RECOUNT_SECONDS = 0.5
 UNRUN_IN_FLIGHT_FLOOR = 32
 #: fees this many cache periods old still sign a write while they are read again
 FEES_USABLE_FOR = 5
+#: a write journaled without a run on the node gets this multiple of its shape's limit
+UNRUN_GAS_NUM, UNRUN_GAS_DEN = 3, 2
 #: each settled block lowers a signer's remembered per-block take by 1/this of it
 MINED_TAKE_DECAY = 8
 #: a write journaled while the node is down gets this multiple of the largest gas limit
@@ -288,7 +290,9 @@ class PipelineCore:
     def _gas_without_run(self, sender: str, to: str, data: str) -> int | None:
         """The gas limit to journal a write with when the client prefers an answer once
         it is journaled (:mod:`chain.txpipe.preference`), without running it on the node:
-        the largest the node's estimate gave this signer's calls of the same shape. None
+        the largest the node's estimate gave this signer's calls of the same shape, times
+        ``UNRUN_GAS_NUM / UNRUN_GAS_DEN`` (no run confirms it is enough: a call of the
+        shape may write storage an earlier one did not; unused gas costs nothing). None
         (run it on the node) for a shape not estimated here yet, or while the signer has
         more writes in flight than one and a half recent blocks mined of its writes (at
         least ``UNRUN_IN_FLIGHT_FLOOR``): a write then waits for the send, which holds a
@@ -306,7 +310,7 @@ class PipelineCore:
             take = self._mined_take.get(account, 0)
         if seen is None or seen[1] - settled >= max(UNRUN_IN_FLIGHT_FLOOR, take + take // 2):
             return None
-        return known
+        return known * UNRUN_GAS_NUM // UNRUN_GAS_DEN
 
     def _note_mined(self, per_block: dict[str, int], settled: dict[str, int]) -> None:
         """The receipt tracker settled ``settled`` writes of each signer, at most
