@@ -153,9 +153,10 @@ class E2E:
         assert receipt["from"] == Web3.to_checksum_address(op["signer"])
         return response
 
-    def accepted(self, method: str, path: str, who: str, body: Any = None) -> dict[str, Any]:
+    def accepted(self, method: str, path: str, who: str, body: Any = None,
+                 **headers: str) -> dict[str, Any]:  # fmt: skip
         """A write answered 202; follow ``Location`` until the operation is mined."""
-        response = self.call(method, path, who, body)
+        response = self.call(method, path, who, body, **headers)
         assert response.status_code == 202, (path, response.text)
         location = response.headers["Location"]
         assert location == f"/v1/operations/{response.json()['id']}"
@@ -166,7 +167,7 @@ class E2E:
                 break
             time.sleep(0.1)
         assert op["state"] == "mined", op
-        return {"op": op, "headers": response.headers}
+        return {"op": op, "headers": response.headers, "answered": response.json()}
 
     def events(self, response: httpx.Response, name: str) -> list[dict[str, Any]]:
         return [e["args"] for e in response.json()["events"] if e["event"] == name]
@@ -257,6 +258,16 @@ def test_qingdao_flow_on_anvil_matches_chain_and_survives_sigkill(e2e: E2E) -> N
     assert op["events"][0]["args"]["assetId"] == asset_id
     assert t.w3.eth.get_transaction(op["tx_hash"])["nonce"] == op["nonce"]
     assert reg.functions.assetState(raw(asset_id)).call()[0] == 1  # AssetStatus.Registered
+    # the next registration of the holder answered once journaled (Prefer: respond-async)
+    quick = t.accepted("POST", "/v1/assets", "holder", {
+        "catalogue_code": "370200-JT-2025-0290", "domain_code": 7,
+        "metadata": {"title": "city transport timetable data resource set"},
+    }, Prefer="respond-async")  # fmt: skip
+    assert quick["headers"]["Preference-Applied"] == "respond-async"
+    assert quick["answered"]["state"] == "pending" and quick["op"]["nonce"] == op["nonce"] + 1
+    quick_id = quick["headers"]["Ledger-Resource-Id"]
+    assert [e["event"] for e in quick["op"]["events"]] == ["ResourceRegistered"]
+    assert reg.functions.assetState(raw(quick_id)).call()[0] == 1
     t.ok("POST", f"/v1/assets/{asset_id}/valuation", "registrar",
          {"value_fen": 1_250_000_00, "method_code": 1, "report_hash": h("valuation")})  # fmt: skip
     t.ok("POST", f"/v1/assets/{asset_id}/compliance", "registrar",
