@@ -366,6 +366,13 @@ class BatchRows:
 
     def write(self) -> int:
         """Upsert the rows the batch added or changed; returns how many."""
+        return self.store(self.prepare())
+
+    def prepare(self) -> list[tuple[_DriverUpsert, list[Any]]]:
+        """The upserts of the rows the batch added or changed, parents first, each with
+        its driver parameters: built before the write transaction (:meth:`store` only
+        runs them). The rows count as stored from here: a batch not stored clears the
+        row cache."""
         changed: dict[Any, list[PlainRow]] = {}
         for (model, _), row in self.rows.items():
             if row is None:
@@ -373,23 +380,30 @@ class BatchRows:
             values = row.values(row)
             if values != row._saved:
                 changed.setdefault(model, []).append(row)
-        total = 0
         dialect = self.session.get_bind().dialect
-        raw: Any = None
+        upserts: list[tuple[_DriverUpsert, list[Any]]] = []
         for model in PROJECTION_TABLES:  # parents first, as the tables are declared
             rows = changed.get(model)
             if not rows:
                 continue
-            if raw is None:
-                raw = self.session.connection().connection.driver_connection
             upsert = _driver_upsert(model, dialect)
             params = []
             for row in rows:
                 values = row.values(row)
                 params.append(upsert.params(values))
                 row._saved = _frozen(values) if row.lists else values
+            upserts.append((upsert, params))
+        return upserts
+
+    def store(self, upserts: list[tuple[_DriverUpsert, list[Any]]]) -> int:
+        """Run :meth:`prepare`'s upserts in ``self.session``'s transaction; how many rows."""
+        total = 0
+        raw: Any = None
+        for upsert, params in upserts:
+            if raw is None:
+                raw = self.session.connection().connection.driver_connection
             upsert.run(raw, params)
-            total += len(rows)
+            total += len(params)
         self.written = total
         return total
 

@@ -38,7 +38,7 @@ from chain.indexer.batch import CACHE_ROWS, BatchRows, RowCache
 from chain.indexer.decoder import ContractSpec, DecodedLog, LogDecoder
 from chain.indexer.models import Checkpoint, IndexedBlock, RawEvent
 from chain.indexer.prefetch import FetchedRange, Prefetcher, fetch_range
-from chain.indexer.raw_events import insert_events
+from chain.indexer.raw_events import prepare_events, store_events
 from chain.indexer.rpc import ChainMoved as ChainMoved
 from chain.indexer.rpc import Header as Header
 from chain.indexer.rpc import IndexerError as IndexerError
@@ -272,6 +272,9 @@ class Indexer:
             self.cache.valid_at(number, tail_hash)  # dropped unless it is this store's
             rows = BatchRows(reading, self.cache)
             events = self._project(rows, headers, decoded)
+            # the rows as the driver takes them, before the turn: in it only the store
+            upserts = rows.prepare()
+        prepared = prepare_events(events, rows.dialect)
         # in this process's turn of writers to the store (the write path's too)
         with write_turn(bind), self.factory() as session, session.begin():
             cp = self._checkpoint(session)
@@ -282,9 +285,9 @@ class Indexer:
                  "timestamp": h.timestamp}
                 for h in (headers[n] for n in sorted(keep))
             ])  # fmt: skip
-            insert_events(session, events)
+            store_events(session, prepared)
             rows.session = session
-            rows.write()  # the projection rows the batch added or changed
+            rows.store(upserts)  # the projection rows the batch added or changed
             moved = session.execute(
                 update(Checkpoint)
                 .where(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -53,33 +54,58 @@ def _refuse_nul(rows: Sequence[Sequence[Any]]) -> None:
                                    f"NUL character in {name}")  # fmt: skip
 
 
+@dataclass(frozen=True)
+class PreparedEvents:
+    """Raw events checked and encoded for one store (see :func:`prepare_events`)."""
+
+    dialect: str
+    #: driver rows (``args`` as JSON text) on SQLite and PostgreSQL, dicts elsewhere
+    rows: list[Any]
+
+
+def prepare_events(rows: Sequence[Sequence[Any]], dialect: str) -> PreparedEvents:
+    """Raw events (rows in :data:`EVENT_COLUMNS` order, ``args`` as a dict) as the store of
+    ``dialect`` takes them, built before the write transaction (nothing of it waits for
+    the JSON encoding): text with a NUL character refused (see :func:`_refuse_nul`)."""
+    if dialect not in ("postgresql", "sqlite"):
+        return PreparedEvents(dialect, [dict(zip(EVENT_COLUMNS, row, strict=True))
+                                        for row in rows])  # fmt: skip
+    _refuse_nul(rows)
+    cut = _ARGS + 1
+    return PreparedEvents(
+        dialect, [(*row[:_ARGS], args_json(row[_ARGS]), *row[cut:]) for row in rows]
+    )
+
+
 def insert_events(session: Session, rows: Sequence[Sequence[Any]]) -> None:
     """Insert raw events (rows in :data:`EVENT_COLUMNS` order, ``args`` as a dict) in
     bulk: ``COPY`` on PostgreSQL, one ``executemany`` of the driver on SQLite, multi-row
     INSERTs elsewhere; text with a NUL character refused (see :func:`_refuse_nul`)."""
-    if not rows:
+    store_events(session, prepare_events(rows, session.get_bind().dialect.name))
+
+
+def store_events(session: Session, prepared: PreparedEvents) -> None:
+    """Insert raw events :func:`prepare_events` built, in bulk, in ``session``'s
+    transaction."""
+    if not prepared.rows:
         return
     table: Any = RawEvent.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect not in ("postgresql", "sqlite"):
-        events = [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in rows]
+    if prepared.dialect not in ("postgresql", "sqlite"):
+        events = prepared.rows
         for start in range(0, len(events), INSERT_CHUNK):
             session.execute(insert(table), events[start : start + INSERT_CHUNK])
         return
-    _refuse_nul(rows)
     raw: Any = session.connection().connection.driver_connection
     columns = ", ".join(EVENT_COLUMNS)
-    cut = _ARGS + 1
-    stored = [(*row[:_ARGS], args_json(row[_ARGS]), *row[cut:]) for row in rows]
-    if dialect == "postgresql":
+    if prepared.dialect == "postgresql":
         copy_sql = f"COPY {table.name} ({columns}) FROM STDIN"
         with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            for row in stored:
+            for row in prepared.rows:
                 copy.write_row(row)
         return
     marks = ", ".join("?" for _ in EVENT_COLUMNS)
     cursor = raw.cursor()
     try:
-        cursor.executemany(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", stored)
+        cursor.executemany(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", prepared.rows)
     finally:
         cursor.close()

@@ -103,15 +103,15 @@ def test_failed_batch_leaves_the_store_at_its_checkpoint(
     Workload(probe, seed=64).run(12, events_per_tx=5)
     indexer = Indexer(chain_w3, store, [probe_spec], start_block=start, batch_size=3)
     batches: list[int] = []
-    insert_events = core.insert_events
+    store_events = core.store_events
 
-    def fail_second_batch(session: Session, rows: Any) -> None:
-        batches.append(len(rows))
-        insert_events(session, rows)  # written in the transaction, then it fails
+    def fail_second_batch(session: Session, prepared: Any) -> None:
+        batches.append(len(prepared.rows))
+        store_events(session, prepared)  # written in the transaction, then it fails
         if len(batches) == 2:
             raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(core, "insert_events", fail_second_batch)
+    monkeypatch.setattr(core, "store_events", fail_second_batch)
     with pytest.raises(RuntimeError, match="went away"):
         indexer.sync()
     assert indexer.checkpoint() == (start + 2, block_hash(chain_w3, start + 2))
@@ -126,7 +126,7 @@ def test_failed_batch_leaves_the_store_at_its_checkpoint(
     assert (count, above) == (batches[0], 0)
     differences, _rows = replay_differences(store)
     assert differences == []
-    monkeypatch.setattr(core, "insert_events", insert_events)
+    monkeypatch.setattr(core, "store_events", store_events)
     indexer.sync()  # the range fetched ahead follows a tail that never got stored: unused
     assert indexer.checkpoint() == (start + 11, block_hash(chain_w3, start + 11))
     assert cache_differences(indexer, store) == []
