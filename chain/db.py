@@ -62,11 +62,46 @@ def _refuse_nul_text(
 SQLITE_POOL_SIZE = 48
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite files get WAL and their folder is created."""
+#: WAL pages after which a commit checkpoints a SQLite file whose process checkpoints
+#: it in the background (a backstop: SQLite's default is 1,000, about a second of the
+#: gateway's writes under load)
+BACKGROUND_CHECKPOINT_BACKSTOP_PAGES = 8_000
+
+
+def make_engine(url: str, *, background_checkpoints: bool = False) -> Engine:
+    """An engine for the URL; SQLite files get WAL and their folder is created.
+
+    ``background_checkpoints``: the caller checkpoints the WAL of a SQLite file itself
+    (:func:`checkpoint_wal`, from a thread that answers nobody), so a commit runs SQLite's
+    automatic checkpoint only past ``BACKGROUND_CHECKPOINT_BACKSTOP_PAGES``. Otherwise
+    whichever commit takes the WAL past 1,000 pages copies it into the database file and
+    syncs it, holding the store's writer turn (a journal waiting for it waits as long)."""
     engine = _make_engine(url)
     event.listen(engine, "before_cursor_execute", _refuse_nul_text)
+    if background_checkpoints and _is_sqlite_file(engine):
+        event.listen(engine, "connect", _backstop_checkpoints)
     return engine
+
+
+def _is_sqlite_file(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
+
+
+def _backstop_checkpoints(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA wal_autocheckpoint={BACKGROUND_CHECKPOINT_BACKSTOP_PAGES}")
+    cursor.close()
+
+
+def checkpoint_wal(engine: Engine) -> tuple[int, int, int] | None:
+    """Copy what the WAL of a SQLite file holds into the database file, as far as its
+    readers allow, without waiting for them or blocking writers (``PASSIVE``): (busy,
+    WAL pages, pages copied). None for other databases (nothing to do)."""
+    if not _is_sqlite_file(engine):
+        return None
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def _make_engine(url: str) -> Engine:

@@ -124,7 +124,8 @@ class LedgerRuntime:
         tracker_interval: float = 0.5,
     ) -> LedgerRuntime:
         """Build the runtime around an existing chain connection (tests, tools)."""
-        engine = make_engine(settings.resolved_database_url)
+        # the receipt tracker checkpoints a SQLite store's WAL (no commit pays for it)
+        engine = make_engine(settings.resolved_database_url, background_checkpoints=True)
         migrate_database(engine)
         sessions = session_factory(engine)
         txpipe = TxPipeline(

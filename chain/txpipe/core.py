@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from chain.clients import ChainHandle
-from chain.db import write_turn
+from chain.db import checkpoint_wal, write_turn
 from chain.errors import (
     Backpressure,
     ChainUnavailable,
@@ -311,6 +311,12 @@ class PipelineCore:
         if seen is None or seen[1] - settled >= max(UNRUN_IN_FLIGHT_FLOOR, take + take // 2):
             return None
         return known * UNRUN_GAS_NUM // UNRUN_GAS_DEN
+
+    def checkpoint_store(self) -> tuple[int, int, int] | None:
+        """Checkpoint the store's WAL when it is a SQLite file (see
+        :func:`chain.db.checkpoint_wal`); None otherwise."""
+        bind = self.sessions.kw.get("bind")
+        return checkpoint_wal(bind) if isinstance(bind, Engine) else None
 
     def _note_mined(self, per_block: dict[str, int], settled: dict[str, int]) -> None:
         """The receipt tracker settled ``settled`` writes of each signer, at most
