@@ -139,7 +139,9 @@ def _deploy_one(
 def _call(
     handle: ChainHandle, deployer: LocalAccount, name: str, address: str, fn: str, *args: Any
 ) -> None:
-    contract = handle.w3.eth.contract(address=Web3.to_checksum_address(address), abi=load(name).abi)
+    contract = handle.w3.eth.contract(
+        address=Web3.to_checksum_address(address), abi=load(name).abi
+    )
     data = contract.encode_abi(fn, args=list(args))
     receipt = send_signed(handle, deployer, {"to": contract.address, "data": data, "gas": 500_000})
     if int(receipt["status"]) != 1:

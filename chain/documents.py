@@ -470,8 +470,7 @@ def format_time(timestamp: int) -> str:
 def _logs(registry: Contract, event: str, asset_id: bytes) -> list[Any]:
     """The registry's ``event`` logs of one asset (its first indexed argument), in order."""
     abi: Mapping[str, Any] = next(
-        i
-        for i in artifacts.load(CONTRACT_NAME).abi
+        i for i in artifacts.load(CONTRACT_NAME).abi
         if i.get("type") == "event" and i.get("name") == event
     )
     topic0 = Web3.keccak(text=f"{event}({','.join(_abi_type(p) for p in abi['inputs'])})")

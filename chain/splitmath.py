@@ -71,7 +71,9 @@ def bracket_parts(lower_bounds: Sequence[int], amount: int) -> list[int]:
     return parts
 
 
-def split(lower_bounds: Sequence[int], operator_bps: Sequence[int], amount: int) -> tuple[int, int]:
+def split(
+    lower_bounds: Sequence[int], operator_bps: Sequence[int], amount: int
+) -> tuple[int, int]:
     """Return ``(operator share, treasury share)`` of one payment; validates first."""
     validate(lower_bounds, operator_bps)
     if not 0 <= amount <= UINT256_MAX:

@@ -102,7 +102,9 @@ def issue_certificate(
     body: certs.CertificateIssueIn | None = None,
 ) -> JSONResponse:  # fmt: skip
     created = perform(runtime, user, write, request, certs.issue_certificate, asset_id, body=body)
-    response = answer_created(runtime, created, write, f"/v1/certificates/{created.resource_id}")
+    response = answer_created(
+        runtime, created, write, f"/v1/certificates/{created.resource_id}"
+    )
     if response.status_code == 200:  # mined: sign the portable document now, while valid
         with contextlib.suppress(LedgerError):
             certs.certificate_document(

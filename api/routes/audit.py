@@ -35,13 +35,8 @@ AuditorUser = Annotated[Principal, Depends(require_auditor)]
 
 
 def _filter(
-    from_block: int | None,
-    to_block: int | None,
-    since: int | None,
-    until: int | None,
-    kind: list[str] | None,
-    org: str | None,
-    asset_id: str | None,
+    from_block: int | None, to_block: int | None, since: int | None, until: int | None,
+    kind: list[str] | None, org: str | None, asset_id: str | None,
 ) -> q.EventFilter:
     return q.EventFilter(
         from_block=from_block, to_block=to_block, since=since, until=until,

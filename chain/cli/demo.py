@@ -41,11 +41,8 @@ def add_command(sub: Any) -> None:
     demo = sub.add_parser("demo", help="seed the notice's scenario on a running gateway")
     demo.add_argument("--api-url", help=f"default: ${gateway.API_URL_ENV} or "
                       f"{gateway.DEFAULT_API_URL}")  # fmt: skip
-    demo.add_argument(
-        "--api-key",
-        help="the consortium admin's key (default: "
-        f"${gateway.API_KEY_ENV} or <var>/secrets/bootstrap-admin-key)",
-    )
+    demo.add_argument("--api-key", help="the consortium admin's key (default: "
+                      f"${gateway.API_KEY_ENV} or <var>/secrets/bootstrap-admin-key)")
     demo.add_argument("--notice-seconds", type=int,
                       help="Qingdao's public notice window, waited out for real (default "
                       f"{scenario.NOTICE_WINDOW_SECONDS}; "

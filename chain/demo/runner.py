@@ -164,11 +164,8 @@ class Demo:
         chain = self.gateway(CONSORTIUM).request("GET", "/v1/chain", auth=False).json()
         registry = str(chain["contracts"]["AssetRegistryV2"]["address"])
         if self.notice_seconds is None:
-            self.notice_seconds = (
-                s.MEMORY_CHAIN_NOTICE_WINDOW_SECONDS
-                if chain.get("mode") == "memory"
-                else s.NOTICE_WINDOW_SECONDS
-            )
+            self.notice_seconds = (s.MEMORY_CHAIN_NOTICE_WINDOW_SECONDS
+                                   if chain.get("mode") == "memory" else s.NOTICE_WINDOW_SECONDS)
         found = DemoState.load(self.state_path)
         if found is not None and (found.chain_id, found.registry.lower()) == (
             int(chain["chain_id"]), registry.lower(),
@@ -308,9 +305,8 @@ class Demo:
         for index in range(s.RESOURCE_SET_ITEMS):
             name = f"item-{index}"
             if self.step(name):
-                response = self.write(
-                    "transport", name, "POST", f"/v1/assets/batches/{batch}/items", {"index": index}
-                )
+                response = self.write("transport", name, "POST",
+                                      f"/v1/assets/batches/{batch}/items", {"index": index})
                 self.state.items.append(response.headers["Ledger-Resource-Id"])
                 self.finished(name)
         self.say(f"  {s.RESOURCE_SET_ITEMS} resources of the {s.MAIN.en} batch-registered in "
@@ -340,13 +336,8 @@ class Demo:
                 for a in pending
             ))  # fmt: skip
         if self.step("faucet"):  # the merchant's settlement tokens arrive
-            self.write(
-                CONSORTIUM,
-                "faucet",
-                "POST",
-                "/v1/dev/faucet",
-                {"org_id": self.state.orgs["merchant"], "amount": s.MERCHANT_FUNDS},
-            )
+            self.write(CONSORTIUM, "faucet", "POST", "/v1/dev/faucet",
+                       {"org_id": self.state.orgs["merchant"], "amount": s.MERCHANT_FUNDS})
             self.finished("faucet")
         for asset in pending:
             self.state.ids[f"certificate-{asset.label}"] = self._certify(asset)
@@ -398,9 +389,8 @@ class Demo:
         cert = self.state.ids[f"certificate-{s.MAIN.label}"]
         for label in ("xm_registrar", "sz_exchange"):
             if self.step(f"recognise-{label}"):
-                self.write(
-                    label, f"recognise-{label}", "POST", f"/v1/certificates/{cert}/recognitions"
-                )
+                self.write(label, f"recognise-{label}", "POST",
+                           f"/v1/certificates/{cert}/recognitions")
                 self.finished(f"recognise-{label}")
         asset_id = self.state.ids[s.MAIN.label]
         if self.step("application"):
@@ -415,13 +405,8 @@ class Demo:
         for label, path in (("competent", "reviews"), ("data_admin", "reviews"),
                             ("finance", "approval")):  # fmt: skip
             if self.step(f"{path}-{label}"):
-                self.write(
-                    label,
-                    f"{path}-{label}",
-                    "POST",
-                    f"/v1/applications/{app}/{path}",
-                    {"approve": True},
-                )
+                self.write(label, f"{path}-{label}", "POST", f"/v1/applications/{app}/{path}",
+                           {"approve": True})
                 self.finished(f"{path}-{label}")
         self.say("  recognised by Xiamen and the Shenzhen Data Exchange; paid use approved")
 
@@ -437,13 +422,8 @@ class Demo:
         for n, (amount, _, _) in enumerate(s.PAYMENTS):
             name = f"payment-{n}"
             if self.step(name):
-                response = self.write(
-                    "merchant",
-                    name,
-                    "POST",
-                    f"/v1/assets/{asset_id}/payments",
-                    {"amount": amount, "reference": f"HY-2025-{n + 1:04d}"},
-                )
+                response = self.write("merchant", name, "POST", f"/v1/assets/{asset_id}/payments",
+                                      {"amount": amount, "reference": f"HY-2025-{n + 1:04d}"})
                 self.state.payments.append(response.headers["Payment-Id"])
                 self.finished(name)
         if self.step("offchain-payment"):
@@ -468,44 +448,24 @@ class Demo:
             self.finished("equity")
         main = self.state.ids[s.MAIN.label]
         if self.step("pledge"):
-            response = self.write(
-                "transport",
-                "pledge",
-                "POST",
-                f"/v1/assets/{main}/pledges",
-                {
-                    "bank_org_id": self.state.orgs["bank"],
-                    "amount_fen": s.PLEDGE_FEN,
-                    "contract_hash": commitment("pledge contract QDB-2025-0001"),
-                },
-            )
+            response = self.write("transport", "pledge", "POST", f"/v1/assets/{main}/pledges",
+                                  {"bank_org_id": self.state.orgs["bank"],
+                                   "amount_fen": s.PLEDGE_FEN,
+                                   "contract_hash": commitment("pledge contract QDB-2025-0001")})
             self.state.ids["pledge"] = response.headers["Ledger-Resource-Id"]
             self.finished("pledge")
         if self.step("pledge-confirmation"):
-            self.write(
-                "bank",
-                "pledge-confirmation",
-                "POST",
-                f"/v1/pledges/{self.state.ids['pledge']}/confirmation",
-            )
+            self.write("bank", "pledge-confirmation", "POST",
+                       f"/v1/pledges/{self.state.ids['pledge']}/confirmation")
             self.finished("pledge-confirmation")
         health = self.state.ids[s.HEALTH.label]
         if self.step("disposal"):
-            self.write(
-                "health",
-                "disposal",
-                "POST",
-                f"/v1/assets/{health}/disposal",
-                {"reason_hash": commitment("disposal decision WS-2025-0001")},
-            )
+            self.write("health", "disposal", "POST", f"/v1/assets/{health}/disposal",
+                       {"reason_hash": commitment("disposal decision WS-2025-0001")})
             self.finished("disposal")
         if self.step("disposal-confirmation"):
-            self.write(
-                "qd_registrar",
-                "disposal-confirmation",
-                "POST",
-                f"/v1/assets/{health}/disposal/confirmation",
-            )
+            self.write("qd_registrar", "disposal-confirmation", "POST",
+                       f"/v1/assets/{health}/disposal/confirmation")
             self.finished("disposal-confirmation")
         self.say("  equity contribution, pledge and disposal recorded")
 
@@ -520,10 +480,8 @@ class Demo:
                  f"{self.admin_key}")  # fmt: skip
         for org in s.ORGS:
             home = HOME_BY_KIND.get(org.kind, "/console")
-            self.say(
-                f"  {org.zh} {org.en} [{org.kind}, {org.role}]\n"
-                f"    console  {self.url}{home}\n    API key  {st.keys[org.label]}"
-            )
+            self.say(f"  {org.zh} {org.en} [{org.kind}, {org.role}]\n"
+                     f"    console  {self.url}{home}\n    API key  {st.keys[org.label]}")
         for line in self.figures():
             self.say(line)
 
@@ -540,10 +498,8 @@ class Demo:
         for label in ("xm_registrar", "sz_exchange"):
             status = self.read("auditor", f"/v1/certificates/{cert}/status",
                                {"by": st.orgs[label]})  # fmt: skip
-            lines.append(
-                f"  certificate {cert} {status['status']}, recognised by "
-                f"{s.ORG_BY_LABEL[label].en}: {'yes' if status['recognised'] else 'no'}"
-            )
+            lines.append(f"  certificate {cert} {status['status']}, recognised by "
+                         f"{s.ORG_BY_LABEL[label].en}: {'yes' if status['recognised'] else 'no'}")
         bounds = s.SCHEDULE_LOWER_BOUNDS
         brackets = ", ".join(
             f"{y(lo)}{'-' + y(bounds[i + 1]) if i + 1 < len(bounds) else '+'} yuan "
@@ -553,35 +509,23 @@ class Demo:
         lines.append(f"  schedule (operator's share by bracket): {brackets}")
         for pid in st.payments:
             p = self.read("auditor", f"/v1/payments/{pid}")
-            lines.append(
-                f"  payment {y(p['amount'])} yuan: operator {y(p['operator_share'])}, "
-                f"treasury {y(p['treasury_share'])} ({p['settlement']})"
-            )
+            lines.append(f"  payment {y(p['amount'])} yuan: operator {y(p['operator_share'])}, "
+                         f"treasury {y(p['treasury_share'])} ({p['settlement']})")
         off = self.read("auditor", f"/v1/payments/{st.ids['offchain-payment']}")
-        lines.append(
-            f"  off-chain payment {y(off['amount'])} yuan: operator "
-            f"{y(off['operator_share'])}, treasury {y(off['treasury_share'])} "
-            f"({'remitted' if off['remitted'] else 'awaiting remittance'})"
-        )
+        lines.append(f"  off-chain payment {y(off['amount'])} yuan: operator "
+                     f"{y(off['operator_share'])}, treasury {y(off['treasury_share'])} "
+                     f"({'remitted' if off['remitted'] else 'awaiting remittance'})")
         totals = self.read("auditor", f"/v1/assets/{main}/remittance")
-        lines.append(
-            f"  totals: paid {y(totals['total_paid'])}, operator "
-            f"{y(totals['operator_total'])}, treasury {y(totals['treasury_total'])}, "
-            f"outstanding remittance {y(totals['outstanding_remittance'])} yuan"
-        )
+        lines.append(f"  totals: paid {y(totals['total_paid'])}, operator "
+                     f"{y(totals['operator_total'])}, treasury {y(totals['treasury_total'])}, "
+                     f"outstanding remittance {y(totals['outstanding_remittance'])} yuan")
         pledge = self.read("bank", f"/v1/pledges/{st.ids['pledge']}/onchain")
-        lines.append(
-            f"  pledge to {s.ORG_BY_LABEL['bank'].en}: "
-            f"{y(int(pledge['record']['amountFen']))} yuan, {pledge['status']}"
-        )
+        lines.append(f"  pledge to {s.ORG_BY_LABEL['bank'].en}: "
+                     f"{y(int(pledge['record']['amountFen']))} yuan, {pledge['status']}")
         equity = self.read("auditor", f"/v1/pledges/{st.ids['equity']}/onchain")
-        lines.append(
-            f"  equity contribution of {s.VAULT.en}: valued "
-            f"{y(int(equity['record']['amountFen']))} yuan, {equity['status']}"
-        )
+        lines.append(f"  equity contribution of {s.VAULT.en}: valued "
+                     f"{y(int(equity['record']['amountFen']))} yuan, {equity['status']}")
         health = self.read("auditor", f"/v1/assets/{st.ids[s.HEALTH.label]}/onchain")
-        lines.append(
-            f"  {s.HEALTH.en}: {health['status']} (certificate "
-            f"{health['current_certificate_status']})"
-        )
+        lines.append(f"  {s.HEALTH.en}: {health['status']} (certificate "
+                     f"{health['current_certificate_status']})")
         return lines

@@ -128,36 +128,12 @@ RESOURCE_SET_CATEGORIES: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...
 )  # fmt: skip
 RESOURCE_SET_ITEMS = sum(len(items) for _, _, items in RESOURCE_SET_CATEGORIES)
 
-MAIN = Asset(
-    "resource_set",
-    "transport",
-    "370200-JT-2025-0001",
-    7,
-    "城市交通分析数据资源集",
-    "city transport analysis data resource set",
-    12_500_000 * YUAN,
-    2,
-)
-VAULT = Asset(
-    "data_vault",
-    "ocean",
-    "370200-HY-2025-0001",
-    11,
-    "海洋数据保险箱产品",
-    "ocean data vault product",
-    1_000_000 * YUAN,
-    1,
-)
-HEALTH = Asset(
-    "health_stats",
-    "health",
-    "370200-WS-2025-0001",
-    3,
-    "公共卫生统计数据集",
-    "public health statistics data set",
-    800_000 * YUAN,
-    1,
-)
+MAIN = Asset("resource_set", "transport", "370200-JT-2025-0001", 7, "城市交通分析数据资源集",
+             "city transport analysis data resource set", 12_500_000 * YUAN, 2)
+VAULT = Asset("data_vault", "ocean", "370200-HY-2025-0001", 11, "海洋数据保险箱产品",
+              "ocean data vault product", 1_000_000 * YUAN, 1)
+HEALTH = Asset("health_stats", "health", "370200-WS-2025-0001", 3, "公共卫生统计数据集",
+               "public health statistics data set", 800_000 * YUAN, 1)
 ASSETS: tuple[Asset, ...] = (MAIN, VAULT, HEALTH)
 
 

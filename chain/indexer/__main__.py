@@ -37,13 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--poll", type=float, default=1.0, help="seconds between idle polls")
     run.add_argument("--rpc-url", help="default: the chain LEDGER_CHAIN names")
     run.add_argument("--database-url", help="default: LEDGER_DATABASE_URL or var/ledger.db")
-    run.add_argument(
-        "--contract",
-        action="append",
-        type=_contract,
-        default=[],
-        help="NAME=ADDRESS[@ARTIFACT,...] instead of the deployment record",
-    )
+    run.add_argument("--contract", action="append", type=_contract, default=[],
+                     help="NAME=ADDRESS[@ARTIFACT,...] instead of the deployment record")
     run.add_argument("--start-block", type=int, help="with --contract: first block")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

@@ -167,7 +167,9 @@ def _check(
     report.checked["assets_with_payments"] = count
 
     specs = list(contracts) if contracts is not None else specs_from_checkpoint(snap.contracts)
-    rows = RowCheck(session, w3, specs, verified, snap.start_block, snap.block_number, range_blocks)
+    rows = RowCheck(
+        session, w3, specs, verified, snap.start_block, snap.block_number, range_blocks
+    )
     found = rows.run(snap.checkpoint)
     report.checked.update(rows.checked)
     report.add(found)

@@ -112,7 +112,9 @@ def payments(session: Session, revenue: Any, block: int) -> tuple[int, list[dict
         name = PAYMENT_STATUS[chain_status] if chain_status < len(PAYMENT_STATUS) else "?"
         ours = payment_status(p)
         if name != ours:
-            out.append({"kind": "payment_status", "id": p.payment_id, "store": ours, "chain": name})
+            out.append(
+                {"kind": "payment_status", "id": p.payment_id, "store": ours, "chain": name}
+            )
     asset_ids = session.scalars(
         select(PaymentRow.asset_id).group_by(PaymentRow.asset_id).order_by(PaymentRow.asset_id)
     )

@@ -444,12 +444,8 @@ def verify_document(runtime: LedgerRuntime, body: VerifyIn) -> verifier.Verdict:
     """Verify a signed document against this chain's registry (anyone, no key)."""
     try:
         return verifier.verify_document(
-            runtime.w3,
-            runtime.deployment.address(REGISTRY),
-            body.document,
-            body.by_org_id,
-            verifier_address=runtime.deployment.address(VERIFIER),
-            reader=runtime.reader,
+            runtime.w3, runtime.deployment.address(REGISTRY), body.document, body.by_org_id,
+            verifier_address=runtime.deployment.address(VERIFIER), reader=runtime.reader,
         )
     except verifier.VerificationUnavailable as exc:
         raise ChainUnavailable(str(exc)) from exc

@@ -70,19 +70,10 @@ class ProposalIn(RequestModel):
     """A governance act; the fields its kind needs (others omitted)."""
 
     kind: KindName = Field(examples=["admit_registrar"])
-    city_code: int | None = Field(
-        default=None,
-        ge=1,
-        lt=2**32,
-        examples=[320100],
-        description="admit_registrar: the new registrar's city",
-    )
-    name: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=200,
-        description="admit_registrar: the new registrar's name",
-    )
+    city_code: int | None = Field(default=None, ge=1, lt=2**32, examples=[320100],
+                                  description="admit_registrar: the new registrar's city")
+    name: str | None = Field(default=None, min_length=1, max_length=200,
+                             description="admit_registrar: the new registrar's name")
     signer_address: str | None = Field(
         default=None, pattern=ADDRESS,
         description="admit_registrar: its signing account when another gateway holds the "
@@ -94,15 +85,10 @@ class ProposalIn(RequestModel):
     active: bool | None = Field(default=None, description="set_registrar_active")
     bounds: TermBoundsIn | None = Field(default=None, description="set_term_bounds")
     threshold: int | None = Field(default=None, ge=2, lt=2**32, description="set_threshold")
-    account: str | None = Field(
-        default=None, pattern=ADDRESS, description="mark_key_compromised: the key"
-    )
-    since: int | None = Field(
-        default=None,
-        ge=1,
-        lt=2**64,
-        description="mark_key_compromised: compromised from (unix time)",
-    )
+    account: str | None = Field(default=None, pattern=ADDRESS,
+                                description="mark_key_compromised: the key")
+    since: int | None = Field(default=None, ge=1, lt=2**64,
+                              description="mark_key_compromised: compromised from (unix time)")
     token: str | None = Field(default=None, pattern=ADDRESS, description="sweep: the token")
     to: str | None = Field(default=None, pattern=ADDRESS, description="sweep: the recipient")
 
@@ -242,11 +228,8 @@ def _decode(kind: int, params: bytes) -> dict[str, Any]:
             account, since = decode(["address", "uint64"], params)
             return {"account": Web3.to_checksum_address(account), "since": since}
         target, token, to = decode(["address", "address", "address"], params)
-        return {
-            "target": Web3.to_checksum_address(target),
-            "token": Web3.to_checksum_address(token),
-            "to": Web3.to_checksum_address(to),
-        }
+        return {"target": Web3.to_checksum_address(target),
+                "token": Web3.to_checksum_address(token), "to": Web3.to_checksum_address(to)}
     except Exception:  # params the contract would refuse on execution: show them raw
         return {"raw": "0x" + params.hex()}
 

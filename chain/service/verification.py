@@ -38,7 +38,9 @@ class VerificationPublic(BaseModel):
     )
 
 
-def verify_parsed(runtime: LedgerRuntime, document: Any, by_org_id: str | None = None) -> Verdict:
+def verify_parsed(
+    runtime: LedgerRuntime, document: Any, by_org_id: str | None = None
+) -> Verdict:
     """Verify a document (a parsed one, its JSON text or object) against this chain's
     registry, through the one verification use case (``certificates.verify_document``)."""
     try:
@@ -100,3 +102,4 @@ def _public(verdict: Verdict, source: str, document: dict[str, Any] | None) -> V
         answer=plain_answer(verdict), source=source, certificate_id=verdict.certificate_id,
         verdict=verdict, document=document,
     )  # fmt: skip
+

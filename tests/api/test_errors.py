@@ -27,17 +27,11 @@ CASES: list[tuple[LedgerError, int, str]] = [
     (RendererUnavailable("no font for Chinese text"), 503, "renderer-unavailable"),
     (IllegalTransition("asset 0x01 is Disposed"), 409, "illegal-transition"),
     (NotFound("no asset 0x02"), 404, "not-found"),
-    (
-        ValidationFailed("bad id", errors=[{"loc": ["body", "id"], "msg": "hex", "type": "v"}]),
-        422,
-        "validation-failed",
-    ),
+    (ValidationFailed("bad id", errors=[{"loc": ["body", "id"], "msg": "hex", "type": "v"}]),
+     422, "validation-failed"),
     (ContractRevert("NotOrgOfKind", {"org": b"\x01" * 32, "kind": 2}), 403, "NotOrgOfKind"),
-    (
-        ContractRevert("AssetPledgedForProbe", {"assetId": b"\x02" * 32}),
-        409,
-        "AssetPledgedForProbe",
-    ),
+    (ContractRevert("AssetPledgedForProbe", {"assetId": b"\x02" * 32}), 409,
+     "AssetPledgedForProbe"),
     (ContractRevert("AmountTooLarge", {"amount": 2**130}), 422, "AmountTooLarge"),
 ]
 

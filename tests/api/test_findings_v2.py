@@ -70,32 +70,20 @@ def test_finding_1_a_deregistered_asset_is_not_paid_for(w: RegistryWorld) -> Non
     assert paid.status_code in (200, 202), paid.text
     assert len(_payments(w, asset_id)) == 1 or w.runtime.txpipe.wait(
         paid.json()["id"], 30).state == "mined"  # fmt: skip
-    response = w.ok(
-        "POST",
-        f"/v1/certificates/{cert_id}/amendment",
-        "registrar",
-        {"kind": "deregistration", "metadata": {"reason": "service withdrawn"}},
-    )
+    response = w.ok("POST", f"/v1/certificates/{cert_id}/amendment", "registrar",
+                    {"kind": "deregistration", "metadata": {"reason": "service withdrawn"}})
     assert w.status_of(asset_id) == "Deregistered"
     before, count = _balance(w), len(_payments(w, asset_id))
     refused = _pay(w, asset_id, "after-deregistration")
     _refused_as(refused, Usability.Deregistered)
     assert "the asset was deregistered" in refused.json()["detail"]
-    offchain = w.call(
-        "POST",
-        f"/v1/assets/{asset_id}/payments",
-        "operator",
-        {"amount": 500 * YUAN, "offchain": True, "bank_ref": "dereg-bank"},
-    )
+    offchain = w.call("POST", f"/v1/assets/{asset_id}/payments", "operator",
+                      {"amount": 500 * YUAN, "offchain": True, "bank_ref": "dereg-bank"})
     _refused_as(offchain, Usability.Deregistered)
     assert _balance(w) == before and len(_payments(w, asset_id)) == count == 1
     # nor is it pledged or lent against
-    pledge = w.call(
-        "POST",
-        f"/v1/assets/{asset_id}/pledges",
-        "holder",
-        {"bank_org_id": w.orgs["bank"], "amount_fen": 7, "contract_hash": h("p")},
-    )
+    pledge = w.call("POST", f"/v1/assets/{asset_id}/pledges", "holder",
+                    {"bank_org_id": w.orgs["bank"], "amount_fen": 7, "contract_hash": h("p")})
     credit = w.call("POST", f"/v1/assets/{asset_id}/credit-lines", "bank",
                     {"amount_fen": 7, "agreement_hash": h("c")})  # fmt: skip
     for answer in (pledge, credit):
@@ -168,14 +156,8 @@ def test_finding_3_a_registrar_never_changes_another_organisations_keys(
                           [stranger.address, 0], caller="finding-3")  # fmt: skip
     assert w.runtime.txpipe.wait(op.id, 30).state == "mined"
     with pytest.raises(ContractRevert) as refused:
-        w.runtime.submit(
-            holder,
-            "OrgDirectory",
-            "acceptSigningKey",
-            [bytes.fromhex(holder[2:])],
-            caller="finding-3",
-            signer=stranger,
-        )
+        w.runtime.submit(holder, "OrgDirectory", "acceptSigningKey",
+                         [bytes.fromhex(holder[2:])], caller="finding-3", signer=stranger)
     assert refused.value.name == "NoPendingKey"
     keys = w.directory.functions.orgKeys(bytes.fromhex(holder[2:])).call()
     assert [k.lower() for k in keys] == [holder_key.lower()]

@@ -270,11 +270,7 @@ def test_faucet_and_valuation_regressions_take_no_string_or_boolean_amounts(
     org = w.orgs["merchant"]
     faucet = w.call("POST", "/v1/dev/faucet", "admin", {"org_id": org, "amount": True})
     assert faucet.status_code == 422 and "amount" in faucet.text
-    valuation = w.call(
-        "POST",
-        f"/v1/assets/{ID}/valuation",
-        "registrar",
-        {"value_fen": "200000000", "method_code": 1, "report_hash": ID},
-    )
+    valuation = w.call("POST", f"/v1/assets/{ID}/valuation", "registrar",
+                       {"value_fen": "200000000", "method_code": 1, "report_hash": ID})
     assert valuation.status_code == 422 and "value_fen" in valuation.text
     assert w.runtime.w3.eth.block_number == block

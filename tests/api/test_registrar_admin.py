@@ -84,10 +84,8 @@ def test_registrar_admin_sets_terms_on_chain_and_new_notices_follow(w: RegistryW
     reset = w.ok("PUT", path, "registrar_admin",
                  {"notice_window_seconds": 0, "certificate_term_seconds": 0})  # fmt: skip
     reset_event = w.events(reset, "RegistrarTermsSet")[0]
-    assert (reset_event["noticeWindow"], reset_event["certificateTerm"]) == (
-        10 * DAY,
-        3 * 365 * DAY,
-    )
+    assert (reset_event["noticeWindow"], reset_event["certificateTerm"]) == (10 * DAY,
+                                                                             3 * 365 * DAY)
     assert w.call("GET", path, "holder").json() == {"org_id": w.orgs["registrar"],
                                                     **DEFAULT_TERMS}  # fmt: skip
 
@@ -210,12 +208,8 @@ def test_registrars_suspend_a_registrar_by_k_of_n_which_then_cannot_act(
     approved = w.ok("POST", f"/v1/governance/proposals/{proposal_id}/approvals", "wh_admin")
     assert w.events(approved, "ProposalExecuted")[0]["proposalId"] == proposal_id
     assert _active(w, "xm_registrar") is False
-    terms = w.call(
-        "PUT",
-        f"/v1/orgs/{w.orgs['xm_registrar']}/terms",
-        "xm_admin",
-        {"notice_window_seconds": DAY, "certificate_term_seconds": 365 * DAY},
-    )
+    terms = w.call("PUT", f"/v1/orgs/{w.orgs['xm_registrar']}/terms", "xm_admin",
+                   {"notice_window_seconds": DAY, "certificate_term_seconds": 365 * DAY})
     assert terms.status_code == 403 and terms.json()["code"] == "NotOrgOfKind"
     assert _terms(w, "xm_registrar") == DEFAULT
     reinstate = w.ok("POST", "/v1/governance/proposals", "wh_admin",

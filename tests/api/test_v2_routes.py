@@ -30,12 +30,8 @@ def _onchain(w: RegistryWorld, path: str) -> dict[str, object]:
 
 def test_holder_cancels_its_pending_application_and_pledge_request(w: RegistryWorld) -> None:
     asset_id, _ = w.certified_asset()
-    applied = w.ok(
-        "POST",
-        f"/v1/assets/{asset_id}/applications",
-        "holder",
-        {"operator_org_id": w.orgs["operator"], "scope": {"purpose": "x"}},
-    )
+    applied = w.ok("POST", f"/v1/assets/{asset_id}/applications", "holder",
+                   {"operator_org_id": w.orgs["operator"], "scope": {"purpose": "x"}})
     app_id = applied.headers["Ledger-Resource-Id"]
     for role in ("operator", "finance", "registrar"):
         refused = w.call("POST", f"/v1/applications/{app_id}/cancellation", role)
@@ -49,12 +45,8 @@ def test_holder_cancels_its_pending_application_and_pledge_request(w: RegistryWo
     review = w.call("POST", f"/v1/applications/{app_id}/reviews", "competent", {"approve": True})
     assert review.status_code == 409
 
-    requested = w.ok(
-        "POST",
-        f"/v1/assets/{asset_id}/pledges",
-        "holder",
-        {"bank_org_id": w.orgs["bank"], "amount_fen": 9, "contract_hash": h("p")},
-    )
+    requested = w.ok("POST", f"/v1/assets/{asset_id}/pledges", "holder",
+                     {"bank_org_id": w.orgs["bank"], "amount_fen": 9, "contract_hash": h("p")})
     pledge_id = requested.headers["Ledger-Resource-Id"]
     assert w.call("POST", f"/v1/pledges/{pledge_id}/cancellation", "bank").status_code == 403
     w.ok("POST", f"/v1/pledges/{pledge_id}/cancellation", "holder")

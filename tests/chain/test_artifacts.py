@@ -33,7 +33,9 @@ def test_every_listed_contract_has_an_artifact_with_abi() -> None:
         assert isinstance(data["abi"], list)
 
 
-def test_compile_reports_solidity_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compile_reports_solidity_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     broken = tmp_path / "contracts"
     broken.mkdir()
     (broken / "Broken.sol").write_text(

@@ -34,12 +34,8 @@ def test_every_v2_interface_enum_has_a_binding() -> None:
     bound = set(enums.SOLIDITY_NAMES.values())
     for canonical in artifacts.manifest()["enums"]:
         owner = canonical.split(".")[0]
-        if (
-            owner.startswith(
-                ("IOrgDirectory", "IAssetRegistryV2", "IUseAndFinance", "IRevenueSplitV2")
-            )
-            or canonical == "ILedgerDirectory.OrgKind"
-        ):
+        if owner.startswith(("IOrgDirectory", "IAssetRegistryV2", "IUseAndFinance",
+                             "IRevenueSplitV2")) or canonical == "ILedgerDirectory.OrgKind":
             assert canonical in bound, f"{canonical} has no Python binding"
 
 
@@ -76,19 +72,12 @@ def test_usability_words_name_each_part() -> None:
 def test_ids_follow_the_contract_formulas() -> None:
     holder = ids.org_id_for("holder", 370200, "transport bureau")
     assert holder == ids.hex32(
-        Web3.keccak(
-            encode(
-                ["uint8", "uint32", "bytes32"], [2, 370200, Web3.keccak(text="transport bureau")]
-            )
-        )
+        Web3.keccak(encode(["uint8", "uint32", "bytes32"],
+                           [2, 370200, Web3.keccak(text="transport bureau")]))
     )
     a, b = "0x" + "01" * 32, "0x" + "02" * 32
     assert ids.agreement_id_for(a, b) == ids.agreement_id_for(b, a)
     assert ids.proposal_id_for(0, b"\x01", a, 0) == ids.hex32(
-        Web3.keccak(
-            encode(
-                ["uint8", "bytes32", "bytes32", "uint64"],
-                [0, Web3.keccak(b"\x01"), bytes.fromhex("01" * 32), 0],
-            )
-        )
+        Web3.keccak(encode(["uint8", "bytes32", "bytes32", "uint64"],
+                           [0, Web3.keccak(b"\x01"), bytes.fromhex("01" * 32), 0]))
     )

@@ -25,9 +25,7 @@ def free_port() -> int:
 @pytest.fixture
 def node_config(tmp_path: Path) -> Iterator[localnode.LocalNodeConfig]:
     config = dataclasses.replace(
-        localnode.load_config().with_dir(tmp_path),
-        port=free_port(),
-        block_time=0,
+        localnode.load_config().with_dir(tmp_path), port=free_port(), block_time=0,
         state_interval=1,
     )
     yield config
@@ -73,15 +71,8 @@ def test_restart_keeps_chain_state(node_config: localnode.LocalNodeConfig) -> No
     sender = Account.create()
     receiver = Account.create().address
     signed = sender.sign_transaction(
-        {
-            "to": receiver,
-            "value": 0,
-            "gas": 21000,
-            "gasPrice": 0,
-            "nonce": 0,
-            "chainId": node_config.chain_id,
-            "data": b"",
-        }
+        {"to": receiver, "value": 0, "gas": 21000, "gasPrice": 0, "nonce": 0,
+         "chainId": node_config.chain_id, "data": b""}
     )
     w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(signed.raw_transaction))
     height = w3.eth.block_number

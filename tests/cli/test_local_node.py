@@ -137,10 +137,9 @@ def test_ledger_node_keeps_state_log_and_pid_under_var_dir(
     assert capsys.readouterr().out == "local node stopped\n"
     assert (anvil / "state.json").exists() and not (anvil / "anvil.pid").exists()
     assert not _alive(pid)
-    assert (
-        not (DEFAULT_VAR_DIR / "anvil" / "anvil.pid").exists()
-        or int((DEFAULT_VAR_DIR / "anvil" / "anvil.pid").read_text()) != pid
-    )
+    assert not (DEFAULT_VAR_DIR / "anvil" / "anvil.pid").exists() or int(
+        (DEFAULT_VAR_DIR / "anvil" / "anvil.pid").read_text()
+    ) != pid
 
 
 def test_run_after_a_crash_adopts_the_node_and_stops_it_on_ctrl_c(host: Host) -> None:

@@ -21,10 +21,10 @@ def _status(i: int) -> str:
     return "in_notice" if i in IN_NOTICE else "certified" if i in CERTIFIED else "registered"
 
 
+
 @pytest.fixture(scope="module")
 def loaded(console: ConsoleWorld) -> ConsoleWorld:
     holder = console.cast.orgs["holder"]
-
     def row(i: int) -> AssetRow:
         return asset_row(i, holder, QINGDAO, status=_status(i), compliance="passed",
                          disposal_requested=i in CERTIFIED)  # fmt: skip

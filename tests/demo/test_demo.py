@@ -56,19 +56,8 @@ def run_demo(client: TestClient, state_path: Path) -> tuple[int, str, str]:
     with pytest.MonkeyPatch.context() as mp, redirect_stdout(out), redirect_stderr(err):
         mp.setattr(cli_gateway, "CLIENT_FACTORY", in_process)
         mp.delenv("LEDGER_API_KEY", raising=False)
-        code = cli.main(
-            [
-                "demo",
-                "--api-url",
-                "http://ledger.test",
-                "--api-key",
-                BOOTSTRAP,
-                "--notice-seconds",
-                str(NOTICE),
-                "--state",
-                str(state_path),
-            ]
-        )
+        code = cli.main(["demo", "--api-url", "http://ledger.test", "--api-key", BOOTSTRAP,
+                         "--notice-seconds", str(NOTICE), "--state", str(state_path)])
     return code, out.getvalue(), err.getvalue()
 
 
@@ -129,9 +118,8 @@ def test_demo_registers_values_and_certifies_after_a_real_notice(seeded: Seeded)
         assert registered[st.ids[asset.label]]["resource"]["domainCode"] == asset.domain_code
     # the chain's clock was never moved: no jump between the demo's blocks
     head = int(rt.w3.eth.block_number)
-    times = [
-        int(rt.w3.eth.get_block(n)["timestamp"]) for n in range(head - seeded.blocks, head + 1)
-    ]
+    times = [int(rt.w3.eth.get_block(n)["timestamp"])
+             for n in range(head - seeded.blocks, head + 1)]
     assert max(later - earlier for earlier, later in itertools.pairwise(times)) < 60
     assert struct(rt, "assetState", b(st.ids[s.MAIN.label]))["status"] == 3  # Certified
     # the resource set: 13 items of one batch, materialised as the bureau's resources
@@ -309,10 +297,6 @@ def test_a_registry_floor_on_the_notice_window_is_read_from_the_refusal() -> Non
     assert notice_floor(refused) == 30
     refused["contract_error"]["args"]["bounds"] = {"noticeMin": "432000", "noticeMax": 5_184_000}
     assert notice_floor(refused) == 432_000
-    assert (
-        notice_floor(
-            {"code": "NotOrgOfKind", "contract_error": {"name": "NotOrgOfKind", "args": {}}}
-        )
-        is None
-    )
+    assert notice_floor({"code": "NotOrgOfKind", "contract_error": {"name": "NotOrgOfKind",
+                                                                    "args": {}}}) is None
     assert notice_floor({"code": "validation-failed"}) is None

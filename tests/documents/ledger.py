@@ -129,7 +129,9 @@ class Ledger:
         d = self.directory.functions
         params = encode(["bytes32", "bool"], [registrar_org, active])
         receipt = self.send(self.partner, d.propose(SET_REGISTRAR_ACTIVE, params))
-        (event,) = self.directory.events.ProposalCreated().process_receipt(receipt, errors=DISCARD)
+        (event,) = self.directory.events.ProposalCreated().process_receipt(
+            receipt, errors=DISCARD
+        )
         self.send(self.third, d.approve(event["args"]["proposalId"]))
 
     @staticmethod

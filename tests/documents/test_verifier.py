@@ -423,10 +423,9 @@ def test_verify_key_compromised_as_of_a_time_rejects_later_certificates_only(
     old = _both_ways(issued, _doc(issued, later, key=new_key))
     assert old.status == "Revoked" and old.revocation_reason == 6
     assert old.replaced_by == "0x" + reissued.hex()
-    assert (
-        f"re-issued as 0x{reissued.hex()}"
-        in next(r for r in old.failed() if r.code == "status").detail
-    )
+    assert f"re-issued as 0x{reissued.hex()}" in next(
+        r for r in old.failed() if r.code == "status"
+    ).detail
     fresh = _both_ways(issued, _doc(issued, reissued, key=new_key))
     assert fresh.valid, fresh.sentences()
     assert fresh.supersedes == "0x" + later.hex()

@@ -147,9 +147,8 @@ def test_gateway_in_rpc_mode_deploys_writes_and_indexes_on_a_poa_chain(
     user = http.post(f"/v1/orgs/{registrar}/users", headers=admin,
                      json={"name": "registrar admin", "role": "admin"})  # fmt: skip
     registrar_key = {"Authorization": f"Bearer {user.json()['api_key']}"}
-    holder = ok(
-        "/v1/orgs", registrar_key, {"kind": "holder", "name": "Qingdao Municipal Transport Bureau"}
-    ).headers["Ledger-Resource-Id"]
+    holder = ok("/v1/orgs", registrar_key, {"kind": "holder",
+                "name": "Qingdao Municipal Transport Bureau"}).headers["Ledger-Resource-Id"]
     user = http.post(f"/v1/orgs/{holder}/users", headers=admin,
                      json={"name": "holder writer", "role": "writer"})  # fmt: skip
     holder_key = {"Authorization": f"Bearer {user.json()['api_key']}"}

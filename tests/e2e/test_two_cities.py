@@ -54,11 +54,8 @@ class City:
         return response
 
     def get(self, path: str, who: str, **params: Any) -> Any:
-        response = self.http.get(
-            self.gateway.url + path,
-            params=params or None,
-            headers={"Authorization": f"Bearer {self.keys[who]}"},
-        )
+        response = self.http.get(self.gateway.url + path, params=params or None,
+                                 headers={"Authorization": f"Bearer {self.keys[who]}"})
         assert response.status_code == 200, (self.gateway.url, path, response.text)
         return response.json()
 
@@ -133,12 +130,8 @@ def _certificate(c: Cities, code: str) -> tuple[str, dict[str, Any]]:
     asset = qd.ok("POST", "/v1/assets", "holder", {
         "catalogue_code": code, "domain_code": 7, "metadata": {"title": code},
     }).headers["Ledger-Resource-Id"]  # fmt: skip
-    qd.ok(
-        "POST",
-        f"/v1/assets/{asset}/valuation",
-        "registrar",
-        {"value_fen": 1_000_000_00, "method_code": 1, "report_hash": h(f"value {code}")},
-    )
+    qd.ok("POST", f"/v1/assets/{asset}/valuation", "registrar",
+          {"value_fen": 1_000_000_00, "method_code": 1, "report_hash": h(f"value {code}")})
     qd.ok("POST", f"/v1/assets/{asset}/compliance", "registrar",
           {"passed": True, "report_hash": h(f"compliance {code}")})  # fmt: skip
     ends = int(qd.get(f"/v1/assets/{asset}/onchain", "holder")["record"]["noticeEndsAt"])
@@ -168,12 +161,8 @@ def test_two_gateways_verify_recognise_and_agree_on_one_chain(cities: Cities) ->
                    "name": "Qingdao Data Asset Registration and Evaluation Centre"},
                    ).headers["Ledger-Resource-Id"]  # fmt: skip
     qd.user("registrar", qd_reg, "admin")
-    holder = qd.ok(
-        "POST",
-        "/v1/orgs",
-        "registrar",
-        {"kind": "holder", "name": "Qingdao Municipal Transport Bureau"},
-    ).headers["Ledger-Resource-Id"]
+    holder = qd.ok("POST", "/v1/orgs", "registrar", {"kind": "holder",
+                   "name": "Qingdao Municipal Transport Bureau"}).headers["Ledger-Resource-Id"]
     qd.user("holder", holder, "writer")
     qd.ok("PUT", f"/v1/orgs/{qd_reg}/terms", "registrar",
           {"notice_window_seconds": NOTICE, "certificate_term_seconds": 0})  # fmt: skip
@@ -187,25 +176,19 @@ def test_two_gateways_verify_recognise_and_agree_on_one_chain(cities: Cities) ->
                    "name": xm_name, "signer_address": key.json()["address"]},
                    ).headers["Ledger-Resource-Id"]  # fmt: skip
     assert qd.get(f"/v1/orgs/{xm_reg}", "admin")["signing_key"] == "external"
-    imported = xm.call(
-        "POST",
-        "/v1/orgs/import",
-        "admin",
-        {"org_id": xm_reg, "name": xm_name, "key_id": key.json()["key_id"]},
-    )
+    imported = xm.call("POST", "/v1/orgs/import", "admin",
+                       {"org_id": xm_reg, "name": xm_name, "key_id": key.json()["key_id"]})
     assert imported.status_code == 201, imported.text
     assert imported.json()["signing_key"] == "held"
     xm.user("registrar", xm_reg, "admin")
-    exchange = xm.ok(
-        "POST", "/v1/orgs", "registrar", {"kind": "exchange", "name": "Xiamen Data Exchange"}
-    ).headers["Ledger-Resource-Id"]
+    exchange = xm.ok("POST", "/v1/orgs", "registrar", {"kind": "exchange",
+                     "name": "Xiamen Data Exchange"}).headers["Ledger-Resource-Id"]
     xm.user("exchange", exchange, "writer")
 
     # -- a Qingdao certificate, verified by Xiamen from the chain alone -----------------
     cert, document = _certificate(c, "370200-JT-2025-0101")
-    verdict = xm.http.post(
-        xm.gateway.url + "/v1/verify", json={"document": document, "by_org_id": xm_reg}
-    ).json()
+    verdict = xm.http.post(xm.gateway.url + "/v1/verify",
+                           json={"document": document, "by_org_id": xm_reg}).json()
     checks = {r["code"]: r["ok"] for r in verdict["reasons"]}
     assert checks["signature"] and checks["signer_registrar"] and checks["status"]
     assert checks["recognised"] is False and verdict["valid"] is False
@@ -213,9 +196,8 @@ def test_two_gateways_verify_recognise_and_agree_on_one_chain(cities: Cities) ->
     missing = xm.call("GET", f"/v1/certificates/{cert}/document", "registrar")
     assert missing.status_code == 404 and "does not hold that key" in missing.json()["detail"]
     xm.ok("POST", f"/v1/certificates/{cert}/recognitions", "registrar")
-    verdict = xm.http.post(
-        xm.gateway.url + "/v1/verify", json={"document": document, "by_org_id": xm_reg}
-    ).json()
+    verdict = xm.http.post(xm.gateway.url + "/v1/verify",
+                           json={"document": document, "by_org_id": xm_reg}).json()
     assert verdict["valid"] is True, verdict
     assert qd.recognised(cert, xm_reg, "holder") and xm.recognised(cert, xm_reg, "registrar")
 
@@ -229,9 +211,8 @@ def test_two_gateways_verify_recognise_and_agree_on_one_chain(cities: Cities) ->
         listed = city.get("/v1/agreements", "registrar")
         assert [(a["agreement_id"], a["status"]) for a in listed] == [(agreement, "Active")]
     assert qd.recognised(second, xm_reg, "holder") and xm.recognised(second, xm_reg, "registrar")
-    verdict = xm.http.post(
-        xm.gateway.url + "/v1/verify", json={"document": second_doc, "by_org_id": xm_reg}
-    ).json()
+    verdict = xm.http.post(xm.gateway.url + "/v1/verify",
+                           json={"document": second_doc, "by_org_id": xm_reg}).json()
     assert verdict["valid"] is True, verdict
     # withdrawn by Xiamen: both gateways read it from the chain in the next request
     xm.ok("DELETE", f"/v1/agreements/{agreement}", "registrar")

@@ -140,10 +140,9 @@ def store_copy(
     of the indexed file; PostgreSQL: the same blocks indexed again)."""
     if store_kind == "sqlite":
         target = tmp_path / "ledger.db"
-        with (
-            closing(sqlite3.connect(indexed.pristine)) as src,
-            closing(sqlite3.connect(target)) as dst,
-        ):
+        with closing(sqlite3.connect(indexed.pristine)) as src, closing(
+            sqlite3.connect(target)
+        ) as dst:
             src.backup(dst)
         engine = make_engine(f"sqlite:///{target}")
     else:

@@ -85,10 +85,8 @@ def test_projections_equal_fresh_replay_after_random_workload(
     ours, theirs = store_snapshot(store), store_snapshot(replay)
     assert ours == theirs
     assert len(ours["idx_events"]) == workload.emitted
-    assert (
-        sum(len(rows) for name, rows in ours.items() if name not in ("idx_events", "idx_blocks"))
-        > 10
-    )
+    assert sum(len(rows) for name, rows in ours.items() if name not in (
+        "idx_events", "idx_blocks")) > 10
 
 
 @pytest.mark.parametrize("depth", [1, 5, 20])
@@ -130,12 +128,8 @@ def test_reorg_of_depth_ends_equal_to_fresh_replay(
 
 
 def test_reorg_below_every_stored_block_restarts_from_start(
-    chain_w3: Web3,
-    probe: Any,
-    probe_spec: ContractSpec,
-    store: sessionmaker[Session],
-    store_kind: str,
-    tmp_path: Path,
+    chain_w3: Web3, probe: Any, probe_spec: ContractSpec, store: sessionmaker[Session],
+    store_kind: str, tmp_path: Path,
 ) -> None:
     start = chain_w3.eth.block_number + 1
     snapshot = chain_w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]

@@ -109,8 +109,7 @@ def test_consistency_check_reports_tampered_rows(
         )
         row = session.scalars(
             select(PaymentRow).where(
-                PaymentRow.asset_id == payment,
-                PaymentRow.settlement == "offchain",
+                PaymentRow.asset_id == payment, PaymentRow.settlement == "offchain",
                 PaymentRow.remitted.is_(False),
             )
         ).first()
@@ -161,10 +160,7 @@ def test_certificate_and_asset_lists_filter_and_page(
 
 
 def test_checkpoint_and_blocks_written_with_events(
-    chain_w3: Web3,
-    probe: Any,
-    probe_spec: ContractSpec,
-    store: sessionmaker[Session],
+    chain_w3: Web3, probe: Any, probe_spec: ContractSpec, store: sessionmaker[Session],
     tmp_path: Path,
 ) -> None:
     start = chain_w3.eth.block_number + 1

@@ -212,7 +212,8 @@ class StoreViews:
                     for c in certs
                 },
                 "usability": {
-                    a.asset_id: (USABILITY.index(q.asset_usability(a, now)), a.city) for a in assets
+                    a.asset_id: (USABILITY.index(q.asset_usability(a, now)), a.city)
+                    for a in assets
                 },
                 "recognised": {(r.certificate_id, r.org_id) for r in recognised},
                 "payment": {

@@ -179,11 +179,7 @@ class RevenueLedger:
         self.tx("finance", "decidePaidUse", app, True, h("ok"))
         if schedule:
             self.tx(
-                "finance",
-                "setSchedule",
-                raw,
-                EXAMPLE_BOUNDS,
-                EXAMPLE_BPS,
+                "finance", "setSchedule", raw, EXAMPLE_BOUNDS, EXAMPLE_BPS,
                 contract="RevenueSplitV2",
             )
         return asset

@@ -27,3 +27,4 @@ def test_migrate_fresh_database_matches_models(tmp_path: Path) -> None:
     assert version == "0006"
     assert diff == []
     migrate_database(engine)  # a second start is a no-op
+

@@ -49,7 +49,7 @@ def test_a_dropped_pdf_or_qr_photo_reads_valid_with_its_facts(
     assert _answer(pdf_page.text) == "有效"
     assert _source(pdf_page.text) == "pdf-attachment"
     assert "证书 PDF 中附带的签名证书文件" in pdf_page.text
-    facts = pdf_page.text[pdf_page.text.index('<dl class="facts">') :]
+    facts = pdf_page.text[pdf_page.text.index('<dl class="facts">'):]
     assert "公交刷卡数据（370200-JT-2025-0701）" in facts and "青岛市交通运输局" in facts
     photo = client.post("/verify?lang=en",
                         files={"upload": ("qr.jpg", _photo(cert.pdf), "image/jpeg")})  # fmt: skip

@@ -11,7 +11,9 @@ def test_qingdao_flow_end_to_end(registry_world: RegistryWorld) -> None:
     reg, directory, uaf = w.reg, w.directory, w.uaf
 
     # admission: registrars by the consortium admin, the rest by the Qingdao registrar
-    assert directory.functions.registrarOf(QINGDAO).call() == bytes.fromhex(w.orgs["registrar"][2:])
+    assert directory.functions.registrarOf(QINGDAO).call() == bytes.fromhex(
+        w.orgs["registrar"][2:]
+    )
     assert directory.functions.registrarOf(XIAMEN).call() == bytes.fromhex(
         w.orgs["xm_registrar"][2:]
     )

@@ -97,7 +97,9 @@ class RegistryWorld:
     def call(self, method: str, path: str, role: str, body: Any = None,
              *, wait: bool = True) -> Response:  # fmt: skip
         params = {"wait": "true"} if wait and method != "GET" else None
-        return self.client.request(method, path, headers=self.auth(role), json=body, params=params)
+        return self.client.request(
+            method, path, headers=self.auth(role), json=body, params=params
+        )
 
     def ok(self, method: str, path: str, role: str, body: Any = None) -> Response:
         """A write that must be mined (200 with the operation) and indexed: the gateway's
@@ -182,12 +184,8 @@ class RegistryWorld:
         return str(response.headers["Ledger-Resource-Id"])
 
     def in_notice(self, asset_id: str) -> None:
-        self.ok(
-            "POST",
-            f"/v1/assets/{asset_id}/valuation",
-            "registrar",
-            {"value_fen": 1_250_000_00, "method_code": 1, "report_hash": h("valuation")},
-        )
+        self.ok("POST", f"/v1/assets/{asset_id}/valuation", "registrar",
+                {"value_fen": 1_250_000_00, "method_code": 1, "report_hash": h("valuation")})
         self.ok("POST", f"/v1/assets/{asset_id}/compliance", "registrar",
                 {"passed": True, "report_hash": h("compliance")})  # fmt: skip
 
