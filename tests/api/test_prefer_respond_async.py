@@ -126,3 +126,12 @@ def test_wait_true_overrides_the_preference(on_anvil: OnAnvil) -> None:
     )
     assert response.status_code == 200 and response.json()["state"] == "mined"
     assert "preference-applied" not in response.headers
+
+
+def test_an_overlong_prefer_header_is_refused_before_anything_is_journaled(
+    on_anvil: OnAnvil,
+) -> None:
+    before = sum(on_anvil.runtime.txpipe.stats().by_state.values())
+    status, _, body = on_anvil.post(20, 5, Prefer="respond-async, " + "x" * 600)
+    assert status == 422 and body["code"] == "validation-failed"
+    assert sum(on_anvil.runtime.txpipe.stats().by_state.values()) == before  # none journaled
