@@ -318,15 +318,18 @@ class PipelineCore:
         bind = self.sessions.kw.get("bind")
         return checkpoint_wal(bind) if isinstance(bind, Engine) else None
 
-    def _note_mined(self, per_block: dict[str, int], settled: dict[str, int]) -> None:
-        """The receipt tracker settled ``settled`` writes of each signer, at most
-        ``per_block`` of them in one block."""
+    def _note_mined(self, settled: Mapping[tuple[str, int], int]) -> None:
+        """The receipt tracker settled ``settled[(signer, block)]`` writes of each signer
+        from each block: the signers' per-block takes and their settled counts."""
+        most: dict[str, int] = {}
+        for (account, _block), n in settled.items():
+            most[account] = max(n, most.get(account, 0))
         with self._flight_guard:
-            for account, n in per_block.items():
+            for (account, _block), n in settled.items():
+                self._settled_since_count[account] = self._settled_since_count.get(account, 0) + n
+            for account, n in most.items():
                 before = self._mined_take.get(account, 0)
                 self._mined_take[account] = max(n, before - before // MINED_TAKE_DECAY)
-            for account, n in settled.items():
-                self._settled_since_count[account] = self._settled_since_count.get(account, 0) + n
 
     def _simulate(self, call: dict[str, Any], abis: Sequence[Abi]) -> int:
         """The gas limit to send ``call`` with, once the node has run it from the signer
@@ -386,21 +389,18 @@ class PipelineCore:
         mines a block)."""
         now = time.monotonic()
         fees = self._fees
-        if (
-            fees is not None
-            and self.can_send_in_background
-            and now - fees[0] <= self._fee_cache_seconds * FEES_USABLE_FOR
-        ):
-            if now - fees[0] > self._fee_cache_seconds:
-                self._refresh_fees_behind()
-            return dict(fees[1])
-        if self._fees is None or now - self._fees[0] > self._fee_cache_seconds:
-            try:
-                with self._chain_lock:
-                    self._fees = (now, dict(self.handle.fee_fields()))
-            except Exception as exc:
-                raise ChainUnavailable(f"cannot read fees: {type(exc).__name__}") from exc
-        return dict(self._fees[1])
+        age = float("inf") if fees is None else now - fees[0]
+        if age > self._fee_cache_seconds:
+            if self.can_send_in_background and age <= self._fee_cache_seconds * FEES_USABLE_FOR:
+                self._refresh_fees_behind()  # these serve meanwhile
+            else:
+                try:
+                    with self._chain_lock:
+                        fees = self._fees = (now, dict(self.handle.fee_fields()))
+                except Exception as exc:
+                    raise ChainUnavailable(f"cannot read fees: {type(exc).__name__}") from exc
+        assert fees is not None
+        return dict(fees[1])
 
     def _refresh_fees_behind(self) -> None:
         """Read the node's fees again in a thread of its own (one at a time)."""

@@ -37,10 +37,9 @@ ROLLBACK_WINDOW_BLOCKS = 256
 RECEIPT_SCAN_BLOCKS = 64
 #: how far back from the head the tracker looks for the transaction that used a nonce
 NONCE_SCAN_BLOCKS = 1024
-#: what an operation taken off the chain forgets: it is in flight again
 #: operations settled per database transaction (see ``_apply_receipts``)
 SETTLE_CHUNK = 32
-
+#: what an operation taken off the chain forgets: it is in flight again
 _UNSETTLED: dict[str, Any] = {
     "state": PENDING, "block_number": None, "block_hash": None, "receipt_status": None,
     "gas_used": None, "events": [],
@@ -189,11 +188,7 @@ class ReceiptTracking(Broadcaster):
                     session.connection().execute(statement, params[start : start + SETTLE_CHUNK])
             _, top = max(rows, key=lambda row: int(row[1]["block_number"]))
             self._note_settled(int(top["block_number"]), str(top["block_hash"]))
-            per_block = Counter((op.signer.lower(), int(r["blockNumber"])) for op, r in pairs)
-            most: dict[str, int] = {}
-            for (account, _block), n in per_block.items():
-                most[account] = max(n, most.get(account, 0))
-            self._note_mined(most, Counter(op.signer.lower() for op, _ in pairs))
+            self._note_mined(Counter((op.signer.lower(), int(r["blockNumber"])) for op, r in pairs))
         for op_id, _ in rows:
             self._last_checked.pop(op_id, None)
             self._last_checked.pop(f"owner:{op_id}", None)

@@ -61,9 +61,10 @@ def key(n: int | str) -> bytes:
 
 
 def record(pipeline: TxPipeline, signer: LocalAccount, probe: Contract, n: int,
-           caller: str = "user-a") -> Any:  # fmt: skip
-    """``OutboxProbe.record(key(n), n + 1)`` through ``submit``: the journaled operation."""
+           caller: str = "user-a", value: int | None = None) -> Any:  # fmt: skip
+    """``OutboxProbe.record(key(n), value)`` (default ``n + 1``; zero is refused) through
+    ``submit``: the journaled operation."""
     return pipeline.submit(
-        signer, PROBE, probe.address, probe.abi, "record", [key(n), n + 1],
-        caller=caller, org_id=None,
+        signer, PROBE, probe.address, probe.abi, "record",
+        [key(n), n + 1 if value is None else value], caller=caller, org_id=None,
     )  # fmt: skip

@@ -27,7 +27,7 @@ from chain.errors import ContractRevert
 from chain.txpipe import MINED, PENDING, REVERTED, SENT, Operation, TxPipeline
 from chain.txpipe.dispatch import Outgoing
 from chain.txpipe.preference import AnswerWhenJournaled, current, prefer_answer_when_journaled
-from tests.txpipe.helpers import PROBE, key, make_pipeline, record
+from tests.txpipe.helpers import key, make_pipeline, record
 from tests.txpipe.test_background_send import watch_sends
 
 T = TypeVar("T")
@@ -67,11 +67,8 @@ class NodeRuns:
 
 def _record(pipeline: TxPipeline, signer: LocalAccount, probe: Contract, n: int,
             value: int | None = None) -> Operation:  # fmt: skip
-    if value is None:
-        op: Operation = record(pipeline, signer, probe, n, caller="prefers")
-        return op
-    return pipeline.submit(signer, PROBE, probe.address, probe.abi, "record", [key(n), value],
-                           caller="prefers", org_id=None)  # fmt: skip
+    op: Operation = record(pipeline, signer, probe, n, caller="prefers", value=value)
+    return op
 
 
 def test_a_known_shape_is_journaled_without_a_run_on_the_node_and_answered_pending(
