@@ -41,7 +41,7 @@ class CertificateReads:
         bind = store.kw.get("bind")
         self.watch = StoreWatch.of(bind) if isinstance(bind, Engine) else None
         #: (watch token taken before a version read began, the version it read)
-        self._known: tuple[tuple[int, int, int], Version] | None = None
+        self._known: tuple[tuple[int, ...], Version] | None = None
         self._version: Version | None = None
         self._answers: dict[str, bytes | None] = {}
         self._running: asyncio.Future[Version] | None = None

@@ -33,10 +33,10 @@ def start_indexer(runtime: LedgerRuntime) -> IndexerRunner | None:
     if not runtime.deployment.contracts:
         return None
     settings = runtime.settings
-    create_tables(runtime.engine)
+    create_tables(runtime.index_engine)
     indexer = indexer_for_deployment(
         runtime.w3,
-        runtime.sessions,
+        runtime.index_sessions,
         runtime.deployment,
         confirmations=settings.confirmations,
         batch_size=settings.indexer_batch_size,

@@ -44,6 +44,7 @@ from bench.support.machine import finish, machine, results_dir  # noqa: E402
 from chain import localnode  # noqa: E402
 from chain.artifacts import load  # noqa: E402
 from chain.db import make_engine, session_factory  # noqa: E402
+from chain.index_store import index_engine  # noqa: E402
 from chain.indexer import ContractSpec, Indexer  # noqa: E402
 from chain.indexer.consistency import ConsistencyReport, consistency_check  # noqa: E402
 from chain.indexer.event_audit import VerifiedRanges  # noqa: E402
@@ -68,7 +69,7 @@ def _spec(address: str) -> ContractSpec:
 
 
 def _index(w3: Web3, spec: ContractSpec, start: int, path: Path) -> tuple[Any, float]:
-    engine = make_engine(f"sqlite:///{path}")
+    engine = index_engine(make_engine(f"sqlite:///{path}"))  # the index file beside it
     create_tables(engine)
     factory = session_factory(engine)
     started = time.perf_counter()

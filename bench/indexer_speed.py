@@ -50,6 +50,7 @@ from bench.support.machine import finish, machine, results_dir  # noqa: E402
 from chain import localnode  # noqa: E402
 from chain.artifacts import load  # noqa: E402
 from chain.db import make_engine, session_factory  # noqa: E402
+from chain.index_store import index_engine  # noqa: E402
 from chain.indexer import ContractSpec, Indexer  # noqa: E402
 from chain.indexer.decoder import LogDecoder  # noqa: E402
 from chain.indexer.models import RawEvent, create_tables  # noqa: E402
@@ -121,7 +122,7 @@ def baseline(url: str, address: str, start: int, end: int) -> dict[str, Any]:
 
 
 def index(url: str, address: str, start: int, store_url: str) -> dict[str, Any]:
-    engine = make_engine(store_url)
+    engine = index_engine(make_engine(store_url))  # a SQLite file: the index file beside it
     create_tables(engine)
     factory = session_factory(engine)
     w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 120}))

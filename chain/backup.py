@@ -4,7 +4,9 @@ deployment records, with a manifest that restore verifies first.
 A backup is a folder::
 
     manifest.json                 format, product version, chain id, head block, files
-    database/ledger.sqlite        SQLite: a consistent copy made with sqlite3's backup API
+    database/ledger.sqlite        SQLite: a consistent copy made with sqlite3's backup API,
+                                  the indexer's file's tables copied into it (restore
+                                  puts them back in their own file at the next start)
     database/tables/<t>.jsonl     any other database (PostgreSQL): every product table as
                                   JSON lines, read in one transaction through SQLAlchemy
     var/keys/*.json               encrypted keystores (eth-keyfile, scrypt)
@@ -51,6 +53,7 @@ from sqlalchemy import (
 )
 
 from chain.db import Base, make_engine
+from chain.index_store import attached_index_file, index_path_for, table_names
 from chain.settings import LedgerSettings
 
 FORMAT = 1
@@ -125,6 +128,9 @@ def create_backup(
     try:
         if source_file is not None and database_format == "native":
             _sqlite_copy(source_file, target / SQLITE_COPY)
+            index = attached_index_file(engine)
+            if index is not None and index.exists():
+                _copy_index_tables(index, target / SQLITE_COPY)
             database: dict[str, Any] = {"kind": "sqlite", "path": SQLITE_COPY}
         else:
             counts = dump_tables(engine, target / TABLES_DIR)
@@ -198,9 +204,35 @@ def _sqlite_copy(source: Path, target: Path) -> None:
         src.close()
 
 
+def _copy_index_tables(index: Path, copy: Path) -> None:
+    """Copy the index file's tables into the backup's copy of the main file, read in one
+    transaction (one state of the index); nothing when the copy holds indexer tables of
+    its own (a database from before the split, not started since: those are current)."""
+    dst = sqlite3.connect(f"file:{copy}", uri=True, isolation_level=None)
+    try:
+        dst.execute("ATTACH DATABASE ? AS source", (f"file:{index}?mode=ro",))
+        held = dst.execute(
+            "SELECT count(*) FROM main.sqlite_master WHERE type = 'table' AND name LIKE 'idx%'"
+        ).fetchone()[0]
+        if held:
+            return
+        dst.execute("BEGIN")
+        schema = dst.execute(
+            "SELECT type, name, sql FROM source.sqlite_master WHERE sql IS NOT NULL "
+            "AND tbl_name LIKE 'idx%' ORDER BY type = 'index', name"
+        ).fetchall()
+        for kind, name, sql in schema:
+            dst.execute(sql)  # unqualified: into the copy
+            if kind == "table":
+                dst.execute(f'INSERT INTO main."{name}" SELECT * FROM source."{name}"')
+        dst.execute("COMMIT")
+    finally:
+        dst.close()
+
+
 def _facts(engine: Engine) -> dict[str, Any]:
     """Chain id, last indexed block, schema revision and in-flight operations."""
-    names = set(inspect(engine).get_table_names())
+    names = table_names(engine)
     facts: dict[str, Any] = {
         "chain_id": None, "indexed_block": None, "schema_revision": None,
         "pending_operations": 0,
@@ -239,7 +271,7 @@ def _encode(value: Any) -> Any:
 def dump_tables(engine: Engine, folder: Path) -> dict[str, int]:
     """Every product table as JSON lines (one transaction, so the tables agree)."""
     folder.mkdir(parents=True, exist_ok=True)
-    existing = set(inspect(engine).get_table_names())
+    existing = table_names(engine)
     counts: dict[str, int] = {}
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
@@ -303,7 +335,7 @@ def target_state(settings: LedgerSettings) -> list[str]:
         return found
     engine = make_engine(url)
     try:
-        existing = set(inspect(engine).get_table_names())
+        existing = table_names(engine)
         with engine.connect() as connection:
             for table in product_tables():
                 if (
@@ -357,8 +389,10 @@ def _restore_database(url: str, source: Path, manifest: dict[str, Any]) -> None:
     database = manifest["database"]
     file = sqlite_path(url)
     if database["kind"] == "sqlite" and file is not None:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{file}{suffix}").unlink(missing_ok=True)
+        # the indexer's tables are in the copy: the next start moves them to their file
+        for path in (file, index_path_for(file)):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         file.parent.mkdir(parents=True, exist_ok=True)
         _sqlite_copy(source / database["path"], file)
         return
@@ -376,7 +410,7 @@ def _restore_database(url: str, source: Path, manifest: dict[str, Any]) -> None:
                 f"({manifest.get('product_version')}), start it once, then upgrade"
             )
         if database["kind"] == "sqlite":  # a SQLite file into another database
-            copy = make_engine(f"sqlite:///{source / database['path']}")
+            copy = make_engine(f"sqlite:///{source / database['path']}", index_file=False)
             try:
                 rows = {t.name: _rows_of(copy, t) for t in product_tables()}
                 _load(engine, lambda table: rows.get(table.name, iter(())))

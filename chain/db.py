@@ -19,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from chain.errors import ValidationFailed
+from chain.index_store import attach_index_file
 
 
 class Base(DeclarativeBase):
@@ -68,8 +69,13 @@ SQLITE_POOL_SIZE = 48
 BACKGROUND_CHECKPOINT_BACKSTOP_PAGES = 8_000
 
 
-def make_engine(url: str, *, background_checkpoints: bool = False) -> Engine:
+def make_engine(
+    url: str, *, background_checkpoints: bool = False, index_file: bool = True
+) -> Engine:
     """An engine for the URL; SQLite files get WAL and their folder is created.
+
+    ``index_file``: a SQLite file's connections attach the indexer's file beside it
+    (:mod:`chain.index_store`); False for an engine on that file itself.
 
     ``background_checkpoints``: the caller checkpoints the WAL of a SQLite file itself
     (:func:`checkpoint_wal`, from a thread that answers nobody), so a commit runs SQLite's
@@ -80,6 +86,8 @@ def make_engine(url: str, *, background_checkpoints: bool = False) -> Engine:
     event.listen(engine, "before_cursor_execute", _refuse_nul_text)
     if background_checkpoints and _is_sqlite_file(engine):
         event.listen(engine, "connect", _backstop_checkpoints)
+    if index_file:
+        attach_index_file(engine)
     return engine
 
 
@@ -100,7 +108,8 @@ def checkpoint_wal(engine: Engine) -> tuple[int, int, int] | None:
     if not _is_sqlite_file(engine):
         return None
     with engine.connect() as connection:
-        row = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+        # the main file only: the indexer's commits checkpoint its file (chain.index_store)
+        row = connection.exec_driver_sql("PRAGMA main.wal_checkpoint(PASSIVE)").one()
     return int(row[0]), int(row[1]), int(row[2])
 
 

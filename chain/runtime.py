@@ -34,6 +34,7 @@ from chain.clients import ChainHandle, connect
 from chain.db import make_engine, session_factory
 from chain.deploy import Deployment, ensure_deployed
 from chain.errors import ContractRevert, KeystoreUnavailable, NotFound, StaleSigner
+from chain.index_store import index_engine, move_index_tables
 from chain.keys import KeyStore, KeystoreError
 from chain.reader import ChainReader
 from chain.settings import LedgerSettings
@@ -57,7 +58,9 @@ MODEL_MODULES = (
 
 
 def migrate_database(engine: Engine) -> None:
-    """``alembic upgrade head`` on this engine: every table comes from a revision."""
+    """``alembic upgrade head`` on this engine: every table comes from a revision. On a
+    SQLite file the indexer's tables then move to the index file beside it
+    (:mod:`chain.index_store`)."""
     from alembic import command
     from alembic.config import Config
 
@@ -66,6 +69,9 @@ def migrate_database(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+    moved = move_index_tables(engine)
+    if moved:
+        log.info("moved %d indexer tables into the index file", len(moved))
 
 
 @dataclass
@@ -77,6 +83,10 @@ class LedgerRuntime:
     deployment: Deployment
     engine: Engine
     sessions: sessionmaker[Session]
+    #: the indexer writes the index through these: the index file's own on a SQLite file
+    #: (its writer lock is not the journal's), the gateway database's otherwise
+    index_engine: Engine
+    index_sessions: sessionmaker[Session]
     txpipe: TxPipeline
     accounts: AccountStore
     tracker: ReceiptTracker
@@ -128,6 +138,7 @@ class LedgerRuntime:
         engine = make_engine(settings.resolved_database_url, background_checkpoints=True)
         migrate_database(engine)
         sessions = session_factory(engine)
+        indexes = index_engine(engine)
         txpipe = TxPipeline(
             handle,
             sessions,
@@ -144,6 +155,8 @@ class LedgerRuntime:
             deployment=deployment,
             engine=engine,
             sessions=sessions,
+            index_engine=indexes,
+            index_sessions=sessions if indexes is engine else session_factory(indexes),
             txpipe=txpipe,
             accounts=AccountStore(sessions),
             tracker=ReceiptTracker(txpipe, interval=tracker_interval),

@@ -11,6 +11,9 @@ reads the real version when it moved. The token also carries the file's inode an
 time: a file replaced under the same path (a restore) is a new token, and the watch
 reopens on it.
 
+On a SQLite file whose connections attach the indexer's file beside it
+(:mod:`chain.index_store`) both files are watched: the token is the two files' tokens.
+
 Only SQLite files have it: PostgreSQL, an in-memory SQLite database (one connection, no
 other to watch) or a watch whose connection fails give ``None`` and the caller reads the
 version the slow way.
@@ -23,6 +26,8 @@ import sqlite3
 import threading
 
 from sqlalchemy import Engine
+
+from chain.index_store import attached_index_file
 
 
 class StoreWatch:
@@ -45,19 +50,23 @@ class StoreWatch:
         return file, conn
 
     @classmethod
-    def of(cls, engine: Engine) -> StoreWatch | None:
-        """A watch over ``engine``'s SQLite file, None for any other database."""
+    def of(cls, engine: Engine) -> StoreWatch | StoreWatches | None:
+        """A watch over ``engine``'s SQLite file (and the index file its connections
+        attach, :mod:`chain.index_store`), None for any other database."""
         url = engine.url
         if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
             return None
         if url.database.startswith("file:"):  # a URI database: leave it to the query
             return None
         try:
-            return cls(url.database)
+            index = attached_index_file(engine)
+            if index is None:
+                return cls(url.database)
+            return StoreWatches([cls(url.database), cls(str(index))])
         except (OSError, sqlite3.Error):
             return None
 
-    def token(self) -> tuple[int, int, int] | None:
+    def token(self) -> tuple[int, ...] | None:
         """The file's inode, change time and change counter as this connection sees them
         now; two equal tokens mean no connection committed between the two calls. None
         when it cannot be read."""
@@ -75,3 +84,24 @@ class StoreWatch:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+class StoreWatches:
+    """Watches over several files (the gateway's database and its index file): a token
+    of all of them, None when any cannot be read."""
+
+    def __init__(self, watches: list[StoreWatch]) -> None:
+        self.watches = watches
+
+    def token(self) -> tuple[int, ...] | None:
+        token: tuple[int, ...] = ()
+        for watch in self.watches:
+            part = watch.token()
+            if part is None:
+                return None
+            token += part
+        return token
+
+    def close(self) -> None:
+        for watch in self.watches:
+            watch.close()

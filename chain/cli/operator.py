@@ -87,7 +87,7 @@ def _prepare_shared(settings: LedgerSettings) -> None:
     from chain.runtime import LedgerRuntime
 
     runtime = LedgerRuntime.start(settings)
-    create_tables(runtime.engine)
+    create_tables(runtime.index_engine)
     runtime.open()
     runtime.close()
     runtime.engine.dispose()

@@ -12,6 +12,7 @@ from chain.artifacts import load
 from chain.clients import connect, http_chain
 from chain.db import make_engine, session_factory
 from chain.deploy import read_record
+from chain.index_store import index_engine, move_index_tables
 from chain.indexer.core import Indexer
 from chain.indexer.decoder import ContractSpec
 from chain.indexer.models import create_tables
@@ -59,7 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         specs = deployment_specs(deployment)
         start = deployment.deployment_block
-    engine = make_engine(args.database_url or settings.resolved_database_url)
+    # a SQLite file's index lives in the file beside it (chain.index_store)
+    store = make_engine(args.database_url or settings.resolved_database_url)
+    move_index_tables(store)
+    engine = index_engine(store)
     create_tables(engine)
     indexer = Indexer(
         handle.w3,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from contextlib import closing
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -115,7 +116,15 @@ def test_restore_on_fresh_directory_serves_same_certificates_and_pending_operati
     assert admin.address == runtime.admin.address
     deployment = read_record(settings.deployments_dir, chain_id)
     assert deployment is not None and deployment.to_json() == runtime.deployment.to_json()
+    copied = sqlite3.connect(backup_dir / "database" / "ledger.sqlite")
+    with closing(copied):  # the index file's tables travel in the one copy
+        held = {r[0] for r in copied.execute("SELECT name FROM sqlite_master")}
+        assert {"idx_certificates", "idx_checkpoint", "operations"} <= held
     restored = LedgerRuntime.assemble(settings, runtime.handle, keystore, admin, deployment)
+    assert restored.index_engine.url.database == str(fresh / "ledger.index.db")
+    with closing(sqlite3.connect(fresh / "ledger.db")) as main:  # moved back to their file
+        names = [r[0] for r in main.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        assert "operations" in names and not [n for n in names if n.startswith("idx_")]
     with TestClient(build_app(restored), raise_server_exceptions=False) as fresh_client:
         op = restored.txpipe.wait(op_id, 60)  # re-sent by the start's reconcile
         assert op.state == MINED, (op.state, op.error_code, op.error_detail)
