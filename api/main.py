@@ -20,28 +20,47 @@ from api.limits import BodyGuard, restore_recursion_limit
 from api.metrics import install_metrics
 from api.routers import ROUTERS, freeze_routes, hot_routes_first
 from api.routes import health, operations, users
+from chain.indexer.core import stream_id
 from chain.indexer.models import create_tables
-from chain.indexer.runner import IndexerRunner, indexer_for_deployment
+from chain.indexer.process import IndexerProcess, indexer_command
+from chain.indexer.runner import IndexerRunner, deployment_specs, indexer_for_deployment
 from chain.runtime import LedgerRuntime
 from chain.settings import LedgerSettings, get_settings
 
 restore_recursion_limit()
 
 
-def start_indexer(runtime: LedgerRuntime) -> IndexerRunner | None:
-    """Follow both contracts' logs into the gateway's database in a background thread."""
+def start_indexer(runtime: LedgerRuntime) -> IndexerRunner | IndexerProcess | None:
+    """Follow both contracts' logs into the gateway's database: in a process of its own
+    when the settings ask for it and the chain is a node over HTTP, else in a thread."""
     if not runtime.deployment.contracts:
         return None
     settings = runtime.settings
     create_tables(runtime.index_engine)
-    indexer = indexer_for_deployment(
-        runtime.w3,
-        runtime.index_sessions,
-        runtime.deployment,
-        confirmations=settings.confirmations,
-        batch_size=settings.indexer_batch_size,
-    )
-    runner = IndexerRunner(indexer, poll_interval=settings.indexer_poll_seconds)
+    rpc_url = getattr(runtime.w3.provider, "endpoint_uri", None)
+    runner: IndexerRunner | IndexerProcess
+    if settings.indexer_process and runtime.handle.tester is None and rpc_url:
+        deployment = runtime.deployment
+        command = indexer_command(
+            str(rpc_url), settings.resolved_database_url, deployment,
+            confirmations=settings.confirmations, batch_size=settings.indexer_batch_size,
+            poll_interval=settings.indexer_poll_seconds,
+        )  # fmt: skip
+        runner = IndexerProcess(
+            command, runtime.sessions,
+            stream=stream_id(deployment.chain_id, deployment_specs(deployment)),
+            chain_id=deployment.chain_id, start_block=deployment.deployment_block,
+            confirmations=settings.confirmations, head=lambda: int(runtime.w3.eth.block_number),
+        )  # fmt: skip
+    else:
+        indexer = indexer_for_deployment(
+            runtime.w3,
+            runtime.index_sessions,
+            runtime.deployment,
+            confirmations=settings.confirmations,
+            batch_size=settings.indexer_batch_size,
+        )
+        runner = IndexerRunner(indexer, poll_interval=settings.indexer_poll_seconds)
     runner.start()
     return runner
 
@@ -56,7 +75,7 @@ def freeze_startup_objects() -> None:
 
 
 def _indexer_status(app: FastAPI) -> dict[str, Any] | None:
-    runner: IndexerRunner | None = getattr(app.state, "indexer", None)
+    runner: IndexerRunner | IndexerProcess | None = getattr(app.state, "indexer", None)
     return runner.status() if runner is not None else None
 
 

@@ -125,7 +125,7 @@ def _lag(status: dict[str, Any], runner: Any, runtime: LedgerRuntime) -> Lag | N
         head = int(runtime.w3.eth.block_number)
     except (ConnectionError, OSError):
         return None
-    base = int(indexed) if indexed is not None else int(runner.indexer.start_block) - 1
+    base = int(indexed) if indexed is not None else int(status["start_block"]) - 1
     lag = max(0, head - confirmations - base)
     return Lag(indexed=max(base, 0), head=head, lag=lag) if lag > 0 else None
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
+import threading
 from types import FrameType
 
 from chain.artifacts import load
@@ -41,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--contract", action="append", type=_contract, default=[],
                      help="NAME=ADDRESS[@ARTIFACT,...] instead of the deployment record")
     run.add_argument("--start-block", type=int, help="with --contract: first block")
+    run.add_argument("--follow-stdin", action="store_true",
+                     help="step at once on each byte read from stdin, stop at its end (the "
+                          "gateway that started this process holds the other end)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
@@ -81,12 +86,28 @@ def main(argv: list[str] | None = None) -> int:
     runner = IndexerRunner(indexer, poll_interval=args.poll)
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
-        runner._stop.set()
+        runner.stop_soon()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    if args.follow_stdin:
+        threading.Thread(target=_follow_stdin, args=(runner,), daemon=True).start()
     runner.run()
     return 0
+
+
+def _follow_stdin(runner: IndexerRunner) -> None:
+    """A byte on stdin: a write waits to read what it wrote, step now. The end of stdin:
+    the gateway that holds the other end is gone, stop."""
+    while True:
+        try:
+            data = os.read(sys.stdin.fileno(), 64)
+        except OSError:
+            data = b""
+        if not data:
+            runner.stop_soon()
+            return
+        runner.wake()
 
 
 if __name__ == "__main__":

@@ -75,9 +75,17 @@ class IndexerRunner(BackgroundLoop):
         self._indexed: int | None = None
 
     def stop(self, timeout: float | None = None) -> None:
+        self.stop_soon()
+        super().stop(timeout)
+
+    def stop_soon(self) -> None:
+        """Make the loop end after its current step (from a signal handler too)."""
         self._stop.set()
         self._wake.set()
-        super().stop(timeout)
+
+    def wake(self) -> None:
+        """Step at once if idle (a write waits to read what it wrote)."""
+        self._wake.set()
 
     @property
     def indexed_block(self) -> int | None:
@@ -129,6 +137,7 @@ class IndexerRunner(BackgroundLoop):
 
     def status(self) -> dict[str, Any]:
         status = self.indexer.status()
+        status["start_block"] = self.indexer.start_block
         status["running"] = self.running
         status["checked_at"] = time.time()
         return status
