@@ -45,9 +45,11 @@ class LedgerSettings(BaseSettings):
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
     indexer_enabled: bool = True
     #: Run the indexer in a process of its own (chain modes local and rpc), supervised by
-    #: the gateway, so its work does not take the interpreter from the requests; False: a
-    #: thread of the gateway (always so on the in-process memory chain).
-    indexer_process: bool = True
+    #: the gateway, so its work does not take the interpreter from the requests. Off by
+    #: default (a thread of the gateway; always so on the in-process memory chain): on two
+    #: cores the process competes with the node for the second one, and the measurements
+    #: so far do not show it pays (bench/results/write_path_notes.md).
+    indexer_process: bool = False
     indexer_poll_seconds: float = 1.0
     indexer_batch_size: int = 500
     #: Shortest notice window the OrgDirectory allows, fixed at deployment. Unset: 1 second

@@ -56,9 +56,8 @@ def on_anvil(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LedgerRuntime
         handle = anvil_handle(config)
         settings = LedgerSettings(
             chain="local", var_dir=folder / "var", keystore_passphrase="test-passphrase",
-            bootstrap_token=BOOTSTRAP, indexer_poll_seconds=60.0,
+            bootstrap_token=BOOTSTRAP, indexer_poll_seconds=60.0, indexer_process=True,
         )  # fmt: skip
-        assert settings.indexer_process  # the default
         keystore = KeyStore.from_settings(settings)
         admin = keystore.get_or_create(ADMIN_KEY)
         deployment = ensure_deployed(
