@@ -86,6 +86,16 @@ def stream_id(chain_id: int, contracts: Sequence[ContractSpec]) -> str:
     return f"{chain_id}:{digest}"
 
 
+def lag_behind(
+    head: int | None, confirmations: int, indexed: int | None, start_block: int
+) -> int | None:
+    """Blocks between the head (less the confirmations awaited) and the last block the
+    store holds (none yet: the block before ``start_block``); None without a head."""
+    if head is None:
+        return None
+    return max(0, head - confirmations - (indexed if indexed is not None else start_block - 1))
+
+
 class Indexer:
     """Follows the logs of ``contracts`` from ``start_block`` into the store."""
 
@@ -424,14 +434,7 @@ class Indexer:
                 "events_per_second": round(self.stats.events_per_second, 1),
             }
         indexed = number if number >= self.start_block else None
-        lag = None
-        if head is not None:
-            lag = max(
-                0,
-                head
-                - self.confirmations
-                - (number if indexed is not None else self.start_block - 1),
-            )
+        lag = lag_behind(head, self.confirmations, indexed, self.start_block)
         return {
             "chain_id": self.chain_id,
             "stream": self.stream,

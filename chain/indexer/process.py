@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chain.background import BackgroundLoop
 from chain.deploy import Deployment
+from chain.indexer.core import lag_behind
 from chain.indexer.models import Checkpoint
 from chain.indexer.runner import FOLLOWED_CONTRACTS
 
@@ -214,8 +215,7 @@ class IndexerProcess(BackgroundLoop):
             head: int | None = int(self.head())
         except Exception:  # the node is down: no lag to tell
             head = None
-        base = indexed if indexed is not None else self.start_block - 1
-        lag = None if head is None else max(0, head - self.confirmations - base)
+        lag = lag_behind(head, self.confirmations, indexed, self.start_block)
         with self._lock:
             last_error = self.last_error
         return {
