@@ -20,10 +20,9 @@ from api.limits import BodyGuard, restore_recursion_limit
 from api.metrics import install_metrics
 from api.routers import ROUTERS, freeze_routes, hot_routes_first
 from api.routes import health, operations, users
-from chain.indexer.core import stream_id
 from chain.indexer.models import create_tables
-from chain.indexer.process import IndexerProcess, indexer_command
-from chain.indexer.runner import IndexerRunner, deployment_specs, indexer_for_deployment
+from chain.indexer.process import IndexerProcess, indexer_process
+from chain.indexer.runner import IndexerRunner, indexer_for_deployment
 from chain.runtime import LedgerRuntime
 from chain.settings import LedgerSettings, get_settings
 
@@ -40,17 +39,9 @@ def start_indexer(runtime: LedgerRuntime) -> IndexerRunner | IndexerProcess | No
     rpc_url = getattr(runtime.w3.provider, "endpoint_uri", None)
     runner: IndexerRunner | IndexerProcess
     if settings.indexer_process and runtime.handle.tester is None and rpc_url:
-        deployment = runtime.deployment
-        command = indexer_command(
-            str(rpc_url), settings.resolved_database_url, deployment,
-            confirmations=settings.confirmations, batch_size=settings.indexer_batch_size,
-            poll_interval=settings.indexer_poll_seconds,
-        )  # fmt: skip
-        runner = IndexerProcess(
-            command, runtime.sessions,
-            stream=stream_id(deployment.chain_id, deployment_specs(deployment)),
-            chain_id=deployment.chain_id, start_block=deployment.deployment_block,
-            confirmations=settings.confirmations, head=lambda: int(runtime.w3.eth.block_number),
+        runner = indexer_process(
+            settings, runtime.deployment, str(rpc_url), runtime.sessions,
+            head=lambda: int(runtime.w3.eth.block_number),
         )  # fmt: skip
     else:
         indexer = indexer_for_deployment(

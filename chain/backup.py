@@ -53,7 +53,13 @@ from sqlalchemy import (
 )
 
 from chain.db import Base, make_engine
-from chain.index_store import attached_index_file, index_path_for, table_names
+from chain.index_store import (
+    INDEX_NAME_LIKE,
+    attached_index_file,
+    index_path_for,
+    index_table_names,
+    table_names,
+)
 from chain.settings import LedgerSettings
 
 FORMAT = 1
@@ -211,15 +217,13 @@ def _copy_index_tables(index: Path, copy: Path) -> None:
     dst = sqlite3.connect(f"file:{copy}", uri=True, isolation_level=None)
     try:
         dst.execute("ATTACH DATABASE ? AS source", (f"file:{index}?mode=ro",))
-        held = dst.execute(
-            "SELECT count(*) FROM main.sqlite_master WHERE type = 'table' AND name LIKE 'idx%'"
-        ).fetchone()[0]
-        if held:
+        if index_table_names(dst, "main"):
             return
         dst.execute("BEGIN")
         schema = dst.execute(
             "SELECT type, name, sql FROM source.sqlite_master WHERE sql IS NOT NULL "
-            "AND tbl_name LIKE 'idx%' ORDER BY type = 'index', name"
+            "AND tbl_name LIKE ? ESCAPE '\\' ORDER BY type = 'index', name",
+            (INDEX_NAME_LIKE,),
         ).fetchall()
         for kind, name, sql in schema:
             dst.execute(sql)  # unqualified: into the copy

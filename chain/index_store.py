@@ -38,6 +38,8 @@ from sqlalchemy import Engine, event, inspect
 INDEX_SCHEMA = "ledger_index"
 #: the indexer's tables: every table whose name starts so
 INDEX_TABLE_PREFIX = "idx_"
+#: a SQL LIKE pattern (with ``ESCAPE '\\'``) of their names
+INDEX_NAME_LIKE = INDEX_TABLE_PREFIX.replace("_", "\\_") + "%"
 
 #: per engine on a SQLite file: the index file its connections attach
 _ATTACHED: weakref.WeakKeyDictionary[Engine, Path] = weakref.WeakKeyDictionary()
@@ -102,13 +104,6 @@ def index_engine(engine: Engine) -> Engine:
     return found
 
 
-def dispose_index_engine(engine: Engine) -> None:
-    """Close the index engine's connections with the gateway's (shutdown)."""
-    found = _INDEX_ENGINES.pop(engine, None)
-    if found is not None:
-        found.dispose()
-
-
 def table_names(engine: Engine) -> set[str]:
     """Every table the engine's connections see: the main file's and the index file's."""
     inspector = inspect(engine)
@@ -130,10 +125,10 @@ def move_index_tables(engine: Engine) -> list[str]:
     conn = sqlite3.connect(main, isolation_level=None, timeout=30)
     try:
         conn.execute(f"ATTACH DATABASE ? AS {INDEX_SCHEMA}", (str(path),))
-        held = _tables(conn, "main")
+        held = index_table_names(conn, "main")
         if not held:
             return []
-        known = _tables(conn, INDEX_SCHEMA)
+        known = index_table_names(conn, INDEX_SCHEMA)
         moved = [name for name in held if name in known]
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -159,11 +154,12 @@ def move_index_tables(engine: Engine) -> list[str]:
         conn.close()
 
 
-def _tables(conn: sqlite3.Connection, schema: str) -> list[str]:
+def index_table_names(conn: sqlite3.Connection, schema: str) -> list[str]:
+    """The indexer's tables a SQLite connection's ``schema`` holds."""
     rows = conn.execute(
         f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table' AND name LIKE ? "
         "ESCAPE '\\' ORDER BY name",
-        (INDEX_TABLE_PREFIX.replace("_", "\\_") + "%",),
+        (INDEX_NAME_LIKE,),
     )
     return [str(row[0]) for row in rows]
 

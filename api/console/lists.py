@@ -103,7 +103,7 @@ def lag_of(request: Request, runtime: LedgerRuntime) -> Lag | None:
     if runner is None:
         return None
     status = runner.status()
-    lag = _lag(status, runner, runtime)
+    lag = _lag(status, runtime)
     key = runner
     if lag is None:
         _behind_since.pop(key, None)
@@ -118,15 +118,14 @@ def lag_of(request: Request, runtime: LedgerRuntime) -> Lag | None:
     return lag if now - seen[1] >= GRACE_POLLS * poll else None
 
 
-def _lag(status: dict[str, Any], runner: Any, runtime: LedgerRuntime) -> Lag | None:
+def _lag(status: dict[str, Any], runtime: LedgerRuntime) -> Lag | None:
     indexed = status.get("indexed_block")
-    confirmations = int(status.get("confirmations") or 0)
     try:
         head = int(runtime.w3.eth.block_number)
     except (ConnectionError, OSError):
         return None
     base = int(indexed) if indexed is not None else int(status["start_block"]) - 1
-    lag = max(0, head - confirmations - base)
+    lag = max(0, head - int(status.get("confirmations") or 0) - base)
     return Lag(indexed=max(base, 0), head=head, lag=lag) if lag > 0 else None
 
 

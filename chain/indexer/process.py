@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -27,9 +27,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chain.background import BackgroundLoop
 from chain.deploy import Deployment
-from chain.indexer.core import lag_behind
+from chain.indexer.core import lag_behind, stream_id
+from chain.indexer.decoder import ContractSpec
 from chain.indexer.models import Checkpoint
-from chain.indexer.runner import FOLLOWED_CONTRACTS
+from chain.indexer.runner import deployment_specs
+from chain.settings import LedgerSettings
 
 log = logging.getLogger(__name__)
 
@@ -40,25 +42,44 @@ WAIT_POLL = 0.02
 def indexer_command(
     rpc_url: str,
     database_url: str,
-    deployment: Deployment,
+    specs: Sequence[ContractSpec],
+    start_block: int,
     *,
     confirmations: int,
     batch_size: int,
     poll_interval: float,
 ) -> list[str]:
-    """``python -m chain.indexer run`` for the deployment's followed contracts."""
-    contracts = [
-        f"--contract={name}={deployment.address(name)}@{name}"
-        for name in FOLLOWED_CONTRACTS
-        if name in deployment.contracts
-    ]
+    """``python -m chain.indexer run`` for these contracts (each with its artifact)."""
     return [
         sys.executable, "-m", "chain.indexer", "run",
         f"--rpc-url={rpc_url}", f"--database-url={database_url}",
-        *contracts, f"--start-block={deployment.deployment_block}",
+        *(f"--contract={spec.name}={spec.address}@{spec.name}" for spec in specs),
+        f"--start-block={start_block}",
         f"--confirmations={confirmations}", f"--batch-size={batch_size}",
         f"--poll={poll_interval}", "--follow-stdin",
     ]  # fmt: skip
+
+
+def indexer_process(
+    settings: LedgerSettings,
+    deployment: Deployment,
+    rpc_url: str,
+    store: sessionmaker[Session],
+    head: Callable[[], int],
+) -> IndexerProcess:
+    """The supervised indexer process of a gateway: the deployment's followed contracts
+    (:func:`~chain.indexer.runner.deployment_specs`, the same stream as the thread's)."""
+    specs = deployment_specs(deployment)
+    command = indexer_command(
+        rpc_url, settings.resolved_database_url, specs, deployment.deployment_block,
+        confirmations=settings.confirmations, batch_size=settings.indexer_batch_size,
+        poll_interval=settings.indexer_poll_seconds,
+    )  # fmt: skip
+    return IndexerProcess(
+        command, store, stream=stream_id(deployment.chain_id, specs),
+        chain_id=deployment.chain_id, start_block=deployment.deployment_block,
+        confirmations=settings.confirmations, head=head,
+    )  # fmt: skip
 
 
 class IndexerProcess(BackgroundLoop):
@@ -92,6 +113,7 @@ class IndexerProcess(BackgroundLoop):
         self.last_error: str | None = None
         self._lock = threading.Lock()
         self._indexed: int | None = None
+        self._spawned_at = 0.0
 
     # -- the supervisor ------------------------------------------------------------------
 
@@ -106,6 +128,8 @@ class IndexerProcess(BackgroundLoop):
             if code is None:
                 self._stop.wait(0.5)
                 continue
+            if time.monotonic() - self._spawned_at > self.max_backoff:
+                backoff = 0.5  # it ran a while: not a crash loop, start again soon
             with self._lock:
                 self.last_error = f"the indexer process exited with {code}"
                 self.child = None
@@ -132,6 +156,7 @@ class IndexerProcess(BackgroundLoop):
         # its stdin is a pipe this process holds: a byte wakes it, the pipe's end (this
         # process gone, however it ended) stops it
         child = subprocess.Popen(self.command, stdin=subprocess.PIPE)
+        self._spawned_at = time.monotonic()
         with self._lock:
             self.child = child
         log.info("indexer process %d started", child.pid)

@@ -24,6 +24,7 @@ from chain import localnode
 from chain.accounts import AccountStore
 from chain.deploy import ensure_deployed
 from chain.indexer.process import IndexerProcess, indexer_command
+from chain.indexer.runner import deployment_specs
 from chain.keys import KeyStore
 from chain.runtime import ADMIN_KEY, LedgerRuntime
 from chain.settings import LedgerSettings
@@ -117,7 +118,8 @@ def test_the_indexer_process_exits_once_its_gateway_is_gone(on_anvil: LedgerRunt
     settings = runtime.settings
     command = indexer_command(
         str(runtime.w3.provider.endpoint_uri),  # type: ignore[attr-defined]
-        settings.resolved_database_url, runtime.deployment,
+        settings.resolved_database_url, deployment_specs(runtime.deployment),
+        runtime.deployment.deployment_block,
         confirmations=0, batch_size=500, poll_interval=60.0,
     )  # fmt: skip
     # a stand-in gateway: starts the indexer process as the gateway does, then is killed
@@ -140,3 +142,31 @@ def test_the_indexer_process_exits_once_its_gateway_is_gone(on_anvil: LedgerRunt
         assert _gone(child, 10)  # the end of its stdin: it stops
     finally:
         stand_in.kill()
+
+
+def test_the_supervisor_records_each_exit_and_starts_the_process_again(tmp_path: Path) -> None:
+    """No chain needed: a command that exits with 3 after a moment is started again, each
+    exit is the status's last error, and stop leaves nothing running."""
+    from chain.db import make_engine, session_factory
+    from chain.indexer.models import create_tables
+
+    engine = make_engine("sqlite://")
+    create_tables(engine)
+    runner = IndexerProcess(
+        [sys.executable, "-c", "import sys, time; time.sleep(0.2); sys.exit(3)"],
+        session_factory(engine), stream="s", chain_id=1, start_block=5, confirmations=0,
+        head=lambda: 9, max_backoff=0.5,
+    )  # fmt: skip
+    runner.start()
+    try:
+        deadline = time.monotonic() + 20
+        while runner.restarts < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        status = runner.status()
+    finally:
+        runner.stop()
+    assert runner.restarts >= 2
+    assert status["last_error"] == "the indexer process exited with 3"
+    assert status["indexed_block"] is None and status["lag"] == 9 - 4  # nothing stored yet
+    assert status["start_block"] == 5
+    assert runner.pid is None and not runner.running
