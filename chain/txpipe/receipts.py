@@ -39,6 +39,10 @@ RECEIPT_SCAN_BLOCKS = 64
 NONCE_SCAN_BLOCKS = 1024
 #: operations settled per database transaction (see ``_apply_receipts``)
 SETTLE_CHUNK = 32
+#: blocks a signer's next nonce may stay unmined before the tracker asks the node whether
+#: it still holds that transaction (sooner than ``resend_after``: every later write of
+#: the signer waits behind it)
+STALL_BLOCKS = 2
 #: what an operation taken off the chain forgets: it is in flight again
 _UNSETTLED: dict[str, Any] = {
     "state": PENDING, "block_number": None, "block_hash": None, "receipt_status": None,
@@ -79,6 +83,7 @@ class ReceiptTracking(Broadcaster):
             by_signer.setdefault(op.signer, []).append(op)
         #: operations whose nonce the chain has used but whose receipt it does not return
         unanswered: list[Operation] = []
+        blocking: dict[str, int] = {}
         for signer, group in by_signer.items():
             try:
                 mined_count = self.rpc.nonce(signer, "latest")
@@ -93,12 +98,15 @@ class ReceiptTracking(Broadcaster):
                     if op.nonce < mined_count:
                         if op.id not in settled_ids and self._due(op, "owner"):
                             unanswered.append(op)
+                    elif op.nonce == mined_count:
+                        self._resend_if_unknown(op, stalled=self._stalled(op, blocking))
                     else:
                         self._resend_if_unknown(op)
             except NodeUnreachable:  # the node went away during the poll: wait for it
                 log.warning("receipt tracker lost the chain node during a poll")
                 self._node_down = True
                 return finished
+        self._blocking_since = blocking
         if unanswered:
             try:
                 finished += self._settle_used_nonces(unanswered)
@@ -459,11 +467,28 @@ class ReceiptTracking(Broadcaster):
                     found[pair] = (None, head)
         return found
 
-    def _resend_if_unknown(self, op: Operation) -> None:
+    def _stalled(self, op: Operation, blocking: dict[str, int]) -> bool:
+        """Whether this operation, its signer's next nonce, has stayed unmined for
+        ``STALL_BLOCKS`` blocks since it was first seen so (or last asked about): a node
+        that lost it (dropped from its pool, restarted) holds every later write of the
+        signer until it is sent again. Records it in ``blocking`` for the next poll."""
+        head = self._seen_head[0] if self._seen_head is not None else 0
+        since = min(self._blocking_since.get(op.id, head), head)  # a head gone back
+        stalled = head - since >= STALL_BLOCKS
+        blocking[op.id] = head if stalled else since
+        return stalled
+
+    def _resend_if_unknown(self, op: Operation, *, stalled: bool = False) -> None:
+        """Send the journaled bytes again when the node does not hold them: asked once
+        per ``resend_after`` seconds, or now when the operation holds up its signer."""
         if op.id in self._in_send:  # being sent and marked by the thread that journaled it
             return
         now = time.monotonic()
-        if op.state == SENT and now - self._last_checked.get(op.id, 0.0) < self.resend_after:
+        if (
+            op.state == SENT
+            and not stalled
+            and now - self._last_checked.get(op.id, 0.0) < self.resend_after
+        ):
             return
         self._last_checked[op.id] = now
         try:

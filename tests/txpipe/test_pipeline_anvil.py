@@ -137,6 +137,49 @@ def test_poll_once_rebroadcasts_transactions_the_node_dropped(
         assert list(broadcasts) == [2, 2, 2]
 
 
+def test_a_lost_next_nonce_is_sent_again_after_two_blocks_not_after_resend_after(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
+) -> None:
+    """A node that lost a signer's next transaction holds every later one of the signer:
+    the tracker asks about that one after STALL_BLOCKS blocks, not after ``resend_after``
+    (here an hour), and asks nothing about the others meanwhile."""
+    w3 = anvil_chain.w3
+    pipeline = make_pipeline(anvil_chain, db_url, resend_after_seconds=3600)
+    signer = Account.create()
+    mine = lambda: w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]  # noqa: E731
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        ops = [_record(pipeline, signer, anvil_probe, 3100 + n) for n in range(3)]
+        assert [op.state for op in ops] == [SENT] * 3
+        # the node loses nonce 0 and keeps the later two (queued behind the gap)
+        w3.provider.make_request("anvil_dropAllTransactions", [])  # type: ignore[arg-type]
+        for op in ops[1:]:
+            w3.eth.send_raw_transaction(op.raw_tx)
+        assert w3.provider.make_request("txpool_status", [])["result"] == {  # type: ignore[arg-type]
+            "pending": "0x0",
+            "queued": "0x2",
+        }
+        pipeline.poll_once()  # the head has not moved: nothing asked, nothing sent
+        mine()  # nonce 0 is missing: the block takes none of the signer's writes
+        pipeline.poll_once()
+        assert w3.eth.get_transaction_count(signer.address, "latest") == 0
+        with pipeline.sessions() as session:
+            assert session.get(Operation, ops[0].id).broadcasts == 1  # type: ignore[union-attr]
+        mine()
+        pipeline.poll_once()  # two blocks without its next nonce: sent again
+        with pipeline.sessions() as session:
+            broadcasts = session.scalars(select(Operation.broadcasts).order_by(Operation.nonce))
+            assert list(broadcasts) == [2, 1, 1]
+        mine()
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    assert w3.eth.get_transaction_count(signer.address, "latest") == 3
+    finals = [pipeline.wait(op.id, 20) for op in ops]
+    assert [op.state for op in finals] == [MINED] * 3
+    for n in range(3):
+        assert anvil_probe.functions.writesOf(key(3100 + n)).call() == 1
+
+
 def test_submit_when_broadcast_fails_is_journaled_pending_then_resent(
     anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
 ) -> None:
