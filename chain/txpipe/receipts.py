@@ -99,7 +99,13 @@ class ReceiptTracking(Broadcaster):
                         if op.id not in settled_ids and self._due(op, "owner"):
                             unanswered.append(op)
                     elif op.nonce == mined_count:
-                        self._resend_if_unknown(op, stalled=self._stalled(op, blocking))
+                        stalled = self._stalled(op, blocking)
+                        if self._resend_if_unknown(op, stalled=stalled) and stalled:
+                            # the node lost the signer's next nonce: what it took after it
+                            # may be lost too (one batch; what it holds it answers as known)
+                            later = [o for o in group if o.nonce > op.nonce]
+                            self._resend_all(signer, later)
+                            break
                     else:
                         self._resend_if_unknown(op)
             except NodeUnreachable:  # the node went away during the poll: wait for it
@@ -478,29 +484,39 @@ class ReceiptTracking(Broadcaster):
         blocking[op.id] = head if stalled else since
         return stalled
 
-    def _resend_if_unknown(self, op: Operation, *, stalled: bool = False) -> None:
+    def _resend_if_unknown(self, op: Operation, *, stalled: bool = False) -> bool:
         """Send the journaled bytes again when the node does not hold them: asked once
-        per ``resend_after`` seconds, or now when the operation holds up its signer."""
+        per ``resend_after`` seconds, or now when the operation holds up its signer.
+        Whether they were sent."""
         if op.id in self._in_send:  # being sent and marked by the thread that journaled it
-            return
+            return False
         now = time.monotonic()
         if (
             op.state == SENT
             and not stalled
             and now - self._last_checked.get(op.id, 0.0) < self.resend_after
         ):
-            return
+            return False
         self._last_checked[op.id] = now
         try:
             known = self._known(op.tx_hash)
         except Exception:
-            return
+            return False
         if known:
             if op.state == PENDING:
                 self._mark(op.id, SENT)
-            return
+            return False
         with self._account_idle(op.signer):
             self._broadcast(op)
+        return True
+
+    def _resend_all(self, signer: str, ops: list[Operation]) -> None:
+        """Send these journaled transactions of one signer again, in nonce order, in one
+        batch (the node answers the ones it holds as known)."""
+        ops = [op for op in ops if op.id not in self._in_send]
+        if ops:
+            with self._account_idle(signer):
+                self._broadcast_many(ops)
 
     def _apply_receipt(self, op: Operation, receipt: Any) -> int:
         block = int(receipt["blockNumber"])

@@ -140,20 +140,21 @@ def test_poll_once_rebroadcasts_transactions_the_node_dropped(
 def test_a_lost_next_nonce_is_sent_again_after_two_blocks_not_after_resend_after(
     anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
 ) -> None:
-    """A node that lost a signer's next transaction holds every later one of the signer:
-    the tracker asks about that one after STALL_BLOCKS blocks, not after ``resend_after``
-    (here an hour), and asks nothing about the others meanwhile."""
+    """A node that lost a signer's next transactions holds every later one of the signer:
+    the tracker asks about the next one after STALL_BLOCKS blocks, not after
+    ``resend_after`` (here an hour), and then sends the signer's whole tail again in one
+    batch, so one block takes them all."""
     w3 = anvil_chain.w3
     pipeline = make_pipeline(anvil_chain, db_url, resend_after_seconds=3600)
     signer = Account.create()
     mine = lambda: w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]  # noqa: E731
     w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
     try:
-        ops = [_record(pipeline, signer, anvil_probe, 3100 + n) for n in range(3)]
-        assert [op.state for op in ops] == [SENT] * 3
-        # the node loses nonce 0 and keeps the later two (queued behind the gap)
+        ops = [_record(pipeline, signer, anvil_probe, 3100 + n) for n in range(4)]
+        assert [op.state for op in ops] == [SENT] * 4
+        # the node loses nonces 0 and 1 and keeps 2 and 3 (queued behind the gap)
         w3.provider.make_request("anvil_dropAllTransactions", [])  # type: ignore[arg-type]
-        for op in ops[1:]:
+        for op in ops[2:]:
             w3.eth.send_raw_transaction(op.raw_tx)
         assert w3.provider.make_request("txpool_status", [])["result"] == {  # type: ignore[arg-type]
             "pending": "0x0",
@@ -164,19 +165,25 @@ def test_a_lost_next_nonce_is_sent_again_after_two_blocks_not_after_resend_after
         pipeline.poll_once()
         assert w3.eth.get_transaction_count(signer.address, "latest") == 0
         with pipeline.sessions() as session:
-            assert session.get(Operation, ops[0].id).broadcasts == 1  # type: ignore[union-attr]
+            broadcasts = session.scalars(select(Operation.broadcasts).order_by(Operation.nonce))
+            assert list(broadcasts) == [1, 1, 1, 1]
         mine()
-        pipeline.poll_once()  # two blocks without its next nonce: sent again
+        pipeline.poll_once()  # two blocks without its next nonce: the tail sent again
+        assert w3.provider.make_request("txpool_status", [])["result"] == {  # type: ignore[arg-type]
+            "pending": "0x4",
+            "queued": "0x0",
+        }
         with pipeline.sessions() as session:
             broadcasts = session.scalars(select(Operation.broadcasts).order_by(Operation.nonce))
-            assert list(broadcasts) == [2, 1, 1]
+            assert list(broadcasts) == [2, 2, 2, 2]
         mine()
     finally:
         w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
-    assert w3.eth.get_transaction_count(signer.address, "latest") == 3
+    assert w3.eth.get_transaction_count(signer.address, "latest") == 4
     finals = [pipeline.wait(op.id, 20) for op in ops]
-    assert [op.state for op in finals] == [MINED] * 3
-    for n in range(3):
+    assert [op.state for op in finals] == [MINED] * 4
+    assert len({op.block_number for op in finals}) == 1
+    for n in range(4):
         assert anvil_probe.functions.writesOf(key(3100 + n)).call() == 1
 
 
