@@ -39,10 +39,12 @@ RECEIPT_SCAN_BLOCKS = 64
 NONCE_SCAN_BLOCKS = 1024
 #: operations settled per database transaction (see ``_apply_receipts``)
 SETTLE_CHUNK = 32
-#: blocks a signer's next nonce may stay unmined before the tracker asks the node whether
-#: it still holds that transaction (sooner than ``resend_after``: every later write of
-#: the signer waits behind it)
-STALL_BLOCKS = 2
+#: blocks mined after the tracker first saw a signer's next nonce in flight, without it,
+#: before the tracker asks the node whether it still holds that transaction (sooner than
+#: ``resend_after``: every later write of the signer waits behind it). One: a node that
+#: holds a ready transaction puts it in its next block (one that arrived during the
+#: block's assembly is asked about and found known: one eth_getTransactionByHash)
+STALL_BLOCKS = 1
 #: what an operation taken off the chain forgets: it is in flight again
 _UNSETTLED: dict[str, Any] = {
     "state": PENDING, "block_number": None, "block_hash": None, "receipt_status": None,

@@ -137,11 +137,11 @@ def test_poll_once_rebroadcasts_transactions_the_node_dropped(
         assert list(broadcasts) == [2, 2, 2]
 
 
-def test_a_lost_next_nonce_is_sent_again_after_two_blocks_not_after_resend_after(
+def test_a_lost_next_nonce_is_sent_again_after_a_block_not_after_resend_after(
     anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
 ) -> None:
     """A node that lost a signer's next transactions holds every later one of the signer:
-    the tracker asks about the next one after STALL_BLOCKS blocks, not after
+    the tracker asks about the next one once a block went by without it, not after
     ``resend_after`` (here an hour), and then sends the signer's whole tail again in one
     batch, so one block takes them all."""
     w3 = anvil_chain.w3
@@ -161,14 +161,13 @@ def test_a_lost_next_nonce_is_sent_again_after_two_blocks_not_after_resend_after
             "queued": "0x2",
         }
         pipeline.poll_once()  # the head has not moved: nothing asked, nothing sent
-        mine()  # nonce 0 is missing: the block takes none of the signer's writes
         pipeline.poll_once()
-        assert w3.eth.get_transaction_count(signer.address, "latest") == 0
         with pipeline.sessions() as session:
             broadcasts = session.scalars(select(Operation.broadcasts).order_by(Operation.nonce))
             assert list(broadcasts) == [1, 1, 1, 1]
-        mine()
-        pipeline.poll_once()  # two blocks without its next nonce: the tail sent again
+        mine()  # nonce 0 is missing: the block takes none of the signer's writes
+        assert w3.eth.get_transaction_count(signer.address, "latest") == 0
+        pipeline.poll_once()  # a block without its next nonce: the tail sent again
         assert w3.provider.make_request("txpool_status", [])["result"] == {  # type: ignore[arg-type]
             "pending": "0x4",
             "queued": "0x0",
