@@ -7,7 +7,6 @@ bootstrap admin, outbox reconcile, receipt tracker) and stops the tracker on shu
 from __future__ import annotations
 
 import gc
-import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -105,13 +104,9 @@ def create_app(
         runner = start_indexer(active) if active.settings.indexer_enabled else None
         app.state.indexer = runner
         freeze_startup_objects()
-        switch_interval = sys.getswitchinterval()
-        if active.settings.gil_switch_interval_ms is not None:
-            sys.setswitchinterval(active.settings.gil_switch_interval_ms / 1000)
         try:
             yield
         finally:
-            sys.setswitchinterval(switch_interval)
             gc.unfreeze()
             reads = getattr(app.state, "certificate_reads", None)
             if reads is not None:

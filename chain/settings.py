@@ -50,11 +50,6 @@ class LedgerSettings(BaseSettings):
     #: cores the process competes with the node for the second one, and the measurements
     #: so far do not show it pays (bench/results/write_path_notes.md).
     indexer_process: bool = False
-    #: How long a thread of the gateway may hold the interpreter before another one that
-    #: waits for it takes it (``sys.setswitchinterval``, in ms). Unset: Python's 5 ms.
-    #: Shorter lets a request in sooner while the tracker or the indexer works, and
-    #: costs throughput in handoffs (bench/results/write_path_notes.md).
-    gil_switch_interval_ms: Annotated[float, Field(gt=0, le=100)] | None = None
     indexer_poll_seconds: float = 1.0
     indexer_batch_size: int = 500
     #: Shortest notice window the OrgDirectory allows, fixed at deployment. Unset: 1 second

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from api.main import create_app
 from api.writes import WriteOptions, answer
 from chain.runtime import LedgerRuntime
 from chain.txpipe import PENDING
@@ -71,14 +68,3 @@ def test_wait_is_capped_by_the_gateways_receipt_timeout() -> None:
         response = answer(runtime, _op("op-1"), WriteOptions(True, asked, None))
         assert response.status_code == 202 and response.headers["Location"] == "/v1/operations/op-1"
     assert pipeline.waited == [3.0, 7.5]
-
-
-def test_gil_switch_interval_setting_holds_while_the_gateway_runs(tmp_path: Path) -> None:
-    before = sys.getswitchinterval()
-    runtime = LedgerRuntime.start(settings_for(tmp_path, gil_switch_interval_ms=1), deploy=False)
-    with TestClient(create_app(runtime=runtime)) as client:
-        assert sys.getswitchinterval() == pytest.approx(0.001)
-        assert client.get("/healthz").status_code == 200
-    assert sys.getswitchinterval() == before
-    with pytest.raises(ValidationError):
-        settings_for(tmp_path, gil_switch_interval_ms=0)
