@@ -575,7 +575,8 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
     while True:
         with engine.connect() as conn:
             rows = {r.id: r for r in conn.execute(
-                select(Operation.id, Operation.state, Operation.block_number)
+                select(Operation.id, Operation.state, Operation.block_number,
+                       Operation.broadcasts)
                 .where(Operation.id.in_(ids)))}  # fmt: skip
         if all(r.state == MINED for r in rows.values()) and len(rows) == len(ids):
             break
@@ -595,6 +596,10 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
                   len(done), started,
                   ends, [a for _, _, a in done], mined)  # fmt: skip
     row["refused_429"] = refused[0]
+    # sent more than once: the node lost them (or the tracker found them unknown)
+    row["sent_again"] = sum(1 for r in rows.values() if int(r.broadcasts) > 1)
+    if row["sent_again"]:
+        print(f"  {row['sent_again']} writes sent to the node more than once")
     if respond_async:
         row["preference_applied"] = applied[0] / max(1, len(done))
         print(f"  Preference-Applied on {row['preference_applied']:.1%} of the answers")
