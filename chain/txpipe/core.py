@@ -7,7 +7,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -509,8 +509,12 @@ class PipelineCore:
                 return EventDecoder()
         return self._decoders[contract_name]
 
-    def _mark(self, op_id: str, state: str, error: tuple[str, str] | None = None) -> None:
-        """Move an in-flight op to ``state`` (never touches a final one)."""
+    def _mark(
+        self, op_id: str, state: str, error: tuple[str, str] | None = None, *,
+        only_from: Collection[str] = IN_FLIGHT,
+    ) -> None:  # fmt: skip
+        """Move an op in one of the states ``only_from`` (in flight: never a final one)
+        to ``state``."""
         values: dict[str, Any] = {"state": state, "updated_at": utcnow()}
         if state == SENT:
             values["broadcasts"] = Operation.broadcasts + 1
@@ -523,7 +527,7 @@ class PipelineCore:
             session.execute(
                 update(Operation)
                 .execution_options(synchronize_session=False)
-                .where(Operation.id == op_id, Operation.state.in_(IN_FLIGHT))
+                .where(Operation.id == op_id, Operation.state.in_(tuple(only_from)))
                 .values(**values)
             )
 

@@ -106,6 +106,11 @@ class ReceiptTracking(Broadcaster):
                             # the node lost the signer's next nonce: what it took after it
                             # may be lost too (one batch; what it holds it answers as known)
                             later = [o for o in group if o.nonce > op.nonce]
+                            log.warning(
+                                "nonce %d of %s was not on the node a block after it was "
+                                "sent (operation %s): sent again, with its %d later writes",
+                                op.nonce, signer, op.id, len(later),
+                            )  # fmt: skip
                             self._resend_all(signer, later)
                             break
                     else:
@@ -505,8 +510,8 @@ class ReceiptTracking(Broadcaster):
         except Exception:
             return False
         if known:
-            if op.state == PENDING:
-                self._mark(op.id, SENT)
+            if op.state == PENDING:  # still, unless its sender marked it meanwhile
+                self._mark(op.id, SENT, only_from=(PENDING,))
             return False
         with self._account_idle(op.signer):
             self._broadcast(op)

@@ -186,6 +186,33 @@ def test_a_lost_next_nonce_is_sent_again_after_a_block_not_after_resend_after(
         assert anvil_probe.functions.writesOf(key(3100 + n)).call() == 1
 
 
+def test_a_poll_that_read_a_write_pending_before_its_sender_marked_it_counts_no_send(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
+) -> None:
+    """The tracker read a write ``pending``; its sender then marked it ``sent``. The node
+    has it: the tracker's late look marks nothing (one send, one count)."""
+    w3 = anvil_chain.w3
+    pipeline = make_pipeline(anvil_chain, db_url)
+    signer = Account.create()
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        op = _record(pipeline, signer, anvil_probe, 3200)
+        assert op.state == SENT
+        with pipeline.sessions() as session:
+            read_before = session.get(Operation, op.id)
+            assert read_before is not None
+        read_before.state = PENDING  # what the poll read before the sender's mark
+        assert pipeline._resend_if_unknown(read_before) is False
+        with pipeline.sessions() as session:
+            stored = session.get(Operation, op.id)
+            assert stored is not None
+            assert (stored.state, stored.broadcasts) == (SENT, 1)
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    assert pipeline.wait(op.id, 20).state == MINED
+
+
 def test_submit_when_broadcast_fails_is_journaled_pending_then_resent(
     anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
 ) -> None:
