@@ -103,8 +103,9 @@ class ReceiptTracking(Broadcaster):
                     elif op.nonce == mined_count:
                         stalled = self._stalled(op, blocking)
                         if self._resend_if_unknown(op, stalled=stalled) and stalled:
-                            # the node lost the signer's next nonce: what it took after it
-                            # may be lost too (one batch; what it holds it answers as known)
+                            # the node lost the signer's next nonce and took it again: what
+                            # it took after it may be lost too (one batch; what it holds it
+                            # answers as known)
                             later = [o for o in group if o.nonce > op.nonce]
                             log.warning(
                                 "nonce %d of %s was not on the node a block after it was "
@@ -494,7 +495,7 @@ class ReceiptTracking(Broadcaster):
     def _resend_if_unknown(self, op: Operation, *, stalled: bool = False) -> bool:
         """Send the journaled bytes again when the node does not hold them: asked once
         per ``resend_after`` seconds, or now when the operation holds up its signer.
-        Whether they were sent."""
+        Whether the node took them again."""
         if op.id in self._in_send:  # being sent and marked by the thread that journaled it
             return False
         now = time.monotonic()
@@ -514,8 +515,7 @@ class ReceiptTracking(Broadcaster):
                 self._mark(op.id, SENT, only_from=(PENDING,))
             return False
         with self._account_idle(op.signer):
-            self._broadcast(op)
-        return True
+            return self._broadcast(op) == SENT
 
     def _resend_all(self, signer: str, ops: list[Operation]) -> None:
         """Send these journaled transactions of one signer again, in nonce order, in one

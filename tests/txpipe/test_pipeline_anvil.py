@@ -16,7 +16,7 @@ from chain.artifacts import load
 from chain.clients import ChainHandle
 from chain.errors import ChainUnavailable
 from chain.txpipe import MINED, PENDING, SENT, AccountNonce, Operation, TxPipeline
-from chain.txpipe.rpc import NodeUnreachable
+from chain.txpipe.rpc import NodeUnreachable, RpcError
 from tests.txpipe.helpers import PROBE, free_port, key, make_pipeline
 
 pytestmark = pytest.mark.anvil
@@ -184,6 +184,50 @@ def test_a_lost_next_nonce_is_sent_again_after_a_block_not_after_resend_after(
     assert len({op.block_number for op in finals}) == 1
     for n in range(4):
         assert anvil_probe.functions.writesOf(key(3100 + n)).call() == 1
+
+
+def test_a_lost_next_nonce_the_node_refuses_again_sends_nothing_after_it(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """When the node refuses the signer's lost next nonce, the writes after it stay
+    queued behind it on the node: none of them is sent again, the lost one stays
+    ``pending`` with the node's refusal and goes again once the node takes it."""
+    w3 = anvil_chain.w3
+    pipeline = make_pipeline(anvil_chain, db_url, resend_after_seconds=3600)
+    signer = Account.create()
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        ops = [_record(pipeline, signer, anvil_probe, 3500 + n) for n in range(3)]
+        w3.provider.make_request("anvil_dropAllTransactions", [])  # type: ignore[arg-type]
+        for op in ops[1:]:
+            w3.eth.send_raw_transaction(op.raw_tx)
+        pipeline.poll_once()
+
+        def refuse(raw: bytes) -> str:
+            raise RpcError("insufficient funds for gas * price + value")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(pipeline.rpc, "send_raw", refuse)
+            w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+            pipeline.poll_once()
+        with pipeline.sessions() as session:
+            stored = list(session.scalars(select(Operation).order_by(Operation.nonce)))
+            assert [(op.state, op.broadcasts) for op in stored] == [
+                (PENDING, 1),
+                (SENT, 1),
+                (SENT, 1),
+            ]
+            assert stored[0].error_code == "broadcast-failed"
+        pipeline.poll_once()  # the node takes it now: it goes again, on its own
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    finals = [pipeline.wait(op.id, 20) for op in ops]
+    assert [op.state for op in finals] == [MINED] * 3
+    with pipeline.sessions() as session:
+        broadcasts = session.scalars(select(Operation.broadcasts).order_by(Operation.nonce))
+        assert list(broadcasts) == [2, 1, 1]
 
 
 def test_a_poll_that_read_a_write_pending_before_its_sender_marked_it_counts_no_send(
