@@ -157,7 +157,7 @@ class PipelineCore:
         self._decoders: dict[str, EventDecoder] = {}
         self._last_checked: dict[str, float] = {}
         #: per signer's next nonce in flight (its operation id): the head it was first
-        #: seen at, or last asked about (see ``ReceiptTracking._check_stalled``)
+        #: seen at, or last asked about (see ``ReceiptTracking._stalled``)
         self._blocking_since: dict[str, int] = {}
         #: operations journaled by this process whose burst is still being sent and marked
         #: (``pending`` in the database until then): the tracker leaves them alone
