@@ -329,9 +329,24 @@ def _paced_note(runs: Sequence[dict[str, Any]]) -> str:
                 f"; paced at {gateway['paced_rate']:.0f}/s "
                 f"({gateway.get('paced_share', 0.5):.0%} of the raw rate): "
                 f"{ms(gateway['answer_ms_p99'])} ms{_inside(gateway)}{answered_journaled}, "
-                f"the raw sends {ms(raw['answer_ms_p99'])} ms"
+                f"the raw sends {ms(raw['answer_ms_p99'])} ms" + _paced_async_median(runs)
             )
     return ""
+
+
+def _paced_async_median(runs: Sequence[dict[str, Any]]) -> str:
+    """The paced ``Prefer: respond-async`` 202 p99 at 8 clients over every run that has
+    one (when more than one does)."""
+    values = sorted(
+        float(row["answer_ms_p99"])
+        for run in runs
+        for row in run.get("paced", [])
+        if row.get("clients") == 8 and str(row.get("run", "")).split(" ", 1)[0] == "gateway-async"
+    )
+    if len(values) < 2:
+        return ""
+    _, text = _median_text(values, lambda v: f"{ms(v)} ms")
+    return f"; paced with `Prefer: respond-async` over the runs: {text}"
 
 
 def _inside(row: dict[str, Any]) -> str:

@@ -204,6 +204,26 @@ def test_paced_runs_are_shown_and_noted_on_the_202_target(tmp_path: Path) -> Non
     assert "| gateway POST /v1/assets, 8 clients, paced at 160/s | 160.0 |" in text
     assert "| raw signed registrations, 8 threads, paced at 170/s | 170.0 |" in text
 
+    # paced runs answered once journaled: the latest, and their median over the runs
+    def quick(p99: float, rate: float) -> dict[str, Any]:
+        row = paced("gateway", p99, rate)
+        row["run"] = (
+            "gateway-async" + row["run"].removeprefix("gateway") + (", Prefer: respond-async")
+        )
+        return row
+
+    older["paced"].append(quick(60.0, 160.0))
+    current["paced"].append(quick(20.0, 170.0))
+    newest = _http_run("2026-01-03T12:00:00+00:00", 0.82, 100.0, 1.2)
+    newest["paced"] = [paced("raw", 29.0, 165.0), paced("gateway", 50.0, 165.0),
+                       quick(18.0, 165.0)]  # fmt: skip
+    _, summary = _http_report(tmp_path, {"older": older, "current": current, "newest": newest})
+    assert "with `Prefer: respond-async` 18.0 ms, the raw sends 29.0 ms; paced with " \
+        "`Prefer: respond-async` over the runs: 20.0 ms (median of 3 runs, " \
+        "18.0 ms-60.0 ms) | no" in summary  # fmt: skip
+    older["paced"].pop()
+    current["paced"].pop()
+
     # a run with a non-default setting is shown but not judged
     tuned = _http_run("2026-01-04T00:00:00+00:00", 0.99, 10.0, 0.5)
     tuned["settings"] = ["send_in_background=true"]
