@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from sqlalchemy import select
 from web3 import Web3
 from web3.contract import Contract
@@ -34,6 +35,35 @@ def _record(pipeline: TxPipeline, signer, probe: Contract, n: int, **kw):  # typ
         org_id=None,
         **kw,
     )
+
+
+def _broadcasts(pipeline: TxPipeline) -> list[int]:
+    """Each journaled operation's send count, in nonce order."""
+    with pipeline.sessions() as session:
+        return list(session.scalars(select(Operation.broadcasts).order_by(Operation.nonce)))
+
+
+def _sent_then_lost(
+    w3: Web3,
+    pipeline: TxPipeline,
+    signer: LocalAccount,
+    probe: Contract,
+    first: int,
+    count: int,
+    kept: int,
+) -> list[Operation]:
+    """``count`` writes sent (automine off); the node then loses all but the last
+    ``kept``, which it holds queued behind the gap."""
+    ops = [_record(pipeline, signer, probe, first + n) for n in range(count)]
+    assert [op.state for op in ops] == [SENT] * count
+    w3.provider.make_request("anvil_dropAllTransactions", [])  # type: ignore[arg-type]
+    for op in ops[count - kept :]:
+        w3.eth.send_raw_transaction(op.raw_tx)
+    assert w3.provider.make_request("txpool_status", [])["result"] == {  # type: ignore[arg-type]
+        "pending": "0x0",
+        "queued": hex(kept),
+    }
+    return ops
 
 
 POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL")
@@ -132,9 +162,7 @@ def test_poll_once_rebroadcasts_transactions_the_node_dropped(
     assert [op.state for op in finals] == [MINED] * 3
     for n in range(3):
         assert anvil_probe.functions.writesOf(key(3000 + n)).call() == 1
-    with pipeline.sessions() as session:
-        broadcasts = session.scalars(select(Operation.broadcasts).order_by(Operation.nonce))
-        assert list(broadcasts) == [2, 2, 2]
+    assert _broadcasts(pipeline) == [2, 2, 2]
 
 
 def test_a_lost_next_nonce_is_sent_again_after_a_block_not_after_resend_after(
@@ -150,21 +178,11 @@ def test_a_lost_next_nonce_is_sent_again_after_a_block_not_after_resend_after(
     mine = lambda: w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]  # noqa: E731
     w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
     try:
-        ops = [_record(pipeline, signer, anvil_probe, 3100 + n) for n in range(4)]
-        assert [op.state for op in ops] == [SENT] * 4
         # the node loses nonces 0 and 1 and keeps 2 and 3 (queued behind the gap)
-        w3.provider.make_request("anvil_dropAllTransactions", [])  # type: ignore[arg-type]
-        for op in ops[2:]:
-            w3.eth.send_raw_transaction(op.raw_tx)
-        assert w3.provider.make_request("txpool_status", [])["result"] == {  # type: ignore[arg-type]
-            "pending": "0x0",
-            "queued": "0x2",
-        }
+        ops = _sent_then_lost(w3, pipeline, signer, anvil_probe, 3100, 4, kept=2)
         pipeline.poll_once()  # the head has not moved: nothing asked, nothing sent
         pipeline.poll_once()
-        with pipeline.sessions() as session:
-            broadcasts = session.scalars(select(Operation.broadcasts).order_by(Operation.nonce))
-            assert list(broadcasts) == [1, 1, 1, 1]
+        assert _broadcasts(pipeline) == [1, 1, 1, 1]
         mine()  # nonce 0 is missing: the block takes none of the signer's writes
         assert w3.eth.get_transaction_count(signer.address, "latest") == 0
         pipeline.poll_once()  # a block without its next nonce: the tail sent again
@@ -172,9 +190,7 @@ def test_a_lost_next_nonce_is_sent_again_after_a_block_not_after_resend_after(
             "pending": "0x4",
             "queued": "0x0",
         }
-        with pipeline.sessions() as session:
-            broadcasts = session.scalars(select(Operation.broadcasts).order_by(Operation.nonce))
-            assert list(broadcasts) == [2, 2, 2, 2]
+        assert _broadcasts(pipeline) == [2, 2, 2, 2]
         mine()
     finally:
         w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
@@ -198,10 +214,7 @@ def test_a_lost_next_nonce_the_node_refuses_again_sends_nothing_after_it(
     signer = Account.create()
     w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
     try:
-        ops = [_record(pipeline, signer, anvil_probe, 3500 + n) for n in range(3)]
-        w3.provider.make_request("anvil_dropAllTransactions", [])  # type: ignore[arg-type]
-        for op in ops[1:]:
-            w3.eth.send_raw_transaction(op.raw_tx)
+        ops = _sent_then_lost(w3, pipeline, signer, anvil_probe, 3500, 3, kept=2)
         pipeline.poll_once()
 
         def refuse(raw: bytes) -> str:
@@ -225,9 +238,7 @@ def test_a_lost_next_nonce_the_node_refuses_again_sends_nothing_after_it(
         w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
     finals = [pipeline.wait(op.id, 20) for op in ops]
     assert [op.state for op in finals] == [MINED] * 3
-    with pipeline.sessions() as session:
-        broadcasts = session.scalars(select(Operation.broadcasts).order_by(Operation.nonce))
-        assert list(broadcasts) == [2, 1, 1]
+    assert _broadcasts(pipeline) == [2, 1, 1]
 
 
 def test_a_poll_that_read_a_write_pending_before_its_sender_marked_it_counts_no_send(
