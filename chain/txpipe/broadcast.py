@@ -13,6 +13,7 @@ from chain.txpipe.core import log
 from chain.txpipe.dispatch import Outgoing, SendQueues
 from chain.txpipe.journal import Journal
 from chain.txpipe.models import IN_FLIGHT, PENDING, SENT, Operation, utcnow
+from chain.txpipe.tracked import TrackedOp
 
 _ALREADY_KNOWN = ("already known", "known transaction", "already imported", "already exists")
 _NONCE_TOO_LOW = ("nonce too low", "nonce is too low", "oldnonce", "old nonce")
@@ -51,7 +52,7 @@ class Sendable(Protocol):
 class Broadcaster(Journal):
     """Sends journaled transactions."""
 
-    def _broadcast(self, op: Operation) -> str:
+    def _broadcast(self, op: TrackedOp) -> str:
         """Send the journaled bytes; the op's new state (still ``pending`` on failure)."""
         try:
             self.rpc.send_raw(op.raw_tx)
@@ -73,7 +74,7 @@ class Broadcaster(Journal):
         self._last_checked[op.id] = time.monotonic()  # the tracker asks the node later
         return SENT
 
-    def _broadcast_many(self, ops: list[Operation]) -> None:
+    def _broadcast_many(self, ops: Sequence[TrackedOp]) -> None:
         """Send journaled transactions (in nonce order) and mark the ones the node took."""
         self._mark_sent(self._send(ops))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, or_, select, update
@@ -29,6 +30,7 @@ from chain.txpipe.models import (
     utcnow,
 )
 from chain.txpipe.rpc import NodeUnreachable, RevertError
+from chain.txpipe.tracked import Tracked, TrackedOp, in_flight
 
 #: on start, and when the head moved back, settled operations of this many blocks below
 #: the head (and any above it) are checked against the chain
@@ -64,14 +66,7 @@ class ReceiptTracking(Broadcaster):
         if not self._watch_head():
             return 0
         with self.sessions() as session:
-            ops = list(
-                session.scalars(
-                    select(Operation)
-                    .where(Operation.state.in_(IN_FLIGHT), Operation.chain_id == self.chain_id)
-                    .order_by(Operation.signer, Operation.nonce)
-                    .limit(5000)
-                )
-            )
+            ops = in_flight(session, self.chain_id, limit=5000)
         finished = 0
         if ops and self.confirmations == 0:
             mined = self._receipts_of_new_blocks({op.tx_hash.lower() for op in ops})
@@ -80,11 +75,11 @@ class ReceiptTracking(Broadcaster):
                     [(op, mined[op.tx_hash.lower()]) for op in ops if op.tx_hash.lower() in mined]
                 )
                 ops = [op for op in ops if op.tx_hash.lower() not in mined]
-        by_signer: dict[str, list[Operation]] = {}
+        by_signer: dict[str, list[Tracked]] = {}
         for op in ops:
             by_signer.setdefault(op.signer, []).append(op)
         #: operations whose nonce the chain has used but whose receipt it does not return
-        unanswered: list[Operation] = []
+        unanswered: list[TrackedOp] = []
         blocking: dict[str, int] = {}
         for signer, group in by_signer.items():
             try:
@@ -165,7 +160,7 @@ class ReceiptTracking(Broadcaster):
             self._receipts_scanned = number
         return found
 
-    def _apply_receipts(self, pairs: list[tuple[Operation, dict[str, Any]]]) -> int:
+    def _apply_receipts(self, pairs: list[tuple[TrackedOp, dict[str, Any]]]) -> int:
         """Settle many mined operations: one database transaction per ``SETTLE_CHUNK``
         (each settles for itself; a chunk left undone is settled by the next poll), so a
         block's settlement holds the store's writer turn a few ms at a time and the
@@ -216,7 +211,7 @@ class ReceiptTracking(Broadcaster):
             self._last_checked.pop(f"owner:{op_id}", None)
         return len(rows)
 
-    def _due(self, op: Operation, what: str) -> bool:
+    def _due(self, op: TrackedOp, what: str) -> bool:
         """True at most once per ``resend_after`` seconds for this operation and check."""
         now = time.monotonic()
         key = f"{what}:{op.id}"
@@ -340,13 +335,7 @@ class ReceiptTracking(Broadcaster):
         restored = self.restore_lost()
         self._seen_head = self.rpc.block_hash("latest")
         with self.sessions() as session:
-            ops = list(
-                session.scalars(
-                    select(Operation)
-                    .where(Operation.state.in_(IN_FLIGHT), Operation.chain_id == self.chain_id)
-                    .order_by(Operation.signer, Operation.nonce)
-                )
-            )
+            ops = in_flight(session, self.chain_id)
         resent = 0
         settled = 0
         for op in ops:
@@ -368,7 +357,7 @@ class ReceiptTracking(Broadcaster):
         return {"in_flight": len(ops), "settled": settled, "resent": resent, "restored": restored,
                 **{f"before_{k}": v for k, v in before.items()}}  # fmt: skip
 
-    def _check_one(self, op: Operation) -> None:
+    def _check_one(self, op: TrackedOp) -> None:
         try:
             receipt = self._receipt(op.tx_hash)
         except Exception:  # the tracker reports chain trouble; wait just keeps waiting
@@ -376,14 +365,14 @@ class ReceiptTracking(Broadcaster):
         if receipt is not None:
             self._apply_receipt(op, receipt)
 
-    def _settle(self, op: Operation) -> int:
+    def _settle(self, op: TrackedOp) -> int:
         """Apply the receipt of a transaction the chain holds; 0 while it returns none."""
         receipt = self._receipt(op.tx_hash)
         if receipt is not None:
             return self._apply_receipt(op, receipt)
         return 0
 
-    def _settle_many(self, ops: list[Operation]) -> set[str]:
+    def _settle_many(self, ops: Sequence[TrackedOp]) -> set[str]:
         """Apply the receipts the chain returns for these operations (their nonces are
         used): asked in one batch and settled in one database transaction (one by one
         when blocks must be confirmed first). The ids of the settled ones."""
@@ -397,7 +386,7 @@ class ReceiptTracking(Broadcaster):
             self._apply_receipts(pairs)
         return {op.id for op, _ in pairs}
 
-    def _settle_used_nonces(self, ops: list[Operation]) -> int:
+    def _settle_used_nonces(self, ops: Sequence[TrackedOp]) -> int:
         """Operations whose nonce the chain has used but whose receipt it does not return.
 
         An operation is ``dropped`` only when a block on the chain holds *another*
@@ -481,7 +470,7 @@ class ReceiptTracking(Broadcaster):
                     found[pair] = (None, head)
         return found
 
-    def _stalled(self, op: Operation, blocking: dict[str, int]) -> bool:
+    def _stalled(self, op: TrackedOp, blocking: dict[str, int]) -> bool:
         """Whether this operation, its signer's next nonce, has stayed unmined for
         ``STALL_BLOCKS`` blocks since it was first seen so (or last asked about): a node
         that lost it (dropped from its pool, restarted) holds every later write of the
@@ -492,7 +481,7 @@ class ReceiptTracking(Broadcaster):
         blocking[op.id] = head if stalled else since
         return stalled
 
-    def _resend_if_unknown(self, op: Operation, *, stalled: bool = False) -> bool:
+    def _resend_if_unknown(self, op: TrackedOp, *, stalled: bool = False) -> bool:
         """Send the journaled bytes again when the node does not hold them: asked once
         per ``resend_after`` seconds, or now when the operation holds up its signer.
         Whether the node took them again."""
@@ -517,7 +506,7 @@ class ReceiptTracking(Broadcaster):
         with self._account_idle(op.signer):
             return self._broadcast(op) == SENT
 
-    def _resend_all(self, signer: str, ops: list[Operation]) -> None:
+    def _resend_all(self, signer: str, ops: Sequence[TrackedOp]) -> None:
         """Send these journaled transactions of one signer again, in nonce order, in one
         batch (the node answers the ones it holds as known)."""
         ops = [op for op in ops if op.id not in self._in_send]
@@ -525,7 +514,7 @@ class ReceiptTracking(Broadcaster):
             with self._account_idle(signer):
                 self._broadcast_many(ops)
 
-    def _apply_receipt(self, op: Operation, receipt: Any) -> int:
+    def _apply_receipt(self, op: TrackedOp, receipt: Any) -> int:
         block = int(receipt["blockNumber"])
         if self.confirmations > 0:
             head = self.rpc.block_number()
@@ -551,7 +540,7 @@ class ReceiptTracking(Broadcaster):
         self._last_checked.pop(f"owner:{op.id}", None)
         return 1
 
-    def _revert_reason(self, op: Operation, block: int) -> tuple[str, str]:
+    def _revert_reason(self, op: TrackedOp, block: int) -> tuple[str, str]:
         """Replay a reverted transaction against its parent block for the error name."""
         try:
             tx = self.rpc.transaction(op.tx_hash)
