@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute, _EffectiveRouteContext, _IncludedRouter
 from fastapi.testclient import TestClient
 from starlette.routing import Match
 
-from api.main import create_app
+from api.main import FULL_COLLECTION_EVERY, create_app
 from api.routers import HOT_ROUTES, ROUTERS
 from chain.runtime import LedgerRuntime
 from tests.api.conftest import Gateway, settings_for
@@ -154,7 +154,11 @@ def test_a_hot_route_keeps_its_405_and_metrics_label(gateway: Gateway) -> None:
 
 def test_startup_objects_are_frozen_while_the_app_runs(tmp_path: Path) -> None:
     runtime = LedgerRuntime.start(settings_for(tmp_path), deploy=False)
+    before = gc.get_threshold()
     with TestClient(create_app(runtime=runtime)) as client:
         assert gc.get_freeze_count() > 10_000  # the runtime, web3, the route table...
+        # full collections a tenth as often; the young generations as before
+        assert gc.get_threshold() == (before[0], before[1], FULL_COLLECTION_EVERY)
         assert client.get("/healthz").status_code == 200
     assert gc.get_freeze_count() == 0  # process-wide: unfrozen at shutdown
+    assert gc.get_threshold() == before
