@@ -5,6 +5,7 @@ rows), and what the cache holds is what the store holds."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
@@ -14,7 +15,13 @@ from web3 import Web3
 
 from chain.indexer import ContractSpec, Indexer
 from chain.indexer.batch import plain_class
-from chain.indexer.models import PROJECTION_TABLES, AssetRow, PaymentRow, RawEvent
+from chain.indexer.models import (
+    PROJECTION_TABLES,
+    AssetRow,
+    PaymentRow,
+    RawEvent,
+    ScheduleRow,
+)
 from chain.indexer.projection_audit import compare_projections
 from chain.indexer.replay import MemoryProjections, replay
 from tests.indexer.workload import LEDGER_EVENTS, Workload, _random, encode_log
@@ -46,9 +53,11 @@ def cache_differences(indexer: Indexer, factory: sessionmaker[Session]) -> list[
                     dict(zip(plain_class(model).columns, values, strict=True))
                 )
                 stored[plain.key_of(plain)] = tuple(values)
-            for key, row in rows.items():
-                if stored.get(key) != row.values(row):
-                    out.append((table.name, key, stored.get(key), row.values(row)))
+            for key, saved in rows.items():
+                row = indexer.cache.row(model, key)
+                assert row is not None and row.values(row) == saved
+                if stored.get(key) != saved:
+                    out.append((table.name, key, stored.get(key), saved))
             if model in indexer.cache.complete and len(rows) != len(stored):
                 out.append((table.name, "complete", len(rows), len(stored)))
     return out
@@ -78,6 +87,11 @@ def test_reorg_after_cached_batches_equals_the_replay(
     assert indexer.cache.at == indexer.checkpoint()
     assert indexer.cache.size() > 10 and indexer.cache.complete == set(PROJECTION_TABLES)
     assert cache_differences(indexer, store) == []
+    # what the cache holds is nothing a full garbage collection walks (lists aside)
+    gc.collect()
+    held = [(m, v) for m, rows in indexer.cache.tables.items() for v in rows.values()]
+    assert len(held) > 10
+    assert [(m.__name__, v) for m, v in held if gc.is_tracked(v) and not plain_class(m).lists] == []
     snapshot = chain_w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
     workload.run(6, events_per_tx=6)  # the branch the chain will abandon, indexed and cached
     indexer.sync()
@@ -125,7 +139,8 @@ def test_row_changed_by_two_batches_in_a_row(
         assert (row.first_block, row.updated_block) == (start, head - 1)
         assert paid.remitted is True and paid.remittance_ref == "0x" + "c7" * 32
         assert paid.updated_block == head
-    assert indexer.cache.tables[AssetRow][asset].nonce == second["state"]["nonce"]
+    cached = indexer.cache.row(AssetRow, asset)
+    assert cached is not None and cached.nonce == second["state"]["nonce"]
     assert cache_differences(indexer, store) == []
     differences, _rows = replay_differences(store)
     assert differences == []
@@ -180,3 +195,18 @@ def test_bounded_cache_evicts_and_stays_exact(
     differences, rows = replay_differences(store)
     assert differences == []
     assert rows > limit
+
+
+def test_a_row_from_stored_values_changes_neither_them_nor_the_cache_in_place() -> None:
+    plain = plain_class(ScheduleRow)
+    assert plain.lists
+    saved = tuple(
+        [100, 200] if c == "lower_bounds" else [9000, 5000] if c == "operator_bps" else None
+        for c in plain.columns
+    )
+    row = plain.stored(saved)
+    assert row.values(row) == saved and row._saved is saved
+    row.lower_bounds.append(300)  # a handler changing a list in place
+    assert saved[plain.columns.index("lower_bounds")] == [100, 200]
+    assert row.values(row) != row._saved  # seen as changed: written back
+    assert plain.stored(saved).lower_bounds == [100, 200]
