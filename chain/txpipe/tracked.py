@@ -11,27 +11,11 @@ the objects.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chain.txpipe.models import IN_FLIGHT, Operation
-
-
-class TrackedOp(Protocol):
-    """What the tracker and a re-send read of an operation (an :class:`Operation` or a
-    :class:`Tracked` row); a send sets its ``state``."""
-
-    id: str
-    state: str
-    signer: str
-    nonce: int
-    tx_hash: str
-    contract_name: str
-    contract_address: str
-    gas_limit: int
-    raw_tx: bytes
 
 
 @dataclass(slots=True, eq=False)
@@ -48,6 +32,10 @@ class Tracked:
     gas_limit: int
     raw_tx: bytes
 
+
+#: what the tracker and a re-send read of an operation: the ORM object (a write being
+#: waited for, one just journaled) or the tracker's plain row; a send sets its ``state``
+TrackedOp = Operation | Tracked
 
 _COLUMNS = (
     Operation.id,
