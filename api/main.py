@@ -56,7 +56,7 @@ def start_indexer(runtime: LedgerRuntime) -> IndexerRunner | IndexerProcess | No
     return runner
 
 
-#: young-generation collections between two full ones (CPython's default: 10)
+#: collections of the middle generation between two full ones (CPython's default: 10)
 FULL_COLLECTION_EVERY = 100
 
 
@@ -65,7 +65,7 @@ def freeze_startup_objects() -> tuple[int, int, int]:
     ~250,000) out of the garbage collector's view: a full collection then walks only what
     requests allocated since, instead of pausing every request for ~0.3 s on this machine
     (the p99 of the read load). And run full collections a tenth as often: each still
-    pauses every thread while it walks what was allocated since start-up (25-42 ms, every
+    pauses every thread while it walks what was allocated since start-up (15-48 ms, every
     5-30 s, in the write benchmark's gateway); the young generations, where short-lived
     cycles die, are collected as before. Shutdown unfreezes them and restores the
     thresholds returned here."""
