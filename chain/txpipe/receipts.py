@@ -30,7 +30,7 @@ from chain.txpipe.models import (
     utcnow,
 )
 from chain.txpipe.rpc import NodeUnreachable, RevertError
-from chain.txpipe.tracked import Tracked, TrackedOp, in_flight
+from chain.txpipe.tracked import Tracked, TrackedOp, read_in_flight
 
 #: on start, and when the head moved back, settled operations of this many blocks below
 #: the head (and any above it) are checked against the chain
@@ -66,7 +66,7 @@ class ReceiptTracking(Broadcaster):
         if not self._watch_head():
             return 0
         with self.sessions() as session:
-            ops = in_flight(session, self.chain_id, limit=5000)
+            ops = read_in_flight(session, self.chain_id, limit=5000)
         finished = 0
         if ops and self.confirmations == 0:
             mined = self._receipts_of_new_blocks({op.tx_hash.lower() for op in ops})
@@ -335,7 +335,7 @@ class ReceiptTracking(Broadcaster):
         restored = self.restore_lost()
         self._seen_head = self.rpc.block_hash("latest")
         with self.sessions() as session:
-            ops = in_flight(session, self.chain_id)
+            ops = read_in_flight(session, self.chain_id)
         resent = 0
         settled = 0
         for op in ops:

@@ -50,7 +50,7 @@ _COLUMNS = (
 )
 
 
-def in_flight(session: Session, chain_id: int, limit: int | None = None) -> list[Tracked]:
+def read_in_flight(session: Session, chain_id: int, limit: int | None = None) -> list[Tracked]:
     """The in-flight operations of a chain in nonce order per signer (at most ``limit``)."""
     query = (
         select(*_COLUMNS)

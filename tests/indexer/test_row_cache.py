@@ -6,6 +6,7 @@ rows), and what the cache holds is what the store holds."""
 from __future__ import annotations
 
 import gc
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from chain.indexer import ContractSpec, Indexer
-from chain.indexer.batch import plain_class
+from chain.indexer.batch import RowCache, plain_class
 from chain.indexer.models import (
     PROJECTION_TABLES,
     AssetRow,
@@ -210,3 +211,19 @@ def test_a_row_from_stored_values_changes_neither_them_nor_the_cache_in_place() 
     assert saved[plain.columns.index("lower_bounds")] == [100, 200]
     assert row.values(row) != row._saved  # seen as changed: written back
     assert plain.stored(saved).lower_bounds == [100, 200]
+
+
+def test_the_cache_keeps_only_stored_rows_and_drops_itself_on_one_it_cannot_vouch_for() -> None:
+    cache = RowCache(limit=10)
+    plain = plain_class(ScheduleRow)
+    lists = ("lower_bounds", "operator_bps")
+    stored = plain.stored(tuple([1] if c in lists else 7 for c in plain.columns))
+    batch = SimpleNamespace(rows={(ScheduleRow, "a"): stored, (ScheduleRow, "gone"): None},
+                            whole={ScheduleRow})  # fmt: skip
+    cache.keep((5, "0x05"), batch)  # type: ignore[arg-type]
+    assert cache.at == (5, "0x05") and cache.complete == {ScheduleRow}
+    assert cache.tables[ScheduleRow] == {"a": stored._saved}
+    unsaved = plain({c: 7 for c in plain.columns})  # added by a batch, never written
+    batch.rows[(ScheduleRow, "b")] = unsaved
+    cache.keep((6, "0x06"), batch)  # type: ignore[arg-type]
+    assert cache.at is None and cache.size() == 0 and cache.complete == set()

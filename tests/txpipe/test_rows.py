@@ -7,7 +7,7 @@ from sqlalchemy import select
 from chain.db import Base, make_engine, session_factory
 from chain.txpipe.models import PENDING, Operation
 from chain.txpipe.rows import insert_rows
-from chain.txpipe.tracked import in_flight
+from chain.txpipe.tracked import read_in_flight
 
 
 def _operation(op_id: str, nonce: int, **extra: object) -> Operation:
@@ -52,8 +52,8 @@ def test_the_tracker_reads_in_flight_operations_of_its_chain_in_nonce_order_per_
             _operation("b-3", 3, state="reverted"),
         ])  # fmt: skip
     with factory() as session:
-        rows = in_flight(session, 31337)
-        first = in_flight(session, 31337, limit=1)
+        rows = read_in_flight(session, 31337)
+        first = read_in_flight(session, 31337, limit=1)
     assert [(r.id, r.signer, r.nonce, r.state) for r in rows] == [
         ("a-1", "0x" + "0a" * 20, 1, "pending"),
         ("b-1", "0x" + "11" * 20, 1, "pending"),
