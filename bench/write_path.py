@@ -536,11 +536,12 @@ def run_clients(worker: Any, clients: int, barrier: threading.Barrier) -> float:
 
 def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadWatcher,
                    clients: int, per_client: int, tag: str,
-                   rate: float | None = None,
-                   respond_async: bool = False) -> dict[str, Any]:  # fmt: skip
+                   rate: float | None = None, respond_async: bool = False,
+                   pid: int | None = None) -> dict[str, Any]:  # fmt: skip
     """N clients post registrations for one holder, closed loop or paced at ``rate``
     (:class:`Pacer`), with ``Prefer: respond-async`` when ``respond_async``; answers and
-    request->mined times."""
+    request->mined times. With the gateway's ``pid`` (one process), also the CPU it used
+    while the clients ran: how busy its interpreter was while answering."""
     import httpx
     from sqlalchemy import select
 
@@ -578,7 +579,10 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
 
     bursts_before = burst_counts(client)
     latency_before = server_buckets(client)
+    cpu_before = process_cpu_seconds(pid) if pid is not None else 0.0
     started = run_clients(worker, clients, barrier)
+    answering = time.perf_counter() - started
+    answering_cpu = process_cpu_seconds(pid) - cpu_before if pid is not None else None
     bursts, writes = (b - a for a, b in zip(bursts_before, burst_counts(client), strict=True))
     inside = server_side(latency_before, server_buckets(client))
     engine = make_engine(db_url)
@@ -608,6 +612,13 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
                   len(done), started,
                   ends, [a for _, _, a in done], mined)  # fmt: skip
     row["refused_429"] = refused[0]
+    if answering_cpu is not None:
+        row["gateway_busy_while_answering"] = answering_cpu / answering
+        row["gateway_cpu_ms_per_answer"] = answering_cpu * 1000 / max(1, len(done))
+        print(
+            f"  the gateway's process used {row['gateway_busy_while_answering']:.2f} of a core "
+            f"while the clients ran ({row['gateway_cpu_ms_per_answer']:.2f} ms an answer)"
+        )
     # sent more than once: the node lost them (or the tracker found them unknown)
     row["sent_again"] = sum(1 for r in rows.values() if int(r.broadcasts) > 1)
     if row["sent_again"]:
@@ -765,7 +776,10 @@ def http_main(args: argparse.Namespace) -> int:
                 cpu_before = process_cpu_seconds(gateway.process.pid)
                 counters_before = process_counters(gateway.process.pid)
                 own_before = process_cpu_seconds(os.getpid())
-                row = gateway_writes(handle, client, db_url, watcher, clients, per, f"c{clients}")
+                # the gateway's one process, measured while its clients run
+                pid = gateway.process.pid if args.workers == 1 else None
+                row = gateway_writes(handle, client, db_url, watcher, clients, per, f"c{clients}",
+                                     pid=pid)  # fmt: skip
                 # the gateway's CPU per write (all its threads; less sensitive to the
                 # machine's load than the rates; one process: --workers 1 only)
                 cpu = process_cpu_seconds(gateway.process.pid) - cpu_before
@@ -791,7 +805,8 @@ def http_main(args: argparse.Namespace) -> int:
                 runs.append(row)
                 if clients in args.async_clients:  # the same load, answered once journaled
                     runs.append(gateway_writes(handle, client, db_url, watcher, clients, per,
-                                               f"a{clients}", respond_async=True))  # fmt: skip
+                                               f"a{clients}", respond_async=True,
+                                               pid=pid))  # fmt: skip
                 if clients in args.paced_clients and args.paced_share > 0:
                     # the answer time at a load the node takes: open loop, a share of
                     # the raw registrations' rate just measured, the same for both
@@ -801,12 +816,12 @@ def http_main(args: argparse.Namespace) -> int:
                         raw_registrations(handle, folder, raw_account, watcher, clients,
                                           count, raw_rate),
                         gateway_writes(handle, client, db_url, watcher, clients, count,
-                                       f"p{clients}", raw_rate),
+                                       f"p{clients}", raw_rate, pid=pid),
                     ]  # fmt: skip
                     if clients in args.async_clients:
                         paced_rows.append(gateway_writes(
                             handle, client, db_url, watcher, clients, count, f"pa{clients}",
-                            raw_rate, respond_async=True))  # fmt: skip
+                            raw_rate, respond_async=True, pid=pid))  # fmt: skip
                     for paced_row in paced_rows:
                         paced_row["paced_rate"] = raw_rate
                         paced_row["paced_share"] = args.paced_share
