@@ -350,11 +350,15 @@ def _paced_async_median(runs: Sequence[dict[str, Any]]) -> str:
 
 
 def _inside(row: dict[str, Any]) -> str:
-    """The gateway's own histogram of a run, when it was read."""
-    if row.get("server_over_20ms") is None:
-        return ""
-    return (f" (in the gateway: {row['server_over_20ms']:.1%} over 20 ms, "
-            f"p99 under {row['server_p99_under_ms']:.0f} ms)")  # fmt: skip
+    """The gateway's own histogram of a run, when it was read, and how busy its process
+    was while the clients ran, when that was measured."""
+    parts = []
+    if row.get("server_over_20ms") is not None:
+        parts.append(f"{row['server_over_20ms']:.1%} over 20 ms, "
+                     f"p99 under {row['server_p99_under_ms']:.0f} ms")  # fmt: skip
+    if row.get("gateway_busy_while_answering") is not None:
+        parts.append(f"its process at {row['gateway_busy_while_answering']:.2f} of a core")
+    return f" (in the gateway: {'; '.join(parts)})" if parts else ""
 
 
 def http_write_section(data: dict[str, Any] | None) -> str:

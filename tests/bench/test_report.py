@@ -252,6 +252,16 @@ def test_paced_runs_are_shown_and_noted_on_the_202_target(tmp_path: Path) -> Non
         "respond-async` 21.0 ms (in the gateway: 0.9% over 20 ms, p99 under 20 ms), the raw " \
         "sends 29.5 ms | no" in summary  # fmt: skip
 
+    # how busy the gateway's process was while its clients ran, when measured
+    quick["gateway_busy_while_answering"] = 0.874
+    _, summary = _http_report(tmp_path, {"older": older, "current": current})
+    assert "with `Prefer: respond-async` 21.0 ms (in the gateway: 0.9% over 20 ms, p99 under " \
+        "20 ms; its process at 0.87 of a core), the raw sends 29.5 ms | no" in summary  # fmt: skip
+    del quick["server_over_20ms"]
+    _, summary = _http_report(tmp_path, {"older": older, "current": current})
+    assert "with `Prefer: respond-async` 21.0 ms (in the gateway: its process at 0.87 of a " \
+        "core), the raw sends" in summary  # fmt: skip
+
 
 def test_the_gateway_histogram_of_a_run_gives_its_share_over_20_ms_and_its_p99_bound() -> None:
     from bench.write_path import server_side
