@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import keyword
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
@@ -100,8 +101,8 @@ def plain_class(model: Any) -> type[PlainRow]:
     }
     getter = operator.attrgetter(*columns)
     key_getter = operator.attrgetter(*keys)
-    if not all(name.isidentifier() for name in columns):
-        raise ValueError(f"{table.name}: a column name is not an identifier")
+    if not all(name.isidentifier() and not keyword.iskeyword(name) for name in columns):
+        raise ValueError(f"{table.name}: a column name is not an attribute name")
     # one tuple assignment for every column: a quarter of the time of a setattr loop
     source = f"def assign(row, values):\n    {', '.join('row.' + c for c in columns)}, = values\n"
     scope: dict[str, Any] = {}

@@ -10,7 +10,7 @@ the objects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,17 +37,8 @@ class Tracked:
 #: waited for, one just journaled) or the tracker's plain row; a send sets its ``state``
 TrackedOp = Operation | Tracked
 
-_COLUMNS = (
-    Operation.id,
-    Operation.state,
-    Operation.signer,
-    Operation.nonce,
-    Operation.tx_hash,
-    Operation.contract_name,
-    Operation.contract_address,
-    Operation.gas_limit,
-    Operation.raw_tx,
-)
+#: the columns read, in the order of :class:`Tracked`'s fields
+_COLUMNS = tuple(getattr(Operation, f.name) for f in fields(Tracked))
 
 
 def read_in_flight(session: Session, chain_id: int, limit: int | None = None) -> list[Tracked]:

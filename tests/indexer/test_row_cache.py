@@ -227,3 +227,16 @@ def test_the_cache_keeps_only_stored_rows_and_drops_itself_on_one_it_cannot_vouc
     batch.rows[(ScheduleRow, "b")] = unsaved
     cache.keep((6, "0x06"), batch)  # type: ignore[arg-type]
     assert cache.at is None and cache.size() == 0 and cache.complete == set()
+
+
+@pytest.mark.parametrize("name", ["class", "not-a-name"])
+def test_a_table_whose_column_is_no_attribute_name_gets_no_plain_row(name: str) -> None:
+    from sqlalchemy import Column, Integer, MetaData, Table
+
+    table = Table("odd", MetaData(), Column("id", Integer, primary_key=True), Column(name, Integer))
+    model = type("Odd", (), {"__table__": table})
+    with pytest.raises(ValueError, match="odd: a column name is not an attribute name"):
+        plain_class(model)
+    fine = Table("fine", MetaData(), Column("id", Integer, primary_key=True), Column("n", Integer))
+    row = plain_class(type("Fine", (), {"__table__": fine})).stored((7, 3))
+    assert (row.id, row.n, row._saved) == (7, 3, (7, 3))  # type: ignore[attr-defined]
