@@ -65,6 +65,7 @@ class ReceiptTracking(Broadcaster):
         self.mark_sent_now()  # what the background sender handed over: the tracker's now
         if not self._watch_head():
             return 0
+        read_at = time.monotonic()
         with self.sessions() as session:
             ops = read_in_flight(session, self.chain_id, limit=5000)
         finished = 0
@@ -97,7 +98,10 @@ class ReceiptTracking(Broadcaster):
                             unanswered.append(op)
                     elif op.nonce == mined_count:
                         stalled = self._stalled(op, blocking)
-                        if self._resend_if_unknown(op, stalled=stalled) and stalled:
+                        if (
+                            self._resend_if_unknown(op, stalled=stalled, read_at=read_at)
+                            and stalled
+                        ):
                             # the node lost the signer's next nonce and took it again: what
                             # it took after it may be lost too (one batch; what it holds it
                             # answers as known)
@@ -110,7 +114,7 @@ class ReceiptTracking(Broadcaster):
                             self._resend_all(signer, later)
                             break
                     else:
-                        self._resend_if_unknown(op)
+                        self._resend_if_unknown(op, read_at=read_at)
             except NodeUnreachable:  # the node went away during the poll: wait for it
                 log.warning("receipt tracker lost the chain node during a poll")
                 self._node_down = True
@@ -481,13 +485,24 @@ class ReceiptTracking(Broadcaster):
         blocking[op.id] = head if stalled else since
         return stalled
 
-    def _resend_if_unknown(self, op: TrackedOp, *, stalled: bool = False) -> bool:
+    def _resend_if_unknown(
+        self, op: TrackedOp, *, stalled: bool = False, read_at: float | None = None
+    ) -> bool:
         """Send the journaled bytes again when the node does not hold them: asked once
         per ``resend_after`` seconds, or now when the operation holds up its signer.
-        Whether the node took them again."""
+        Whether the node took them again.
+
+        ``read_at``: when the poll read ``op``. A sender that handed it to the node after
+        that read (and marked it ``sent`` since) is newer than the read: the node took it
+        a moment ago, and it is neither asked about nor sent again now (the poll's state
+        is stale: asked, a node that did not find it at that moment would be sent it
+        twice). It is asked about once ``resend_after`` passed, as a write read ``sent``."""
         if op.id in self._in_send:  # being sent and marked by the thread that journaled it
             return False
         now = time.monotonic()
+        taken_at = self._last_checked.get(op.id)
+        if read_at is not None and taken_at is not None and taken_at > read_at:
+            return False
         if (
             op.state == SENT
             and not stalled

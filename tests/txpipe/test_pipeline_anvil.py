@@ -268,6 +268,48 @@ def test_a_poll_that_read_a_write_pending_before_its_sender_marked_it_counts_no_
     assert pipeline.wait(op.id, 20).state == MINED
 
 
+def test_a_poll_that_read_a_write_pending_before_it_was_sent_neither_asks_nor_sends_it(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The tracker read a write ``pending``; its sender handed it to the node after that
+    read. The node took it a moment ago: the tracker does not ask the node about it (it
+    asks once ``resend_after`` passed, as for a write it read ``sent``) and does not
+    send it again, even while the node would not find it (a node mining a block)."""
+    w3 = anvil_chain.w3
+    pipeline = make_pipeline(anvil_chain, db_url)
+    signer = Account.create()
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        read_at = time.monotonic()  # the poll's read of the in-flight writes
+        op = _record(pipeline, signer, anvil_probe, 3300)  # sent after that read
+        assert op.state == SENT
+        with pipeline.sessions() as session:
+            read_before = session.get(Operation, op.id)
+            assert read_before is not None
+        read_before.state = PENDING  # what the poll read
+        asked: list[str] = []
+
+        def not_found(tx_hash: str) -> None:
+            asked.append(tx_hash)
+            return None
+
+        with monkeypatch.context() as patch:
+            patch.setattr(pipeline.rpc, "transaction", not_found)
+            assert pipeline._resend_if_unknown(read_before, read_at=read_at) is False
+            assert pipeline._resend_if_unknown(read_before, stalled=True, read_at=read_at) is False
+        assert asked == []
+        assert _broadcasts(pipeline) == [1]
+        # read after its send, the same write is asked about as before: the node has it
+        assert pipeline._resend_if_unknown(read_before, read_at=time.monotonic()) is False
+        assert _broadcasts(pipeline) == [1]
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    assert pipeline.wait(op.id, 20).state == MINED
+    assert _broadcasts(pipeline) == [1]
+
+
 def test_submit_when_broadcast_fails_is_journaled_pending_then_resent(
     anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
 ) -> None:
