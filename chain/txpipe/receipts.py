@@ -519,7 +519,11 @@ class ReceiptTracking(Broadcaster):
                 self._mark(op.id, SENT, only_from=(PENDING,))
             return False
         with self._account_idle(op.signer):
-            return self._broadcast(op) == SENT
+            taken = self._broadcast(op) == SENT
+        if taken:
+            log.warning("operation %s (nonce %d of %s) was not on the node: sent again",
+                        op.id, op.nonce, op.signer)  # fmt: skip
+        return taken
 
     def _resend_all(self, signer: str, ops: Sequence[TrackedOp]) -> None:
         """Send these journaled transactions of one signer again, in nonce order, in one

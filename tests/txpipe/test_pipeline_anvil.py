@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -142,8 +143,9 @@ def test_reconcile_rebroadcasts_journaled_but_unsent_writes_exactly_once(
 
 
 def test_poll_once_rebroadcasts_transactions_the_node_dropped(
-    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
-) -> None:
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
     w3 = anvil_chain.w3
     pipeline = make_pipeline(anvil_chain, db_url, resend_after_seconds=0)
     signer = Account.create()
@@ -153,8 +155,15 @@ def test_poll_once_rebroadcasts_transactions_the_node_dropped(
         assert [op.state for op in ops] == [SENT] * 3
         w3.provider.make_request("anvil_dropAllTransactions", [])  # type: ignore[arg-type]
         assert w3.eth.get_transaction_count(signer.address, "pending") == 0
-        pipeline.poll_once()  # finds them missing and sends the journaled bytes again
+        with caplog.at_level(logging.WARNING, logger="ledger.txpipe"):
+            pipeline.poll_once()  # finds them missing and sends the journaled bytes again
         assert w3.eth.get_transaction_count(signer.address, "pending") == 3
+        # each one sent again is named in the log, with its nonce and signer
+        resent = [r.getMessage() for r in caplog.records if "sent again" in r.getMessage()]
+        assert resent == [
+            f"operation {op.id} (nonce {op.nonce} of {op.signer}) was not on the node: sent again"
+            for op in ops
+        ]
     finally:
         w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
     w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
