@@ -520,7 +520,7 @@ class ReceiptTracking(Broadcaster):
             return False
         with self._account_idle(op.signer):
             taken = self._broadcast(op) == SENT
-        if taken:
+        if taken and not stalled:  # a stalled one: the poll's own warning names it
             log.warning("operation %s (nonce %d of %s) was not on the node: sent again",
                         op.id, op.nonce, op.signer)  # fmt: skip
         return taken

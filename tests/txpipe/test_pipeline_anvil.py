@@ -6,6 +6,7 @@ import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from eth_account import Account
@@ -175,8 +176,9 @@ def test_poll_once_rebroadcasts_transactions_the_node_dropped(
 
 
 def test_a_lost_next_nonce_is_sent_again_after_a_block_not_after_resend_after(
-    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
-) -> None:
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
     """A node that lost a signer's next transactions holds every later one of the signer:
     the tracker asks about the next one once a block went by without it, not after
     ``resend_after`` (here an hour), and then sends the signer's whole tail again in one
@@ -194,7 +196,13 @@ def test_a_lost_next_nonce_is_sent_again_after_a_block_not_after_resend_after(
         assert _broadcasts(pipeline) == [1, 1, 1, 1]
         mine()  # nonce 0 is missing: the block takes none of the signer's writes
         assert w3.eth.get_transaction_count(signer.address, "latest") == 0
-        pipeline.poll_once()  # a block without its next nonce: the tail sent again
+        with caplog.at_level(logging.WARNING, logger="ledger.txpipe"):
+            pipeline.poll_once()  # a block without its next nonce: the tail sent again
+        # one warning names the lost nonce and the writes sent with it
+        assert [r.getMessage() for r in caplog.records if "sent again" in r.getMessage()] == [
+            f"nonce 0 of {ops[0].signer} was not on the node a block after it was sent "
+            f"(operation {ops[0].id}): sent again, with its 3 later writes"
+        ]
         assert w3.provider.make_request("txpool_status", [])["result"] == {  # type: ignore[arg-type]
             "pending": "0x4",
             "queued": "0x0",
@@ -310,7 +318,16 @@ def test_a_poll_that_read_a_write_pending_before_it_was_sent_neither_asks_nor_se
         assert asked == []
         assert _broadcasts(pipeline) == [1]
         # read after its send, the same write is asked about as before: the node has it
-        assert pipeline._resend_if_unknown(read_before, read_at=time.monotonic()) is False
+        real_transaction = pipeline.rpc.transaction
+
+        def found(tx_hash: str) -> dict[str, Any] | None:
+            asked.append(tx_hash)
+            return real_transaction(tx_hash)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(pipeline.rpc, "transaction", found)
+            assert pipeline._resend_if_unknown(read_before, read_at=time.monotonic()) is False
+        assert asked == [op.tx_hash]
         assert _broadcasts(pipeline) == [1]
     finally:
         w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
