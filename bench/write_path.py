@@ -64,6 +64,7 @@ from eth_account.signers.local import LocalAccount  # noqa: E402
 from web3 import Web3  # noqa: E402
 from web3.contract import Contract  # noqa: E402
 
+from bench.support.loadgen import KeepAlive  # noqa: E402
 from bench.support.machine import cpu_model, python_loop_seconds  # noqa: E402
 from chain import localnode  # noqa: E402
 from chain.artifacts import load  # noqa: E402
@@ -206,14 +207,15 @@ def timed(label: str, fn: Callable[[], Any]) -> Any:
     return fn()
 
 
+#: the head watcher's request body
+HEAD_REQUEST = b'{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}'
+
+
 class HeadWatcher:
     """Wall-clock time each block number was first seen (polls the head every 10 ms)."""
 
     def __init__(self, url: str) -> None:
-        import requests
-
-        self.session = requests.Session()
-        self.session.trust_env = False
+        self.connection = KeepAlive.to(url, timeout=5)
         self.url = url
         self.seen: dict[int, float] = {}
         self.stop = threading.Event()
@@ -224,11 +226,10 @@ class HeadWatcher:
         last = -1
         while not self.stop.is_set():
             try:
-                answer = self.session.post(self.url, json={
-                    "jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []},
-                    timeout=5).json()  # fmt: skip
+                answer = json.loads(self.connection.post("/", HEAD_REQUEST).body)
                 head = int(answer["result"], 16)
             except Exception:
+                self.connection.close()
                 time.sleep(0.05)
                 continue
             now = time.perf_counter()
@@ -464,8 +465,6 @@ def _raw_run(handle: ChainHandle, watcher: HeadWatcher, label: str, clients: int
     (``signed(thread, n)``, signed when its turn comes) with ``eth_sendRawTransaction``,
     closed loop or paced at ``rate`` (:class:`Pacer`); its rates, answer times and
     blocks."""
-    import requests
-
     sent: list[tuple[str, float, float]] = []
     lock = threading.Lock()
     pacer = Pacer(clients, rate)
@@ -473,17 +472,16 @@ def _raw_run(handle: ChainHandle, watcher: HeadWatcher, label: str, clients: int
     url = handle.w3.provider.endpoint_uri  # type: ignore[attr-defined]
 
     def worker(t: int) -> None:
-        session = requests.Session()
-        session.trust_env = False
-        barrier.wait()
-        for n in range(per_client):
-            t0 = pacer.due(t, n)
-            answer = session.post(url, json={
-                "jsonrpc": "2.0", "id": n, "method": "eth_sendRawTransaction",
-                "params": ["0x" + signed(t, n).hex()]}, timeout=30).json()  # fmt: skip
-            assert "result" in answer, answer
-            with lock:
-                sent.append((answer["result"], t0, time.perf_counter() - t0))
+        with KeepAlive.to(url, timeout=30) as node:
+            barrier.wait()
+            for n in range(per_client):
+                t0 = pacer.due(t, n)
+                answer = json.loads(node.post("/", json.dumps({
+                    "jsonrpc": "2.0", "id": n, "method": "eth_sendRawTransaction",
+                    "params": ["0x" + signed(t, n).hex()]}).encode()).body)  # fmt: skip
+                assert "result" in answer, answer
+                with lock:
+                    sent.append((answer["result"], t0, time.perf_counter() - t0))
 
     own_before = process_cpu_seconds(os.getpid())
     started = run_clients(worker, clients, barrier)
@@ -542,7 +540,6 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
     (:class:`Pacer`), with ``Prefer: respond-async`` when ``respond_async``; answers and
     request->mined times. With the gateway's ``pid`` (one process), also the CPU it used
     while the clients ran: how busy its interpreter was while answering."""
-    import httpx
     from sqlalchemy import select
 
     from chain.txpipe.models import Operation
@@ -558,23 +555,24 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
     applied = [0]  # answers with Preference-Applied
 
     def worker(t: int) -> None:
-        with httpx.Client(base_url=client.url, timeout=120) as http:
+        with KeepAlive.to(client.url) as http:
             barrier.wait()
             for n in range(per_client):
-                body = {"catalogue_code": f"370200-WP-{tag}-{t:02d}{n:04d}", "domain_code": 7,
-                        "metadata": {"title": "bench", "n": n}}  # fmt: skip
+                body = json.dumps({
+                    "catalogue_code": f"370200-WP-{tag}-{t:02d}{n:04d}", "domain_code": 7,
+                    "metadata": {"title": "bench", "n": n}}).encode()  # fmt: skip
                 t0 = pacer.due(t, n)
-                response = http.post("/v1/assets", json=body, headers=headers)
-                while response.status_code == 429:  # backpressure: as a client would
+                response = http.post("/v1/assets", body, headers)
+                while response.status == 429:  # backpressure: as a client would
                     with lock:
                         refused[0] += 1
-                    time.sleep(float(response.headers["Retry-After"]))
+                    time.sleep(float(response.headers["retry-after"]))
                     t0 = time.perf_counter()
-                    response = http.post("/v1/assets", json=body, headers=headers)
+                    response = http.post("/v1/assets", body, headers)
                 answered = time.perf_counter() - t0
-                assert response.status_code == 202, response.text
+                assert response.status == 202, response.body[:500]
                 with lock:
-                    done.append((response.json()["id"], t0, answered))
+                    done.append((json.loads(response.body)["id"], t0, answered))
                     applied[0] += "preference-applied" in response.headers
 
     bursts_before = burst_counts(client)
