@@ -312,6 +312,20 @@ def burst_counts(client: Any) -> tuple[float, float]:
     return values["ledger_write_bursts_total"], values["ledger_write_burst_writes_total"]
 
 
+def indexer_caught_up(client: Any, handle: ChainHandle, timeout: float = 120.0) -> float:
+    """Wait until the gateway's indexer stored the node's head as of now (``/metrics``),
+    so a run does not pay for the events of the one before; how long that took."""
+    head = int(handle.w3.eth.block_number)
+    started = time.perf_counter()
+    while True:
+        for line in client.http.get("/metrics").text.splitlines():
+            name, _, value = line.partition(" ")
+            if name == "ledger_indexer_block" and float(value) >= head:
+                return time.perf_counter() - started
+        assert time.perf_counter() - started < timeout, "the indexer did not catch up"
+        time.sleep(0.1)
+
+
 def server_buckets(client: Any, route: str = "/v1/assets") -> dict[float, float]:
     """The gateway's own latency histogram of ``POST route`` so far (``/metrics``: from
     the request's arrival to its answer, in the gateway): cumulative counts by bound."""
@@ -575,6 +589,9 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
                     done.append((json.loads(response.body)["id"], t0, answered))
                     applied[0] += "preference-applied" in response.headers
 
+    waited = indexer_caught_up(client, handle)
+    if waited > 1.5:
+        print(f"  waited {waited:.1f} s for the gateway's indexer to reach the head")
     bursts_before = burst_counts(client)
     latency_before = server_buckets(client)
     cpu_before = process_cpu_seconds(pid) if pid is not None else 0.0
@@ -754,7 +771,9 @@ def http_main(args: argparse.Namespace) -> int:
             client.mined("POST", "/v1/assets", "holder", warm)
             runs: list[dict[str, Any]] = []
             paced_runs: list[dict[str, Any]] = []
-            for clients in args.clients:
+            for index, clients in enumerate(args.clients):
+                # catalogue codes of a client count given twice get a suffix of their own
+                again = f"r{index}" if clients in args.clients[:index] else ""
                 per = max(1, args.http_count // clients)
                 runs.append(raw_sends(handle, probe, watcher, clients, per))
                 raw_row = raw_registrations(handle, folder, raw_account, watcher, clients, per)
@@ -776,8 +795,8 @@ def http_main(args: argparse.Namespace) -> int:
                 own_before = process_cpu_seconds(os.getpid())
                 # the gateway's one process, measured while its clients run
                 pid = gateway.process.pid if args.workers == 1 else None
-                row = gateway_writes(handle, client, db_url, watcher, clients, per, f"c{clients}",
-                                     pid=pid)  # fmt: skip
+                row = gateway_writes(handle, client, db_url, watcher, clients, per,
+                                     f"c{clients}{again}", pid=pid)  # fmt: skip
                 # the gateway's CPU per write (all its threads; less sensitive to the
                 # machine's load than the rates; one process: --workers 1 only)
                 cpu = process_cpu_seconds(gateway.process.pid) - cpu_before
@@ -803,7 +822,7 @@ def http_main(args: argparse.Namespace) -> int:
                 runs.append(row)
                 if clients in args.async_clients:  # the same load, answered once journaled
                     runs.append(gateway_writes(handle, client, db_url, watcher, clients, per,
-                                               f"a{clients}", respond_async=True,
+                                               f"a{clients}{again}", respond_async=True,
                                                pid=pid))  # fmt: skip
                 if clients in args.paced_clients and args.paced_share > 0:
                     # the answer time at a load the node takes: open loop, a share of
@@ -814,11 +833,11 @@ def http_main(args: argparse.Namespace) -> int:
                         raw_registrations(handle, folder, raw_account, watcher, clients,
                                           count, raw_rate),
                         gateway_writes(handle, client, db_url, watcher, clients, count,
-                                       f"p{clients}", raw_rate, pid=pid),
+                                       f"p{clients}{again}", raw_rate, pid=pid),
                     ]  # fmt: skip
                     if clients in args.async_clients:
                         paced_rows.append(gateway_writes(
-                            handle, client, db_url, watcher, clients, count, f"pa{clients}",
+                            handle, client, db_url, watcher, clients, count, f"pa{clients}{again}",
                             raw_rate, respond_async=True, pid=pid))  # fmt: skip
                     for paced_row in paced_rows:
                         paced_row["paced_rate"] = raw_rate
