@@ -318,10 +318,11 @@ def indexer_caught_up(client: Any, handle: ChainHandle, timeout: float = 120.0) 
     head = int(handle.w3.eth.block_number)
     started = time.perf_counter()
     while True:
-        for line in client.http.get("/metrics").text.splitlines():
-            name, _, value = line.partition(" ")
-            if name == "ledger_indexer_block" and float(value) >= head:
-                return time.perf_counter() - started
+        indexed = [float(value) for name, _, value in (
+            line.partition(" ") for line in client.http.get("/metrics").text.splitlines()
+        ) if name == "ledger_indexer_block"]  # fmt: skip
+        if not indexed or indexed[0] >= head:  # no gauge: the gateway runs no indexer
+            return time.perf_counter() - started
         assert time.perf_counter() - started < timeout, "the indexer did not catch up"
         time.sleep(0.1)
 
@@ -710,10 +711,11 @@ def process_counters(pid: int) -> dict[str, float]:
     return counters
 
 
-def profile_file(args: argparse.Namespace, clients: int) -> str:
-    """The raw py-spy file of one client count (``--profile-out`` with ``_<N>`` added)."""
+def profile_file(args: argparse.Namespace, clients: int, again: str = "") -> str:
+    """The raw py-spy file of one client count (``--profile-out`` with ``_<N>`` added, and
+    the round's suffix for a count given more than once)."""
     out = Path(args.profile_out)
-    return str(out.with_name(f"{out.stem}_{clients}{out.suffix}"))
+    return str(out.with_name(f"{out.stem}_{clients}{again}{out.suffix}"))
 
 
 def http_main(args: argparse.Namespace) -> int:
@@ -784,7 +786,7 @@ def http_main(args: argparse.Namespace) -> int:
                     profiler = subprocess.Popen([
                         str(Path(sys.executable).with_name("py-spy")), "record",
                         *(["--idle"] if args.profile_idle else ["--gil"]),
-                        "--format", "raw", "-r", "250", "-o", profile_file(args, clients),
+                        "--format", "raw", "-r", "250", "-o", profile_file(args, clients, again),
                         "-p", str(gateway.process.pid), "--nonblocking",
                         *(["--subprocesses"] if args.workers > 1 else [])],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -846,7 +848,7 @@ def http_main(args: argparse.Namespace) -> int:
                 if profiler is not None:
                     profiler.send_signal(2)
                     profiler.wait(timeout=60)
-                    frames = top_frames(Path(profile_file(args, clients)))
+                    frames = top_frames(Path(profile_file(args, clients, again)))
                     results.setdefault("profile", {})[str(clients)] = frames
                     for kind in ("self", "inclusive"):
                         print(f"  top frames, {clients} clients ({kind}):")
