@@ -180,6 +180,26 @@ def test_http_write_targets_take_the_median_of_the_runs_against_the_same_call(
     assert "(2 s) | 1.16 s (median of 3 runs, 1.16 s-1.20 s) | yes" in summary
 
 
+def test_once_runs_have_the_lean_clients_the_write_targets_take_only_those(
+    tmp_path: Path,
+) -> None:
+    lean_1 = _http_run("2026-01-03T00:00:00+00:00", 0.89, 60.0, 1.1)
+    lean_2 = _http_run("2026-01-03T01:00:00+00:00", 0.83, 70.0, 1.3)
+    for run in (lean_1, lean_2):
+        run["load_generator"] = "keep-alive socket"
+    _, summary = _http_report(tmp_path, {
+        "a": _http_run("2026-01-02T00:00:00+00:00", 0.61, 98.0, 1.16),
+        "b": _http_run("2026-01-02T01:00:00+00:00", 0.73, 106.0, 1.20),
+        "c": _http_run("2026-01-02T02:00:00+00:00", 0.66, 88.0, 1.16),
+        "lean-1": lean_1, "lean-2": lean_2})  # fmt: skip
+    assert ">= 0.8 | 0.86 (median of 2 runs, 0.83-0.89); runs with the lean clients only. " \
+        "The 3 runs before them, whose clients took CPU from the same two cores: 0.66 " \
+        "(median of 3 runs, 0.61-0.73) | yes" in summary  # fmt: skip
+    assert "202 p99 at 8 clients | <= 20 ms | 65.0 ms (median of 2 runs, 60.0 ms-70.0 ms) " \
+        "| no" in summary  # fmt: skip
+    assert "(2 s) | 1.20 s (median of 2 runs, 1.10 s-1.30 s) | yes" in summary
+
+
 def test_paced_runs_are_shown_and_noted_on_the_202_target(tmp_path: Path) -> None:
     older = _http_run("2026-01-02T00:00:00+00:00", 0.85, 90.0, 1.2)
     current = _http_run("2026-01-03T00:00:00+00:00", 0.82, 100.0, 1.2)
