@@ -29,7 +29,9 @@ watches the head every 10 ms); throughput is writes / (first request to last blo
 how full the blocks holding each run's writes were (the node's own ceiling: a block holds
 30,000,000 gas); the clients' and the gateway process's CPU time per write
 (``gateway_cpu_ms_per_write``, all its threads, from ``/proc``), which moves
-far less with the machine's load than the rates. ``--profile`` records
+far less with the machine's load than the rates. Every client, raw or not, holds one
+keep-alive socket (``bench.support.loadgen.KeepAlive``: a fraction of a millisecond of CPU
+a write, on the same cores as what it measures). ``--profile`` records
 the gateway with py-spy during each gateway run (top frames into ``--profile-out``).
 ``--workers N`` runs ``ledger serve --workers N`` on a fresh PostgreSQL database of
 ``LEDGER_TEST_POSTGRES_URL`` (``--postgres``: one process on PostgreSQL).
