@@ -130,6 +130,10 @@ def drive(port: int, request: bytes, clients: int, seconds: float) -> Load:
     return asyncio.run(_run(port, request, clients, seconds))
 
 
+class _ClosedBeforeAnswer(BadAnswer):
+    """The server closed the connection before a byte of the answer came back."""
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int
@@ -167,12 +171,27 @@ class KeepAlive:
         return self._sock
 
     def post(self, path: str, body: bytes, headers: dict[str, str] | None = None) -> Answer:
-        """POST ``body`` (JSON) to ``path`` and read the whole answer."""
+        """POST ``body`` (JSON) to ``path`` and read the whole answer. A kept-alive
+        connection the server closed while it was idle (a client that waited out a
+        ``Retry-After`` longer than the server's keep-alive) is opened again once, when
+        not a byte of the answer came back (the request never reached a live
+        connection), as HTTP clients do."""
         lines = [f"POST {path} HTTP/1.1", f"Host: {self._host}",
                  "Content-Type: application/json", f"Content-Length: {len(body)}"]  # fmt: skip
         lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+        reused = self._sock is not None
+        try:
+            return self._exchange(request)
+        except (_ClosedBeforeAnswer, ConnectionResetError, BrokenPipeError):
+            if not reused:
+                raise
+            self.close()
+            return self._exchange(request)
+
+    def _exchange(self, request: bytes) -> Answer:
         sock = self._connect()
-        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        sock.sendall(request)
         while (end := self._buffer.find(b"\r\n\r\n")) < 0:
             self._receive(sock)
         head, self._buffer = self._buffer[:end], self._buffer[end + 4 :]
@@ -194,8 +213,11 @@ class KeepAlive:
     def _receive(self, sock: socket.socket) -> None:
         chunk = sock.recv(65536)
         if not chunk:
+            nothing_yet = not self._buffer
             self.close()
-            raise BadAnswer("the server closed the connection")
+            raise (_ClosedBeforeAnswer if nothing_yet else BadAnswer)(
+                "the server closed the connection"
+            )
         self._buffer += chunk
 
     def close(self) -> None:

@@ -31,6 +31,8 @@ class _Echo(BaseHTTPRequestHandler):
         self.send_header("Retry-After", "2")
         self.end_headers()
         self.wfile.write(answer)
+        if self.path == "/then-close":  # closed once answered, without saying so
+            self.close_connection = True
 
     def log_message(self, *args: object) -> None:
         pass
@@ -73,3 +75,15 @@ def test_a_connection_the_server_closed_is_an_error_and_the_next_post_reconnects
         answer = http.post("/after", b'{"again": true}')
     assert answer.status == 200
     assert json.loads(answer.body)["body"] == {"again": True}
+
+
+def test_a_kept_alive_connection_the_server_closed_while_idle_is_opened_again(
+    server: str,
+) -> None:
+    with KeepAlive.to(server) as http:
+        first = json.loads(http.post("/then-close", b'{"n": 1}').body)
+        second = http.post("/after", b'{"n": 2}')
+    assert second.status == 200
+    again = json.loads(second.body)
+    assert again["body"] == {"n": 2}
+    assert again["port"] != first["port"]  # a new connection
