@@ -309,13 +309,19 @@ def block_fill(handle: ChainHandle, blocks: set[int]) -> dict[str, Any]:
     return row
 
 
-def burst_counts(client: Any) -> tuple[float, float]:
-    """The gateway's write bursts and the writes they held so far (``/metrics``)."""
+def plain_metrics(client: Any, *names: str) -> dict[str, float]:
+    """The gateway's unlabelled ``/metrics`` values of these names (those it has)."""
     values: dict[str, float] = {}
     for line in client.http.get("/metrics").text.splitlines():
         name, _, value = line.partition(" ")
-        if name in ("ledger_write_bursts_total", "ledger_write_burst_writes_total"):
+        if name in names:
             values[name] = float(value)
+    return values
+
+
+def burst_counts(client: Any) -> tuple[float, float]:
+    """The gateway's write bursts and the writes they held so far (``/metrics``)."""
+    values = plain_metrics(client, "ledger_write_bursts_total", "ledger_write_burst_writes_total")
     return values["ledger_write_bursts_total"], values["ledger_write_burst_writes_total"]
 
 
@@ -325,10 +331,8 @@ def indexer_caught_up(client: Any, handle: ChainHandle, timeout: float = 120.0) 
     head = int(handle.w3.eth.block_number)
     started = time.perf_counter()
     while True:
-        indexed = [float(value) for name, _, value in (
-            line.partition(" ") for line in client.http.get("/metrics").text.splitlines()
-        ) if name == "ledger_indexer_block"]  # fmt: skip
-        if not indexed or indexed[0] >= head:  # no gauge: the gateway runs no indexer
+        indexed = plain_metrics(client, "ledger_indexer_block").get("ledger_indexer_block")
+        if indexed is None or indexed >= head:  # no gauge: the gateway runs no indexer
             return time.perf_counter() - started
         assert time.perf_counter() - started < timeout, "the indexer did not catch up"
         time.sleep(0.1)
