@@ -18,7 +18,7 @@ from eth_account import Account
 from PIL import Image
 from web3 import Web3
 
-from chain import documents, localnode, pdf
+from chain import documents, localnode, pdf, scan
 from chain.cli import main as ledger
 from chain.clients import ChainHandle
 from chain.documents import format_time
@@ -181,11 +181,9 @@ def test_offline_with_an_exported_key_list_genuine_passes_forged_fails(
 def test_the_qr_text_itself_is_a_document_file(
     printout: Printout, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import zxingcpp
-
-    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(printout.qr.read_bytes())))
+    (scanned,) = scan.qr_texts(Image.open(io.BytesIO(printout.qr.read_bytes())))
     text = tmp_path / "scanned.txt"
-    text.write_text(code.text + "\n")
+    text.write_text(scanned + "\n")
     argv = ["verify", "--rpc-url", printout.url, "--registry", printout.ledger.address,
             str(text)]  # fmt: skip
     assert ledger(argv) == 0
