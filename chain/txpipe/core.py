@@ -26,6 +26,7 @@ from chain.errors import (
     abi_type,
     revert_from_exception,
 )
+from chain.txpipe.call_batch import CoalescedCalls
 from chain.txpipe.dispatch import SendQueues
 from chain.txpipe.events import EventDecoder
 from chain.txpipe.locks import NamedLocks
@@ -132,7 +133,7 @@ class PipelineCore:
         #: calldata length): what :meth:`_simulate` runs the signer's later call of that
         #: shape at
         self._gas_by_shape: dict[tuple[str, str, str, int], int] = {}
-        # Python threads contend for the GIL: a few submits at a time finish sooner than
+        # Python threads contend for the GIL: a few estimates at a time finish sooner than
         # many interleaved ones (each RPC return waits behind the others' CPU work).
         self.max_concurrent_submits = max(1, max_concurrent_submits)
         self._submit_slots = threading.BoundedSemaphore(self.max_concurrent_submits)
@@ -185,6 +186,8 @@ class PipelineCore:
         #: (:func:`chain.db.write_turn`: a lock on SQLite, nothing on PostgreSQL)
         self._store_turn: contextlib.AbstractContextManager[Any] = write_turn(bind)
         self.rpc = rpc_for(handle)
+        #: the eth_call runs of concurrent writes, sent to the node in one batch
+        self._calls = CoalescedCalls(lambda txs: self.rpc.call_many(txs))
         self._encoders: dict[tuple[str, str], tuple[bytes, list[str]]] = {}
         # eth-tester runs in this process and is not thread-safe: serialise its calls.
         self._chain_lock: contextlib.AbstractContextManager[Any] = (
@@ -353,14 +356,15 @@ class PipelineCore:
         known = self._gas_by_shape.get(shape)
         if known is not None:
             try:
-                self.rpc.call({**call, "gas": known})
+                self._calls.call({**call, "gas": known})
                 return known
             except Exception as exc:  # a revert, out of gas...: estimated below
                 if isinstance(exc, NodeUnreachable) or _is_transport_error(exc):
                     raise ChainUnavailable(
                         f"the chain node does not answer: {type(exc).__name__}"
                     ) from exc
-        gas = self._estimate(call, abis)
+        with self._submit_slots:  # eth_call and eth_estimateGas: a few at a time
+            gas = self._estimate(call, abis)
         with self._flight_guard:
             self._gas_by_shape[shape] = max(gas, self._gas_by_shape.get(shape, 0))
         return gas

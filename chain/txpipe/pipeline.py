@@ -165,9 +165,8 @@ class TxPipeline(ReceiptTracking):
             if unrun is not None:  # answered once journaled: not run on the node first
                 gas, fees = unrun, self._fee_fields()
             else:
-                with self._submit_slots:  # simulation: a few at a time
-                    gas = self._simulate(call, [abi, *extra_error_abis])
-                    fees = self._fee_fields()
+                gas = self._simulate(call, [abi, *extra_error_abis])
+                fees = self._fee_fields()
                 self._remember_gas(contract_name, function, gas)
         except ChainUnavailable:
             if not self.journal_when_node_down:
