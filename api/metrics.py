@@ -186,6 +186,18 @@ def install_metrics(app: FastAPI) -> Metrics:
         _pipeline_count("burst_writes"),
         "counter",
     )
+    metrics.register_gauge(
+        "ledger_write_run_batches_total",
+        "JSON-RPC batches the eth_call runs of writes (before journaling) went to the node in.",
+        _pipeline_count("run_batches"),
+        "counter",
+    )
+    metrics.register_gauge(
+        "ledger_write_runs_total",
+        "eth_call runs of writes sent in those batches (divided by the batches: the mean).",
+        _pipeline_count("batched_runs"),
+        "counter",
+    )
     app.state.metrics = metrics
 
     app.add_middleware(MetricsMiddleware, metrics=metrics)

@@ -319,10 +319,20 @@ def plain_metrics(client: Any, *names: str) -> dict[str, float]:
     return values
 
 
-def burst_counts(client: Any) -> tuple[float, float]:
-    """The gateway's write bursts and the writes they held so far (``/metrics``)."""
-    values = plain_metrics(client, "ledger_write_bursts_total", "ledger_write_burst_writes_total")
-    return values["ledger_write_bursts_total"], values["ledger_write_burst_writes_total"]
+BURST_COUNTS = (
+    "ledger_write_bursts_total",
+    "ledger_write_burst_writes_total",
+    "ledger_write_run_batches_total",
+    "ledger_write_runs_total",
+)
+
+
+def burst_counts(client: Any) -> tuple[float, ...]:
+    """The gateway's write bursts and the writes they held so far, and the batches its
+    writes' eth_call runs went to the node in and the runs they held (``/metrics``; 0 for
+    a series the gateway does not serve)."""
+    values = plain_metrics(client, *BURST_COUNTS)
+    return tuple(values.get(name, 0.0) for name in BURST_COUNTS)
 
 
 def indexer_caught_up(client: Any, handle: ChainHandle, timeout: float = 120.0) -> float:
@@ -610,7 +620,9 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
     started = run_clients(worker, clients, barrier)
     answering = time.perf_counter() - started
     answering_cpu = process_cpu_seconds(pid) - cpu_before if pid is not None else None
-    bursts, writes = (b - a for a, b in zip(bursts_before, burst_counts(client), strict=True))
+    bursts, writes, run_batches, runs = (
+        b - a for a, b in zip(bursts_before, burst_counts(client), strict=True)
+    )
     inside = server_side(latency_before, server_buckets(client))
     engine = make_engine(db_url)
     ids = {op_id for op_id, _, _ in done}
@@ -667,6 +679,9 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
     )
     row["bursts"], row["mean_burst"] = bursts, writes / max(1.0, bursts)
     print(f"  {bursts:.0f} bursts of {row['mean_burst']:.1f} writes on average")
+    if run_batches:
+        row["run_batches"], row["mean_run_batch"] = run_batches, runs / run_batches
+        print(f"  their eth_call runs in {run_batches:.0f} batches of {runs / run_batches:.1f}")
     row.update(block_fill(handle, {int(rows[op_id].block_number) for op_id, _, _ in done}))
     return row
 

@@ -195,6 +195,16 @@ class PipelineCore:
         )
 
     @property
+    def run_batches(self) -> int:
+        """JSON-RPC batches the eth_call runs of writes went to the node in."""
+        return self._calls.batches
+
+    @property
+    def batched_runs(self) -> int:
+        """eth_call runs of writes sent in those batches."""
+        return self._calls.calls
+
+    @property
     def w3(self) -> Web3:
         return self.handle.w3
 

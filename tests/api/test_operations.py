@@ -196,6 +196,10 @@ def test_metrics_count_requests_and_operations(fresh_gateway: Gateway) -> None:
     assert "# TYPE ledger_write_bursts_total counter" in text
     assert f"ledger_write_bursts_total {pipeline.batches}\n" in text
     assert f"ledger_write_burst_writes_total {pipeline.burst_writes}\n" in text
+    assert pipeline.batched_runs >= pipeline.run_batches >= 0
+    assert "# TYPE ledger_write_run_batches_total counter" in text
+    assert f"ledger_write_run_batches_total {pipeline.run_batches}\n" in text
+    assert f"ledger_write_runs_total {pipeline.batched_runs}\n" in text
     assert CONSORTIUM_ORG_ID  # the consortium org exists from the first start
 
 
