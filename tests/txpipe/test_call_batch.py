@@ -44,9 +44,12 @@ class SlowNode:
         ]
 
 
-def _callers(
-    calls: CoalescedCalls, txs: list[dict[str, Any]], started: threading.Event | None = None
-) -> tuple[list[threading.Thread], dict[int, bytes | BaseException]]:
+def _behind_first_batch(
+    calls: CoalescedCalls, node: SlowNode, rest: list[dict[str, Any]]
+) -> dict[int, bytes | BaseException]:
+    """Call ``{"n": 0}`` from a thread; once the node holds that batch, call each of
+    ``rest`` from a thread of its own; once they all queued, let the node answer. Each
+    call's answer or error, by ``n``."""
     out: dict[int, bytes | BaseException] = {}
 
     def run(tx: dict[str, Any]) -> None:
@@ -55,33 +58,29 @@ def _callers(
         except BaseException as exc:
             out[tx["n"]] = exc
 
-    threads = [threading.Thread(target=run, args=(tx,)) for tx in txs]
-    return threads, out
-
-
-def _wait_queued(calls: CoalescedCalls, count: int) -> None:
+    first = threading.Thread(target=run, args=({"n": 0},))
+    first.start()
     deadline = time.monotonic() + 10
-    while len(calls._queue) < count:
+    while not node.batches:
+        assert time.monotonic() < deadline, "the first call was not sent"
+        time.sleep(0.005)
+    threads = [threading.Thread(target=run, args=(tx,)) for tx in rest]
+    for t in threads:
+        t.start()
+    while len(calls._queue) < len(rest):
         assert time.monotonic() < deadline, "callers did not queue"
         time.sleep(0.005)
+    node.release.set()
+    for t in [first, *threads]:
+        t.join(10)
+        assert not t.is_alive()
+    return out
 
 
 def test_calls_queued_behind_a_batch_go_in_one_batch_each_with_its_own_answer() -> None:
     node = SlowNode()
     calls = CoalescedCalls(node.send)
-    first, out = _callers(calls, [{"n": 0}])
-    first[0].start()
-    while not node.batches:
-        time.sleep(0.005)
-    rest, more = _callers(calls, [{"n": n, "revert": n == 4} for n in range(1, 9)])
-    for t in rest:
-        t.start()
-    _wait_queued(calls, 8)
-    node.release.set()
-    for t in first + rest:
-        t.join(10)
-        assert not t.is_alive()
-    out.update(more)
+    out = _behind_first_batch(calls, node, [{"n": n, "revert": n == 4} for n in range(1, 9)])
     assert node.batches[0] == [0]
     assert sorted(node.batches[1]) == list(range(1, 9)) and len(node.batches) == 2
     assert (calls.batches, calls.calls) == (2, 9)
@@ -102,19 +101,7 @@ def test_a_lone_call_goes_out_at_once_and_the_limit_splits_the_queue() -> None:
 
     node = SlowNode()
     calls = CoalescedCalls(node.send, max_calls=3)
-    first, out = _callers(calls, [{"n": 0}])
-    first[0].start()
-    while not node.batches:
-        time.sleep(0.005)
-    rest, more = _callers(calls, [{"n": n} for n in range(1, 8)])
-    for t in rest:
-        t.start()
-    _wait_queued(calls, 7)
-    node.release.set()
-    for t in first + rest:
-        t.join(10)
-        assert not t.is_alive()
-    out.update(more)
+    out = _behind_first_batch(calls, node, [{"n": n} for n in range(1, 8)])
     assert [len(b) for b in node.batches] == [1, 3, 3, 1]
     assert sorted(n for b in node.batches for n in b) == list(range(8))
     assert all(out[n] == f"ok:{n}".encode() for n in range(8))
@@ -125,19 +112,7 @@ def test_a_batch_that_fails_as_a_whole_fails_each_of_its_callers_and_the_next_ca
     node = SlowNode()
     calls = CoalescedCalls(node.send)
     node.fail_batch = NodeUnreachable("ConnectionRefusedError from the node")
-    first, out = _callers(calls, [{"n": 0}])
-    first[0].start()
-    while not node.batches:
-        time.sleep(0.005)
-    rest, more = _callers(calls, [{"n": n} for n in range(1, 5)])
-    for t in rest:
-        t.start()
-    _wait_queued(calls, 4)
-    node.release.set()
-    for t in first + rest:
-        t.join(10)
-        assert not t.is_alive()
-    out.update(more)
+    out = _behind_first_batch(calls, node, [{"n": n} for n in range(1, 5)])
     assert out[0] == b"ok:0"
     assert all(isinstance(out[n], NodeUnreachable) for n in range(1, 5))
     node.fail_batch = None
