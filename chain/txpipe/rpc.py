@@ -151,9 +151,10 @@ class HttpRpc:
         body: Any = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
         return _result(self._post(body))
 
-    def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
-        """Several calls in one JSON-RPC batch; each result, or the first error raised as
-        :meth:`request` raises it (in the order of ``calls``)."""
+    def _answers(self, calls: Sequence[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
+        """One JSON-RPC batch of ``calls``: the node's answer to each, in their order (``{}``
+        for a call it left unanswered; its refusal of the whole batch for every call).
+        :class:`NodeUnreachable` when the node does not answer."""
         first = next(self._ids)
         for _ in calls[1:]:
             next(self._ids)
@@ -162,10 +163,16 @@ class HttpRpc:
             for i, (method, params) in enumerate(calls)
         ]
         answers = self._post(body)
-        if not isinstance(answers, list):
-            return [_result(answers)]
+        if not isinstance(answers, list):  # the node refused the batch as a whole
+            refused = isinstance(answers, dict) and answers.get("error")
+            return [answers if refused else {"error": {"message": "batch refused"}}] * len(calls)
         by_id = {answer.get("id"): answer for answer in answers}
-        return [_result(by_id.get(first + i) or {}) for i in range(len(calls))]
+        return [by_id.get(first + i) or {} for i in range(len(calls))]
+
+    def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """Several calls in one JSON-RPC batch; each result, or the first error raised as
+        :meth:`request` raises it (in the order of ``calls``)."""
+        return [_result(answer) for answer in self._answers(calls)]
 
     def simulate(self, tx: dict[str, Any]) -> int:
         """eth_call and eth_estimateGas in one round trip; the gas estimate. Raises
@@ -189,23 +196,10 @@ class HttpRpc:
                 return [self.call(txs[0])]
             except RpcError as exc:
                 return [exc]
-        first = next(self._ids)
-        for _ in txs[1:]:
-            next(self._ids)
-        body: Any = [
-            {"jsonrpc": "2.0", "id": first + i, "method": "eth_call",
-             "params": [_json_tx(tx), "latest"]}
-            for i, tx in enumerate(txs)
-        ]  # fmt: skip
-        answers = self._post(body)
-        if not isinstance(answers, list):  # the node refused the batch as a whole
-            error = RpcError(str((answers.get("error") or {}).get("message", "batch refused")))
-            return [error] * len(txs)
-        by_id = {answer.get("id"): answer for answer in answers}
         outcomes: list[bytes | Exception] = []
-        for i in range(len(txs)):
+        for answer in self._answers([("eth_call", [_json_tx(tx), "latest"]) for tx in txs]):
             try:
-                outcomes.append(to_bytes(hexstr=_result(by_id.get(first + i) or {}) or "0x"))
+                outcomes.append(to_bytes(hexstr=_result(answer) or "0x"))
             except RpcError as exc:
                 outcomes.append(exc)
         return outcomes
@@ -225,28 +219,12 @@ class HttpRpc:
                 return [None]
             except RpcError as exc:
                 return [exc]
-        first = next(self._ids)
-        body: Any = [
-            {"jsonrpc": "2.0", "id": first + i, "method": "eth_sendRawTransaction",
-             "params": ["0x" + raw.hex()]}
-            for i, raw in enumerate(raws)
-        ]  # fmt: skip
-        for _ in raws[1:]:
-            next(self._ids)
-        answers = self._post(body)
-        if not isinstance(answers, list):  # the node refused the batch as a whole
-            error = answers.get("error") or {}
-            return [RpcError(str(error.get("message", "batch refused")), error.get("code"))] * len(
-                raws
-            )
-        by_id = {answer.get("id"): answer for answer in answers}
         outcomes: list[Exception | None] = []
-        for i in range(len(raws)):
-            answer = by_id.get(first + i)
-            if answer is None:
+        for answer in self._answers([("eth_sendRawTransaction", ["0x" + r.hex()]) for r in raws]):
+            error = answer.get("error")
+            if not answer:
                 outcomes.append(RpcError("no answer in the batch"))
-            elif answer.get("error"):
-                error = answer["error"]
+            elif error:
                 outcomes.append(RpcError(str(error.get("message", "")), error.get("code")))
             else:
                 outcomes.append(None)

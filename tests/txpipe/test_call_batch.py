@@ -19,7 +19,7 @@ from chain.clients import ChainHandle
 from chain.errors import ContractRevert
 from chain.txpipe import MINED, TxPipeline
 from chain.txpipe.call_batch import CoalescedCalls
-from chain.txpipe.rpc import HttpRpc, NodeUnreachable, RevertError, rpc_for
+from chain.txpipe.rpc import HttpRpc, NodeUnreachable, RevertError, RpcError, rpc_for
 from tests.txpipe.helpers import PROBE, key, make_pipeline
 
 
@@ -201,3 +201,39 @@ def test_concurrent_writes_of_a_known_shape_run_in_fewer_round_trips_and_are_all
     mined = [pipeline.wait(op.id, 30) for op in results]
     assert len(mined) == 23 and all(op.state == MINED for op in mined)
     assert pipeline.stats().by_state == {MINED: 24 + 23}
+    for n in range(3):  # on the chain: each key's warm-up write and its concurrent ones
+        for name in range(8):
+            later = sum(1 for i in range(23) if (i % 3, i % 8) == (n, name))
+            writes = anvil_probe.functions.writesOf(key(f"batch-{n}-{name}")).call()
+            assert writes == 1 + later, (n, name)
+
+
+def test_a_batch_the_node_refuses_or_leaves_part_unanswered_fails_each_call_it_concerns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rpc = HttpRpc("http://127.0.0.1:9")  # never reached: its answers are given below
+    txs = [{"from": "0x" + "11" * 20, "to": "0x" + "22" * 20, "data": "0x"}] * 3
+    refusal = {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "too big"}}
+    monkeypatch.setattr(rpc, "_post", lambda body: refusal)
+    outcomes = rpc.call_many(txs)
+    assert [str(o) for o in outcomes] == ["too big"] * 3
+    assert all(isinstance(o, RpcError) and o.code == -32600 for o in outcomes)
+    sent = rpc.send_raw_many([b"\x01", b"\x02"])
+    assert [(str(o), getattr(o, "code", None)) for o in sent] == [("too big", -32600)] * 2
+    with pytest.raises(RpcError, match="too big"):
+        rpc.batch([("eth_blockNumber", []), ("eth_chainId", [])])
+
+    def partial(body: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # the second call unanswered, the first and the third out of order
+        return [
+            {"jsonrpc": "2.0", "id": body[2]["id"], "result": "0x02"},
+            {"jsonrpc": "2.0", "id": body[0]["id"], "result": "0x01"},
+        ]
+
+    monkeypatch.setattr(rpc, "_post", partial)
+    first, missing, third = rpc.call_many(txs)
+    assert (first, third) == (b"\x01", b"\x02")
+    assert isinstance(missing, RpcError) and str(missing) == "no answer in the batch"
+    assert [None if o is None else str(o) for o in rpc.send_raw_many([b"a", b"b", b"c"])] == [
+        None, "no answer in the batch", None,
+    ]  # fmt: skip
