@@ -41,12 +41,14 @@ ROUTERS: list[APIRouter] = [
     console_router,
 ]
 
-#: The certificate reads a verifier or a client asks for most, as (router, method, path):
-#: the gateway tries them before the ~170 other routes (:func:`hot_routes_first`).
+#: The certificate reads a verifier or a client asks for most, and the registration of a
+#: data resource (the write a holder sends most), as (router, method, path): the gateway
+#: tries them before the ~170 other routes (:func:`hot_routes_first`).
 HOT_ROUTES: list[tuple[APIRouter, str, str]] = [
     (catalogue.router, "GET", "/v1/certificates/{cert_id}"),
     (certificates.router, "GET", "/v1/certificates/{cert_id}/status"),
     (certificates.router, "POST", "/v1/verify"),
+    (assets.router, "POST", "/v1/assets"),
 ]
 
 

@@ -94,6 +94,7 @@ def test_hot_paths_go_to_the_same_route_objects_found_early() -> None:
         ("GET", f"/v1/certificates/{CERT}"): "/v1/certificates/{cert_id}",
         ("GET", f"/v1/certificates/{CERT}/status"): "/v1/certificates/{cert_id}/status",
         ("POST", "/v1/verify"): "/v1/verify",
+        ("POST", "/v1/assets"): "/v1/assets",
     }
     originals = {
         (m, r.path): r for router in ROUTERS for r in router.routes
@@ -103,9 +104,11 @@ def test_hot_paths_go_to_the_same_route_objects_found_early() -> None:
         index, route = _match(app, method, path)
         assert index < len(HOT_ROUTES)
         assert route is originals[(method, template)]
-    # a route not hot is still found where it was
+    # a route not hot is still found where it was, the other methods of a hot path too
     _, document = _match(app, "GET", f"/v1/certificates/{CERT}/document")
     assert document is originals[("GET", "/v1/certificates/{cert_id}/document")]
+    index, listing = _match(app, "GET", "/v1/assets")
+    assert index >= len(HOT_ROUTES) and listing is originals[("GET", "/v1/assets")]
 
 
 def test_openapi_lists_each_hot_operation_once_in_its_place() -> None:
