@@ -40,6 +40,7 @@ from chain.reader import ChainReader
 from chain.settings import LedgerSettings
 from chain.signers import OrgSigners, current_signers
 from chain.txpipe import Operation, ReceiptTracker, TxPipeline
+from chain.txpipe.guards import JournalGuard
 from chain.txpipe.journal import JournalRows
 
 ADMIN_KEY = "consortium-admin"
@@ -292,13 +293,15 @@ class LedgerRuntime:
         request_hash: str | None = None,
         signer: LocalAccount | None = None,
         journal_with: JournalRows | None = None,
+        guard: JournalGuard | None = None,
     ) -> Operation:
         """Write to a deployed contract as an organisation (the service layer's shortcut).
 
         ``signer`` overrides the organisation's current key (a key being accepted, the
         deploying account bootstrapping registrars). Errors of any deployed contract
         decode (a call may revert inside another ledger contract). ``journal_with(op)``
-        gives rows committed with the journaled operation (see :meth:`TxPipeline.submit`).
+        gives rows committed with the journaled operation, ``guard`` a condition checked
+        when it is journaled (see :meth:`TxPipeline.submit`).
         """
         contract = self.contract(contract_name)
         others = self._other_abis.get(contract_name)
@@ -322,6 +325,7 @@ class LedgerRuntime:
                     extra_error_abis=others,
                     journal_with=journal_with,
                     signer_of=normalise_org_id(org_id) if signer is None else None,
+                    guard=guard,
                 )
             except StaleSigner:  # rotated by another gateway process: read the row again
                 self.signers.forget(org_id)

@@ -10,7 +10,8 @@ document, signed once by the issuing registrar while its key is valid.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,10 +27,12 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from chain.db import Base
+from chain.errors import Conflict
 from chain.runtime import LedgerRuntime
+from chain.txpipe.guards import JournalGuard
 
 
 def utcnow() -> datetime:
@@ -101,49 +104,84 @@ def ensure_tables(runtime: LedgerRuntime) -> None:
     _READY.add(runtime.engine)
 
 
-#: the asset a holder registered under a catalogue code (built once: building the
-#: statement cost more than running it, on every registration)
-_BY_CODE = (
-    select(AssetDocument.__table__.c.asset_id)
-    .where(
-        AssetDocument.__table__.c.holder_org_id == bindparam("holder"),
-        AssetDocument.__table__.c.catalogue_code == bindparam("code"),
-        AssetDocument.__table__.c.domain_code == bindparam("domain"),
-    )
-    .limit(1)
+#: the assets some holders registered under some catalogue codes (built once: building the
+#: statement cost more than running it, on every registration); it reads the entries of
+#: ``ix_asset_documents_holder_code`` of each (holder, code) pair
+_BY_CODES = select(
+    AssetDocument.__table__.c.holder_org_id,
+    AssetDocument.__table__.c.catalogue_code,
+    AssetDocument.__table__.c.domain_code,
+    AssetDocument.__table__.c.asset_id,
+).where(
+    AssetDocument.__table__.c.holder_org_id.in_(bindparam("holders", expanding=True)),
+    AssetDocument.__table__.c.catalogue_code.in_(bindparam("codes", expanding=True)),
 )
+#: catalogue codes looked up in one statement (well below any database's parameter limit)
+_CODES_A_QUERY = 500
+
+#: (holder organisation, catalogue code, domain)
+CodeKey = tuple[str, str, int]
 
 
-def find_by_code(
-    runtime: LedgerRuntime, holder_org_id: str, catalogue_code: str, domain_code: int
-) -> str | None:
-    """The id of the asset the holder registered under this catalogue code, if any."""
-    ensure_tables(runtime)
-    with runtime.engine.connect() as connection:
-        found = connection.execute(
-            _BY_CODE, {"holder": holder_org_id, "code": catalogue_code, "domain": domain_code}
-        ).scalar()
-    return None if found is None else str(found)
+def registered_codes(
+    session: Session, holder_org_ids: Collection[str], codes: Collection[str]
+) -> dict[CodeKey, str]:
+    """The assets the holders registered under any of these catalogue codes (any domain):
+    (holder, code, domain) -> asset id."""
+    found: dict[CodeKey, str] = {}
+    ordered = sorted(set(codes))
+    for start in range(0, len(ordered), _CODES_A_QUERY):
+        chunk = ordered[start : start + _CODES_A_QUERY]
+        for holder, code, domain, asset_id in session.execute(
+            _BY_CODES, {"holders": sorted(set(holder_org_ids)), "codes": chunk}
+        ):
+            found[(str(holder), str(code), int(domain))] = str(asset_id)
+    return found
 
 
-def find_codes(
-    runtime: LedgerRuntime, holder_org_id: str, codes: Collection[tuple[str, int]]
-) -> dict[tuple[str, int], str]:
-    """The assets the holder registered under any of these (catalogue code, domain) pairs:
-    pair -> asset id (one query)."""
-    if not codes:
-        return {}
-    ensure_tables(runtime)
-    table = AssetDocument.__table__
-    with runtime.engine.connect() as connection:
-        rows = connection.execute(
-            select(table.c.catalogue_code, table.c.domain_code, table.c.asset_id).where(
-                table.c.holder_org_id == holder_org_id,
-                table.c.catalogue_code.in_(sorted({code for code, _ in codes})),
-            )
-        ).all()
-    wanted = set(codes)
-    return {(str(c), int(d)): str(a) for c, d, a in rows if (str(c), int(d)) in wanted}
+@dataclass(frozen=True)
+class CodesUnregistered(JournalGuard):
+    """A registration's guard: its holder has registered none of its (catalogue code,
+    domain) pairs, checked in the transaction that journals it. ``asset_ids`` are the
+    assets it registers under them, in order; ``in_batch`` names the item of a batch in
+    the refusal."""
+
+    holder_org_id: str
+    codes: tuple[tuple[str, int], ...]
+    asset_ids: tuple[str, ...]
+    in_batch: bool = False
+
+    @classmethod
+    def refusals(
+        cls, session: Session, guards: Sequence[JournalGuard]
+    ) -> list[BaseException | None]:
+        mine = [guard for guard in guards if isinstance(guard, CodesUnregistered)]
+        assert len(mine) == len(guards)
+        taken = registered_codes(
+            session,
+            {guard.holder_org_id for guard in mine},
+            {code for guard in mine for code, _ in guard.codes},
+        )
+        refusals: list[BaseException | None] = []
+        for guard in mine:
+            refusal = guard._refusal(taken)
+            if refusal is None:  # the codes are this write's now, for the rest of the burst
+                for (code, domain), asset_id in zip(guard.codes, guard.asset_ids, strict=True):
+                    taken[(guard.holder_org_id, code, domain)] = asset_id
+            refusals.append(refusal)
+        return refusals
+
+    def _refusal(self, taken: dict[CodeKey, str]) -> Conflict | None:
+        for index, (code, domain) in enumerate(self.codes):
+            existing = taken.get((self.holder_org_id, code, domain))
+            if existing is not None:
+                item = f"item {index}: " if self.in_batch else ""
+                return Conflict(
+                    f"{item}catalogue code {code!r} (domain {domain}) is registered already "
+                    f"as asset {existing}",
+                    asset_id=existing,
+                )
+        return None
 
 
 def get_asset_document(runtime: LedgerRuntime, asset_id: str) -> AssetDocument | None:

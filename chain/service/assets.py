@@ -9,7 +9,7 @@ from pydantic import Field
 
 from chain.accounts import Principal
 from chain.commitments import commit
-from chain.errors import Conflict, NotFound, ValidationFailed
+from chain.errors import NotFound, ValidationFailed
 from chain.inputs import RequestModel
 from chain.merkle import resource_tree
 from chain.runtime import LedgerRuntime
@@ -108,15 +108,13 @@ def register_asset(
     idempotency_key: str | None = None,
     request_hash: str | None = None,
 ) -> Created:
-    """Commit to code and metadata (salted), keep the openings, ``registerResource``."""
+    """Commit to code and metadata (salted), keep the openings, ``registerResource``.
+
+    A catalogue code the holder registered before is refused (:class:`Conflict`) when the
+    write is journaled, in the same transaction: of two requests with one code at once,
+    one is registered. A replay of the request that registered it answers its operation.
+    """
     require_kind(principal, "registering a data resource", "holder")
-    existing = docs.find_by_code(runtime, principal.org_id, body.catalogue_code, body.domain_code)
-    if existing is not None and not _replays(runtime, principal, idempotency_key, existing):
-        raise Conflict(
-            f"catalogue code {body.catalogue_code!r} (domain {body.domain_code}) is registered "
-            f"already as asset {existing}",
-            asset_id=existing,
-        )
     catalogue = commit(body.catalogue_code)
     metadata = commit(body.metadata)
     new_asset_id = asset_id_for(principal.org_id, body.domain_code, catalogue.digest_hex)
@@ -136,24 +134,14 @@ def register_asset(
         runtime, principal, "registerResource",
         [catalogue.digest, metadata.digest, body.domain_code],
         idempotency_key=idempotency_key, request_hash=request_hash, journal_with=document,
+        guard=docs.CodesUnregistered(
+            principal.org_id, ((body.catalogue_code, body.domain_code),), (new_asset_id,)
+        ),
     )  # fmt: skip
     committed = str(op.args[0]).lower()
     if committed == catalogue.digest_hex:  # not an idempotent replay of an earlier request
         return Created(op, new_asset_id, "asset")
     return Created(op, asset_id_for(principal.org_id, body.domain_code, committed), "asset")
-
-
-def _replays(
-    runtime: LedgerRuntime, principal: Principal, idempotency_key: str | None, asset_id: str
-) -> bool:
-    """Whether a request under ``idempotency_key`` is a replay of the one that registered
-    ``asset_id`` (its operation journaled the asset's document): only that one passes the
-    duplicate-code check; a request under any other key is refused like one without."""
-    if idempotency_key is None:
-        return False
-    earlier = runtime.txpipe.operation_for_key(principal.user_id, idempotency_key)
-    document = docs.get_asset_document(runtime, asset_id)
-    return earlier is not None and document is not None and document.operation_id == earlier.id
 
 
 def register_batch(
@@ -176,16 +164,6 @@ def register_batch(
                          "type": "value_error"}],
             )  # fmt: skip
         seen.add(key)
-    taken = docs.find_codes(runtime, principal.org_id, seen)
-    if taken and not _replays(runtime, principal, idempotency_key, next(iter(taken.values()))):
-        i, item = next((i, item) for i, item in enumerate(body.items)
-                       if (item.catalogue_code, item.domain_code) in taken)  # fmt: skip
-        existing = taken[(item.catalogue_code, item.domain_code)]
-        raise Conflict(
-            f"item {i}: catalogue code {item.catalogue_code!r} (domain {item.domain_code}) is "
-            f"registered already as asset {existing}",
-            asset_id=existing,
-        )
     commitments = [(commit(item.catalogue_code), commit(item.metadata)) for item in body.items]
     tree = resource_tree(
         [(c.digest, m.digest, item.domain_code)
@@ -219,6 +197,12 @@ def register_batch(
         runtime, principal, "registerResourceBatch",
         [tree.root, len(body.items), manifest.digest],
         idempotency_key=idempotency_key, request_hash=request_hash, journal_with=documents,
+        guard=docs.CodesUnregistered(
+            principal.org_id, tuple((item.catalogue_code, item.domain_code) for item in body.items),
+            tuple(asset_id_for(principal.org_id, item.domain_code, c.digest)
+                  for (c, _), item in zip(commitments, body.items, strict=True)),
+            in_batch=True,
+        ),
     )  # fmt: skip
     batch_id = batch_id_for(principal.org_id, b32(str(op.args[0])))
     return Created(op, batch_id, "batch")

@@ -32,6 +32,7 @@ from chain.errors import (
 )
 from chain.runtime import LedgerRuntime
 from chain.txpipe import Operation
+from chain.txpipe.guards import JournalGuard
 from chain.txpipe.journal import JournalRows
 from chain.txpipe.rpc import RevertError
 
@@ -173,10 +174,12 @@ def submit(
     request_hash: str | None = None,
     org_id: str | None = None,
     journal_with: JournalRows | None = None,
+    guard: JournalGuard | None = None,
 ) -> Operation:
     """Write ``contract.function(*args)`` (the registry unless named) signed by the
     caller's organisation; ``journal_with(op)`` gives rows committed with the journaled
-    operation (not for an idempotent replay)."""
+    operation (not for an idempotent replay), ``guard`` a condition checked when it is
+    journaled (:mod:`chain.txpipe.guards`)."""
     return runtime.submit(
         org_id or principal.org_id,
         contract,
@@ -186,6 +189,7 @@ def submit(
         idempotency_key=idempotency_key,
         request_hash=request_hash,
         journal_with=journal_with,
+        guard=guard,
     )
 
 

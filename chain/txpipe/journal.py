@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chain.errors import IdempotencyConflict, StaleSigner, jsonable
+from chain.txpipe.guards import JournalGuard
 from chain.txpipe.models import PENDING, AccountNonce, Operation, new_id, utcnow
 from chain.txpipe.nonces import NonceManager
 from chain.txpipe.rows import insert_rows
@@ -68,6 +69,8 @@ class WriteRequest:
     #: not run on the node first (the client prefers an answer once it is journaled):
     #: its burst is answered once committed and sent in the background
     answer_when_journaled: bool = False
+    #: a condition checked in the journal's transaction (see :mod:`chain.txpipe.guards`)
+    guard: JournalGuard | None = None
     done: threading.Event = field(default_factory=threading.Event)
     op: Operation | None = None
     #: the key was used before (``op`` is that operation; nothing was journaled)
@@ -96,6 +99,20 @@ class Journal(NonceManager):
                     f"{current.get(org_id)}; nothing was journaled",
                     org_id=org_id,
                 )
+
+    @staticmethod
+    def _guarded(session: Session, requests: Sequence[WriteRequest]) -> None:
+        """Refuse (``error`` = the guard's) the requests whose guard fails: one call of
+        each guard class for the burst."""
+        by_class: dict[type[JournalGuard], list[tuple[WriteRequest, JournalGuard]]] = {}
+        for request in requests:
+            if request.error is None and request.guard is not None:
+                by_class.setdefault(type(request.guard), []).append((request, request.guard))
+        for guard_class, group in by_class.items():
+            refusals = guard_class.refusals(session, [guard for _, guard in group])
+            for (request, _), error in zip(group, refusals, strict=True):
+                if error is not None:
+                    request.error = error
 
     def operation_for_key(self, caller: str, key: str) -> Operation | None:
         """The operation ``caller`` journaled under Idempotency-Key ``key``, if any."""
@@ -138,10 +155,11 @@ class Journal(NonceManager):
         request_hash: str | None,
         journal_with: JournalRows | None = None,
         signer_of: str | None = None,
+        guard: JournalGuard | None = None,
     ) -> Operation:
         request = WriteRequest(signer, sender, contract_name, to, function, args, data, value,
                                gas, fees, caller, org_id, idempotency_key, request_hash,
-                               signer_of=signer_of)  # fmt: skip
+                               guard=guard, signer_of=signer_of)  # fmt: skip
         for attempt in range(5):
             try:
                 with self._writing() as session:
@@ -157,6 +175,7 @@ class Journal(NonceManager):
                             session.expunge(existing)  # keeps its state through the rollback
                             raise _Duplicate(existing)  # rolls the nonce back
                     self._stale(session, sender, [request])
+                    self._guarded(session, [request])
                     if request.error is not None:
                         raise request.error  # rolls the nonce back
                     op = self._signed_operation(request, sender, nonce, utcnow())
@@ -198,6 +217,7 @@ class Journal(NonceManager):
                     if found.idempotency_key is not None:
                         known[(found.caller, found.idempotency_key)] = found
             self._stale(session, sender, batch)
+            firsts = self._guard_new(session, batch, known)
             rows: list[object] = []
             now = utcnow()
             nonce = first
@@ -207,6 +227,10 @@ class Journal(NonceManager):
                 pair = (request.caller, request.idempotency_key or "")
                 if request.idempotency_key is not None and pair in known:
                     request.op, request.duplicate = known[pair], True
+                    continue
+                earlier = firsts.get(pair) if request.idempotency_key is not None else None
+                if earlier is not None and earlier.error is not None:
+                    request.error = earlier.error  # its key's first write was refused
                     continue
                 op = self._signed_operation(request, sender, nonce, now)
                 if request.journal_with is not None:
@@ -225,6 +249,30 @@ class Journal(NonceManager):
                 )
             insert_rows(session, [*new, *rows])  # operations first: the rows refer to them
         return new
+
+    def _guard_new(
+        self,
+        session: Session,
+        batch: Sequence[WriteRequest],
+        known: Mapping[tuple[str, str], Operation],
+    ) -> dict[tuple[str, str], WriteRequest]:
+        """Check the guards of the burst's writes to be journaled: not refused already, not
+        a replay of a journaled key, not a later write of a key used earlier in the burst
+        (that one answers the earlier's operation, or its refusal). The first write of each
+        key used in the burst, by (caller, key)."""
+        firsts: dict[tuple[str, str], WriteRequest] = {}
+        checked: list[WriteRequest] = []
+        for request in batch:
+            if request.error is not None:
+                continue
+            if request.idempotency_key is not None:
+                pair = (request.caller, request.idempotency_key)
+                if pair in known or pair in firsts:
+                    continue
+                firsts[pair] = request
+            checked.append(request)
+        self._guarded(session, checked)
+        return firsts
 
     def _signed_operation(
         self, request: WriteRequest, sender: str, nonce: int, now: datetime

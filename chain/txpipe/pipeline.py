@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from chain.errors import ChainUnavailable, ContractRevert, NotFound
 from chain.txpipe import preference as preferences
 from chain.txpipe.core import Abi, PipelineStats
+from chain.txpipe.guards import JournalGuard
 from chain.txpipe.journal import JournalRows, WriteRequest, _Duplicate, request_hash
 from chain.txpipe.models import (
     DROPPED,
@@ -75,6 +76,7 @@ class TxPipeline(ReceiptTracking):
         extra_error_abis: Sequence[Abi] = (),
         journal_with: JournalRows | None = None,
         signer_of: str | None = None,
+        guard: JournalGuard | None = None,
     ) -> Operation:
         """Simulate, sign, journal and broadcast ``contract.function(*args)``.
 
@@ -82,7 +84,8 @@ class TxPipeline(ReceiptTracking):
         the new operation (committed with it, before it is broadcast; not called for an
         idempotent replay). ``signer_of``: the organisation whose current signer
         ``signer`` must be, checked in that transaction (:class:`StaleSigner` otherwise,
-        nothing journaled).
+        nothing journaled). ``guard``: a condition checked in that transaction too
+        (:mod:`chain.txpipe.guards`; its error raised, nothing journaled).
 
         Returns the journaled :class:`Operation` (``pending`` or ``sent``). Raises
         :class:`ContractRevert` when the simulation reverts (nothing journaled),
@@ -100,7 +103,7 @@ class TxPipeline(ReceiptTracking):
                 signer, contract_name, address, abi, function, args, caller=caller,
                 org_id=org_id, idempotency_key=idempotency_key, request_hash=request_hash,
                 value=value, extra_error_abis=extra_error_abis, journal_with=journal_with,
-                signer_of=signer_of,
+                signer_of=signer_of, guard=guard,
             )  # fmt: skip
         except DBAPIError as exc:
             if is_store_fault(exc):
@@ -124,6 +127,7 @@ class TxPipeline(ReceiptTracking):
         extra_error_abis: Sequence[Abi],
         journal_with: JournalRows | None,
         signer_of: str | None,
+        guard: JournalGuard | None,
     ) -> Operation:
         to = checksummed(address)
         self.register_abi(contract_name, abi, extra_error_abis)
@@ -133,7 +137,7 @@ class TxPipeline(ReceiptTracking):
                 signer, sender, contract_name, to, abi, function, args, data, value,
             caller=caller, org_id=org_id, idempotency_key=idempotency_key,
             request_hash=request_hash, extra_error_abis=extra_error_abis,
-            journal_with=journal_with, signer_of=signer_of,
+            journal_with=journal_with, signer_of=signer_of, guard=guard,
         )  # fmt: skip
 
     def _submit(
@@ -155,6 +159,7 @@ class TxPipeline(ReceiptTracking):
         extra_error_abis: Sequence[Abi],
         journal_with: JournalRows | None = None,
         signer_of: str | None = None,
+        guard: JournalGuard | None = None,
     ) -> Operation:
         self._check_backpressure(sender)
         call: dict[str, Any] = {"from": sender, "to": to, "data": data, "value": value}
@@ -175,7 +180,7 @@ class TxPipeline(ReceiptTracking):
         request = WriteRequest(
             signer, sender, contract_name, to, function, args, data, value, gas, fees,
             caller, org_id, idempotency_key, request_hash, journal_with, signer_of,
-            answer_when_journaled=unrun is not None,
+            answer_when_journaled=unrun is not None, guard=guard,
         )  # fmt: skip
         self._journal_and_send(request)
         if request.error is not None:
@@ -295,6 +300,7 @@ class TxPipeline(ReceiptTracking):
                             org_id=request.org_id, idempotency_key=request.idempotency_key,
                             request_hash=request.request_hash,
                             journal_with=request.journal_with, signer_of=request.signer_of,
+                            guard=request.guard,
                         )  # fmt: skip
                         new.append(request.op)
                     except _Duplicate as dup:

@@ -136,6 +136,35 @@ def test_another_idempotency_key_does_not_register_a_catalogue_code_twice(
     assert count == 1
 
 
+def test_concurrent_registrations_of_one_code_register_it_once(w: RegistryWorld) -> None:
+    """Eight holders' requests with one catalogue code at once: the code is checked in the
+    transaction that journals the write, so one is registered and seven refused (each
+    request checking it before its write was journaled let several through)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func, select
+
+    from chain.service.asset_documents import AssetDocument
+
+    body = {"catalogue_code": "370200-JT-RACE", "domain_code": 6, "metadata": {"r": 1}}
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(
+            lambda _: w.call("POST", "/v1/assets", "holder", body, wait=False), range(8)
+        ))  # fmt: skip
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [202] + [409] * 7, [a.text for a in answers]
+    registered = next(a for a in answers if a.status_code == 202)
+    asset_id = registered.headers["Ledger-Resource-Id"]
+    assert {a.json()["asset_id"] for a in answers if a.status_code == 409} == {asset_id}
+    with w.runtime.sessions() as session:
+        count = session.scalar(
+            select(func.count())
+            .select_from(AssetDocument)
+            .where(AssetDocument.catalogue_code == "370200-JT-RACE")
+        )
+    assert count == 1
+
+
 def test_a_batch_does_not_register_a_catalogue_code_twice(w: RegistryWorld) -> None:
     """A code registered alone is refused in a batch, and a batch's codes alone; a replay
     of the batch under its own key still answers its operation."""

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from chain.db import make_engine
@@ -39,18 +40,25 @@ def _filled(tmp_path: Path, migrated: bool) -> SimpleNamespace:
 def test_the_duplicate_code_check_searches_one_index_entry(tmp_path: Path) -> None:
     for migrated in (False, True):  # a store made by the models, and one by the migrations
         runtime = _filled(tmp_path / str(migrated), migrated)
-        assert docs.find_by_code(runtime, HOLDER, "370200-01234", 7) == f"0x{1234:064x}"  # type: ignore[arg-type]
-        assert docs.find_by_code(runtime, HOLDER, "370200-01234", 8) is None  # type: ignore[arg-type]
-        assert docs.find_by_code(runtime, HOLDER, "370200-99999", 7) is None  # type: ignore[arg-type]
+        statements: list[tuple[str, Any]] = []
+
+        def seen(
+            conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any,
+            into: list[tuple[str, Any]] = statements,
+        ) -> None:  # fmt: skip
+            into.append((statement, parameters))
+
+        event.listen(runtime.engine, "before_cursor_execute", seen)
+        with Session(runtime.engine) as session:
+            found = docs.registered_codes(session, [HOLDER], ["370200-01234", "370200-99999"])
+        event.remove(runtime.engine, "before_cursor_execute", seen)
+        assert found == {(HOLDER, "370200-01234", 7): f"0x{1234:064x}"}
+        [(statement, parameters)] = statements  # one query, the index read for each pair
         with runtime.engine.connect() as connection:
-            plan = connection.execute(
-                text("EXPLAIN QUERY PLAN SELECT asset_id FROM asset_documents WHERE "
-                     "holder_org_id = :h AND catalogue_code = :c AND domain_code = :d"),
-                {"h": HOLDER, "c": "370200-01234", "d": 7},
-            ).all()  # fmt: skip
+            plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
         detail = " ".join(str(row[-1]) for row in plan)
         assert "ix_asset_documents_holder_code" in detail, detail
-        assert "holder_org_id=? AND catalogue_code=? AND domain_code=?" in detail, detail
+        assert "holder_org_id=? AND catalogue_code=?" in detail, detail
 
 
 def test_each_new_engine_gets_the_tables_though_an_old_one_is_gone(tmp_path: Path) -> None:
@@ -62,7 +70,8 @@ def test_each_new_engine_gets_the_tables_though_an_old_one_is_gone(tmp_path: Pat
     for n in range(30):
         runtime = SimpleNamespace(engine=make_engine(f"sqlite:///{tmp_path / f'{n}.db'}"))
         docs.ensure_tables(runtime)  # type: ignore[arg-type]
-        assert docs.find_by_code(runtime, HOLDER, "370200-00001", 7) is None  # type: ignore[arg-type]
+        with Session(runtime.engine) as session:
+            assert docs.registered_codes(session, [HOLDER], ["370200-00001"]) == {}
         runtime.engine.dispose()
         del runtime
         gc.collect()

@@ -7,15 +7,21 @@ twice in the burst, used before the burst, and no key.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import ClassVar
+
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from web3 import Web3
 from web3.contract import Contract
 
 from chain.clients import ChainHandle
+from chain.errors import Conflict
 from chain.service.asset_documents import CommittedDocument
 from chain.txpipe import MINED, SENT, AccountNonce, Operation, TxPipeline
+from chain.txpipe.guards import JournalGuard
 from chain.txpipe.journal import JournalRows, WriteRequest
 from tests.txpipe.helpers import PROBE, key, make_pipeline
 
@@ -132,3 +138,79 @@ def test_rows_journaled_with_a_write_are_committed_with_it_never_for_a_replay(
     assert [memory_probe.functions.writesOf(key(n)).call() for n in (950, 951, 952, 953)] == [
         1, 1, 0, 1,
     ]  # fmt: skip
+
+
+class _Claim(JournalGuard):
+    """A test guard: a name may be claimed once (``taken`` holds the names claimed before,
+    ``calls`` the sizes of the groups the journal checked)."""
+
+    taken: ClassVar[set[str]] = set()
+    calls: ClassVar[list[int]] = []
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @classmethod
+    def refusals(
+        cls, session: Session, guards: Sequence[JournalGuard]
+    ) -> list[BaseException | None]:
+        assert session.in_transaction()  # the journal's own transaction
+        cls.calls.append(len(guards))
+        refusals: list[BaseException | None] = []
+        for guard in guards:
+            assert isinstance(guard, _Claim)
+            if guard.name in cls.taken:
+                refusals.append(Conflict(f"{guard.name} is claimed"))
+            else:
+                cls.taken.add(guard.name)
+                refusals.append(None)
+        return refusals
+
+
+def test_guards_of_a_burst_are_checked_in_one_call_and_a_refused_write_takes_no_nonce(
+    memory: ChainHandle, memory_probe: Contract, db_url: str
+) -> None:
+    pipeline = make_pipeline(memory, db_url)
+    pipeline.register_abi(PROBE, memory_probe.abi)
+    signer: LocalAccount = Account.create()
+    sender = Web3.to_checksum_address(signer.address)
+    _Claim.taken, _Claim.calls = {"old"}, []
+    before = _submit(pipeline, signer, memory_probe, 960, "k-960")
+    guarded = [("a", "k-a"), ("old", "k-old"), ("a", None), ("b", "k-b"), ("old", "k-old"),
+               (None, "k-960"), ("c", None)]  # fmt: skip
+    burst = []
+    for n, (name, idem) in enumerate(guarded):
+        request = _request(pipeline, signer, memory_probe, 961 + n, idem)
+        request.guard = None if name is None else _Claim(name)
+        burst.append(request)
+    burst[5] = _request(pipeline, signer, memory_probe, 960, "k-960")  # a replay: unchecked
+    burst[5].guard = _Claim("old")
+    pipeline._run_batch(sender, burst)
+
+    # one call for the burst; neither the replay nor the key's second write is checked
+    assert _Claim.calls == [5]
+    assert _Claim.taken == {"old", "a", "b", "c"}
+    refused = [str(r.error) if r.error is not None else None for r in burst]
+    assert refused == [None, "old is claimed", "a is claimed", None, "old is claimed", None,
+                       None]  # fmt: skip
+    assert isinstance(burst[4].error, Conflict) and burst[4].op is None
+    assert burst[5].duplicate and burst[5].op is not None and burst[5].op.id == before.id
+    new = [burst[0].op, burst[3].op, burst[6].op]
+    assert [op.nonce for op in new if op] == [1, 2, 3]  # the refused writes took none
+    with pipeline.sessions() as session:
+        row = session.get(AccountNonce, (memory.chain_id, sender))
+        keys = set(session.scalars(select(Operation.idempotency_key)))
+    assert row is not None and row.next_nonce == 4
+    assert keys == {"k-960", "k-a", "k-b", None}  # nothing of "k-old" was journaled
+    while pipeline.poll_once():
+        pass
+    assert [memory_probe.functions.writesOf(key(n)).call() for n in range(960, 968)] == [
+        1, 1, 0, 0, 1, 0, 0, 1,
+    ]  # fmt: skip
+
+    # a write alone (the journal's fallback) is checked in its own transaction
+    alone = _request(pipeline, signer, memory_probe, 970, None)
+    alone.guard = _Claim("b")
+    pipeline._run_batch(sender, [alone])
+    assert str(alone.error) == "b is claimed" and alone.op is None
+    assert _Claim.calls == [5, 1]
