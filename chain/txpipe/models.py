@@ -49,6 +49,10 @@ class Operation(Base):
         UniqueConstraint("caller", "idempotency_key", name="uq_operations_idempotency"),
         UniqueConstraint("chain_id", "signer", "nonce", name="uq_operations_signer_nonce"),
         Index("ix_operations_signer_state", "signer", "state"),
+        #: the in-flight reads (the tracker's, a signer's in-flight count) by chain and
+        #: state: with only the two above, SQLite took the (chain, signer, nonce) key and
+        #: walked every operation a signer or the chain ever had, on every poll
+        Index("ix_operations_in_flight", "chain_id", "state", "signer", "nonce"),
         Index("ix_operations_state", "state"),
         Index("ix_operations_tx_hash", "tx_hash"),
     )

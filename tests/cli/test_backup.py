@@ -91,7 +91,7 @@ def test_restore_on_fresh_directory_serves_same_certificates_and_pending_operati
     assert manifest["pending_operations"] == 1
     assert manifest["head_block_source"] == "indexer"
     assert manifest["head_block"] == manifest["indexed_block"] >= 1
-    assert manifest["schema_revision"] == "0006"
+    assert manifest["schema_revision"] == "0007"
     assert manifest["database"] == {"kind": "sqlite", "path": "database/ledger.sqlite"}
     assert {"database/ledger.sqlite", f"var/deployments/{chain_id}.json",
             f"var/keys/{ADMIN_KEY}.json"} <= set(manifest["files"])  # fmt: skip

@@ -25,7 +25,7 @@ def test_migrate_fresh_database_matches_models(tmp_path: Path) -> None:
     with engine.connect() as connection:
         version = connection.exec_driver_sql("select version_num from alembic_version").scalar()
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    assert version == "0006"
+    assert version == "0007"
     assert diff == []
     migrate_database(engine)  # a second start is a no-op
 
