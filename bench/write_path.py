@@ -734,6 +734,11 @@ def process_counters(pid: int) -> dict[str, float]:
                 counters["voluntary_switches"] += int(line.split()[1])
             elif line.startswith("nonvoluntary_ctxt_switches:"):
                 counters["involuntary_switches"] += int(line.split()[1])
+    # its read and write system calls (files, sockets, pipes) and the bytes they moved
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("syscr", "syscw", "rchar", "wchar"):
+            counters[name] = float(value)
     return counters
 
 
@@ -837,11 +842,15 @@ def http_main(args: argparse.Namespace) -> int:
                         clients * per
                     )
                 print("  gateway per write: user {:.2f} ms, system {:.2f} ms, {:.1f} voluntary "
-                      "and {:.2f} other context switches".format(
+                      "and {:.2f} other context switches; {:.1f} reads ({:.1f} kB) and {:.1f} "
+                      "writes ({:.1f} kB) of files and sockets".format(
                           row["gateway_user_s_per_write"] * 1000,
                           row["gateway_system_s_per_write"] * 1000,
                           row["gateway_voluntary_switches_per_write"],
-                          row["gateway_involuntary_switches_per_write"]))  # fmt: skip
+                          row["gateway_involuntary_switches_per_write"],
+                          row["gateway_syscr_per_write"], row["gateway_rchar_per_write"] / 1e3,
+                          row["gateway_syscw_per_write"], row["gateway_wchar_per_write"] / 1e3,
+                      ))  # fmt: skip
                 own = process_cpu_seconds(os.getpid()) - own_before
                 row["clients_cpu_ms_per_write"] = own * 1000 / (clients * per)
                 print(f"  the clients' CPU {row['clients_cpu_ms_per_write']:.2f} ms per write")
