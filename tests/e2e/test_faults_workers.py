@@ -242,6 +242,24 @@ def test_four_gateway_processes_on_one_postgres_settle_writes_and_payments_exact
                 f"spends 0; accepted in {accepted:.0f}s, "
                 f"settled in {time.monotonic() - started:.0f}s"
             )
+
+            # -- one catalogue code sent 16 times at once, over the 4 processes: the
+            # code is checked in the transaction that journals the write, after the
+            # holder's nonce row is locked, so one is registered and the rest refused
+            def same_code(n: int) -> httpx.Response:
+                body = {"catalogue_code": "370200-WK-ONCE", "domain_code": 7, "metadata": {}}
+                with httpx.Client(base_url=gateway.url, timeout=180) as http:
+                    return http.post("/v1/assets", json=body, headers={
+                        "Authorization": f"Bearer {t.keys['holder']}",
+                        "Idempotency-Key": f"once-{n}"})  # fmt: skip
+
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                answers = list(pool.map(same_code, range(16)))
+            assert sorted(a.status_code for a in answers) == [202] + [409] * 15, [
+                a.text for a in answers
+            ]
+            (once,) = [a.headers["Ledger-Resource-Id"] for a in answers if a.status_code == 202]
+            assert {a.json()["asset_id"] for a in answers if a.status_code == 409} == {once}
         finally:
             if client is not None:
                 client.close()
