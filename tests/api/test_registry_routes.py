@@ -105,15 +105,28 @@ def test_register_asset_idempotent_retry_gives_the_same_operation(w: RegistryWor
     assert other.status_code == 409
 
 
+def _documents_of_code(w: RegistryWorld, catalogue_code: str) -> int:
+    """How many asset documents the gateway stored under a catalogue code."""
+    from sqlalchemy import func, select
+
+    from chain.service.asset_documents import AssetDocument
+
+    with w.runtime.sessions() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(AssetDocument)
+                .where(AssetDocument.catalogue_code == catalogue_code)
+            )
+            or 0
+        )
+
+
 def test_another_idempotency_key_does_not_register_a_catalogue_code_twice(
     w: RegistryWorld,
 ) -> None:
     """Only a replay of the key that registered a code passes the duplicate-code check: a
     request under any other key is refused like one without a key."""
-    from sqlalchemy import func, select
-
-    from chain.service.asset_documents import AssetDocument
-
     body = {"catalogue_code": "370200-JT-IDEM-2", "domain_code": 4, "metadata": {"b": 3}}
 
     def post(key: str) -> Any:
@@ -127,24 +140,14 @@ def test_another_idempotency_key_does_not_register_a_catalogue_code_twice(
     assert again.json()["asset_id"] == first.headers["Ledger-Resource-Id"]
     replay = post("idem-asset-2a")
     assert replay.status_code == 200 and replay.json()["id"] == first.json()["id"]
-    with w.runtime.sessions() as session:
-        count = session.scalar(
-            select(func.count())
-            .select_from(AssetDocument)
-            .where(AssetDocument.catalogue_code == "370200-JT-IDEM-2")
-        )
-    assert count == 1
+    assert _documents_of_code(w, "370200-JT-IDEM-2") == 1
 
 
 def test_concurrent_registrations_of_one_code_register_it_once(w: RegistryWorld) -> None:
-    """Eight holders' requests with one catalogue code at once: the code is checked in the
+    """A holder's eight requests with one catalogue code at once: the code is checked in the
     transaction that journals the write, so one is registered and seven refused (each
     request checking it before its write was journaled let several through)."""
     from concurrent.futures import ThreadPoolExecutor
-
-    from sqlalchemy import func, select
-
-    from chain.service.asset_documents import AssetDocument
 
     body = {"catalogue_code": "370200-JT-RACE", "domain_code": 6, "metadata": {"r": 1}}
     with ThreadPoolExecutor(8) as pool:
@@ -156,13 +159,7 @@ def test_concurrent_registrations_of_one_code_register_it_once(w: RegistryWorld)
     registered = next(a for a in answers if a.status_code == 202)
     asset_id = registered.headers["Ledger-Resource-Id"]
     assert {a.json()["asset_id"] for a in answers if a.status_code == 409} == {asset_id}
-    with w.runtime.sessions() as session:
-        count = session.scalar(
-            select(func.count())
-            .select_from(AssetDocument)
-            .where(AssetDocument.catalogue_code == "370200-JT-RACE")
-        )
-    assert count == 1
+    assert _documents_of_code(w, "370200-JT-RACE") == 1
 
 
 def test_a_batch_does_not_register_a_catalogue_code_twice(w: RegistryWorld) -> None:

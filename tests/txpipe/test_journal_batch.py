@@ -48,13 +48,20 @@ def _request(
     )  # fmt: skip
 
 
+def _pipeline_and_signer(
+    memory: ChainHandle, probe: Contract, db_url: str
+) -> tuple[TxPipeline, LocalAccount, str]:
+    """A pipeline that knows the probe, a new signer and its checksummed address."""
+    pipeline = make_pipeline(memory, db_url)
+    pipeline.register_abi(PROBE, probe.abi)
+    signer: LocalAccount = Account.create()
+    return pipeline, signer, Web3.to_checksum_address(signer.address)
+
+
 def test_burst_is_journaled_in_one_transaction_with_consecutive_nonces_and_keys_once(
     memory: ChainHandle, memory_probe: Contract, db_url: str
 ) -> None:
-    pipeline = make_pipeline(memory, db_url)
-    pipeline.register_abi(PROBE, memory_probe.abi)
-    signer: LocalAccount = Account.create()
-    sender = Web3.to_checksum_address(signer.address)
+    pipeline, signer, sender = _pipeline_and_signer(memory, memory_probe, db_url)
     before = _submit(pipeline, signer, memory_probe, 900, "k-before")
     assert before.nonce == 0
 
@@ -105,10 +112,7 @@ def _document(digest: str) -> JournalRows:
 def test_rows_journaled_with_a_write_are_committed_with_it_never_for_a_replay(
     memory: ChainHandle, memory_probe: Contract, db_url: str
 ) -> None:
-    pipeline = make_pipeline(memory, db_url)
-    pipeline.register_abi(PROBE, memory_probe.abi)
-    signer: LocalAccount = Account.create()
-    sender = Web3.to_checksum_address(signer.address)
+    pipeline, signer, sender = _pipeline_and_signer(memory, memory_probe, db_url)
     first = _submit(pipeline, signer, memory_probe, 950, "k-doc", _document("d-first"))
     replay = _submit(pipeline, signer, memory_probe, 950, "k-doc", _document("d-replay"))
     assert replay.id == first.id
@@ -170,10 +174,7 @@ class _Claim(JournalGuard):
 def test_guards_of_a_burst_are_checked_in_one_call_and_a_refused_write_takes_no_nonce(
     memory: ChainHandle, memory_probe: Contract, db_url: str
 ) -> None:
-    pipeline = make_pipeline(memory, db_url)
-    pipeline.register_abi(PROBE, memory_probe.abi)
-    signer: LocalAccount = Account.create()
-    sender = Web3.to_checksum_address(signer.address)
+    pipeline, signer, sender = _pipeline_and_signer(memory, memory_probe, db_url)
     _Claim.taken, _Claim.calls = {"old"}, []
     before = _submit(pipeline, signer, memory_probe, 960, "k-960")
     guarded = [("a", "k-a"), ("old", "k-old"), ("a", None), ("b", "k-b"), ("old", "k-old"),
