@@ -52,13 +52,12 @@ def _filled(path: Path, migrated: bool, chain_id: int) -> Engine:
 
 
 def _plans(engine: Engine, statements: list[tuple[str, Any]]) -> list[str]:
+    plans: list[str] = []
     with engine.connect() as connection:
-        return [
-            " ".join(str(row[-1]) for row in connection.exec_driver_sql(
-                "EXPLAIN QUERY PLAN " + statement, parameters
-            ))  # fmt: skip
-            for statement, parameters in statements
-        ]
+        for statement, parameters in statements:
+            rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            plans.append(" ".join(str(row[-1]) for row in rows))
+    return plans
 
 
 @pytest.mark.parametrize("migrated", [False, True], ids=["models", "migrations"])
