@@ -129,11 +129,11 @@ def registered_codes(
     """The assets the holders registered under any of these catalogue codes (any domain):
     (holder, code, domain) -> asset id."""
     found: dict[CodeKey, str] = {}
-    ordered = sorted(set(codes))
+    holders, ordered = sorted(set(holder_org_ids)), sorted(set(codes))
     for start in range(0, len(ordered), _CODES_A_QUERY):
         chunk = ordered[start : start + _CODES_A_QUERY]
         for holder, code, domain, asset_id in session.execute(
-            _BY_CODES, {"holders": sorted(set(holder_org_ids)), "codes": chunk}
+            _BY_CODES, {"holders": holders, "codes": chunk}
         ):
             found[(str(holder), str(code), int(domain))] = str(asset_id)
     return found

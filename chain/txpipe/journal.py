@@ -114,10 +114,6 @@ class Journal(NonceManager):
                 if error is not None:
                     request.error = error
 
-    def operation_for_key(self, caller: str, key: str) -> Operation | None:
-        """The operation ``caller`` journaled under Idempotency-Key ``key``, if any."""
-        return self._find_idempotent(caller, key)
-
     def _find_idempotent(self, caller: str, key: str) -> Operation | None:
         with self.sessions() as session:
             return session.scalars(

@@ -162,6 +162,30 @@ def test_concurrent_registrations_of_one_code_register_it_once(w: RegistryWorld)
     assert _documents_of_code(w, "370200-JT-RACE") == 1
 
 
+def test_a_catalogue_code_with_a_nul_character_is_refused_422_and_nothing_is_journaled(
+    w: RegistryWorld,
+) -> None:
+    """The code is looked up in the journal's transaction now: text the store refuses
+    (a NUL) is still a 422 naming it, for a single registration and in a batch, and no
+    operation or document is left of it."""
+    from sqlalchemy import func, select
+
+    from chain.txpipe import Operation
+
+    with w.runtime.sessions() as session:
+        before = session.scalar(select(func.count()).select_from(Operation))
+    single = {"catalogue_code": "370200-NUL\x00-1", "domain_code": 5, "metadata": {}}
+    refused = w.call("POST", "/v1/assets", "holder", single)
+    assert refused.status_code == 422, refused.text
+    assert "NUL" in refused.json()["detail"]
+    items = [{"catalogue_code": "370200-NUL-OK", "domain_code": 5, "metadata": {}}, single]
+    in_batch = w.call("POST", "/v1/assets/batches", "holder", {"items": items})
+    assert in_batch.status_code == 422, in_batch.text
+    with w.runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Operation)) == before
+    assert _documents_of_code(w, "370200-NUL-OK") == 0
+
+
 def test_a_batch_does_not_register_a_catalogue_code_twice(w: RegistryWorld) -> None:
     """A code registered alone is refused in a batch, and a batch's codes alone; a replay
     of the batch under its own key still answers its operation."""

@@ -75,3 +75,13 @@ def test_each_new_engine_gets_the_tables_though_an_old_one_is_gone(tmp_path: Pat
         runtime.engine.dispose()
         del runtime
         gc.collect()
+
+
+def test_codes_beyond_one_statement_are_looked_up_in_chunks(tmp_path: Path) -> None:
+    """A burst of batch registrations can name more codes than one statement takes: they
+    are looked up 500 at a time, every registered one found."""
+    runtime = _filled(tmp_path, migrated=True)
+    wanted = [f"370200-{n:05d}" for n in range(0, 4000, 3)]  # 1,334 codes, 667 registered
+    with Session(runtime.engine) as session:
+        found = docs.registered_codes(session, [HOLDER, "0x" + "0b" * 32], wanted)
+    assert found == {(HOLDER, f"370200-{n:05d}", 7): f"0x{n:064x}" for n in range(0, 2000, 3)}
