@@ -367,9 +367,10 @@ def _paced_note(runs: Sequence[dict[str, Any]]) -> str:
                     f", with `Prefer: respond-async` {ms(quick['answer_ms_p99'])} ms"
                     + _inside(quick)
                 )
+            share = gateway.get("paced_share", 0.5)
+            offered = "a rate of its own" if share is None else f"{share:.0%} of the raw rate"
             return (
-                f"; paced at {gateway['paced_rate']:.0f}/s "
-                f"({gateway.get('paced_share', 0.5):.0%} of the raw rate): "
+                f"; paced at {gateway['paced_rate']:.0f}/s ({offered}): "
                 f"{ms(gateway['answer_ms_p99'])} ms{_inside(gateway)}{answered_journaled}, "
                 f"the raw sends {ms(raw['answer_ms_p99'])} ms" + _paced_async_median(runs)
             )

@@ -867,6 +867,8 @@ def http_main(args: argparse.Namespace) -> int:
                     # the answer time at a load the node takes: open loop, a share of
                     # the raw registrations' rate just measured, the same for both
                     raw_rate = raw_row["mined_tx_s"] * args.paced_share
+                    if args.paced_rate is not None:  # a rate of its own: A/B runs at one load
+                        raw_rate = args.paced_rate
                     count = max(clients, int(raw_rate * args.paced_seconds) // clients)
                     paced_rows = [
                         raw_registrations(handle, folder, raw_account, watcher, clients,
@@ -880,7 +882,9 @@ def http_main(args: argparse.Namespace) -> int:
                             raw_rate, respond_async=True, pid=pid))  # fmt: skip
                     for paced_row in paced_rows:
                         paced_row["paced_rate"] = raw_rate
-                        paced_row["paced_share"] = args.paced_share
+                        paced_row["paced_share"] = (
+                            args.paced_share if args.paced_rate is None else None
+                        )
                         paced_runs.append(paced_row)
                 if profiler is not None:
                     profiler.send_signal(2)
@@ -959,6 +963,10 @@ def main() -> int:
         type=int,
         default=None,
         help="the gateway's LEDGER_MAX_IN_FLIGHT_PER_ACCOUNT (default: its own)",
+    )
+    parser.add_argument(
+        "--paced-rate", type=float, default=None,
+        help="paced runs offer this many writes a second instead of a share of the raw rate",
     )
     parser.add_argument(
         "--paced-share",
