@@ -965,7 +965,9 @@ def main() -> int:
         help="the gateway's LEDGER_MAX_IN_FLIGHT_PER_ACCOUNT (default: its own)",
     )
     parser.add_argument(
-        "--paced-rate", type=float, default=None,
+        "--paced-rate",
+        type=float,
+        default=None,
         help="paced runs offer this many writes a second instead of a share of the raw rate",
     )
     parser.add_argument(
