@@ -589,6 +589,7 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
     if respond_async:
         headers = {**headers, "Prefer": "respond-async"}
     applied = [0]  # answers with Preference-Applied
+    late: list[float] = []  # paced: how long after its due time each request left
 
     def worker(t: int) -> None:
         with KeepAlive.to(client.url) as http:
@@ -598,6 +599,7 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
                     "catalogue_code": f"370200-WP-{tag}-{t:02d}{n:04d}", "domain_code": 7,
                     "metadata": {"title": "bench", "n": n}}).encode()  # fmt: skip
                 t0 = pacer.due(t, n)
+                late.append(time.perf_counter() - t0)  # the client's own delay in sending
                 response = http.post("/v1/assets", body, headers)
                 while response.status == 429:  # backpressure: as a client would
                     with lock:
@@ -651,6 +653,13 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
                   len(done), started,
                   ends, [a for _, _, a in done], mined)  # fmt: skip
     row["refused_429"] = refused[0]
+    if rate is not None:  # what the clients' own delays add to the answers' times
+        row["client_late_ms_p50"] = percentile(late, 50) * 1000
+        row["client_late_ms_p99"] = percentile(late, 99) * 1000
+        print(
+            f"  the clients sent {row['client_late_ms_p50']:.1f} ms (p50) / "
+            f"{row['client_late_ms_p99']:.1f} ms (p99) after their requests were due"
+        )
     if answering_cpu is not None:
         row["gateway_busy_while_answering"] = answering_cpu / answering
         row["gateway_cpu_ms_per_answer"] = answering_cpu * 1000 / max(1, len(done))
