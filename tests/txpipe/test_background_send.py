@@ -203,6 +203,61 @@ def test_send_queues_drain_one_signer_at_a_time_in_order_and_survive_a_failing_s
     assert queues.queued == 0
 
 
+class _Sends:
+    """A send function for :class:`SendQueues` that records each call and when it began."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[str], float]] = []
+        self.sent = threading.Condition()
+
+    def __call__(self, account: str, items: list[Outgoing]) -> None:
+        with self.sent:
+            self.calls.append((account, [item.id for item in items], time.monotonic()))
+            self.sent.notify_all()
+
+    def wait_for(self, count: int) -> None:
+        with self.sent:
+            assert self.sent.wait_for(lambda: len(self.calls) >= count, 10)
+
+
+def test_a_signers_drains_start_a_spacing_apart_and_take_what_was_queued_meanwhile() -> None:
+    sends = _Sends()
+    queues = SendQueues(sends, workers=2, spacing=0.3)
+    queues.put("a", [Outgoing("a0", b"\x00")])  # nothing sent before: at once
+    sends.wait_for(1)
+    for n in range(1, 4):  # arriving right after: one drain once the spacing is up
+        queues.put("a", [Outgoing(f"a{n}", b"\x00")])
+    assert queues.wait_idle(10)
+    assert [(account, ids) for account, ids, _ in sends.calls] == [
+        ("a", ["a0"]),
+        ("a", ["a1", "a2", "a3"]),
+    ]
+    assert sends.calls[1][2] - sends.calls[0][2] >= 0.3
+    assert queues.drains == 2 and queues.queued == 0
+
+
+def test_a_signer_waiting_out_its_spacing_holds_no_worker_and_a_waiter_ends_the_wait() -> None:
+    sends = _Sends()
+    queues = SendQueues(sends, workers=1, spacing=3600.0)  # an hour: only a waiter ends it
+    queues.put("a", [Outgoing("a0", b"\x00")])
+    sends.wait_for(1)
+    through = queues.put("a", [Outgoing("a1", b"\x00")])  # due in an hour
+    queues.put("b", [Outgoing("b0", b"\x00")])  # the one worker is free for another signer
+    sends.wait_for(2)
+    assert sends.calls[1][:2] == ("b", ["b0"])
+    assert queues.busy("a") and queues.queued == 1
+    waiter = threading.Thread(target=queues.wait_sent, args=("a", through))
+    waiter.start()  # a burst that must go after a1 (sent by its request, in nonce order)
+    waiter.join(10)
+    assert not waiter.is_alive()
+    assert [(account, ids) for account, ids, _ in sends.calls] == [
+        ("a", ["a0"]),
+        ("b", ["b0"]),
+        ("a", ["a1"]),
+    ]
+    assert queues.wait_idle(10) and not queues.busy("a")
+
+
 def test_by_default_a_write_is_answered_once_the_node_took_it(
     anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
 ) -> None:
