@@ -619,9 +619,17 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
     bursts_before = burst_counts(client)
     latency_before = server_buckets(client)
     cpu_before = process_cpu_seconds(pid) if pid is not None else 0.0
+    counters_before = process_counters(pid) if pid is not None else {}
     started = run_clients(worker, clients, barrier)
     answering = time.perf_counter() - started
     answering_cpu = process_cpu_seconds(pid) - cpu_before if pid is not None else None
+    # thread wake-ups and system calls an answer while the clients ran (less sensitive to
+    # the machine's speed than its CPU)
+    counted = (
+        {name: value - counters_before[name] for name, value in process_counters(pid).items()}
+        if pid is not None
+        else {}
+    )
     bursts, writes, run_batches, runs = (
         b - a for a, b in zip(bursts_before, burst_counts(client), strict=True)
     )
@@ -666,6 +674,14 @@ def gateway_writes(handle: ChainHandle, client: Any, db_url: str, watcher: HeadW
         print(
             f"  the gateway's process used {row['gateway_busy_while_answering']:.2f} of a core "
             f"while the clients ran ({row['gateway_cpu_ms_per_answer']:.2f} ms an answer)"
+        )
+        answers = max(1, len(done))
+        row["answering_voluntary_switches_per_answer"] = counted["voluntary_switches"] / answers
+        row["answering_syscalls_per_answer"] = (counted["syscr"] + counted["syscw"]) / answers
+        print(
+            f"  meanwhile {row['answering_voluntary_switches_per_answer']:.1f} voluntary "
+            f"context switches and {row['answering_syscalls_per_answer']:.1f} read and write "
+            "system calls an answer"
         )
     # sent more than once: the node lost them (or the tracker found them unknown)
     row["sent_again"] = sum(1 for r in rows.values() if int(r.broadcasts) > 1)
