@@ -2,10 +2,12 @@
 
 API keys look like ``dal_<prefix>_<secret>``; they are shown once and stored as an
 argon2 hash next to the public ``prefix`` used to find the row. Verified keys are
-remembered in memory (by the key's sha256) for ``cache_seconds`` so a request does not pay
-argon2. A remembered key is a dictionary lookup (:meth:`AccountStore.remembered`, safe on
-the event loop) while its user's row was read within ``recheck_seconds``; after that one
-primary-key read of the user's ``revoked_at`` and current key prefix renews it. A
+remembered in memory (by the key's sha256) so a request does not pay argon2. A remembered
+key is a dictionary lookup (:meth:`AccountStore.remembered`, safe on the event loop) while
+its user's row was read within ``recheck_seconds``; after that one primary-key read of the
+user's ``revoked_at``, current key prefix and key hash renews it: a row that still holds the
+hash argon2 accepted the key against gives argon2's answer again, so a key in use is
+verified once. A key unused for ``cache_seconds`` is forgotten (argon2 runs again). A
 revocation or key rotation made through this store forgets the user's keys at once (and a
 verification or recheck that was running meanwhile does not put them back: a generation
 counter); one made by another gateway process on the same database holds here within
@@ -76,13 +78,14 @@ RECHECK_SECONDS = 1.0
 
 @dataclass(frozen=True)
 class _Remembered:
-    """A verified key: when argon2 verified it, when its user's row was last read (not
-    revoked, that key prefix), its principal and its key prefix."""
+    """A verified key: when its user's row was last read (not revoked, that key prefix and
+    hash; or argon2 verified it), its principal, its key prefix and the hash argon2
+    accepted it against."""
 
-    verified_at: float
     checked_at: float
     principal: Principal
     prefix: str
+    key_hash: str
 
 
 class _Flight:
@@ -390,10 +393,10 @@ class AccountStore:
         with self._cache_lock:
             known = self._cache.get(digest)
             generation = self._generation
-        if known is not None and now - known.verified_at < self.cache_seconds:
+        if known is not None and now - known.checked_at < self.cache_seconds:
             if now - known.checked_at < self.recheck_seconds:
                 return known.principal
-            if self._still_valid(known.principal.user_id, known.prefix):
+            if self._still_valid(known.principal.user_id, known.prefix, known.key_hash):
                 with self._cache_lock:
                     if self._generation == generation and self._cache.get(digest) is known:
                         self._cache[digest] = dataclasses.replace(known, checked_at=now)
@@ -404,8 +407,8 @@ class AccountStore:
         return self._verify_once(api_key, digest)
 
     def remembered(self, api_key: str) -> Principal | None:
-        """The principal of a key this process verified within ``cache_seconds`` and whose
-        user's row it read within ``recheck_seconds``; None when :meth:`authenticate` must
+        """The principal of a key this process verified and whose user's row it read
+        within ``recheck_seconds``; None when :meth:`authenticate` must
         decide (unknown, wrong, stale or revoked key). No database, no argon2: a
         dictionary lookup that may run on the event loop."""
         if not api_key or len(api_key) > 512:
@@ -414,19 +417,17 @@ class AccountStore:
             known = self._cache.get(_digest(api_key))
         if known is None:
             return None
-        now = self._clock()
-        if now - known.verified_at >= self.cache_seconds:
-            return None
-        if now - known.checked_at >= self.recheck_seconds:
+        if self._clock() - known.checked_at >= self.recheck_seconds:
             return None
         return known.principal
 
     def recently_verified(self, api_key: str) -> bool:
-        """Whether this process verified ``api_key`` within ``cache_seconds`` (so it is
-        no guess; it may have been revoked since, which :meth:`authenticate` checks)."""
+        """Whether this process verified ``api_key`` and found it valid within the last
+        ``cache_seconds`` (so it is no guess; it may have been revoked since, which
+        :meth:`authenticate` checks)."""
         with self._cache_lock:
             known = self._cache.get(_digest(api_key))
-        return known is not None and self._clock() - known.verified_at < self.cache_seconds
+        return known is not None and self._clock() - known.checked_at < self.cache_seconds
 
     def waiting(self, api_key: str) -> int:
         """How many requests wait for the verification of ``api_key`` in progress."""
@@ -491,19 +492,22 @@ class AccountStore:
         with self._cache_lock:
             unchanged = self._generation == generation
             if unchanged:  # no revocation or rotation through this store meanwhile
-                self._cache[digest] = _Remembered(now, now, principal, prefix)
-        if not unchanged and not self._still_valid(user.id, prefix):
+                self._cache[digest] = _Remembered(now, principal, prefix, user.key_hash)
+        if not unchanged and not self._still_valid(user.id, prefix, user.key_hash):
             return None  # revoked or rotated while argon2 ran
         return principal
 
-    def _still_valid(self, user_id: str, prefix: str) -> bool:
+    def _still_valid(self, user_id: str, prefix: str, key_hash: str) -> bool:
         """Whether the user of a cached key exists, is not revoked and still has that key
-        (not rotated since), as any process left it."""
+        (not rotated since: the same prefix and the same hash argon2 accepted it against),
+        as any process left it."""
         with self.sessions() as session:
             found = session.execute(
-                select(User.revoked_at, User.key_prefix).where(User.id == user_id)
+                select(User.revoked_at, User.key_prefix, User.key_hash).where(User.id == user_id)
             ).first()
-        return found is not None and found[0] is None and found[1] == prefix
+        return (
+            found is not None and found[0] is None and found[1] == prefix and found[2] == key_hash
+        )
 
     # -- first start --------------------------------------------------------------------
 

@@ -259,6 +259,63 @@ def test_a_recheck_renews_a_key_still_valid(gateway: Gateway) -> None:
     assert here.authenticate(key) == first
 
 
+class CountingHasher(PasswordHasher):
+    """Counts argon2 verifications (each ~64 MiB and four threads at the gateway's cost)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.verified = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        self.verified += 1
+        return super().verify(hash, password)
+
+
+def test_a_key_in_use_is_verified_by_argon2_once_however_long_it_is_used(
+    gateway: Gateway,
+) -> None:
+    key = gateway.user(gateway.org("memo-in-use"), "writer")
+    clock, hasher = FakeClock(), CountingHasher()
+    here = AccountStore(gateway.runtime.sessions, clock=clock, hasher=hasher)
+    first = here.authenticate(key)
+    assert first is not None and hasher.verified == 1
+    steps = int(3 * here.cache_seconds / here.recheck_seconds)
+    for _ in range(steps):  # a request every recheck period for three cache periods
+        clock.now += here.recheck_seconds
+        assert here.remembered(key) is None  # its row is read again...
+        assert here.authenticate(key) == first
+        assert here.remembered(key) == first  # ...and renews it
+    assert hasher.verified == 1
+    clock.now += here.cache_seconds  # unused for a cache period: forgotten
+    assert here.remembered(key) is None
+    assert not here.recently_verified(key)
+    assert here.authenticate(key) == first
+    assert hasher.verified == 2
+
+
+def test_a_key_whose_stored_hash_changed_is_refused_at_the_next_recheck(
+    gateway: Gateway,
+) -> None:
+    from chain.accounts import User
+
+    key = gateway.user(gateway.org("memo-rehash"), "reader")
+    clock = FakeClock()
+    here = AccountStore(gateway.runtime.sessions, clock=clock)
+    first = here.authenticate(key)
+    assert first is not None
+    other = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    with gateway.runtime.sessions() as session, session.begin():
+        user = session.get(User, first.user_id)
+        assert user is not None
+        user.key_hash = other.hash(key + "-another")  # same prefix, another secret
+    clock.now += here.recheck_seconds / 2
+    assert here.authenticate(key) == first  # within the recheck bound
+    clock.now += here.recheck_seconds / 2
+    assert here.authenticate(key) is None  # the row no longer holds what argon2 checked
+    assert here.remembered(key) is None
+    assert here.authenticate(key) is None  # argon2 against the new hash: refused
+
+
 class RevokingHasher(PasswordHasher):
     """Revokes the user while argon2 verifies its key (a revocation racing a first check)."""
 
