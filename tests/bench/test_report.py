@@ -256,6 +256,14 @@ def test_paced_runs_are_shown_and_noted_on_the_202_target(tmp_path: Path) -> Non
     assert "paced at 170/s (50% of the raw rate): 45.0 ms (in the gateway: 1.2% over 20 ms, " \
         "p99 under 25 ms), the raw sends 29.5 ms | no" in summary  # fmt: skip
 
+    # a run paced at a rate of its own (--paced-rate) says so
+    for row in current["paced"]:
+        row["paced_share"] = None
+    _, summary = _http_report(tmp_path, {"older": older, "current": current})
+    assert "paced at 170/s (a rate of its own): 45.0 ms" in summary
+    for row in current["paced"]:
+        row["paced_share"] = 0.5
+
     # runs answered once journaled: the paced one is in the note, the closed loop is
     # not taken for the gateway's (the closed-loop median stays what is judged)
     quick = {**paced("gateway", 21.0, 170.0), "server_over_20ms": 0.009,
