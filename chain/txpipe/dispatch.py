@@ -84,8 +84,6 @@ class SendQueues:
         #: per signer: when its last drain began to send, and who waits for its sends
         self._last_send: dict[str, float] = {}
         self._waiting: dict[str, int] = {}
-        #: drains run (each one request to the node)
-        self.drains = 0
 
     def put(self, account: str, items: Sequence[Outgoing]) -> int:
         """Queue ``items`` (in nonce order) for ``account``. Call it in nonce order: under
@@ -135,6 +133,8 @@ class SendQueues:
                 self._changed.wait_for(lambda: self._done.get(account, 0) >= through)
             finally:
                 self._waiting[account] -= 1
+                if not self._waiting[account]:
+                    del self._waiting[account]
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until everything queued was sent (or ``timeout`` passes); whether it was."""
@@ -167,7 +167,6 @@ class SendQueues:
             with self._changed:
                 account = self._next_due()
                 items = self._queued.pop(account, [])
-                self.drains += 1
                 self._last_send[account] = time.monotonic()
             try:
                 self._send(account, items)
