@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import Table, bindparam, update
@@ -49,6 +50,18 @@ class Sendable(Protocol):
     state: str
 
 
+@dataclass(frozen=True)
+class Queued:
+    """Journaled operations handed to the background sender: the signer, how many were
+    queued for it through these (:meth:`SendQueues.put`), and the operations with their
+    :class:`Outgoing` (whose ``state`` the send sets)."""
+
+    account: str
+    through: int
+    ops: list[Operation]
+    outgoing: list[Outgoing]
+
+
 class Broadcaster(Journal):
     """Sends journaled transactions."""
 
@@ -78,7 +91,7 @@ class Broadcaster(Journal):
         """Send journaled transactions (in nonce order) and mark the ones the node took."""
         self._mark_sent(self._send(ops))
 
-    def _queue_for_send(self, account: str, ops: Sequence[Operation]) -> int:
+    def _queue_for_send(self, account: str, ops: Sequence[Operation]) -> Queued:
         """Hand journaled operations (in nonce order, under the signer's journal lock) to
         the background sender (:mod:`chain.txpipe.dispatch`); until they are sent and
         marked they are in ``_in_send`` (the tracker leaves them alone). What
@@ -88,7 +101,8 @@ class Broadcaster(Journal):
                 self._outbox = SendQueues(self._send_queued)
             outbox = self._outbox
         self._in_send.update(op.id for op in ops)
-        return outbox.put(account, [Outgoing(op.id, op.raw_tx) for op in ops])
+        outgoing = [Outgoing(op.id, op.raw_tx) for op in ops]
+        return Queued(account, outbox.put(account, outgoing), list(ops), outgoing)
 
     def _sending_in_background(self, account: str) -> bool:
         """Whether the background sender has transactions of ``account`` to send (asked
@@ -96,11 +110,17 @@ class Broadcaster(Journal):
         outbox = self._outbox
         return outbox is not None and outbox.busy(account)
 
-    def _wait_queued_sent(self, account: str, through: int) -> None:
-        """Wait until the background sender handed the node ``account``'s transactions
-        queued up to ``through`` (see :meth:`_queue_for_send`)."""
+    def _wait_queued_sent(self, queued: Queued) -> None:
+        """Wait until the background sender handed the node what was ``queued`` (and the
+        signer's transactions queued before), then mark what the node took ``sent`` at
+        once and say so on the operations: a client answered now gets what the journal
+        holds (not ``pending`` until the tracker's next poll)."""
         if self._outbox is not None:
-            self._outbox.wait_sent(account, through)
+            self._outbox.wait_sent(queued.account, queued.through)
+        self.mark_sent_now()
+        for op, item in zip(queued.ops, queued.outgoing, strict=True):
+            if item.state == SENT:
+                op.state = SENT
 
     def _send_queued(self, account: str, items: list[Outgoing]) -> None:
         """A drain of the background sender: send under the signer's send lock (a re-send

@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 
 from chain.errors import ChainUnavailable, ContractRevert, NotFound
 from chain.txpipe import preference as preferences
+from chain.txpipe.broadcast import Queued
 from chain.txpipe.core import Abi, PipelineStats
 from chain.txpipe.guards import JournalGuard
 from chain.txpipe.journal import JournalRows, WriteRequest, _Duplicate, request_hash
@@ -217,25 +218,25 @@ class TxPipeline(ReceiptTracking):
                     batch, self._queues[account] = queued[:MAX_BATCH], queued[MAX_BATCH:]
                 if batch:
                     new = self._journal_burst(request.sender, batch)
-                    sending, queued_through = self._hand_on(request.sender, batch, new)
+                    sending, handed = self._hand_on(request.sender, batch, new)
             if not batch:  # another thread took this write: it is being journaled
                 request.done.wait()
                 break
-            self._finish_burst(account, batch, new, sending, queued_through)
+            self._finish_burst(account, batch, new, sending, handed)
 
     def _run_batch(self, sender: str, batch: list[WriteRequest]) -> None:
         """Journal one burst, send it or queue it, and answer it (the caller holds the
         signer's journal lock)."""
         new = self._journal_burst(sender, batch)
-        sending, queued_through = self._hand_on(sender, batch, new)
-        self._finish_burst(sender.lower(), batch, new, sending, queued_through)
+        sending, handed = self._hand_on(sender, batch, new)
+        self._finish_burst(sender.lower(), batch, new, sending, handed)
 
     def _hand_on(
         self, sender: str, batch: list[WriteRequest], new: list[Operation]
-    ) -> tuple[threading.Lock | None, int | None]:
+    ) -> tuple[threading.Lock | None, Queued | None]:
         """Under the signer's journal lock: queue a journaled burst for the background
         sender, or take the signer's send lock to send it (see ``_journal_and_send``).
-        The send lock taken, or how far to wait for the background sender to get."""
+        The send lock taken, or what to wait for the background sender to hand over."""
         account = sender.lower()
         if self.send_in_background or any(r.answer_when_journaled for r in batch):
             self._queue_for_send(account, new)
@@ -249,12 +250,12 @@ class TxPipeline(ReceiptTracking):
 
     def _finish_burst(
         self, account: str, batch: list[WriteRequest], new: list[Operation],
-        sending: threading.Lock | None, queued_through: int | None,
+        sending: threading.Lock | None, queued: Queued | None,
     ) -> None:  # fmt: skip
         """After the journal lock: send the burst (under ``sending``) or wait for the
-        background sender to hand it over (``queued_through``), and answer it."""
-        if queued_through is not None:
-            self._wait_queued_sent(account, queued_through)
+        background sender to hand it over (``queued``), and answer it."""
+        if queued is not None:
+            self._wait_queued_sent(queued)
         if sending is None:
             self._answer(batch)
         else:

@@ -179,6 +179,8 @@ def test_a_burst_sent_first_waits_behind_the_background_senders_earlier_ones(
     plain.join(10)
     assert not plain.is_alive() and answered[0].nonce == quick.nonce + 1
     assert sent == [quick.raw_tx, answered[0].raw_tx]
+    # answered as what it is, and its row says so already (not at the tracker's next poll)
+    assert answered[0].state == SENT and pipeline.get(answered[0].id).state in (SENT, MINED)
     assert {pipeline.wait(op.id, 20).state for op in (quick, answered[0])} == {MINED}
 
 
