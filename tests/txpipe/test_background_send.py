@@ -222,7 +222,7 @@ class _Sends:
 
 def test_a_signers_drains_start_a_spacing_apart_and_take_what_was_queued_meanwhile() -> None:
     sends = _Sends()
-    queues = SendQueues(sends, workers=2, spacing=0.3)
+    queues = SendQueues(sends, workers=2, spacing=1.0)
     queues.put("a", [Outgoing("a0", b"\x00")])  # nothing sent before: at once
     sends.wait_for(1)
     for n in range(1, 4):  # arriving right after: one drain once the spacing is up
@@ -232,7 +232,7 @@ def test_a_signers_drains_start_a_spacing_apart_and_take_what_was_queued_meanwhi
         ("a", ["a0"]),
         ("a", ["a1", "a2", "a3"]),
     ]
-    assert sends.calls[1][2] - sends.calls[0][2] >= 0.3
+    assert sends.calls[1][2] - sends.calls[0][2] >= 1.0
     assert queues.queued == 0 and not queues.busy("a")
 
 
