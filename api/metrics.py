@@ -140,7 +140,7 @@ def _operations_by_state(app: Any) -> dict[tuple[tuple[str, str], ...], float] |
     runtime = getattr(app.state, "runtime", None)
     if runtime is None:
         return None
-    counts = runtime.txpipe.stats().by_state
+    counts = runtime.txpipe.state_counts.counts()
     return {(("state", s),): float(counts.get(s, 0)) for s in STATES}
 
 

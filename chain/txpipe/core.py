@@ -32,6 +32,7 @@ from chain.txpipe.events import EventDecoder
 from chain.txpipe.locks import NamedLocks
 from chain.txpipe.models import IN_FLIGHT, MINED, SENT, Operation, utcnow
 from chain.txpipe.rpc import NodeUnreachable, RevertError, Web3Rpc, rpc_for
+from chain.txpipe.state_counts import StateCounts
 from chain.txpipe.store import install_store_guard
 
 log = logging.getLogger("ledger.txpipe")
@@ -104,6 +105,8 @@ class PipelineCore:
     ) -> None:
         self.handle = handle
         self.sessions = sessions
+        #: operations by state for ``/metrics`` (the settled ones counted once a minute)
+        self.state_counts = StateCounts(sessions)
         self.max_in_flight = max_in_flight_per_account
         self.confirmations = confirmations
         self.resend_after = resend_after_seconds

@@ -66,8 +66,10 @@ def test_a_write_and_its_settling_search_only_the_operations_they_need(
         if "operations" in statement and not statement.lstrip().upper().startswith("INSERT"):
             into.setdefault(statement, parameters)
 
+    pipeline.state_counts.counts()  # the settled count (a walk of the state index) taken
     event.listen(engine, "before_cursor_execute", seen)
     ops = [record(pipeline, signer, memory_probe, n) for n in range(3)]
+    counted = pipeline.state_counts.counts()  # a scrape of /metrics: the in-flight states
     while pipeline.poll_once():
         pass
     in_flight = pipeline.in_flight(signer.address)
@@ -75,7 +77,7 @@ def test_a_write_and_its_settling_search_only_the_operations_they_need(
     event.remove(engine, "before_cursor_execute", seen)
 
     assert [pipeline.get(op.id).state for op in ops] == [MINED] * 3
-    assert in_flight == 0
+    assert in_flight == 0 and counted == {"sent": 3, "mined": 500}
     assert len(statements) >= 4  # the journal's, the send's, the tracker's, the count
     with engine.connect() as connection:
         for statement, parameters in statements.items():
