@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 from web3.contract import Contract
 
-from chain.accounts import AccountStore, Organisation, normalise_org_id, org_key_name
+from chain.accounts import AccountStore, Organisation, org_key_name
 from chain.artifacts import load
 from chain.bindings.contracts import (
     DIRECTORY,
@@ -38,7 +38,7 @@ from chain.index_store import index_engine, move_index_tables
 from chain.keys import KeyStore, KeystoreError
 from chain.reader import ChainReader
 from chain.settings import LedgerSettings
-from chain.signers import OrgSigners, current_signers
+from chain.signers import OrgSigners, SignerStillCurrent
 from chain.txpipe import Operation, ReceiptTracker, TxPipeline
 from chain.txpipe.guards import JournalGuard
 from chain.txpipe.journal import JournalRows
@@ -264,7 +264,6 @@ class LedgerRuntime:
         """The organisations' signing accounts, remembered (see :mod:`chain.signers`)."""
         if self._signers is None:
             self._signers = OrgSigners(self.accounts, self.keystore)
-            self.txpipe.signer_directory = current_signers
         return self._signers
 
     def signer_for_org(self, org_id: str) -> LocalAccount:
@@ -324,8 +323,10 @@ class LedgerRuntime:
                     request_hash=request_hash,
                     extra_error_abis=others,
                     journal_with=journal_with,
-                    signer_of=normalise_org_id(org_id) if signer is None else None,
-                    guard=guard,
+                    guards=[
+                        *([SignerStillCurrent(org_id, used.address)] if signer is None else []),
+                        *([guard] if guard is not None else []),
+                    ],
                 )
             except StaleSigner:  # rotated by another gateway process: read the row again
                 self.signers.forget(org_id)

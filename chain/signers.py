@@ -8,7 +8,7 @@ changes only when the key is rotated or another key is imported
   entry remembered under an older generation is read again from the database;
 - a change made by another gateway process on the same database is caught where it
   matters: the journal transaction that takes the nonce reads the organisations' current
-  signers (one query per burst, see :data:`chain.txpipe.journal.SignerDirectory`) and
+  signers (:class:`SignerStillCurrent`, a journal guard: one query per burst) and
   refuses a write whose signer is no longer the organisation's with :class:`StaleSigner`;
   the runtime then forgets the entry and submits once more with the key the row names.
   A simulation refused by the chain (the old key removed there already) is checked the
@@ -18,15 +18,17 @@ changes only when the key is rotated or another key is imported
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import cast
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from chain.accounts import AccountStore, Organisation, normalise_org_id
-from chain.errors import KeystoreUnavailable, SigningKeyElsewhere
+from chain.errors import KeystoreUnavailable, SigningKeyElsewhere, StaleSigner
 from chain.keys import KeyStore, KeystoreError
+from chain.txpipe.guards import JournalGuard
 
 _ORGS: Table = Organisation.__table__  # type: ignore[assignment]
 #: the organisations' current signing addresses (built once, run once per journal burst)
@@ -40,6 +42,33 @@ def current_signers(session: Session, org_ids: Collection[str]) -> dict[str, str
     transaction), by organisation id."""
     rows = session.execute(_SIGNERS, {"ids": sorted(set(org_ids))})
     return {str(org_id): str(address) for org_id, address in rows}
+
+
+class SignerStillCurrent(JournalGuard):
+    """A write signed by a key remembered in memory: its signer must still be the one the
+    organisation's row names when the write is journaled (:class:`StaleSigner` otherwise;
+    one query for a burst)."""
+
+    def __init__(self, org_id: str, signer_address: str) -> None:
+        self.org_id = normalise_org_id(org_id)
+        self.signer_address = signer_address
+
+    @classmethod
+    def refusals(
+        cls, session: Session, guards: Sequence[JournalGuard]
+    ) -> list[BaseException | None]:
+        mine = [cast(SignerStillCurrent, guard) for guard in guards]
+        current = current_signers(session, {guard.org_id for guard in mine})
+        return [
+            None
+            if current.get(guard.org_id, "").lower() == guard.signer_address.lower()
+            else StaleSigner(
+                f"the signing key of organisation {guard.org_id} changed from "
+                f"{guard.signer_address} to {current.get(guard.org_id)}; nothing was journaled",
+                org_id=guard.org_id,
+            )
+            for guard in mine
+        ]
 
 
 class OrgSigners:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from chain.errors import IdempotencyConflict, StaleSigner, jsonable
+from chain.errors import IdempotencyConflict, jsonable
 from chain.txpipe.guards import JournalGuard
 from chain.txpipe.models import PENDING, AccountNonce, Operation, new_id, utcnow
 from chain.txpipe.nonces import NonceManager
@@ -27,9 +27,6 @@ from chain.txpipe.signing import sign_transaction
 #: gateway's record of what it commits to on chain: a document and its salts); called
 #: with the new operation (its id set), never for an idempotent replay
 JournalRows = Callable[[Operation], Sequence[object]]
-#: the signing address each organisation's row names now, read in the journal's
-#: transaction (see :mod:`chain.signers`): by organisation id
-SignerDirectory = Callable[[Session, Collection[str]], Mapping[str, str]]
 
 
 def request_hash(body: Any) -> str:
@@ -63,14 +60,11 @@ class WriteRequest:
     idempotency_key: str | None
     request_hash: str | None
     journal_with: JournalRows | None = None
-    #: the organisation whose current signer ``sender`` must be when journaled (a signer
-    #: remembered in memory); None for a signer the caller chose
-    signer_of: str | None = None
     #: not run on the node first (the client prefers an answer once it is journaled):
     #: its burst is answered once committed and sent in the background
     answer_when_journaled: bool = False
-    #: a condition checked in the journal's transaction (see :mod:`chain.txpipe.guards`)
-    guard: JournalGuard | None = None
+    #: conditions checked in the journal's transaction (see :mod:`chain.txpipe.guards`)
+    guards: Sequence[JournalGuard] = ()
     done: threading.Event = field(default_factory=threading.Event)
     op: Operation | None = None
     #: the key was used before (``op`` is that operation; nothing was journaled)
@@ -81,37 +75,28 @@ class WriteRequest:
 class Journal(NonceManager):
     """Idempotency look-ups and journaling."""
 
-    #: set by the runtime: checks remembered signers against the organisations' rows
-    signer_directory: SignerDirectory | None = None
-
-    def _stale(self, session: Session, sender: str, requests: Sequence[WriteRequest]) -> None:
-        """Refuse (``error`` = :class:`StaleSigner`) the requests whose organisation's row
-        names another signer than ``sender`` now: one query for the burst."""
-        org_ids = {r.signer_of for r in requests if r.signer_of is not None}
-        if not org_ids or self.signer_directory is None:
-            return
-        current = self.signer_directory(session, org_ids)
-        for request in requests:
-            org_id = request.signer_of
-            if org_id is not None and current.get(org_id, "").lower() != sender.lower():
-                request.error = StaleSigner(
-                    f"the signing key of organisation {org_id} changed from {sender} to "
-                    f"{current.get(org_id)}; nothing was journaled",
-                    org_id=org_id,
-                )
-
     @staticmethod
     def _guarded(session: Session, requests: Sequence[WriteRequest]) -> None:
-        """Refuse (``error`` = the guard's) the requests whose guard fails: one call of
-        each guard class for the burst."""
-        by_class: dict[type[JournalGuard], list[tuple[WriteRequest, JournalGuard]]] = {}
+        """Refuse (``error`` = the guard's) the requests one of whose guards fails: one
+        call of each guard class for the burst, the classes in the order they first appear
+        (a request refused by one is not checked by the next)."""
+        classes: dict[type[JournalGuard], None] = {}
         for request in requests:
-            if request.error is None and request.guard is not None:
-                by_class.setdefault(type(request.guard), []).append((request, request.guard))
-        for guard_class, group in by_class.items():
+            for guard in request.guards:
+                classes.setdefault(type(guard), None)
+        for guard_class in classes:
+            group = [
+                (request, guard)
+                for request in requests
+                if request.error is None
+                for guard in request.guards
+                if type(guard) is guard_class
+            ]
+            if not group:
+                continue
             refusals = guard_class.refusals(session, [guard for _, guard in group])
             for (request, _), error in zip(group, refusals, strict=True):
-                if error is not None:
+                if error is not None and request.error is None:
                     request.error = error
 
     def _find_idempotent(self, caller: str, key: str) -> Operation | None:
@@ -150,12 +135,11 @@ class Journal(NonceManager):
         idempotency_key: str | None,
         request_hash: str | None,
         journal_with: JournalRows | None = None,
-        signer_of: str | None = None,
-        guard: JournalGuard | None = None,
+        guards: Sequence[JournalGuard] = (),
     ) -> Operation:
         request = WriteRequest(signer, sender, contract_name, to, function, args, data, value,
                                gas, fees, caller, org_id, idempotency_key, request_hash,
-                               guard=guard, signer_of=signer_of)  # fmt: skip
+                               guards=guards)  # fmt: skip
         for attempt in range(5):
             try:
                 with self._writing() as session:
@@ -170,7 +154,6 @@ class Journal(NonceManager):
                         if existing is not None:
                             session.expunge(existing)  # keeps its state through the rollback
                             raise _Duplicate(existing)  # rolls the nonce back
-                    self._stale(session, sender, [request])
                     self._guarded(session, [request])
                     if request.error is not None:
                         raise request.error  # rolls the nonce back
@@ -212,7 +195,6 @@ class Journal(NonceManager):
                 ):
                     if found.idempotency_key is not None:
                         known[(found.caller, found.idempotency_key)] = found
-            self._stale(session, sender, batch)
             firsts = self._guard_new(session, batch, known)
             rows: list[object] = []
             now = utcnow()

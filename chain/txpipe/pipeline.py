@@ -76,17 +76,15 @@ class TxPipeline(ReceiptTracking):
         value: int = 0,
         extra_error_abis: Sequence[Abi] = (),
         journal_with: JournalRows | None = None,
-        signer_of: str | None = None,
-        guard: JournalGuard | None = None,
+        guards: Sequence[JournalGuard] = (),
     ) -> Operation:
         """Simulate, sign, journal and broadcast ``contract.function(*args)``.
 
         ``journal_with(op)`` gives rows stored in the database transaction that journals
         the new operation (committed with it, before it is broadcast; not called for an
-        idempotent replay). ``signer_of``: the organisation whose current signer
-        ``signer`` must be, checked in that transaction (:class:`StaleSigner` otherwise,
-        nothing journaled). ``guard``: a condition checked in that transaction too
-        (:mod:`chain.txpipe.guards`; its error raised, nothing journaled).
+        idempotent replay). ``guards``: conditions checked in that transaction
+        (:mod:`chain.txpipe.guards`: the signer still the organisation's, a catalogue code
+        not registered...; the first refusal raised, nothing journaled).
 
         Returns the journaled :class:`Operation` (``pending`` or ``sent``). Raises
         :class:`ContractRevert` when the simulation reverts (nothing journaled),
@@ -104,7 +102,7 @@ class TxPipeline(ReceiptTracking):
                 signer, contract_name, address, abi, function, args, caller=caller,
                 org_id=org_id, idempotency_key=idempotency_key, request_hash=request_hash,
                 value=value, extra_error_abis=extra_error_abis, journal_with=journal_with,
-                signer_of=signer_of, guard=guard,
+                guards=guards,
             )  # fmt: skip
         except DBAPIError as exc:
             if is_store_fault(exc):
@@ -127,8 +125,7 @@ class TxPipeline(ReceiptTracking):
         value: int,
         extra_error_abis: Sequence[Abi],
         journal_with: JournalRows | None,
-        signer_of: str | None,
-        guard: JournalGuard | None,
+        guards: Sequence[JournalGuard],
     ) -> Operation:
         to = checksummed(address)
         self.register_abi(contract_name, abi, extra_error_abis)
@@ -138,7 +135,7 @@ class TxPipeline(ReceiptTracking):
                 signer, sender, contract_name, to, abi, function, args, data, value,
             caller=caller, org_id=org_id, idempotency_key=idempotency_key,
             request_hash=request_hash, extra_error_abis=extra_error_abis,
-            journal_with=journal_with, signer_of=signer_of, guard=guard,
+            journal_with=journal_with, guards=guards,
         )  # fmt: skip
 
     def _submit(
@@ -159,8 +156,7 @@ class TxPipeline(ReceiptTracking):
         request_hash: str | None,
         extra_error_abis: Sequence[Abi],
         journal_with: JournalRows | None = None,
-        signer_of: str | None = None,
-        guard: JournalGuard | None = None,
+        guards: Sequence[JournalGuard] = (),
     ) -> Operation:
         self._check_backpressure(sender)
         call: dict[str, Any] = {"from": sender, "to": to, "data": data, "value": value}
@@ -180,8 +176,8 @@ class TxPipeline(ReceiptTracking):
             gas, fees = self._unsimulated_terms(contract_name, function)
         request = WriteRequest(
             signer, sender, contract_name, to, function, args, data, value, gas, fees,
-            caller, org_id, idempotency_key, request_hash, journal_with, signer_of,
-            answer_when_journaled=unrun is not None, guard=guard,
+            caller, org_id, idempotency_key, request_hash, journal_with,
+            answer_when_journaled=unrun is not None, guards=guards,
         )  # fmt: skip
         self._journal_and_send(request)
         if request.error is not None:
@@ -300,8 +296,7 @@ class TxPipeline(ReceiptTracking):
                             request.gas, request.fees, caller=request.caller,
                             org_id=request.org_id, idempotency_key=request.idempotency_key,
                             request_hash=request.request_hash,
-                            journal_with=request.journal_with, signer_of=request.signer_of,
-                            guard=request.guard,
+                            journal_with=request.journal_with, guards=request.guards,
                         )  # fmt: skip
                         new.append(request.op)
                     except _Duplicate as dup:

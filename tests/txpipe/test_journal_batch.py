@@ -8,7 +8,7 @@ twice in the burst, used before the burst, and no key.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -182,10 +182,10 @@ def test_guards_of_a_burst_are_checked_in_one_call_and_a_refused_write_takes_no_
     burst = []
     for n, (name, idem) in enumerate(guarded):
         request = _request(pipeline, signer, memory_probe, 961 + n, idem)
-        request.guard = None if name is None else _Claim(name)
+        request.guards = () if name is None else (_Claim(name),)
         burst.append(request)
     burst[5] = _request(pipeline, signer, memory_probe, 960, "k-960")  # a replay: unchecked
-    burst[5].guard = _Claim("old")
+    burst[5].guards = (_Claim("old"),)
     pipeline._run_batch(sender, burst)
 
     # one call for the burst; neither the replay nor the key's second write is checked
@@ -211,7 +211,48 @@ def test_guards_of_a_burst_are_checked_in_one_call_and_a_refused_write_takes_no_
 
     # a write alone (the journal's fallback) is checked in its own transaction
     alone = _request(pipeline, signer, memory_probe, 970, None)
-    alone.guard = _Claim("b")
+    alone.guards = (_Claim("b"),)
     pipeline._run_batch(sender, [alone])
     assert str(alone.error) == "b is claimed" and alone.op is None
     assert _Claim.calls == [5, 1]
+
+
+class _Veto(JournalGuard):
+    """A second test guard class: refuses the names in ``vetoed``; ``seen`` holds the
+    names it was asked about."""
+
+    vetoed: ClassVar[set[str]] = set()
+    seen: ClassVar[list[str]] = []
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @classmethod
+    def refusals(
+        cls, session: Session, guards: Sequence[JournalGuard]
+    ) -> list[BaseException | None]:
+        names = [cast(_Veto, guard).name for guard in guards]
+        cls.seen.extend(names)
+        return [Conflict(f"{name} is vetoed") if name in cls.vetoed else None for name in names]
+
+
+def test_a_write_with_two_guards_is_refused_by_the_first_that_fails_and_the_next_not_asked(
+    memory: ChainHandle, memory_probe: Contract, db_url: str
+) -> None:
+    pipeline, signer, sender = _pipeline_and_signer(memory, memory_probe, db_url)
+    _Veto.vetoed, _Veto.seen = {"x"}, []
+    _Claim.taken, _Claim.calls = {"y"}, []
+    # (veto's name, claim's name): the veto is first on each write
+    pairs = [("x", "p"), ("ok1", "y"), ("ok2", "q")]
+    burst = []
+    for n, (vetoed, claimed) in enumerate(pairs):
+        request = _request(pipeline, signer, memory_probe, 980 + n, None)
+        request.guards = (_Veto(vetoed), _Claim(claimed))
+        burst.append(request)
+    pipeline._run_batch(sender, burst)
+    assert _Veto.seen == ["x", "ok1", "ok2"]  # each class asked once for the burst
+    assert _Claim.calls == [2] and _Claim.taken == {"y", "q"}  # "p" was vetoed: not asked
+    assert [str(r.error) if r.error else None for r in burst] == [
+        "x is vetoed", "y is claimed", None,
+    ]  # fmt: skip
+    assert burst[2].op is not None and burst[2].op.nonce == 0  # the refused took no nonce
