@@ -144,15 +144,19 @@ def test_rows_journaled_with_a_write_are_committed_with_it_never_for_a_replay(
     ]  # fmt: skip
 
 
-class _Claim(JournalGuard):
-    """A test guard: a name may be claimed once (``taken`` holds the names claimed before,
-    ``calls`` the sizes of the groups the journal checked)."""
-
-    taken: ClassVar[set[str]] = set()
-    calls: ClassVar[list[int]] = []
+class _Named(JournalGuard):
+    """A test guard about a name."""
 
     def __init__(self, name: str) -> None:
         self.name = name
+
+
+class _Claim(_Named):
+    """A name may be claimed once (``taken`` holds the names claimed before, ``calls`` the
+    sizes of the groups the journal checked)."""
+
+    taken: ClassVar[set[str]] = set()
+    calls: ClassVar[list[int]] = []
 
     @classmethod
     def refusals(
@@ -217,15 +221,12 @@ def test_guards_of_a_burst_are_checked_in_one_call_and_a_refused_write_takes_no_
     assert _Claim.calls == [5, 1]
 
 
-class _Veto(JournalGuard):
-    """A second test guard class: refuses the names in ``vetoed``; ``seen`` holds the
-    names it was asked about."""
+class _Veto(_Named):
+    """A second guard class: refuses the names in ``vetoed``; ``seen`` holds the names it
+    was asked about."""
 
     vetoed: ClassVar[set[str]] = set()
     seen: ClassVar[list[str]] = []
-
-    def __init__(self, name: str) -> None:
-        self.name = name
 
     @classmethod
     def refusals(
