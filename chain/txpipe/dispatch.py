@@ -73,7 +73,11 @@ class SendQueues:
         self._queued: dict[str, list[Outgoing]] = {}
         #: signers with a drain due or running (one each)
         self._draining: set[str] = set()
-        self._changed = threading.Condition()
+        lock = threading.Lock()
+        #: what was sent (for :meth:`wait_sent` and :meth:`wait_idle`)
+        self._changed = threading.Condition(lock)
+        #: a drain fell due or became urgent (for one idle worker; the same lock)
+        self._due_changed = threading.Condition(lock)
         #: (when due, order of arrival, signer): the drains not taken by a worker yet
         self._due: list[tuple[float, int, str]] = []
         self._arrivals = itertools.count()
@@ -108,11 +112,11 @@ class SendQueues:
         return through
 
     def _schedule(self, account: str) -> None:
-        """Under ``_changed``: ``account``'s next drain, due once its spacing is up."""
+        """Under the lock: ``account``'s next drain, due once its spacing is up."""
         last = self._last_send.get(account)
         due = time.monotonic() if last is None else last + self._spacing
         heapq.heappush(self._due, (due, next(self._arrivals), account))
-        self._changed.notify_all()
+        self._due_changed.notify()  # one idle worker looks again (not every one)
 
     def busy(self, account: str) -> bool:
         """Whether ``account`` has transactions queued or being sent (asked under its
@@ -128,7 +132,7 @@ class SendQueues:
         due at once."""
         with self._changed:
             self._waiting[account] = self._waiting.get(account, 0) + 1
-            self._changed.notify_all()
+            self._due_changed.notify()
             try:
                 self._changed.wait_for(lambda: self._done.get(account, 0) >= through)
             finally:
@@ -148,7 +152,7 @@ class SendQueues:
             return sum(len(items) for items in self._queued.values())
 
     def _next_due(self) -> str:
-        """Under ``_changed``: wait for a signer whose drain is due and take it (one
+        """Under the lock: wait for a signer whose drain is due and take it (one
         somebody waits for first)."""
         while True:
             now = time.monotonic()
@@ -160,7 +164,7 @@ class SendQueues:
                     return account
             if self._due and self._due[0][0] <= now:
                 return heapq.heappop(self._due)[2]
-            self._changed.wait(self._due[0][0] - now if self._due else None)
+            self._due_changed.wait(self._due[0][0] - now if self._due else None)
 
     def _work(self) -> None:
         while True:

@@ -384,3 +384,40 @@ def test_a_block_is_settled_a_chunk_per_transaction(
     assert len(settled) == 3  # 3 + 3 + 1
     assert {pipeline.get(op.id).state for op in ops} == {MINED}
     assert [pipeline.get(op.id).block_number for op in ops] == [w3.eth.block_number] * 7
+
+
+class _CountedWakeUps(threading.Condition):
+    """A condition that counts how often a waiter woke up."""
+
+    def __init__(self, lock: Any) -> None:
+        super().__init__(lock)
+        self.woken = 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        answer = super().wait(timeout)
+        self.woken += 1
+        return answer
+
+
+def test_a_drain_falling_due_wakes_one_idle_worker_not_every_one() -> None:
+    sends = _Sends()
+    queues = SendQueues(sends, workers=4, spacing=0.0)
+    counted = _CountedWakeUps(queues._changed._lock)  # type: ignore[attr-defined]
+    queues._due_changed = counted
+
+    def all_idle() -> None:  # every worker waiting for a drain to fall due
+        deadline = time.monotonic() + 10
+        while len(counted._waiters) < 4:  # type: ignore[attr-defined]
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+
+    for n, account in enumerate("abcd"):  # four workers started
+        queues.put(account, [Outgoing(f"{account}0", b"\x00")])
+        sends.wait_for(n + 1)
+    all_idle()
+    counted.woken = 0
+    queues.put("e", [Outgoing("e0", b"\x00")])
+    sends.wait_for(5)
+    all_idle()
+    assert counted.woken == 1  # one worker woke and drained it; the other three slept on
+    assert [ids for _, ids, _ in sends.calls] == [["a0"], ["b0"], ["c0"], ["d0"], ["e0"]]
