@@ -34,7 +34,11 @@ keep-alive socket (``bench.support.loadgen.KeepAlive``: a fraction of a millisec
 a write, on the same cores as what it measures). ``--profile`` records
 the gateway with py-spy during each gateway run (top frames into ``--profile-out``).
 ``--workers N`` runs ``ledger serve --workers N`` on a fresh PostgreSQL database of
-``LEDGER_TEST_POSTGRES_URL`` (``--postgres``: one process on PostgreSQL).
+``LEDGER_TEST_POSTGRES_URL`` (``--postgres``: one process on PostgreSQL). ``--layout
+split`` runs the node on a core of its own and the gateway on the others (as when the
+node is a machine of its own); the default, ``shared``, runs both on every core. The
+clients use every core in both. Each run records its layout; the targets take the
+default's runs.
 Writes ``bench/results/write_path.json`` (key ``http``; the rest of the file is kept).
 """
 
@@ -67,7 +71,7 @@ from web3 import Web3  # noqa: E402
 from web3.contract import Contract  # noqa: E402
 
 from bench.support.loadgen import KeepAlive  # noqa: E402
-from bench.support.machine import cpu_model, python_loop_seconds  # noqa: E402
+from bench.support.machine import Layout, cpu_model, python_loop_seconds  # noqa: E402
 from chain import localnode  # noqa: E402
 from chain.artifacts import load  # noqa: E402
 from chain.clients import ChainHandle, http_chain, send_signed  # noqa: E402
@@ -787,12 +791,14 @@ def http_main(args: argparse.Namespace) -> int:
     )
 
     postgres = args.postgres or args.workers > 1
+    layout = Layout.choose(args.layout)
     results: dict[str, Any] = {
         "load_average_start": list(os.getloadavg()),
         "cpu_model": cpu_model(),
         "python_loop_s_start": python_loop_seconds(),
         "workers": args.workers,
         "database": "postgresql" if postgres else "sqlite",
+        "layout": layout.record(),
     }
     with tempfile.TemporaryDirectory(prefix="bench-write-http-") as tmp, \
             contextlib.ExitStack() as stack:  # fmt: skip
@@ -815,13 +821,15 @@ def http_main(args: argparse.Namespace) -> int:
         if postgres:  # a database of its own on the test server, dropped afterwards
             db_url = stack.enter_context(fresh_database("bench_write_path"))
             extra["LEDGER_DATABASE_URL"] = db_url
-        localnode.start(config)
+        layout.pin_node(localnode.start(config))
         gateway = GatewayProcess(folder, gateway_env(folder, config, **extra), workers=args.workers)
         try:
             handle = http_chain(config.url, "local", config.chain_id, poa=False)
             watcher = HeadWatcher(config.url)
             probe = deploy_probe(handle)
             gateway.start()
+            assert gateway.process is not None
+            layout.pin_gateway(gateway.process.pid)
             client = Client(gateway.url)
             # "raw": a second holder whose key the raw baseline signs with (the gateway
             # never writes for it after its admission)
@@ -1009,6 +1017,13 @@ def main() -> int:
     parser.add_argument("--paced-seconds", type=float, default=20.0,
                         help="length of a paced run")  # fmt: skip
     parser.add_argument("--workers", type=int, default=1, help="gateway processes (PostgreSQL)")
+    parser.add_argument(
+        "--layout",
+        choices=("split", "shared"),
+        default="shared",
+        help="shared: the gateway and the node on every core; split: the node on a core of "
+        "its own, the gateway on the others (bench/support/machine.py, Layout)",
+    )
     parser.add_argument(
         "--postgres", action="store_true", help="one gateway process on a fresh PostgreSQL"
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +83,55 @@ def python_loop_seconds(rounds: int = 5_000_000) -> float:
         total += i
     assert total == rounds * (rounds - 1) // 2
     return time.perf_counter() - started
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which cores the gateway and the node run on during a benchmark.
+
+    ``shared`` (the default): both on every core, so each block's mining takes a core the
+    gateway may be answering on. ``split`` (two cores or more): the node on the last core
+    this process may use, the gateway on the others, as when the node is a machine of its
+    own. The benchmark's clients stay on every core in both.
+    """
+
+    name: str
+    gateway_cpus: tuple[int, ...] = ()
+    node_cpus: tuple[int, ...] = ()
+
+    @classmethod
+    def choose(cls, name: str) -> Layout:
+        cpus = sorted(os.sched_getaffinity(0))
+        if name == "shared" or len(cpus) < 2:
+            return cls("shared")
+        if name != "split":
+            raise ValueError(f"unknown layout {name!r} (split or shared)")
+        return cls("split", tuple(cpus[:-1]), (cpus[-1],))
+
+    def pin_gateway(self, pid: int) -> None:
+        if self.gateway_cpus:
+            pin(pid, self.gateway_cpus)
+
+    def pin_node(self, pid: int) -> None:
+        if self.node_cpus:
+            pin(pid, self.node_cpus)
+
+    def record(self) -> dict[str, Any]:
+        return {"name": self.name, "gateway_cpus": list(self.gateway_cpus),
+                "node_cpus": list(self.node_cpus)}  # fmt: skip
+
+
+def pin(pid: int, cpus: Iterable[int]) -> None:
+    """Every thread of process ``pid`` and of the processes it started on ``cpus`` (the
+    threads and processes they start later inherit it from the thread that starts them)."""
+    chosen = set(cpus)
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            os.sched_setaffinity(int(task.name), chosen)
+            children = (task / "children").read_text().split()
+        except (ProcessLookupError, FileNotFoundError):  # a thread that ended meanwhile
+            continue
+        for child in children:
+            pin(int(child), chosen)
+    if os.sched_getaffinity(pid) != chosen:
+        raise RuntimeError(f"process {pid} is not on cores {sorted(chosen)}")
