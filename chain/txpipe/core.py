@@ -26,6 +26,7 @@ from chain.errors import (
     abi_type,
     revert_from_exception,
 )
+from chain.txpipe.backlog import BlockPace, retry_after
 from chain.txpipe.call_batch import CoalescedCalls
 from chain.txpipe.dispatch import SendQueues
 from chain.txpipe.events import EventDecoder
@@ -123,6 +124,9 @@ class PipelineCore:
         #: per signer: about how many of its writes one recent block mined (the receipt
         #: tracker's count, decaying): how many may wait unsimulated for the next block
         self._mined_take: dict[str, int] = {}
+        #: the seconds a block takes, from the tracker's sightings of the head (a refusal's
+        #: Retry-After: :mod:`chain.txpipe.backlog`)
+        self.block_pace = BlockPace()
         #: per signer: its writes the tracker settled since its in-flight count was read
         #: (that count less these: how many wait for a block, for ``_gas_without_run``)
         self._settled_since_count: dict[str, int] = {}
@@ -290,10 +294,14 @@ class PipelineCore:
             self._flight[account] = (now, in_flight)
             self._settled_since_count.pop(account, None)
         if in_flight >= self.max_in_flight:
+            with self._flight_guard:
+                take = self._mined_take.get(account, 0)
             raise Backpressure(
                 f"signing account {sender} has {in_flight} transactions in flight "
                 f"(limit {self.max_in_flight}); retry later",
-                retry_after=max(1, min(30, in_flight // 100 + 1)),
+                retry_after=retry_after(
+                    in_flight, self.max_in_flight, take, self.block_pace.seconds
+                ),
             )
 
     def _count_journaled(self, sender: str, n: int) -> None:

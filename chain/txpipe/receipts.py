@@ -257,6 +257,8 @@ class ReceiptTracking(Broadcaster):
             self._last_checked.clear()
             self._receipts_scanned = None
         self._seen_head = head
+        if head is not None:
+            self.block_pace.saw(head[0])
         with self._tip_guard:  # the head is at or above the tip and holds it: done with it
             if self._settled_tip == tip and (
                 moved_back or tip is None or (head is not None and head[0] >= tip[0])

@@ -378,3 +378,18 @@ def test_submit_with_node_down_raises_chain_unavailable_and_journals_nothing(
         )
     assert caught.value.http_status == 503 and caught.value.retry_after >= 1
     assert pipeline.stats().by_state == {}
+
+
+def test_the_trackers_polls_time_the_chains_blocks_for_backpressure(
+    anvil_chain: ChainHandle, db_url: str
+) -> None:
+    pipeline = make_pipeline(anvil_chain, db_url)
+    w3 = anvil_chain.w3
+    pipeline.poll_once()  # the head as it is
+    assert pipeline.block_pace.seconds is None
+    for _ in range(2):  # a block every 0.4 s, each seen by the next poll
+        time.sleep(0.4)
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        pipeline.poll_once()
+    assert pipeline.block_pace.seconds is not None
+    assert 0.35 <= pipeline.block_pace.seconds <= 0.8

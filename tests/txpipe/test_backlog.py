@@ -1,0 +1,91 @@
+"""A write refused for backpressure says when to come back: when the chain, at its own
+pace, has mined the signer's writes over the limit (chain/txpipe/backlog.py)."""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+from web3.contract import Contract
+
+from chain.clients import ChainHandle
+from chain.errors import Backpressure
+from chain.txpipe import PENDING, Operation
+from chain.txpipe.backlog import RETRY_AFTER_MOST, BlockPace, retry_after
+from tests.txpipe.helpers import PROBE, key, make_pipeline, sessions_for
+
+
+def _in_flight_rows(db_url: str, chain_id: int, signer: str, count: int) -> None:
+    """``count`` journaled writes of ``signer`` the chain has not mined yet."""
+    with sessions_for(db_url)() as session, session.begin():
+        session.add_all(
+            Operation(
+                state=PENDING,
+                caller="u",
+                org_id=None,
+                chain_id=chain_id,
+                signer=signer,
+                contract_name=PROBE,
+                contract_address=signer,
+                function="record",
+                args=[],
+                nonce=n,
+                gas_limit=100_000,
+                raw_tx=b"\x01",
+                tx_hash=f"0x{n:064x}",
+            )
+            for n in range(count)
+        )
+
+
+def test_a_signer_at_its_limit_on_a_chain_that_mines_its_writes_each_second_waits_a_second(
+    memory: ChainHandle, memory_probe: Contract, db_url: str
+) -> None:
+    pipeline = make_pipeline(memory, db_url, max_in_flight_per_account=300)
+    signer = Account.create()
+    _in_flight_rows(db_url, pipeline.chain_id, signer.address, 300)
+
+    def refused() -> int:
+        with pytest.raises(Backpressure) as caught:
+            pipeline.submit(signer, PROBE, memory_probe.address, memory_probe.abi, "record",
+                            [key(1), 1], caller="u", org_id=None)  # fmt: skip
+        return caught.value.retry_after
+
+    # nothing mined for it yet, no block seen: a second per hundred writes in flight
+    assert refused() == 4
+    # the tracker saw a block a second, each holding 150 of the signer's writes: the one
+    # write over the limit is mined with the next block
+    pipeline.block_pace.saw(10, now=100.0)
+    pipeline.block_pace.saw(12, now=102.0)
+    pipeline._note_mined({(signer.address.lower(), 11): 150, (signer.address.lower(), 12): 150})
+    assert refused() == 1
+    # a limit 200 lower: 201 writes over it, two blocks of 150
+    pipeline.max_in_flight = 100
+    assert refused() == 2
+
+
+def test_retry_after_is_the_blocks_the_writes_over_the_limit_need_at_the_chains_pace() -> None:
+    assert retry_after(1024, 1024, take=354, block_seconds=1.0) == 1
+    assert retry_after(1024, 1024, take=354, block_seconds=1.04) == 1
+    assert retry_after(1024, 1024, take=354, block_seconds=12.0) == 12
+    assert retry_after(1500, 1024, take=100, block_seconds=2.0) == 10  # 477 over: 5 blocks
+    assert retry_after(5000, 10, take=1, block_seconds=15.0) == RETRY_AFTER_MOST
+    assert retry_after(1024, 1024, take=354, block_seconds=0.01) == 1  # never under a second
+    # unknown pace or nothing of the signer mined lately: a second per hundred in flight
+    assert retry_after(1024, 1024, take=0, block_seconds=1.0) == 11
+    assert retry_after(1024, 1024, take=354, block_seconds=None) == 11
+    assert retry_after(99_999, 10, take=0, block_seconds=None) == RETRY_AFTER_MOST
+
+
+def test_block_pace_averages_the_seconds_between_new_heads() -> None:
+    pace = BlockPace()
+    assert pace.seconds is None
+    pace.saw(5, now=10.0)
+    pace.saw(5, now=10.7)  # the same head again: no new block
+    assert pace.seconds is None
+    pace.saw(6, now=11.0)
+    assert pace.seconds == pytest.approx(1.0)
+    pace.saw(9, now=17.0)  # three blocks in six seconds: 2 s each, a quarter of the way
+    assert pace.seconds == pytest.approx(1.25)
+    pace.saw(7, now=18.0)  # the chain went back: measured from there on
+    pace.saw(8, now=19.0)
+    assert pace.seconds == pytest.approx(1.1875)
