@@ -248,10 +248,18 @@ def same_call_series(data: dict[str, Any] | None) -> list[dict[str, Any]]:
             for run in http_writes(data).values()
             if int(run.get("workers", 1)) == 1
             and not run.get("settings")  # the default configuration only
+            and _layout(run) == "shared"  # the gateway and the node on every core
             and any(row.get("mined_vs_probe") is not None for row in run.get("runs", []))
         ),
         key=lambda run: str(run.get("measured_at", "")),
     )
+
+
+def _layout(run: dict[str, Any]) -> str:
+    """The run's layout of gateway and node on the cores (``shared`` for runs before
+    ``--layout``: both on every core)."""
+    layout = run.get("layout")
+    return str(layout.get("name", "shared")) if isinstance(layout, dict) else "shared"
 
 
 def _gateway_values(runs: Sequence[dict[str, Any]], clients: int, key: str) -> list[float]:
@@ -416,6 +424,8 @@ def http_write_section(data: dict[str, Any] | None) -> str:
         where = f"{run.get('workers', 1)} x {run.get('database', 'sqlite')}" + (
             f", {run['cpu_model']}" if run.get("cpu_model") else ""
         )
+        if _layout(run) == "split":
+            where += ", the node on a core of its own"
         if run.get("python_loop_s_start") is not None:
             where += (f", Python loop {run['python_loop_s_start']:.3f} -> "
                       f"{run.get('python_loop_s_end', 0.0):.3f} s")  # fmt: skip

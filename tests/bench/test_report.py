@@ -250,6 +250,17 @@ def test_paced_runs_are_shown_and_noted_on_the_202_target(tmp_path: Path) -> Non
     _, summary = _http_report(tmp_path, {"older": older, "current": current, "tuned": tuned})
     assert "95.0 ms (median of 2 runs, 90.0 ms-100 ms)" in summary
 
+    # so is a run with the node on a core of its own (--layout split); the table says so
+    split = _http_run("2026-01-04T00:00:00+00:00", 0.40, 10.0, 0.5)
+    split["layout"] = {"name": "split", "gateway_cpus": [0], "node_cpus": [1]}
+    text, summary = _http_report(tmp_path, {"older": older, "current": current, "split": split})
+    assert "95.0 ms (median of 2 runs, 90.0 ms-100 ms)" in summary
+    assert "| split (2026-01-04T00:00, 1 x sqlite, the node on a core of its own, load 3.0 " \
+        "-> 4.0) | gateway POST /v1/assets, 32 clients | 80.0 | 0.40 |" in text  # fmt: skip
+    split["layout"]["name"] = "shared"
+    _, summary = _http_report(tmp_path, {"older": older, "current": current, "split": split})
+    assert "90.0 ms (median of 3 runs, 10.0 ms-100 ms)" in summary
+
     current["paced"][1].update(server_over_20ms=0.012, server_over_50ms=0.0,
                                server_p99_under_ms=25.0)  # fmt: skip
     _, summary = _http_report(tmp_path, {"older": older, "current": current})
