@@ -1,11 +1,16 @@
-"""When a client refused for backpressure should come back: at the chain's pace.
+"""A signer's writes in flight, held to the chain's pace.
 
-A signer at its in-flight limit is under it again once the chain has mined its writes over
-the limit. :class:`BlockPace` keeps the seconds a block takes, from the receipt tracker's
-sightings of the head; :func:`retry_after` turns the writes over the limit, the signer's
-recent per-block take and that pace into the refusal's ``Retry-After``. A pace-blind
-guess (a second per hundred writes in flight) told 32 clients of a signer at 1,024 in
-flight to wait 11 s on a chain that mined the backlog below the limit within a block.
+:class:`BlockPace` keeps the seconds a block takes and how full the latest blocks were,
+from the receipt tracker's sightings of the head.
+
+- :func:`admission_limit`: while the latest blocks are full, the chain is what limits the
+  writes, and a backlog of more than one and a half blocks of the signer's writes makes
+  every write admitted behind it wait more than two blocks for its own: the signer may
+  then have at most that many in flight (and never more than ``max_in_flight``).
+- :func:`retry_after`: a refused client comes back once the chain has mined the writes
+  over the limit, at the signer's recent per-block take and the chain's block time. A
+  pace-blind guess (a second per hundred writes in flight) told 32 clients of a signer
+  at 1,024 in flight to wait 11 s on a chain that mined the backlog within a block.
 """
 
 from __future__ import annotations
@@ -15,8 +20,15 @@ import time
 
 #: the longest ``Retry-After`` a backpressure refusal gives (seconds)
 RETRY_AFTER_MOST = 30
-#: the weight of the latest interval between heads in the average
+#: the weight of the latest interval between heads (and of the latest head's fill) in
+#: the averages
 PACE_WEIGHT = 0.25
+#: the latest blocks used at least this share of their gas limit: the chain is full
+FULL_SHARE = 0.9
+#: while the chain is full, a signer may have this many blocks of its writes in flight
+PACE_BLOCKS_NUM, PACE_BLOCKS_DEN = 3, 2
+#: ... and at least this many
+PACE_FLOOR = 32
 
 
 class BlockPace:
@@ -27,14 +39,23 @@ class BlockPace:
         self._lock = threading.Lock()
         self._last: tuple[int, float] | None = None
         self.seconds: float | None = None
+        #: the share of the gas limit the latest heads used (an average)
+        self.fill = 0.0
 
-    def saw(self, number: int, now: float | None = None) -> None:
-        """The head is block ``number`` at ``now`` (``time.monotonic()``)."""
+    @property
+    def full(self) -> bool:
+        """The latest blocks were full: the chain is what limits the writes."""
+        return self.fill >= FULL_SHARE
+
+    def saw(self, number: int, now: float | None = None, fill: float = 0.0) -> None:
+        """The head is block ``number`` at ``now`` (``time.monotonic()``), ``fill`` of its
+        gas limit used."""
         at = time.monotonic() if now is None else now
         with self._lock:
             last = self._last
             if last is not None and number == last[0]:
                 return
+            self.fill = fill if last is None else self.fill + PACE_WEIGHT * (fill - self.fill)
             self._last = (number, at)
             if last is None or number < last[0]:  # the first head, or the chain went back
                 return
@@ -57,3 +78,12 @@ def retry_after(in_flight: int, limit: int, take: int, block_seconds: float | No
         blocks = -(-(in_flight - limit + 1) // take)
         seconds = round(blocks * block_seconds)
     return max(1, min(RETRY_AFTER_MOST, seconds))
+
+
+def admission_limit(max_in_flight: int, take: int, chain_full: bool) -> int:
+    """The most writes a signer may have in flight: ``max_in_flight``; while the chain is
+    full, also one and a half blocks of its recent per-block ``take`` (at least
+    ``PACE_FLOOR``)."""
+    if not chain_full or take <= 0:
+        return max_in_flight
+    return min(max_in_flight, max(PACE_FLOOR, take * PACE_BLOCKS_NUM // PACE_BLOCKS_DEN))

@@ -26,7 +26,7 @@ from chain.errors import (
     abi_type,
     revert_from_exception,
 )
-from chain.txpipe.backlog import BlockPace, retry_after
+from chain.txpipe.backlog import BlockPace, admission_limit, retry_after
 from chain.txpipe.call_batch import CoalescedCalls
 from chain.txpipe.dispatch import SendQueues
 from chain.txpipe.events import EventDecoder
@@ -276,32 +276,41 @@ class PipelineCore:
             raise LedgerError(f"cannot encode {contract_name}.{function}: {exc}") from exc
 
     def _check_backpressure(self, sender: str) -> None:
-        """Refuse a write while its signer has ``max_in_flight`` operations unfinished.
+        """Refuse a write while its signer has as many operations unfinished as it may:
+        ``max_in_flight``, and while the chain's latest blocks are full, one and a half
+        blocks of its writes (:mod:`chain.txpipe.backlog`: a longer backlog makes each write
+        admitted behind it wait more than two blocks).
 
         Admission reads the count from memory: the database's count at most
-        ``IN_FLIGHT_RECOUNT_SECONDS`` old plus what this process journaled since (settled
-        operations make it an over-estimate, never an under-estimate for this process). At
-        the limit it counts again in the database and refuses only on that fresh count."""
+        ``IN_FLIGHT_RECOUNT_SECONDS`` old plus what this process journaled since (an
+        over-estimate for ``max_in_flight``, never an under-estimate for this process; less
+        what the tracker settled since for the chain's pace). At a limit it counts again in
+        the database and refuses only on that fresh count."""
         account = sender.lower()
         now = time.monotonic()
         with self._flight_guard:
             seen = self._flight.get(account)
+            settled = self._settled_since_count.get(account, 0)
+            take = self._mined_take.get(account, 0)
+        limit = admission_limit(self.max_in_flight, take, self.block_pace.full)
         fresh = seen is not None and now - seen[0] < IN_FLIGHT_RECOUNT_SECONDS
-        if fresh and seen is not None and seen[1] < self.max_in_flight:
+        if (
+            fresh
+            and seen is not None
+            and seen[1] < self.max_in_flight
+            and seen[1] - settled < limit
+        ):
             return
         in_flight = self.in_flight(sender)
         with self._flight_guard:
             self._flight[account] = (now, in_flight)
             self._settled_since_count.pop(account, None)
-        if in_flight >= self.max_in_flight:
-            with self._flight_guard:
-                take = self._mined_take.get(account, 0)
+        if in_flight >= limit:
+            paced = " while the chain's blocks are full" if limit < self.max_in_flight else ""
             raise Backpressure(
                 f"signing account {sender} has {in_flight} transactions in flight "
-                f"(limit {self.max_in_flight}); retry later",
-                retry_after=retry_after(
-                    in_flight, self.max_in_flight, take, self.block_pace.seconds
-                ),
+                f"(limit {limit}{paced}); retry later",
+                retry_after=retry_after(in_flight, limit, take, self.block_pace.seconds),
             )
 
     def _count_journaled(self, sender: str, n: int) -> None:

@@ -229,7 +229,8 @@ class ReceiptTracking(Broadcaster):
 
         False when the node does not answer (the next poll tries again)."""
         try:
-            head = self.rpc.block_hash("latest")
+            latest = self.rpc.head()
+            head = None if latest is None else (latest.number, latest.hash)
             seen = self._seen_head
             with self._tip_guard:
                 tip = self._settled_tip
@@ -257,8 +258,8 @@ class ReceiptTracking(Broadcaster):
             self._last_checked.clear()
             self._receipts_scanned = None
         self._seen_head = head
-        if head is not None:
-            self.block_pace.saw(head[0])
+        if latest is not None:
+            self.block_pace.saw(latest.number, fill=latest.fill)
         with self._tip_guard:  # the head is at or above the tip and holds it: done with it
             if self._settled_tip == tip and (
                 moved_back or tip is None or (head is not None and head[0] >= tip[0])

@@ -13,6 +13,7 @@ import functools
 import itertools
 import threading
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from eth_utils.conversions import to_bytes
@@ -95,7 +96,23 @@ class ChainRpc(Protocol):
     ) -> list[dict[str, Any]] | None: ...
     def block_number(self) -> int: ...
     def block_hash(self, number: int | str) -> tuple[int, str] | None: ...
+    def head(self) -> Head | None: ...
     def block_transactions(self, number: int) -> list[tuple[str, int, str]] | None: ...
+
+
+@dataclass(frozen=True)
+class Head:
+    """The chain's latest block: its number, hash and the share of its gas limit used."""
+
+    number: int
+    hash: str
+    fill: float
+
+
+def _head(block: Any) -> Head:
+    limit = _int(block["gasLimit"])
+    used = _int(block["gasUsed"])
+    return Head(_int(block["number"]), _hex(block["hash"]).lower(), used / limit if limit else 0.0)
 
 
 def _sender_nonce_hash(tx: Any) -> tuple[str, int, str]:
@@ -273,6 +290,11 @@ class HttpRpc:
         result = self.request("eth_getBlockByNumber", [tag, False])
         return None if result is None else (_int(result["number"]), str(result["hash"]).lower())
 
+    def head(self) -> Head | None:
+        """The latest block (None when the node has none)."""
+        result = self.request("eth_getBlockByNumber", ["latest", False])
+        return None if result is None else _head(result)
+
     def block_transactions(self, number: int) -> list[tuple[str, int, str]] | None:
         """(sender, nonce, hash) of each transaction of a block; None when there is none."""
         result = self.request("eth_getBlockByNumber", [hex(number), True])
@@ -374,6 +396,14 @@ class Web3Rpc:
             except BlockNotFound:
                 return None
         return int(block["number"]), _hex(block["hash"]).lower()
+
+    def head(self) -> Head | None:
+        with self.lock:
+            try:
+                block = self.w3.eth.get_block("latest")
+            except BlockNotFound:
+                return None
+        return _head(block)
 
     def block_transactions(self, number: int) -> list[tuple[str, int, str]] | None:
         with self.lock:

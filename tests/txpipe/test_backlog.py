@@ -1,5 +1,6 @@
-"""A write refused for backpressure says when to come back: when the chain, at its own
-pace, has mined the signer's writes over the limit (chain/txpipe/backlog.py)."""
+"""A signer's writes in flight held to the chain's pace (chain/txpipe/backlog.py): while
+the chain's blocks are full, at most one and a half blocks of them; a refused write says
+when to come back: once the chain, at its own pace, has mined the writes over the limit."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from web3.contract import Contract
 from chain.clients import ChainHandle
 from chain.errors import Backpressure
 from chain.txpipe import PENDING, Operation
-from chain.txpipe.backlog import RETRY_AFTER_MOST, BlockPace, retry_after
+from chain.txpipe.backlog import (
+    PACE_FLOOR,
+    RETRY_AFTER_MOST,
+    BlockPace,
+    admission_limit,
+    retry_after,
+)
 from tests.txpipe.helpers import PROBE, key, make_pipeline, sessions_for
 
 
@@ -28,10 +35,10 @@ def _in_flight_rows(db_url: str, chain_id: int, signer: str, count: int) -> None
                 contract_address=signer,
                 function="record",
                 args=[],
-                nonce=n,
+                nonce=10_000 + n,  # clear of the nonces the pipeline takes
                 gas_limit=100_000,
                 raw_tx=b"\x01",
-                tx_hash=f"0x{n:064x}",
+                tx_hash=f"0x{10_000 + n:064x}",
             )
             for n in range(count)
         )
@@ -89,3 +96,57 @@ def test_block_pace_averages_the_seconds_between_new_heads() -> None:
     pace.saw(7, now=18.0)  # the chain went back: measured from there on
     pace.saw(8, now=19.0)
     assert pace.seconds == pytest.approx(1.1875)
+
+
+def test_while_the_chains_blocks_are_full_a_signer_may_have_a_block_and_a_half_in_flight(
+    memory: ChainHandle, memory_probe: Contract, db_url: str
+) -> None:
+    pipeline = make_pipeline(memory, db_url, max_in_flight_per_account=1024)
+    signer = Account.create()
+    account = signer.address.lower()
+    _in_flight_rows(db_url, pipeline.chain_id, signer.address, 225)
+
+    def submit(n: int) -> Operation:
+        return pipeline.submit(signer, PROBE, memory_probe.address, memory_probe.abi, "record",
+                               [key(n), n], caller="u", org_id=None)  # fmt: skip
+
+    # blocks a second holding 150 of its writes each, a third full: 225 in flight is allowed
+    pipeline._note_mined({(account, 11): 150, (account, 12): 150})
+    pipeline.block_pace.saw(11, now=100.0, fill=0.3)
+    pipeline.block_pace.saw(12, now=101.0, fill=0.3)
+    assert not pipeline.block_pace.full
+    submit(1)  # journaled (the node refuses its nonce after the rows above: it stays pending)
+    assert pipeline.in_flight(signer.address) == 226
+    # the blocks fill up: one and a half blocks (225) is the limit, and it has 226
+    for number in range(13, 23):
+        pipeline.block_pace.saw(number, now=89.0 + number, fill=1.0)
+    assert pipeline.block_pace.full
+    with pytest.raises(Backpressure) as caught:
+        submit(2)
+    assert caught.value.retry_after == 1
+    assert "226 transactions in flight (limit 225 while the chain's blocks are full)" in str(
+        caught.value
+    )
+    # the tracker settles a block of them: room again, without waiting for a recount
+    pipeline._note_mined({(account, 23): 150})
+    submit(3)
+    assert pipeline.in_flight(signer.address) == 227
+
+
+def test_admission_limit_is_a_block_and_a_half_of_the_take_only_while_the_chain_is_full() -> None:
+    assert admission_limit(1024, take=354, chain_full=False) == 1024
+    assert admission_limit(1024, take=354, chain_full=True) == 531
+    assert admission_limit(1024, take=0, chain_full=True) == 1024  # nothing mined lately
+    assert admission_limit(1024, take=3, chain_full=True) == PACE_FLOOR
+    assert admission_limit(100, take=354, chain_full=True) == 100  # never over the setting
+
+
+def test_block_pace_is_full_while_the_latest_heads_used_most_of_their_gas() -> None:
+    pace = BlockPace()
+    pace.saw(1, now=0.0, fill=0.95)
+    assert pace.full
+    pace.saw(2, now=1.0, fill=0.2)  # one block less full: the average goes under 0.9
+    assert pace.fill == pytest.approx(0.7625) and not pace.full
+    for number in range(3, 9):
+        pace.saw(number, now=float(number), fill=1.0)
+    assert pace.full

@@ -393,3 +393,16 @@ def test_the_trackers_polls_time_the_chains_blocks_for_backpressure(
         pipeline.poll_once()
     assert pipeline.block_pace.seconds is not None
     assert 0.35 <= pipeline.block_pace.seconds <= 0.8
+    assert not pipeline.block_pace.full  # two blocks with nothing in them
+
+
+def test_the_head_says_how_full_the_latest_block_is(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
+) -> None:
+    pipeline = make_pipeline(anvil_chain, db_url)
+    op = pipeline.wait(_record(pipeline, Account.create(), anvil_probe, 9_100).id, 30)
+    head = pipeline.rpc.head()
+    block = anvil_chain.w3.eth.get_block("latest")
+    assert head is not None and op.block_number == head.number == block["number"]
+    assert head.hash == op.block_hash == block["hash"].to_0x_hex()
+    assert head.fill == block["gasUsed"] / block["gasLimit"] > 0
