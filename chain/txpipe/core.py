@@ -167,6 +167,8 @@ class PipelineCore:
         #: per signer's next nonce in flight (its operation id): the head it was first
         #: seen at, or last asked about (see ``ReceiptTracking._stalled``)
         self._blocking_since: dict[str, int] = {}
+        #: when the tracker first saw the head it last saw (``time.monotonic()``)
+        self._head_seen_at = 0.0
         #: operations journaled by this process whose burst is still being sent and marked
         #: (``pending`` in the database until then): the tracker leaves them alone
         self._in_send: set[str] = set()

@@ -97,7 +97,7 @@ class ReceiptTracking(Broadcaster):
                         if op.id not in settled_ids and self._due(op, "owner"):
                             unanswered.append(op)
                     elif op.nonce == mined_count:
-                        stalled = self._stalled(op, blocking)
+                        stalled = self._stalled(op, blocking) or self._missed_block(op)
                         if (
                             self._resend_if_unknown(op, stalled=stalled, read_at=read_at)
                             and stalled
@@ -257,6 +257,8 @@ class ReceiptTracking(Broadcaster):
                         "for re-send", seen[0] if seen else -1, restored)  # fmt: skip
             self._last_checked.clear()
             self._receipts_scanned = None
+        if seen is not None and head != seen:  # a new block (not the first head seen)
+            self._head_seen_at = time.monotonic()
         self._seen_head = head
         if latest is not None:
             self.block_pace.saw(latest.number, fill=latest.fill)
@@ -487,6 +489,17 @@ class ReceiptTracking(Broadcaster):
         stalled = head - since >= STALL_BLOCKS
         blocking[op.id] = head if stalled else since
         return stalled
+
+    def _missed_block(self, op: TrackedOp) -> bool:
+        """Whether this operation, its signer's next nonce, was sent (or last asked about)
+        before the head block was seen: a node that held it then would have put it in
+        that block unless the block was full, so it is asked about now (one
+        ``eth_getTransactionByHash`` a signer a block), not a block later. A node can lose
+        a write that reached it while it mined a block (anvil 1.7.1 did, about one in a
+        thousand writes of a signer sending hundreds a second, and held every later one
+        behind it)."""
+        touched = self._last_checked.get(op.id)
+        return touched is not None and touched < self._head_seen_at
 
     def _resend_if_unknown(
         self, op: TrackedOp, *, stalled: bool = False, read_at: float | None = None

@@ -219,6 +219,41 @@ def test_a_lost_next_nonce_is_sent_again_after_a_block_not_after_resend_after(
         assert anvil_probe.functions.writesOf(key(3100 + n)).call() == 1
 
 
+def test_a_next_nonce_lost_while_a_block_was_mined_is_sent_again_at_that_block(
+    anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str
+) -> None:
+    """A write sent before a block the node mined without it, and now its signer's next
+    nonce: the node is asked about it at once (it would have been in that block). One the
+    node lost goes again with the writes after it, for the next block, not a block
+    later."""
+    w3 = anvil_chain.w3
+    pipeline = make_pipeline(anvil_chain, db_url, resend_after_seconds=3600)
+    signer = Account.create()
+    mine = lambda: w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]  # noqa: E731
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        ops = [_record(pipeline, signer, anvil_probe, 3300 + n) for n in range(3)]
+        pipeline.poll_once()  # nonce 0 is the next one: sent just now, not asked about
+        # the node loses nonce 1 while it mines a block with nonce 0
+        w3.provider.make_request("anvil_dropTransaction", [ops[1].tx_hash])  # type: ignore[arg-type]
+        mine()
+        assert w3.eth.get_transaction_count(signer.address, "latest") == 1
+        pipeline.poll_once()  # nonce 0 settled; nonce 1, sent before that block, is asked
+        assert _broadcasts(pipeline) == [1, 2, 2]
+        assert w3.provider.make_request("txpool_status", [])["result"] == {  # type: ignore[arg-type]
+            "pending": "0x2",
+            "queued": "0x0",
+        }
+        pipeline.poll_once()  # known to the node now: not asked or sent again
+        assert _broadcasts(pipeline) == [1, 2, 2]
+        mine()
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    finals = [pipeline.wait(op.id, 20) for op in ops]
+    assert [op.state for op in finals] == [MINED] * 3
+    assert finals[1].block_number == finals[2].block_number == finals[0].block_number + 1
+
+
 def test_a_lost_next_nonce_the_node_refuses_again_sends_nothing_after_it(
     anvil_chain: ChainHandle, anvil_probe: Contract, db_url: str,
     monkeypatch: pytest.MonkeyPatch,
