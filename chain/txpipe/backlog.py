@@ -23,8 +23,11 @@ RETRY_AFTER_MOST = 30
 #: the weight of the latest interval between heads (and of the latest head's fill) in
 #: the averages
 PACE_WEIGHT = 0.25
-#: the latest blocks used at least this share of their gas limit: the chain is full
+#: the latest blocks used at least this share of their gas limit: the chain is full ...
 FULL_SHARE = 0.9
+#: ... until they use less than this share (a block less full between full ones, as when
+#: refused clients wait, does not lift the limit and let the backlog grow by a block)
+ROOMY_SHARE = 0.5
 #: while the chain is full, a signer may have this many blocks of its writes in flight
 PACE_BLOCKS_NUM, PACE_BLOCKS_DEN = 3, 2
 #: ... and at least this many
@@ -41,11 +44,9 @@ class BlockPace:
         self.seconds: float | None = None
         #: the share of the gas limit the latest heads used (an average)
         self.fill = 0.0
-
-    @property
-    def full(self) -> bool:
-        """The latest blocks were full: the chain is what limits the writes."""
-        return self.fill >= FULL_SHARE
+        #: the latest blocks were full: the chain is what limits the writes (from an
+        #: average fill of ``FULL_SHARE`` until it falls under ``ROOMY_SHARE``)
+        self.full = False
 
     def saw(self, number: int, now: float | None = None, fill: float = 0.0) -> None:
         """The head is block ``number`` at ``now`` (``time.monotonic()``), ``fill`` of its
@@ -56,6 +57,7 @@ class BlockPace:
             if last is not None and number == last[0]:
                 return
             self.fill = fill if last is None else self.fill + PACE_WEIGHT * (fill - self.fill)
+            self.full = self.fill >= (ROOMY_SHARE if self.full else FULL_SHARE)
             self._last = (number, at)
             if last is None or number < last[0]:  # the first head, or the chain went back
                 return

@@ -141,12 +141,18 @@ def test_admission_limit_is_a_block_and_a_half_of_the_take_only_while_the_chain_
     assert admission_limit(100, take=354, chain_full=True) == 100  # never over the setting
 
 
-def test_block_pace_is_full_while_the_latest_heads_used_most_of_their_gas() -> None:
+def test_block_pace_is_full_from_blocks_most_full_until_they_are_half_empty() -> None:
     pace = BlockPace()
-    pace.saw(1, now=0.0, fill=0.95)
+    pace.saw(1, now=0.0, fill=0.85)
+    assert not pace.full
+    pace.saw(2, now=1.0, fill=1.0)  # the average reaches 0.9 (0.8875 + ...)
+    pace.saw(3, now=2.0, fill=1.0)
+    assert pace.fill == pytest.approx(0.915625) and pace.full
+    pace.saw(4, now=3.0, fill=0.2)  # one block less full: still full (0.74)
+    assert pace.fill == pytest.approx(0.73671875) and pace.full
+    pace.saw(5, now=4.0, fill=0.0)  # 0.55: still
     assert pace.full
-    pace.saw(2, now=1.0, fill=0.2)  # one block less full: the average goes under 0.9
-    assert pace.fill == pytest.approx(0.7625) and not pace.full
-    for number in range(3, 9):
-        pace.saw(number, now=float(number), fill=1.0)
-    assert pace.full
+    pace.saw(6, now=5.0, fill=0.0)  # under half: no longer
+    assert pace.fill == pytest.approx(0.41440429, rel=1e-6) and not pace.full
+    pace.saw(7, now=6.0, fill=0.95)  # 0.55: not full again until 0.9
+    assert not pace.full
