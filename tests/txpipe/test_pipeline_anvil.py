@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -66,6 +68,16 @@ def _sent_then_lost(
         "queued": hex(kept),
     }
     return ops
+
+
+@contextlib.contextmanager
+def _mining_by_hand(w3: Web3) -> Iterator[Callable[[], object]]:
+    """The node's automine off inside the block; each call of what it yields mines one."""
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        yield lambda: w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
 
 
 POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL")
@@ -186,9 +198,7 @@ def test_a_lost_next_nonce_is_sent_again_after_a_block_not_after_resend_after(
     w3 = anvil_chain.w3
     pipeline = make_pipeline(anvil_chain, db_url, resend_after_seconds=3600)
     signer = Account.create()
-    mine = lambda: w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]  # noqa: E731
-    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
-    try:
+    with _mining_by_hand(w3) as mine:
         # the node loses nonces 0 and 1 and keeps 2 and 3 (queued behind the gap)
         ops = _sent_then_lost(w3, pipeline, signer, anvil_probe, 3100, 4, kept=2)
         pipeline.poll_once()  # the head has not moved: nothing asked, nothing sent
@@ -209,8 +219,6 @@ def test_a_lost_next_nonce_is_sent_again_after_a_block_not_after_resend_after(
         }
         assert _broadcasts(pipeline) == [2, 2, 2, 2]
         mine()
-    finally:
-        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
     assert w3.eth.get_transaction_count(signer.address, "latest") == 4
     finals = [pipeline.wait(op.id, 20) for op in ops]
     assert [op.state for op in finals] == [MINED] * 4
@@ -229,9 +237,7 @@ def test_a_next_nonce_lost_while_a_block_was_mined_is_sent_again_at_that_block(
     w3 = anvil_chain.w3
     pipeline = make_pipeline(anvil_chain, db_url, resend_after_seconds=3600)
     signer = Account.create()
-    mine = lambda: w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]  # noqa: E731
-    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
-    try:
+    with _mining_by_hand(w3) as mine:
         ops = [_record(pipeline, signer, anvil_probe, 3300 + n) for n in range(3)]
         pipeline.poll_once()  # nonce 0 is the next one: sent just now, not asked about
         # the node loses nonce 1 while it mines a block with nonce 0
@@ -247,8 +253,6 @@ def test_a_next_nonce_lost_while_a_block_was_mined_is_sent_again_at_that_block(
         pipeline.poll_once()  # known to the node now: not asked or sent again
         assert _broadcasts(pipeline) == [1, 2, 2]
         mine()
-    finally:
-        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
     finals = [pipeline.wait(op.id, 20) for op in ops]
     assert [op.state for op in finals] == [MINED] * 3
     assert finals[1].block_number == finals[2].block_number == finals[0].block_number + 1
