@@ -431,7 +431,8 @@ def test_the_trackers_polls_time_the_chains_blocks_for_backpressure(
         w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
         pipeline.poll_once()
     assert pipeline.block_pace.seconds is not None
-    assert 0.35 <= pipeline.block_pace.seconds <= 0.8
+    # each sighting at least 0.4 s after the one before (a loaded machine may add to it)
+    assert 0.39 <= pipeline.block_pace.seconds < 3.0
     assert not pipeline.block_pace.full  # two blocks with nothing in them
 
 
