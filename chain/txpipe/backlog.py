@@ -23,10 +23,11 @@ RETRY_AFTER_MOST = 30
 #: the weight of the latest interval between heads (and of the latest head's fill) in
 #: the averages
 PACE_WEIGHT = 0.25
-#: the latest blocks used at least this share of their gas limit: the chain is full ...
+#: a block used at least this share of its gas limit: the chain is full ...
 FULL_SHARE = 0.9
-#: ... until they use less than this share (a block less full between full ones, as when
-#: refused clients wait, does not lift the limit and let the backlog grow by a block)
+#: ... until the latest blocks use less than this share on average (a block less full
+#: between full ones, as when refused clients wait, does not lift the limit and let the
+#: backlog grow by a block)
 ROOMY_SHARE = 0.5
 #: while the chain is full, a signer may have this many blocks of its writes in flight
 PACE_BLOCKS_NUM, PACE_BLOCKS_DEN = 3, 2
@@ -44,8 +45,9 @@ class BlockPace:
         self.seconds: float | None = None
         #: the share of the gas limit the latest heads used (an average)
         self.fill = 0.0
-        #: the latest blocks were full: the chain is what limits the writes (from an
-        #: average fill of ``FULL_SHARE`` until it falls under ``ROOMY_SHARE``)
+        #: the latest blocks were full: the chain is what limits the writes (from a block
+        #: of ``FULL_SHARE`` until the average fill falls under ``ROOMY_SHARE``: at once
+        #: when a burst fills a block, not after the average has caught up with it)
         self.full = False
 
     def saw(self, number: int, now: float | None = None, fill: float = 0.0) -> None:
@@ -57,7 +59,7 @@ class BlockPace:
             if last is not None and number == last[0]:
                 return
             self.fill = fill if last is None else self.fill + PACE_WEIGHT * (fill - self.fill)
-            self.full = self.fill >= (ROOMY_SHARE if self.full else FULL_SHARE)
+            self.full = fill >= FULL_SHARE or (self.full and self.fill >= ROOMY_SHARE)
             self._last = (number, at)
             if last is None or number < last[0]:  # the first head, or the chain went back
                 return

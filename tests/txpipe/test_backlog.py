@@ -141,18 +141,21 @@ def test_admission_limit_is_a_block_and_a_half_of_the_take_only_while_the_chain_
     assert admission_limit(100, take=354, chain_full=True) == 100  # never over the setting
 
 
-def test_block_pace_is_full_from_blocks_most_full_until_they_are_half_empty() -> None:
+def test_block_pace_is_full_from_a_full_block_until_the_latest_are_half_empty() -> None:
     pace = BlockPace()
-    pace.saw(1, now=0.0, fill=0.85)
+    pace.saw(1, now=0.0, fill=0.1)
+    pace.saw(2, now=1.0, fill=0.85)
     assert not pace.full
-    pace.saw(2, now=1.0, fill=1.0)  # the average reaches 0.9 (0.8875 + ...)
-    pace.saw(3, now=2.0, fill=1.0)
-    assert pace.fill == pytest.approx(0.915625) and pace.full
-    pace.saw(4, now=3.0, fill=0.2)  # one block less full: still full (0.74)
-    assert pace.fill == pytest.approx(0.73671875) and pace.full
-    pace.saw(5, now=4.0, fill=0.0)  # 0.55: still
+    pace.saw(3, now=2.0, fill=0.95)  # a full block: full at once, the average under half
+    assert pace.fill == pytest.approx(0.453125) and pace.full
+    pace.saw(4, now=3.0, fill=1.0)
+    pace.saw(5, now=4.0, fill=1.0)
+    assert pace.fill == pytest.approx(0.69238281, rel=1e-6) and pace.full
+    pace.saw(6, now=5.0, fill=0.2)  # one block less full: still full (0.57)
     assert pace.full
-    pace.saw(6, now=5.0, fill=0.0)  # under half: no longer
-    assert pace.fill == pytest.approx(0.41440429, rel=1e-6) and not pace.full
-    pace.saw(7, now=6.0, fill=0.95)  # 0.55: not full again until 0.9
+    pace.saw(7, now=6.0, fill=0.0)  # the average under half: no longer
+    assert pace.fill == pytest.approx(0.42696533, rel=1e-6) and not pace.full
+    pace.saw(8, now=7.0, fill=0.85)  # not full again until a block is
     assert not pace.full
+    pace.saw(9, now=8.0, fill=0.9)
+    assert pace.full
