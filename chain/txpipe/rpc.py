@@ -110,8 +110,11 @@ class Head:
 
 
 def _head(block: Any) -> Head:
-    limit = _int(block["gasLimit"])
-    used = _int(block["gasUsed"])
+    """A block as a :class:`Head`. Its fill is 0 when the node leaves out the gas fields
+    (the receipt tracker reads the head at every poll: a missing field must not read as a
+    node that does not answer)."""
+    limit = _int(block.get("gasLimit") or 0)
+    used = _int(block.get("gasUsed") or 0)
     return Head(_int(block["number"]), _hex(block["hash"]).lower(), used / limit if limit else 0.0)
 
 

@@ -18,6 +18,7 @@ from chain.txpipe.backlog import (
     admission_limit,
     retry_after,
 )
+from chain.txpipe.rpc import Head, _head
 from tests.txpipe.helpers import PROBE, key, make_pipeline, sessions_for
 
 
@@ -159,3 +160,11 @@ def test_block_pace_is_full_from_a_full_block_until_the_latest_are_half_empty() 
     assert not pace.full
     pace.saw(9, now=8.0, fill=0.9)
     assert pace.full
+
+
+def test_a_head_without_gas_fields_reads_as_an_empty_block() -> None:
+    assert _head({"number": "0x1f", "hash": "0xABcd", "gasUsed": "0x0f", "gasLimit": "0x1e"}) == (
+        Head(31, "0xabcd", 0.5)
+    )
+    assert _head({"number": 7, "hash": "0xab"}) == Head(7, "0xab", 0.0)
+    assert _head({"number": 7, "hash": "0xab", "gasUsed": 5, "gasLimit": 0}).fill == 0.0
